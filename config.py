@@ -1,0 +1,81 @@
+"""One configuration object for the app, the CLI and the tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = ROOT / "data"
+# Anything a README or a tutorial could have shown; refused outside demo mode.
+KNOWN_DEFAULT_SECRETS = frozenset({"", "some_key", "changeme", "change-me", "secret", "shouwang"})
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot start the app; the message is for the person running it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    cookie_key: str
+    demo: bool = False
+    data_dir: Path = DEFAULT_DATA_DIR
+    cookie_name: str = "shouwang_auth"
+    # Short on purpose: the logout cookie deletion is not reliable (NOTES.md).
+    cookie_expiry_days: float = 0.5
+    max_login_attempts: int = 5
+    lockout_minutes: int = 15
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def check_secret(self) -> None:
+        """Refuse a missing or well-known cookie secret outside demo mode."""
+        if self.demo:
+            return
+        if self.cookie_key in KNOWN_DEFAULT_SECRETS or len(self.cookie_key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "未设置登录签名密钥:请在环境变量 SHOUWANG_COOKIE_KEY 或 .streamlit/secrets.toml 中"
+                f"设置至少 {MIN_SECRET_LENGTH} 个字符的随机字符串(演示模式可设置 SHOUWANG_DEMO=1)。"
+            )
+
+
+def default_database_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """Return the embedded SQLite URL under the data folder."""
+    return f"sqlite:///{data_dir / 'shouwang.db'}"
+
+
+def _read_secrets_file(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {k: str(v) for k, v in data.items() if not isinstance(v, dict)}
+
+
+# Generated once per process so that every Streamlit session of a demo server shares it.
+_DEMO_SECRET = secrets.token_urlsafe(32)
+
+
+def load_settings(environ: dict[str, str] | None = None, secrets_file: Path | None = None) -> Settings:
+    """Read settings from the environment, then `.streamlit/secrets.toml`, then defaults."""
+    env = dict(os.environ if environ is None else environ)
+    file_values = _read_secrets_file(secrets_file or ROOT / ".streamlit" / "secrets.toml")
+
+    def get(name: str) -> str:
+        return env.get(name) or file_values.get(name) or ""
+
+    demo = get("SHOUWANG_DEMO").strip().lower() in {"1", "true", "yes", "on"}
+    cookie_key = get("SHOUWANG_COOKIE_KEY")
+    if demo and not cookie_key:
+        cookie_key = _DEMO_SECRET
+    data_dir = Path(get("SHOUWANG_DATA_DIR") or DEFAULT_DATA_DIR)
+    return Settings(
+        database_url=get("DATABASE_URL") or default_database_url(data_dir),
+        cookie_key=cookie_key,
+        demo=demo,
+        data_dir=data_dir,
+    )

@@ -1,0 +1,1 @@
+"""Models, the engine and the schema's migrations."""

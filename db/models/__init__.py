@@ -1,0 +1,18 @@
+"""Every table of the data model (DESIGN.md), importable from one place."""
+
+from db.base import Base
+from db.models.activities import Activity, ActivityKindRow, Attendance, activity_providers
+from db.models.children import Child, ChildCategory, Relative, RiskAssessment
+from db.models.contacts import CareContact, CareRule
+from db.models.helpers import Helper, Pairing
+from db.models.orgs import OrgUnit
+from db.models.resources import Donation, Need, ResourceProvider, Wish, donation_recipients
+from db.models.surveys import Survey, SurveyAnswer, SurveyQuestion
+from db.models.users import AuditEvent, User
+
+__all__ = [
+    "Activity", "ActivityKindRow", "Attendance", "AuditEvent", "Base", "CareContact", "CareRule",
+    "Child", "ChildCategory", "Donation", "Helper", "Need", "OrgUnit", "Pairing", "Relative",
+    "ResourceProvider", "RiskAssessment", "Survey", "SurveyAnswer", "SurveyQuestion", "User",
+    "Wish", "activity_providers", "donation_recipients",
+]

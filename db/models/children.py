@@ -1,0 +1,123 @@
+"""The child's record (档案), their categories, relatives and risk assessments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Archivable, Base, Timestamped, Versioned, coded, utcnow
+from services.vocab import (
+    AcademicLevel,
+    Category,
+    EconomicStatus,
+    Gender,
+    GuardianType,
+    HouseholdType,
+    LeftBehindType,
+    Relation,
+    RiskLevel,
+)
+
+
+class Child(Versioned, Archivable, Timestamped, Base):
+    __tablename__ = "children"
+    __table_args__ = (
+        Index("ix_children_name_birth", "name", "birth_date"),
+        Index("ix_children_archived_at", "archived_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    name_pinyin: Mapped[str] = mapped_column(String(200), default="", index=True)
+    name_initials: Mapped[str] = mapped_column(String(50), default="", index=True)
+    gender: Mapped[Gender] = mapped_column(coded(Gender, "gender"))
+    birth_date: Mapped[date] = mapped_column(Date)
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    left_behind_type: Mapped[LeftBehindType | None] = mapped_column(
+        coded(LeftBehindType, "left_behind_type"))
+    guardian_type: Mapped[GuardianType | None] = mapped_column(coded(GuardianType, "guardian_type"))
+    town_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    grade: Mapped[str | None] = mapped_column(String(20))
+    class_name: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    economic_status: Mapped[EconomicStatus | None] = mapped_column(
+        coded(EconomicStatus, "economic_status"))
+    academic_level: Mapped[AcademicLevel | None] = mapped_column(
+        coded(AcademicLevel, "academic_level"))
+    health: Mapped[str | None] = mapped_column(String(200))
+    psychological_notes: Mapped[str | None] = mapped_column(Text)
+    hobbies: Mapped[str | None] = mapped_column(String(200))
+    contact_with_parents: Mapped[str | None] = mapped_column(String(100))
+    safety_incident: Mapped[bool] = mapped_column(default=False)
+    # None means "as the home village is"; stats use COALESCE with the village's flag.
+    in_mountain_area: Mapped[bool | None]
+    boarding: Mapped[bool] = mapped_column(default=False)
+    household_type: Mapped[HouseholdType | None] = mapped_column(
+        coded(HouseholdType, "household_type"))
+    guardianship_agreement: Mapped[bool] = mapped_column(default=False)
+    key_concern: Mapped[bool] = mapped_column(default=False)
+    concern_tags: Mapped[str | None] = mapped_column(String(200))
+    # The latest assessment's colour, kept here so lists and stats need no subquery.
+    risk_level: Mapped[RiskLevel | None] = mapped_column(coded(RiskLevel, "risk_level"))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    categories: Mapped[list[ChildCategory]] = relationship(
+        back_populates="child", cascade="all, delete-orphan")
+    relatives: Mapped[list[Relative]] = relationship(back_populates="child")
+    assessments: Mapped[list[RiskAssessment]] = relationship(
+        back_populates="child", order_by="RiskAssessment.assessed_on")
+
+    @property
+    def category_codes(self) -> list[Category]:
+        return sorted((c.category for c in self.categories), key=list(Category).index)
+
+    def __repr__(self) -> str:
+        return f"<Child {self.id} {self.name}>"
+
+
+class ChildCategory(Base):
+    __tablename__ = "child_categories"
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), primary_key=True)
+    category: Mapped[Category] = mapped_column(coded(Category, "category"), primary_key=True)
+
+    child: Mapped[Child] = relationship(back_populates="categories")
+
+
+class Relative(Versioned, Archivable, Timestamped, Base):
+    __tablename__ = "relatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    relation: Mapped[Relation] = mapped_column(coded(Relation, "relation"))
+    # For a guardian: 祖父, 外婆, 姑姑 … as written.
+    relation_detail: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    work_place: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))
+
+    child: Mapped[Child] = relationship(back_populates="relatives")
+
+
+class RiskAssessment(Timestamped, Base):
+    __tablename__ = "risk_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    level: Mapped[RiskLevel] = mapped_column(coded(RiskLevel, "level"))
+    guardianship_risk: Mapped[RiskLevel | None] = mapped_column(
+        coded(RiskLevel, "guardianship_risk"))
+    physical_risk: Mapped[RiskLevel | None] = mapped_column(coded(RiskLevel, "physical_risk"))
+    behavioural_risk: Mapped[RiskLevel | None] = mapped_column(
+        coded(RiskLevel, "behavioural_risk"))
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    child: Mapped[Child] = relationship(back_populates="assessments")

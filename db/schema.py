@@ -1,0 +1,97 @@
+"""Create, upgrade and check the schema with Alembic; turn database trouble into one clear message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseProblem(RuntimeError):
+    """The database cannot be used as it is; the message is for the person in front of it."""
+
+
+class DatabaseUnavailable(DatabaseProblem):
+    pass
+
+
+class SchemaTooNew(DatabaseProblem):
+    pass
+
+
+class SchemaOutdated(DatabaseProblem):
+    pass
+
+
+class DatabaseReadOnly(DatabaseProblem):
+    pass
+
+
+def alembic_config() -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "db" / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the database's revision, or None for a database without our schema."""
+    with _connect(engine) as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Bring the schema to the newest revision; doing it twice changes nothing."""
+    _refuse_newer(engine)
+    cfg = alembic_config()
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise _explain(exc, engine) from exc
+    return head_revision()
+
+
+def check_ready(engine: Engine) -> None:
+    """Raise a DatabaseProblem unless the schema is exactly the newest revision."""
+    _refuse_newer(engine)
+    current = current_revision(engine)
+    if current != head_revision():
+        raise SchemaOutdated("数据库尚未初始化或版本较旧,请先运行:python cli.py init")
+
+
+def _refuse_newer(engine: Engine) -> None:
+    current = current_revision(engine)
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaTooNew(
+            f"数据库版本({current})比本程序新,请升级守望程序后再打开;为保护数据,本次未做任何修改。")
+
+
+def _connect(engine: Engine):  # noqa: ANN202 - a Connection context manager
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        raise _explain(exc, engine) from exc
+
+
+def _explain(exc: OperationalError, engine: Engine) -> DatabaseProblem:
+    text = str(exc.orig).lower()
+    where = engine.url.render_as_string(hide_password=True)
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return DatabaseReadOnly(f"数据库文件只读,无法写入({where})。请检查文件和所在文件夹的写权限。")
+    if engine.dialect.name == "sqlite":
+        return DatabaseUnavailable(f"无法打开数据库文件({where}):{exc.orig}")
+    return DatabaseUnavailable(
+        f"无法连接数据库服务器({where})。请确认 PostgreSQL 已启动、地址和密码正确。")
