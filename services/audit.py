@@ -1,0 +1,78 @@
+"""The audit log: who changed what, when, from what to what — in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from db.models import AuditEvent
+from services.permissions import Actor, Capability
+
+# Never copied into the log.
+SECRET_FIELDS = frozenset({"password_hash"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(record: Any) -> dict[str, Any]:
+    """Return the record's column values as JSON-safe data, secrets left out."""
+    mapper = inspect(record).mapper
+    return {
+        attr.key: _plain(getattr(record, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in SECRET_FIELDS
+    }
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    summary: str | None = None,
+    username: str | None = None,
+) -> AuditEvent:
+    """Add one audit event; it commits or rolls back with the change it describes."""
+    if before is not None and after is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)}
+        before = {k: v for k, v in before.items() if k in changed}
+        after = {k: v for k, v in after.items() if k in changed}
+    event = AuditEvent(
+        user_id=actor.user_id if actor else None,
+        username=actor.username if actor else username,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=before,
+        after=after,
+        summary=summary,
+    )
+    session.add(event)
+    return event
+
+
+def recent_events(session: Session, actor: Actor, *, limit: int = 200,
+                  entity: str | None = None) -> list[AuditEvent]:
+    """The newest audit events, for admins."""
+    actor.require(Capability.MANAGE_USERS)
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    return list(session.scalars(stmt))

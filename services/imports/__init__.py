@@ -1,0 +1,83 @@
+"""Imports: every row is checked first; a file with any bad row writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.errors import DomainError
+from services.imports.reader import Table, read_table
+from services.imports.rows import RowError
+from services.permissions import Actor
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def summary(self) -> str:
+        verb = "将" if self.dry_run else "已"
+        head = f"共读取{self.rows_read}行:{verb}新增{self.created}条,{verb}更新{self.updated}条,"
+        return head + f"无变化{self.unchanged}条。"
+
+
+Importer = Callable[[Session, Actor, Table, ImportReport], None]
+
+
+def header_errors(table: Table, allowed: list[str], required: list[str]) -> list[RowError]:
+    """Unknown columns and missing required columns, reported against row 1."""
+    errors = [RowError(1, col, f"未知列(可用列:{'、'.join(allowed)})")
+              for col in table.header if col and col not in allowed]
+    errors += [RowError(1, col, "缺少必填列") for col in required if col not in table.header]
+    if len(set(table.header)) != len(table.header):
+        errors.append(RowError(1, "表头", "有重复的列名"))
+    return errors
+
+
+def _importers() -> dict[str, Importer]:
+    from services.imports.orgs import import_orgs
+
+    return {"orgs": import_orgs}
+
+
+IMPORT_KINDS = ("orgs", "roster", "helpers", "pairings", "contacts", "activities")
+
+
+def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filename: str,
+               dry_run: bool = False) -> ImportReport:
+    """Check and apply one file inside a savepoint; roll it back on a dry run or any bad row."""
+    importers = _importers()
+    if kind not in importers:
+        known = "、".join(importers)
+        raise DomainError(f"暂不支持导入“{kind}”,目前可导入:{known}")
+    table = read_table(data, filename)
+    report = ImportReport(kind=kind, rows_read=len(table.rows), dry_run=dry_run)
+    savepoint = session.begin_nested()
+    try:
+        importers[kind](session, actor, table, report)
+        if report.errors or dry_run:
+            savepoint.rollback()
+            return report
+        audit.record(session, actor, "import", kind, None, summary=f"{filename}:{report.summary()}")
+        savepoint.commit()
+    except Exception:
+        savepoint.rollback()
+        raise
+    return report

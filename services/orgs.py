@@ -1,0 +1,177 @@
+"""The organisation tree: county › town or subdistrict › village, community or school."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import Child, OrgUnit
+from services import audit
+from services.errors import ConcurrentEdit, DomainError, NotFound, ValidationFailed
+from services.permissions import Actor, Capability, org_units_visible
+from services.vocab import OrgKind
+
+# Which kinds may sit under which: the shape every county's list has.
+ALLOWED_PARENTS: dict[OrgKind, frozenset[OrgKind | None]] = {
+    OrgKind.county: frozenset({None}),
+    OrgKind.town: frozenset({OrgKind.county, None}),
+    OrgKind.subdistrict: frozenset({OrgKind.county, None}),
+    OrgKind.village: frozenset({OrgKind.town, OrgKind.subdistrict}),
+    OrgKind.community: frozenset({OrgKind.town, OrgKind.subdistrict}),
+    OrgKind.school: frozenset({OrgKind.county, OrgKind.town, OrgKind.subdistrict,
+                               OrgKind.village, OrgKind.community}),
+}
+
+
+@dataclass(frozen=True)
+class OrgNode:
+    id: int
+    name: str
+    kind: OrgKind
+    depth: int
+    parent_id: int | None
+    is_mountain_area: bool
+    enrolled_students: int | None
+    version: int
+
+    @property
+    def indented_name(self) -> str:
+        return "  " * self.depth + ("└ " if self.depth else "") + self.name
+
+
+def shape_problem(kind: OrgKind, parent: OrgUnit | None) -> str | None:
+    """Why `kind` cannot sit under `parent`, or None."""
+    parent_kind = parent.kind if parent else None
+    if parent_kind in ALLOWED_PARENTS[kind]:
+        return None
+    if parent is None:
+        return f"{kind.zh}必须填写上级单位"
+    return f"{kind.zh}不能设在{parent_kind.zh if parent_kind else ''}“{parent.name}”之下"
+
+
+def create_org_unit(session: Session, *, actor: Actor, name: str, kind: OrgKind,
+                    parent_id: int | None = None, is_mountain_area: bool = False,
+                    enrolled_students: int | None = None) -> OrgUnit:
+    actor.require(Capability.MANAGE_ORGS)
+    parent = session.get(OrgUnit, parent_id) if parent_id is not None else None
+    problems = _problems(session, name, kind, parent, enrolled_students, exclude_id=None)
+    if parent_id is not None and parent is None:
+        problems["上级"] = "上级单位不存在"
+    if problems:
+        raise ValidationFailed(problems)
+    unit = OrgUnit(name=name.strip(), kind=kind, parent=parent, is_mountain_area=is_mountain_area,
+                   enrolled_students=enrolled_students)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    session.flush()
+    audit.record(session, actor, "create", "org_unit", unit.id, after=audit.snapshot(unit),
+                 summary=f"新建{kind.zh} {unit.name}")
+    return unit
+
+
+def _problems(session: Session, name: str, kind: OrgKind, parent: OrgUnit | None,
+              enrolled_students: int | None, exclude_id: int | None) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["名称"] = "名称不能为空"
+    elif len(name.strip()) > 100:
+        problems["名称"] = "名称最多100个字"
+    if why := shape_problem(kind, parent):
+        problems["上级"] = why
+    if enrolled_students is not None and enrolled_students < 0:
+        problems["在籍学生数"] = "不能为负数"
+    clash = select(OrgUnit.id).where(
+        OrgUnit.name == name.strip(),
+        OrgUnit.parent_id.is_(None) if parent is None else OrgUnit.parent_id == parent.id)
+    if exclude_id is not None:
+        clash = clash.where(OrgUnit.id != exclude_id)
+    if name.strip() and session.scalar(clash) is not None:
+        problems["名称"] = f"同一上级下已有“{name.strip()}”"
+    return problems
+
+
+def update_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expected_version: int,
+                    name: str, is_mountain_area: bool, enrolled_students: int | None) -> OrgUnit:
+    """Rename or change the flags of a unit; a stale version is refused, not overwritten."""
+    actor.require(Capability.MANAGE_ORGS)
+    unit = get_org_unit(session, org_unit_id)
+    if unit.version != expected_version:
+        raise ConcurrentEdit("单位")
+    if problems := _problems(session, name, unit.kind, unit.parent, enrolled_students, unit.id):
+        raise ValidationFailed(problems)
+    before = audit.snapshot(unit)
+    unit.name, unit.is_mountain_area = name.strip(), is_mountain_area
+    unit.enrolled_students = enrolled_students
+    session.flush()
+    audit.record(session, actor, "update", "org_unit", unit.id, before=before,
+                 after=audit.snapshot(unit), summary=f"修改单位 {unit.name}")
+    return unit
+
+
+def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expected_version: int,
+                     reason: str) -> OrgUnit:
+    """Archive a unit that has no active sub-units and no active children."""
+    actor.require(Capability.MANAGE_ORGS)
+    unit = get_org_unit(session, org_unit_id)
+    if unit.version != expected_version:
+        raise ConcurrentEdit("单位")
+    active_subunits = session.scalar(select(func.count()).where(
+        OrgUnit.parent_id == unit.id, OrgUnit.archived_at.is_(None)))
+    active_children = session.scalar(select(func.count()).select_from(Child).where(
+        Child.archived_at.is_(None),
+        or_(Child.town_id == unit.id, Child.village_id == unit.id, Child.school_id == unit.id)))
+    if active_subunits or active_children:
+        raise DomainError(f"“{unit.name}”下还有{active_subunits}个下级单位、{active_children}名"
+                          "在册儿童,请先处理后再归档。")
+    before = audit.snapshot(unit)
+    unit.archived_at, unit.archive_reason = utcnow(), reason.strip() or "归档"
+    session.flush()
+    audit.record(session, actor, "archive", "org_unit", unit.id, before=before,
+                 after=audit.snapshot(unit), summary=f"归档单位 {unit.name}")
+    return unit
+
+
+def get_org_unit(session: Session, org_unit_id: int) -> OrgUnit:
+    unit = session.get(OrgUnit, org_unit_id)
+    if unit is None:
+        raise NotFound("单位")
+    return unit
+
+
+def org_tree(session: Session, actor: Actor, *, include_archived: bool = False) -> list[OrgNode]:
+    """The units in scope in tree order (each parent before its children)."""
+    stmt = select(OrgUnit).where(org_units_visible(actor)).order_by(OrgUnit.path)
+    if not include_archived:
+        stmt = stmt.where(OrgUnit.archived_at.is_(None))
+    units = list(session.scalars(stmt))
+    by_parent: dict[int | None, list[OrgUnit]] = {}
+    ids = {u.id for u in units}
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(unit)
+    nodes: list[OrgNode] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for unit in sorted(by_parent.get(parent, []), key=lambda u: (u.kind is OrgKind.school,
+                                                                      u.name)):
+            nodes.append(OrgNode(unit.id, unit.name, unit.kind, depth, unit.parent_id,
+                                 unit.is_mountain_area, unit.enrolled_students, unit.version))
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return nodes
+
+
+def find_org_unit(session: Session, name: str, *, kinds: set[OrgKind] | None = None,
+                  parent_id: int | None = None) -> list[OrgUnit]:
+    """Active units with exactly this name, optionally of these kinds or under this parent."""
+    stmt = select(OrgUnit).where(OrgUnit.name == name.strip(), OrgUnit.archived_at.is_(None))
+    if kinds:
+        stmt = stmt.where(OrgUnit.kind.in_(kinds))
+    if parent_id is not None:
+        stmt = stmt.where(OrgUnit.parent_id == parent_id)
+    return list(session.scalars(stmt))

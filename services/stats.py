@@ -1,0 +1,44 @@
+"""Statistics as SQL aggregations, computed once and shared by the pages, the CLI and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Child, Helper, Pairing
+from services.permissions import Actor, children_counted, helpers_visible
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The three numbers every role's 首页 opens with."""
+
+    children: int
+    helpers: int
+    active_pairings: int
+    children_paired: int
+
+    @property
+    def coverage(self) -> float | None:
+        return self.children_paired / self.children if self.children else None
+
+
+def headline(session: Session, actor: Actor) -> Headline:
+    """Active children, helpers and open pairings within the actor's scope."""
+    in_scope = children_counted(actor)
+    children = session.scalar(
+        select(func.count()).select_from(Child).where(Child.archived_at.is_(None), in_scope))
+    helpers = session.scalar(
+        select(func.count()).select_from(Helper).where(Helper.archived_at.is_(None),
+                                                       helpers_visible(actor)))
+    open_pairings = (
+        select(Pairing.id, Pairing.child_id)
+        .join(Child, Child.id == Pairing.child_id)
+        .where(Pairing.ended_on.is_(None), Child.archived_at.is_(None), in_scope)
+        .subquery()
+    )
+    pairings, paired = session.execute(select(
+        func.count(open_pairings.c.id), func.count(open_pairings.c.child_id.distinct()))).one()
+    return Headline(children or 0, helpers or 0, pairings or 0, paired or 0)

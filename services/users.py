@@ -1,0 +1,217 @@
+"""Accounts: creation, roles and scope, passwords, lockout and deactivation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import bcrypt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import Helper, OrgUnit, User
+from services import audit
+from services.errors import ConcurrentEdit, DomainError, NotFound, ValidationFailed
+from services.permissions import Actor, Capability
+from services.validators import display_name_problem, password_problem, username_problem
+from services.vocab import Role
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def password_matches(password: str, password_hash: str) -> bool:
+    return bcrypt.checkpw(password.encode(), password_hash.encode())
+
+
+def _check_password(password: str) -> None:
+    if problem := password_problem(password):
+        raise ValidationFailed({"密码": problem})
+
+
+def _get(session: Session, user_id: int, expected_version: int | None = None) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户")
+    if expected_version is not None and user.version != expected_version:
+        raise ConcurrentEdit("用户")
+    return user
+
+
+def _check_scope(session: Session, role: Role, org_unit_id: int | None) -> None:
+    if org_unit_id is not None and session.get(OrgUnit, org_unit_id) is None:
+        raise ValidationFailed({"管辖范围": "所选单位不存在"})
+
+
+def create_user(session: Session, *, actor: Actor, username: str, display_name: str, role: Role,
+                password: str, org_unit_id: int | None = None,
+                must_change_password: bool = False) -> User:
+    """Create an account after checking every field; the username must be new."""
+    actor.require(Capability.MANAGE_USERS)
+    username = username.strip().lower()
+    problems = {
+        label: why for label, why in (
+            ("登录名", username_problem(username)),
+            ("姓名", display_name_problem(display_name)),
+            ("密码", password_problem(password)),
+        ) if why
+    }
+    if not problems.get("登录名") and session.scalar(
+            select(func.count()).where(User.username == username)):
+        problems["登录名"] = f"登录名“{username}”已被使用"
+    if problems:
+        raise ValidationFailed(problems)
+    _check_scope(session, role, org_unit_id)
+    user = User(username=username, display_name=display_name.strip(), role=role,
+                org_unit_id=org_unit_id, password_hash=hash_password(password),
+                must_change_password=must_change_password)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "create", "user", user.id, after=audit.snapshot(user),
+                 summary=f"新建用户 {username}({role.zh})")
+    return user
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    actor.require(Capability.MANAGE_USERS)
+    return list(session.scalars(select(User).order_by(User.is_active.desc(), User.username)))
+
+
+def _guard_last_admin(session: Session, user: User) -> None:
+    if user.role is not Role.admin or not user.is_active:
+        return
+    others = session.scalar(select(func.count()).where(
+        User.role == Role.admin, User.is_active.is_(True), User.id != user.id))
+    if not others:
+        raise DomainError("这是最后一个启用的管理员账户,不能停用或改为其他角色。")
+
+
+def set_role_and_scope(session: Session, *, actor: Actor, user_id: int, role: Role,
+                       org_unit_id: int | None, expected_version: int) -> User:
+    actor.require(Capability.MANAGE_USERS)
+    user = _get(session, user_id, expected_version)
+    if role is not Role.admin:
+        _guard_last_admin(session, user)
+    _check_scope(session, role, org_unit_id)
+    before = audit.snapshot(user)
+    user.role, user.org_unit_id = role, org_unit_id
+    session.flush()
+    audit.record(session, actor, "update", "user", user.id, before=before,
+                 after=audit.snapshot(user), summary=f"修改 {user.username} 的角色或范围")
+    return user
+
+
+def set_active(session: Session, *, actor: Actor, user_id: int, active: bool,
+               expected_version: int) -> User:
+    """Deactivate or reactivate an account; a deactivated user is logged out on their next action."""
+    actor.require(Capability.MANAGE_USERS)
+    user = _get(session, user_id, expected_version)
+    if not active:
+        if user.id == actor.user_id:
+            raise DomainError("不能停用自己的账户。")
+        _guard_last_admin(session, user)
+    before = audit.snapshot(user)
+    user.is_active = active
+    session.flush()
+    audit.record(session, actor, "update", "user", user.id, before=before,
+                 after=audit.snapshot(user),
+                 summary=f"{'启用' if active else '停用'}用户 {user.username}")
+    return user
+
+
+def reset_password(session: Session, *, actor: Actor, user_id: int, new_password: str) -> User:
+    """Set a temporary password, unlock the account and ask for a change at next login."""
+    actor.require(Capability.MANAGE_USERS)
+    _check_password(new_password)
+    user = _get(session, user_id)
+    user.password_hash = hash_password(new_password)
+    user.failed_logins, user.locked_until = 0, None
+    user.must_change_password = True
+    session.flush()
+    audit.record(session, actor, "reset_password", "user", user.id,
+                 summary=f"重置 {user.username} 的密码")
+    return user
+
+
+def change_own_password(session: Session, *, actor: Actor, old_password: str,
+                        new_password: str) -> User:
+    if actor.user_id is None:
+        raise NotFound("用户")
+    user = _get(session, actor.user_id)
+    if not password_matches(old_password, user.password_hash):
+        raise ValidationFailed({"原密码": "原密码不正确"})
+    _check_password(new_password)
+    if old_password == new_password:
+        raise ValidationFailed({"新密码": "新密码不能与原密码相同"})
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    session.flush()
+    audit.record(session, actor, "change_password", "user", user.id, summary="修改了自己的密码")
+    return user
+
+
+# --- login -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_attempts: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def login_credentials(session: Session, policy: LoginPolicy, now: datetime | None = None) -> dict:
+    """Credentials in streamlit-authenticator's shape; a locked account shows as out of attempts."""
+    now = now or utcnow()
+    users = {}
+    for user in session.scalars(select(User)):
+        failed = policy.max_attempts if is_locked(user, now) else 0
+        users[user.username] = {
+            "first_name": user.display_name, "last_name": "", "email": None,
+            "password": user.password_hash, "roles": [user.role.value],
+            "failed_login_attempts": failed,
+        }
+    return {"usernames": users}
+
+
+def record_failed_login(session: Session, username: str, policy: LoginPolicy,
+                        now: datetime | None = None) -> User | None:
+    """Count a wrong password; lock the account once the limit is reached."""
+    now = now or utcnow()
+    user = find_user(session, username)
+    if user is None:
+        return None
+    user.failed_logins += 1
+    if user.failed_logins >= policy.max_attempts:
+        user.locked_until = now + policy.lockout
+        user.failed_logins = 0
+        audit.record(session, None, "lock", "user", user.id, username=user.username,
+                     summary=f"连续{policy.max_attempts}次密码错误,账户锁定")
+    else:
+        audit.record(session, None, "login_failed", "user", user.id, username=user.username)
+    return user
+
+
+def record_login(session: Session, username: str, now: datetime | None = None) -> User | None:
+    user = find_user(session, username)
+    if user is None:
+        return None
+    user.failed_logins, user.locked_until = 0, None
+    user.last_login_at = now or utcnow()
+    audit.record(session, None, "login", "user", user.id, username=user.username)
+    return user
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """The Actor a logged-in user acts as; a helper account is tied to its Helper record."""
+    helper_id = session.scalar(select(Helper.id).where(Helper.user_id == user.id))
+    return Actor(user_id=user.id, username=user.username, role=user.role,
+                 org_unit_id=user.org_unit_id, helper_id=helper_id)
