@@ -60,7 +60,8 @@ def _read_secrets_file(path: Path) -> dict[str, str]:
 _DEMO_SECRET = secrets.token_urlsafe(32)
 
 
-def load_settings(environ: dict[str, str] | None = None, secrets_file: Path | None = None) -> Settings:
+def load_settings(environ: dict[str, str] | None = None,
+                  secrets_file: Path | None = None) -> Settings:
     """Read settings from the environment, then `.streamlit/secrets.toml`, then defaults."""
     env = dict(os.environ if environ is None else environ)
     file_values = _read_secrets_file(secrets_file or ROOT / ".streamlit" / "secrets.toml")

@@ -15,7 +15,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite, make its folder and turn on foreign keys, WAL and a busy timeout."""
+    """Create an engine; on SQLite make its folder and turn on foreign keys, WAL, busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

@@ -1,4 +1,4 @@
-"""Create, upgrade and check the schema with Alembic; turn database trouble into one clear message."""
+"""Create, upgrade and check the schema with Alembic; turn database trouble into clear messages."""
 
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ def _explain(exc: OperationalError, engine: Engine) -> DatabaseProblem:
     text = str(exc.orig).lower()
     where = engine.url.render_as_string(hide_password=True)
     if "readonly" in text or "read-only" in text or "read only" in text:
-        return DatabaseReadOnly(f"数据库文件只读,无法写入({where})。请检查文件和所在文件夹的写权限。")
+        return DatabaseReadOnly(
+            f"数据库文件只读,无法写入({where})。请检查文件和所在文件夹的写权限。")
     if engine.dialect.name == "sqlite":
         return DatabaseUnavailable(f"无法打开数据库文件({where}):{exc.orig}")
     return DatabaseUnavailable(

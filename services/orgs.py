@@ -175,3 +175,13 @@ def find_org_unit(session: Session, name: str, *, kinds: set[OrgKind] | None = N
     if parent_id is not None:
         stmt = stmt.where(OrgUnit.parent_id == parent_id)
     return list(session.scalars(stmt))
+
+
+def scope_label(session: Session, org_unit_id: int | None, lang: str = "zh") -> str | None:
+    """"石门镇(乡镇)" for a scoped account, None for the whole database."""
+    if org_unit_id is None:
+        return None
+    unit = session.get(OrgUnit, org_unit_id)
+    if unit is None:
+        return None
+    return f"{unit.name}({unit.kind.label(lang)})"

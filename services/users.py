@@ -105,7 +105,7 @@ def set_role_and_scope(session: Session, *, actor: Actor, user_id: int, role: Ro
 
 def set_active(session: Session, *, actor: Actor, user_id: int, active: bool,
                expected_version: int) -> User:
-    """Deactivate or reactivate an account; a deactivated user is logged out on their next action."""
+    """Deactivate or reactivate; a deactivated user is logged out at their next action."""
     actor.require(Capability.MANAGE_USERS)
     user = _get(session, user_id, expected_version)
     if not active:
@@ -215,3 +215,12 @@ def actor_for(session: Session, user: User) -> Actor:
     helper_id = session.scalar(select(Helper.id).where(Helper.user_id == user.id))
     return Actor(user_id=user.id, username=user.username, role=user.role,
                  org_unit_id=user.org_unit_id, helper_id=helper_id)
+
+
+def set_language(session: Session, *, actor: Actor, language: str) -> None:
+    """Remember the account's UI language for its next login."""
+    if actor.user_id is None:
+        return
+    user = _get(session, actor.user_id)
+    if user.language != language:
+        user.language = language

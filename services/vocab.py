@@ -65,8 +65,8 @@ class Gender(Vocabulary):
 class Category(Vocabulary):
     left_behind = ("left_behind", "留守儿童", "Left-behind child", "留守")
     in_difficulty = ("in_difficulty", "困境儿童", "Child in difficulty", "困境")
-    de_facto_unsupported = ("de_facto_unsupported", "事实无人抚养儿童", "De facto unsupported child",
-                            "事实无人抚养")
+    de_facto_unsupported = ("de_facto_unsupported", "事实无人抚养儿童",
+                            "De facto unsupported child", "事实无人抚养")
     scattered_orphan = ("scattered_orphan", "散居孤儿", "Scattered orphan", "孤儿")
     disabled = ("disabled", "残障儿童", "Child with disability", "残疾儿童", "残障", "残疾")
 

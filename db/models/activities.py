@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Archivable, Base, Timestamped, Versioned
 
 
 class ActivityKindRow(Versioned, Archivable, Timestamped, Base):
-    """The editable list of activity kinds; the built-in ones (vocab.ActivityKind) are always there."""
+    """The editable list of activity kinds; the built-ins (vocab.ActivityKind) are always there."""
 
     __tablename__ = "activity_kinds"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, CheckConstraint, Date, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Archivable, Base, Timestamped, Versioned, coded

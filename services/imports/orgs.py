@@ -52,7 +52,8 @@ def _apply(session: Session, actor: Actor, report: ImportReport, number: int, na
     if parent_name:
         parents = orgs.find_org_unit(session, parent_name)
         if len(parents) > 1:
-            report.errors.append(RowError(number, "上级", f"有多个名为“{parent_name}”的单位,无法确定"))
+            why = f"有多个名为“{parent_name}”的单位,无法确定"
+            report.errors.append(RowError(number, "上级", why))
             return True
         if not parents:
             if not defer:

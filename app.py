@@ -1,0 +1,24 @@
+"""守望 Shouwang: page config, login gate and the navigation this user's role may open."""
+
+import streamlit as st
+
+from components.auth import require_login
+from components.navigation import build_navigation
+from components.session import engine, lang, settings
+from components.sidebar import render_sidebar
+from config import ConfigError
+from services.i18n import t
+
+st.set_page_config(page_title="守望", page_icon=":material/diversity_1:", layout="wide")
+
+try:
+    settings().check_secret()
+except ConfigError as exc:
+    st.error(f"**{t('error.config', lang())}**\n\n{exc}")
+    st.stop()
+
+engine()
+actor, authenticator = require_login()
+navigation = build_navigation(actor, lang())
+render_sidebar(actor, authenticator)
+navigation.run()

@@ -1,0 +1,151 @@
+"""守望 on the command line: the same services as the app, for scripts and administrators."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from config import load_settings
+from db import schema
+from db.engine import make_engine, transaction
+from services import orgs, users
+from services.errors import DomainError
+from services.imports import IMPORT_KINDS, run_import
+from services.permissions import Actor
+from services.vocab import Role, UnknownLabel
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _engine(*, ready: bool = True) -> Engine:
+    engine = make_engine(load_settings().database_url)
+    if ready:
+        schema.check_ready(engine)
+    return engine
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create or upgrade the schema; running it again changes nothing."""
+    revision = schema.upgrade(_engine(ready=False))
+    print(f"数据库已是最新版本({revision})。")
+    return EXIT_OK
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Fill an empty database with deterministic synthetic data and the demo users."""
+    from sample_data.generator import DatabaseNotEmpty, seed_database
+    from tqdm import tqdm
+
+    engine = _engine()
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            for old in bars.values():
+                old.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="行", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        summary = seed_database(engine, scale=args.scale, seed=args.seed, progress=progress)
+    except DatabaseNotEmpty as exc:
+        if args.if_empty:
+            print("数据库中已有数据,跳过演示数据。")
+            return EXIT_OK
+        raise exc
+    finally:
+        for bar in bars.values():
+            bar.close()
+    counts = ",".join(f"{table} {n:,}" for table, n in summary.counts.items())
+    print(f"已生成 {args.scale} 规模的数据:{counts}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Check every row of FILE; write all of it, or nothing when any row is bad."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise DomainError(f"找不到文件:{path}")
+    with transaction(_engine()) as session:
+        report = run_import(session, actor=Actor.system(), kind=args.kind, data=path.read_bytes(),
+                            filename=path.name, dry_run=args.dry_run)
+    if not report.ok:
+        print(f"{path.name}:发现{len(report.errors)}处问题,未写入任何数据。", file=sys.stderr)
+        for error in report.errors:
+            print(f"  第{error.row}行 [{error.column}] {error.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    print(("试导入(未写入):" if args.dry_run else "导入完成:") + report.summary())
+    return EXIT_OK
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create an account; the password is read from standard input."""
+    role = Role.parse(args.role)
+    with transaction(_engine()) as session:
+        org_unit_id = None
+        if args.org:
+            found = orgs.find_org_unit(session, args.org)
+            if len(found) != 1:
+                raise DomainError(f"找不到唯一名为“{args.org}”的单位(找到{len(found)}个)。")
+            org_unit_id = found[0].id
+        password = _read_password("密码:")
+        user = users.create_user(session, actor=Actor.system(), username=args.name,
+                                 display_name=args.display_name or args.name, role=role,
+                                 password=password, org_unit_id=org_unit_id)
+        print(f"已创建用户 {user.username}({role.zh})。")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cli.py", description="守望:留守困境儿童关爱服务管理")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("init", help="创建或升级数据库结构(可重复运行)").set_defaults(run=cmd_init)
+
+    seed = commands.add_parser("seed", help="向空数据库填入演示数据和演示账户")
+    seed.add_argument("--scale", choices=["demo", "school", "county"], default="demo")
+    seed.add_argument("--seed", type=int, default=42, help="随机种子(相同种子生成相同数据)")
+    seed.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过而不报错")
+    seed.set_defaults(run=cmd_seed)
+
+    imp = commands.add_parser("import", help="从 CSV/XLSX 导入;任一行有误则不写入")
+    imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="只检查,不写入")
+    imp.set_defaults(run=cmd_import)
+
+    user = commands.add_parser("user", help="账户管理").add_subparsers(dest="user_command",
+                                                                     required=True)
+    add = user.add_parser("add", help="新建账户,密码从标准输入读取")
+    add.add_argument("name", help="登录名")
+    add.add_argument("--role", required=True, help="admin|coordinator|helper|viewer")
+    add.add_argument("--org", help="管辖单位名称(不填为全部)")
+    add.add_argument("--display-name", help="显示的姓名(默认同登录名)")
+    add.set_defaults(run=cmd_user_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except (DomainError, schema.DatabaseProblem, UnknownLabel) as exc:
+        print(f"错误:{exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

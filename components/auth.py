@@ -1,0 +1,112 @@
+"""The login gate: streamlit-authenticator over accounts kept in our database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities import LoginError
+
+from components.session import ACTOR_KEY, LANG_KEY, db_transaction, lang, settings
+from services import audit, users
+from services.i18n import t
+from services.permissions import Actor
+from services.validators import display_name_problem, password_problem, username_problem
+
+RECORDED_LOGIN_KEY = "shouwang_login_recorded"
+
+
+class ShouwangValidator(stauth.Validator):
+    """Our rules instead of the library's: Chinese names of any length, clear password rules."""
+
+    def validate_name(self, name: str) -> bool:
+        return display_name_problem(name) is None
+
+    def validate_username(self, username: str) -> bool:
+        return username_problem(username) is None
+
+    def validate_password(self, password: str) -> bool:
+        return password_problem(password) is None
+
+    def diagnose_password(self, password: str) -> str:
+        return password_problem(password) or ""
+
+
+def _policy() -> users.LoginPolicy:
+    cfg = settings()
+    return users.LoginPolicy(cfg.max_login_attempts, timedelta(minutes=cfg.lockout_minutes))
+
+
+def _authenticator(credentials: dict) -> stauth.Authenticate:
+    cfg = settings()
+    cfg.check_secret()
+    return stauth.Authenticate(credentials, cfg.cookie_name, cfg.cookie_key,
+                               cfg.cookie_expiry_days, validator=ShouwangValidator(),
+                               login_sleep_time=0)
+
+
+def _failed_usernames(before: dict[str, int], credentials: dict) -> list[str]:
+    return [name for name, entry in credentials["usernames"].items()
+            if entry.get("failed_login_attempts", 0) > before.get(name, 0)]
+
+
+def require_login() -> tuple[Actor, stauth.Authenticate]:
+    """Show the login form until a valid, active user is in; return them as an Actor."""
+    policy = _policy()
+    with db_transaction() as session:
+        credentials = users.login_credentials(session, policy)
+    before = {n: e["failed_login_attempts"] for n, e in credentials["usernames"].items()}
+    authenticator = _authenticator(credentials)
+    fields = {"Form name": t("login.form", lang()), "Username": t("login.username", lang()),
+              "Password": t("login.password", lang()), "Login": t("login.submit", lang())}
+    try:
+        authenticator.login(location="main", max_login_attempts=policy.max_attempts,
+                            fields=fields, key="login")
+    except LoginError:
+        st.error(t("login.locked", lang(), minutes=settings().lockout_minutes))
+        st.stop()
+    status = st.session_state.get("authentication_status")
+    if status is False:
+        with db_transaction() as session:
+            for username in _failed_usernames(before, credentials):
+                users.record_failed_login(session, username, policy)
+        st.error(t("login.wrong", lang()))
+    if not status:
+        if settings().demo:
+            st.caption(t("login.demo_hint", lang()))
+        st.stop()
+    return _active_actor(authenticator), authenticator
+
+
+def _active_actor(authenticator: stauth.Authenticate) -> Actor:
+    """Re-read the account on every run, so a deactivation or role change applies at once."""
+    username = st.session_state["username"]
+    with db_transaction() as session:
+        user = users.find_user(session, username)
+        if user is None or not user.is_active:
+            authenticator.logout(location="unrendered")
+            forget_login()
+            st.error(t("login.inactive", lang()))
+            st.stop()
+        if st.session_state.get(RECORDED_LOGIN_KEY) != username:
+            users.record_login(session, username)
+            st.session_state[RECORDED_LOGIN_KEY] = username
+            st.session_state[LANG_KEY] = user.language
+        actor = users.actor_for(session, user)
+        st.session_state["shouwang_must_change_password"] = user.must_change_password
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def forget_login() -> None:
+    for key in (ACTOR_KEY, RECORDED_LOGIN_KEY):
+        st.session_state.pop(key, None)
+
+
+def logout(authenticator: stauth.Authenticate, actor: Actor) -> None:
+    with db_transaction() as session:
+        audit.record(session, actor, "logout", "user", actor.user_id)
+    authenticator.logout(location="unrendered")
+    forget_login()
+    st.rerun()

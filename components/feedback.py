@@ -1,0 +1,59 @@
+"""Showing refusals: one clear message, a list of fields when a form has several problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from components.session import db_transaction
+from services.errors import ConcurrentEdit, DomainError, ValidationFailed
+
+FLASH_KEY = "shouwang_flash"
+
+
+def show_problem(exc: DomainError) -> None:
+    if isinstance(exc, ValidationFailed) and len(exc.problems) > 1:
+        lines = "\n".join(f"- **{field}**:{why}" for field, why in exc.problems.items())
+        st.error(f"请修改以下内容后再保存:\n{lines}")
+    else:
+        st.error(exc.message)
+
+
+def remembered_version(kind: str, record_id: int, current: int) -> int:
+    """The version this person opened the record at, kept across reruns until they save."""
+    key = f"opened_version:{kind}:{record_id}"
+    return st.session_state.setdefault(key, current)
+
+
+def forget_version(kind: str, record_id: int) -> None:
+    st.session_state.pop(f"opened_version:{kind}:{record_id}", None)
+
+
+def apply_change(kind: str, change: Callable[[Session], object], record_id: int,
+                 message: str) -> None:
+    """Run one service call in its own transaction; on success flash `message` and rerun.
+
+    A refused save leaves the form as it was; after a concurrent edit the record is re-read
+    at its new version, so the person sees the other change before trying again.
+    """
+    try:
+        with db_transaction() as session:
+            change(session)
+    except ConcurrentEdit as exc:
+        show_problem(exc)
+        forget_version(kind, record_id)
+        return
+    except DomainError as exc:
+        show_problem(exc)
+        return
+    forget_version(kind, record_id)
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """Show the message a change left before its rerun, once."""
+    if message := st.session_state.pop(FLASH_KEY, None):
+        st.success(message)

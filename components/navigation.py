@@ -1,0 +1,44 @@
+"""Which pages exist and who may open them; app.py builds st.navigation from this list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from services.i18n import t
+from services.permissions import Actor, Capability
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title_key: str
+    icon: str
+    url_path: str
+    section_key: str
+    capability: Capability | None = None
+
+
+# Register a page here once it is built; there are no placeholders.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/home.py", "nav.home", ":material/home:", "home", "nav.section.work"),
+    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin",
+             "nav.section.system", Capability.MANAGE_USERS),
+    PageSpec("pages/account.py", "nav.account", ":material/person:", "account",
+             "nav.section.system"),
+)
+
+
+def pages_for(actor: Actor) -> list[PageSpec]:
+    return [p for p in PAGES if p.capability is None or actor.can(p.capability)]
+
+
+def build_navigation(actor: Actor, lang: str) -> st.navigation:  # type: ignore[valid-type]
+    """The navigation listing exactly the pages this role may open, grouped into sections."""
+    sections: dict[str, list[st.Page]] = {}
+    for spec in pages_for(actor):
+        page = st.Page(spec.path, title=t(spec.title_key, lang), icon=spec.icon,
+                       url_path=spec.url_path, default=spec.url_path == "home")
+        sections.setdefault(t(spec.section_key, lang), []).append(page)
+    return st.navigation(sections)

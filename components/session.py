@@ -1,0 +1,58 @@
+"""The app's settings, cached engine, unit of work and the acting user, for every page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from config import Settings, load_settings
+from db import schema
+from db.engine import make_engine, transaction
+from services.i18n import DEFAULT_LANGUAGE, t
+from services.permissions import Actor
+
+ACTOR_KEY = "shouwang_actor"
+LANG_KEY = "shouwang_lang"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def engine() -> Engine:
+    """The process-wide engine for the configured database, checked once per run."""
+    eng = _engine_for(settings().database_url)
+    try:
+        schema.check_ready(eng)
+    except schema.DatabaseProblem as exc:
+        st.error(f"**{t('error.database', lang())}**\n\n{exc}")
+        st.stop()
+    return eng
+
+
+@contextmanager
+def db_transaction() -> Iterator[Session]:
+    """One transaction for one user action; it commits when the block ends without error."""
+    with transaction(_engine_for(settings().database_url)) as session:
+        yield session
+
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+
+
+def current_actor() -> Actor:
+    """The logged-in user as an Actor; app.py sets it before any page runs."""
+    actor = st.session_state.get(ACTOR_KEY)
+    if actor is None:
+        st.stop()
+    return actor

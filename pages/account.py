@@ -1,0 +1,38 @@
+"""我的账户: who I am, and changing my own password."""
+
+import streamlit as st
+
+from components.feedback import show_problem
+from components.session import current_actor, db_transaction, lang
+from services import orgs, users
+from services.errors import DomainError
+from services.i18n import t
+
+actor = current_actor()
+current = lang()
+st.title(t("account.title", current))
+with db_transaction() as session:
+    scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
+st.markdown(f"{t('login.username', current)}:`{actor.username}`  \n"
+            f"{t('sidebar.role', current)}:{actor.role.label(current)}  \n"
+            f"{t('sidebar.scope', current)}:{scope}")
+
+st.subheader(t("account.change_password", current))
+with st.form("change_password", clear_on_submit=False):
+    old = st.text_input(t("account.old_password", current), type="password")
+    new = st.text_input(t("account.new_password", current), type="password",
+                        help=t("account.password_rules", current))
+    repeat = st.text_input(t("account.repeat_password", current), type="password")
+    st.caption(t("account.password_rules", current))
+    if st.form_submit_button(t("common.save", current), type="primary"):
+        if new != repeat:
+            st.error(t("account.mismatch", current))
+        else:
+            try:
+                with db_transaction() as session:
+                    users.change_own_password(session, actor=actor, old_password=old,
+                                              new_password=new)
+                st.session_state["shouwang_must_change_password"] = False
+                st.success(t("account.changed", current))
+            except DomainError as exc:
+                show_problem(exc)

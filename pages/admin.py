@@ -1,0 +1,31 @@
+"""管理: users, the org tree, org imports and the audit log (admins only)."""
+
+import streamlit as st
+
+from components.admin_orgs import render_orgs
+from components.admin_users import render_users
+from components.audit_log import render_audit_log
+from components.feedback import show_flash
+from components.importer import import_panel
+from components.session import current_actor, lang
+from services.i18n import t
+from services.permissions import Capability
+
+actor = current_actor()
+actor.require(Capability.MANAGE_USERS)
+current = lang()
+st.title(t("admin.title", current))
+show_flash()
+users_tab, orgs_tab, import_tab, audit_tab = st.tabs([
+    t("admin.tab.users", current), t("admin.tab.orgs", current),
+    t("admin.tab.import", current), t("admin.tab.audit", current)])
+with users_tab:
+    render_users(actor, current)
+with orgs_tab:
+    render_orgs(actor, current)
+with import_tab:
+    import_panel(actor, "orgs", "组织机构",
+                 "列:**名称**、**类型**(县/乡镇/街道/村/社区/学校)、上级、是否山区(是/否)、"
+                 "在籍学生数。上级可以写在后面的行里;已有的单位会按新值更新。")
+with audit_tab:
+    render_audit_log(actor)
