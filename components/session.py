@@ -24,19 +24,26 @@ def _engine_for(url: str) -> Engine:
     return make_engine(url)
 
 
+@st.cache_resource(show_spinner=False)
+def _checked(url: str) -> bool:
+    """Check the schema once per process; a failure is not cached, so a fix is seen next run."""
+    schema.check_ready(_engine_for(url))
+    return True
+
+
 def settings() -> Settings:
     return load_settings()
 
 
 def engine() -> Engine:
     """The process-wide engine for the configured database, checked once per run."""
-    eng = _engine_for(settings().database_url)
+    url = settings().database_url
     try:
-        schema.check_ready(eng)
+        _checked(url)
     except schema.DatabaseProblem as exc:
         st.error(f"**{t('error.database', lang())}**\n\n{exc}")
         st.stop()
-    return eng
+    return _engine_for(url)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,18 @@ def check_ready(engine: Engine) -> None:
     current = current_revision(engine)
     if current != head_revision():
         raise SchemaOutdated("数据库尚未初始化或版本较旧,请先运行:python cli.py init")
+    if engine.dialect.name == "sqlite":
+        _probe_writable(engine)
+
+
+def _probe_writable(engine: Engine) -> None:
+    """Try a write that changes nothing, so a read-only file is caught before any form is filled."""
+    try:
+        with engine.connect() as conn, conn.begin() as tx:
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            tx.rollback()
+    except OperationalError as exc:
+        raise _explain(exc, engine) from exc
 
 
 def _refuse_newer(engine: Engine) -> None:

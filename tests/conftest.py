@@ -1,0 +1,92 @@
+"""A fresh database per test (temp SQLite file, or PostgreSQL from TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy.orm import Session
+
+from db import schema
+from db.engine import make_engine
+from db.models import ActivityKindRow, Base, CareRule
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Built-in rows the first migration inserts; restored after each PostgreSQL truncation.
+BUILTIN_TABLES = (ActivityKindRow.__table__, CareRule.__table__)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip on a laptop without the tool; fail under CI=true, where everything must run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Migrate once per run: a SQLite file to copy, or a PostgreSQL schema to truncate."""
+    if _is_postgres(TEST_DATABASE_URL):
+        engine = make_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        schema.upgrade(engine)
+        with engine.connect() as conn:
+            builtin = {t.name: [dict(r._mapping) for r in conn.execute(select(t))]
+                       for t in BUILTIN_TABLES}
+        yield engine, builtin
+        engine.dispose()
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()
+    yield path
+
+
+def _reset_postgres(engine: Engine, builtin: dict[str, list[dict]]) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in BUILTIN_TABLES:
+            conn.execute(delete(table))
+            if builtin[table.name]:
+                conn.execute(insert(table), builtin[table.name])
+
+
+@pytest.fixture
+def db_url(_database_template: object, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database of this test's own."""
+    if isinstance(_database_template, Path):
+        target = tmp_path / "shouwang.db"
+        shutil.copy(_database_template, target)
+        return f"sqlite:///{target}"
+    engine, builtin = _database_template  # type: ignore[misc]
+    _reset_postgres(engine, builtin)
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session the test drives itself; commit to make rows visible to other connections."""
+    with Session(engine, expire_on_commit=False) as s:
+        yield s

@@ -1,0 +1,124 @@
+"""The schema: migrations are idempotent, constraints keep the data honest."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm.exc import StaleDataError
+
+from db import schema
+from db.engine import make_engine
+from db.models import Child, Pairing
+from tests.factories import make_child, make_helper, make_pairing, make_town_with_village
+
+
+def test_upgrade_twice_changes_nothing(engine):
+    assert schema.upgrade(engine) == schema.head_revision()
+    assert schema.upgrade(engine) == schema.head_revision()
+    schema.check_ready(engine)
+
+
+def test_builtin_activity_kinds_and_care_rules_are_there(session):
+    kinds = session.execute(text("SELECT code FROM activity_kinds")).scalars().all()
+    assert {"safety_education", "festival_visit", "other"} <= set(kinds)
+    rules = session.execute(text("SELECT code FROM care_rules")).scalars().all()
+    assert "monthly_talk" in rules
+
+
+def test_empty_database_is_reported_as_not_initialised(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(schema.SchemaOutdated, match="cli.py init"):
+        schema.check_ready(engine)
+
+
+def test_newer_schema_is_refused_without_changes(engine):
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(schema.SchemaTooNew, match="比本程序新"):
+        schema.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
+
+
+def test_unreachable_postgres_gives_one_clear_message():
+    engine = make_engine("postgresql+psycopg://nobody:x@127.0.0.1:1/none")
+    with pytest.raises(schema.DatabaseUnavailable, match="无法连接数据库服务器"):
+        schema.check_ready(engine)
+
+
+def test_read_only_sqlite_file_is_reported(tmp_path, db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("file permissions only concern SQLite")
+    source = db_url.removeprefix("sqlite:///")
+    read_only = make_engine(f"sqlite:///file:{source}?mode=ro&uri=true")
+    with pytest.raises(schema.DatabaseReadOnly, match="只读"):
+        schema.check_ready(read_only)
+
+
+def test_id_number_is_unique_when_present(session):
+    make_child(session, id_number="110101201503010011")
+    make_child(session, name="李四")  # no ID number: many children may lack one
+    make_child(session, name="王五")
+    with pytest.raises(IntegrityError):
+        make_child(session, name="赵六", id_number="110101201503010011")
+
+
+def test_enumerations_are_checked_by_the_database(session):
+    child = make_child(session)
+    session.commit()
+    with pytest.raises((IntegrityError, StatementError)):
+        session.execute(text("UPDATE children SET gender = 'unknown' WHERE id = :id"),
+                        {"id": child.id})
+        session.flush()
+
+
+def test_foreign_keys_are_enforced(session):
+    _, village = make_town_with_village(session)
+    with pytest.raises(IntegrityError):
+        session.add(Child(name="孤", gender="male", birth_date=date(2015, 1, 1), town_id=9999,
+                          village_id=village.id))
+        session.flush()
+
+
+def test_one_open_pairing_per_child_and_helper(session):
+    child = make_child(session)
+    helper = make_helper(session)
+    make_pairing(session, child, helper, ended_on=date(2026, 4, 1))
+    make_pairing(session, child, helper)  # history plus one open pairing is fine
+    with pytest.raises(IntegrityError):
+        make_pairing(session, child, helper)
+
+
+def test_pairing_cannot_end_before_it_starts(session):
+    with pytest.raises(IntegrityError):
+        make_pairing(session, make_child(session), make_helper(session),
+                     started_on=date(2026, 5, 1), ended_on=date(2026, 4, 1))
+
+
+def test_stale_version_is_refused(engine):
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as first:
+        child = make_child(first)
+        first.commit()
+        child_id = child.id
+    with Session(engine) as a, Session(engine) as b:
+        mine, theirs = a.get(Child, child_id), b.get(Child, child_id)
+        theirs.address = "他人修改"
+        b.commit()
+        mine.address = "我的修改"
+        with pytest.raises(StaleDataError):
+            a.commit()
+    with Session(engine) as check:
+        saved = check.get(Child, child_id)
+        assert (saved.address, saved.version) == ("他人修改", 2)
+
+
+def test_pairing_rows_keep_history(session):
+    child, helper = make_child(session), make_helper(session)
+    make_pairing(session, child, helper, ended_on=date(2026, 4, 1), end_reason="教师调动")
+    make_pairing(session, child, helper, started_on=date(2026, 4, 2))
+    assert session.query(Pairing).filter_by(child_id=child.id).count() == 2

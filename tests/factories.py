@@ -1,0 +1,80 @@
+"""Plain factory functions: a valid record with sensible defaults, any field overridable."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, User
+from services.pinyin import pinyin_keys
+from services.users import hash_password
+from services.vocab import Category, Gender, HelperKind, OrgKind, Role
+
+_counter = itertools.count(1)
+DEFAULT_PASSWORD = "test-pass-2026"
+
+
+def make_org(session: Session, name: str | None = None, kind: OrgKind = OrgKind.town,
+             parent: OrgUnit | None = None, **overrides: Any) -> OrgUnit:
+    unit = OrgUnit(name=name or f"单位{next(_counter)}", kind=kind, parent=parent, **overrides)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    session.flush()
+    return unit
+
+
+def make_town_with_village(session: Session, town: str = "石门镇",
+                           village: str = "李家村") -> tuple[OrgUnit, OrgUnit]:
+    t = make_org(session, town, OrgKind.town)
+    return t, make_org(session, village, OrgKind.village, parent=t)
+
+
+def make_child(session: Session, *, village: OrgUnit | None = None, name: str = "张小明",
+               categories: tuple[Category, ...] = (Category.left_behind,),
+               **overrides: Any) -> Child:
+    if village is None:
+        _, village = make_town_with_village(session, f"镇{next(_counter)}", "村")
+    full, initials = pinyin_keys(name)
+    values: dict[str, Any] = {
+        "name": name, "name_pinyin": full, "name_initials": initials, "gender": Gender.male,
+        "birth_date": date(2015, 3, 1), "town_id": village.parent_id, "village_id": village.id,
+    }
+    values.update(overrides)
+    child = Child(**values)
+    child.categories = [ChildCategory(category=c) for c in categories]
+    session.add(child)
+    session.flush()
+    return child
+
+
+def make_helper(session: Session, *, org_unit: OrgUnit | None = None, name: str = "李老师",
+                kind: HelperKind = HelperKind.teacher, **overrides: Any) -> Helper:
+    helper = Helper(name=name, kind=kind, org_unit_id=org_unit.id if org_unit else None,
+                    **overrides)
+    session.add(helper)
+    session.flush()
+    return helper
+
+
+def make_pairing(session: Session, child: Child, helper: Helper, *,
+                 started_on: date = date(2026, 3, 1), **overrides: Any) -> Pairing:
+    pairing = Pairing(child_id=child.id, helper_id=helper.id, started_on=started_on, **overrides)
+    session.add(pairing)
+    session.flush()
+    return pairing
+
+
+def make_user(session: Session, username: str | None = None, role: Role = Role.admin, *,
+              org_unit: OrgUnit | None = None, password: str = DEFAULT_PASSWORD,
+              **overrides: Any) -> User:
+    user = User(username=username or f"user{next(_counter)}", display_name=overrides.pop(
+                    "display_name", "测试用户"), role=role,
+                org_unit_id=org_unit.id if org_unit else None,
+                password_hash=hash_password(password), **overrides)
+    session.add(user)
+    session.flush()
+    return user
