@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from db import schema
@@ -30,7 +30,7 @@ def test_builtin_activity_kinds_and_care_rules_are_there(session):
 
 def test_empty_database_is_reported_as_not_initialised(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-    with pytest.raises(schema.SchemaOutdated, match="cli.py init"):
+    with pytest.raises(schema.SchemaOutdated, match=r"cli\.py init"):
         schema.check_ready(engine)
 
 
@@ -69,17 +69,16 @@ def test_id_number_is_unique_when_present(session):
 def test_enumerations_are_checked_by_the_database(session):
     child = make_child(session)
     session.commit()
-    with pytest.raises((IntegrityError, StatementError)):
+    with pytest.raises(IntegrityError):
         session.execute(text("UPDATE children SET gender = 'unknown' WHERE id = :id"),
                         {"id": child.id})
-        session.flush()
 
 
 def test_foreign_keys_are_enforced(session):
     _, village = make_town_with_village(session)
+    session.add(Child(name="孤", gender="male", birth_date=date(2015, 1, 1), town_id=9999,
+                      village_id=village.id))
     with pytest.raises(IntegrityError):
-        session.add(Child(name="孤", gender="male", birth_date=date(2015, 1, 1), town_id=9999,
-                          village_id=village.id))
         session.flush()
 
 
