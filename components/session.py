@@ -13,7 +13,7 @@ from config import Settings, load_settings
 from db import schema
 from db.engine import make_engine, transaction
 from services.i18n import DEFAULT_LANGUAGE, t
-from services.permissions import Actor
+from services.permissions import Actor, Capability
 
 ACTOR_KEY = "shouwang_actor"
 LANG_KEY = "shouwang_lang"
@@ -57,9 +57,25 @@ def lang() -> str:
     return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
 
 
-def current_actor() -> Actor:
-    """The logged-in user as an Actor; app.py sets it before any page runs."""
+def _back_to_entry() -> None:
+    """Send a page opened without app.py's login gate back through it.
+
+    Streamlit runs a `pages/` file directly when the process's first run asks for a page
+    (its legacy multipage mode stays on until st.navigation is first called).
+    """
+    try:
+        st.switch_page("app.py")
+    except st.errors.StreamlitAPIException:
+        st.stop()
+
+
+def current_actor(capability: Capability | None = None) -> Actor:
+    """The logged-in user as an Actor; a page that needs a capability stops for anyone else."""
     actor = st.session_state.get(ACTOR_KEY)
     if actor is None:
+        _back_to_entry()
+    # Navigation already hides the page; this guards a stale link or a forged page switch.
+    if capability is not None and not actor.can(capability):
+        st.error(t("error.forbidden", lang()))
         st.stop()
     return actor

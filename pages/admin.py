@@ -11,8 +11,7 @@ from components.session import current_actor, lang
 from services.i18n import t
 from services.permissions import Capability
 
-actor = current_actor()
-actor.require(Capability.MANAGE_USERS)
+actor = current_actor(Capability.MANAGE_USERS)
 current = lang()
 st.title(t("admin.title", current))
 show_flash()

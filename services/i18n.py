@@ -64,6 +64,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "common.none": ("无", "None"),
     "error.database": ("数据库无法使用", "The database cannot be used"),
     "error.config": ("配置有误", "Configuration problem"),
+    "error.forbidden": ("您的角色不能打开此页面。", "Your role cannot open this page."),
 }
 
 

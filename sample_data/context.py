@@ -1,0 +1,83 @@
+"""What every generation step shares: the scale, the date, seeded randomness and id counters."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+
+from sample_data.scales import Scale
+
+T = TypeVar("T")
+
+# Contacts and activities cover the last two terms (about ten months) up to today.
+WINDOW_DAYS = 300
+# The roster was first drawn up (摸底) a little over a year ago.
+ROSTER_DAYS_AGO = 400
+# Office-hours clock times for created_at stamps.
+CLOCK = tuple(time(h, m) for h in range(8, 21) for m in (0, 10, 20, 30, 40, 50))
+
+
+@dataclass
+class Context:
+    scale: Scale
+    seed: int
+    today: date
+    # Next free id per table (the database may already hold org units or providers).
+    next_ids: dict[str, int] = field(default_factory=dict)
+
+    def rng(self, stage: str) -> random.Random:
+        """A generator of its own per stage, so one stage's changes do not reshuffle the others."""
+        return random.Random(f"shouwang:{self.seed}:{stage}")
+
+    def new_id(self, table: str) -> int:
+        value = self.next_ids.get(table, 1)
+        self.next_ids[table] = value + 1
+        return value
+
+    @property
+    def window_start(self) -> date:
+        return self.today - timedelta(days=WINDOW_DAYS)
+
+    @property
+    def roster_day(self) -> date:
+        return self.today - timedelta(days=ROSTER_DAYS_AGO)
+
+
+def pick(rng: random.Random, mix: Sequence[tuple[T, float]]) -> T:
+    """One value from (value, weight) pairs."""
+    values, weights = zip(*mix, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def stamp(rng: random.Random, day: date) -> datetime:
+    """A created_at/updated_at value on `day` during working hours."""
+    return datetime.combine(day, rng.choice(CLOCK))
+
+
+def day_between(rng: random.Random, start: date, end: date) -> date:
+    """A uniformly random day in [start, end]; `start` when the range is empty."""
+    span = (end - start).days
+    return start + timedelta(days=rng.randint(0, span)) if span > 0 else start
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (28 February for 29 February in common years)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def in_school_holiday(day: date) -> bool:
+    """Summer (mid-July to August) and winter (late January to mid-February) holidays."""
+    month, dom = day.month, day.day
+    return ((month == 7 and dom > 12) or month == 8 or (month == 1 and dom > 20)
+            or (month == 2 and dom < 15))
+
+
+def stamps(created: datetime, updated: datetime | None = None) -> dict[str, object]:
+    """The bookkeeping columns of versioned, timestamped rows."""
+    return {"version": 1, "created_at": created, "updated_at": updated or created}

@@ -1,0 +1,60 @@
+"""How big each kind of sample database is: the knobs of the generator, declared as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Share of children per age 1–17 (index 0 is age 1): ~30% under 7, most 7–15, a few 16–17.
+ROSTER_AGES: tuple[float, ...] = (5,) * 6 + (64 / 9,) * 9 + (3, 3)
+# A school's roster: pupils of 6–16 (a few 16-year-olds who started late or repeated a year).
+PUPIL_AGES: tuple[float, ...] = (0,) * 5 + (6,) + (11,) * 8 + (8, 2.5, 0)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One size of sample database."""
+
+    label: str
+    children: int
+    towns: int
+    subdistricts: int
+    villages_per_town: tuple[int, int]
+    communities_per_subdistrict: int
+    # Towns (from the first) with a 中心小学 / a 中学; 村小 per town; schools in the county seat.
+    central_schools: int
+    middle_schools: int
+    village_schools_per_town: tuple[int, int]
+    seat_schools: bool = False
+    # One 九年一贯制 school instead of the above (the single-school scale).
+    combined_school: bool = False
+    age_weights: tuple[float, ...] = ROSTER_AGES
+    # Care contacts per open pairing and month, before each helper kind's own factor.
+    contacts_per_month: float = 2.5
+    # Group activities per school and per town, and month.
+    school_activities_per_month: float = 1.0
+    town_activities_per_month: float = 0.6
+    # The children on the roster as a share of a school's enrolled students.
+    enrolled_share: tuple[float, float] = (0.08, 0.13)
+    donations: int = 12
+
+
+SCALES: dict[str, Scale] = {
+    "demo": Scale(
+        label="演示", children=150, towns=2, subdistricts=1, villages_per_town=(4, 5),
+        communities_per_subdistrict=2, central_schools=2, middle_schools=1,
+        village_schools_per_town=(0, 0), contacts_per_month=2.8,
+        school_activities_per_month=1.3, town_activities_per_month=0.8),
+    "school": Scale(
+        label="单所学校", children=60, towns=1, subdistricts=0, villages_per_town=(6, 6),
+        communities_per_subdistrict=0, central_schools=0, middle_schools=0,
+        village_schools_per_town=(0, 0), combined_school=True, age_weights=PUPIL_AGES,
+        contacts_per_month=2.8, school_activities_per_month=1.5, town_activities_per_month=0.3,
+        donations=6),
+    "county": Scale(
+        label="全县", children=50_000, towns=19, subdistricts=1, villages_per_town=(13, 17),
+        communities_per_subdistrict=8, central_schools=19, middle_schools=19,
+        village_schools_per_town=(3, 5), seat_schools=True, contacts_per_month=2.0,
+        school_activities_per_month=1.0, town_activities_per_month=1.0,
+        # 50,000 children in ~120 schools: at 10% every school would have ~3,000 pupils.
+        enrolled_share=(0.22, 0.38), donations=600),
+}
