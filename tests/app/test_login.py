@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from components.navigation import PAGES
 from db.models import AuditEvent, User
-from tests.app.conftest import login, logged_in, new_app
+from tests.app.conftest import logged_in, login, new_app
 
 PAGES_BY_ROLE = {
     "admin": {"pages/home.py", "pages/admin.py", "pages/account.py"},
