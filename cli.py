@@ -108,6 +108,24 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo_logins(args: argparse.Namespace) -> int:
+    """Print the demo accounts that exist in this database, one per role."""
+    from sample_data import DEMO_USERS
+
+    with transaction(_engine()) as session:
+        present = [u for u in DEMO_USERS if (found := users.find_user(session, u.username))
+                   and found.is_active]
+    if not present:
+        print("此数据库中没有演示账户(运行 python cli.py seed --scale demo 生成)。")
+        return EXIT_OK
+    print("\n演示账户(仅用于演示数据,请勿用于真实档案):")
+    for user in present:
+        print(f"  {user.role.zh:<4} 登录名 {user.username:<12} 密码 {user.password:<18} "
+              f"范围 {user.scope_note}")
+    print()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="守望:留守困境儿童关爱服务管理")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -119,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=42, help="随机种子(相同种子生成相同数据)")
     seed.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过而不报错")
     seed.set_defaults(run=cmd_seed)
+
+    commands.add_parser("demo-logins", help="打印演示账户").set_defaults(run=cmd_demo_logins)
 
     imp = commands.add_parser("import", help="从 CSV/XLSX 导入;任一行有误则不写入")
     imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND")

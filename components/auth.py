@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -58,6 +58,7 @@ def require_login() -> tuple[Actor, stauth.Authenticate]:
         credentials = users.login_credentials(session, policy)
     before = {n: e["failed_login_attempts"] for n, e in credentials["usernames"].items()}
     authenticator = _authenticator(credentials)
+    _ignore_revoked_cookie(authenticator)
     fields = {"Form name": t("login.form", lang()), "Username": t("login.username", lang()),
               "Password": t("login.password", lang()), "Login": t("login.submit", lang())}
     try:
@@ -77,6 +78,25 @@ def require_login() -> tuple[Actor, stauth.Authenticate]:
             st.caption(t("login.demo_hint", lang()))
         st.stop()
     return _active_actor(authenticator), authenticator
+
+
+def _ignore_revoked_cookie(authenticator: stauth.Authenticate) -> None:
+    """Make the library skip a login cookie issued before the user's last logout.
+
+    Deleting the cookie happens in the browser and sometimes fails (NOTES.md), so the
+    database, not the cookie jar, decides whether a logged-out session stays out.
+    """
+    if st.session_state.get("authentication_status"):
+        return
+    token = authenticator.cookie_controller.get_cookie()
+    if not token:
+        return
+    expiry = timedelta(days=settings().cookie_expiry_days)
+    issued = datetime.fromtimestamp(token["exp_date"], UTC).replace(tzinfo=None) - expiry
+    with db_transaction() as session:
+        valid = users.cookie_still_valid(session, token["username"], issued)
+    if not valid:
+        st.session_state["logout"] = True  # the library's own "ignore the cookie" switch
 
 
 def _active_actor(authenticator: stauth.Authenticate) -> Actor:
@@ -106,6 +126,7 @@ def forget_login() -> None:
 
 def logout(authenticator: stauth.Authenticate, actor: Actor) -> None:
     with db_transaction() as session:
+        users.revoke_sessions(session, actor.username)
         audit.record(session, actor, "logout", "user", actor.user_id)
     authenticator.logout(location="unrendered")
     forget_login()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sample_data import names, places
+from sample_data import names, places, texts
 from sample_data.children import Kid
 from sample_data.context import Context, day_between, pick, stamp, stamps
 from sample_data.orgs import OrgTree, Unit
@@ -21,6 +21,7 @@ SOCIAL_WORK_UNITS = (f"{places.COUNTY}阳光社会工作服务中心", "双百�
 # Who looks after children who are not at school, or whose school has no helper for them.
 COMMUNITY_MIX = (("volunteer", 65), ("social_worker", 15), ("caring_parent", 20))
 PRESCHOOL_MIX = (("volunteer", 40), ("social_worker", 15), ("caring_parent", 45))
+HISTORY_SHARE = 0.08
 FEMALE_SHARE = {"class_teacher": 0.65, "teacher": 0.65, "volunteer": 0.55, "caring_parent": 0.85,
                 "social_worker": 0.7, "child_director": 0.6}
 
@@ -110,8 +111,8 @@ def make_pairings(ctx: Context, tree: OrgTree, kids: list[Kid]
     book = HelperBook(ctx, ctx.rng("helpers"))
     for village in tree.villages:  # one 儿童主任 per village or community
         unit = village.unit
-        book.preset(("village", unit.id), book.new(
-            "child_director", unit, unit.name + ("居委会" if unit.name.endswith("社区") else "村委会")))
+        office = "居委会" if unit.name.endswith("社区") else "村委会"
+        book.preset(("village", unit.id), book.new("child_director", unit, unit.name + office))
     pairs: list[PairRec] = []
     for kid in kids:
         if kid.archived_on is None and not _stays_unpaired(ctx, rng, kid):
@@ -139,7 +140,10 @@ def _stays_unpaired(ctx: Context, rng: random.Random, kid: Kid) -> bool:
 def _current_pairings(ctx: Context, rng: random.Random, book: HelperBook, kid: Kid
                       ) -> list[PairRec]:
     first_day = max(kid.registered_on, ctx.today - timedelta(days=365))
-    start = min(first_day + timedelta(days=rng.randint(0, 40)), ctx.today)
+    # Some children changed helper: their current pairing began later (see _past_pairings).
+    changed = (ctx.today - first_day).days > 240 and rng.random() < HISTORY_SHARE
+    delay = rng.randint(90, 180) if changed else rng.randint(0, 40)
+    start = min(first_day + timedelta(days=delay), ctx.today)
     school = kid.school
     if school is not None and rng.random() < 0.85:
         helper = _class_helper(book, kid)
@@ -193,16 +197,16 @@ def _past_pairings(ctx: Context, rng: random.Random, book: HelperBook, kid: Kid,
         start = first_day + timedelta(days=rng.randint(0, 20))
         reason = f"儿童档案归档({ArchiveReason(kid.archive_reason).zh})"
         return [PairRec(0, kid, rng.choice(candidates), start, kid.archived_on, reason)]
-    if not current or rng.random() > 0.08:
+    if not current:
         return []
     now = min(p.started_on for p in current)
-    if (now - first_day).days < 60:
+    if (now - first_day).days < 60:  # only those whose helper changed start this late
         return []
     earlier = [h for h in candidates if all(h is not p.helper for p in current)]
     start = day_between(rng, first_day, now - timedelta(days=50))
     end = day_between(rng, start + timedelta(days=30), now - timedelta(days=1))
     return [PairRec(0, kid, rng.choice(earlier or candidates), start, end,
-                    rng.choice(("帮扶人工作调动", "重新调整结对", "帮扶人外出务工")))]
+                    rng.choice(texts.END_REASONS))]
 
 
 def helper_rows(ctx: Context, helpers: list[HelperRec]) -> list[Row]:

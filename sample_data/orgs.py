@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from sample_data import places
 from sample_data.context import Context, stamp, stamps
+from sample_data.quota import choose
 from sample_data.writer import Row
 from services.vocab import OrgKind
 
+MOUNTAIN_SHARE = 0.4
 PRIMARY, MIDDLE, HIGH, COMBINED = "primary", "middle", "high", "combined"
 # Grade indexes each level teaches: 0 is 一年级, 6 is 七年级, 9 is 高一.
 GRADES_TAUGHT = {PRIMARY: range(0, 6), MIDDLE: range(6, 9), HIGH: range(9, 12),
@@ -72,16 +74,20 @@ def build_tree(ctx: Context) -> OrgTree:
     tree.units.append(tree.county)
     per_town = [rng.randint(*scale.villages_per_town) for _ in range(scale.towns)]
     names = iter(places.village_names(rng, sum(per_town)))
+    upland: set[int] = set()
     for index, village_count in enumerate(per_town):
         town = _add(ctx, tree, places.TOWNS[index], OrgKind.town, tree.county)
         tree.towns.append(town)
-        # Mountain villages cluster in some towns (the seeds' 北部山区), ~40% overall.
-        mountain_share = 0.75 if rng.random() < 0.45 else 0.1
+        if rng.random() < 0.45:
+            upland.add(town.id)
         for _ in range(village_count):
             name, clan = next(names)
             village = _add(ctx, tree, name, OrgKind.village, town)
-            village.mountain = rng.random() < mountain_share
             tree.villages.append(Village(village, town, rng.uniform(0.5, 1.5), clan))
+    # 40% of villages are in the mountains, clustered in upland towns (the seeds' 北部山区).
+    for index in choose(rng, tree.villages, MOUNTAIN_SHARE,
+                        lambda v: 8 if v.town.id in upland else 1):
+        tree.villages[index].unit.mountain = True
     for index in range(scale.subdistricts):
         district = _add(ctx, tree, places.SUBDISTRICTS[index], OrgKind.subdistrict, tree.county)
         tree.towns.append(district)
@@ -141,7 +147,8 @@ def set_enrolled(ctx: Context, tree: OrgTree, pupils: dict[int, int]) -> None:
     for school in tree.schools:
         count = pupils.get(school.unit.id, 0)
         if count:
-            school.unit.enrolled = max(count + 5, round(count / rng.uniform(*ctx.scale.enrolled_share)))
+            share = rng.uniform(*ctx.scale.enrolled_share)
+            school.unit.enrolled = max(count + 5, round(count / share))
         else:
             school.unit.enrolled = rng.randint(150, 400)
 

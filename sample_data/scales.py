@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Share of children per age 1–17 (index 0 is age 1): ~30% under 7, most 7–15, a few 16–17.
-ROSTER_AGES: tuple[float, ...] = (5,) * 6 + (64 / 9,) * 9 + (3, 3)
+AgeBands = tuple[tuple[range, float], ...]
+# Shares of age bands, each age equally likely within its band: 30.4% under 7 as in the
+# seeds, most 7–15, a few 16–17 so the aged-out review has cases.
+ROSTER_AGES: AgeBands = ((range(1, 7), 30.4), (range(7, 16), 63.6), (range(16, 18), 6))
 # A school's roster: pupils of 6–16 (a few 16-year-olds who started late or repeated a year).
-PUPIL_AGES: tuple[float, ...] = (0,) * 5 + (6,) + (11,) * 8 + (8, 2.5, 0)
+PUPIL_AGES: AgeBands = ((range(6, 15), 90), (range(15, 16), 8), (range(16, 17), 2))
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Scale:
     seat_schools: bool = False
     # One 九年一贯制 school instead of the above (the single-school scale).
     combined_school: bool = False
-    age_weights: tuple[float, ...] = ROSTER_AGES
+    age_bands: AgeBands = ROSTER_AGES
     # Care contacts per open pairing and month, before each helper kind's own factor.
     contacts_per_month: float = 2.5
     # Group activities per school and per town, and month.
@@ -47,7 +49,7 @@ SCALES: dict[str, Scale] = {
     "school": Scale(
         label="单所学校", children=60, towns=1, subdistricts=0, villages_per_town=(6, 6),
         communities_per_subdistrict=0, central_schools=0, middle_schools=0,
-        village_schools_per_town=(0, 0), combined_school=True, age_weights=PUPIL_AGES,
+        village_schools_per_town=(0, 0), combined_school=True, age_bands=PUPIL_AGES,
         contacts_per_month=2.8, school_activities_per_month=1.5, town_activities_per_month=0.3,
         donations=6),
     "county": Scale(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Integer, func, select, text
+from sqlalchemy import Connection, Integer, func, select
 
 from db.models import Base
 
@@ -58,10 +58,10 @@ def reset_sequences(conn: Connection) -> None:
     """After inserting explicit ids on PostgreSQL, move each id sequence past the largest id."""
     if conn.dialect.name != "postgresql":
         return
-    for name, _column in _integer_id_tables():
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"))
+    for name, column in _integer_id_tables():
+        following = select(func.coalesce(func.max(column), 0) + 1).scalar_subquery()
+        conn.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"), following,
+                                        False)))
 
 
 def _integer_id_tables() -> list[tuple[str, Any]]:

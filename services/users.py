@@ -114,6 +114,8 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool,
         _guard_last_admin(session, user)
     before = audit.snapshot(user)
     user.is_active = active
+    if not active:
+        user.sessions_revoked_at = utcnow()
     session.flush()
     audit.record(session, actor, "update", "user", user.id, before=before,
                  after=audit.snapshot(user),
@@ -129,6 +131,7 @@ def reset_password(session: Session, *, actor: Actor, user_id: int, new_password
     user.password_hash = hash_password(new_password)
     user.failed_logins, user.locked_until = 0, None
     user.must_change_password = True
+    user.sessions_revoked_at = utcnow()
     session.flush()
     audit.record(session, actor, "reset_password", "user", user.id,
                  summary=f"重置 {user.username} 的密码")
@@ -208,6 +211,20 @@ def record_login(session: Session, username: str, now: datetime | None = None) -
     user.last_login_at = now or utcnow()
     audit.record(session, None, "login", "user", user.id, username=user.username)
     return user
+
+
+def revoke_sessions(session: Session, username: str, now: datetime | None = None) -> None:
+    """Refuse every login cookie issued so far (used at logout)."""
+    if user := find_user(session, username):
+        user.sessions_revoked_at = now or utcnow()
+
+
+def cookie_still_valid(session: Session, username: str, issued_at: datetime) -> bool:
+    """Whether a login cookie issued at `issued_at` may still log this user in."""
+    user = find_user(session, username)
+    if user is None or not user.is_active:
+        return False
+    return user.sessions_revoked_at is None or issued_at > user.sessions_revoked_at
 
 
 def actor_for(session: Session, user: User) -> Actor:

@@ -28,6 +28,8 @@ class User(Versioned, Timestamped, Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Login cookies issued before this moment are refused: logout, deactivation, password reset.
+    sessions_revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     language: Mapped[str] = mapped_column(String(5), default="zh")
 
     org_unit: Mapped[OrgUnit | None] = relationship()

@@ -1,0 +1,183 @@
+"""Fill an empty database with a realistic, deterministic county: the demo, tests and benchmark."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import Connection, Engine, func, select
+
+from db.models import Child, User
+from sample_data import (
+    activities,
+    children,
+    contacts,
+    demo_users,
+    family,
+    helpers,
+    orgs,
+    profiles,
+    resources,
+    risk,
+    surveys,
+)
+from sample_data.context import Context
+from sample_data.scales import SCALES, Scale
+from sample_data.writer import Writer, next_ids, reset_sequences
+from services.errors import DomainError
+
+__all__ = ["SCALES", "DatabaseNotEmpty", "Scale", "SeedSummary", "seed_database"]
+
+CHILD_BATCH = 5_000
+PAIRS_PER_STEP = 2_000
+
+
+class DatabaseNotEmpty(DomainError):
+    """Seeding refuses a database that already holds children or accounts."""
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    counts: dict[str, int]  # table name → rows inserted
+
+
+def seed_database(engine: Engine, *, scale: str = "demo", seed: int = 42,
+                  today: date | None = None,
+                  progress: Callable[[str, int, int], None] | None = None) -> SeedSummary:
+    """Generate one scale of sample data in a single transaction; same seed and day, same rows."""
+    if scale not in SCALES:
+        raise DomainError(f"未知的数据规模“{scale}”,可选:{'、'.join(SCALES)}")
+    with engine.begin() as conn:
+        _refuse_if_not_empty(conn)
+        ctx = Context(SCALES[scale], seed, today or date.today(), next_ids(conn))
+        writer = Writer(conn, progress)
+        _generate(ctx, writer, scale)
+        reset_sequences(conn)
+    return SeedSummary(dict(writer.counts))
+
+
+def _refuse_if_not_empty(conn: Connection) -> None:
+    kids = conn.scalar(select(func.count()).select_from(Child)) or 0
+    users = conn.scalar(select(func.count()).select_from(User)) or 0
+    if kids or users:
+        raise DatabaseNotEmpty(
+            f"数据库中已有儿童档案,为避免混淆未生成演示数据(现有儿童 {kids} 名、用户 {users} 个)。"
+            "请换用一个空数据库(例如把 DATABASE_URL 指向新文件并运行 python cli.py init)后再生成。")
+
+
+def _generate(ctx: Context, writer: Writer, scale: str) -> None:
+    """Plan everything in memory, then write it parents first (foreign keys are enforced)."""
+    stage = "规划组织和儿童档案"
+    writer.report(stage, 0, 1)
+    tree = orgs.build_tree(ctx)
+    kids = children.make_children(ctx, tree)
+    child_rows = profiles.child_rows(ctx, kids)
+    pupils = Counter(k.school.unit.id for k in kids if k.school and k.archived_on is None)
+    orgs.set_enrolled(ctx, tree, pupils)
+    helper_list, pairs = helpers.make_pairings(ctx, tree, kids)
+    users = demo_users.user_ids(ctx)
+    demo_users.link_helper(helper_list, demo_users.helper_school(tree), users["helper"])
+    providers = resources.make_providers(ctx)
+    events = activities.make_activities(ctx, tree, kids)
+    writer.report(stage, 1, 1)
+
+    stage = "写入组织、账户和资源方"
+    writer.report(stage, 0, 3)
+    writer.insert("org_units", orgs.org_rows(ctx, tree))
+    writer.report(stage, 1, 3)
+    writer.insert("users", demo_users.user_rows(ctx, tree, users))
+    writer.report(stage, 2, 3)
+    writer.insert("resource_providers", resources.provider_rows(ctx, providers))
+    writer.report(stage, 3, 3)
+
+    _write_children(ctx, writer, kids, child_rows, {tree.towns[0].id: users["coordinator"]})
+    del child_rows
+
+    stage = "写入帮扶人和结对"
+    writer.report(stage, 0, 2)
+    writer.insert("helpers", helpers.helper_rows(ctx, helper_list))
+    writer.report(stage, 1, 2)
+    writer.insert("pairings", helpers.pairing_rows(ctx, pairs))
+    writer.report(stage, 2, 2)
+
+    _write_contacts(ctx, writer, pairs)
+    _write_activities(ctx, writer, events, [p.id for p in providers])
+    _write_resources(ctx, writer, tree, kids, events, providers)
+    _write_survey(ctx, writer, tree, kids)
+    _write_audit(ctx, writer, scale)
+
+
+def _write_children(ctx: Context, writer: Writer, kids: list[children.Kid],
+                    rows: list[dict[str, object]], assessor: dict[int, int]) -> None:
+    stage = "写入儿童档案"
+    total = len(rows) + 3
+    for start in range(0, len(rows), CHILD_BATCH):
+        writer.insert("children", rows[start:start + CHILD_BATCH])
+        writer.report(stage, min(start + CHILD_BATCH, len(rows)), total)
+    writer.insert("child_categories", children.category_rows(kids))
+    writer.report(stage, len(rows) + 1, total)
+    writer.insert("relatives", family.relative_rows(ctx, kids))
+    writer.report(stage, len(rows) + 2, total)
+    writer.insert("risk_assessments", risk.assessment_rows(ctx, kids, assessor))
+    writer.report(stage, total, total)
+
+
+def _write_contacts(ctx: Context, writer: Writer, pairs: list[helpers.PairRec]) -> None:
+    stage = "写入帮扶记录"
+    rng = ctx.rng("contacts")
+    writer.report(stage, 0, len(pairs))
+    for start in range(0, len(pairs), PAIRS_PER_STEP):
+        chunk = pairs[start:start + PAIRS_PER_STEP]
+        writer.insert("care_contacts", contacts.contact_rows(ctx, rng, chunk))
+        writer.report(stage, start + len(chunk), len(pairs))
+
+
+def _write_activities(ctx: Context, writer: Writer, events: list[activities.ActivityRec],
+                      provider_ids: list[int]) -> None:
+    stage = "写入活动和参加儿童"
+    writer.report(stage, 0, 3)
+    writer.insert("activities", activities.activity_rows(ctx, events))
+    writer.report(stage, 1, 3)
+    writer.insert("activity_providers", activities.provider_link_rows(ctx, events, provider_ids))
+    writer.report(stage, 2, 3)
+    writer.insert("attendances", activities.attendance_rows(events))
+    writer.report(stage, 3, 3)
+
+
+def _write_resources(ctx: Context, writer: Writer, tree: orgs.OrgTree, kids: list[children.Kid],
+                     events: list[activities.ActivityRec],
+                     providers: list[resources.Provider]) -> None:
+    stage = "写入需求、心愿和捐助"
+    writer.report(stage, 0, 3)
+    writer.insert("needs", resources.need_rows(ctx, kids, providers))
+    writer.report(stage, 1, 3)
+    writer.insert("wishes", resources.wish_rows(ctx, kids, providers))
+    writer.report(stage, 2, 3)
+    donations, recipients = resources.donation_rows(ctx, tree, kids, events, providers)
+    writer.insert("donations", donations)
+    writer.insert("donation_recipients", recipients)
+    writer.report(stage, 3, 3)
+
+
+def _write_survey(ctx: Context, writer: Writer, tree: orgs.OrgTree,
+                  kids: list[children.Kid]) -> None:
+    stage = "写入问卷"
+    writer.report(stage, 0, 1)
+    survey, questions, answers = surveys.survey_rows(ctx, tree, kids)
+    writer.insert("surveys", survey)
+    writer.insert("survey_questions", questions)
+    writer.insert("survey_answers", answers)
+    writer.report(stage, 1, 1)
+
+
+def _write_audit(ctx: Context, writer: Writer, scale: str) -> None:
+    """One audit event says where the data came from, with what was written."""
+    label = ctx.scale.label
+    writer.insert("audit_events", [{
+        "id": ctx.new_id("audit_events"), "at": datetime.combine(ctx.today, time(7, 0)),
+        "user_id": None, "username": "seed", "action": "seed", "entity": "database",
+        "entity_id": None, "summary": f"生成{label}示例数据(规模 {scale},随机种子 {ctx.seed})",
+        "before": None, "after": dict(writer.counts),
+    }])

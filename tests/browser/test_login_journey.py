@@ -1,0 +1,59 @@
+"""In a real browser: log in, see the navigation your role allows, log out."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from services.vocab import OrgKind, Role
+from tests.factories import DEFAULT_PASSWORD, make_child, make_org, make_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def accounts(engine) -> None:
+    with Session(engine) as session, session.begin():
+        town = make_org(session, "石门镇", OrgKind.town)
+        village = make_org(session, "李家村", OrgKind.village, parent=town)
+        make_child(session, village=village, name="张小明")
+        make_user(session, "admin", Role.admin, display_name="管理员")
+        make_user(session, "viewer", Role.viewer, display_name="督导")
+
+
+def _log_in(page, url: str, username: str, password: str = DEFAULT_PASSWORD) -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="登录名", exact=True).fill(username)
+    page.get_by_role("textbox", name="密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_admin_logs_in_sees_navigation_and_logs_out(page, app_server, accounts):
+    _log_in(page, app_server, "admin")
+    page.get_by_role("heading", name="您好,管理员").wait_for()
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in ("首页", "管理", "我的账户"):
+        assert nav.get_by_text(title, exact=True).is_visible()
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "1"
+    page.get_by_role("link", name="管理").click()
+    page.get_by_role("tab", name="组织机构", exact=True).wait_for()
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("button", name="登录", exact=True).wait_for()
+    page.get_by_role("tab", name="组织机构", exact=True).wait_for(state="detached")
+    assert page.get_by_role("button", name="退出登录").count() == 0
+    page.reload()  # the login cookie is gone: a reload must not log back in
+    page.get_by_role("button", name="登录", exact=True).wait_for()
+    assert page.get_by_role("heading", name="您好,管理员").count() == 0
+
+
+def test_viewer_does_not_see_the_admin_page(page, app_server, accounts):
+    _log_in(page, app_server, "viewer")
+    page.get_by_role("heading", name="您好,督导").wait_for()
+    nav = page.get_by_test_id("stSidebarNav")
+    assert nav.get_by_text("我的账户", exact=True).is_visible()
+    assert nav.get_by_text("管理", exact=True).count() == 0
+
+
+def test_wrong_password_shows_chinese_error(page, app_server, accounts):
+    _log_in(page, app_server, "admin", "not-the-password-1")
+    page.get_by_text("登录名或密码错误").wait_for()
