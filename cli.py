@@ -38,8 +38,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     """Fill an empty database with deterministic synthetic data and the demo users."""
-    from sample_data.generator import DatabaseNotEmpty, seed_database
     from tqdm import tqdm
+
+    from sample_data.generator import DatabaseNotEmpty, seed_database
 
     engine = _engine()
     bars: dict[str, tqdm] = {}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from components.session import db_transaction
 from services.errors import ConcurrentEdit, DomainError, ValidationFailed
@@ -41,8 +42,9 @@ def apply_change(kind: str, change: Callable[[Session], object], record_id: int,
     try:
         with db_transaction() as session:
             change(session)
-    except ConcurrentEdit as exc:
-        show_problem(exc)
+    except (ConcurrentEdit, StaleDataError) as exc:
+        # StaleDataError: the other save landed between our read and our write.
+        show_problem(exc if isinstance(exc, ConcurrentEdit) else ConcurrentEdit())
         forget_version(kind, record_id)
         return
     except DomainError as exc:

@@ -21,7 +21,6 @@ CATEGORY_MIX = (("left_behind", 78), ("in_difficulty", 14), ("de_facto_unsupport
 # The seeds' shares: (外)祖父母 58%, 父母单方 31%, 亲友 11%.
 GUARDIAN_MIX = (("grandparents", 58), ("single_parent", 31), ("relatives_friends", 10.6),
                 ("other", 0.4))
-NO_PARENT_GUARDIANS = (("grandparents", 65), ("relatives_friends", 33), ("other", 2))
 RISK_ORDER = ("green", "blue", "yellow", "red")
 # The counties' 四色 grading: mostly green and blue, ~15% yellow, ~5% red.
 RISK_MIX = (("green", 50), ("blue", 30), ("yellow", 15), ("red", 5))
@@ -161,13 +160,18 @@ def _categories(rng: random.Random, primary: str) -> tuple[str, ...]:
 
 def _deal_guardianship(rng: random.Random, kids: list[Kid]) -> None:
     """Guardian types in the seeds' shares; for left-behind children, which parents are away."""
-    with_parents = [k for k in kids if not _without_parents(k)]
-    for kid, guardian in zip(with_parents, deal(rng, len(with_parents), GUARDIAN_MIX),
-                             strict=True):
-        kid.guardian_type = guardian
+    cards = deal(rng, len(kids), GUARDIAN_MIX)
+    # Orphans and children without support cannot be in a parent's care: they draw first,
+    # from the other cards, so the whole roster still shows the seeds' shares.
+    others = [card for card in cards if card != "single_parent"]
+    orphans = [kid for kid in kids if _without_parents(kid)]
+    for kid in orphans:
+        kid.guardian_type = others.pop()
+    rest = others + [card for card in cards if card == "single_parent"]
+    rng.shuffle(rest)
     for kid in kids:
-        if _without_parents(kid):
-            kid.guardian_type = pick(rng, NO_PARENT_GUARDIANS)
+        if not _without_parents(kid):
+            kid.guardian_type = rest.pop()
         if "left_behind" not in kid.categories:
             continue
         if kid.guardian_type == "single_parent":  # one parent away, the other at home caring
@@ -192,11 +196,15 @@ def _registered_on(ctx: Context, rng: random.Random, birth: date) -> date:
 
 
 def _archive(ctx: Context, rng: random.Random, kid: Kid) -> None:
+    """Archive with a reason: parents came home, the family moved, or the child turned 16."""
     start = max(kid.registered_on + timedelta(days=60), ctx.today - timedelta(days=300))
-    kid.archived_on = day_between(rng, start, ctx.today - timedelta(days=7))
-    if kid.age >= 16 and rng.random() < 0.7:
+    last = ctx.today - timedelta(days=7)
+    sixteenth = add_years(kid.birth, 16)
+    if sixteenth <= last and rng.random() < 0.7:
+        kid.archived_on = day_between(rng, max(start, sixteenth), last)
         kid.archive_reason = ArchiveReason.aged_out.value
     else:
+        kid.archived_on = day_between(rng, start, last)
         kid.archive_reason = pick(rng, ARCHIVE_MIX).value
 
 

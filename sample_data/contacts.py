@@ -37,7 +37,10 @@ def contact_rows(ctx: Context, rng: random.Random, pairs: list[PairRec]) -> Iter
         count = int(expected * rng.uniform(0.6, 1.4) + rng.random())
         kinds, cumulative = _MIXES[helper.kind]
         at_school = helper.kind in SCHOOL_KINDS
+        parents_away = "left_behind" in pair.kid.categories
         for kind in rng.choices(kinds, cum_weights=cumulative, k=count):
+            if kind == "parent_call" and not parents_away:
+                kind = "talk"  # 亲情电话 are arranged for children whose parents are away
             day = start + timedelta(days=rng.randint(0, span))
             if at_school and in_school_holiday(day):
                 day = start + timedelta(days=rng.randint(0, span))  # most move into term time

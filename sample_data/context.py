@@ -16,8 +16,9 @@ T = TypeVar("T")
 WINDOW_DAYS = 300
 # The roster was first drawn up (摸底) a little over a year ago.
 ROSTER_DAYS_AGO = 400
-# Office-hours clock times for created_at stamps.
-CLOCK = tuple(time(h, m) for h in range(8, 21) for m in (0, 10, 20, 30, 40, 50))
+# Clock times for created_at stamps: Beijing office hours (08:00–20:50) in naive UTC, the way
+# db.base.utcnow stores them; the day stays the same.
+CLOCK = tuple(time(h, m) for h in range(0, 13) for m in (0, 10, 20, 30, 40, 50))
 
 
 @dataclass
@@ -53,7 +54,7 @@ def pick(rng: random.Random, mix: Sequence[tuple[T, float]]) -> T:
 
 
 def stamp(rng: random.Random, day: date) -> datetime:
-    """A created_at/updated_at value on `day` during working hours."""
+    """A created_at/updated_at value on `day` during Beijing working hours (stored as UTC)."""
     return datetime.combine(day, rng.choice(CLOCK))
 
 

@@ -25,7 +25,7 @@ from sample_data import (
 )
 from sample_data.context import Context
 from sample_data.scales import SCALES, Scale
-from sample_data.writer import Writer, next_ids, reset_sequences
+from sample_data.writer import Row, Writer, next_ids, reset_sequences
 from services.errors import DomainError
 
 __all__ = ["SCALES", "DatabaseNotEmpty", "Scale", "SeedSummary", "seed_database"]
@@ -67,10 +67,22 @@ def _refuse_if_not_empty(conn: Connection) -> None:
             "请换用一个空数据库(例如把 DATABASE_URL 指向新文件并运行 python cli.py init)后再生成。")
 
 
-def _generate(ctx: Context, writer: Writer, scale: str) -> None:
-    """Plan everything in memory, then write it parents first (foreign keys are enforced)."""
-    stage = "规划组织和儿童档案"
-    writer.report(stage, 0, 1)
+@dataclass
+class Plan:
+    """Everything generated in memory before the first row is written."""
+
+    tree: orgs.OrgTree
+    kids: list[children.Kid]
+    child_rows: list[Row]
+    helper_list: list[helpers.HelperRec]
+    pairs: list[helpers.PairRec]
+    users: dict[str, int]
+    providers: list[resources.Provider]
+    events: list[activities.ActivityRec]
+
+
+def _plan(ctx: Context) -> Plan:
+    """Lay out the county, its children, helpers, pairings and activities."""
     tree = orgs.build_tree(ctx)
     kids = children.make_children(ctx, tree)
     child_rows = profiles.child_rows(ctx, kids)
@@ -79,38 +91,39 @@ def _generate(ctx: Context, writer: Writer, scale: str) -> None:
     helper_list, pairs = helpers.make_pairings(ctx, tree, kids)
     users = demo_users.user_ids(ctx)
     demo_users.link_helper(helper_list, demo_users.helper_school(tree), users["helper"])
-    providers = resources.make_providers(ctx)
-    events = activities.make_activities(ctx, tree, kids)
-    writer.report(stage, 1, 1)
+    return Plan(tree, kids, child_rows, helper_list, pairs, users,
+                resources.make_providers(ctx), activities.make_activities(ctx, tree, kids))
 
+
+def _generate(ctx: Context, writer: Writer, scale: str) -> None:
+    """Plan everything, then write it parents first (foreign keys are enforced)."""
+    writer.report("规划组织和儿童档案", 0, 1)
+    plan = _plan(ctx)
+    writer.report("规划组织和儿童档案", 1, 1)
     stage = "写入组织、账户和资源方"
-    writer.report(stage, 0, 3)
-    writer.insert("org_units", orgs.org_rows(ctx, tree))
+    writer.insert("org_units", orgs.org_rows(ctx, plan.tree))
     writer.report(stage, 1, 3)
-    writer.insert("users", demo_users.user_rows(ctx, tree, users))
+    writer.insert("users", demo_users.user_rows(ctx, plan.tree, plan.users))
     writer.report(stage, 2, 3)
-    writer.insert("resource_providers", resources.provider_rows(ctx, providers))
+    writer.insert("resource_providers", resources.provider_rows(ctx, plan.providers))
     writer.report(stage, 3, 3)
-
-    _write_children(ctx, writer, kids, child_rows, {tree.towns[0].id: users["coordinator"]})
-    del child_rows
-
+    _write_children(ctx, writer, plan.kids, plan.child_rows,
+                    {plan.tree.towns[0].id: plan.users["coordinator"]})
+    plan.child_rows.clear()  # the largest rows; free them before the contacts
     stage = "写入帮扶人和结对"
-    writer.report(stage, 0, 2)
-    writer.insert("helpers", helpers.helper_rows(ctx, helper_list))
+    writer.insert("helpers", helpers.helper_rows(ctx, plan.helper_list))
     writer.report(stage, 1, 2)
-    writer.insert("pairings", helpers.pairing_rows(ctx, pairs))
+    writer.insert("pairings", helpers.pairing_rows(ctx, plan.pairs))
     writer.report(stage, 2, 2)
-
-    _write_contacts(ctx, writer, pairs)
-    _write_activities(ctx, writer, events, [p.id for p in providers])
-    _write_resources(ctx, writer, tree, kids, events, providers)
-    _write_survey(ctx, writer, tree, kids)
+    _write_contacts(ctx, writer, plan.pairs)
+    _write_activities(ctx, writer, plan.events, [p.id for p in plan.providers])
+    _write_resources(ctx, writer, plan.tree, plan.kids, plan.events, plan.providers)
+    _write_survey(ctx, writer, plan.tree, plan.kids)
     _write_audit(ctx, writer, scale)
 
 
 def _write_children(ctx: Context, writer: Writer, kids: list[children.Kid],
-                    rows: list[dict[str, object]], assessor: dict[int, int]) -> None:
+                    rows: list[Row], assessor: dict[int, int]) -> None:
     stage = "写入儿童档案"
     total = len(rows) + 3
     for start in range(0, len(rows), CHILD_BATCH):
@@ -176,8 +189,8 @@ def _write_audit(ctx: Context, writer: Writer, scale: str) -> None:
     """One audit event says where the data came from, with what was written."""
     label = ctx.scale.label
     writer.insert("audit_events", [{
-        "id": ctx.new_id("audit_events"), "at": datetime.combine(ctx.today, time(7, 0)),
+        "id": ctx.new_id("audit_events"), "at": datetime.combine(ctx.today, time()),
         "user_id": None, "username": "seed", "action": "seed", "entity": "database",
-        "entity_id": None, "summary": f"生成{label}示例数据(规模 {scale},随机种子 {ctx.seed})",
+        "entity_id": None, "summary": f"生成示例数据:{label}规模({scale}),随机种子 {ctx.seed}",
         "before": None, "after": dict(writer.counts),
     }])

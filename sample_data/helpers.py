@@ -124,8 +124,12 @@ def make_pairings(ctx: Context, tree: OrgTree, kids: list[Kid]
     current: dict[int, list[PairRec]] = {}
     for pair in pairs:
         current.setdefault(pair.kid.id, []).append(pair)
+    # Earlier helpers were adults of the child's town who were on the books back then.
+    veterans = {town: [h for h in found if h.kind != "peer_student" and h.created_on is None]
+                for town, found in book.by_town.items()}
     for kid in kids:
-        pairs += _past_pairings(ctx, rng, book, kid, current.get(kid.id, []))
+        pairs += _past_pairings(ctx, rng, veterans.get(kid.town_id, []), kid,
+                                current.get(kid.id, []))
     for pair in pairs:
         pair.id = ctx.new_id("pairings")
     return book.helpers, pairs
@@ -183,11 +187,9 @@ def _community_helper(rng: random.Random, book: HelperBook, kid: Kid,
         kind, town, rng.choice(units), 3 if kind == "volunteer" and rng.random() < 0.3 else 2))
 
 
-def _past_pairings(ctx: Context, rng: random.Random, book: HelperBook, kid: Kid,
+def _past_pairings(ctx: Context, rng: random.Random, candidates: list[HelperRec], kid: Kid,
                    current: list[PairRec]) -> list[PairRec]:
     """Ended pairings: an archived child's, and a few children's earlier helper."""
-    candidates = [h for h in book.by_town.get(kid.town_id, [])
-                  if h.kind != "peer_student" and h.created_on is None]
     if not candidates:
         return []
     first_day = max(kid.registered_on, ctx.today - timedelta(days=365))
@@ -202,11 +204,12 @@ def _past_pairings(ctx: Context, rng: random.Random, book: HelperBook, kid: Kid,
     now = min(p.started_on for p in current)
     if (now - first_day).days < 60:  # only those whose helper changed start this late
         return []
-    earlier = [h for h in candidates if all(h is not p.helper for p in current)]
+    earlier = rng.choice(candidates)
+    while any(earlier is p.helper for p in current) and len(candidates) > len(current):
+        earlier = rng.choice(candidates)
     start = day_between(rng, first_day, now - timedelta(days=50))
     end = day_between(rng, start + timedelta(days=30), now - timedelta(days=1))
-    return [PairRec(0, kid, rng.choice(earlier or candidates), start, end,
-                    rng.choice(texts.END_REASONS))]
+    return [PairRec(0, kid, earlier, start, end, rng.choice(texts.END_REASONS))]
 
 
 def helper_rows(ctx: Context, helpers: list[HelperRec]) -> list[Row]:

@@ -55,8 +55,8 @@ SCALES: dict[str, Scale] = {
     "county": Scale(
         label="全县", children=50_000, towns=19, subdistricts=1, villages_per_town=(13, 17),
         communities_per_subdistrict=8, central_schools=19, middle_schools=19,
-        village_schools_per_town=(3, 5), seat_schools=True, contacts_per_month=2.0,
-        school_activities_per_month=1.0, town_activities_per_month=1.0,
+        village_schools_per_town=(3, 5), seat_schools=True, contacts_per_month=2.3,
+        school_activities_per_month=1.2, town_activities_per_month=1.0,
         # 50,000 children in ~120 schools: at 10% every school would have ~3,000 pupils.
         enrolled_share=(0.22, 0.38), donations=600),
 }

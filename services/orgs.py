@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.base import utcnow
 from db.models import Child, OrgUnit
@@ -66,11 +67,17 @@ def create_org_unit(session: Session, *, actor: Actor, name: str, kind: OrgKind,
                    enrolled_students=enrolled_students)
     session.add(unit)
     session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    session.flush()
+    write_path(session, unit)
     audit.record(session, actor, "create", "org_unit", unit.id, after=audit.snapshot(unit),
                  summary=f"新建{kind.zh} {unit.name}")
     return unit
+
+
+def write_path(session: Session, unit: OrgUnit) -> None:
+    """Write the materialised path once the id is known, without counting it as an edit."""
+    path = f"{unit.parent.path if unit.parent else '/'}{unit.id}/"
+    session.execute(update(OrgUnit).where(OrgUnit.id == unit.id).values(path=path))
+    set_committed_value(unit, "path", path)
 
 
 def _problems(session: Session, name: str, kind: OrgKind, parent: OrgUnit | None,

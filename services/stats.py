@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Child, Helper, Pairing
 from services.permissions import Actor, children_counted, helpers_visible
+from services.vocab import Role
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,11 @@ def headline(session: Session, actor: Actor) -> Headline:
         select(Pairing.id, Pairing.child_id)
         .join(Child, Child.id == Pairing.child_id)
         .where(Pairing.ended_on.is_(None), Child.archived_at.is_(None), in_scope)
-        .subquery()
     )
+    if actor.role is Role.helper:
+        # A helper counts their own pairings, not a colleague's with the same child.
+        open_pairings = open_pairings.where(Pairing.helper_id == actor.helper_id)
+    open_pairings = open_pairings.subquery()
     pairings, paired = session.execute(select(
         func.count(open_pairings.c.id), func.count(open_pairings.c.child_id.distinct()))).one()
     return Headline(children or 0, helpers or 0, pairings or 0, paired or 0)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, User
+from services.orgs import write_path
 from services.pinyin import pinyin_keys
 from services.users import hash_password
 from services.vocab import Category, Gender, HelperKind, OrgKind, Role
@@ -22,8 +23,7 @@ def make_org(session: Session, name: str | None = None, kind: OrgKind = OrgKind.
     unit = OrgUnit(name=name or f"单位{next(_counter)}", kind=kind, parent=parent, **overrides)
     session.add(unit)
     session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    session.flush()
+    write_path(session, unit)
     return unit
 
 

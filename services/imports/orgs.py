@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit
@@ -17,67 +20,112 @@ COLUMNS = ["名称", "类型", "上级", "是否山区", "在籍学生数"]
 REQUIRED = ["名称", "类型"]
 
 
+@dataclass(frozen=True)
+class OrgRow:
+    number: int
+    name: str
+    kind: OrgKind
+    parent_name: str | None
+    mountain: bool | None
+    enrolled: int | None
+
+
 def import_orgs(session: Session, actor: Actor, table: Table, report: ImportReport) -> None:
     actor.require(Capability.MANAGE_ORGS)
     report.errors += header_errors(table, COLUMNS, REQUIRED)
     if report.errors:
         return
-    pending = []
-    for number, values in table.rows:
-        row = RowReader(number, values)
-        parsed = (row.text("名称", required=True, max_len=100), row.vocab("类型", OrgKind,
-                  required=True), row.text("上级"), row.yes_no("是否山区"),
-                  row.integer("在籍学生数"))
-        report.errors += row.errors
-        if not row.errors:
-            pending.append((number, *parsed))
-    # A parent may be defined further down the file: keep passing until nothing resolves.
+    rows = _parse(table, report)
+    rows = _drop_repeats(rows, report)
+    rows = [r for r in rows if _parent_is_known(session, r, rows, report)]
+    if report.errors:
+        return
+    # A parent may come further down the file: apply in passes until every row has its parent.
+    pending = rows
     while pending:
-        waiting = []
-        for item in pending:
-            if not _apply(session, actor, report, *item, defer=True):
-                waiting.append(item)
+        waiting = [r for r in pending if not _apply(session, actor, report, r)]
         if len(waiting) == len(pending):
-            for item in waiting:
-                _apply(session, actor, report, *item, defer=False)
+            report.errors += [RowError(r.number, "上级", f"上级单位“{r.parent_name}”不存在")
+                              for r in waiting]
             return
         pending = waiting
 
 
-def _apply(session: Session, actor: Actor, report: ImportReport, number: int, name: str,
-           kind: OrgKind, parent_name: str | None, mountain: bool | None,
-           enrolled: int | None, *, defer: bool) -> bool:
-    """Create or update one unit; return False when its parent does not exist yet."""
+def _parse(table: Table, report: ImportReport) -> list[OrgRow]:
+    rows = []
+    for number, values in table.rows:
+        cells = RowReader(number, values)
+        name = cells.text("名称", required=True, max_len=100)
+        kind = cells.vocab("类型", OrgKind, required=True)
+        parent_name, mountain = cells.text("上级"), cells.yes_no("是否山区")
+        enrolled = cells.integer("在籍学生数")
+        report.errors += cells.errors
+        if not cells.errors and name and kind:
+            rows.append(OrgRow(number, name, kind, parent_name, mountain, enrolled))
+    return rows
+
+
+def _drop_repeats(rows: list[OrgRow], report: ImportReport) -> list[OrgRow]:
+    """The same unit twice in one file is an error, not a silent merge."""
+    first: dict[tuple[str, OrgKind, str | None], int] = {}
+    kept = []
+    for row in rows:
+        key = (row.name, row.kind, row.parent_name)
+        if key in first:
+            report.errors.append(RowError(row.number, "名称", f"与第{first[key]}行重复"))
+        else:
+            first[key] = row.number
+            kept.append(row)
+    return kept
+
+
+def _parent_is_known(session: Session, row: OrgRow, rows: list[OrgRow],
+                     report: ImportReport) -> bool:
+    """Resolve 上级 against the database and the whole file, whatever the row order."""
+    if not row.parent_name:
+        return True
+    existing = orgs.find_org_unit(session, row.parent_name)
+    in_file = Counter((r.name, r.kind) for r in rows if r.name == row.parent_name)
+    new_in_file = [key for key in in_file
+                   if not any(u.kind is key[1] for u in existing)]
+    candidates = len(existing) + len(new_in_file)
+    if candidates > 1 or any(n > 1 for n in in_file.values()):
+        why = f"有多个名为“{row.parent_name}”的单位,无法确定"
+        report.errors.append(RowError(row.number, "上级", why))
+        return False
+    if candidates == 0:
+        report.errors.append(RowError(row.number, "上级", f"上级单位“{row.parent_name}”不存在"))
+        return False
+    return True
+
+
+def _apply(session: Session, actor: Actor, report: ImportReport, row: OrgRow) -> bool:
+    """Create or update one unit; return False while its parent is not written yet."""
     parent_id = None
-    if parent_name:
-        parents = orgs.find_org_unit(session, parent_name)
-        if len(parents) > 1:
-            why = f"有多个名为“{parent_name}”的单位,无法确定"
-            report.errors.append(RowError(number, "上级", why))
-            return True
+    if row.parent_name:
+        parents = orgs.find_org_unit(session, row.parent_name)
         if not parents:
-            if not defer:
-                report.errors.append(RowError(number, "上级", f"上级单位“{parent_name}”不存在"))
             return False
         parent_id = parents[0].id
-    existing = [u for u in orgs.find_org_unit(session, name, kinds={kind})
+    existing = [u for u in orgs.find_org_unit(session, row.name, kinds={row.kind})
                 if u.parent_id == parent_id]
     try:
         if existing:
-            _update(session, actor, report, existing[0], mountain, enrolled)
+            _update(session, actor, report, existing[0], row)
         else:
-            orgs.create_org_unit(session, actor=actor, name=name, kind=kind, parent_id=parent_id,
-                                 is_mountain_area=bool(mountain), enrolled_students=enrolled)
+            orgs.create_org_unit(session, actor=actor, name=row.name, kind=row.kind,
+                                 parent_id=parent_id, is_mountain_area=bool(row.mountain),
+                                 enrolled_students=row.enrolled)
             report.created += 1
     except ValidationFailed as exc:
-        report.errors += [RowError(number, col, why) for col, why in exc.problems.items()]
+        report.errors += [RowError(row.number, col, why) for col, why in exc.problems.items()]
     return True
 
 
 def _update(session: Session, actor: Actor, report: ImportReport, unit: OrgUnit,
-            mountain: bool | None, enrolled: int | None) -> None:
-    new_mountain = unit.is_mountain_area if mountain is None else mountain
-    new_enrolled = unit.enrolled_students if enrolled is None else enrolled
+            row: OrgRow) -> None:
+    new_mountain = unit.is_mountain_area if row.mountain is None else row.mountain
+    new_enrolled = unit.enrolled_students if row.enrolled is None else row.enrolled
     if (new_mountain, new_enrolled) == (unit.is_mountain_area, unit.enrolled_students):
         report.unchanged += 1
         return

@@ -46,7 +46,7 @@ def app_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SHOUWANG_DEMO": "1"}
     log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and app
+    process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1",
          "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],

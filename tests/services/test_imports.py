@@ -114,7 +114,7 @@ def test_unreadable_files_are_refused_with_a_reason(data, filename, message):
 
 
 def test_a_broken_xlsx_is_refused_in_chinese():
-    with pytest.raises(DomainError, match="^无法读取 Excel 文件"):
+    with pytest.raises(DomainError, match=r"^无法读取 Excel 文件"):
         read_table(b"not a zip file", "orgs.xlsx")
 
 
@@ -179,8 +179,9 @@ def test_a_good_file_creates_every_unit_in_one_go(session, engine):
             OrgKind.school, 155, False)
         actions = other.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
         assert actions == ["create"] * 4 + ["import"]
-        assert other.scalars(select(AuditEvent.summary).where(
-            AuditEvent.action == "import")).one() == "orgs.csv:共读取4行:已新增4条,已更新0条,无变化0条。"
+        summary = other.scalars(select(AuditEvent.summary).where(
+            AuditEvent.action == "import")).one()
+        assert summary == "orgs.csv:共读取4行:已新增4条,已更新0条,无变化0条。"
 
 
 UNKNOWN_KIND = "无法识别“镇村”,可填写:县、乡镇、街道、村、社区、学校"
@@ -236,14 +237,19 @@ def test_the_same_unit_twice_in_one_file_with_different_flags_is_a_row_error(ses
     assert _count(session) == 0
 
 
-def test_an_ambiguous_parent_is_a_row_error(session, engine):
-    text = "\n".join([HEADER, "新村小学,学校,新村,,", "石门镇,乡镇,,,", "青山乡,乡镇,,,",
-                      "新村,村,石门镇,,", "新村,村,青山乡,,"]) + "\n"
-
-    report = _import(session, text)
+@pytest.mark.parametrize(("rows", "school_row"), [
+    pytest.param(["新村小学,学校,新村,,", "石门镇,乡镇,,,", "青山乡,乡镇,,,", "新村,村,石门镇,,",
+                  "新村,村,青山乡,,"], 2, id="school-first"),
+    # The second 新村 comes after the school row: the file is just as ambiguous.
+    pytest.param(["石门镇,乡镇,,,", "青山乡,乡镇,,,", "新村,村,石门镇,,", "新村小学,学校,新村,,",
+                  "新村,村,青山乡,,"], 5, id="school-between-the-two-villages"),
+])
+def test_an_ambiguous_parent_is_a_row_error_whatever_the_row_order(session, engine, rows,
+                                                                    school_row):
+    report = _import(session, "\n".join([HEADER, *rows]) + "\n")
     session.commit()
 
-    assert report.errors == [RowError(2, "上级", "有多个名为“新村”的单位,无法确定")]
+    assert report.errors == [RowError(school_row, "上级", "有多个名为“新村”的单位,无法确定")]
     with Session(engine) as other:
         assert _count(other) == 0
 

@@ -205,7 +205,8 @@ def test_archive_is_refused_while_active_children_belong_to_the_unit(session, li
         orgs.archive_org_unit(session, actor=SYSTEM, org_unit_id=unit.id,
                               expected_version=unit.version, reason="撤并")
 
-    assert refused.value.message == f"“{unit.name}”下还有0个下级单位、1名在册儿童,请先处理后再归档。"
+    assert refused.value.message == (
+        f"“{unit.name}”下还有0个下级单位、1名在册儿童,请先处理后再归档。")
     assert unit.archived_at is None
 
 

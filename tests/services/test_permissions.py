@@ -87,7 +87,8 @@ def build_world(session: Session) -> World:
         "h_archived": make_helper(session, org_unit=village_a1, name="周老师",
                                   archived_at=utcnow()),
     }
-    ended = {"started_on": date(2025, 9, 1), "ended_on": date(2026, 1, 15), "end_reason": "学期结束"}
+    ended = {"started_on": date(2025, 9, 1), "ended_on": date(2026, 1, 15),
+             "end_reason": "学期结束"}
     make_pairing(session, children["in_village_a1"], helpers["h_open"])
     make_pairing(session, children["in_other_town"], helpers["h_open"], **ended)
     make_pairing(session, children["in_village_a1"], helpers["h_ended"], **ended)
@@ -292,9 +293,9 @@ MANAGING_SERVICES: dict[str, ManageCall] = {
 }
 
 
-def _counts(session: Session) -> tuple[int, int, int]:
-    return tuple(session.scalar(select(func.count()).select_from(model))  # type: ignore[return-value]
-                 for model in (User, OrgUnit, AuditEvent))
+def _counts(session: Session) -> list[int]:
+    return [session.scalar(select(func.count()).select_from(model))
+            for model in (User, OrgUnit, AuditEvent)]
 
 
 @pytest.mark.parametrize("actor", ["coordinator", "coordinator@town_a", "helper:h_open", "viewer"])

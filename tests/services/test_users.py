@@ -255,7 +255,7 @@ def test_nobody_deactivates_themself(session):
     me = make_user(session, "admin1", Role.admin)
     make_user(session, "admin2", Role.admin)
 
-    with pytest.raises(DomainError, match="^不能停用自己的账户。$"):
+    with pytest.raises(DomainError, match=r"^不能停用自己的账户。$"):
         users.set_active(session, actor=users.actor_for(session, me), user_id=me.id,
                          active=False, expected_version=me.version)
     assert me.is_active is True

@@ -91,7 +91,8 @@ FORMAT = "身份证号应为18位,最后一位可以是数字或X"
     pytest.param(ID_WITH_X.lower(), None, None, id="lowercase-x"),
     pytest.param(WRONG_CHECK, None, "身份证号校验位不正确,请核对", id="wrong-checksum"),
     pytest.param(VALID_ID, date(2015, 3, 2),
-                 "身份证号中的出生日期(2015-03-01)与填写的出生日期不一致", id="birth-date-mismatch"),
+                 "身份证号中的出生日期(2015-03-01)与填写的出生日期不一致",
+                 id="birth-date-mismatch"),
     pytest.param(id_number("20150230"), None, "身份证号中的出生日期无效", id="february-30"),
     pytest.param(id_number("20151301"), None, "身份证号中的出生日期无效", id="month-13"),
     pytest.param(VALID_ID[:17], None, FORMAT, id="17-characters"),
@@ -152,7 +153,8 @@ VOCABULARIES = _all_vocabularies()
 
 def test_every_vocabulary_is_collected():
     assert len(VOCABULARIES) >= 21
-    assert {Category, GuardianType, HelperKind, ContactKind, ActivityKind, Role} <= set(VOCABULARIES)
+    expected = {Category, GuardianType, HelperKind, ContactKind, ActivityKind, Role}
+    assert expected <= set(VOCABULARIES)
 
 
 @pytest.mark.parametrize(("vocabulary", "member", "text"), [
@@ -246,7 +248,7 @@ def test_yes_no(text, answer):
 
 
 def test_yes_no_refuses_anything_else():
-    with pytest.raises(UnknownLabel, match="可填写:是、否$"):
+    with pytest.raises(UnknownLabel, match=r"可填写:是、否$"):
         parse_yes_no("可能")
 
 
@@ -317,8 +319,9 @@ def test_demo_mode_keeps_a_secret_that_was_given(tmp_path):
     assert settings.cookie_key == "short"
 
 
-SECRET_REFUSED = ("未设置登录签名密钥:请在环境变量 SHOUWANG_COOKIE_KEY 或 .streamlit/secrets.toml 中"
-                  "设置至少 32 个字符的随机字符串(演示模式可设置 SHOUWANG_DEMO=1)。")
+SECRET_REFUSED = ("未设置登录签名密钥:请在环境变量 SHOUWANG_COOKIE_KEY 或 "
+                  ".streamlit/secrets.toml 中设置至少 32 个字符的随机字符串"
+                  "(演示模式可设置 SHOUWANG_DEMO=1)。")
 
 
 @pytest.mark.parametrize(("secret", "demo", "refused"), [
