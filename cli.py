@@ -50,7 +50,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         if bar is None:
             for old in bars.values():
                 old.close()
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="行", file=sys.stderr)
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="项", file=sys.stderr)
         bar.update(done - bar.n)
 
     try:

@@ -51,8 +51,17 @@ def _failed_usernames(before: dict[str, int], credentials: dict) -> list[str]:
             if entry.get("failed_login_attempts", 0) > before.get(name, 0)]
 
 
+def _login_screen() -> None:
+    """The only page before login; the form itself is drawn by require_login."""
+
+
 def require_login() -> tuple[Actor, stauth.Authenticate]:
     """Show the login form until a valid, active user is in; return them as an Actor."""
+    if not st.session_state.get("authentication_status"):
+        # Registering a navigation here switches off Streamlit's legacy `pages/` mode, which
+        # would otherwise list every page file in the sidebar of the login screen.
+        st.navigation([st.Page(_login_screen, title=t("login.form", lang()), url_path="login")],
+                      position="hidden")
     policy = _policy()
     with db_transaction() as session:
         credentials = users.login_credentials(session, policy)
