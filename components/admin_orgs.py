@@ -10,6 +10,7 @@ from components.pickers import org_label, org_select, vocab_select
 from components.session import db_transaction
 from services import orgs
 from services.errors import DomainError
+from services.i18n import t
 from services.orgs import OrgNode
 from services.permissions import Actor
 from services.vocab import OrgKind
@@ -20,12 +21,13 @@ def render_orgs(actor: Actor, lang: str) -> None:
         nodes = orgs.org_tree(session, actor)
     if nodes:
         st.dataframe(pd.DataFrame([{
-            "单位": org_label(n, lang), "类型": n.kind.label(lang),
-            "山区": "是" if n.is_mountain_area else "",
-            "在籍学生数": n.enrolled_students,
+            t("orgs.col.unit", lang): org_label(n, lang),
+            t("orgs.col.kind", lang): n.kind.label(lang),
+            t("orgs.col.mountain", lang): t("orgs.yes", lang) if n.is_mountain_area else "",
+            t("orgs.col.enrolled", lang): n.enrolled_students,
         } for n in nodes]), hide_index=True, width="stretch", height=min(600, 38 + 35 * len(nodes)))
     else:
-        st.info("还没有组织机构。请在下方逐个新增,或在“导入组织机构”中上传县、乡镇、村和学校的名单。")
+        st.info(t("orgs.empty", lang))
     left, right = st.columns(2)
     with left:
         _create_form(actor, nodes, lang)
@@ -35,14 +37,17 @@ def render_orgs(actor: Actor, lang: str) -> None:
 
 
 def _create_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
-    st.subheader("新增单位")
+    st.subheader(t("orgs.create", lang))
     with st.form("create_org", clear_on_submit=False):
-        name = st.text_input("名称")
-        kind = vocab_select("类型", OrgKind, key="new_org_kind", lang=lang, current=OrgKind.village)
-        parent = org_select("上级", nodes, key="new_org_parent", lang=lang, none_label="(无上级)")
-        mountain = st.checkbox("山区")
-        enrolled = st.number_input("在籍学生数(学校填写)", min_value=0, step=1, value=None)
-        if st.form_submit_button("新增", type="primary"):
+        name = st.text_input(t("orgs.name", lang))
+        kind = vocab_select(t("orgs.kind", lang), OrgKind, key="new_org_kind", lang=lang,
+                            current=OrgKind.village)
+        parent = org_select(t("orgs.parent", lang), nodes, key="new_org_parent", lang=lang,
+                            none_label=t("common.no_parent", lang))
+        mountain = st.checkbox(t("orgs.mountain", lang))
+        enrolled = st.number_input(t("orgs.enrolled_for_school", lang), min_value=0, step=1,
+                                   value=None)
+        if st.form_submit_button(t("orgs.create_submit", lang), type="primary"):
             try:
                 with db_transaction() as session:
                     orgs.create_org_unit(session, actor=actor, name=name, kind=kind,
@@ -51,29 +56,31 @@ def _create_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
             except DomainError as exc:
                 show_problem(exc)
                 return
-            st.session_state[FLASH_KEY] = f"已新增“{name.strip()}”。"
+            st.session_state[FLASH_KEY] = t("orgs.created", lang, name=name.strip())
             st.rerun()
 
 
 def _edit_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
-    st.subheader("修改或归档单位")
+    st.subheader(t("orgs.edit", lang))
     by_id = {n.id: n for n in nodes}
-    unit_id = st.selectbox("选择单位", list(by_id), key="edit_org_id",
+    unit_id = st.selectbox(t("orgs.pick", lang), list(by_id), key="edit_org_id",
                            format_func=lambda i: org_label(by_id[i], lang))
     node = by_id[unit_id]
     opened = remembered_version("org", node.id, node.version)
     with st.form(f"edit_org_{node.id}"):
-        name = st.text_input("名称", value=node.name)
-        mountain = st.checkbox("山区", value=node.is_mountain_area)
-        enrolled = st.number_input("在籍学生数", min_value=0, step=1, value=node.enrolled_students)
-        if st.form_submit_button("保存修改"):
+        name = st.text_input(t("orgs.name", lang), value=node.name)
+        mountain = st.checkbox(t("orgs.mountain", lang), value=node.is_mountain_area)
+        enrolled = st.number_input(t("orgs.col.enrolled", lang), min_value=0, step=1,
+                                   value=node.enrolled_students)
+        if st.form_submit_button(t("orgs.save", lang)):
             apply_change("org", lambda s: orgs.update_org_unit(
                 s, actor=actor, org_unit_id=node.id, expected_version=opened, name=name,
-                is_mountain_area=mountain, enrolled_students=enrolled), node.id, "已保存。")
+                is_mountain_area=mountain, enrolled_students=enrolled), node.id,
+                t("common.saved", lang))
     with st.form(f"archive_org_{node.id}", clear_on_submit=True):
-        reason = st.text_input("归档原因", placeholder="如:撤并、更名")
-        if st.form_submit_button("归档此单位"):
+        reason = st.text_input(t("orgs.archive_reason", lang),
+                               placeholder=t("orgs.archive_placeholder", lang))
+        if st.form_submit_button(t("orgs.archive", lang)):
             apply_change("org", lambda s: orgs.archive_org_unit(
                 s, actor=actor, org_unit_id=node.id, expected_version=opened, reason=reason),
-                node.id, f"已归档“{node.name}”。")
-
+                node.id, t("orgs.archived", lang, name=node.name))

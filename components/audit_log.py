@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.session import db_transaction
 from services import audit
+from services.i18n import t
 from services.permissions import Actor
 
 
@@ -20,14 +21,17 @@ def _changes(before: dict | None, after: dict | None) -> str:
                     f"{json.dumps((after or {}).get(k), ensure_ascii=False)}" for k in keys)
 
 
-def render_audit_log(actor: Actor) -> None:
+def render_audit_log(actor: Actor, lang: str) -> None:
     with db_transaction() as session:
         events = audit.recent_events(session, actor, limit=300)
     if not events:
-        st.info("还没有操作记录。")
+        st.info(t("audit.empty", lang))
         return
     st.dataframe(pd.DataFrame([{
-        "时间(UTC)": e.at.strftime("%Y-%m-%d %H:%M:%S"), "用户": e.username or "",
-        "操作": e.action, "对象": f"{e.entity} {e.entity_id or ''}".strip(),
-        "说明": e.summary or "", "变化": _changes(e.before, e.after),
+        t("audit.col.at", lang): e.at.strftime("%Y-%m-%d %H:%M:%S"),
+        t("audit.col.user", lang): e.username or "",
+        t("audit.col.action", lang): e.action,
+        t("audit.col.entity", lang): f"{e.entity} {e.entity_id or ''}".strip(),
+        t("audit.col.summary", lang): e.summary or "",
+        t("audit.col.changes", lang): _changes(e.before, e.after),
     } for e in events]), hide_index=True, width="stretch")

@@ -17,7 +17,7 @@ FLASH_KEY = "shouwang_flash"
 def show_problem(exc: DomainError) -> None:
     if isinstance(exc, ValidationFailed) and len(exc.problems) > 1:
         lines = "\n".join(f"- **{field}**:{why}" for field, why in exc.problems.items())
-        st.error(f"请修改以下内容后再保存:\n{lines}")
+        st.error(f"请修改以下内容后再保存:\n\n{lines}")
     else:
         st.error(exc.message)
 

@@ -23,8 +23,6 @@ with users_tab:
 with orgs_tab:
     render_orgs(actor, current)
 with import_tab:
-    import_panel(actor, "orgs", "组织机构",
-                 "列:**名称**、**类型**(县/乡镇/街道/村/社区/学校)、上级、是否山区(是/否)、"
-                 "在籍学生数。上级可以写在后面的行里;已有的单位会按新值更新。")
+    import_panel(actor, "orgs", current, template_name="组织机构导入模板.csv")
 with audit_tab:
-    render_audit_log(actor)
+    render_audit_log(actor, current)
