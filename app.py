@@ -4,7 +4,7 @@ import streamlit as st
 
 from components.auth import require_login
 from components.navigation import build_navigation
-from components.session import engine, lang, settings
+from components.session import database_guard, engine, lang, settings
 from components.sidebar import render_sidebar
 from config import ConfigError
 from services.i18n import t
@@ -17,8 +17,9 @@ except ConfigError as exc:
     st.error(f"**{t('error.config', lang())}**\n\n{exc}")
     st.stop()
 
-engine()
-actor, authenticator = require_login()
-navigation = build_navigation(actor, lang())
-render_sidebar(actor, authenticator)
-navigation.run()
+with database_guard():
+    engine()
+    actor, authenticator = require_login()
+    navigation = build_navigation(actor, lang())
+    render_sidebar(actor, authenticator)
+    navigation.run()

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from config import Settings, load_settings
@@ -44,6 +45,18 @@ def engine() -> Engine:
         st.error(f"**{t('error.database', lang())}**\n\n{exc}")
         st.stop()
     return _engine_for(url)
+
+
+@contextmanager
+def database_guard() -> Iterator[None]:
+    """Turn a database that goes away mid-session into one clear message, not a traceback."""
+    try:
+        yield
+    except OperationalError as exc:
+        _checked.clear()  # check the schema afresh once the database is back
+        problem = schema.explain(exc, _engine_for(settings().database_url))
+        st.error(f"**{t('error.database', lang())}**\n\n{problem}")
+        st.stop()
 
 
 @contextmanager

@@ -59,7 +59,7 @@ def upgrade(engine: Engine) -> str:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
-        raise _explain(exc, engine) from exc
+        raise explain(exc, engine) from exc
     return head_revision()
 
 
@@ -80,7 +80,7 @@ def _probe_writable(engine: Engine) -> None:
             conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
             tx.rollback()
     except OperationalError as exc:
-        raise _explain(exc, engine) from exc
+        raise explain(exc, engine) from exc
 
 
 def _refuse_newer(engine: Engine) -> None:
@@ -95,10 +95,11 @@ def _connect(engine: Engine):  # noqa: ANN202 - a Connection context manager
     try:
         return engine.connect()
     except OperationalError as exc:
-        raise _explain(exc, engine) from exc
+        raise explain(exc, engine) from exc
 
 
-def _explain(exc: OperationalError, engine: Engine) -> DatabaseProblem:
+def explain(exc: OperationalError, engine: Engine) -> DatabaseProblem:
+    """The one message a person sees for a database error of this engine."""
     text = str(exc.orig).lower()
     where = engine.url.render_as_string(hide_password=True)
     if "readonly" in text or "read-only" in text or "read only" in text:

@@ -129,3 +129,17 @@ def test_uninitialised_database_gets_a_clear_message(tmp_path, monkeypatch):
     at = new_app().run()
     assert "cli.py init" in _errors(at)
     assert not at.exception
+
+
+def test_database_lost_mid_session_gives_a_clear_message(world, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    at = logged_in("admin")
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("services.stats.headline", unreachable)
+    at.run()
+    assert "数据库无法使用" in _errors(at)
+    assert not at.exception
