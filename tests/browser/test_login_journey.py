@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from services.vocab import OrgKind, Role
@@ -30,30 +31,30 @@ def _log_in(page, url: str, username: str, password: str = DEFAULT_PASSWORD) -> 
 
 def test_admin_logs_in_sees_navigation_and_logs_out(page, app_server, accounts):
     _log_in(page, app_server, "admin")
-    page.get_by_role("heading", name="您好,管理员").wait_for()
+    page.get_by_role("heading", name="您好,管理员").first.wait_for()
     nav = page.get_by_test_id("stSidebarNav")
     for title in ("首页", "管理", "我的账户"):
-        assert nav.get_by_text(title, exact=True).is_visible()
-    assert page.get_by_test_id("stMetricValue").first.inner_text() == "1"
+        expect(nav.get_by_text(title, exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("1")
     page.get_by_role("link", name="管理").click()
-    page.get_by_role("tab", name="组织机构", exact=True).wait_for()
+    page.get_by_role("tab", name="组织机构", exact=True).first.wait_for()
     page.get_by_role("button", name="退出登录").click()
-    page.get_by_role("button", name="登录", exact=True).wait_for()
-    page.get_by_role("tab", name="组织机构", exact=True).wait_for(state="detached")
-    assert page.get_by_role("button", name="退出登录").count() == 0
+    page.get_by_role("button", name="登录", exact=True).first.wait_for()
+    expect(page.get_by_role("tab", name="组织机构", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="退出登录")).to_have_count(0)
     page.reload()  # the login cookie is gone: a reload must not log back in
-    page.get_by_role("button", name="登录", exact=True).wait_for()
-    assert page.get_by_role("heading", name="您好,管理员").count() == 0
+    page.get_by_role("button", name="登录", exact=True).first.wait_for()
+    expect(page.get_by_role("heading", name="您好,管理员")).to_have_count(0)
 
 
 def test_viewer_does_not_see_the_admin_page(page, app_server, accounts):
     _log_in(page, app_server, "viewer")
-    page.get_by_role("heading", name="您好,督导").wait_for()
+    page.get_by_role("heading", name="您好,督导").first.wait_for()
     nav = page.get_by_test_id("stSidebarNav")
-    assert nav.get_by_text("我的账户", exact=True).is_visible()
-    assert nav.get_by_text("管理", exact=True).count() == 0
+    expect(nav.get_by_text("我的账户", exact=True)).to_be_visible()
+    expect(nav.get_by_text("管理", exact=True)).to_have_count(0)
 
 
 def test_wrong_password_shows_chinese_error(page, app_server, accounts):
     _log_in(page, app_server, "admin", "not-the-password-1")
-    page.get_by_text("登录名或密码错误").wait_for()
+    page.get_by_text("登录名或密码错误").first.wait_for()
