@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components.auth import require_login
-from components.navigation import build_navigation
+from components.navigation import build_navigation, reserve_page_urls
 from components.session import database_guard, engine, lang, settings
 from components.sidebar import render_sidebar
 from config import ConfigError
@@ -19,6 +19,8 @@ except ConfigError as exc:
 
 with database_guard():
     engine()
+    if not st.session_state.get("authentication_status"):
+        reserve_page_urls(lang())
     actor, authenticator = require_login()
     navigation = build_navigation(actor, lang())
     render_sidebar(actor, authenticator)

@@ -24,7 +24,8 @@ def render_orgs(actor: Actor, lang: str) -> None:
             t("orgs.col.unit", lang): org_label(n, lang),
             t("orgs.col.kind", lang): n.kind.label(lang),
             t("orgs.col.mountain", lang): t("orgs.yes", lang) if n.is_mountain_area else "",
-            t("orgs.col.enrolled", lang): n.enrolled_students,
+            t("orgs.col.enrolled", lang): "" if n.enrolled_students is None
+            else f"{n.enrolled_students:,}",
         } for n in nodes]), hide_index=True, width="stretch", height=min(600, 38 + 35 * len(nodes)))
     else:
         st.info(t("orgs.empty", lang))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.session import db_transaction
 from services import audit
-from services.i18n import t
+from services.i18n import t, t_or_code
 from services.permissions import Actor
 
 
@@ -30,8 +30,9 @@ def render_audit_log(actor: Actor, lang: str) -> None:
     st.dataframe(pd.DataFrame([{
         t("audit.col.at", lang): e.at.strftime("%Y-%m-%d %H:%M:%S"),
         t("audit.col.user", lang): e.username or "",
-        t("audit.col.action", lang): e.action,
-        t("audit.col.entity", lang): f"{e.entity} {e.entity_id or ''}".strip(),
+        t("audit.col.action", lang): t_or_code("audit.action", e.action, lang),
+        t("audit.col.entity", lang):
+            f"{t_or_code('audit.entity', e.entity, lang)} {e.entity_id or ''}".strip(),
         t("audit.col.summary", lang): e.summary or "",
         t("audit.col.changes", lang): _changes(e.before, e.after),
     } for e in events]), hide_index=True, width="stretch")

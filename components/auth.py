@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_authenticator.utilities import LoginError
 
 from components.session import ACTOR_KEY, LANG_KEY, db_transaction, lang, settings
@@ -51,23 +53,31 @@ def _failed_usernames(before: dict[str, int], credentials: dict) -> list[str]:
             if entry.get("failed_login_attempts", 0) > before.get(name, 0)]
 
 
-def _login_screen() -> None:
-    """The only page before login; the form itself is drawn by require_login."""
-
-
 def require_login() -> tuple[Actor, stauth.Authenticate]:
     """Show the login form until a valid, active user is in; return them as an Actor."""
-    if not st.session_state.get("authentication_status"):
-        # Registering a navigation here switches off Streamlit's legacy `pages/` mode, which
-        # would otherwise list every page file in the sidebar of the login screen.
-        st.navigation([st.Page(_login_screen, title=t("login.form", lang()), url_path="login")],
-                      position="hidden")
     policy = _policy()
     with db_transaction() as session:
         credentials = users.login_credentials(session, policy)
-    before = {n: e["failed_login_attempts"] for n, e in credentials["usernames"].items()}
     authenticator = _authenticator(credentials)
     _ignore_revoked_cookie(authenticator)
+    area = nullcontext() if st.session_state.get("authentication_status") else _login_area()
+    with area:
+        _login_form(authenticator, policy, credentials)
+    return _active_actor(authenticator), authenticator
+
+
+def _login_area() -> DeltaGenerator:
+    """A centred column with the product's name above the form (columns stack on a phone)."""
+    _, middle, _ = st.columns([1, 2, 1])
+    middle.title(t("app.name", lang()))
+    middle.markdown(f"**{t('app.subtitle', lang())}**  \n{t('app.tagline', lang())}")
+    return middle
+
+
+def _login_form(authenticator: stauth.Authenticate, policy: users.LoginPolicy,
+                credentials: dict) -> None:
+    """Draw the form (or log in from the cookie); record failures; stop until logged in."""
+    before = {n: e["failed_login_attempts"] for n, e in credentials["usernames"].items()}
     fields = {"Form name": t("login.form", lang()), "Username": t("login.username", lang()),
               "Password": t("login.password", lang()), "Login": t("login.submit", lang())}
     try:
@@ -86,7 +96,6 @@ def require_login() -> tuple[Actor, stauth.Authenticate]:
         if settings().demo:
             st.caption(t("login.demo_hint", lang()))
         st.stop()
-    return _active_actor(authenticator), authenticator
 
 
 def _ignore_revoked_cookie(authenticator: stauth.Authenticate) -> None:

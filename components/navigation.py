@@ -34,6 +34,18 @@ def pages_for(actor: Actor) -> list[PageSpec]:
     return [p for p in PAGES if p.capability is None or actor.can(p.capability)]
 
 
+def reserve_page_urls(lang: str) -> None:
+    """Before login: know every page's URL, show none of them, run none of them.
+
+    Without a navigation here Streamlit falls back to its legacy `pages/` mode and lists the
+    page files on the login screen; with a smaller one, a deep link or a refresh on /admin
+    would meet a "Page not found" dialog before the cookie logs the user back in.
+    """
+    st.navigation([st.Page(spec.path, title=t(spec.title_key, lang), url_path=spec.url_path,
+                           default=spec.url_path == "home") for spec in PAGES],
+                  position="hidden")
+
+
 def build_navigation(actor: Actor, lang: str) -> st.navigation:  # type: ignore[valid-type]
     """The navigation listing exactly the pages this role may open, grouped into sections."""
     sections: dict[str, list[st.Page]] = {}

@@ -10,10 +10,12 @@ from services.orgs import OrgNode
 from services.vocab import Vocabulary
 
 V = TypeVar("V", bound=Vocabulary)
+# An ideographic space: ordinary spaces collapse in tables and select boxes.
+INDENT = "\u3000"
 
 
 def org_label(node: OrgNode, lang: str) -> str:
-    return f"{'  ' * node.depth}{node.name}({node.kind.label(lang)})"
+    return f"{INDENT * node.depth}{node.name}({node.kind.label(lang)})"
 
 
 def org_select(label: str, nodes: list[OrgNode], *, key: str, lang: str,

@@ -7,7 +7,8 @@ DEFAULT_LANGUAGE = "zh"
 
 # key: (中文, English). Format fields in braces are filled by `t(key, **values)`.
 LABELS: dict[str, tuple[str, str]] = {
-    "app.title": ("守望 · 留守困境儿童关爱服务", "Shouwang · care for left-behind children"),
+    "app.name": ("守望", "Shouwang"),
+    "app.subtitle": ("留守困境儿童关爱服务", "Care for left-behind and disadvantaged children"),
     "app.tagline": ("档案、结对、帮扶记录和活动统计,一处管理。",
                     "Records, pairings, care contacts and activity figures in one place."),
     "nav.home": ("首页", "Home"),
@@ -142,6 +143,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit.col.entity": ("对象", "Record"),
     "audit.col.summary": ("说明", "Summary"),
     "audit.col.changes": ("变化", "Changes"),
+    "audit.action.create": ("新建", "created"),
+    "audit.action.update": ("修改", "changed"),
+    "audit.action.archive": ("归档", "archived"),
+    "audit.action.import": ("导入", "imported"),
+    "audit.action.seed": ("生成演示数据", "seeded demo data"),
+    "audit.action.login": ("登录", "logged in"),
+    "audit.action.logout": ("退出登录", "logged out"),
+    "audit.action.login_failed": ("密码错误", "wrong password"),
+    "audit.action.lock": ("账户锁定", "account locked"),
+    "audit.action.reset_password": ("重置密码", "password reset"),
+    "audit.action.change_password": ("修改密码", "password changed"),
+    "audit.entity.user": ("用户", "user"),
+    "audit.entity.org_unit": ("单位", "org unit"),
+    "audit.entity.orgs": ("组织机构", "org units"),
+    "audit.entity.database": ("数据库", "database"),
     "common.save": ("保存", "Save"),
     "common.saved": ("已保存。", "Saved."),
     "common.none": ("无", "None"),
@@ -149,6 +165,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "error.config": ("配置有误", "Configuration problem"),
     "error.forbidden": ("您的角色不能打开此页面。", "Your role cannot open this page."),
 }
+
+
+def t_or_code(prefix: str, code: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The label of a stored code such as an audit action, or the code itself when unlabelled."""
+    key = f"{prefix}.{code}"
+    return t(key, lang) if key in LABELS else code
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
