@@ -48,6 +48,6 @@ def _row(ctx: Context, rng: random.Random, kid: Kid, level: str, day: date,
     return {
         "id": ctx.new_id("risk_assessments"), "child_id": kid.id, "assessed_on": day,
         "level": level, **aspects, "assessor_id": assessor_id,
-        "notes": rng.choice(texts.ASSESSMENT_NOTES[level]), "recorded_at": recorded,
+        "notes": rng.choice(texts.ASSESSMENT_NOTES[level]),
         "created_at": recorded, "updated_at": recorded,
     }

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Archivable, Base, Timestamped, Versioned, coded, utcnow
+from db.base import Archivable, Base, Timestamped, Versioned, coded
 from services.vocab import (
     AcademicLevel,
     Category,
@@ -24,6 +24,8 @@ from services.vocab import (
 class Child(Versioned, Archivable, Timestamped, Base):
     __tablename__ = "children"
     __table_args__ = (
+        # Blank is NULL, never "": several children without an ID number must not collide.
+        CheckConstraint("id_number IS NULL OR length(id_number) = 18", name="id_number_length"),
         Index("ix_children_name_birth", "name", "birth_date"),
         Index("ix_children_archived_at", "archived_at"),
     )
@@ -118,6 +120,5 @@ class RiskAssessment(Timestamped, Base):
         coded(RiskLevel, "behavioural_risk"))
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     notes: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     child: Mapped[Child] = relationship(back_populates="assessments")

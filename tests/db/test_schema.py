@@ -120,3 +120,19 @@ def test_pairing_rows_keep_history(session):
     make_pairing(session, child, helper, ended_on=date(2026, 4, 1), end_reason="教师调动")
     make_pairing(session, child, helper, started_on=date(2026, 4, 2))
     assert session.query(Pairing).filter_by(child_id=child.id).count() == 2
+
+
+def test_models_and_migrations_describe_the_same_schema(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from db.models import Base
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_a_blank_id_number_is_refused_by_the_database(session):
+    with pytest.raises(IntegrityError):
+        make_child(session, id_number="")

@@ -155,6 +155,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['school_id'], ['org_units.id'], name=op.f('fk_children_school_id_org_units')),
     sa.ForeignKeyConstraint(['town_id'], ['org_units.id'], name=op.f('fk_children_town_id_org_units')),
     sa.ForeignKeyConstraint(['village_id'], ['org_units.id'], name=op.f('fk_children_village_id_org_units')),
+    sa.CheckConstraint('id_number IS NULL OR length(id_number) = 18', name=op.f('ck_children_id_number_length')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_children')),
     sa.UniqueConstraint('id_number', name=op.f('uq_children_id_number'))
     )
@@ -347,7 +348,6 @@ def upgrade() -> None:
     sa.Column('behavioural_risk', sa.Enum('red', 'yellow', 'blue', 'green', name='behavioural_risk', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('assessor_id', sa.Integer(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('recorded_at', sa.DateTime(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['assessor_id'], ['users.id'], name=op.f('fk_risk_assessments_assessor_id_users')),
