@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -11,6 +13,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
+from services.errors import ConcurrentEdit
 from services.permissions import Actor, Capability
 
 # Never copied into the log.
@@ -66,6 +69,23 @@ def record(
     )
     session.add(event)
     return event
+
+
+@contextmanager
+def tracked(session: Session, actor: Actor | None, record_: Any, entity: str, *,
+            action: str = "update", summary: str | None = None) -> Iterator[None]:
+    """Audit the changes made to `record_` inside the block, before → after."""
+    before = snapshot(record_)
+    yield
+    session.flush()
+    record(session, actor, action, entity, record_.id, before=before, after=snapshot(record_),
+           summary=summary)
+
+
+def require_version(record_: Any, expected_version: int | None, what: str) -> None:
+    """Refuse a save based on an older version than the one stored (optimistic locking)."""
+    if expected_version is not None and record_.version != expected_version:
+        raise ConcurrentEdit(what)
 
 
 def recent_events(session: Session, actor: Actor, *, limit: int = 200,

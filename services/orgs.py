@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from db.base import utcnow
 from db.models import Child, OrgUnit
 from services import audit
-from services.errors import ConcurrentEdit, DomainError, NotFound, ValidationFailed
+from services.errors import DomainError, NotFound, ValidationFailed
 from services.permissions import Actor, Capability, org_units_visible
 from services.vocab import OrgKind
 
@@ -106,16 +106,12 @@ def update_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expecte
     """Rename or change the flags of a unit; a stale version is refused, not overwritten."""
     actor.require(Capability.MANAGE_ORGS)
     unit = get_org_unit(session, org_unit_id)
-    if unit.version != expected_version:
-        raise ConcurrentEdit("单位")
+    audit.require_version(unit, expected_version, "单位")
     if problems := _problems(session, name, unit.kind, unit.parent, enrolled_students, unit.id):
         raise ValidationFailed(problems)
-    before = audit.snapshot(unit)
-    unit.name, unit.is_mountain_area = name.strip(), is_mountain_area
-    unit.enrolled_students = enrolled_students
-    session.flush()
-    audit.record(session, actor, "update", "org_unit", unit.id, before=before,
-                 after=audit.snapshot(unit), summary=f"修改单位 {unit.name}")
+    with audit.tracked(session, actor, unit, "org_unit", summary=f"修改单位 {name.strip()}"):
+        unit.name, unit.is_mountain_area = name.strip(), is_mountain_area
+        unit.enrolled_students = enrolled_students
     return unit
 
 
@@ -124,8 +120,7 @@ def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expect
     """Archive a unit that has no active sub-units and no active children."""
     actor.require(Capability.MANAGE_ORGS)
     unit = get_org_unit(session, org_unit_id)
-    if unit.version != expected_version:
-        raise ConcurrentEdit("单位")
+    audit.require_version(unit, expected_version, "单位")
     active_subunits = session.scalar(select(func.count()).where(
         OrgUnit.parent_id == unit.id, OrgUnit.archived_at.is_(None)))
     active_children = session.scalar(select(func.count()).select_from(Child).where(
@@ -134,11 +129,9 @@ def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expect
     if active_subunits or active_children:
         raise DomainError(f"“{unit.name}”下还有{active_subunits}个下级单位、{active_children}名"
                           "在册儿童,请先处理后再归档。")
-    before = audit.snapshot(unit)
-    unit.archived_at, unit.archive_reason = utcnow(), reason.strip() or "归档"
-    session.flush()
-    audit.record(session, actor, "archive", "org_unit", unit.id, before=before,
-                 after=audit.snapshot(unit), summary=f"归档单位 {unit.name}")
+    with audit.tracked(session, actor, unit, "org_unit", action="archive",
+                       summary=f"归档单位 {unit.name}"):
+        unit.archived_at, unit.archive_reason = utcnow(), reason.strip() or "归档"
     return unit
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Helper, OrgUnit, User
 from services import audit
-from services.errors import ConcurrentEdit, DomainError, NotFound, ValidationFailed
+from services.errors import DomainError, NotFound, ValidationFailed
 from services.permissions import Actor, Capability
 from services.validators import display_name_problem, password_problem, username_problem
 from services.vocab import Role
@@ -35,8 +35,7 @@ def _get(session: Session, user_id: int, expected_version: int | None = None) ->
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("用户")
-    if expected_version is not None and user.version != expected_version:
-        raise ConcurrentEdit("用户")
+    audit.require_version(user, expected_version, "用户")
     return user
 
 
@@ -95,11 +94,8 @@ def set_role_and_scope(session: Session, *, actor: Actor, user_id: int, role: Ro
     if role is not Role.admin:
         _guard_last_admin(session, user)
     _check_scope(session, role, org_unit_id)
-    before = audit.snapshot(user)
-    user.role, user.org_unit_id = role, org_unit_id
-    session.flush()
-    audit.record(session, actor, "update", "user", user.id, before=before,
-                 after=audit.snapshot(user), summary=f"修改 {user.username} 的角色或范围")
+    with audit.tracked(session, actor, user, "user", summary=f"修改 {user.username} 的角色或范围"):
+        user.role, user.org_unit_id = role, org_unit_id
     return user
 
 
@@ -112,14 +108,11 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool,
         if user.id == actor.user_id:
             raise DomainError("不能停用自己的账户。")
         _guard_last_admin(session, user)
-    before = audit.snapshot(user)
-    user.is_active = active
-    if not active:
-        user.sessions_revoked_at = utcnow()
-    session.flush()
-    audit.record(session, actor, "update", "user", user.id, before=before,
-                 after=audit.snapshot(user),
-                 summary=f"{'启用' if active else '停用'}用户 {user.username}")
+    summary = f"{'启用' if active else '停用'}用户 {user.username}"
+    with audit.tracked(session, actor, user, "user", summary=summary):
+        user.is_active = active
+        if not active:
+            user.sessions_revoked_at = utcnow()
     return user
 
 

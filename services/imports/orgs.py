@@ -129,9 +129,6 @@ def _update(session: Session, actor: Actor, report: ImportReport, unit: OrgUnit,
     if (new_mountain, new_enrolled) == (unit.is_mountain_area, unit.enrolled_students):
         report.unchanged += 1
         return
-    before = audit.snapshot(unit)
-    unit.is_mountain_area, unit.enrolled_students = new_mountain, new_enrolled
-    session.flush()
-    audit.record(session, actor, "update", "org_unit", unit.id, before=before,
-                 after=audit.snapshot(unit), summary=f"导入更新 {unit.name}")
+    with audit.tracked(session, actor, unit, "org_unit", summary=f"导入更新 {unit.name}"):
+        unit.is_mountain_area, unit.enrolled_students = new_mountain, new_enrolled
     report.updated += 1
