@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy.orm import Session
 
 from db.models import Child, Helper, OrgUnit, Pairing
 from services.errors import PermissionDenied
@@ -108,3 +109,11 @@ def helpers_visible(actor: Actor) -> ColumnElement[bool]:
     if subtree is None:
         return true()
     return or_(Helper.org_unit_id.in_(subtree), Helper.school_id.in_(subtree))
+
+
+def org_in_scope(session: Session, actor: Actor, org_unit_id: int | None) -> bool:
+    """Whether the unit lies inside the actor's org scope."""
+    if org_unit_id is None:
+        return False
+    return session.scalar(
+        select(OrgUnit.id).where(OrgUnit.id == org_unit_id, org_units_visible(actor))) is not None

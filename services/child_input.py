@@ -1,0 +1,175 @@
+"""What a child's record may contain: one input shape and one set of rules for form, import, CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Child, OrgUnit
+from services.validators import birth_date_problem, id_number_problem, phone_problem
+from services.vocab import (
+    AcademicLevel,
+    Category,
+    EconomicStatus,
+    Gender,
+    GuardianType,
+    HouseholdType,
+    LeftBehindType,
+    OrgKind,
+    Relation,
+)
+
+TOWN_KINDS = frozenset({OrgKind.town, OrgKind.subdistrict})
+VILLAGE_KINDS = frozenset({OrgKind.village, OrgKind.community})
+RELATION_COLUMN = {Relation.father: "父亲", Relation.mother: "母亲", Relation.guardian: "监护人"}
+
+
+@dataclass
+class RelativeInput:
+    relation: Relation
+    name: str
+    phone: str | None = None
+    work_place: str | None = None
+    address: str | None = None
+    relation_detail: str | None = None
+
+
+@dataclass
+class ChildInput:
+    """Every field a person can enter for a child; problems are keyed by the template's headers."""
+
+    name: str = ""
+    gender: Gender | None = None
+    birth_date: date | None = None
+    categories: list[Category] = field(default_factory=list)
+    town_id: int | None = None
+    village_id: int | None = None
+    id_number: str | None = None
+    school_id: int | None = None
+    grade: str | None = None
+    class_name: str | None = None
+    left_behind_type: LeftBehindType | None = None
+    guardian_type: GuardianType | None = None
+    economic_status: EconomicStatus | None = None
+    academic_level: AcademicLevel | None = None
+    address: str | None = None
+    health: str | None = None
+    psychological_notes: str | None = None
+    hobbies: str | None = None
+    contact_with_parents: str | None = None
+    safety_incident: bool = False
+    in_mountain_area: bool | None = None
+    boarding: bool = False
+    household_type: HouseholdType | None = None
+    guardianship_agreement: bool = False
+    key_concern: bool = False
+    concern_tags: str | None = None
+    notes: str | None = None
+    relatives: list[RelativeInput] = field(default_factory=list)
+
+    def normalised(self) -> ChildInput:
+        """Trim text, upper-case the ID number's X, and turn blanks into None."""
+        copy = ChildInput(**{**self.__dict__})
+        for name, value in self.__dict__.items():
+            if isinstance(value, str) and not isinstance(value, Enum):
+                setattr(copy, name, value.strip() or None)
+        copy.name = self.name.strip()
+        copy.id_number = copy.id_number.upper() if copy.id_number else None
+        copy.relatives = [
+            RelativeInput(r.relation, r.name.strip(), _blank_none(r.phone),
+                          _blank_none(r.work_place), _blank_none(r.address),
+                          _blank_none(r.relation_detail))
+            for r in self.relatives if r.name.strip() or (r.phone or "").strip()
+        ]
+        return copy
+
+
+def _blank_none(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+def gender_of_id_number(id_number: str) -> Gender:
+    """The 17th digit is odd for a boy, even for a girl."""
+    return Gender.male if int(id_number[16]) % 2 else Gender.female
+
+
+def child_problems(session: Session, data: ChildInput, *, today: date) -> dict[str, str]:
+    """Every rule a child's record must keep, as {column header: reason}; empty when fine."""
+    problems: dict[str, str] = {}
+    if not data.name:
+        problems["姓名"] = "必填"
+    elif len(data.name) > 50:
+        problems["姓名"] = "最多50个字"
+    if data.gender is None:
+        problems["性别"] = "必填"
+    if data.birth_date is None:
+        problems["出生日期"] = "必填"
+    elif why := birth_date_problem(data.birth_date, today):
+        problems["出生日期"] = why
+    if not data.categories:
+        problems["儿童类别"] = "至少选择一个类别"
+    if data.id_number:
+        if why := id_number_problem(data.id_number, data.birth_date):
+            problems["身份证号"] = why
+        elif data.gender and (shown := gender_of_id_number(data.id_number)) is not data.gender:
+            problems["身份证号"] = f"身份证号显示性别为{shown.zh},与填写的性别不一致"
+    problems.update(_place_problems(session, data))
+    for relative in data.relatives:
+        column = RELATION_COLUMN[relative.relation]
+        if relative.phone and (why := phone_problem(relative.phone)):
+            problems[f"{column}电话"] = why
+        if not relative.name.strip():
+            problems[f"{column}姓名"] = "填写了电话,请同时填写姓名"
+    return problems
+
+
+def _place_problems(session: Session, data: ChildInput) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    town = session.get(OrgUnit, data.town_id) if data.town_id else None
+    village = session.get(OrgUnit, data.village_id) if data.village_id else None
+    if town is None or town.kind not in TOWN_KINDS:
+        problems["乡镇(街道)"] = "必填:请选择乡镇或街道"
+    if village is None or village.kind not in VILLAGE_KINDS:
+        problems["村(社区)"] = "必填:请选择村或社区"
+    elif town is not None and village.parent_id != town.id:
+        problems["村(社区)"] = f"“{village.name}”不属于“{town.name}”"
+    if data.school_id:
+        school = session.get(OrgUnit, data.school_id)
+        if school is None or school.kind is not OrgKind.school:
+            problems["学校"] = "请选择学校"
+    return problems
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An existing record that looks like the same child, and why."""
+
+    child_id: int
+    name: str
+    reason: str
+
+
+def find_duplicates(session: Session, data: ChildInput, *,
+                    exclude_id: int | None = None) -> list[Duplicate]:
+    """The same 身份证号, or the same name + birth date + village, among all records."""
+    conditions = []
+    if data.id_number:
+        conditions.append(Child.id_number == data.id_number)
+    if data.name and data.birth_date and data.village_id:
+        conditions.append((Child.name == data.name) & (Child.birth_date == data.birth_date)
+                          & (Child.village_id == data.village_id))
+    if not conditions:
+        return []
+    stmt = select(Child).where(or_(*conditions))
+    if exclude_id is not None:
+        stmt = stmt.where(Child.id != exclude_id)
+    found = []
+    for child in session.scalars(stmt):
+        same_id = bool(data.id_number) and child.id_number == data.id_number
+        reason = "身份证号相同" if same_id else "姓名、出生日期和村(社区)相同"
+        found.append(Duplicate(child.id, child.name, reason))
+    return found

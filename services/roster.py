@@ -1,0 +1,160 @@
+"""The roster (儿童档案): add, change, archive and restore children, each change audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from db.base import utcnow
+from db.models import Child, ChildCategory, Relative
+from services import audit
+from services.child_input import ChildInput, Duplicate, child_problems, find_duplicates
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.permissions import Actor, Capability, children_visible, org_in_scope
+from services.pinyin import pinyin_keys
+from services.vocab import ArchiveReason, Role
+
+# The columns ChildInput fills one to one; categories and relatives are handled apart.
+PLAIN_FIELDS = (
+    "name", "gender", "birth_date", "id_number", "town_id", "village_id", "school_id", "grade",
+    "class_name", "left_behind_type", "guardian_type", "economic_status", "academic_level",
+    "address", "health", "psychological_notes", "hobbies", "contact_with_parents",
+    "safety_incident", "in_mountain_area", "boarding", "household_type",
+    "guardianship_agreement", "key_concern", "concern_tags", "notes",
+)
+
+
+class DuplicateChild(DomainError):
+    """The record looks like one that exists; it is flagged, never merged or doubled."""
+
+    def __init__(self, duplicates: list[Duplicate]) -> None:
+        first = duplicates[0]
+        super().__init__(f"疑似重复:已有儿童“{first.name}”({first.reason}),请打开已有档案核对,"
+                         "不要重复录入。")
+        self.duplicates = duplicates
+
+
+def get_child(session: Session, actor: Actor, child_id: int) -> Child:
+    """One child the actor may see, with categories and relatives loaded."""
+    child = session.scalar(
+        select(Child).where(Child.id == child_id, children_visible(actor))
+        .options(selectinload(Child.categories), selectinload(Child.relatives)))
+    if child is None:
+        raise NotFound("儿童档案")
+    return child
+
+
+def _check(session: Session, actor: Actor, data: ChildInput, *, today: date,
+           exclude_id: int | None) -> None:
+    actor.require(Capability.EDIT_ROSTER)
+    if problems := child_problems(session, data, today=today):
+        raise ValidationFailed(problems)
+    if actor.role is not Role.admin and not any(
+            org_in_scope(session, actor, unit) for unit in (data.village_id, data.school_id)):
+        raise PermissionDenied("只能录入您管辖范围内的儿童。")
+    if duplicates := find_duplicates(session, data, exclude_id=exclude_id):
+        raise DuplicateChild(duplicates)
+
+
+def _apply(child: Child, data: ChildInput) -> None:
+    for name in PLAIN_FIELDS:
+        setattr(child, name, getattr(data, name))
+    child.name_pinyin, child.name_initials = pinyin_keys(data.name)
+    wanted = list(dict.fromkeys(data.categories))
+    kept = [c for c in child.categories if c.category in wanted]
+    have = {c.category for c in kept}
+    child.categories = kept + [ChildCategory(category=c) for c in wanted if c not in have]
+
+
+def _apply_relatives(session: Session, child: Child, data: ChildInput) -> None:
+    """Update relatives in place by relation; one no longer given is archived, not deleted."""
+    given = {r.relation: r for r in data.relatives}
+    for relative in child.relatives:
+        if relative.archived_at is not None:
+            continue
+        update = given.pop(relative.relation, None)
+        if update is None:
+            relative.archived_at, relative.archive_reason = utcnow(), "档案中已删除"
+            continue
+        for name in ("name", "phone", "work_place", "address", "relation_detail"):
+            setattr(relative, name, getattr(update, name))
+    for update in given.values():
+        session.add(Relative(child=child, relation=update.relation, name=update.name,
+                             phone=update.phone, work_place=update.work_place,
+                             address=update.address, relation_detail=update.relation_detail))
+
+
+def create_child(session: Session, *, actor: Actor, data: ChildInput, today: date) -> Child:
+    """Add a child after every check; a suspected duplicate is refused with a pointer to it."""
+    data = data.normalised()
+    _check(session, actor, data, today=today, exclude_id=None)
+    child = Child(categories=[], relatives=[])
+    _apply(child, data)
+    session.add(child)
+    session.flush()
+    _apply_relatives(session, child, data)
+    session.flush()
+    audit.record(session, actor, "create", "child", child.id, after=_snapshot(child),
+                 summary=f"新建儿童档案 {child.name}")
+    return child
+
+
+def update_child(session: Session, *, actor: Actor, child_id: int, expected_version: int,
+                 data: ChildInput, today: date) -> Child:
+    """Save changes made to the version the person opened; a newer one is never overwritten."""
+    child = get_child(session, actor, child_id)
+    audit.require_version(child, expected_version, "儿童档案")
+    data = data.normalised()
+    _check(session, actor, data, today=today, exclude_id=child.id)
+    before = _snapshot(child)
+    _apply(child, data)
+    _apply_relatives(session, child, data)
+    child.updated_at = utcnow()  # a change to categories or relatives alone is a change too
+    session.flush()
+    audit.record(session, actor, "update", "child", child.id, before=before,
+                 after=_snapshot(child), summary=f"修改儿童档案 {child.name}")
+    return child
+
+
+def archive_child(session: Session, *, actor: Actor, child_id: int, expected_version: int,
+                  reason: ArchiveReason, note: str = "") -> Child:
+    actor.require(Capability.EDIT_ROSTER)
+    child = get_child(session, actor, child_id)
+    audit.require_version(child, expected_version, "儿童档案")
+    if child.archived_at is not None:
+        raise DomainError(f"“{child.name}”的档案已归档。")
+    text = reason.zh + (f":{note.strip()}" if note.strip() else "")
+    with audit.tracked(session, actor, child, "child", action="archive",
+                       summary=f"归档 {child.name}({text})"):
+        child.archived_at, child.archive_reason = utcnow(), reason.value
+        child.notes = _append_note(child.notes, f"归档原因:{text}")
+    return child
+
+
+def restore_child(session: Session, *, actor: Actor, child_id: int,
+                  expected_version: int) -> Child:
+    actor.require(Capability.EDIT_ROSTER)
+    child = get_child(session, actor, child_id)
+    audit.require_version(child, expected_version, "儿童档案")
+    if child.archived_at is None:
+        raise DomainError(f"“{child.name}”的档案未归档。")
+    with audit.tracked(session, actor, child, "child", action="restore",
+                       summary=f"恢复 {child.name} 的档案"):
+        child.archived_at, child.archive_reason = None, None
+    return child
+
+
+def _append_note(notes: str | None, line: str) -> str:
+    return f"{notes}\n{line}" if notes else line
+
+
+def _snapshot(child: Child) -> dict:
+    data = audit.snapshot(child)
+    data["categories"] = sorted(c.category.value for c in child.categories)
+    data["relatives"] = [
+        {"relation": r.relation.value, "name": r.name, "phone": r.phone, "work_place": r.work_place}
+        for r in child.relatives if r.archived_at is None
+    ]
+    return data
