@@ -18,6 +18,8 @@ from services.permissions import Actor, Capability
 
 # Never copied into the log.
 SECRET_FIELDS = frozenset({"password_hash"})
+# Change with every save; a diff that only they make is no change worth reading.
+BOOKKEEPING_FIELDS = frozenset({"version", "updated_at"})
 
 
 def _plain(value: Any) -> Any:
@@ -54,7 +56,8 @@ def record(
 ) -> AuditEvent:
     """Add one audit event; it commits or rolls back with the change it describes."""
     if before is not None and after is not None:
-        changed = {k for k in after if before.get(k) != after.get(k)}
+        changed = {k for k in after
+                   if before.get(k) != after.get(k) and k not in BOOKKEEPING_FIELDS}
         before = {k: v for k, v in before.items() if k in changed}
         after = {k: v for k, v in after.items() if k in changed}
     event = AuditEvent(
