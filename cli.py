@@ -73,15 +73,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise DomainError(f"找不到文件:{path}")
-    with transaction(_engine()) as session:
+    from tqdm import tqdm
+
+    with transaction(_engine()) as session, tqdm(desc="检查并导入", unit="行", file=sys.stderr,
+                                                 leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
         report = run_import(session, actor=Actor.system(), kind=args.kind, data=path.read_bytes(),
-                            filename=path.name, dry_run=args.dry_run)
+                            filename=path.name, dry_run=args.dry_run, progress=progress)
     if not report.ok:
         print(f"{path.name}:发现{len(report.errors)}处问题,未写入任何数据。", file=sys.stderr)
         for error in report.errors:
             print(f"  第{error.row}行 [{error.column}] {error.reason}", file=sys.stderr)
         return EXIT_FAILED
     print(("试导入(未写入):" if args.dry_run else "导入完成:") + report.summary())
+    for change in report.changes:
+        details = ";".join(f"{c.column} {c.before or '(空)'} → {c.after or '(空)'}"
+                           for c in change.changes)
+        print(f"  第{change.row}行 {change.record}:{details}")
     return EXIT_OK
 
 

@@ -173,3 +173,13 @@ def find_duplicates(session: Session, data: ChildInput, *,
         reason = "身份证号相同" if same_id else "姓名、出生日期和村(社区)相同"
         found.append(Duplicate(child.id, child.name, reason))
     return found
+
+
+def child_to_input(child: Child) -> ChildInput:
+    """The record as the form and the import see it, ready to be changed and saved back."""
+    values = {name: getattr(child, name) for name in ChildInput.__dataclass_fields__
+              if name not in {"categories", "relatives"}}
+    return ChildInput(**values, categories=child.category_codes, relatives=[
+        RelativeInput(r.relation, r.name, r.phone, r.work_place, r.address, r.relation_detail)
+        for r in child.relatives if r.archived_at is None
+    ])

@@ -11,8 +11,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from db.base import utcnow
 from db.models import Child, OrgUnit
 from services import audit
-from services.errors import DomainError, NotFound, ValidationFailed
-from services.permissions import Actor, Capability, org_units_visible
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.permissions import Actor, Capability, org_in_scope, org_units_visible
 from services.vocab import OrgKind
 
 # Which kinds may sit under which: the shape every county's list has.
@@ -57,6 +57,27 @@ def create_org_unit(session: Session, *, actor: Actor, name: str, kind: OrgKind,
                     parent_id: int | None = None, is_mountain_area: bool = False,
                     enrolled_students: int | None = None) -> OrgUnit:
     actor.require(Capability.MANAGE_ORGS)
+    return _create(session, actor, name, kind, parent_id, is_mountain_area, enrolled_students)
+
+
+def ensure_unit_for_roster(session: Session, *, actor: Actor, name: str, kind: OrgKind,
+                           parent_id: int | None) -> OrgUnit:
+    """The named unit under `parent_id`, created when a roster names one that is not there yet.
+
+    Roster imports may add the villages and schools they name (CONTRACTS.md), so this needs
+    only the right to edit the roster, and a coordinator only adds units inside their scope.
+    """
+    actor.require(Capability.EDIT_ROSTER)
+    existing = [u for u in find_org_unit(session, name, kinds={kind}) if u.parent_id == parent_id]
+    if existing:
+        return existing[0]
+    if actor.org_unit_id is not None and not org_in_scope(session, actor, parent_id):
+        raise PermissionDenied(f"“{name}”不在您的管辖范围内,请联系管理员先建立该单位。")
+    return _create(session, actor, name, kind, parent_id, False, None)
+
+
+def _create(session: Session, actor: Actor, name: str, kind: OrgKind, parent_id: int | None,
+            is_mountain_area: bool, enrolled_students: int | None) -> OrgUnit:
     parent = session.get(OrgUnit, parent_id) if parent_id is not None else None
     problems = _problems(session, name, kind, parent, enrolled_students, exclude_id=None)
     if parent_id is not None and parent is None:
@@ -185,3 +206,9 @@ def scope_label(session: Session, org_unit_id: int | None, lang: str = "zh") -> 
     if unit is None:
         return None
     return f"{unit.name}({unit.kind.label(lang)})"
+
+
+def find_org_unit_of_kind(session: Session, kind: OrgKind) -> list[OrgUnit]:
+    """Active units of one kind, e.g. the county or counties."""
+    return list(session.scalars(select(OrgUnit).where(
+        OrgUnit.kind == kind, OrgUnit.archived_at.is_(None)).order_by(OrgUnit.id)))

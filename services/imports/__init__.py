@@ -14,6 +14,25 @@ from services.imports.rows import RowError
 from services.permissions import Actor
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    column: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """What re-importing one row would change in an existing record (动态管理)."""
+
+    row: int
+    record: str
+    changes: tuple[FieldChange, ...]
+
+
+Progress = Callable[[int, int], None]
+
+
 @dataclass
 class ImportReport:
     kind: str
@@ -22,7 +41,13 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    changes: list[RecordChange] = field(default_factory=list)
     dry_run: bool = False
+    progress: Progress | None = field(default=None, repr=False, compare=False)
+
+    def advance(self, done: int) -> None:
+        if self.progress is not None:
+            self.progress(done, self.rows_read)
 
     @property
     def ok(self) -> bool:
@@ -53,22 +78,24 @@ def header_errors(table: Table, allowed: list[str], required: list[str]) -> list
 
 def _importers() -> dict[str, Importer]:
     from services.imports.orgs import import_orgs
+    from services.imports.roster import import_roster
 
-    return {"orgs": import_orgs}
+    return {"orgs": import_orgs, "roster": import_roster}
 
 
 IMPORT_KINDS = ("orgs", "roster", "helpers", "pairings", "contacts", "activities")
 
 
 def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filename: str,
-               dry_run: bool = False) -> ImportReport:
+               dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
     """Check and apply one file inside a savepoint; roll it back on a dry run or any bad row."""
     importers = _importers()
     if kind not in importers:
         known = "、".join(importers)
         raise DomainError(f"暂不支持导入“{kind}”,目前可导入:{known}")
     table = read_table(data, filename)
-    report = ImportReport(kind=kind, rows_read=len(table.rows), dry_run=dry_run)
+    report = ImportReport(kind=kind, rows_read=len(table.rows), dry_run=dry_run,
+                          progress=progress)
     savepoint = session.begin_nested()
     try:
         importers[kind](session, actor, table, report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from typing import TypeVar
 
@@ -21,9 +21,16 @@ class RowError:
     reason: str
 
 
+EXCEL_EPOCH = date(1899, 12, 30)
+# Serial numbers of a date cell that lost its format: 1955-01-01 … 2064-12-31.
+EXCEL_SERIALS = range(20090, 60632)
+
+
 def parse_day(text: str) -> date:
-    """Accept 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日 and 20240305."""
+    """Accept 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305 and Excel serials."""
     value = text.strip()
+    if value.isdigit() and int(value) in EXCEL_SERIALS:
+        return EXCEL_EPOCH + timedelta(days=int(value))
     if re.fullmatch(r"\d{8}", value):
         value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
     match = DATE_PATTERN.match(value)

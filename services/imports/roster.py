@@ -1,0 +1,239 @@
+"""Import the roster (CONTRACTS.md): new children are added, known ones updated with a diff."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Child, OrgUnit
+from services import orgs, risk, roster
+from services.child_input import ChildInput, RelativeInput, child_to_input
+from services.errors import DomainError, NotFound, ValidationFailed
+from services.imports import FieldChange, ImportReport, RecordChange, header_errors
+from services.imports.reader import Table
+from services.imports.rows import RowReader
+from services.permissions import Actor, Capability
+from services.vocab import (
+    AcademicLevel,
+    Category,
+    EconomicStatus,
+    Gender,
+    GuardianType,
+    HouseholdType,
+    LeftBehindType,
+    OrgKind,
+    Relation,
+    RiskLevel,
+)
+
+REQUIRED = ["姓名", "性别", "出生日期", "儿童类别", "乡镇(街道)", "村(社区)"]
+RELATIVE_COLUMNS = {
+    Relation.father: ("父亲姓名", "父亲电话", "父亲务工地", None, None),
+    Relation.mother: ("母亲姓名", "母亲电话", "母亲务工地", None, None),
+    Relation.guardian: ("监护人姓名", "监护人电话", None, "监护人住址", "监护人关系"),
+}
+# ChildInput field -> template column, for the fields a column fills directly.
+FIELD_COLUMNS = {
+    "name": "姓名", "gender": "性别", "birth_date": "出生日期", "id_number": "身份证号",
+    "categories": "儿童类别", "left_behind_type": "留守类型", "guardian_type": "监护类型",
+    "town_id": "乡镇(街道)", "village_id": "村(社区)", "in_mountain_area": "是否山区",
+    "school_id": "学校", "grade": "年级", "class_name": "班级", "address": "家庭住址",
+    "economic_status": "家庭经济状况", "academic_level": "学业成绩", "health": "健康状况",
+    "psychological_notes": "心理状况", "hobbies": "兴趣爱好",
+    "contact_with_parents": "与父母联系方式", "safety_incident": "曾发生安全事故",
+    "notes": "备注", "key_concern": "重点关注", "boarding": "是否寄宿",
+    "household_type": "户籍性质", "guardianship_agreement": "已签委托监护确认书",
+}
+COLUMNS = [*FIELD_COLUMNS.values(),
+           *(c for cols in RELATIVE_COLUMNS.values() for c in cols if c), "风险等级"]
+
+
+def import_roster(session: Session, actor: Actor, table: Table, report: ImportReport) -> None:
+    actor.require(Capability.EDIT_ROSTER)
+    report.errors += header_errors(table, COLUMNS, REQUIRED)
+    if report.errors:
+        return
+    today = date.today()
+    seen: dict[object, int] = {}
+    for done, (number, values) in enumerate(table.rows, start=1):
+        cells = RowReader(number, values)
+        _import_row(session, actor, table.header, cells, report, seen, today)
+        report.errors += cells.errors
+        if done % 200 == 0 or done == report.rows_read:
+            report.advance(done)
+
+
+def _import_row(session: Session, actor: Actor, header: list[str], cells: RowReader,
+                report: ImportReport, seen: dict[object, int], today: date) -> None:
+    parsed = _parse(cells, header)
+    places = _resolve_places(session, actor, cells)
+    if cells.errors or places is None:
+        return
+    parsed.update(places)
+    keys = [k for k in (parsed.get("id_number"),
+                        (parsed["name"], parsed["birth_date"], parsed["village_id"])) if k]
+    if repeat := next((seen[k] for k in keys if k in seen), None):
+        cells.fail("姓名", f"与第{repeat}行是同一名儿童")
+        return
+    seen.update(dict.fromkeys(keys, cells.number))
+    existing = _match(session, parsed)
+    try:
+        if existing is None:
+            data = ChildInput(**{k: v for k, v in parsed.items() if k != "risk_level"})
+            child = roster.create_child(session, actor=actor, data=data, today=today)
+            report.created += 1
+        else:
+            child = _update(session, actor, cells.number, existing, parsed, report, today)
+        if child is not None and parsed.get("risk_level") not in (None, child.risk_level):
+            risk.record_assessment(session, actor=actor, child_id=child.id, assessed_on=today,
+                                   level=parsed["risk_level"], today=today, notes="名单导入")
+    except ValidationFailed as exc:
+        for column, why in exc.problems.items():
+            cells.fail(column, why)
+    except (DomainError, NotFound) as exc:
+        cells.fail("姓名", exc.message)
+
+
+def _parse(cells: RowReader, header: list[str]) -> dict:
+    """The row's values by ChildInput field; columns the file lacks are left out (kept as is)."""
+    readers = {
+        "name": lambda c: cells.text(c, required=True, max_len=50),
+        "gender": lambda c: cells.vocab(c, Gender, required=True),
+        "birth_date": lambda c: cells.day(c, required=True),
+        "id_number": lambda c: cells.text(c, max_len=18),
+        "categories": lambda c: cells.vocab_list(c, Category, required=True),
+        "left_behind_type": lambda c: cells.vocab(c, LeftBehindType),
+        "guardian_type": lambda c: cells.vocab(c, GuardianType),
+        "economic_status": lambda c: cells.vocab(c, EconomicStatus),
+        "academic_level": lambda c: cells.vocab(c, AcademicLevel),
+        "household_type": lambda c: cells.vocab(c, HouseholdType),
+        "in_mountain_area": cells.yes_no,
+    }
+    flags = {"safety_incident", "key_concern", "boarding", "guardianship_agreement"}
+    parsed: dict = {}
+    for name, column in FIELD_COLUMNS.items():
+        if column not in header or name in {"town_id", "village_id", "school_id"}:
+            continue
+        if name in readers:
+            parsed[name] = readers[name](column)
+        elif name in flags:
+            parsed[name] = bool(cells.yes_no(column))
+        else:
+            parsed[name] = cells.text(column)
+    if "风险等级" in header:
+        parsed["risk_level"] = cells.vocab("风险等级", RiskLevel)
+    if any(c in header for cols in RELATIVE_COLUMNS.values() for c in cols if c):
+        parsed["relatives"] = _relatives(cells, header)
+    return parsed
+
+
+def _relatives(cells: RowReader, header: list[str]) -> list[RelativeInput]:
+    found = []
+    for relation, (name_col, phone_col, work_col, address_col, detail_col) in (
+            RELATIVE_COLUMNS.items()):
+        def read(column: str | None) -> str | None:
+            return cells.text(column) if column and column in header else None
+
+        name, phone = read(name_col), read(phone_col)
+        if name or phone:
+            found.append(RelativeInput(relation, name or "", phone, read(work_col),
+                                       read(address_col), read(detail_col)))
+    return found
+
+
+def _resolve_places(session: Session, actor: Actor, cells: RowReader) -> dict | None:
+    """Town, village and school ids, adding the ones the sheet names for the first time."""
+    town_name, village_name = cells.text("乡镇(街道)", required=True), cells.text(
+        "村(社区)", required=True)
+    school_name = cells.text("学校")
+    if not town_name or not village_name:
+        return None
+    try:
+        town_kind = OrgKind.subdistrict if town_name.endswith("街道") else OrgKind.town
+        town = _find_town(session, town_name, town_kind) or orgs.ensure_unit_for_roster(
+            session, actor=actor, name=town_name, kind=town_kind, parent_id=_county_id(session))
+        village_kind = OrgKind.community if village_name.endswith("社区") else OrgKind.village
+        village = orgs.ensure_unit_for_roster(session, actor=actor, name=village_name,
+                                              kind=village_kind, parent_id=town.id)
+        school = orgs.ensure_unit_for_roster(
+            session, actor=actor, name=school_name, kind=OrgKind.school,
+            parent_id=town.id) if school_name else None
+    except DomainError as exc:
+        cells.fail("乡镇(街道)", exc.message)
+        return None
+    return {"town_id": town.id, "village_id": village.id,
+            "school_id": school.id if school else None}
+
+
+def _find_town(session: Session, name: str, kind: OrgKind) -> OrgUnit | None:
+    found = orgs.find_org_unit(session, name, kinds={kind})
+    return found[0] if len(found) == 1 else None
+
+
+def _county_id(session: Session) -> int | None:
+    counties = orgs.find_org_unit_of_kind(session, OrgKind.county)
+    return counties[0].id if len(counties) == 1 else None
+
+
+def _match(session: Session, parsed: dict) -> Child | None:
+    """The existing record for this row: by 身份证号, else by name + birth date + village."""
+    if parsed.get("id_number"):
+        found = session.scalar(select(Child).where(Child.id_number == parsed["id_number"]))
+        if found is not None:
+            return found
+    return session.scalar(select(Child).where(
+        Child.name == parsed["name"], Child.birth_date == parsed["birth_date"],
+        Child.village_id == parsed["village_id"]))
+
+
+def _update(session: Session, actor: Actor, number: int, child: Child, parsed: dict,
+            report: ImportReport, today: date) -> Child | None:
+    if child.archived_at is not None:
+        raise DomainError(f"“{child.name}”的档案已归档,请先在儿童档案中恢复后再导入。")
+    current = child_to_input(child)
+    wanted = ChildInput(**{**current.__dict__,
+                           **{k: v for k, v in parsed.items() if k != "risk_level"}})
+    changes = _differences(session, current, wanted.normalised())
+    if not changes:
+        report.unchanged += 1
+        return child
+    report.changes.append(RecordChange(number, child.name, tuple(changes)))
+    report.updated += 1
+    return roster.update_child(session, actor=actor, child_id=child.id,
+                               expected_version=child.version, data=wanted, today=today)
+
+
+def _differences(session: Session, before: ChildInput, after: ChildInput) -> list[FieldChange]:
+    changes = []
+    for spec in fields(ChildInput):
+        old, new = getattr(before, spec.name), getattr(after, spec.name)
+        if spec.name == "relatives":
+            old, new = _relatives_text(old), _relatives_text(new)
+        if old != new:
+            column = FIELD_COLUMNS.get(spec.name, "亲属")
+            changes.append(FieldChange(column, _show(session, spec.name, old),
+                                       _show(session, spec.name, new)))
+    return changes
+
+
+def _relatives_text(relatives: list[RelativeInput]) -> str:
+    return ";".join(f"{r.relation.zh}:{r.name} {r.phone or ''} {r.work_place or ''}".strip()
+                    for r in sorted(relatives, key=lambda r: list(Relation).index(r.relation)))
+
+
+def _show(session: Session, name: str, value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if name in {"town_id", "village_id", "school_id"}:
+        unit = session.get(OrgUnit, value)
+        return unit.name if unit else str(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(getattr(v, "zh", str(v)) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return getattr(value, "zh", str(value))
