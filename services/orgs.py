@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.base import utcnow
@@ -212,3 +212,24 @@ def find_org_unit_of_kind(session: Session, kind: OrgKind) -> list[OrgUnit]:
     """Active units of one kind, e.g. the county or counties."""
     return list(session.scalars(select(OrgUnit).where(
         OrgUnit.kind == kind, OrgUnit.archived_at.is_(None)).order_by(OrgUnit.id)))
+
+
+@dataclass(frozen=True)
+class Place:
+    """A village or school as a picker shows it: "石门镇 › 李家村"."""
+
+    id: int
+    town_id: int | None
+    label: str
+
+
+def places_in_scope(session: Session, actor: Actor, kinds: set[OrgKind]) -> list[Place]:
+    """Active villages/communities or schools the actor may use, labelled with their town."""
+    parent = aliased(OrgUnit)
+    rows = session.execute(
+        select(OrgUnit.id, OrgUnit.name, parent.id, parent.name)
+        .join(parent, parent.id == OrgUnit.parent_id, isouter=True)
+        .where(OrgUnit.kind.in_(kinds), OrgUnit.archived_at.is_(None), org_units_visible(actor))
+        .order_by(parent.name, OrgUnit.name))
+    return [Place(unit_id, town_id, f"{town} › {name}" if town else name)
+            for unit_id, name, town_id, town in rows]

@@ -1,0 +1,68 @@
+"""录入: quick entry of a new child, with "保存并继续录入" for the next one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from components.child_form import child_form
+from components.feedback import FLASH_KEY, show_problem
+from components.session import db_transaction
+from services import orgs, roster
+from services.child_input import ChildInput
+from services.errors import DomainError
+from services.permissions import Actor
+from services.vocab import Category, OrgKind
+
+SAVE, SAVE_AND_NEXT = "保存", "保存并继续录入"
+ROUND_KEY = "child_entry_round"
+LAST_PLACE_KEY = "child_entry_last_place"
+
+
+def show_duplicate_links(exc: roster.DuplicateChild) -> None:
+    for duplicate in exc.duplicates:
+        st.page_link("pages/roster.py", label=f"打开已有档案:{duplicate.name}({duplicate.reason})",
+                     icon=":material/open_in_new:", query_params={"child": str(duplicate.id)})
+
+
+def render_quick_entry(actor: Actor, today: date) -> None:
+    with db_transaction() as session:
+        villages = orgs.places_in_scope(session, actor, {OrgKind.village, OrgKind.community})
+        schools = orgs.places_in_scope(session, actor, {OrgKind.school})
+    if not villages:
+        st.info("您的范围内还没有村(社区)。请管理员在“管理 › 组织机构”中添加,"
+                "或在“导入”中上传名单时自动建立。")
+        return
+    # Defaults follow the last child entered: coordinators enter a class or a village at a time.
+    last = st.session_state.get(LAST_PLACE_KEY, {})
+    current = ChildInput(categories=[Category.left_behind], **last)
+    round_ = st.session_state.setdefault(ROUND_KEY, 0)
+    result = child_form(key=f"new_child_{round_}", villages=villages, schools=schools,
+                        today=today, current=current, submit_labels=(SAVE, SAVE_AND_NEXT))
+    if result is None:
+        return
+    data, pressed = result
+    try:
+        with db_transaction() as session:
+            child = roster.create_child(session, actor=actor, data=data, today=today)
+            child_id, name = child.id, child.name
+    except roster.DuplicateChild as exc:
+        show_problem(exc)
+        show_duplicate_links(exc)
+        return
+    except DomainError as exc:
+        show_problem(exc)
+        return
+    st.session_state[LAST_PLACE_KEY] = {
+        "village_id": data.village_id, "town_id": data.town_id, "school_id": data.school_id,
+        "grade": data.grade, "class_name": data.class_name}
+    if pressed == SAVE_AND_NEXT:
+        st.session_state[ROUND_KEY] = round_ + 1  # a fresh form for the next child
+        st.session_state[FLASH_KEY] = f"已保存“{name}”,请继续录入下一名儿童。"
+        st.rerun()
+    st.success(f"已保存“{name}”。")
+    st.page_link("pages/roster.py", label=f"打开{name}的成长档案", icon=":material/person:",
+                 query_params={"child": str(child_id)})
+
+

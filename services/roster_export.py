@@ -1,0 +1,128 @@
+"""The roster as a file: the filtered list's columns, masked unless sensitive data is asked for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session, aliased
+
+from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
+from services import audit
+from services.errors import PermissionDenied
+from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.permissions import Actor, Capability
+from services.roster_search import RosterFilter, filtered_child_ids
+from services.validators import age_on
+from services.vocab import Category, Relation
+
+ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("name", "姓名", Sensitivity.NAME),
+    ExportColumn("gender", "性别"),
+    ExportColumn("birth_date", "出生日期"),
+    ExportColumn("age", "年龄"),
+    ExportColumn("id_number", "身份证号", Sensitivity.ID_NUMBER, as_text=True),
+    ExportColumn("categories", "儿童类别"),
+    ExportColumn("left_behind_type", "留守类型"),
+    ExportColumn("guardian_type", "监护类型"),
+    ExportColumn("town", "乡镇(街道)"),
+    ExportColumn("village", "村(社区)"),
+    ExportColumn("school", "学校"),
+    ExportColumn("grade", "年级"),
+    ExportColumn("class_name", "班级"),
+    ExportColumn("address", "家庭住址", Sensitivity.ADDRESS),
+    ExportColumn("economic_status", "家庭经济状况"),
+    ExportColumn("academic_level", "学业成绩"),
+    ExportColumn("risk_level", "风险等级"),
+    ExportColumn("key_concern", "重点关注"),
+    ExportColumn("guardian_name", "监护人姓名", Sensitivity.NAME),
+    ExportColumn("guardian_phone", "监护人电话", Sensitivity.PHONE, as_text=True),
+    ExportColumn("father_phone", "父亲电话", Sensitivity.PHONE, as_text=True),
+    ExportColumn("father_work_place", "父亲务工地"),
+    ExportColumn("mother_phone", "母亲电话", Sensitivity.PHONE, as_text=True),
+    ExportColumn("mother_work_place", "母亲务工地"),
+    ExportColumn("helpers", "帮扶人"),
+)
+BATCH = 5000
+CHILD_FIELDS = ("id", "name", "gender", "birth_date", "id_number", "left_behind_type",
+                "guardian_type", "grade", "class_name", "address", "economic_status",
+                "academic_level", "risk_level", "key_concern")
+
+
+def _label(value: object) -> str:
+    return getattr(value, "zh", "") if value is not None else ""
+
+
+def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
+                today: date) -> Iterator[dict[str, object]]:
+    """Every matching child as a flat row, in batches: never the whole roster in memory at once."""
+    ids = list(session.scalars(filtered_child_ids(session, actor, roster_filter, today=today)))
+    town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        categories: dict[int, list[Category]] = defaultdict(list)
+        for child_id, category in session.execute(select(
+                ChildCategory.child_id, ChildCategory.category).where(
+                ChildCategory.child_id.in_(batch))):
+            categories[child_id].append(category)
+        relatives = {(r.child_id, r.relation): r for r in session.scalars(select(Relative).where(
+            Relative.child_id.in_(batch), Relative.archived_at.is_(None)))}
+        helpers: dict[int, list[str]] = defaultdict(list)
+        for child_id, name in session.execute(select(Pairing.child_id, Helper.name).join(
+                Helper).where(Pairing.child_id.in_(batch), Pairing.ended_on.is_(None))):
+            helpers[child_id].append(name)
+        # Plain columns, not ORM objects: 50,000 children must not fill the identity map.
+        for child in session.execute(
+                select(*(getattr(Child, c) for c in CHILD_FIELDS),
+                       town.name.label("town_name"), village.name.label("village_name"),
+                       school.name.label("school_name"))
+                .join(town, town.id == Child.town_id).join(village, village.id == Child.village_id)
+                .outerjoin(school, school.id == Child.school_id)
+                .where(Child.id.in_(batch)).order_by(Child.name_pinyin, Child.id)):
+            yield _row(child, categories[child.id], helpers[child.id], today, {
+                relation: relatives.get((child.id, relation)) for relation in Relation})
+
+
+def _row(child: Row, categories: list[Category], helpers: list[str], today: date,
+         family: dict[Relation, Relative | None]) -> dict[str, object]:
+    def relative(relation: Relation, attribute: str) -> str:
+        found = family[relation]
+        return (getattr(found, attribute) or "") if found else ""
+
+    return {
+        "name": child.name, "gender": child.gender.zh, "birth_date": child.birth_date,
+        "age": age_on(child.birth_date, today), "id_number": child.id_number or "",
+        "categories": "、".join(c.zh for c in sorted(categories, key=list(Category).index)),
+        "left_behind_type": _label(child.left_behind_type),
+        "guardian_type": _label(child.guardian_type), "town": child.town_name,
+        "village": child.village_name, "school": child.school_name or "",
+        "grade": child.grade or "", "class_name": child.class_name or "",
+        "address": child.address or "", "economic_status": _label(child.economic_status),
+        "academic_level": _label(child.academic_level), "risk_level": _label(child.risk_level),
+        "key_concern": "是" if child.key_concern else "",
+        "guardian_name": relative(Relation.guardian, "name"),
+        "guardian_phone": relative(Relation.guardian, "phone"),
+        "father_phone": relative(Relation.father, "phone"),
+        "father_work_place": relative(Relation.father, "work_place"),
+        "mother_phone": relative(Relation.mother, "phone"),
+        "mother_work_place": relative(Relation.mother, "work_place"),
+        "helpers": "、".join(helpers),
+    }
+
+
+def export_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter, fmt: str,
+                  today: date, include_sensitive: bool = False,
+                  column_keys: list[str] | None = None) -> bytes:
+    """The filtered roster as CSV or XLSX; names, phones, IDs and addresses masked unless asked."""
+    actor.require(Capability.EXPORT)
+    if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
+        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+    columns = [c for c in ROSTER_COLUMNS if column_keys is None or c.key in column_keys]
+    data = export_bytes(fmt, roster_rows(session, actor, roster_filter, today=today), columns,
+                        include_sensitive=include_sensitive)
+    if include_sensitive:
+        audit.record(session, actor, "export_sensitive", "roster", None,
+                     summary=f"导出含敏感信息的儿童名单({fmt},筛选:{roster_filter.to_query_params()})")
+    return data
