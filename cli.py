@@ -75,8 +75,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise DomainError(f"找不到文件:{path}")
     from tqdm import tqdm
 
+    # A bar only for a person at a terminal; scripts read stderr for the row errors.
     with transaction(_engine()) as session, tqdm(desc="检查并导入", unit="行", file=sys.stderr,
-                                                 leave=False) as bar:
+                                                 leave=False,
+                                                 disable=not sys.stderr.isatty()) as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)

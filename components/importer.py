@@ -54,19 +54,33 @@ def import_panel(actor: Actor, kind: str, lang: str, *, template_name: str) -> N
 
 def _run(actor: Actor, kind: str, data: bytes, filename: str, lang: str, *,
          dry_run: bool) -> ImportReport | None:
+    bar = st.progress(0.0, text=t("import.checking" if dry_run else "import.importing", lang))
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"{done:,}/{total:,}")
+
     try:
-        with (st.spinner(t("import.checking" if dry_run else "import.importing", lang)),
-              db_transaction() as session):
+        with db_transaction() as session:
             return run_import(session, actor=actor, kind=kind, data=data, filename=filename,
-                              dry_run=dry_run)
+                              dry_run=dry_run, progress=progress)
     except DomainError as exc:
         show_problem(exc)
         return None
+    finally:
+        bar.empty()
 
 
 def _show_report(report: ImportReport, lang: str) -> None:
     if report.ok:
         st.success(t("import.ok", lang, summary=report.summary()))
+        if report.changes:
+            st.dataframe(pd.DataFrame([{
+                t("import.col.row", lang): change.row, t("import.col.record", lang): change.record,
+                t("import.col.column", lang): field.column,
+                t("import.col.before", lang): field.before,
+                t("import.col.after", lang): field.after,
+            } for change in report.changes for field in change.changes]),
+                hide_index=True, width="stretch")
         return
     st.error(t("import.errors", lang, count=len(report.errors)))
     st.dataframe(pd.DataFrame([{

@@ -23,6 +23,8 @@ class PageSpec:
 # Register a page here once it is built; there are no placeholders.
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "nav.home", ":material/home:", "home", "nav.section.work"),
+    PageSpec("pages/roster.py", "nav.roster", ":material/badge:", "roster", "nav.section.work",
+             Capability.VIEW_PEOPLE),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin",
              "nav.section.system", Capability.MANAGE_USERS),
     PageSpec("pages/account.py", "nav.account", ":material/person:", "account",

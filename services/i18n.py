@@ -13,6 +13,10 @@ LABELS: dict[str, tuple[str, str]] = {
                     "Records, pairings, care contacts and activity figures in one place."),
     "nav.home": ("首页", "Home"),
     "nav.admin": ("管理", "Administration"),
+    "nav.roster": ("儿童档案", "Children"),
+    "roster.tab.list": ("名单", "List"),
+    "roster.tab.entry": ("录入", "Add a child"),
+    "roster.tab.import": ("导入", "Import"),
     "nav.account": ("我的账户", "My account"),
     "nav.section.work": ("工作", "Work"),
     "nav.section.system": ("系统", "System"),
@@ -120,6 +124,12 @@ LABELS: dict[str, tuple[str, str]] = {
                          "Columns: **名称**, **类型** (县/乡镇/街道/村/社区/学校), 上级, 是否山区 "
                          "(是/否), 在籍学生数. A parent may come later in the file; existing units "
                          "are updated."),
+    "import.help.roster": ("列见模板;**姓名**、**性别**、**出生日期**、**儿童类别**、"
+                           "**乡镇(街道)**、**村(社区)**必填。已有儿童(身份证号相同,或姓名、出生日期和村相同)"
+                           "会按表格更新,检查后先列出每人将改动的内容;新的乡镇、村和学校会自动建立。",
+                           "See the template; 姓名, 性别, 出生日期, 儿童类别, 乡镇(街道) and "
+                           "村(社区) are required. Known children are updated, and the check "
+                           "lists every change first; new towns, villages and schools are added."),
     "import.template": ("下载导入模板(CSV)", "Download the template (CSV)"),
     "import.upload": ("选择 CSV 或 Excel 文件", "Choose a CSV or Excel file"),
     "import.hint": ("上传后先检查:全部行无误才会导入,有错误的文件一行也不会写入。",
@@ -136,6 +146,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "import.col.row": ("行号", "Row"),
     "import.col.column": ("列", "Column"),
     "import.col.reason": ("原因", "Reason"),
+    "import.col.record": ("记录", "Record"),
+    "import.col.before": ("原值", "Before"),
+    "import.col.after": ("新值", "After"),
     "audit.empty": ("还没有操作记录。", "No changes recorded yet."),
     "audit.col.at": ("时间(UTC)", "Time (UTC)"),
     "audit.col.user": ("用户", "User"),

@@ -1,0 +1,158 @@
+"""名单: the filter bar (kept in the URL), one page of children, and the export panel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from components.badges import risk_dot
+from components.feedback import show_problem
+from components.pickers import org_select
+from components.session import db_transaction
+from services import orgs
+from services.errors import DomainError
+from services.exports import EXPORT_FORMATS, filename_for
+from services.permissions import Actor, Capability
+from services.roster_export import ROSTER_COLUMNS, export_roster
+from services.roster_search import (
+    AgeBand,
+    PairingState,
+    RecordStatus,
+    RosterFilter,
+    search_children,
+)
+from services.vocab import (
+    AcademicLevel,
+    Category,
+    EconomicStatus,
+    GuardianType,
+    LeftBehindType,
+    RiskLevel,
+)
+
+PAGE_SIZE = 50
+UNASSESSED = "unassessed"
+
+
+def _url_filter() -> RosterFilter:
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    return RosterFilter.from_query_params(params)
+
+
+def _label(value: object) -> str:
+    if value == UNASSESSED:
+        return "未评估"
+    return value.label() if isinstance(value, AgeBand) else getattr(value, "zh", str(value))
+
+
+def _multi(label: str, options: list, current: tuple, key: str) -> tuple:
+    return tuple(st.multiselect(label, options, default=list(current), key=key,
+                                format_func=_label, placeholder="全部"))
+
+
+def filter_bar(actor: Actor, lang: str) -> RosterFilter:
+    """The filters, starting from the URL, so a filtered list can be bookmarked and shared."""
+    start = _url_filter()
+    with db_transaction() as session:
+        nodes = orgs.org_tree(session, actor)
+    top = st.columns([3, 2, 2, 2])
+    text = top[0].text_input("搜索", value=start.text, key="roster_q",
+                             placeholder="姓名、拼音或首字母(如 lxy)、身份证号后几位")
+    with top[1]:
+        org = org_select("单位", nodes, key="roster_org", lang=lang, none_label="全部",
+                         index_of=start.org_unit_id)
+    with top[2]:
+        categories = _multi("儿童类别", list(Category), start.categories, "roster_cat")
+    with top[3]:
+        risks = _multi("风险等级", [*RiskLevel, UNASSESSED], start.risk_levels, "roster_risk")
+    with st.expander("更多筛选"):
+        cols = st.columns(3)
+        with cols[0]:
+            ages = _multi("年龄段", list(AgeBand), start.age_bands, "roster_age")
+            guardians = _multi("监护类型", list(GuardianType), start.guardian_types, "roster_gt")
+        with cols[1]:
+            left_behind = _multi("留守类型", list(LeftBehindType), start.left_behind_types,
+                                 "roster_lbt")
+            economic = _multi("家庭经济状况", list(EconomicStatus), start.economic_statuses,
+                              "roster_eco")
+        with cols[2]:
+            academic = _multi("学业成绩", list(AcademicLevel), start.academic_levels, "roster_acad")
+            pairing = st.selectbox("结对情况", [None, *PairingState], key="roster_pair",
+                                   index=[None, *PairingState].index(start.pairing),
+                                   format_func=lambda p: {None: "全部", "paired": "已结对",
+                                                          "unpaired": "未结对"}[p])
+        cols = st.columns(3)
+        key_concern = cols[0].toggle("只看重点关注", value=bool(start.key_concern), key="roster_kc")
+        status = cols[1].selectbox("档案状态", list(RecordStatus), key="roster_status",
+                                   index=list(RecordStatus).index(start.status),
+                                   format_func=lambda s: {"active": "在册", "archived": "已归档",
+                                                          "all": "全部"}[s])
+    chosen = RosterFilter(text=text, org_unit_id=org, categories=categories, risk_levels=risks,
+                          age_bands=ages, guardian_types=guardians, left_behind_types=left_behind,
+                          economic_statuses=economic, academic_levels=academic, pairing=pairing,
+                          key_concern=True if key_concern else None, status=status)
+    if chosen != start:
+        st.query_params.from_dict(chosen.to_query_params())
+    return chosen
+
+
+def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None:
+    """One page of the list; picking a row opens that child's page."""
+    page = st.session_state.get("roster_page", 1)
+    with db_transaction() as session:
+        result = search_children(session, actor, roster_filter, today=today, page=page,
+                                 page_size=PAGE_SIZE)
+    if result.total == 0:
+        st.info("没有符合条件的儿童。可以放宽筛选条件,或在“录入”中新增、在“导入”中上传名单。")
+        return
+    frame = pd.DataFrame([{
+        "风险": risk_dot(r.risk_level), "姓名": ("⚠ " if r.key_concern else "") + r.name,
+        "性别": r.gender.zh, "年龄": r.age, "类别": "、".join(c.zh for c in r.categories),
+        "乡镇": r.town, "村(社区)": r.village,
+        "学校班级": f"{r.school or ''} {r.grade or ''}{r.class_name or ''}".strip(),
+        "监护类型": r.guardian_type.zh if r.guardian_type else "",
+        "帮扶人": "、".join(r.helpers) or "未结对",
+    } for r in result.rows])
+    event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row", key=f"roster_table_{page}")
+    if event.selection.rows:
+        st.query_params.clear()
+        st.query_params["child"] = str(result.rows[event.selection.rows[0]].id)
+        st.rerun()
+    left, right = st.columns([3, 1])
+    left.caption(f"共 {result.total:,} 人 · 第 {result.page}/{result.pages} 页 · "
+                 "点选一行打开成长档案;⚠ 为重点关注")
+    new_page = right.number_input("页码", min_value=1, max_value=result.pages, value=result.page,
+                                  step=1, key="roster_page_input", label_visibility="collapsed")
+    if new_page != page:
+        st.session_state["roster_page"] = int(new_page)
+        st.rerun()
+
+
+def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None:
+    if not actor.can(Capability.EXPORT):
+        return
+    with st.expander("导出当前名单"):
+        cols = st.columns(3)
+        fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key="roster_fmt",
+                            format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
+        sensitive = cols[1].checkbox(
+            "含敏感信息", key="roster_sensitive", disabled=not actor.can(
+                Capability.EXPORT_SENSITIVE),
+            help="姓名、电话、身份证号和住址默认打码;勾选后导出原文,并记入操作日志。")
+        keys = st.multiselect("列", [c.key for c in ROSTER_COLUMNS],
+                              default=[c.key for c in ROSTER_COLUMNS], key="roster_columns",
+                              format_func={c.key: c.header for c in ROSTER_COLUMNS}.get)
+        if cols[2].button("生成文件", key="roster_export"):
+            try:
+                with st.spinner("正在生成…"), db_transaction() as session:
+                    data = export_roster(session, actor=actor, roster_filter=roster_filter,
+                                         fmt=fmt, today=today, include_sensitive=sensitive,
+                                         column_keys=keys)
+            except DomainError as exc:
+                show_problem(exc)
+                return
+            st.download_button("下载", data, file_name=filename_for("儿童名单", fmt, today),
+                               key="roster_download", type="primary")

@@ -1,0 +1,39 @@
+"""儿童档案: the roster list, quick entry, import, and one child's page (?child=ID)."""
+
+from datetime import date
+
+import streamlit as st
+
+from components.child_entry import render_quick_entry
+from components.child_page import render_child_page
+from components.feedback import show_flash
+from components.importer import import_panel
+from components.roster_list import export_panel, filter_bar, roster_table
+from components.session import current_actor, lang
+from services.i18n import t
+from services.permissions import Capability
+
+actor = current_actor(Capability.VIEW_PEOPLE)
+current = lang()
+today = date.today()
+
+if child := st.query_params.get("child"):
+    render_child_page(actor, int(child) if child.isdigit() else 0, today)
+    st.stop()
+
+st.title(t("nav.roster", current))
+show_flash()
+editable = actor.can(Capability.EDIT_ROSTER)
+names = [t("roster.tab.list", current)]
+if editable:
+    names += [t("roster.tab.entry", current), t("roster.tab.import", current)]
+tabs = st.tabs(names)
+with tabs[0]:
+    chosen = filter_bar(actor, current)
+    roster_table(actor, chosen, today)
+    export_panel(actor, chosen, today)
+if editable:
+    with tabs[1]:
+        render_quick_entry(actor, today)
+    with tabs[2]:
+        import_panel(actor, "roster", current, template_name="儿童名单导入模板.csv")

@@ -1,0 +1,264 @@
+"""Lists as CSV or XLSX files: Chinese headers, masked personal data, no runnable formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum, StrEnum
+from itertools import chain, islice
+from typing import TypeVar, cast
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from services.errors import DomainError
+
+EXPORT_FORMATS = ("csv", "xlsx")
+FONT = "Microsoft YaHei"  # Excel and WPS substitute a CJK font where it is missing
+XLSX_MAX_ROWS = 1_048_576
+WIDTH_SAMPLE_ROWS = 200
+MAX_WIDTH = 40
+# Cells a spreadsheet may treat as a formula (OWASP CSV injection, plus full-width forms).
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+
+
+class Sensitivity(StrEnum):
+    """Which mask hides a column when sensitive data is not included."""
+
+    NAME = "name"
+    PHONE = "phone"
+    ID_NUMBER = "id_number"
+    ADDRESS = "address"
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """A row dict's `key` shown under a Chinese `header`; `as_text` keeps leading zeros in XLSX."""
+
+    key: str
+    header: str
+    sensitivity: Sensitivity | None = None
+    as_text: bool = False
+
+
+Cell = str | int | float | Decimal
+Rows = Iterable[Mapping[str, object]]
+Columns = Sequence[ExportColumn]
+V = TypeVar("V")
+
+
+def mask_name(value: str) -> str:
+    """Keep the first and last character: 张小明 → 张*明, 李四 → 李*, 欧阳娜娜 → 欧**娜."""
+    name = value.strip()
+    if len(name) <= 2:
+        return name[:1] + "*" * (len(name) - 1) if len(name) == 2 else "*" * len(name)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+_MOBILE = re.compile(r"(?<!\d)(1\d{2})[- ]?\d{4}[- ]?(\d{4})(?!\d)")
+_LONG_DIGITS = re.compile(r"\d{7,}")
+
+
+def mask_phone(value: str) -> str:
+    """Hide the middle of every number: 138****5678, 0755-****5678.
+
+    Mobiles keep their first 3 and last 4 digits; any other run of 7 or more digits keeps its
+    last 4 (so a landline keeps its area code). A value without such a run is fully masked,
+    at most 11 stars long.
+    """
+    text = value.strip()
+    masked = _MOBILE.sub(r"\1****\2", text)
+    masked = _LONG_DIGITS.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], masked)
+    if masked == text:
+        return "*" * min(len(text), 11)
+    return masked
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the region code and the last 4: 110101********0011; a short value is fully masked."""
+    number = value.strip()
+    if len(number) < 15:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+_VILLAGE = re.compile(r"[^\d０-９]*?(?:村|社区|居委会|嘎查)")
+_TOWNSHIP = re.compile(r"[^\d０-９]*?(?:镇|乡|街道)")
+
+
+def mask_address(value: str) -> str:
+    """Keep the place down to the village or community; drop 组, street and house number.
+
+    石门镇李家湾村3组 → 石门镇李家湾村…; 城关街道城东社区人民路12号 → 城关街道城东社区….
+    The kept prefix may not contain digits (so a 新村 after a house number is not a village);
+    without a village, keep down to the town (镇/乡/街道); without either, keep the first
+    6 characters but never more than half. An address no finer than a village is unchanged.
+    """
+    text = value.strip()
+    match = _VILLAGE.match(text) or _TOWNSHIP.match(text)
+    keep = len(match[0]) if match else min(6, len(text) // 2)
+    return text if keep >= len(text) else text[:keep] + "…"
+
+
+MASKS: dict[Sensitivity, Callable[[str], str]] = {
+    Sensitivity.NAME: mask_name, Sensitivity.PHONE: mask_phone,
+    Sensitivity.ID_NUMBER: mask_id_number, Sensitivity.ADDRESS: mask_address}
+
+
+def neutralise(value: V) -> V:
+    """Prefix an apostrophe to a string a spreadsheet could run as a formula; else unchanged."""
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
+        return cast(V, "'" + value)
+    return value
+
+
+def _value(value: object) -> Cell:
+    """A stored value as a cell, not yet neutralised: dates ISO, yes/no in Chinese, None blank."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return _value(value.value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else ""
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else ""
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)  # str subclasses too
+
+
+def _plain(value: object) -> Cell:
+    """A cell for an ordinary column; plain str and int skip the checks (the common case)."""
+    kind = value.__class__
+    if kind is str:
+        text = cast(str, value)
+        return "'" + text if text[:1] in FORMULA_TRIGGERS else text
+    if kind is int:
+        return cast(int, value)
+    return neutralise(_value(value))
+
+
+def _cell_function(column: ExportColumn, include_sensitive: bool) -> Callable[[object], Cell]:
+    """How one column turns a stored value into a cell."""
+    mask = None if include_sensitive or column.sensitivity is None else MASKS[column.sensitivity]
+    if mask is None and not column.as_text:
+        return _plain
+
+    def text_cell(value: object) -> str:
+        text = value if isinstance(value, str) else str(_value(value))
+        if mask is not None and text:
+            text = mask(text)
+        return neutralise(text)
+
+    return text_cell
+
+
+def prepare_rows(rows: Rows, columns: Columns, *, include_sensitive: bool) -> Iterator[list[Cell]]:
+    """Yield each row's cells in column order; a missing key or None becomes ""."""
+    cells = [(column.key, _cell_function(column, include_sensitive)) for column in columns]
+    for row in rows:
+        get = row.get
+        yield [cell(get(key)) for key, cell in cells]
+
+
+def to_csv(rows: Rows, columns: Columns, *, include_sensitive: bool) -> bytes:
+    """UTF-8 with BOM and CRLF line ends, so Excel and WPS open it in Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(column.header) for column in columns])
+    writer.writerows(prepare_rows(rows, columns, include_sensitive=include_sensitive))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a spreadsheet: CJK and full-width characters count double."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_widths(headers: list[str], sample: list[list[Cell]]) -> list[int]:
+    widths = [display_width(header) for header in headers]
+    for row in sample:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], display_width(str(cell)))
+    return [min(max(width + 2, 6), MAX_WIDTH) for width in widths]
+
+
+def to_xlsx(rows: Rows, columns: Columns, *, include_sensitive: bool,
+            sheet_name: str = "名单") -> bytes:
+    """One sheet: bold frozen header with a filter, text as text cells, numbers as numbers."""
+    buffer = io.BytesIO()
+    headers = [neutralise(column.header) for column in columns]
+    data = prepare_rows(rows, columns, include_sensitive=include_sensitive)
+    sample = list(islice(data, WIDTH_SAMPLE_ROWS))
+    with xlsxwriter.Workbook(buffer, {  # closed on errors too: that frees its temp file
+        "constant_memory": True,  # rows go to disk as written: flat memory at county scale
+        # Without font_scheme "none" Excel shows the theme font instead of FONT.
+        "default_format_properties": {"font_name": FONT, "font_size": 10, "font_scheme": "none"},
+    }) as workbook:
+        # Excel refuses []:*?/\ in a sheet name, an apostrophe at either end, over 31 characters.
+        title = re.sub(r"[\[\]:*?/\\]", "_", sheet_name)[:31].strip("'") or "名单"
+        sheet = workbook.add_worksheet(title)
+        header_format = workbook.add_format({"bold": True, "bg_color": "#EEF2F7"})
+        text_format = workbook.add_format({"num_format": "@"})
+        # constant_memory needs every column setting before the first row is written.
+        widths = _column_widths(headers, sample)
+        for index, (column, width) in enumerate(zip(columns, widths, strict=True)):
+            sheet.set_column(index, index, width, text_format if column.as_text else None)
+        for index, header in enumerate(headers):
+            sheet.write_string(0, index, header, header_format)
+        last_row = _write_cells(sheet, chain(sample, data))
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, last_row, max(len(columns) - 1, 0))
+    return buffer.getvalue()
+
+
+def _write_cells(sheet: Worksheet, data: Iterable[list[Cell]]) -> int:
+    """Write rows from row 2 on, strings as strings; return the last row's index."""
+    write_string, write_number = sheet.write_string, sheet.write_number
+    row_index = 0
+    for row_index, cells in enumerate(data, start=1):
+        if row_index >= XLSX_MAX_ROWS:
+            raise DomainError(
+                f"超过 Excel 单表上限({XLSX_MAX_ROWS - 1:,} 行),请缩小筛选范围或导出为 CSV。")
+        for col_index, cell in enumerate(cells):
+            if cell.__class__ is str:
+                if cell:
+                    write_string(row_index, col_index, cell)  # cut at Excel's 32,767 chars
+            else:
+                write_number(row_index, col_index, cell)
+    return row_index
+
+
+def _check_format(fmt: str) -> str:
+    normalised = fmt.strip().lower().lstrip(".")
+    if normalised not in EXPORT_FORMATS:
+        raise DomainError(f"不支持的导出格式“{fmt}”,可选:{'、'.join(EXPORT_FORMATS)}。")
+    return normalised
+
+
+def export_bytes(fmt: str, rows: Rows, columns: Columns, *, include_sensitive: bool) -> bytes:
+    """The file's bytes in `fmt` ("csv" or "xlsx")."""
+    if _check_format(fmt) == "csv":
+        return to_csv(rows, columns, include_sensitive=include_sensitive)
+    return to_xlsx(rows, columns, include_sensitive=include_sensitive)
+
+
+def filename_for(base: str, fmt: str, today: date) -> str:
+    """儿童名单 + xlsx + a date → 儿童名单_2026-11-28.xlsx (characters Windows refuses become _)."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", base).strip() or "导出"
+    return f"{safe}_{today.isoformat()}.{_check_format(fmt)}"
