@@ -55,7 +55,8 @@ def _facts(child: Child) -> None:
             ("曾发生安全事故", "是" if child.safety_incident else "否"),
             ("寄宿", "是" if child.boarding else "否"),
             ("关注标签", child.concern_tags or ""), ("备注", child.notes or "")]
-    st.dataframe(pd.DataFrame(rows, columns=["项目", "内容"]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows, columns=["项目", "内容"]), hide_index=True, width="stretch",
+                 height=38 + 35 * len(rows))
     relatives = [{"关系": r.relation_detail or r.relation.zh, "姓名": r.name, "电话": r.phone or "",
                   "务工地/住址": r.work_place or r.address or ""}
                  for r in child.relatives if r.archived_at is None]

@@ -26,7 +26,9 @@ def org_select(label: str, nodes: list[OrgNode], *, key: str, lang: str,
     index = options.index(index_of) if index_of in options else 0
 
     def label_of(org_id: int | None) -> str:
-        return none_label or "" if org_id is None else org_label(by_id[org_id], lang)
+        if org_id is None:
+            return none_label or ""
+        return org_label(by_id[org_id], lang)
 
     return st.selectbox(label, options, index=index, key=key, format_func=label_of)
 

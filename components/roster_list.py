@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.badges import risk_dot
+from components.badges import risk_cell, style_risk
 from components.feedback import show_problem
 from components.pickers import org_select
 from components.session import db_transaction
@@ -108,15 +108,16 @@ def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None
         st.info("没有符合条件的儿童。可以放宽筛选条件,或在“录入”中新增、在“导入”中上传名单。")
         return
     frame = pd.DataFrame([{
-        "风险": risk_dot(r.risk_level), "姓名": ("⚠ " if r.key_concern else "") + r.name,
+        "风险": risk_cell(r.risk_level), "姓名": ("⚠ " if r.key_concern else "") + r.name,
         "性别": r.gender.zh, "年龄": r.age, "类别": "、".join(c.zh for c in r.categories),
         "乡镇": r.town, "村(社区)": r.village,
         "学校班级": f"{r.school or ''} {r.grade or ''}{r.class_name or ''}".strip(),
         "监护类型": r.guardian_type.zh if r.guardian_type else "",
         "帮扶人": "、".join(r.helpers) or "未结对",
     } for r in result.rows])
-    event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key=f"roster_table_{page}")
+    event = st.dataframe(style_risk(frame, "风险"), hide_index=True, width="stretch",
+                         on_select="rerun", selection_mode="single-row",
+                         key=f"roster_table_{page}")
     if event.selection.rows:
         st.query_params.clear()
         st.query_params["child"] = str(result.rows[event.selection.rows[0]].id)
