@@ -1,0 +1,114 @@
+"""儿童档案 through AppTest: list, filter, add, stale edit refused, archive."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Child, OrgUnit
+from services.vocab import Gender
+from tests.app.conftest import logged_in
+
+
+def _roster(username: str, **params: str):
+    at = logged_in(username)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.switch_page("pages/roster.py").run()
+
+
+def _table_names(at) -> list[str]:
+    frame = at.dataframe[0].value
+    data = getattr(frame, "data", frame)  # a Styler keeps its frame in .data
+    return [name.removeprefix("⚠ ") for name in data["姓名"]]
+
+
+def test_coordinator_sees_only_their_township(world):
+    at = _roster("coordinator")
+    assert not at.exception
+    assert sorted(_table_names(at)) == ["张小明", "王小红"]
+
+
+def test_helper_sees_only_the_paired_child_and_cannot_add(world):
+    at = _roster("helper")
+    assert _table_names(at) == ["张小明"]
+    assert [tab.label for tab in at.tabs] == ["名单"]
+
+
+def test_filters_come_from_the_url(world):
+    at = _roster("admin", q="zxg")  # pinyin initials of 赵小刚
+    assert _table_names(at) == ["赵小刚"]
+    assert at.text_input(key="roster_q").value == "zxg"
+
+
+def test_an_empty_result_says_what_to_do(world):
+    at = _roster("admin", q="nobody")
+    assert "没有符合条件的儿童" in at.info[0].value
+
+
+def test_quick_entry_adds_a_child_who_appears_in_the_list(world, engine):
+    at = _roster("coordinator")
+    at.text_input(key="new_child_0_name").input("林小雨")
+    at.segmented_control(key="new_child_0_gender").set_value(Gender.female)
+    at.date_input(key="new_child_0_birth").set_value(date(2015, 3, 2))
+    with Session(engine) as session:
+        village_id = session.scalar(select(OrgUnit.id).where(OrgUnit.name == "李家村"))
+    at.selectbox(key="new_child_0_village").set_value(village_id)
+    at.button(key="FormSubmitter:new_child_0-保存").click().run()
+    assert not at.exception
+    assert any("已保存" in s.value for s in at.success), [e.value for e in at.error]
+    with Session(engine) as session:
+        child = session.scalar(select(Child).where(Child.name == "林小雨"))
+        assert child.name_initials == "lxy"
+    at.run()
+    assert "林小雨" in _table_names(at)
+
+
+def test_quick_entry_with_missing_fields_names_them_and_saves_nothing(world, engine):
+    at = _roster("coordinator")
+    at.text_input(key="new_child_0_name").input("林小雨")
+    at.button(key="FormSubmitter:new_child_0-保存").click().run()
+    message = at.error[0].value
+    assert "性别" in message
+    assert "出生日期" in message
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Child)) == 3
+
+
+def test_a_stale_edit_is_refused_and_the_input_kept(world, engine):
+    with Session(engine) as session:
+        child_id = session.scalar(select(Child.id).where(Child.name == "张小明"))
+    at = _roster("coordinator", child=str(child_id))
+    assert at.title[0].value == "张小明"
+    form_key = f"edit_child_{child_id}"
+    at.text_input(key=f"{form_key}_grade").input("五年级")
+    with Session(engine) as session, session.begin():  # someone else saves first
+        session.get(Child, child_id).hobbies = "画画"
+    at.button(key=f"FormSubmitter:{form_key}-保存修改").click().run()
+    assert any("已被其他人修改" in e.value for e in at.error)
+    assert at.text_input(key=f"{form_key}_grade").value == "五年级"
+    with Session(engine) as session:
+        saved = session.get(Child, child_id)
+        assert (saved.grade, saved.hobbies) == (None, "画画")
+
+
+def test_archive_from_the_child_page(world, engine):
+    with Session(engine) as session:
+        child_id = session.scalar(select(Child.id).where(Child.name == "王小红"))
+    at = _roster("coordinator", child=str(child_id))
+    at.button(key=f"FormSubmitter:archive_{child_id}-归档").click().run()
+    assert not at.exception
+    with Session(engine) as session:
+        assert session.get(Child, child_id).archived_at is not None
+
+
+def test_viewer_cannot_open_the_roster(world):
+    at = logged_in("viewer")
+    try:
+        at.switch_page("pages/roster.py").run()
+    except ValueError:
+        return
+    assert "不能打开此页面" in " ".join(e.value for e in at.error)
+
