@@ -8,11 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from components.badges import risk_cell, style_risk
-from components.feedback import show_problem
 from components.pickers import org_select
 from components.session import db_transaction
 from services import orgs
-from services.errors import DomainError
 from services.exports import EXPORT_FORMATS, filename_for
 from services.permissions import Actor, Capability
 from services.roster_export import ROSTER_COLUMNS, export_roster
@@ -135,7 +133,8 @@ def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None
 def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None:
     if not actor.can(Capability.EXPORT):
         return
-    with st.expander("导出当前名单"):
+    with st.container(border=True):
+        st.markdown("**导出当前名单**")
         cols = st.columns(3)
         fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key="roster_fmt",
                             format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
@@ -146,14 +145,13 @@ def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None
         keys = st.multiselect("列", [c.key for c in ROSTER_COLUMNS],
                               default=[c.key for c in ROSTER_COLUMNS], key="roster_columns",
                               format_func={c.key: c.header for c in ROSTER_COLUMNS}.get)
-        if cols[2].button("生成文件", key="roster_export"):
-            try:
-                with st.spinner("正在生成…"), db_transaction() as session:
-                    data = export_roster(session, actor=actor, roster_filter=roster_filter,
-                                         fmt=fmt, today=today, include_sensitive=sensitive,
-                                         column_keys=keys)
-            except DomainError as exc:
-                show_problem(exc)
-                return
-            st.download_button("下载", data, file_name=filename_for("儿童名单", fmt, today),
-                               key="roster_download", type="primary")
+
+        def build() -> bytes:
+            # Runs only when the button is clicked, so the list page never pays for a file.
+            with db_transaction() as session:
+                return export_roster(session, actor=actor, roster_filter=roster_filter, fmt=fmt,
+                                     today=today, include_sensitive=sensitive, column_keys=keys)
+
+        cols[2].download_button("下载", build, file_name=filename_for("儿童名单", fmt, today),
+                                key="roster_download", type="primary", on_click="ignore",
+                                icon=":material/download:", disabled=not keys)
