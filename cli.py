@@ -6,17 +6,22 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from config import load_settings
 from db import schema
 from db.engine import make_engine, transaction
 from services import orgs, users
 from services.errors import DomainError
+from services.exports import EXPORT_FORMATS
 from services.imports import IMPORT_KINDS, run_import
 from services.permissions import Actor
+from services.roster_export import export_roster
+from services.roster_search import RosterFilter
 from services.vocab import Role, UnknownLabel
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -140,6 +145,36 @@ def cmd_demo_logins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
+    """`--filter cat=留守儿童 --filter org=石门镇` as a RosterFilter (the URL's keys and labels)."""
+    params: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not value.strip():
+            raise DomainError(f"筛选条件应写成 字段=值(如 cat=留守儿童),收到“{pair}”。")
+        if key == "org" and not value.isdigit():
+            found = orgs.find_org_unit(session, value)
+            if len(found) != 1:
+                raise DomainError(f"找不到唯一名为“{value}”的单位(找到{len(found)}个)。")
+            value = str(found[0].id)
+        params.setdefault(key.strip(), []).append(value.strip())
+    return RosterFilter.from_query_params(params)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the same list the UI exports; sensitive columns masked unless asked for."""
+    if args.kind != "roster":
+        raise DomainError(f"暂不支持导出“{args.kind}”,目前可导出:roster")
+    fmt = args.format or Path(args.out).suffix.lstrip(".").lower() or "xlsx"
+    with transaction(_engine()) as session:
+        data = export_roster(session, actor=Actor.system(), fmt=fmt, today=date.today(),
+                             roster_filter=_roster_filter(session, args.filter),
+                             include_sensitive=args.include_sensitive)
+    Path(args.out).write_bytes(data)
+    print(f"已导出到 {args.out}({len(data):,} 字节)。")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="守望:留守困境儿童关爱服务管理")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -159,6 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--dry-run", action="store_true", help="只检查,不写入")
     imp.set_defaults(run=cmd_import)
+
+    export = commands.add_parser("export", help="导出名单(CSV 为带 BOM 的 UTF-8)")
+    export.add_argument("kind", choices=["roster"], metavar="KIND")
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--format", choices=list(EXPORT_FORMATS), help="默认按文件扩展名")
+    export.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
+                        help="如 cat=留守儿童、org=石门镇、risk=红、age=7-12、pair=unpaired")
+    export.add_argument("--include-sensitive", action="store_true",
+                        help="导出姓名、电话、身份证号和住址原文(会记入操作日志)")
+    export.set_defaults(run=cmd_export)
 
     user = commands.add_parser("user", help="账户管理").add_subparsers(dest="user_command",
                                                                      required=True)
