@@ -8,6 +8,7 @@ from components.child_entry import render_quick_entry
 from components.child_page import render_child_page
 from components.feedback import show_flash
 from components.importer import import_panel
+from components.review_panel import render_review
 from components.roster_list import export_panel, filter_bar, roster_table
 from components.session import current_actor, lang
 from services.i18n import t
@@ -26,7 +27,8 @@ show_flash()
 editable = actor.can(Capability.EDIT_ROSTER)
 names = [t("roster.tab.list", current)]
 if editable:
-    names += [t("roster.tab.entry", current), t("roster.tab.import", current)]
+    names += [t("roster.tab.entry", current), t("roster.tab.import", current),
+              t("roster.tab.review", current)]
 tabs = st.tabs(names)
 with tabs[0]:
     chosen = filter_bar(actor, current)
@@ -37,3 +39,5 @@ if editable:
         render_quick_entry(actor, today)
     with tabs[2]:
         import_panel(actor, "roster", current, template_name="儿童名单导入模板.csv")
+    with tabs[3]:
+        render_review(actor, today)

@@ -25,7 +25,7 @@ from services.permissions import Actor
 from services.roster import get_child
 
 AUDIT_WORDS = {"create": "建档", "update": "修改档案", "archive": "归档", "restore": "恢复档案",
-               "assess": "风险评估"}
+               "assess": "风险评估", "review": "复核"}
 
 
 @dataclass(frozen=True)
