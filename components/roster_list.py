@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from components.badges import risk_cell, style_risk
+from components.feedback import show_problem
 from components.pickers import org_select
 from components.session import db_transaction
 from services import orgs
+from services.errors import DomainError
 from services.exports import EXPORT_FORMATS, filename_for
 from services.permissions import Actor, Capability
 from services.roster_export import ROSTER_COLUMNS, export_roster
@@ -21,6 +23,7 @@ from services.roster_search import (
     RosterFilter,
     search_children,
 )
+from services.saved_filters import save_filter, saved_filters
 from services.vocab import (
     AcademicLevel,
     Category,
@@ -31,7 +34,12 @@ from services.vocab import (
 )
 
 PAGE_SIZE = 50
+PAGE_KEY = "roster_page"
 UNASSESSED = "unassessed"
+# Every filter widget, so that applying a saved filter can let them all start afresh.
+WIDGET_KEYS = ("roster_q", "roster_org", "roster_cat", "roster_risk", "roster_age", "roster_gt",
+               "roster_lbt", "roster_eco", "roster_acad", "roster_pair", "roster_kc",
+               "roster_status")
 
 
 def _url_filter() -> RosterFilter:
@@ -93,12 +101,45 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
                           key_concern=True if key_concern else None, status=status)
     if chosen != start:
         st.query_params.from_dict(chosen.to_query_params())
+        st.session_state[PAGE_KEY] = 1
     return chosen
+
+
+def _apply_saved(saved: dict[int, dict]) -> None:
+    """Callback: put a saved filter in the URL and let the widgets start from it again."""
+    chosen = st.session_state.get("roster_saved")
+    if chosen is None:
+        return
+    for key in WIDGET_KEYS:
+        st.session_state.pop(key, None)
+    st.query_params.from_dict(saved[chosen])
+    st.session_state[PAGE_KEY] = 1
+
+
+def saved_filter_bar(actor: Actor, current: RosterFilter) -> None:
+    """常用筛选: pick one of this person's saved filters, or save the current one by name."""
+    with db_transaction() as session:
+        saved = {f.id: (f.name, f.params) for f in saved_filters(session, actor, "roster")}
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.selectbox("常用筛选", [None, *saved], key="roster_saved", placeholder="选择已保存的筛选",
+                   index=None, format_func=lambda i: "" if i is None else saved[i][0],
+                   on_change=_apply_saved, args=({i: p for i, (_, p) in saved.items()},))
+    with right.popover("保存当前筛选", icon=":material/bookmark_add:", width="stretch"):
+        name = st.text_input("名称", key="roster_saved_name", placeholder="如:本镇红黄色儿童")
+        if st.button("保存", key="roster_saved_save", type="primary"):
+            try:
+                with db_transaction() as session:
+                    save_filter(session, actor=actor, page="roster", name=name,
+                                params=current.to_query_params())
+            except DomainError as exc:
+                show_problem(exc)
+            else:
+                st.success(f"已保存“{name.strip()}”。")
 
 
 def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None:
     """One page of the list; picking a row opens that child's page."""
-    page = st.session_state.get("roster_page", 1)
+    page = st.session_state.get(PAGE_KEY, 1)
     with db_transaction() as session:
         result = search_children(session, actor, roster_filter, today=today, page=page,
                                  page_size=PAGE_SIZE)
@@ -126,7 +167,7 @@ def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None
     new_page = right.number_input("页码", min_value=1, max_value=result.pages, value=result.page,
                                   step=1, key="roster_page_input", label_visibility="collapsed")
     if new_page != page:
-        st.session_state["roster_page"] = int(new_page)
+        st.session_state[PAGE_KEY] = int(new_page)
         st.rerun()
 
 

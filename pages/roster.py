@@ -9,7 +9,7 @@ from components.child_page import render_child_page
 from components.feedback import show_flash
 from components.importer import import_panel
 from components.review_panel import render_review
-from components.roster_list import export_panel, filter_bar, roster_table
+from components.roster_list import export_panel, filter_bar, roster_table, saved_filter_bar
 from components.session import current_actor, lang
 from services.i18n import t
 from services.permissions import Capability
@@ -32,6 +32,7 @@ if editable:
 tabs = st.tabs(names)
 with tabs[0]:
     chosen = filter_bar(actor, current)
+    saved_filter_bar(actor, chosen)
     roster_table(actor, chosen, today)
     export_panel(actor, chosen, today)
 if editable:

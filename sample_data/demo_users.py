@@ -64,3 +64,13 @@ def link_helper(helpers: list[HelperRec], school: School, user_id: int) -> Helpe
     demo = next(u for u in DEMO_USERS if u.role is Role.helper)
     chosen.user_id, chosen.name, chosen.gender = user_id, demo.display_name, "female"
     return chosen
+
+
+def saved_filter_rows(ctx: Context, ids: dict[str, int]) -> list[Row]:
+    """The coordinator's 常用筛选, as a coordinator would keep them."""
+    created = stamp(ctx.rng("saved_filters"), ctx.roster_day)
+    filters = [("红黄色儿童", {"risk": ["red", "yellow"]}),
+               ("未结对的留守儿童", {"cat": ["left_behind"], "pair": "unpaired"}),
+               ("重点关注", {"kc": "1"})]
+    return [{"id": ctx.new_id("saved_filters"), "user_id": ids["coordinator"], "page": "roster",
+             "name": name, "params": params, **stamps(created)} for name, params in filters]

@@ -104,6 +104,7 @@ def _generate(ctx: Context, writer: Writer, scale: str) -> None:
     writer.insert("org_units", orgs.org_rows(ctx, plan.tree))
     writer.report(stage, 1, 3)
     writer.insert("users", demo_users.user_rows(ctx, plan.tree, plan.users))
+    writer.insert("saved_filters", demo_users.saved_filter_rows(ctx, plan.users))
     writer.report(stage, 2, 3)
     writer.insert("resource_providers", resources.provider_rows(ctx, plan.providers))
     writer.report(stage, 3, 3)

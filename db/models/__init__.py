@@ -8,11 +8,11 @@ from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
 from db.models.resources import Donation, Need, ResourceProvider, Wish, donation_recipients
 from db.models.surveys import Survey, SurveyAnswer, SurveyQuestion
-from db.models.users import AuditEvent, User
+from db.models.users import AuditEvent, SavedFilter, User
 
 __all__ = [
     "Activity", "ActivityKindRow", "Attendance", "AuditEvent", "Base", "CareContact", "CareRule",
     "Child", "ChildCategory", "Donation", "Helper", "Need", "OrgUnit", "Pairing", "Relative",
-    "ResourceProvider", "RiskAssessment", "Survey", "SurveyAnswer", "SurveyQuestion", "User",
-    "Wish", "activity_providers", "donation_recipients",
+    "ResourceProvider", "RiskAssessment", "SavedFilter", "Survey", "SurveyAnswer",
+    "SurveyQuestion", "User", "Wish", "activity_providers", "donation_recipients",
 ]
