@@ -10,6 +10,7 @@ import streamlit as st
 from components.badges import ARCHIVED_BADGE, KEY_CONCERN_BADGE, risk_badge
 from components.child_entry import show_duplicate_links
 from components.child_form import child_form
+from components.contact_cards_panel import contact_card_buttons
 from components.feedback import (
     FLASH_KEY,
     apply_change,
@@ -168,6 +169,8 @@ def render_child_page(actor: Actor, child_id: int, today: date) -> None:
         show_problem(exc)
         return
     _header(child, places, today)
+    contact_card_buttons(actor, lambda: [child.id], title=f"{child.name}联系卡", today=today,
+                         key=f"child_cards_{child.id}")
     editable = actor.can(Capability.EDIT_ROSTER)
     names = ["档案", "成长档案", "风险评估"] + (["修改", "归档"] if editable else [])
     tabs = dict(zip(names, st.tabs(names), strict=True))

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.badges import risk_cell, style_risk
+from components.contact_cards_panel import contact_card_buttons
 from components.feedback import show_problem
 from components.pickers import org_select
 from components.session import db_transaction
@@ -21,6 +22,7 @@ from services.roster_search import (
     PairingState,
     RecordStatus,
     RosterFilter,
+    filtered_child_ids,
     search_children,
 )
 from services.saved_filters import save_filter, saved_filters
@@ -196,3 +198,7 @@ def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None
         cols[2].download_button("下载", build, file_name=filename_for("儿童名单", fmt, today),
                                 key="roster_download", type="primary", on_click="ignore",
                                 icon=":material/download:", disabled=not keys)
+        st.markdown("**联系卡**(当前筛选的全部儿童,一次最多2000张)")
+        contact_card_buttons(actor, lambda: filtered_child_ids(
+            None, actor, roster_filter, today=today), title="儿童联系卡", today=today,
+            key="roster_cards")

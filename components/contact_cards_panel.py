@@ -1,0 +1,30 @@
+"""联系卡 downloads: a PDF and a print-ready page, built only when a button is clicked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import streamlit as st
+from sqlalchemy import Select
+
+from components.session import db_transaction
+from services.contact_cards import ContactCard, cards_for_children, cards_html, cards_pdf
+from services.permissions import Actor
+
+
+def contact_card_buttons(actor: Actor, child_ids: Callable[[], Sequence[int] | Select], *,
+                         title: str, today: date, key: str) -> None:
+    """Two buttons side by side; `child_ids` is called on click, inside the transaction."""
+    def cards() -> list[ContactCard]:
+        with db_transaction() as session:
+            return cards_for_children(session, actor, child_ids(), today=today)
+
+    left, right = st.columns(2)
+    left.download_button("联系卡 PDF", lambda: cards_pdf(cards(), title=title),
+                         file_name=f"{title}_{today.isoformat()}.pdf", mime="application/pdf",
+                         key=f"{key}_pdf", on_click="ignore", icon=":material/picture_as_pdf:")
+    right.download_button("联系卡打印页", lambda: cards_html(cards(), title=title).encode(),
+                          file_name=f"{title}_{today.isoformat()}.html", mime="text/html",
+                          key=f"{key}_html", on_click="ignore", icon=":material/print:",
+                          help="用浏览器打开后直接打印(A4,每页多张)")
