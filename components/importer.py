@@ -12,7 +12,7 @@ from components.feedback import FLASH_KEY, show_problem
 from components.session import db_transaction
 from services.errors import DomainError
 from services.i18n import t
-from services.imports import ImportReport, run_import
+from services.imports import ImportReport, import_history, run_import
 from services.permissions import Actor
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "sample_data" / "templates"
@@ -25,6 +25,7 @@ def import_panel(actor: Actor, kind: str, lang: str, *, template_name: str) -> N
     if template.is_file():
         st.download_button(t("import.template", lang), template.read_bytes(),
                            file_name=template_name, mime="text/csv", key=f"template_{kind}")
+    _history(actor, kind, lang)
     upload = st.file_uploader(t("import.upload", lang), type=["csv", "xlsx"],
                               key=f"upload_{kind}")
     if upload is None:
@@ -50,6 +51,19 @@ def import_panel(actor: Actor, kind: str, lang: str, *, template_name: str) -> N
             st.rerun()
         elif final is not None:
             _show_report(final, lang)
+
+
+def _history(actor: Actor, kind: str, lang: str) -> None:
+    with db_transaction() as session:
+        events = import_history(session, actor, kind)
+    if not events:
+        return
+    with st.expander(t("import.history", lang)):
+        st.dataframe(pd.DataFrame([{
+            t("audit.col.at", lang): e.at.strftime("%Y-%m-%d %H:%M"),
+            t("audit.col.user", lang): e.username or "",
+            t("audit.col.summary", lang): e.summary or "",
+        } for e in events]), hide_index=True, width="stretch")
 
 
 def _run(actor: Actor, kind: str, data: bytes, filename: str, lang: str, *,

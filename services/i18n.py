@@ -137,6 +137,7 @@ LABELS: dict[str, tuple[str, str]] = {
                     "Check first: a file is imported only when every row is right; a file "
                     "with errors writes nothing."),
     "import.check": ("检查文件", "Check the file"),
+    "import.history": ("导入记录", "Import history"),
     "import.commit": ("确认导入", "Import"),
     "import.checking": ("正在检查…", "Checking…"),
     "import.importing": ("正在导入…", "Importing…"),

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import AuditEvent
 from services import audit
 from services.errors import DomainError
 from services.imports.reader import Table, read_table
 from services.imports.rows import RowError
 from services.permissions import Actor
+from services.vocab import Role
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,16 @@ def _importers() -> dict[str, Importer]:
     from services.imports.roster import import_roster
 
     return {"orgs": import_orgs, "roster": import_roster}
+
+
+def import_history(session: Session, actor: Actor, kind: str, *,
+                   limit: int = 20) -> list[AuditEvent]:
+    """Who imported what and when, newest first; people other than admins see their own."""
+    stmt = (select(AuditEvent).where(AuditEvent.action == "import", AuditEvent.entity == kind)
+            .order_by(AuditEvent.id.desc()).limit(limit))
+    if actor.role is not Role.admin:
+        stmt = stmt.where(AuditEvent.user_id == actor.user_id)
+    return list(session.scalars(stmt))
 
 
 IMPORT_KINDS = ("orgs", "roster", "helpers", "pairings", "contacts", "activities")

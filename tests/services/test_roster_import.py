@@ -170,3 +170,18 @@ def test_a_coordinator_cannot_import_children_of_another_township(session):
     assert not report.ok
     assert "管辖范围" in report.errors[0].reason
     assert _count(session, Child) == 0
+
+
+def test_import_history_lists_who_imported_what(session):
+    from services.imports import import_history
+
+    liu = actor_for(session, make_user(session, "liu", Role.admin))
+    wang = actor_for(session, make_user(session, "wang", Role.coordinator))
+    _import(session, _csv(GOOD), actor=liu, filename="石门镇名单.csv")
+    (event,) = import_history(session, liu, "roster")
+    assert (event.username, event.entity) == ("liu", "roster")
+    assert "石门镇名单.csv" in event.summary
+    assert "新增2条" in event.summary
+    assert import_history(session, wang, "roster") == []  # only admins see everyone's
+    assert _import(session, _csv(GOOD), dry_run=True).created == 0
+    assert len(import_history(session, liu, "roster")) == 1  # a dry run is not an import
