@@ -10,6 +10,8 @@ from config import ConfigError
 from services.i18n import t
 
 st.set_page_config(page_title="守望", page_icon=":material/diversity_1:", layout="wide")
+if not st.session_state.get("authentication_status"):
+    reserve_page_urls(lang())
 
 try:
     settings().check_secret()
@@ -19,8 +21,6 @@ except ConfigError as exc:
 
 with database_guard():
     engine()
-    if not st.session_state.get("authentication_status"):
-        reserve_page_urls(lang())
     actor, authenticator = require_login()
     navigation = build_navigation(actor, lang())
     render_sidebar(actor, authenticator)
