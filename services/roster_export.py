@@ -57,36 +57,36 @@ def _label(value: object) -> str:
 
 def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
                 today: date) -> Iterator[dict[str, object]]:
-    """Every matching child as a flat row, in batches: never the whole roster in memory at once."""
-    ids = list(session.scalars(filtered_child_ids(session, actor, roster_filter, today=today)))
+    """Every matching child as a flat row: four queries in all, children streamed in batches."""
+    ids = filtered_child_ids(session, actor, roster_filter, today=today).scalar_subquery()
+    categories: dict[int, list[Category]] = defaultdict(list)
+    for child_id, category in session.execute(select(
+            ChildCategory.child_id, ChildCategory.category).where(ChildCategory.child_id.in_(ids))):
+        categories[child_id].append(category)
+    # Plain tuples, not ORM objects: a county's relatives must not fill the identity map.
+    family: dict[tuple[int, Relation], Row] = {
+        (r.child_id, r.relation): r for r in session.execute(select(
+            Relative.child_id, Relative.relation, Relative.name, Relative.phone,
+            Relative.work_place).where(Relative.child_id.in_(ids), Relative.archived_at.is_(None)))}
+    helpers: dict[int, list[str]] = defaultdict(list)
+    for child_id, name in session.execute(select(Pairing.child_id, Helper.name).join(Helper).where(
+            Pairing.child_id.in_(ids), Pairing.ended_on.is_(None))):
+        helpers[child_id].append(name)
     town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        categories: dict[int, list[Category]] = defaultdict(list)
-        for child_id, category in session.execute(select(
-                ChildCategory.child_id, ChildCategory.category).where(
-                ChildCategory.child_id.in_(batch))):
-            categories[child_id].append(category)
-        relatives = {(r.child_id, r.relation): r for r in session.scalars(select(Relative).where(
-            Relative.child_id.in_(batch), Relative.archived_at.is_(None)))}
-        helpers: dict[int, list[str]] = defaultdict(list)
-        for child_id, name in session.execute(select(Pairing.child_id, Helper.name).join(
-                Helper).where(Pairing.child_id.in_(batch), Pairing.ended_on.is_(None))):
-            helpers[child_id].append(name)
-        # Plain columns, not ORM objects: 50,000 children must not fill the identity map.
-        for child in session.execute(
-                select(*(getattr(Child, c) for c in CHILD_FIELDS),
-                       town.name.label("town_name"), village.name.label("village_name"),
-                       school.name.label("school_name"))
-                .join(town, town.id == Child.town_id).join(village, village.id == Child.village_id)
-                .outerjoin(school, school.id == Child.school_id)
-                .where(Child.id.in_(batch)).order_by(Child.name_pinyin, Child.id)):
-            yield _row(child, categories[child.id], helpers[child.id], today, {
-                relation: relatives.get((child.id, relation)) for relation in Relation})
+    children = session.execute(
+        select(*(getattr(Child, c) for c in CHILD_FIELDS), town.name.label("town_name"),
+               village.name.label("village_name"), school.name.label("school_name"))
+        .join(town, town.id == Child.town_id).join(village, village.id == Child.village_id)
+        .outerjoin(school, school.id == Child.school_id)
+        .where(Child.id.in_(ids)).order_by(Child.name_pinyin, Child.id)
+        .execution_options(yield_per=BATCH))
+    for child in children:
+        yield _row(child, categories[child.id], helpers[child.id], today, {
+            relation: family.get((child.id, relation)) for relation in Relation})
 
 
 def _row(child: Row, categories: list[Category], helpers: list[str], today: date,
-         family: dict[Relation, Relative | None]) -> dict[str, object]:
+         family: dict[Relation, Row | None]) -> dict[str, object]:
     def relative(relation: Relation, attribute: str) -> str:
         found = family[relation]
         return (getattr(found, attribute) or "") if found else ""
