@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import RiskAssessment
+from db.models import Child, RiskAssessment
 from services import audit
 from services.errors import ValidationFailed
 from services.permissions import Actor, Capability
@@ -37,6 +37,16 @@ def record_assessment(session: Session, *, actor: Actor, child_id: int, assessed
     with audit.tracked(session, actor, child, "child", action="assess",
                        summary=f"{child.name} 风险评估:{level.zh}({assessed_on.isoformat()})"):
         child.risk_level = latest
+    return assessment
+
+
+def add_first_assessment(session: Session, *, child: Child, level: RiskLevel, assessed_on: date,
+                         assessor_id: int | None, notes: str | None = None) -> RiskAssessment:
+    """The first assessment of a record being created; its creation is already audited."""
+    assessment = RiskAssessment(child_id=child.id, assessed_on=assessed_on, level=level,
+                                assessor_id=assessor_id, notes=notes)
+    session.add(assessment)
+    child.risk_level = level
     return assessment
 
 

@@ -90,12 +90,12 @@ def create_child(session: Session, *, actor: Actor, data: ChildInput, today: dat
     """Add a child after every check; a suspected duplicate is refused with a pointer to it."""
     data = data.normalised()
     _check(session, actor, data, today=today, exclude_id=None)
-    child = Child(categories=[], relatives=[])
+    child = Child(categories=[], relatives=[
+        Relative(relation=r.relation, name=r.name, phone=r.phone, work_place=r.work_place,
+                 address=r.address, relation_detail=r.relation_detail) for r in data.relatives])
     _apply(child, data)
     session.add(child)
-    session.flush()
-    _apply_relatives(session, child, data)
-    session.flush()
+    session.flush()  # one flush writes the child, its categories and its relatives
     audit.record(session, actor, "create", "child", child.id, after=_snapshot(child),
                  summary=f"新建儿童档案 {child.name}")
     return child

@@ -58,21 +58,25 @@ def import_roster(session: Session, actor: Actor, table: Table, report: ImportRe
         return
     today = date.today()
     seen: dict[object, int] = {}
-    for done, (number, values) in enumerate(table.rows, start=1):
-        cells = RowReader(number, values)
-        _import_row(session, actor, table.header, cells, report, seen, today)
-        report.errors += cells.errors
-        if done % 200 == 0 or done == report.rows_read:
-            report.advance(done)
+    places: dict[tuple, tuple] = {}
+    # Flushes happen where the services need ids; autoflush before every query is wasted work.
+    with session.no_autoflush:
+        for done, (number, values) in enumerate(table.rows, start=1):
+            cells = RowReader(number, values)
+            _import_row(session, actor, table.header, cells, report, seen, places, today)
+            report.errors += cells.errors
+            if done % 200 == 0 or done == report.rows_read:
+                report.advance(done)
 
 
 def _import_row(session: Session, actor: Actor, header: list[str], cells: RowReader,
-                report: ImportReport, seen: dict[object, int], today: date) -> None:
+                report: ImportReport, seen: dict[object, int], places: dict[tuple, tuple],
+                today: date) -> None:
     parsed = _parse(cells, header)
-    places = _resolve_places(session, actor, cells)
-    if cells.errors or places is None:
+    resolved = _resolve_places(session, actor, cells, places)
+    if cells.errors or resolved is None:
         return
-    parsed.update(places)
+    parsed.update(resolved)
     keys = [k for k in (parsed.get("id_number"),
                         (parsed["name"], parsed["birth_date"], parsed["village_id"])) if k]
     if repeat := next((seen[k] for k in keys if k in seen), None):
@@ -85,8 +89,13 @@ def _import_row(session: Session, actor: Actor, header: list[str], cells: RowRea
             data = ChildInput(**{k: v for k, v in parsed.items() if k != "risk_level"})
             child = roster.create_child(session, actor=actor, data=data, today=today)
             report.created += 1
-        else:
-            child = _update(session, actor, cells.number, existing, parsed, report, today)
+            if parsed.get("risk_level"):
+                # A new record: its first assessment needs no second audit event or lookup.
+                risk.add_first_assessment(session, child=child, level=parsed["risk_level"],
+                                          assessed_on=today, assessor_id=actor.user_id,
+                                          notes="名单导入")
+            return
+        child = _update(session, actor, cells.number, existing, parsed, report, today)
         if child is not None and parsed.get("risk_level") not in (None, child.risk_level):
             risk.record_assessment(session, actor=actor, child_id=child.id, assessed_on=today,
                                    level=parsed["risk_level"], today=today, notes="名单导入")
@@ -144,8 +153,24 @@ def _relatives(cells: RowReader, header: list[str]) -> list[RelativeInput]:
     return found
 
 
-def _resolve_places(session: Session, actor: Actor, cells: RowReader) -> dict | None:
-    """Town, village and school ids, adding the ones the sheet names for the first time."""
+def _resolve_places(session: Session, actor: Actor, cells: RowReader,
+                    cache: dict[tuple, tuple]) -> dict | None:
+    """Town, village and school ids, adding the ones the sheet names for the first time.
+
+    A sheet names the same few places thousands of times: each is looked up once per import.
+    """
+    town_name, village_name = cells.values.get("乡镇(街道)", "").strip(), cells.values.get(
+        "村(社区)", "").strip()
+    key = (town_name, village_name, cells.values.get("学校", "").strip())
+    if key in cache:
+        return dict(cache[key])
+    found = _lookup_places(session, actor, cells)
+    if found is not None:
+        cache[key] = tuple(found.items())
+    return found
+
+
+def _lookup_places(session: Session, actor: Actor, cells: RowReader) -> dict | None:
     town_name, village_name = cells.text("乡镇(街道)", required=True), cells.text(
         "村(社区)", required=True)
     school_name = cells.text("学校")
