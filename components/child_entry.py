@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from components.child_form import child_form
 from components.feedback import FLASH_KEY, show_problem
 from components.session import db_transaction
+from db.models import Child
 from services import orgs, roster
 from services.child_input import ChildInput
-from services.errors import DomainError
+from services.errors import ConcurrentEdit, DomainError
 from services.permissions import Actor
 from services.vocab import Category, OrgKind
 
@@ -24,6 +27,25 @@ def show_duplicate_links(exc: roster.DuplicateChild) -> None:
     for duplicate in exc.duplicates:
         st.page_link("pages/roster.py", label=f"打开已有档案:{duplicate.name}({duplicate.reason})",
                      icon=":material/open_in_new:", query_params={"child": str(duplicate.id)})
+
+
+def save_child(change: Callable[[Session], Child], *,
+               on_stale: Callable[[], None] | None = None) -> tuple[int, str] | None:
+    """Create or update in one transaction; show a refusal, with links to a suspected duplicate."""
+    try:
+        with db_transaction() as session:
+            child = change(session)
+            return child.id, child.name
+    except ConcurrentEdit as exc:
+        show_problem(exc)
+        if on_stale is not None:
+            on_stale()
+    except roster.DuplicateChild as exc:
+        show_problem(exc)
+        show_duplicate_links(exc)
+    except DomainError as exc:
+        show_problem(exc)
+    return None
 
 
 def render_quick_entry(actor: Actor, today: date) -> None:
@@ -43,17 +65,10 @@ def render_quick_entry(actor: Actor, today: date) -> None:
     if result is None:
         return
     data, pressed = result
-    try:
-        with db_transaction() as session:
-            child = roster.create_child(session, actor=actor, data=data, today=today)
-            child_id, name = child.id, child.name
-    except roster.DuplicateChild as exc:
-        show_problem(exc)
-        show_duplicate_links(exc)
+    saved = save_child(lambda s: roster.create_child(s, actor=actor, data=data, today=today))
+    if saved is None:
         return
-    except DomainError as exc:
-        show_problem(exc)
-        return
+    child_id, name = saved
     st.session_state[LAST_PLACE_KEY] = {
         "village_id": data.village_id, "town_id": data.town_id, "school_id": data.school_id,
         "grade": data.grade, "class_name": data.class_name}

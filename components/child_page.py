@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.badges import ARCHIVED_BADGE, KEY_CONCERN_BADGE, risk_badge
-from components.child_entry import show_duplicate_links
+from components.child_entry import save_child
 from components.child_form import child_form
 from components.contact_cards_panel import contact_card_buttons
 from components.feedback import (
@@ -23,7 +23,7 @@ from components.session import db_transaction
 from db.models import Child
 from services import orgs, risk, roster, timeline
 from services.child_input import child_to_input
-from services.errors import ConcurrentEdit, DomainError
+from services.errors import DomainError
 from services.permissions import Actor, Capability
 from services.validators import age_on
 from services.vocab import ArchiveReason, OrgKind, RiskLevel
@@ -77,21 +77,11 @@ def _edit(actor: Actor, child: Child, today: date) -> None:
                         today=today, current=child_to_input(child), submit_labels=("保存修改",))
     if result is None:
         return
-    try:
-        with db_transaction() as session:
-            roster.update_child(session, actor=actor, child_id=child.id, expected_version=opened,
-                                data=result[0], today=today)
-    except ConcurrentEdit as exc:
-        # The form keeps what this person typed; the 档案 tab now shows the other change.
-        show_problem(exc)
-        forget_version("child", child.id)
-        return
-    except roster.DuplicateChild as exc:
-        show_problem(exc)
-        show_duplicate_links(exc)
-        return
-    except DomainError as exc:
-        show_problem(exc)
+    # After a stale save the form keeps what this person typed; the 档案 tab shows the other change.
+    saved = save_child(lambda s: roster.update_child(
+        s, actor=actor, child_id=child.id, expected_version=opened, data=result[0], today=today),
+        on_stale=lambda: forget_version("child", child.id))
+    if saved is None:
         return
     forget_version("child", child.id)
     st.session_state[FLASH_KEY] = "已保存修改。"
