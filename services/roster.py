@@ -47,15 +47,24 @@ def get_child(session: Session, actor: Actor, child_id: int) -> Child:
 
 
 def _check(session: Session, actor: Actor, data: ChildInput, *, today: date,
-           exclude_id: int | None) -> None:
+           exclude_id: int | None, check_duplicates: bool = True) -> None:
     actor.require(Capability.EDIT_ROSTER)
     if problems := child_problems(session, data, today=today):
         raise ValidationFailed(problems)
     if actor.role is not Role.admin and not any(
-            org_in_scope(session, actor, unit) for unit in (data.village_id, data.school_id)):
+            _in_scope(session, actor, unit) for unit in (data.village_id, data.school_id)):
         raise PermissionDenied("只能录入您管辖范围内的儿童。")
-    if duplicates := find_duplicates(session, data, exclude_id=exclude_id):
+    if check_duplicates and (duplicates := find_duplicates(session, data, exclude_id=exclude_id)):
         raise DuplicateChild(duplicates)
+
+
+def _in_scope(session: Session, actor: Actor, org_unit_id: int | None) -> bool:
+    """org_in_scope, remembered for the session: an import asks about the same village often."""
+    known = session.info.setdefault("org_in_scope", {})
+    key = (actor, org_unit_id)
+    if key not in known:
+        known[key] = org_in_scope(session, actor, org_unit_id)
+    return known[key]
 
 
 def _apply(child: Child, data: ChildInput) -> None:
@@ -88,17 +97,34 @@ def _apply_relatives(session: Session, child: Child, data: ChildInput) -> None:
 
 def create_child(session: Session, *, actor: Actor, data: ChildInput, today: date) -> Child:
     """Add a child after every check; a suspected duplicate is refused with a pointer to it."""
+    child = new_child(session, actor=actor, data=data, today=today)
+    session.flush()  # one flush writes the child, its categories and its relatives
+    record_created(session, actor, [child])
+    return child
+
+
+def new_child(session: Session, *, actor: Actor, data: ChildInput, today: date,
+              check_duplicates: bool = True) -> Child:
+    """A checked, unsaved child added to the session; an import flushes many at once.
+
+    `check_duplicates=False` is for callers that have already matched the record against
+    every existing child (the roster import does, in one query per sheet).
+    """
     data = data.normalised()
-    _check(session, actor, data, today=today, exclude_id=None)
+    _check(session, actor, data, today=today, exclude_id=None, check_duplicates=check_duplicates)
     child = Child(categories=[], relatives=[
         Relative(relation=r.relation, name=r.name, phone=r.phone, work_place=r.work_place,
                  address=r.address, relation_detail=r.relation_detail) for r in data.relatives])
     _apply(child, data)
     session.add(child)
-    session.flush()  # one flush writes the child, its categories and its relatives
-    audit.record(session, actor, "create", "child", child.id, after=_snapshot(child),
-                 summary=f"新建儿童档案 {child.name}")
     return child
+
+
+def record_created(session: Session, actor: Actor, children: list[Child]) -> None:
+    """Audit new children once they have ids."""
+    for child in children:
+        audit.record(session, actor, "create", "child", child.id, after=_snapshot(child),
+                     summary=f"新建儿童档案 {child.name}")
 
 
 def update_child(session: Session, *, actor: Actor, child_id: int, expected_version: int,

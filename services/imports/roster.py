@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
@@ -29,6 +29,7 @@ from services.vocab import (
     RiskLevel,
 )
 
+LOOKUP_CHUNK = 900  # below SQLite's limit on bound parameters per statement
 REQUIRED = ["姓名", "性别", "出生日期", "儿童类别", "乡镇(街道)", "村(社区)"]
 RELATIVE_COLUMNS = {
     Relation.father: ("父亲姓名", "父亲电话", "父亲务工地", None, None),
@@ -51,59 +52,119 @@ COLUMNS = [*FIELD_COLUMNS.values(),
            *(c for cols in RELATIVE_COLUMNS.values() for c in cols if c), "风险等级"]
 
 
+FLUSH_EVERY = 500
+
+
 def import_roster(session: Session, actor: Actor, table: Table, report: ImportReport) -> None:
     actor.require(Capability.EDIT_ROSTER)
     report.errors += header_errors(table, COLUMNS, REQUIRED)
     if report.errors:
         return
     today = date.today()
+    # Flushes happen where ids are needed; autoflush before every query is wasted work.
+    with session.no_autoflush:
+        rows = _read_rows(session, actor, table, report)
+        known = _Known.load(session, [parsed for _, parsed in rows])
+        new: list[tuple[Child, RiskLevel | None]] = []
+        for done, (cells, parsed) in enumerate(rows, start=1):
+            _apply_row(session, actor, cells, parsed, known, new, report, today)
+            report.errors += cells.errors
+            if len(new) >= FLUSH_EVERY:
+                _save_new(session, actor, new, today)
+            if done % 200 == 0:
+                report.advance(done)
+        _save_new(session, actor, new, today)
+    report.advance(report.rows_read)
+
+
+def _read_rows(session: Session, actor: Actor, table: Table,
+               report: ImportReport) -> list[tuple[RowReader, dict]]:
+    """Every row parsed and placed; bad cells and repeated children become row errors."""
     seen: dict[object, int] = {}
     places: dict[tuple, tuple] = {}
-    # Flushes happen where the services need ids; autoflush before every query is wasted work.
-    with session.no_autoflush:
-        for done, (number, values) in enumerate(table.rows, start=1):
-            cells = RowReader(number, values)
-            _import_row(session, actor, table.header, cells, report, seen, places, today)
+    rows = []
+    for number, values in table.rows:
+        cells = RowReader(number, values)
+        parsed = _parse(cells, table.header)
+        resolved = _resolve_places(session, actor, cells, places)
+        if cells.errors or resolved is None:
             report.errors += cells.errors
-            if done % 200 == 0 or done == report.rows_read:
-                report.advance(done)
+            continue
+        parsed.update(resolved)
+        keys = [k for k in (parsed.get("id_number"),
+                            (parsed["name"], parsed["birth_date"], parsed["village_id"])) if k]
+        if repeat := next((seen[k] for k in keys if k in seen), None):
+            cells.fail("姓名", f"与第{repeat}行是同一名儿童")
+            report.errors += cells.errors
+            continue
+        seen.update(dict.fromkeys(keys, number))
+        rows.append((cells, parsed))
+    return rows
 
 
-def _import_row(session: Session, actor: Actor, header: list[str], cells: RowReader,
-                report: ImportReport, seen: dict[object, int], places: dict[tuple, tuple],
-                today: date) -> None:
-    parsed = _parse(cells, header)
-    resolved = _resolve_places(session, actor, cells, places)
-    if cells.errors or resolved is None:
-        return
-    parsed.update(resolved)
-    keys = [k for k in (parsed.get("id_number"),
-                        (parsed["name"], parsed["birth_date"], parsed["village_id"])) if k]
-    if repeat := next((seen[k] for k in keys if k in seen), None):
-        cells.fail("姓名", f"与第{repeat}行是同一名儿童")
-        return
-    seen.update(dict.fromkeys(keys, cells.number))
-    existing = _match(session, parsed)
+@dataclass
+class _Known:
+    """The existing records a sheet's rows may match, loaded in a few queries per sheet."""
+
+    by_id_number: dict[str, Child]
+    by_name: dict[tuple, Child]
+
+    @classmethod
+    def load(cls, session: Session, rows: list[dict]) -> _Known:
+        numbers = sorted({r["id_number"] for r in rows if r.get("id_number")})
+        names = sorted({r["name"] for r in rows})
+        found: list[Child] = []
+        for start in range(0, max(len(numbers), len(names)), LOOKUP_CHUNK):
+            found += session.scalars(select(Child).where(or_(
+                Child.id_number.in_(numbers[start:start + LOOKUP_CHUNK]),
+                Child.name.in_(names[start:start + LOOKUP_CHUNK]))))
+        return cls({c.id_number: c for c in found if c.id_number},
+                   {(c.name, c.birth_date, c.village_id): c for c in found})
+
+    def match(self, parsed: dict) -> Child | None:
+        """By 身份证号, else by name + birth date + village."""
+        if parsed.get("id_number") and parsed["id_number"] in self.by_id_number:
+            return self.by_id_number[parsed["id_number"]]
+        return self.by_name.get((parsed["name"], parsed["birth_date"], parsed["village_id"]))
+
+
+def _apply_row(session: Session, actor: Actor, cells: RowReader, parsed: dict, known: _Known,
+               new: list[tuple[Child, RiskLevel | None]], report: ImportReport,
+               today: date) -> None:
+    existing = known.match(parsed)
+    level = parsed.get("risk_level")
     try:
         if existing is None:
             data = ChildInput(**{k: v for k, v in parsed.items() if k != "risk_level"})
-            child = roster.create_child(session, actor=actor, data=data, today=today)
+            child = roster.new_child(session, actor=actor, data=data, today=today,
+                                     check_duplicates=False)
+            child.risk_level = level
+            new.append((child, level))
             report.created += 1
-            if parsed.get("risk_level"):
-                # A new record: its first assessment needs no second audit event or lookup.
-                risk.add_first_assessment(session, child=child, level=parsed["risk_level"],
-                                          assessed_on=today, assessor_id=actor.user_id,
-                                          notes="名单导入")
             return
         child = _update(session, actor, cells.number, existing, parsed, report, today)
-        if child is not None and parsed.get("risk_level") not in (None, child.risk_level):
+        if child is not None and level not in (None, child.risk_level):
             risk.record_assessment(session, actor=actor, child_id=child.id, assessed_on=today,
-                                   level=parsed["risk_level"], today=today, notes="名单导入")
+                                   level=level, today=today, notes="名单导入")
     except ValidationFailed as exc:
         for column, why in exc.problems.items():
             cells.fail(column, why)
     except (DomainError, NotFound) as exc:
         cells.fail("姓名", exc.message)
+
+
+def _save_new(session: Session, actor: Actor, new: list[tuple[Child, RiskLevel | None]],
+              today: date) -> None:
+    """Write the waiting new children in one flush, then their audit events and assessments."""
+    if not new:
+        return
+    session.flush()
+    roster.record_created(session, actor, [child for child, _ in new])
+    for child, level in new:
+        if level is not None:
+            risk.add_first_assessment(session, child=child, level=level, assessed_on=today,
+                                      assessor_id=actor.user_id, notes="名单导入")
+    new.clear()
 
 
 def _parse(cells: RowReader, header: list[str]) -> dict:
@@ -201,17 +262,6 @@ def _find_town(session: Session, name: str, kind: OrgKind) -> OrgUnit | None:
 def _county_id(session: Session) -> int | None:
     counties = orgs.find_org_unit_of_kind(session, OrgKind.county)
     return counties[0].id if len(counties) == 1 else None
-
-
-def _match(session: Session, parsed: dict) -> Child | None:
-    """The existing record for this row: by 身份证号, else by name + birth date + village."""
-    if parsed.get("id_number"):
-        found = session.scalar(select(Child).where(Child.id_number == parsed["id_number"]))
-        if found is not None:
-            return found
-    return session.scalar(select(Child).where(
-        Child.name == parsed["name"], Child.birth_date == parsed["birth_date"],
-        Child.village_id == parsed["village_id"]))
 
 
 def _update(session: Session, actor: Actor, number: int, child: Child, parsed: dict,
