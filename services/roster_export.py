@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
@@ -16,7 +16,16 @@ from services.exports import ExportColumn, Sensitivity, export_bytes
 from services.permissions import Actor, Capability
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.validators import age_on
-from services.vocab import Category, Relation
+from services.vocab import (
+    AcademicLevel,
+    Category,
+    EconomicStatus,
+    Gender,
+    GuardianType,
+    LeftBehindType,
+    Relation,
+    RiskLevel,
+)
 
 ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("name", "姓名", Sensitivity.NAME),
@@ -46,13 +55,20 @@ ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("helpers", "帮扶人"),
 )
 BATCH = 5000
+Kin = tuple[str, str, str]  # a relative's name, phone and 务工地
+NOBODY: Kin = ("", "", "")
 CHILD_FIELDS = ("id", "name", "gender", "birth_date", "id_number", "left_behind_type",
                 "guardian_type", "grade", "class_name", "address", "economic_status",
                 "academic_level", "risk_level", "key_concern")
 
 
-def _label(value: object) -> str:
-    return getattr(value, "zh", "") if value is not None else ""
+CODED: dict[str, dict[str, str]] = {
+    name: {member.value: member.zh for member in vocabulary}
+    for name, vocabulary in (("gender", Gender), ("left_behind_type", LeftBehindType),
+                             ("guardian_type", GuardianType),
+                             ("economic_status", EconomicStatus),
+                             ("academic_level", AcademicLevel), ("risk_level", RiskLevel))
+}
 
 
 def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
@@ -64,8 +80,9 @@ def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
             ChildCategory.child_id, ChildCategory.category).where(ChildCategory.child_id.in_(ids))):
         categories[child_id].append(category)
     # Plain tuples, not ORM objects: a county's relatives must not fill the identity map.
-    family: dict[tuple[int, Relation], Row] = {
-        (r.child_id, r.relation): r for r in session.execute(select(
+    family: dict[tuple[int, Relation], Kin] = {
+        (child_id, relation): (name or "", phone or "", work or "")
+        for child_id, relation, name, phone, work in session.execute(select(
             Relative.child_id, Relative.relation, Relative.name, Relative.phone,
             Relative.work_place).where(Relative.child_id.in_(ids), Relative.archived_at.is_(None)))}
     helpers: dict[int, list[str]] = defaultdict(list)
@@ -73,41 +90,42 @@ def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
             Pairing.child_id.in_(ids), Pairing.ended_on.is_(None))):
         helpers[child_id].append(name)
     town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
+    # Coded columns come back as their codes and are labelled by dict lookup: the Enum
+    # result processor would otherwise run half a million times for a county.
+    columns = [type_coerce(getattr(Child, c), String).label(c) if c in CODED else getattr(Child, c)
+               for c in CHILD_FIELDS]
     children = session.execute(
-        select(*(getattr(Child, c) for c in CHILD_FIELDS), town.name.label("town_name"),
+        select(*columns, town.name.label("town_name"),
                village.name.label("village_name"), school.name.label("school_name"))
         .join(town, town.id == Child.town_id).join(village, village.id == Child.village_id)
         .outerjoin(school, school.id == Child.school_id)
         .where(Child.id.in_(ids)).order_by(Child.name_pinyin, Child.id)
         .execution_options(yield_per=BATCH))
     for child in children:
-        yield _row(child, categories[child.id], helpers[child.id], today, {
-            relation: family.get((child.id, relation)) for relation in Relation})
+        yield _row(child, categories[child.id], helpers[child.id], today,
+                   *(family.get((child.id, r), NOBODY) for r in Relation))
 
 
 def _row(child: Row, categories: list[Category], helpers: list[str], today: date,
-         family: dict[Relation, Row | None]) -> dict[str, object]:
-    def relative(relation: Relation, attribute: str) -> str:
-        found = family[relation]
-        return (getattr(found, attribute) or "") if found else ""
-
+         father: Kin, mother: Kin, guardian: Kin) -> dict[str, object]:
     return {
-        "name": child.name, "gender": child.gender.zh, "birth_date": child.birth_date,
+        "name": child.name, "gender": CODED["gender"][child.gender],
+        "birth_date": child.birth_date,
         "age": age_on(child.birth_date, today), "id_number": child.id_number or "",
         "categories": "、".join(c.zh for c in sorted(categories, key=list(Category).index)),
-        "left_behind_type": _label(child.left_behind_type),
-        "guardian_type": _label(child.guardian_type), "town": child.town_name,
+        "left_behind_type": CODED["left_behind_type"].get(child.left_behind_type, ""),
+        "guardian_type": CODED["guardian_type"].get(child.guardian_type, ""),
+        "town": child.town_name,
         "village": child.village_name, "school": child.school_name or "",
         "grade": child.grade or "", "class_name": child.class_name or "",
-        "address": child.address or "", "economic_status": _label(child.economic_status),
-        "academic_level": _label(child.academic_level), "risk_level": _label(child.risk_level),
+        "address": child.address or "",
+        "economic_status": CODED["economic_status"].get(child.economic_status, ""),
+        "academic_level": CODED["academic_level"].get(child.academic_level, ""),
+        "risk_level": CODED["risk_level"].get(child.risk_level, ""),
         "key_concern": "是" if child.key_concern else "",
-        "guardian_name": relative(Relation.guardian, "name"),
-        "guardian_phone": relative(Relation.guardian, "phone"),
-        "father_phone": relative(Relation.father, "phone"),
-        "father_work_place": relative(Relation.father, "work_place"),
-        "mother_phone": relative(Relation.mother, "phone"),
-        "mother_work_place": relative(Relation.mother, "work_place"),
+        "guardian_name": guardian[0], "guardian_phone": guardian[1],
+        "father_phone": father[1], "father_work_place": father[2],
+        "mother_phone": mother[1], "mother_work_place": mother[2],
         "helpers": "、".join(helpers),
     }
 
