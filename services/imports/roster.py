@@ -63,7 +63,10 @@ def import_roster(session: Session, actor: Actor, table: Table, report: ImportRe
     today = date.today()
     # Flushes happen where ids are needed; autoflush before every query is wasted work.
     with session.no_autoflush:
-        rows = _read_rows(session, actor, table, report)
+        # The places stay referenced for the whole import: the identity map is weak, and the
+        # rules look every row's town, village and school up again by id.
+        places: dict[tuple, tuple] = {}
+        rows = _read_rows(session, actor, table, report, places)
         known = _Known.load(session, [parsed for _, parsed in rows])
         new: list[tuple[Child, RiskLevel | None]] = []
         for done, (cells, parsed) in enumerate(rows, start=1):
@@ -77,11 +80,10 @@ def import_roster(session: Session, actor: Actor, table: Table, report: ImportRe
     report.advance(report.rows_read)
 
 
-def _read_rows(session: Session, actor: Actor, table: Table,
-               report: ImportReport) -> list[tuple[RowReader, dict]]:
+def _read_rows(session: Session, actor: Actor, table: Table, report: ImportReport,
+               places: dict[tuple, tuple]) -> list[tuple[RowReader, dict]]:
     """Every row parsed and placed; bad cells and repeated children become row errors."""
     seen: dict[object, int] = {}
-    places: dict[tuple, tuple] = {}
     rows = []
     for number, values in table.rows:
         cells = RowReader(number, values)
@@ -223,15 +225,20 @@ def _resolve_places(session: Session, actor: Actor, cells: RowReader,
     town_name, village_name = cells.values.get("乡镇(街道)", "").strip(), cells.values.get(
         "村(社区)", "").strip()
     key = (town_name, village_name, cells.values.get("学校", "").strip())
-    if key in cache:
-        return dict(cache[key])
-    found = _lookup_places(session, actor, cells)
-    if found is not None:
-        cache[key] = tuple(found.items())
-    return found
+    if key not in cache:
+        found = _lookup_places(session, actor, cells)
+        if found is None:
+            return None
+        # Holding the units keeps them in the session's (weak) identity map, so the rules
+        # that look them up again by id do not go back to the database for each row.
+        cache[key] = found
+    town, village, school = cache[key]
+    return {"town_id": town.id, "village_id": village.id,
+            "school_id": school.id if school else None}
 
 
-def _lookup_places(session: Session, actor: Actor, cells: RowReader) -> dict | None:
+def _lookup_places(session: Session, actor: Actor,
+                   cells: RowReader) -> tuple[OrgUnit, OrgUnit, OrgUnit | None] | None:
     town_name, village_name = cells.text("乡镇(街道)", required=True), cells.text(
         "村(社区)", required=True)
     school_name = cells.text("学校")
@@ -250,8 +257,7 @@ def _lookup_places(session: Session, actor: Actor, cells: RowReader) -> dict | N
     except DomainError as exc:
         cells.fail("乡镇(街道)", exc.message)
         return None
-    return {"town_id": town.id, "village_id": village.id,
-            "school_id": school.id if school else None}
+    return town, village, school
 
 
 def _find_town(session: Session, name: str, kind: OrgKind) -> OrgUnit | None:
