@@ -41,7 +41,7 @@ UNASSESSED = "unassessed"
 # Every filter widget, so that applying a saved filter can let them all start afresh.
 WIDGET_KEYS = ("roster_q", "roster_org", "roster_cat", "roster_risk", "roster_age", "roster_gt",
                "roster_lbt", "roster_eco", "roster_acad", "roster_pair", "roster_kc",
-               "roster_status")
+               "roster_status", "roster_grade", "roster_cls")
 
 
 def _url_filter() -> RosterFilter:
@@ -93,6 +93,10 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
                                                           "unpaired": "未结对"}[p])
         cols = st.columns(3)
         key_concern = cols[0].toggle("只看重点关注", value=bool(start.key_concern), key="roster_kc")
+        grade = cols[2].text_input("年级", value=start.grade, key="roster_grade",
+                                   placeholder="如:三年级")
+        class_name = cols[2].text_input("班级", value=start.class_name, key="roster_cls",
+                                        placeholder="如:2班")
         status = cols[1].selectbox("档案状态", list(RecordStatus), key="roster_status",
                                    index=list(RecordStatus).index(start.status),
                                    format_func=lambda s: {"active": "在册", "archived": "已归档",
@@ -100,7 +104,8 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
     chosen = RosterFilter(text=text, org_unit_id=org, categories=categories, risk_levels=risks,
                           age_bands=ages, guardian_types=guardians, left_behind_types=left_behind,
                           economic_statuses=economic, academic_levels=academic, pairing=pairing,
-                          key_concern=True if key_concern else None, status=status)
+                          key_concern=True if key_concern else None, status=status,
+                          grade=grade, class_name=class_name)
     if chosen != start:
         st.query_params.from_dict(chosen.to_query_params())
         st.session_state[PAGE_KEY] = 1

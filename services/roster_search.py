@@ -122,6 +122,8 @@ class RosterFilter:
     pairing: PairingState | None = None
     key_concern: bool | None = None
     status: RecordStatus = RecordStatus.active
+    grade: str = ""  # as written on the record, e.g. 三年级: a class's 联系卡 or list
+    class_name: str = ""
 
     def __post_init__(self) -> None:
         # Canonical form: deduplicated, in vocabulary order, so equal filters compare equal.
@@ -147,6 +149,10 @@ class RosterFilter:
             params["kc"] = "1" if self.key_concern else "0"
         if self.status is not RecordStatus.active:
             params["status"] = str(self.status)
+        if self.grade.strip():
+            params["grade"] = self.grade.strip()
+        if self.class_name.strip():
+            params["cls"] = self.class_name.strip()
         return params
 
     @classmethod
@@ -161,7 +167,9 @@ class RosterFilter:
                for name, (key, choices) in MULTI_SELECTS.items()},
             pairing=(_picks(params, "pair", tuple(PairingState)) or [None])[-1],
             key_concern=None if key_concern is None else key_concern is YesNo.yes,
-            status=(_picks(params, "status", tuple(RecordStatus)) or [RecordStatus.active])[-1])
+            status=(_picks(params, "status", tuple(RecordStatus)) or [RecordStatus.active])[-1],
+            grade=(_strings(params, "grade") or [""])[-1][:20],
+            class_name=(_strings(params, "cls") or [""])[-1][:20])
 
 
 @dataclass(frozen=True)
@@ -294,6 +302,10 @@ def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[boo
         clauses.append(paired if f.pairing is PairingState.paired else ~paired)
     if f.key_concern is not None:
         clauses.append(Child.key_concern == f.key_concern)
+    if f.grade.strip():
+        clauses.append(Child.grade == f.grade.strip())
+    if f.class_name.strip():
+        clauses.append(Child.class_name == f.class_name.strip())
     return clauses
 
 

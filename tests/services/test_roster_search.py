@@ -36,7 +36,13 @@ from services.vocab import (
     RiskLevel,
     Role,
 )
-from tests.factories import make_child, make_helper, make_org, make_pairing
+from tests.factories import (
+    make_child,
+    make_helper,
+    make_org,
+    make_pairing,
+    make_town_with_village,
+)
 
 TODAY = date(2026, 11, 30)
 ADMIN = Actor.system()
@@ -484,3 +490,18 @@ def test_filters_compare_equal_whatever_the_order_given() -> None:
 def test_filtered_ids_feed_a_count(session: Session, world: World) -> None:
     ids = filtered_child_ids(session, ADMIN, world.filter(org="town_a"), today=TODAY)
     assert session.scalar(select(func.count()).select_from(ids.subquery())) == 5
+
+
+def test_grade_and_class_narrow_to_one_class(session):
+    from services.permissions import Actor
+    from services.roster_search import RosterFilter, search_children
+
+    village = make_town_with_village(session, "石门镇", "李家村")[1]
+    make_child(session, village=village, name="甲", grade="三年级", class_name="2班")
+    make_child(session, village=village, name="乙", grade="三年级", class_name="1班")
+    make_child(session, village=village, name="丙", grade="四年级", class_name="2班")
+    wanted = RosterFilter(grade="三年级", class_name="2班")
+    page = search_children(session, Actor.system(), wanted, today=date(2026, 11, 28))
+    assert [r.name for r in page.rows] == ["甲"]
+    assert RosterFilter.from_query_params(wanted.to_query_params()) == wanted
+    assert wanted.to_query_params() == {"grade": "三年级", "cls": "2班"}
