@@ -55,6 +55,7 @@ ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("helpers", "帮扶人"),
 )
 BATCH = 5000
+CATEGORY_ORDER = {category: rank for rank, category in enumerate(Category)}
 Kin = tuple[str, str, str]  # a relative's name, phone and 务工地
 NOBODY: Kin = ("", "", "")
 CHILD_FIELDS = ("id", "name", "gender", "birth_date", "id_number", "left_behind_type",
@@ -110,9 +111,9 @@ def _row(child: Row, categories: list[Category], helpers: list[str], today: date
          father: Kin, mother: Kin, guardian: Kin) -> dict[str, object]:
     return {
         "name": child.name, "gender": CODED["gender"][child.gender],
-        "birth_date": child.birth_date,
+        "birth_date": child.birth_date.isoformat(),
         "age": age_on(child.birth_date, today), "id_number": child.id_number or "",
-        "categories": "、".join(c.zh for c in sorted(categories, key=list(Category).index)),
+        "categories": "、".join(c.zh for c in sorted(categories, key=CATEGORY_ORDER.__getitem__)),
         "left_behind_type": CODED["left_behind_type"].get(child.left_behind_type, ""),
         "guardian_type": CODED["guardian_type"].get(child.guardian_type, ""),
         "town": child.town_name,
