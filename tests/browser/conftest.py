@@ -67,7 +67,9 @@ def app_server(db_url: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)  # the same patience as the page's own waits
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
