@@ -90,3 +90,23 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+
+def settle(page: object, quiet_ms: int = 900, limit_ms: int = 20_000) -> None:
+    """Wait until the page stops changing.
+
+    After each page load the login cookie's component reports back and Streamlit reruns the
+    page once more; elements clicked during that rerun are stale copies that do nothing.
+    """
+    page.wait_for_function(
+        """([quiet, limit]) => {
+            const now = Date.now();
+            const text = document.body.innerText;
+            const w = window;
+            if (w.__settleText !== text) { w.__settleText = text; w.__settleSince = now; }
+            w.__settleStart = w.__settleStart || now;
+            const done = now - w.__settleSince >= quiet || now - w.__settleStart >= limit;
+            if (done) { w.__settleStart = 0; }
+            return done;
+        }""", arg=[quiet_ms, limit_ms], polling=150, timeout=limit_ms + 5_000)

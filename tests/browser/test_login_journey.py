@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from services.vocab import OrgKind, Role
+from tests.browser.conftest import settle
 from tests.factories import DEFAULT_PASSWORD, make_child, make_org, make_user
 
 pytestmark = pytest.mark.browser
@@ -32,12 +33,14 @@ def _log_in(page, url: str, username: str, password: str = DEFAULT_PASSWORD) -> 
 def test_admin_logs_in_sees_navigation_and_logs_out(page, app_server, accounts):
     _log_in(page, app_server, "admin")
     page.get_by_role("heading", name="您好,管理员").first.wait_for()
+    settle(page)
     nav = page.get_by_test_id("stSidebarNav")
     for title in ("首页", "管理", "我的账户"):
         expect(nav.get_by_text(title, exact=True)).to_be_visible()
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("1")
     page.get_by_role("link", name="管理").click()
     page.get_by_role("tab", name="组织机构", exact=True).first.wait_for()
+    settle(page)
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("button", name="登录", exact=True).first.wait_for()
     expect(page.get_by_role("tab", name="组织机构", exact=True)).to_have_count(0)

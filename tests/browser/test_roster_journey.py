@@ -6,10 +6,12 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from services.vocab import OrgKind, Role
+from tests.browser.conftest import settle
 from tests.factories import DEFAULT_PASSWORD, make_child, make_org, make_user
 
 pytestmark = pytest.mark.browser
@@ -30,8 +32,10 @@ def test_add_find_by_initials_and_export(page, app_server, township):
     page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     page.get_by_role("heading", name="您好,刘主任").first.wait_for()
+    settle(page)
 
     page.get_by_role("link", name="儿童档案").click()
+    settle(page)
     page.get_by_role("tab", name="录入").first.click()
     page.get_by_role("textbox", name="姓名 *").fill("林小雨")
     page.get_by_test_id("stButtonGroup").get_by_text("女", exact=True).first.click()
@@ -42,15 +46,31 @@ def test_add_find_by_initials_and_export(page, app_server, township):
     page.get_by_test_id("stSelectbox").filter(has_text="乡镇/村").click()
     page.get_by_role("option", name="石门镇 › 李家村").click()
     page.get_by_role("button", name="保存", exact=True).click()
-    expect(page.get_by_text("已保存“林小雨”")).to_be_visible()
+    expect(page.get_by_text("已保存“林小雨”").first).to_be_visible()
 
     page.goto(f"{app_server}/roster?q=lxy")
-    expect(page.get_by_text("共 1 人")).to_be_visible()
+    expect(page.get_by_text("共 1 人")).to_have_count(1)
+    settle(page)
 
-    with page.expect_download() as download:
-        page.get_by_role("button", name="下载").click()
-    data = download.value.path().read_bytes()
+    data = _download(page, page.get_by_role("button", name="下载"))
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel/WPS open it as UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["姓名", "性别", "出生日期"]
     assert [row[:3] for row in rows[1:]] == [["林*雨", "女", "2015-03-02"]]  # names masked
+
+
+def _download(page, button) -> bytes:
+    """Click a download button until a file arrives.
+
+    The login cookie's component reports back after the page loads and triggers one more
+    rerun; a click that lands on the outgoing copy of the button starts no download.
+    """
+    for _ in range(3):
+        expect(button).to_have_count(1)
+        try:
+            with page.expect_download(timeout=10_000) as download:
+                button.click()
+            return download.value.path().read_bytes()
+        except PlaywrightError:  # a timeout, or the button replaced mid-click
+            continue
+    raise AssertionError("no download after three clicks")
