@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Row, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
@@ -55,7 +56,9 @@ ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("helpers", "帮扶人"),
 )
 BATCH = 5000
-CATEGORY_ORDER = {category: rank for rank, category in enumerate(Category)}
+CATEGORY_ORDER = {category.value: rank for rank, category in enumerate(Category)}
+CATEGORY_LABELS = {category.value: category.zh for category in Category}
+RELATION_CODES = [relation.value for relation in Relation]  # father, mother, guardian
 Kin = tuple[str, str, str]  # a relative's name, phone and 务工地
 NOBODY: Kin = ("", "", "")
 CHILD_FIELDS = ("id", "name", "gender", "birth_date", "id_number", "left_behind_type",
@@ -76,15 +79,17 @@ def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
                 today: date) -> Iterator[dict[str, object]]:
     """Every matching child as a flat row: four queries in all, children streamed in batches."""
     ids = filtered_child_ids(session, actor, roster_filter, today=today).scalar_subquery()
-    categories: dict[int, list[Category]] = defaultdict(list)
+    # Codes, not Enum members, and plain tuples, not ORM objects: a county has ~50,000
+    # categories and ~150,000 relatives, and per-value conversion dominated the export.
+    categories: dict[int, list[str]] = defaultdict(list)
     for child_id, category in session.execute(select(
-            ChildCategory.child_id, ChildCategory.category).where(ChildCategory.child_id.in_(ids))):
+            ChildCategory.child_id, _code(ChildCategory.category)).where(
+            ChildCategory.child_id.in_(ids))):
         categories[child_id].append(category)
-    # Plain tuples, not ORM objects: a county's relatives must not fill the identity map.
-    family: dict[tuple[int, Relation], Kin] = {
+    family: dict[tuple[int, str], Kin] = {
         (child_id, relation): (name or "", phone or "", work or "")
         for child_id, relation, name, phone, work in session.execute(select(
-            Relative.child_id, Relative.relation, Relative.name, Relative.phone,
+            Relative.child_id, _code(Relative.relation), Relative.name, Relative.phone,
             Relative.work_place).where(Relative.child_id.in_(ids), Relative.archived_at.is_(None)))}
     helpers: dict[int, list[str]] = defaultdict(list)
     for child_id, name in session.execute(select(Pairing.child_id, Helper.name).join(Helper).where(
@@ -93,7 +98,7 @@ def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
     town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
     # Coded columns come back as their codes and are labelled by dict lookup: the Enum
     # result processor would otherwise run half a million times for a county.
-    columns = [type_coerce(getattr(Child, c), String).label(c) if c in CODED else getattr(Child, c)
+    columns = [_code(getattr(Child, c)).label(c) if c in CODED else getattr(Child, c)
                for c in CHILD_FIELDS]
     children = session.execute(
         select(*columns, town.name.label("town_name"),
@@ -104,16 +109,22 @@ def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
         .execution_options(yield_per=BATCH))
     for child in children:
         yield _row(child, categories[child.id], helpers[child.id], today,
-                   *(family.get((child.id, r), NOBODY) for r in Relation))
+                   *(family.get((child.id, r), NOBODY) for r in RELATION_CODES))
 
 
-def _row(child: Row, categories: list[Category], helpers: list[str], today: date,
+def _code(column: Any) -> Any:
+    """The column's stored code as plain text, skipping the Enum result processor."""
+    return type_coerce(column, String)
+
+
+def _row(child: Row, categories: list[str], helpers: list[str], today: date,
          father: Kin, mother: Kin, guardian: Kin) -> dict[str, object]:
     return {
         "name": child.name, "gender": CODED["gender"][child.gender],
         "birth_date": child.birth_date.isoformat(),
         "age": age_on(child.birth_date, today), "id_number": child.id_number or "",
-        "categories": "、".join(c.zh for c in sorted(categories, key=CATEGORY_ORDER.__getitem__)),
+        "categories": "、".join(CATEGORY_LABELS[c] for c in sorted(
+            categories, key=CATEGORY_ORDER.__getitem__)),
         "left_behind_type": CODED["left_behind_type"].get(child.left_behind_type, ""),
         "guardian_type": CODED["guardian_type"].get(child.guardian_type, ""),
         "town": child.town_name,

@@ -112,3 +112,12 @@ def test_viewer_cannot_open_the_roster(world):
         return
     assert "不能打开此页面" in " ".join(e.value for e in at.error)
 
+
+
+def test_grade_and_class_filters_come_from_the_url(world, engine):
+    with Session(engine) as session, session.begin():
+        for child in session.scalars(select(Child)):
+            child.grade, child.class_name = "三年级", "2班" if child.name == "王小红" else "1班"
+    at = _roster("admin", grade="三年级", cls="2班")
+    assert _table_names(at) == ["王小红"]
+    assert at.text_input(key="roster_cls").value == "2班"
