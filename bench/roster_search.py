@@ -55,7 +55,7 @@ def cases(session: Session, town_id: int) -> list[tuple[str, Callable[[Actor], o
                                              **kwargs)  # type: ignore[arg-type]
 
     def count_ids(actor: Actor) -> object:
-        ids = filtered_child_ids(session, actor, RosterFilter(org_unit_id=town_id), today=TODAY)
+        ids = filtered_child_ids(actor, RosterFilter(org_unit_id=town_id), today=TODAY)
         return session.scalar(select(func.count()).select_from(ids.subquery()))
 
     return [

@@ -18,6 +18,7 @@ from services.exports import EXPORT_FORMATS, filename_for
 from services.permissions import Actor, Capability
 from services.roster_export import ROSTER_COLUMNS, export_roster
 from services.roster_search import (
+    UNASSESSED,
     AgeBand,
     PairingState,
     RecordStatus,
@@ -37,7 +38,6 @@ from services.vocab import (
 
 PAGE_SIZE = 50
 PAGE_KEY = "roster_page"
-UNASSESSED = "unassessed"
 # Every filter widget, so that applying a saved filter can let them all start afresh.
 WIDGET_KEYS = ("roster_q", "roster_org", "roster_cat", "roster_risk", "roster_age", "roster_gt",
                "roster_lbt", "roster_eco", "roster_acad", "roster_pair", "roster_kc",
@@ -205,5 +205,5 @@ def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None
                                 icon=":material/download:", disabled=not keys)
         st.markdown("**联系卡**(当前筛选的全部儿童,一次最多2000张)")
         contact_card_buttons(actor, lambda: filtered_child_ids(
-            None, actor, roster_filter, today=today), title="儿童联系卡", today=today,
+            actor, roster_filter, today=today), title="儿童联系卡", today=today,
             key="roster_cards")

@@ -13,7 +13,7 @@ from db.models import Child
 from services import audit
 from services.permissions import Actor, Capability, children_visible
 from services.roster import get_child
-from services.roster_search import years_before
+from services.roster_search import years_after, years_before
 from services.validators import age_on
 
 # A term is about half a year; a record untouched for longer may no longer be true.
@@ -30,13 +30,6 @@ class ReviewItem:
     version: int
 
 
-def _birthday(birth: date, years: int) -> date:
-    try:
-        return birth.replace(year=birth.year + years)
-    except ValueError:  # born on 29 February
-        return birth.replace(year=birth.year + years, day=28)
-
-
 def review_list(session: Session, actor: Actor, *, today: date) -> list[ReviewItem]:
     """Children who turned 16 or 18 since their record was last confirmed, and stale records."""
     actor.require(Capability.EDIT_ROSTER)
@@ -50,7 +43,7 @@ def review_list(session: Session, actor: Actor, *, today: date) -> list[ReviewIt
     for child_id, name, birth, updated_at, version in candidates:
         age = age_on(birth, today)
         reason = next((f"已满{years}周岁,请确认是否仍在关爱范围" for years in REVIEW_AGES
-                       if age >= years and updated_at.date() < _birthday(birth, years)), None)
+                       if age >= years and updated_at.date() < years_after(birth, years)), None)
         if reason is None and updated_at < stale_before:
             reason = f"超过一学期未更新(上次更新 {updated_at:%Y-%m-%d})"
         if reason:

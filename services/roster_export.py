@@ -78,7 +78,7 @@ CODED: dict[str, dict[str, str]] = {
 def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
                 today: date) -> Iterator[dict[str, object]]:
     """Every matching child as a flat row: four queries in all, children streamed in batches."""
-    ids = filtered_child_ids(session, actor, roster_filter, today=today).scalar_subquery()
+    ids = filtered_child_ids(actor, roster_filter, today=today).scalar_subquery()
     # Codes, not Enum members, and plain tuples, not ORM objects: a county has ~50,000
     # categories and ~150,000 relatives, and per-value conversion dominated the export.
     categories: dict[int, list[str]] = defaultdict(list)

@@ -85,6 +85,11 @@ class RosterOrder(StrEnum):
     recent = "recent"  # last changed first
 
 
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (the birthday a child turns `years` on)."""
+    return years_before(day, -years)
+
+
 def years_before(day: date, years: int) -> date:
     """The same day `years` earlier; 29 February becomes the 28th in a common year."""
     try:
@@ -262,7 +267,7 @@ def search_children(session: Session, actor: Actor, roster_filter: RosterFilter,
     return RosterPage(rows, total, page, page_size)
 
 
-def filtered_child_ids(session: Session, actor: Actor, roster_filter: RosterFilter, *,
+def filtered_child_ids(actor: Actor, roster_filter: RosterFilter, *,
                        today: date) -> Select[tuple[int]]:
     """The ids `search_children` would list (unordered), for exports and bulk actions."""
     return select(Child.id).where(*_where(actor, roster_filter, today))

@@ -138,7 +138,7 @@ def test_cards_come_by_school_grade_class_then_pinyin(session, world):
 
 
 def test_a_filtered_list_is_accepted_as_a_query(session, world):
-    ids = filtered_child_ids(session, ADMIN, RosterFilter(org_unit_id=world.orgs["lijia"].id),
+    ids = filtered_child_ids(ADMIN, RosterFilter(org_unit_id=world.orgs["lijia"].id),
                              today=TODAY)
     assert names(cards_for_children(session, ADMIN, ids, today=TODAY)) == [
         "李明", "安安", "林小雨", "赵四"]

@@ -214,7 +214,7 @@ def test_filter_finds_exactly(session: Session, world: World, spec: dict[str, An
                               expected: set[str]) -> None:
     roster_filter = world.filter(**spec)
     assert found(session, world, roster_filter) == expected
-    ids = session.scalars(filtered_child_ids(session, ADMIN, roster_filter, today=TODAY))
+    ids = session.scalars(filtered_child_ids(ADMIN, roster_filter, today=TODAY))
     assert set(ids) == world.ids(expected)
 
 
@@ -319,7 +319,7 @@ def test_scope_is_applied_in_the_query(session: Session, world: World, role: Rol
     actor = world.actor(role, scope, helper)
     roster_filter = world.filter(**spec)
     assert found(session, world, roster_filter, actor) == expected
-    ids = session.scalars(filtered_child_ids(session, actor, roster_filter, today=TODAY))
+    ids = session.scalars(filtered_child_ids(actor, roster_filter, today=TODAY))
     assert set(ids) == world.ids(expected)
 
 
@@ -328,7 +328,7 @@ def test_viewer_is_refused(session: Session, world: World) -> None:
     with pytest.raises(PermissionDenied):
         search_children(session, viewer, RosterFilter(), today=TODAY)
     with pytest.raises(PermissionDenied):
-        filtered_child_ids(session, viewer, RosterFilter(), today=TODAY)
+        filtered_child_ids(viewer, RosterFilter(), today=TODAY)
 
 
 def test_row_carries_what_the_list_shows(session: Session, world: World) -> None:
@@ -488,7 +488,7 @@ def test_filters_compare_equal_whatever_the_order_given() -> None:
 
 
 def test_filtered_ids_feed_a_count(session: Session, world: World) -> None:
-    ids = filtered_child_ids(session, ADMIN, world.filter(org="town_a"), today=TODAY)
+    ids = filtered_child_ids(ADMIN, world.filter(org="town_a"), today=TODAY)
     assert session.scalar(select(func.count()).select_from(ids.subquery())) == 5
 
 
