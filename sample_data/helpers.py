@@ -22,6 +22,7 @@ SOCIAL_WORK_UNITS = (f"{places.COUNTY}阳光社会工作服务中心", "双百�
 COMMUNITY_MIX = (("volunteer", 65), ("social_worker", 15), ("caring_parent", 20))
 PRESCHOOL_MIX = (("volunteer", 40), ("social_worker", 15), ("caring_parent", 45))
 HISTORY_SHARE = 0.08
+ARCHIVE_TO_END = {"parents_returned": "parents_returned", "moved_away": "child_moved"}
 FEMALE_SHARE = {"class_teacher": 0.65, "teacher": 0.65, "volunteer": 0.55, "caring_parent": 0.85,
                 "social_worker": 0.7, "child_director": 0.6}
 
@@ -53,6 +54,7 @@ class PairRec:
     started_on: date
     ended_on: date | None = None
     end_reason: str | None = None
+    end_note: str | None = None
 
 
 class HelperBook:
@@ -197,8 +199,9 @@ def _past_pairings(ctx: Context, rng: random.Random, candidates: list[HelperRec]
         if rng.random() > 0.85 or (kid.archived_on - first_day).days < 30:
             return []
         start = first_day + timedelta(days=rng.randint(0, 20))
-        reason = f"儿童档案归档({ArchiveReason(kid.archive_reason).zh})"
-        return [PairRec(0, kid, rng.choice(candidates), start, kid.archived_on, reason)]
+        reason = ARCHIVE_TO_END.get(kid.archive_reason, "child_archived")
+        note = f"儿童档案归档({ArchiveReason(kid.archive_reason).zh})"
+        return [PairRec(0, kid, rng.choice(candidates), start, kid.archived_on, reason, note)]
     if not current:
         return []
     now = min(p.started_on for p in current)
@@ -209,7 +212,8 @@ def _past_pairings(ctx: Context, rng: random.Random, candidates: list[HelperRec]
         earlier = rng.choice(candidates)
     start = day_between(rng, first_day, now - timedelta(days=50))
     end = day_between(rng, start + timedelta(days=30), now - timedelta(days=1))
-    return [PairRec(0, kid, earlier, start, end, rng.choice(texts.END_REASONS))]
+    reason, note = rng.choice(texts.END_REASONS)
+    return [PairRec(0, kid, earlier, start, end, reason, note)]
 
 
 def helper_rows(ctx: Context, helpers: list[HelperRec]) -> list[Row]:
@@ -231,5 +235,6 @@ def pairing_rows(ctx: Context, pairs: list[PairRec]) -> list[Row]:
         updated = stamp(rng, p.ended_on) if p.ended_on else created
         rows.append({"id": p.id, "child_id": p.kid.id, "helper_id": p.helper.id,
                      "started_on": p.started_on, "ended_on": p.ended_on,
-                     "end_reason": p.end_reason, **stamps(created, updated)})
+                     "end_reason": p.end_reason, "end_note": p.end_note,
+                     **stamps(created, updated)})
     return rows

@@ -70,7 +70,9 @@ CONTACT_MIX: dict[str, tuple[tuple[str, int], ...]] = {
     "social_worker": (("counselling", 30), ("home_visit", 30), ("talk", 20), ("phone_visit", 20)),
     "child_director": (("home_visit", 45), ("phone_visit", 35), ("talk", 10), ("delivery", 10)),
 }
-END_REASONS = ("帮扶人工作调动", "教师调离本校", "志愿者服务期满", "重新调整结对", "帮扶人外出务工")
+END_REASONS = (("helper_left", "帮扶人工作调动"), ("helper_left", "教师调离本校"),
+               ("helper_left", "志愿者服务期满"), ("reassigned", "重新调整结对"),
+               ("helper_left", "帮扶人外出务工"))
 
 ACTIVITY_TITLES: dict[str, tuple[str, ...]] = {
     "safety_education": ("防溺水安全教育讲座", "交通安全进校园", "防拐骗自护教育", "消防安全演练",

@@ -12,6 +12,7 @@ from db.models import Child, ChildCategory, Relative
 from services import audit
 from services.child_input import ChildInput, Duplicate, child_problems, find_duplicates
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.pairing import end_pairings_of_archived_child
 from services.permissions import Actor, Capability, children_visible, org_in_scope
 from services.pinyin import pinyin_keys
 from services.vocab import ArchiveReason, Role
@@ -156,6 +157,7 @@ def archive_child(session: Session, *, actor: Actor, child_id: int, expected_ver
                        summary=f"归档 {child.name}({text})"):
         child.archived_at, child.archive_reason = utcnow(), reason.value
         child.notes = _append_note(child.notes, f"归档原因:{text}")
+    end_pairings_of_archived_child(session, actor, child, child.archived_at.date(), reason)
     return child
 
 

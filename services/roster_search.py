@@ -17,10 +17,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
+from services.pairing import child_is_paired
 from services.permissions import Actor, children_visible
 from services.validators import age_on
 from services.vocab import (
@@ -303,7 +304,7 @@ def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[boo
             risk.append(Child.risk_level.is_(None))
         clauses.append(or_(*risk))
     if f.pairing is not None:
-        paired = exists().where(Pairing.child_id == Child.id, Pairing.ended_on.is_(None))
+        paired = child_is_paired()
         clauses.append(paired if f.pairing is PairingState.paired else ~paired)
     if f.key_concern is not None:
         clauses.append(Child.key_concern == f.key_concern)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, Helper, Pairing
+from services.pairing import child_is_paired
 from services.permissions import Actor, children_counted, helpers_visible
-from services.vocab import Role
+from services.vocab import HelperKind, Role
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,35 @@ def headline(session: Session, actor: Actor) -> Headline:
     pairings, paired = session.execute(select(
         func.count(open_pairings.c.id), func.count(open_pairings.c.child_id.distinct()))).one()
     return Headline(children or 0, helpers or 0, pairings or 0, paired or 0)
+
+
+@dataclass(frozen=True)
+class PairingStats:
+    """结对帮扶 as the summaries report it: "110名志愿者结对202名留守儿童"."""
+
+    helpers: int
+    helpers_by_kind: dict[str, int]
+    children: int
+    children_paired: int
+
+    @property
+    def coverage(self) -> float:
+        return self.children_paired / self.children if self.children else 0.0
+
+    @property
+    def unpaired(self) -> int:
+        return self.children - self.children_paired
+
+
+def pairing_stats(session: Session, actor: Actor) -> PairingStats:
+    """Active helpers by kind, and the active children in scope with and without a helper."""
+    by_kind = dict(session.execute(
+        select(Helper.kind, func.count()).where(Helper.archived_at.is_(None),
+                                                helpers_visible(actor))
+        .group_by(Helper.kind)).all())
+    children, paired = session.execute(
+        select(func.count(), func.count(case((child_is_paired(), 1))))
+        .select_from(Child).where(Child.archived_at.is_(None), children_counted(actor))).one()
+    return PairingStats(sum(by_kind.values()),
+                        {kind.value: by_kind.get(kind, 0) for kind in HelperKind},
+                        children or 0, paired or 0)

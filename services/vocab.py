@@ -203,6 +203,23 @@ class ArchiveReason(Vocabulary):
     other = ("other", "其他", "Other")
 
 
+class PairingEndReason(Vocabulary):
+    parents_returned = ("parents_returned", "父母返乡", "Parents returned", "父母已返乡")
+    helper_left = ("helper_left", "帮扶人离开", "Helper left", "帮扶人调离", "工作调动")
+    child_moved = ("child_moved", "儿童迁出", "Child moved", "迁出", "转学")
+    reassigned = ("reassigned", "调整结对", "Reassigned", "重新调整结对")
+    child_archived = ("child_archived", "档案归档", "Record archived")
+    other = ("other", "其他", "Other")
+
+
+class MatchHealth(Vocabulary):
+    """How an open pairing is going, from its age and its last care contact."""
+
+    new = ("new", "新结对", "New")
+    healthy = ("healthy", "正常", "Healthy")
+    attention = ("attention", "需关注", "Needs attention")
+
+
 class RulePeriod(Vocabulary):
     week = ("week", "每周", "Per week")
     month = ("month", "每月", "Per month")

@@ -12,7 +12,7 @@ from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, User
 from services.orgs import write_path
 from services.pinyin import pinyin_keys
 from services.users import hash_password
-from services.vocab import Category, Gender, HelperKind, OrgKind, Role
+from services.vocab import Category, Gender, HelperKind, OrgKind, PairingEndReason, Role
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "test-pass-2026"
@@ -62,6 +62,8 @@ def make_helper(session: Session, *, org_unit: OrgUnit | None = None, name: str 
 
 def make_pairing(session: Session, child: Child, helper: Helper, *,
                  started_on: date = date(2026, 3, 1), **overrides: Any) -> Pairing:
+    if overrides.get("ended_on") and "end_reason" not in overrides:
+        overrides["end_reason"] = PairingEndReason.other
     pairing = Pairing(child_id=child.id, helper_id=helper.id, started_on=started_on, **overrides)
     session.add(pairing)
     session.flush()

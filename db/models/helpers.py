@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Archivable, Base, Timestamped, Versioned, coded
 from db.models.children import Child
-from services.vocab import Gender, HelperKind
+from services.vocab import Gender, HelperKind, PairingEndReason
 
 
 class Helper(Versioned, Archivable, Timestamped, Base):
@@ -40,6 +40,7 @@ class Pairing(Versioned, Timestamped, Base):
     __tablename__ = "pairings"
     __table_args__ = (
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+        CheckConstraint("(ended_on IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),
         # One open pairing per child and helper; ended ones stay as history.
         Index("uq_pairings_open", "child_id", "helper_id", unique=True,
               sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
@@ -50,7 +51,9 @@ class Pairing(Versioned, Timestamped, Base):
     helper_id: Mapped[int] = mapped_column(ForeignKey("helpers.id"), index=True)
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
-    end_reason: Mapped[str | None] = mapped_column(String(200))
+    end_reason: Mapped[PairingEndReason | None] = mapped_column(
+        coded(PairingEndReason, "end_reason"))
+    end_note: Mapped[str | None] = mapped_column(String(200))
 
     child: Mapped[Child] = relationship()
     helper: Mapped[Helper] = relationship(back_populates="pairings")

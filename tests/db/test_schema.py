@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from db import schema
 from db.engine import make_engine
 from db.models import Child, Pairing
+from services.vocab import PairingEndReason
 from tests.factories import make_child, make_helper, make_pairing, make_town_with_village
 
 
@@ -117,7 +118,8 @@ def test_stale_version_is_refused(engine):
 
 def test_pairing_rows_keep_history(session):
     child, helper = make_child(session), make_helper(session)
-    make_pairing(session, child, helper, ended_on=date(2026, 4, 1), end_reason="教师调动")
+    make_pairing(session, child, helper, ended_on=date(2026, 4, 1),
+                 end_reason=PairingEndReason.helper_left)
     make_pairing(session, child, helper, started_on=date(2026, 4, 2))
     assert session.query(Pairing).filter_by(child_id=child.id).count() == 2
 

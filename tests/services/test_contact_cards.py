@@ -27,7 +27,15 @@ from services.errors import DomainError, PermissionDenied
 from services.permissions import Actor
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.users import actor_for
-from services.vocab import Gender, HelperKind, OrgKind, Relation, RiskLevel, Role
+from services.vocab import (
+    Gender,
+    HelperKind,
+    OrgKind,
+    PairingEndReason,
+    Relation,
+    RiskLevel,
+    Role,
+)
 from tests.conftest import require
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 
@@ -100,7 +108,7 @@ def world(session: Session) -> World:
     make_pairing(session, lin, helpers["wang"], started_on=date(2026, 2, 1))
     make_pairing(session, lin, helpers["chen"], started_on=date(2026, 3, 1))
     make_pairing(session, lin, helpers["former"], started_on=date(2025, 9, 1),
-                 ended_on=date(2026, 1, 10), end_reason="换班")
+                 ended_on=date(2026, 1, 10), end_reason=PairingEndReason.reassigned)
     make_pairing(session, lin, helpers["gone"])
     session.commit()
     orgs = {"county": county, "shimen": shimen, "lijia": lijia, "school": school,

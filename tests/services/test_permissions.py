@@ -23,7 +23,7 @@ from services.permissions import (
     helpers_visible,
     org_units_visible,
 )
-from services.vocab import HelperKind, OrgKind, Role
+from services.vocab import HelperKind, OrgKind, PairingEndReason, Role
 from tests.factories import DEFAULT_PASSWORD, make_child, make_helper, make_org, make_pairing
 
 # Hashed once: the refusal cases need a user row, not a fresh bcrypt round each.
@@ -88,7 +88,7 @@ def build_world(session: Session) -> World:
                                   archived_at=utcnow()),
     }
     ended = {"started_on": date(2025, 9, 1), "ended_on": date(2026, 1, 15),
-             "end_reason": "学期结束"}
+             "end_reason": PairingEndReason.other, "end_note": "学期结束"}
     make_pairing(session, children["in_village_a1"], helpers["h_open"])
     make_pairing(session, children["in_other_town"], helpers["h_open"], **ended)
     make_pairing(session, children["in_village_a1"], helpers["h_ended"], **ended)

@@ -33,6 +33,7 @@ from services.vocab import (
     GuardianType,
     LeftBehindType,
     OrgKind,
+    PairingEndReason,
     RiskLevel,
     Role,
 )
@@ -142,7 +143,7 @@ def world(session: Session) -> World:
     make_pairing(session, children["王小红"], helpers["wang"], started_on=date(2026, 2, 1))
     make_pairing(session, children["王小红"], helpers["chen"])
     make_pairing(session, children["张伟"], helpers["former"], started_on=date(2025, 9, 1),
-                 ended_on=date(2026, 7, 1), end_reason="毕业")
+                 ended_on=date(2026, 7, 1), end_reason=PairingEndReason.other, end_note="毕业")
     session.commit()
     return World(orgs, children, helpers)
 

@@ -1,0 +1,191 @@
+"""Helpers (帮扶人): register, change, deactivate and reactivate, each change audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import Helper, Pairing, User
+from services import audit
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.permissions import Actor, Capability, helpers_visible, org_in_scope
+from services.validators import age_on, phone_problem
+from services.vocab import Gender, HelperKind, Role
+
+DEFAULT_CAPACITY = 2
+MAX_CAPACITY = 30
+PEER_AGES = range(6, 19)
+
+
+@dataclass(frozen=True)
+class HelperInput:
+    """What a form or an import row says about a helper, before any check."""
+
+    name: str
+    kind: HelperKind
+    org_unit_id: int | None
+    gender: Gender | None = None
+    work_unit: str | None = None
+    phone: str | None = None
+    capacity: int = DEFAULT_CAPACITY
+    school_id: int | None = None
+    class_name: str | None = None
+    birth_date: date | None = None
+    user_id: int | None = None
+
+    def normalised(self) -> HelperInput:
+        def clean(value: str | None) -> str | None:
+            return value.strip() or None if value else None
+        return replace(self, name=self.name.strip(), work_unit=clean(self.work_unit),
+                       phone=clean(self.phone.replace(" ", "") if self.phone else None),
+                       class_name=clean(self.class_name))
+
+
+def helper_to_input(helper: Helper) -> HelperInput:
+    return HelperInput(**{f.name: getattr(helper, f.name) for f in fields(HelperInput)})
+
+
+def helper_problems(session: Session, data: HelperInput, *, today: date,
+                    helper_id: int | None = None) -> dict[str, str]:
+    """Every problem with the input, keyed by the field label a person sees."""
+    problems: dict[str, str] = {}
+    if not data.name:
+        problems["姓名"] = "必填"
+    elif len(data.name) > 50:
+        problems["姓名"] = "最多50个字"
+    if data.phone and (why := phone_problem(data.phone)):
+        problems["电话"] = why
+    if not 0 <= data.capacity <= MAX_CAPACITY:
+        problems["可结对人数"] = f"应在0到{MAX_CAPACITY}之间"
+    if data.org_unit_id is None:
+        problems["所属单位"] = "请选择帮扶人所属的乡镇、村(社区)或学校"
+    if data.kind is HelperKind.peer_student:
+        problems.update(_peer_problems(data, today))
+    if data.user_id is not None and (why := _account_problem(session, data.user_id, helper_id)):
+        problems["登录账号"] = why
+    return problems
+
+
+def _peer_problems(data: HelperInput, today: date) -> dict[str, str]:
+    """A peer student is checked against the child's age and gender, so both must be known."""
+    problems = {}
+    if data.school_id is None:
+        problems["学校"] = "结对同学需填写所在学校"
+    if data.gender is None:
+        problems["性别"] = "结对同学需填写性别(应与被帮扶儿童相同)"
+    if data.birth_date is None:
+        problems["出生日期"] = "结对同学需填写出生日期(应比被帮扶儿童年长)"
+    elif age_on(data.birth_date, today) not in PEER_AGES:
+        problems["出生日期"] = "结对同学应为6至18岁的在校学生"
+    return problems
+
+
+def _account_problem(session: Session, user_id: int, helper_id: int | None) -> str | None:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return "该账号不存在或已停用"
+    if user.role is not Role.helper:
+        return "只能关联角色为“帮扶人”的账号"
+    linked = session.scalar(select(Helper).where(Helper.user_id == user_id))
+    if linked is not None and linked.id != helper_id:
+        return f"该账号已关联帮扶人“{linked.name}”"
+    return None
+
+
+def get_helper(session: Session, actor: Actor, helper_id: int) -> Helper:
+    helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor)))
+    if helper is None:
+        raise NotFound("帮扶人")
+    return helper
+
+
+def _check(session: Session, actor: Actor, data: HelperInput, *, today: date,
+           helper_id: int | None) -> None:
+    actor.require(Capability.MANAGE_PAIRINGS)
+    if problems := helper_problems(session, data, today=today, helper_id=helper_id):
+        raise ValidationFailed(problems)
+    if actor.role is not Role.admin and not org_in_scope(session, actor, data.org_unit_id):
+        raise PermissionDenied("只能登记您管辖范围内的帮扶人。")
+
+
+def _apply(helper: Helper, data: HelperInput) -> None:
+    for f in fields(HelperInput):
+        setattr(helper, f.name, getattr(data, f.name))
+    if data.kind is not HelperKind.peer_student and data.birth_date is None:
+        helper.birth_date = None
+
+
+def create_helper(session: Session, *, actor: Actor, data: HelperInput, today: date) -> Helper:
+    """Register a helper after every check."""
+    data = data.normalised()
+    _check(session, actor, data, today=today, helper_id=None)
+    helper = Helper()
+    _apply(helper, data)
+    session.add(helper)
+    session.flush()
+    audit.record(session, actor, "create", "helper", helper.id, after=audit.snapshot(helper),
+                 summary=f"登记帮扶人 {helper.name}({helper.kind.zh})")
+    return helper
+
+
+def update_helper(session: Session, *, actor: Actor, helper_id: int, expected_version: int,
+                  data: HelperInput, today: date) -> Helper:
+    """Save changes to the version the person opened; capacity may drop below the load
+    (the helper is then flagged as over capacity until a child is reassigned)."""
+    helper = get_helper(session, actor, helper_id)
+    audit.require_version(helper, expected_version, "帮扶人")
+    data = data.normalised()
+    _check(session, actor, data, today=today, helper_id=helper.id)
+    with audit.tracked(session, actor, helper, "helper", summary=f"修改帮扶人 {data.name}"):
+        _apply(helper, data)
+    return helper
+
+
+def open_pairings_of(session: Session, helper_id: int) -> list[Pairing]:
+    return list(session.scalars(select(Pairing).where(
+        Pairing.helper_id == helper_id, Pairing.ended_on.is_(None)).order_by(Pairing.id)))
+
+
+def deactivate_helper(session: Session, *, actor: Actor, helper_id: int, expected_version: int,
+                      reason: str) -> list[Pairing]:
+    """Stop a helper taking children; return their open pairings, which now need a new helper."""
+    actor.require(Capability.MANAGE_PAIRINGS)
+    helper = get_helper(session, actor, helper_id)
+    audit.require_version(helper, expected_version, "帮扶人")
+    if helper.archived_at is not None:
+        raise DomainError(f"帮扶人“{helper.name}”已停用。")
+    if not reason.strip():
+        raise ValidationFailed({"停用原因": "请说明停用原因,如:工作调动、服务期满"})
+    with audit.tracked(session, actor, helper, "helper", action="archive",
+                       summary=f"停用帮扶人 {helper.name}({reason.strip()})"):
+        helper.archived_at, helper.archive_reason = utcnow(), reason.strip()[:200]
+    return open_pairings_of(session, helper.id)
+
+
+def reactivate_helper(session: Session, *, actor: Actor, helper_id: int,
+                      expected_version: int) -> Helper:
+    actor.require(Capability.MANAGE_PAIRINGS)
+    helper = get_helper(session, actor, helper_id)
+    audit.require_version(helper, expected_version, "帮扶人")
+    if helper.archived_at is None:
+        raise DomainError(f"帮扶人“{helper.name}”未停用。")
+    with audit.tracked(session, actor, helper, "helper", action="restore",
+                       summary=f"恢复帮扶人 {helper.name}"):
+        helper.archived_at, helper.archive_reason = None, None
+    return helper
+
+
+def linkable_accounts(session: Session, actor: Actor, helper_id: int | None = None
+                      ) -> list[User]:
+    """Active helper-role logins not yet tied to another helper record."""
+    actor.require(Capability.MANAGE_PAIRINGS)
+    taken = select(Helper.user_id).where(Helper.user_id.is_not(None))
+    if helper_id is not None:
+        taken = taken.where(Helper.id != helper_id)
+    return list(session.scalars(select(User).where(
+        User.role == Role.helper, User.is_active.is_(True), User.id.not_in(taken))
+        .order_by(User.display_name)))

@@ -1,0 +1,122 @@
+"""The pairing board's two lists: children waiting for a helper, and helpers with a free place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import Session
+
+from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
+from services.pairing import child_is_paired
+from services.permissions import Actor, Capability, children_visible, helpers_visible
+from services.validators import age_on
+from services.vocab import Category, Gender, HelperKind, RiskLevel
+
+# Children in difficulty come before those who are "only" left behind.
+DIFFICULTY = (Category.in_difficulty, Category.de_facto_unsupported, Category.scattered_orphan,
+              Category.disabled)
+
+
+@dataclass(frozen=True)
+class WaitingChild:
+    id: int
+    name: str
+    gender: Gender
+    age: int
+    categories: tuple[Category, ...]
+    risk_level: RiskLevel | None
+    key_concern: bool
+    place: str
+    class_label: str
+    waiting_since: date
+    helper_left: bool  # their helper was deactivated; they wait for a new one
+
+    @property
+    def priority(self) -> str:
+        """Why the child is near the top, in words."""
+        if self.risk_level in (RiskLevel.red, RiskLevel.yellow):
+            return f"{self.risk_level.zh}色风险"
+        if difficult := [c.zh for c in self.categories if c in DIFFICULTY]:
+            return difficult[0]
+        return "重点关注" if self.key_concern else ""
+
+
+def _in_difficulty() -> object:
+    return exists().where(ChildCategory.child_id == Child.id,
+                          ChildCategory.category.in_(DIFFICULTY))
+
+
+def _priority_order() -> object:
+    """Red, then yellow, then children in difficulty or of key concern, then the rest."""
+    return case((Child.risk_level == RiskLevel.red, 0), (Child.risk_level == RiskLevel.yellow, 1),
+                (_in_difficulty(), 2), (Child.key_concern.is_(True), 2), else_=3)
+
+
+def _waiting(actor: Actor) -> list[object]:
+    return [Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
+
+
+def count_unpaired(session: Session, actor: Actor) -> int:
+    return session.scalar(select(func.count()).select_from(Child).where(*_waiting(actor))) or 0
+
+
+def unpaired_children(session: Session, actor: Actor, *, today: date,
+                      limit: int = 200) -> list[WaitingChild]:
+    """Active children in scope with no active helper, most urgent first, then longest waiting."""
+    actor.require(Capability.MANAGE_PAIRINGS)
+    village = OrgUnit.__table__.alias("village")
+    school = OrgUnit.__table__.alias("school")
+    left = exists().where(Pairing.child_id == Child.id, Pairing.ended_on.is_(None))
+    rows = session.execute(
+        select(Child, village.c.name, school.c.name, left)
+        .join(village, village.c.id == Child.village_id)
+        .outerjoin(school, school.c.id == Child.school_id)
+        .where(*_waiting(actor))
+        .order_by(_priority_order(), Child.created_at, Child.id).limit(limit)).all()
+    categories: dict[int, list[Category]] = {}
+    for child_id, category in session.execute(select(
+            ChildCategory.child_id, ChildCategory.category).where(
+            ChildCategory.child_id.in_([r[0].id for r in rows]))):
+        categories.setdefault(child_id, []).append(category)
+    return [WaitingChild(
+        c.id, c.name, c.gender, age_on(c.birth_date, today),
+        tuple(sorted(categories.get(c.id, []), key=list(Category).index)), c.risk_level,
+        c.key_concern, school_name or village_name,
+        f"{c.grade or ''}{c.class_name or ''}", c.created_at.date(), bool(helper_left))
+        for c, village_name, school_name, helper_left in rows]
+
+
+@dataclass(frozen=True)
+class HelperPlace:
+    id: int
+    name: str
+    kind: HelperKind
+    unit: str
+    load: int
+    capacity: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.load, 0)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}({self.kind.zh},{self.unit},已结对{self.load}/{self.capacity})"
+
+
+def helpers_with_places(session: Session, actor: Actor) -> list[HelperPlace]:
+    """Active helpers in scope who can take another child, least loaded first."""
+    actor.require(Capability.MANAGE_PAIRINGS)
+    load = (select(Pairing.helper_id, func.count().label("n")).where(Pairing.ended_on.is_(None))
+            .group_by(Pairing.helper_id).subquery())
+    taken = func.coalesce(load.c.n, 0)
+    rows = session.execute(
+        select(Helper, taken, OrgUnit.name)
+        .outerjoin(load, load.c.helper_id == Helper.id)
+        .outerjoin(OrgUnit, OrgUnit.id == Helper.org_unit_id)
+        .where(Helper.archived_at.is_(None), helpers_visible(actor), taken < Helper.capacity)
+        .order_by(taken, Helper.name))
+    return [HelperPlace(h.id, h.name, h.kind, h.work_unit or unit or "", n, h.capacity)
+            for h, n, unit in rows]
