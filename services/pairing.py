@@ -79,8 +79,9 @@ def _locked_helper(session: Session, actor: Actor, helper_id: int) -> Helper:
     return helper
 
 
-def _refusal(session: Session, child: Child, helper: Helper, load: int,
+def pairing_refusal(session: Session, child: Child, helper: Helper, load: int,
              started_on: date, today: date) -> str | None:
+    """Why this pairing may not be made, given the helper's current load; None when it may."""
     if child.archived_at is not None:
         return f"“{child.name}”的档案已归档,不能结对"
     if helper.archived_at is not None:
@@ -112,7 +113,7 @@ def pair_children(session: Session, *, actor: Actor, assignments: Sequence[Assig
         child = visible_child(session, actor, assignment.child_id)
         helper = helpers[assignment.helper_id]
         current = load.get(helper.id, 0)
-        if why := _refusal(session, child, helper, current, started_on, today):
+        if why := pairing_refusal(session, child, helper, current, started_on, today):
             raise PairingRefused(why + "。未做任何结对。" if len(assignments) > 1 else why + "。")
         _end_with_inactive_helpers(session, actor, child, started_on)
         pairing = Pairing(child_id=child.id, helper_id=helper.id, started_on=started_on)
