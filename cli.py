@@ -19,12 +19,14 @@ from services import orgs, users
 from services.errors import DomainError
 from services.exports import EXPORT_FORMATS
 from services.imports import IMPORT_KINDS, run_import
+from services.pairing_export import PAIRING_EXPORTS
 from services.permissions import Actor
 from services.roster_export import export_roster
 from services.roster_search import RosterFilter
 from services.vocab import Role, UnknownLabel
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXPORT_KINDS = ("roster", *PAIRING_EXPORTS)
 
 
 def _engine(*, ready: bool = True) -> Engine:
@@ -163,13 +165,20 @@ def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the same list the UI exports; sensitive columns masked unless asked for."""
-    if args.kind != "roster":
-        raise DomainError(f"暂不支持导出“{args.kind}”,目前可导出:roster")
+    if args.kind not in EXPORT_KINDS:
+        raise DomainError(f"暂不支持导出“{args.kind}”,目前可导出:{'、'.join(EXPORT_KINDS)}")
+    if args.filter and args.kind != "roster":
+        raise DomainError(f"--filter 只用于儿童名单(roster),导出“{args.kind}”时不能筛选。")
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower() or "xlsx"
     with transaction(_engine()) as session:
-        data = export_roster(session, actor=Actor.system(), fmt=fmt, today=date.today(),
-                             roster_filter=_roster_filter(session, args.filter),
-                             include_sensitive=args.include_sensitive)
+        if args.kind == "roster":
+            data = export_roster(session, actor=Actor.system(), fmt=fmt, today=date.today(),
+                                 roster_filter=_roster_filter(session, args.filter),
+                                 include_sensitive=args.include_sensitive)
+        else:
+            data = PAIRING_EXPORTS[args.kind].export(
+                session, actor=Actor.system(), fmt=fmt, today=date.today(),
+                include_sensitive=args.include_sensitive)
     Path(args.out).write_bytes(data)
     print(f"已导出到 {args.out}({len(data):,} 字节)。")
     return EXIT_OK
@@ -196,11 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=cmd_import)
 
     export = commands.add_parser("export", help="导出名单(CSV 为带 BOM 的 UTF-8)")
-    export.add_argument("kind", choices=["roster"], metavar="KIND")
+    export.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
+                        help="、".join(["roster 儿童名单", *(
+                            f"{kind} {spec.title}" for kind, spec in PAIRING_EXPORTS.items())]))
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--format", choices=list(EXPORT_FORMATS), help="默认按文件扩展名")
     export.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
-                        help="如 cat=留守儿童、org=石门镇、risk=红、age=7-12、pair=unpaired")
+                        help="仅用于 roster,如 cat=留守儿童、org=石门镇、risk=红、age=7-12、"
+                             "pair=unpaired")
     export.add_argument("--include-sensitive", action="store_true",
                         help="导出姓名、电话、身份证号和住址原文(会记入操作日志)")
     export.set_defaults(run=cmd_export)

@@ -19,9 +19,10 @@ from components.feedback import (
     show_flash,
     show_problem,
 )
+from components.pairing_actions import pairing_actions
 from components.session import db_transaction
 from db.models import Child
-from services import orgs, risk, roster, timeline
+from services import orgs, pairing, risk, roster, timeline
 from services.child_input import child_to_input
 from services.errors import DomainError
 from services.permissions import Actor, Capability
@@ -128,6 +129,31 @@ def _timeline(actor: Actor, child: Child) -> None:
                  hide_index=True, width="stretch")
 
 
+def _pairings(actor: Actor, child: Child, today: date) -> None:
+    with db_transaction() as session:
+        records = pairing.child_pairings(session, actor, child.id)
+    manage = actor.can(Capability.MANAGE_PAIRINGS)
+    if not records:
+        st.caption("尚未结对。")
+    else:
+        st.dataframe(pd.DataFrame([{
+            "帮扶人": f"{r.helper_name}({r.helper_kind.zh})",
+            "开始日期": r.started_on.isoformat(),
+            "结束日期": r.ended_on.isoformat() if r.ended_on else "进行中", "结束原因": r.ending,
+        } for r in records]), hide_index=True, width="stretch")
+    if not manage or child.archived_at is not None:
+        return
+    current = [r for r in records if r.is_open]
+    if not current:
+        st.page_link("pages/pairing.py", label="到结对看板为其结对", icon=":material/handshake:")
+        return
+    chosen = st.selectbox("调整结对", current, key=f"child_pairing_{child.id}",
+                          format_func=lambda r: f"{r.helper_name}({r.helper_kind.zh})")
+    pairing_actions(actor, pairing_id=chosen.id, version=chosen.version, child_name=child.name,
+                    helper_id=chosen.helper_id, helper_name=chosen.helper_name,
+                    started_on=chosen.started_on, today=today, key=f"child_pair_{chosen.id}")
+
+
 def _archive(actor: Actor, child: Child) -> None:
     opened = remembered_version("child", child.id, child.version)
     if child.archived_at is not None:
@@ -162,12 +188,14 @@ def render_child_page(actor: Actor, child_id: int, today: date) -> None:
     contact_card_buttons(actor, lambda: [child.id], title=f"{child.name}联系卡", today=today,
                          key=f"child_cards_{child.id}")
     editable = actor.can(Capability.EDIT_ROSTER)
-    names = ["档案", "成长档案", "风险评估"] + (["修改", "归档"] if editable else [])
+    names = ["档案", "成长档案", "结对", "风险评估"] + (["修改", "归档"] if editable else [])
     tabs = dict(zip(names, st.tabs(names), strict=True))
     with tabs["档案"]:
         _facts(child)
     with tabs["成长档案"]:
         _timeline(actor, child)
+    with tabs["结对"]:
+        _pairings(actor, child, today)
     with tabs["风险评估"]:
         _risk(actor, child, today)
     if editable:

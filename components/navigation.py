@@ -8,6 +8,7 @@ import streamlit as st
 
 from services.i18n import t
 from services.permissions import Actor, Capability
+from services.vocab import Role
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class PageSpec:
     url_path: str
     section_key: str
     capability: Capability | None = None
+    roles: frozenset[Role] | None = None  # only these roles, e.g. 我的结对 for helpers
 
 
 # Register a page here once it is built; there are no placeholders.
@@ -25,6 +27,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "nav.home", ":material/home:", "home", "nav.section.work"),
     PageSpec("pages/roster.py", "nav.roster", ":material/badge:", "roster", "nav.section.work",
              Capability.VIEW_PEOPLE),
+    PageSpec("pages/my_pairings.py", "nav.my_pairings", ":material/favorite:", "my",
+             "nav.section.work", Capability.LOG_CONTACTS, frozenset({Role.helper})),
+    PageSpec("pages/pairing.py", "nav.pairing", ":material/handshake:", "pairing",
+             "nav.section.work", Capability.MANAGE_PAIRINGS),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin",
              "nav.section.system", Capability.MANAGE_USERS),
     PageSpec("pages/account.py", "nav.account", ":material/person:", "account",
@@ -33,7 +39,8 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 def pages_for(actor: Actor) -> list[PageSpec]:
-    return [p for p in PAGES if p.capability is None or actor.can(p.capability)]
+    return [p for p in PAGES if (p.capability is None or actor.can(p.capability))
+            and (p.roles is None or actor.role in p.roles)]
 
 
 def reserve_page_urls(lang: str) -> None:

@@ -29,5 +29,7 @@ if figures.children == 0:
     st.info(t("home.empty", current))
 elif actor.role is Role.helper:
     st.caption(t("home.helper_note", current))
+    st.page_link("pages/my_pairings.py", label=t("nav.my_pairings", current),
+                 icon=":material/favorite:")
 elif actor.role is Role.viewer:
     st.caption(t("home.viewer_note", current))

@@ -14,6 +14,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.home": ("首页", "Home"),
     "nav.admin": ("管理", "Administration"),
     "nav.roster": ("儿童档案", "Children"),
+    "nav.pairing": ("结对帮扶", "Pairing"),
+    "nav.my_pairings": ("我的结对", "My children"),
     "roster.tab.list": ("名单", "List"),
     "roster.tab.entry": ("录入", "Add a child"),
     "roster.tab.import": ("导入", "Import"),
@@ -125,6 +127,18 @@ LABELS: dict[str, tuple[str, str]] = {
                          "Columns: **名称**, **类型** (县/乡镇/街道/村/社区/学校), 上级, 是否山区 "
                          "(是/否), 在籍学生数. A parent may come later in the file; existing units "
                          "are updated."),
+    "import.help.helpers": ("列:**姓名**、**类型**(班主任/教师/志愿者/爱心家长/结对同学/"
+                            "社工/儿童主任/其他)、单位、电话、可结对人数(空白为2)。单位是系统中的乡镇、村或学校时,"
+                            "帮扶人归入该单位;同名同单位的帮扶人按表格更新。",
+                            "Columns: **姓名**, **类型**, 单位, 电话, 可结对人数 (blank: 2). When "
+                            "单位 names an org unit the helper belongs to it; a helper with the "
+                            "same name and unit is updated."),
+    "import.help.pairings": ("列:**儿童姓名**、儿童出生日期或儿童身份证号、**帮扶人姓名**、开始日期"
+                             "(空白为今天)。同名儿童须填出生日期或身份证号;超出可结对人数、"
+                             "结对同学年龄或性别不符的行会被指出,整份文件不写入。",
+                             "Columns: **儿童姓名**, 儿童出生日期 or 儿童身份证号, **帮扶人姓名**, "
+                             "开始日期 (blank: today). Rows over capacity or breaking the "
+                             "peer-student rules are reported and nothing is written."),
     "import.help.roster": ("列见模板;**姓名**、**性别**、**出生日期**、**儿童类别**、"
                            "**乡镇(街道)**、**村(社区)**必填。已有儿童(身份证号相同,或姓名、出生日期和村相同)"
                            "会按表格更新,检查后先列出每人将改动的内容;新的乡镇、村和学校会自动建立。",

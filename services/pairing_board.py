@@ -34,6 +34,15 @@ class WaitingChild:
     helper_left: bool  # their helper was deactivated; they wait for a new one
 
     @property
+    def note(self) -> str:
+        """What the risk colour does not already say: a deactivated helper, 困境, 重点关注."""
+        if self.helper_left:
+            return "原帮扶人已停用"
+        if difficult := [c.zh for c in self.categories if c in DIFFICULTY]:
+            return difficult[0]
+        return "重点关注" if self.key_concern else ""
+
+    @property
     def priority(self) -> str:
         """Why the child is near the top, in words."""
         if self.risk_level in (RiskLevel.red, RiskLevel.yellow):

@@ -1,0 +1,36 @@
+"""结对帮扶: the pairing board, how each pair is going, the helpers, import and export."""
+
+from datetime import date
+
+import streamlit as st
+
+from components.feedback import show_flash
+from components.helper_list import render_helper_list, render_register
+from components.importer import import_panel
+from components.match_health_panel import render_match_health
+from components.pairing_board import render_board
+from components.session import current_actor, lang
+from services.i18n import t
+from services.permissions import Capability
+
+actor = current_actor(Capability.MANAGE_PAIRINGS)
+current = lang()
+today = date.today()
+
+st.title(t("nav.pairing", current))
+show_flash()
+board, health, people, register, imports = st.tabs(
+    ["结对看板", "结对情况", "帮扶人", "登记帮扶人", "导入"])
+with board:
+    render_board(actor, today)
+with health:
+    render_match_health(actor, today)
+with people:
+    render_helper_list(actor, today)
+with register:
+    render_register(actor, today)
+with imports:
+    st.markdown("**帮扶人名单**")
+    import_panel(actor, "helpers", current, template_name="帮扶人导入模板.csv")
+    st.markdown("**结对名单**")
+    import_panel(actor, "pairings", current, template_name="结对导入模板.csv")
