@@ -20,6 +20,7 @@ from components.feedback import (
     show_problem,
 )
 from components.pairing_actions import pairing_actions
+from components.pairing_board import suggestion_cards
 from components.session import db_transaction
 from db.models import Child
 from services import orgs, pairing, risk, roster, timeline
@@ -143,15 +144,16 @@ def _pairings(actor: Actor, child: Child, today: date) -> None:
         } for r in records]), hide_index=True, width="stretch")
     if not manage or child.archived_at is not None:
         return
-    current = [r for r in records if r.is_open]
-    if not current:
-        st.page_link("pages/pairing.py", label="到结对看板为其结对", icon=":material/handshake:")
-        return
-    chosen = st.selectbox("调整结对", current, key=f"child_pairing_{child.id}",
-                          format_func=lambda r: f"{r.helper_name}({r.helper_kind.zh})")
-    pairing_actions(actor, pairing_id=chosen.id, version=chosen.version, child_name=child.name,
-                    helper_id=chosen.helper_id, helper_name=chosen.helper_name,
-                    started_on=chosen.started_on, today=today, key=f"child_pair_{chosen.id}")
+    if current := [r for r in records if r.is_open]:
+        chosen = st.selectbox("调整结对", current, key=f"child_pairing_{child.id}",
+                              format_func=lambda r: f"{r.helper_name}({r.helper_kind.zh})")
+        pairing_actions(actor, pairing_id=chosen.id, version=chosen.version,
+                        child_name=child.name, helper_id=chosen.helper_id,
+                        helper_name=chosen.helper_name, started_on=chosen.started_on,
+                        today=today, key=f"child_pair_{chosen.id}")
+    if st.toggle("增加帮扶人" if current else "为其结对", key=f"child_add_helper_{child.id}",
+                 value=not current):
+        suggestion_cards(actor, child.id, child.name, today, today)
 
 
 def _archive(actor: Actor, child: Child) -> None:

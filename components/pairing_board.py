@@ -49,10 +49,12 @@ def _waiting_table(waiting: list[WaitingChild]) -> list[int]:
     return list(event.selection.rows)
 
 
-def _suggestions_for(actor: Actor, child: WaitingChild, started_on: date, today: date) -> None:
+def suggestion_cards(actor: Actor, child_id: int, child_name: str, started_on: date,
+                     today: date) -> None:
+    """Ranked helpers for one child, each with its reasons and a one-click pairing button."""
     with db_transaction() as session:
-        ranked = suggestions.suggest_helpers(session, actor, child.id, today=today)
-    st.markdown(f"**为 {child.name} 推荐的帮扶人**")
+        ranked = suggestions.suggest_helpers(session, actor, child_id, today=today)
+    st.markdown(f"**为 {child_name} 推荐的帮扶人**")
     if not ranked:
         st.info("附近没有还能结对的帮扶人。可在“帮扶人”中登记新的帮扶人,或调高某位帮扶人的"
                 "可结对人数。")
@@ -61,12 +63,12 @@ def _suggestions_for(actor: Actor, child: WaitingChild, started_on: date, today:
         with st.container(border=True):
             st.markdown(f"**{rank}. {s.helper_name}** · {s.helper_kind.zh} · {s.unit}")
             st.caption(s.why)
-            if st.button(f"与{s.helper_name}结对", key=f"pair_{child.id}_{s.helper_id}",
+            if st.button(f"与{s.helper_name}结对", key=f"pair_{child_id}_{s.helper_id}",
                          type="primary", icon=":material/handshake:"):
                 apply_change("pairing", lambda session, s=s: pair_children(
-                    session, actor=actor, assignments=[Assignment(child.id, s.helper_id)],
-                    started_on=started_on, today=today), child.id,
-                    f"已将{child.name}与{s.helper_kind.zh}{s.helper_name}结对。")
+                    session, actor=actor, assignments=[Assignment(child_id, s.helper_id)],
+                    started_on=started_on, today=today), child_id,
+                    f"已将{child_name}与{s.helper_kind.zh}{s.helper_name}结对。")
 
 
 def _pair_several(actor: Actor, chosen: list[WaitingChild], started_on: date,
@@ -132,6 +134,7 @@ def render_board(actor: Actor, today: date) -> None:
         if not picked:
             st.info("在左侧名单中点选一名儿童,这里会列出推荐的帮扶人及理由。")
         elif len(picked) == 1:
-            _suggestions_for(actor, waiting[picked[0]], started_on, today)
+            child = waiting[picked[0]]
+            suggestion_cards(actor, child.id, child.name, started_on, today)
         else:
             _pair_several(actor, [waiting[i] for i in picked], started_on, today)

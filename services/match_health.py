@@ -132,7 +132,8 @@ def helper_health(session: Session, actor: Actor, *, today: date,
              .where(Pairing.ended_on.is_(None), Child.archived_at.is_(None))
              .group_by(Pairing.helper_id).subquery())
     contacts = (select(CareContact.helper_id, func.max(CareContact.contact_date).label("last"))
-                .where(CareContact.archived_at.is_(None), CareContact.contact_date <= today)
+                .where(CareContact.archived_at.is_(None), CareContact.contact_date <= today,
+                       CareContact.helper_id.in_(select(Helper.id).where(helpers_visible(actor))))
                 .group_by(CareContact.helper_id).subquery())
     stmt = (select(Helper, func.coalesce(pairs.c.load, 0), pairs.c.oldest, contacts.c.last,
                    OrgUnit.name)

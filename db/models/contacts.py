@@ -19,11 +19,13 @@ class CareContact(Versioned, Archivable, Timestamped, Base):
         CheckConstraint("minutes IS NULL OR minutes >= 0", name="minutes_not_negative"),
         Index("ix_care_contacts_date_kind", "contact_date", "kind"),
         Index("ix_care_contacts_child_date", "child_id", "contact_date"),
+        # A helper's last contact is read from the index alone.
+        Index("ix_care_contacts_helper_date", "helper_id", "contact_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"))
-    helper_id: Mapped[int | None] = mapped_column(ForeignKey("helpers.id"), index=True)
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("helpers.id"))
     kind: Mapped[ContactKind] = mapped_column(coded(ContactKind, "contact_kind"))
     contact_date: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int | None]

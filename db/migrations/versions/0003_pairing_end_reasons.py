@@ -1,4 +1,4 @@
-"""pairing end reasons: a coded reason plus a free note
+"""pairing end reasons: a coded reason plus a free note; care contacts indexed by helper and date
 
 Revision ID: 0003
 Revises: 0002
@@ -35,9 +35,15 @@ def upgrade() -> None:
                                          f"end_reason IN ({CODES})")
         batch_op.create_check_constraint(op.f('ck_pairings_ended_with_reason'),
                                          "(ended_on IS NULL) = (end_reason IS NULL)")
+    op.drop_index(op.f('ix_care_contacts_helper_id'), table_name='care_contacts')
+    op.create_index('ix_care_contacts_helper_date', 'care_contacts',
+                    ['helper_id', 'contact_date'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_care_contacts_helper_date', table_name='care_contacts')
+    op.create_index(op.f('ix_care_contacts_helper_id'), 'care_contacts', ['helper_id'],
+                    unique=False)
     with op.batch_alter_table('pairings', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_pairings_ended_with_reason'), type_='check')
         batch_op.drop_constraint(op.f('ck_pairings_end_reason'), type_='check')
