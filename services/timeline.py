@@ -64,7 +64,8 @@ def _pairings(session: Session, child_id: int) -> Iterator[TimelineEntry]:
             select(Pairing, Helper).join(Helper).where(Pairing.child_id == child_id)):
         yield TimelineEntry(pairing.started_on, "结对", f"与{helper.kind.zh}{helper.name}结对")
         if pairing.ended_on:
-            reason = f"({pairing.end_reason})" if pairing.end_reason else ""
+            note = f":{pairing.end_note}" if pairing.end_note else ""
+            reason = f"({pairing.end_reason.zh}{note})" if pairing.end_reason else ""
             yield TimelineEntry(pairing.ended_on, "结对", f"与{helper.name}的结对结束{reason}")
 
 
