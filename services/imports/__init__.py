@@ -80,10 +80,13 @@ def header_errors(table: Table, allowed: list[str], required: list[str]) -> list
 
 
 def _importers() -> dict[str, Importer]:
+    from services.imports.helpers import import_helpers
     from services.imports.orgs import import_orgs
+    from services.imports.pairings import import_pairings
     from services.imports.roster import import_roster
 
-    return {"orgs": import_orgs, "roster": import_roster}
+    return {"orgs": import_orgs, "roster": import_roster, "helpers": import_helpers,
+            "pairings": import_pairings}
 
 
 def import_history(session: Session, actor: Actor, kind: str, *,

@@ -187,9 +187,10 @@ def _refused_column(child: Child, helper: Helper, started_on: date, today: date)
 def _open_pairs(session: Session, helper_ids: list[int]) -> set[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
     for start in range(0, len(helper_ids), LOOKUP_CHUNK):
-        pairs.update(session.execute(select(Pairing.child_id, Pairing.helper_id).where(
+        rows = session.execute(select(Pairing.child_id, Pairing.helper_id).where(
             Pairing.helper_id.in_(helper_ids[start:start + LOOKUP_CHUNK]),
-            Pairing.ended_on.is_(None))).tuples())
+            Pairing.ended_on.is_(None)))
+        pairs.update((child_id, helper_id) for child_id, helper_id in rows)
     return pairs
 
 
