@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing
-from services.permissions import Actor, children_visible, helpers_visible
+from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.terms import month_of, term_of
 from services.vocab import HelperKind, MatchHealth, Role
 
@@ -61,7 +61,9 @@ def pairing_health(session: Session, actor: Actor, *, today: date,
     month, term = month_of(today), term_of(today)
     contact = and_(CareContact.child_id == Pairing.child_id,
                    CareContact.helper_id == Pairing.helper_id,
-                   CareContact.archived_at.is_(None), CareContact.contact_date <= today)
+                   CareContact.archived_at.is_(None), CareContact.contact_date <= today,
+                   # A pair that was ended and made again starts afresh.
+                   CareContact.contact_date >= Pairing.started_on)
     counted = CareContact.contact_date
 
     def since(day: date) -> object:
@@ -126,6 +128,7 @@ def helper_health(session: Session, actor: Actor, *, today: date,
                   include_inactive: bool = False, kind: HelperKind | None = None,
                   text: str = "") -> list[HelperHealth]:
     """Helpers in scope with their load and last contact; flagged ones first."""
+    actor.require(Capability.VIEW_PEOPLE)
     pairs = (select(Pairing.helper_id, func.count().label("load"),
                     func.min(Pairing.started_on).label("oldest"))
              .join(Child, Child.id == Pairing.child_id)

@@ -57,18 +57,19 @@ def _in_difficulty() -> object:
                           ChildCategory.category.in_(DIFFICULTY))
 
 
-def _priority_order() -> object:
+def priority_order() -> object:
     """Red, then yellow, then children in difficulty or of key concern, then the rest."""
     return case((Child.risk_level == RiskLevel.red, 0), (Child.risk_level == RiskLevel.yellow, 1),
                 (_in_difficulty(), 2), (Child.key_concern.is_(True), 2), else_=3)
 
 
-def _waiting(actor: Actor) -> list[object]:
+def waiting_conditions(actor: Actor) -> list[object]:
     return [Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
 
 
 def count_unpaired(session: Session, actor: Actor) -> int:
-    return session.scalar(select(func.count()).select_from(Child).where(*_waiting(actor))) or 0
+    stmt = select(func.count()).select_from(Child).where(*waiting_conditions(actor))
+    return session.scalar(stmt) or 0
 
 
 def unpaired_children(session: Session, actor: Actor, *, today: date,
@@ -82,8 +83,8 @@ def unpaired_children(session: Session, actor: Actor, *, today: date,
         select(Child, village.c.name, school.c.name, left)
         .join(village, village.c.id == Child.village_id)
         .outerjoin(school, school.c.id == Child.school_id)
-        .where(*_waiting(actor))
-        .order_by(_priority_order(), Child.created_at, Child.id).limit(limit)).all()
+        .where(*waiting_conditions(actor))
+        .order_by(priority_order(), Child.created_at, Child.id).limit(limit)).all()
     categories: dict[int, list[Category]] = {}
     for child_id, category in session.execute(select(
             ChildCategory.child_id, ChildCategory.category).where(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, case, exists, func, select, true
+from sqlalchemy import ColumnElement, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from db.models import CareContact, Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
@@ -14,11 +14,11 @@ from services import audit
 from services.errors import PermissionDenied
 from services.exports import ExportColumn, Sensitivity, export_bytes
 from services.match_health import helper_health, pairing_health
-from services.pairing import PairingRecord, child_is_paired
-from services.pairing_board import DIFFICULTY, WaitingChild
+from services.pairing import PairingRecord
+from services.pairing_board import WaitingChild, priority_order, waiting_conditions
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.validators import age_on
-from services.vocab import Category, Relation, RiskLevel
+from services.vocab import Category, Relation
 
 Row = dict[str, object]
 S = Sensitivity
@@ -178,17 +178,9 @@ def export_pairings(session: Session, *, actor: Actor, fmt: str, today: date,
 
 # ---- unpaired children ---------------------------------------------------------------------
 
-def _urgency() -> ColumnElement[int]:
-    """The pairing board's order: red, yellow, in difficulty or of key concern, the rest."""
-    difficult = exists().where(ChildCategory.child_id == Child.id,
-                               ChildCategory.category.in_(DIFFICULTY))
-    return case((Child.risk_level == RiskLevel.red, 0), (Child.risk_level == RiskLevel.yellow, 1),
-                (difficult, 2), (Child.key_concern.is_(True), 2), else_=3)
-
-
 def unpaired_rows(session: Session, actor: Actor, *, today: date) -> Iterator[Row]:
     """Every active child in scope without an active helper, in the pairing board's order."""
-    waiting = [Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
+    waiting = waiting_conditions(actor)
     ids = select(Child.id).where(*waiting).scalar_subquery()
     categories: dict[int, list[Category]] = {}
     for child_id, category in session.execute(select(
@@ -206,7 +198,7 @@ def unpaired_rows(session: Session, actor: Actor, *, today: date) -> Iterator[Ro
                town.name, village.name, school.name, helper_left)
         .join(town, town.id == Child.town_id).join(village, village.id == Child.village_id)
         .outerjoin(school, school.id == Child.school_id)
-        .where(*waiting).order_by(_urgency(), Child.created_at, Child.id)
+        .where(*waiting).order_by(priority_order(), Child.created_at, Child.id)
         .execution_options(yield_per=BATCH))
     for (child_id, name, gender, birth, risk, key_concern, grade, class_name, created_at,
          town_name, village_name, school_name, left) in rows:

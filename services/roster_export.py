@@ -93,7 +93,7 @@ def roster_rows(session: Session, actor: Actor, roster_filter: RosterFilter, *,
             Relative.work_place).where(Relative.child_id.in_(ids), Relative.archived_at.is_(None)))}
     helpers: dict[int, list[str]] = defaultdict(list)
     for child_id, name in session.execute(select(Pairing.child_id, Helper.name).join(Helper).where(
-            Pairing.child_id.in_(ids), Pairing.ended_on.is_(None))):
+            Pairing.child_id.in_(ids), Pairing.ended_on.is_(None), Helper.archived_at.is_(None))):
         helpers[child_id].append(name)
     town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
     # Coded columns come back as their codes and are labelled by dict lookup: the Enum

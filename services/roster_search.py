@@ -260,7 +260,8 @@ def search_children(session: Session, actor: Actor, roster_filter: RosterFilter,
                           .where(ChildCategory.child_id.in_(ids)))
     helpers = _grouped(session, select(Pairing.child_id, Helper.name)
                        .join(Helper, Helper.id == Pairing.helper_id)
-                       .where(Pairing.child_id.in_(ids), Pairing.ended_on.is_(None))
+                       .where(Pairing.child_id.in_(ids), Pairing.ended_on.is_(None),
+                              Helper.archived_at.is_(None))
                        .order_by(Pairing.started_on, Helper.name))
     rows = [RosterRow(**r._asdict(), age=age_on(r.birth_date, today),
                       categories=_canonical(categories[r.id], tuple(Category)),
