@@ -9,6 +9,7 @@ from components.helper_list import render_helper_list, render_register
 from components.importer import import_panel
 from components.match_health_panel import render_match_health
 from components.pairing_board import render_board
+from components.pairing_exports import render_pairing_exports
 from components.session import current_actor, lang
 from services.i18n import t
 from services.permissions import Capability
@@ -19,8 +20,8 @@ today = date.today()
 
 st.title(t("nav.pairing", current))
 show_flash()
-board, health, people, register, imports = st.tabs(
-    ["结对看板", "结对情况", "帮扶人", "登记帮扶人", "导入"])
+board, health, people, register, imports, exports = st.tabs(
+    ["结对看板", "结对情况", "帮扶人", "登记帮扶人", "导入", "导出"])
 with board:
     render_board(actor, today)
 with health:
@@ -34,3 +35,5 @@ with imports:
     import_panel(actor, "helpers", current, template_name="帮扶人导入模板.csv")
     st.markdown("**结对名单**")
     import_panel(actor, "pairings", current, template_name="结对导入模板.csv")
+with exports:
+    render_pairing_exports(actor, today)
