@@ -129,12 +129,14 @@ LABELS: dict[str, tuple[str, str]] = {
                          "are updated."),
     "import.help.helpers": ("列:**姓名**、**类型**(班主任/教师/志愿者/爱心家长/结对同学/"
                             "社工/儿童主任/其他)、单位、电话、可结对人数(空白为2)。单位是系统中的乡镇、村或学校时,"
-                            "帮扶人归入该单位;同名同单位的帮扶人按表格更新。",
+                            "帮扶人归入该单位;同名同单位的帮扶人按表格更新。结对同学另需性别、"
+                            "出生日期、学校(可加班级)。",
                             "Columns: **姓名**, **类型**, 单位, 电话, 可结对人数 (blank: 2). When "
                             "单位 names an org unit the helper belongs to it; a helper with the "
                             "same name and unit is updated."),
     "import.help.pairings": ("列:**儿童姓名**、儿童出生日期或儿童身份证号、**帮扶人姓名**、开始日期"
-                             "(空白为今天)。同名儿童须填出生日期或身份证号;超出可结对人数、"
+                             "(空白为今天)。同名儿童须填出生日期或身份证号,同名帮扶人可加"
+                             "帮扶人单位或帮扶人电话;超出可结对人数、"
                              "结对同学年龄或性别不符的行会被指出,整份文件不写入。",
                              "Columns: **儿童姓名**, 儿童出生日期 or 儿童身份证号, **帮扶人姓名**, "
                              "开始日期 (blank: today). Rows over capacity or breaking the "
