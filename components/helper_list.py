@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from components.feedback import apply_change, remembered_version
 from components.helper_form import helper_form
@@ -18,6 +19,7 @@ from services.match_health import HelperHealth, helper_health
 from services.permissions import Actor
 from services.vocab import HelperKind, OrgKind
 
+REGISTER_ROUND = "helper_register_round"
 LEAVE_REASONS = ("工作调动", "服务期满", "本人申请退出", "外出务工", "其他")
 
 
@@ -30,11 +32,17 @@ def _form_choices(actor: Actor, helper_id: int | None) -> dict:
 
 def render_register(actor: Actor, today: date) -> None:
     """登记帮扶人: the empty form; the saved helper appears in the list and on the board."""
-    result = helper_form(key="helper_new", today=today, default_unit=actor.org_unit_id,
-                         submit_label="登记", **_form_choices(actor, None))
+    # A saved form starts afresh under a new key; a refused one keeps what was typed.
+    round_ = st.session_state.setdefault(REGISTER_ROUND, 0)
+    result = helper_form(key=f"helper_new_{round_}", today=today,
+                         default_unit=actor.org_unit_id, submit_label="登记",
+                         **_form_choices(actor, None))
     if result is not None:
-        apply_change("helper", lambda s: helpers.create_helper(
-            s, actor=actor, data=result, today=today), 0, f"已登记帮扶人“{result.name.strip()}”。")
+        def register(session: Session) -> None:
+            helpers.create_helper(session, actor=actor, data=result, today=today)
+            st.session_state[REGISTER_ROUND] = round_ + 1
+
+        apply_change("helper", register, 0, f"已登记帮扶人“{result.name.strip()}”。")
 
 
 def _table(rows: list[HelperHealth], today: date) -> list[int]:

@@ -26,7 +26,7 @@ def _since(day: date | None, today: date) -> str:
 def _card(child: MyChild, today: date) -> None:
     with st.container(border=True):
         st.markdown(f"#### {child.name} {STATUS_BADGES[child.status]}")
-        school = f"{child.school} {child.class_label}".strip() or child.village
+        school = " ".join(filter(None, (child.school or child.village, child.class_label)))
         st.caption(f"{child.gender} · {child.age}岁 · {school}")
         phone = (f":material/call: [{child.contact_phone}](tel:{child.contact_phone})"
                  if child.contact_phone else "(未登记电话)")

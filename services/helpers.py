@@ -67,7 +67,20 @@ def helper_problems(session: Session, data: HelperInput, *, today: date,
         problems.update(_peer_problems(data, today))
     if data.user_id is not None and (why := _account_problem(session, data.user_id, helper_id)):
         problems["登录账号"] = why
+    if data.name and (twin := _same_person(session, data, helper_id)):
+        problems["姓名"] = (f"该单位已登记帮扶人“{twin.name}”(电话 {twin.phone or '未填'}),"
+                          "请勿重复登记;如确为同名的两人,请填写各自的电话")
     return problems
+
+
+def _same_person(session: Session, data: HelperInput, helper_id: int | None) -> Helper | None:
+    """An active helper of the same name and unit whose phone does not tell them apart."""
+    stmt = select(Helper).where(Helper.name == data.name, Helper.archived_at.is_(None),
+                                Helper.org_unit_id == data.org_unit_id)
+    if helper_id is not None:
+        stmt = stmt.where(Helper.id != helper_id)
+    return next((h for h in session.scalars(stmt)
+                 if not (h.phone and data.phone) or h.phone == data.phone), None)
 
 
 def _peer_problems(data: HelperInput, today: date) -> dict[str, str]:

@@ -114,7 +114,9 @@ def pair_children(session: Session, *, actor: Actor, assignments: Sequence[Assig
         helper = helpers[assignment.helper_id]
         current = load.get(helper.id, 0)
         if why := pairing_refusal(session, child, helper, current, started_on, today):
-            raise PairingRefused(why + "。未做任何结对。" if len(assignments) > 1 else why + "。")
+            if len(assignments) > 1:
+                raise PairingRefused(f"{child.name}:{why}。未做任何结对。")
+            raise PairingRefused(why + "。")
         _end_with_inactive_helpers(session, actor, child, started_on)
         pairing = Pairing(child_id=child.id, helper_id=helper.id, started_on=started_on)
         session.add(pairing)
@@ -135,12 +137,18 @@ def pair(session: Session, *, actor: Actor, child_id: int, helper_id: int, start
 
 
 def _flush_or_refuse(session: Session, child: Child, helper: Helper) -> None:
-    """The open-pairing index catches a second person pairing the same two at the same moment."""
+    """The open-pairing index catches a second person pairing the same two at the same moment.
+
+    A plain flush, no savepoint: begin_nested() would flush the new row before its SAVEPOINT
+    (so the error escaped as PendingRollbackError), and on SQLite a SAVEPOINT opening the
+    transaction commits on release. A refusal rolls the caller's whole transaction back anyway.
+    """
+    # Worded first: a failed flush expires every loaded attribute.
+    duplicate = f"“{child.name}”已与“{helper.name}”结对,不能重复结对。"
     try:
-        with session.begin_nested():
-            session.flush()
+        session.flush()
     except IntegrityError as exc:
-        raise PairingRefused(f"“{child.name}”已与“{helper.name}”结对,不能重复结对。") from exc
+        raise PairingRefused(duplicate) from exc
 
 
 def _end_with_inactive_helpers(session: Session, actor: Actor, child: Child, on: date) -> None:
@@ -259,8 +267,9 @@ def child_pairings(session: Session, actor: Actor, child_id: int) -> list[Pairin
 
 
 def helper_pairings(session: Session, actor: Actor, helper_id: int) -> list[PairingRecord]:
-    """Every pairing of a helper the actor may see."""
+    """A helper's pairings with the children the actor may see (a town's, not the county's)."""
     if not actor.can(Capability.VIEW_PEOPLE):
         raise PermissionDenied()
     get_helper(session, actor, helper_id)
-    return _history(session, Pairing.helper_id == helper_id)
+    visible = Pairing.child_id.in_(select(Child.id).where(children_visible(actor)))
+    return _history(session, (Pairing.helper_id == helper_id) & visible)

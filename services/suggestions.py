@@ -116,7 +116,10 @@ def suggest_helpers(session: Session, actor: Actor, child_id: int, *, today: dat
     town_units = _town_unit_ids(session, child)
     already = select(Pairing.helper_id).where(Pairing.child_id == child.id,
                                               Pairing.ended_on.is_(None))
-    nearby = or_(Helper.org_unit_id.in_(town_units), Helper.school_id == child.school_id)
+    nearby = Helper.org_unit_id.in_(town_units)
+    if child.school_id is not None:  # the school may lie outside the child's town
+        nearby = or_(nearby, Helper.school_id == child.school_id,
+                     Helper.org_unit_id == child.school_id)
     helpers = list(session.scalars(select(Helper).where(
         Helper.archived_at.is_(None), helpers_visible(actor), nearby, Helper.id.not_in(already))))
     load = open_load(session, [h.id for h in helpers])

@@ -35,9 +35,10 @@ def month_of(day: date) -> Period:
 
 
 def term_of(day: date) -> Period:
-    """春季学期 Feb–Jul, 秋季学期 Sep–Jan; a summer-holiday day belongs to the spring term."""
+    """春季学期 Feb–Jul, 秋季学期 Sep–Jan; the summer holiday (August) ends the spring term,
+    so every day lies in the term returned for it."""
     if 2 <= day.month <= 8:
-        return Period(date(day.year, 2, 1), date(day.year, 7, 31), f"{day.year}年春季学期")
+        return Period(date(day.year, 2, 1), date(day.year, 8, 31), f"{day.year}年春季学期")
     autumn_year = day.year if day.month >= 9 else day.year - 1
     return Period(date(autumn_year, 9, 1), date(autumn_year + 1, 1, 31),
                   f"{autumn_year}年秋季学期")

@@ -67,6 +67,11 @@ def _reset_postgres(engine: Engine, builtin: dict[str, list[dict]]) -> None:
             conn.execute(delete(table))
             if builtin[table.name]:
                 conn.execute(insert(table), builtin[table.name])
+            if "id" in table.c:
+                # Rows inserted with their ids leave the sequence behind; move it past them.
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
 @pytest.fixture
