@@ -17,16 +17,15 @@ from db import schema
 from db.engine import make_engine, transaction
 from services import orgs, users
 from services.errors import DomainError
+from services.export_kinds import list_exports
 from services.exports import EXPORT_FORMATS
 from services.imports import IMPORT_KINDS, run_import
-from services.pairing_export import PAIRING_EXPORTS
 from services.permissions import Actor
 from services.roster_export import export_roster
 from services.roster_search import RosterFilter
 from services.vocab import Role, UnknownLabel
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXPORT_KINDS = ("roster", *PAIRING_EXPORTS)
 
 
 def _engine(*, ready: bool = True) -> Engine:
@@ -165,8 +164,10 @@ def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the same list the UI exports; sensitive columns masked unless asked for."""
-    if args.kind not in EXPORT_KINDS:
-        raise DomainError(f"暂不支持导出“{args.kind}”,目前可导出:{'、'.join(EXPORT_KINDS)}")
+    lists = list_exports()
+    if args.kind != "roster" and args.kind not in lists:
+        known = "、".join(["roster", *lists])
+        raise DomainError(f"暂不支持导出“{args.kind}”,目前可导出:{known}")
     if args.filter and args.kind != "roster":
         raise DomainError(f"--filter 只用于儿童名单(roster),导出“{args.kind}”时不能筛选。")
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower() or "xlsx"
@@ -176,7 +177,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                                  roster_filter=_roster_filter(session, args.filter),
                                  include_sensitive=args.include_sensitive)
         else:
-            data = PAIRING_EXPORTS[args.kind].export(
+            data = lists[args.kind].export(
                 session, actor=Actor.system(), fmt=fmt, today=date.today(),
                 include_sensitive=args.include_sensitive)
     Path(args.out).write_bytes(data)
@@ -205,9 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=cmd_import)
 
     export = commands.add_parser("export", help="导出名单(CSV 为带 BOM 的 UTF-8)")
-    export.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
+    export.add_argument("kind", choices=["roster", *list_exports()], metavar="KIND",
                         help="、".join(["roster 儿童名单", *(
-                            f"{kind} {spec.title}" for kind, spec in PAIRING_EXPORTS.items())]))
+                            f"{kind} {spec.title}" for kind, spec in list_exports().items())]))
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--format", choices=list(EXPORT_FORMATS), help="默认按文件扩展名")
     export.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",

@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.contact_form import quick_log
 from components.session import db_transaction
 from services.my_pairings import MyChild, my_children
 from services.permissions import Actor
@@ -23,18 +24,19 @@ def _since(day: date | None, today: date) -> str:
     return f"{day:%Y-%m-%d}(" + ("今天" if days == 0 else f"{days}天前") + ")"
 
 
-def _card(child: MyChild, today: date) -> None:
+def _card(actor: Actor, child: MyChild, today: date) -> None:
     with st.container(border=True):
         st.markdown(f"#### {child.name} {STATUS_BADGES[child.status]}")
         school = " ".join(filter(None, (child.school or child.village, child.class_label)))
         st.caption(f"{child.gender} · {child.age}岁 · {school}")
         phone = (f":material/call: [{child.contact_phone}](tel:{child.contact_phone})"
-                 if child.contact_phone else "(未登记电话)")
+                 if child.contact_phone else "")
         st.markdown(f"**联系**:{child.contact_name} {phone}")
         st.markdown(f"**最近帮扶**:{_since(child.last_contact, today)}")
         st.markdown(f"**下一步**:{child.next_due}")
         if len(child.due) > 1:
             st.caption("还需:" + ";".join(item.text for item in child.due[1:]))
+        quick_log(actor, child.child_id, child.name, today, key=f"quick_log_{child.child_id}")
         st.page_link("pages/roster.py", label="成长档案", icon=":material/timeline:",
                      query_params={"child": str(child.child_id)})
 
@@ -53,4 +55,4 @@ def render_my_children(actor: Actor, today: date) -> None:
     st.caption(f"结对儿童 {len(children)} 名" + (f",其中 {attention} 名超过30天未联系,已排在最前。"
                                               if attention else "。"))
     for child in children:
-        _card(child, today)
+        _card(actor, child, today)

@@ -26,6 +26,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_backend_name() == "postgresql":
+        # The planner overrates our aggregations and JIT-compiles them: ~300 ms of compiling
+        # for a ~30 ms query. Plain execution is faster for every statement we run.
+        kwargs.setdefault("connect_args", {"options": "-c jit=off"})
     return create_engine(url, **kwargs)
 
 

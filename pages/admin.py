@@ -1,7 +1,11 @@
-"""管理: users, the org tree, org imports and the audit log (admins only)."""
+"""管理: users, the org tree, care rules, activity kinds, org imports and the audit log."""
+
+from datetime import date
 
 import streamlit as st
 
+from components.admin_activity_kinds import render_activity_kinds
+from components.admin_care_rules import render_care_rules
 from components.admin_orgs import render_orgs
 from components.admin_users import render_users
 from components.audit_log import render_audit_log
@@ -15,13 +19,17 @@ actor = current_actor(Capability.MANAGE_USERS)
 current = lang()
 st.title(t("admin.title", current))
 show_flash()
-users_tab, orgs_tab, import_tab, audit_tab = st.tabs([
-    t("admin.tab.users", current), t("admin.tab.orgs", current),
+users_tab, orgs_tab, rules_tab, kinds_tab, import_tab, audit_tab = st.tabs([
+    t("admin.tab.users", current), t("admin.tab.orgs", current), "帮扶要求", "活动类型",
     t("admin.tab.import", current), t("admin.tab.audit", current)])
 with users_tab:
     render_users(actor, current)
 with orgs_tab:
     render_orgs(actor, current)
+with rules_tab:
+    render_care_rules(actor, date.today())
+with kinds_tab:
+    render_activity_kinds(actor)
 with import_tab:
     import_panel(actor, "orgs", current, template_name="组织机构导入模板.csv")
 with audit_tab:

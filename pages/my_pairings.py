@@ -1,14 +1,19 @@
-"""我的结对: a helper's own children, with whom to call and what is due next."""
+"""我的结对: a helper's own children, what they owe this week, and one-tap logging."""
 
 from datetime import date
 
 import streamlit as st
 
+from components.feedback import show_flash
 from components.my_children import render_my_children
 from components.session import current_actor, lang
+from components.todo_panel import render_my_todo
 from services.i18n import t
 from services.permissions import Capability
 
 actor = current_actor(Capability.LOG_CONTACTS)
+today = date.today()
 st.title(t("nav.my_pairings", lang()))
-render_my_children(actor, date.today())
+show_flash()
+render_my_todo(actor, today)
+render_my_children(actor, today)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import struct
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from config import load_settings
 from sample_data import texts
 from sample_data.children import Kid
 from sample_data.context import Context, in_school_holiday, pick, stamp, stamps
+from sample_data.helpers import HelperRec
 from sample_data.orgs import OrgTree, Unit
 from sample_data.writer import Row
 
@@ -137,3 +143,104 @@ def provider_link_rows(ctx: Context, activities: list[ActivityRec], provider_ids
     rng = ctx.rng("activity-providers")
     return [{"activity_id": a.id, "provider_id": rng.choice(provider_ids)}
             for a in activities if provider_ids and rng.random() < 0.25]
+
+
+def helper_link_rows(ctx: Context, activities: list[ActivityRec], helpers: list[HelperRec]
+                     ) -> list[Row]:
+    """Who served: one to three helpers of the host school or town at most activities."""
+    rng = ctx.rng("activity-helpers")
+    by_unit: dict[int, list[int]] = {}
+    for helper in helpers:
+        if helper.kind != "peer_student":
+            by_unit.setdefault(helper.org_unit_id, []).append(helper.id)
+    rows = []
+    for activity in activities:
+        local = by_unit.get(activity.host.id, [])
+        if local and rng.random() < 0.7:
+            chosen = rng.sample(local, min(len(local), rng.randint(1, 3)))
+            rows += [{"activity_id": activity.id, "helper_id": h} for h in sorted(chosen)]
+    return rows
+
+
+def campaign_rows(ctx: Context, tree: OrgTree) -> list[Row]:
+    """专项行动 as the seeds run them: 春节慰问, 暑期防溺水, home visits to 红 children."""
+    year = ctx.today.year if ctx.today.month >= 3 else ctx.today.year - 1
+    term_start = date(ctx.today.year, 9, 1) if ctx.today.month >= 9 else date(year, 2, 1)
+    town = tree.towns[0]
+    drives = [
+        ("春节送温暖慰问", date(year, 1, 15), date(year, 2, 20), "festival_visit", None,
+         town.id, "in_difficulty", None),
+        ("暑期防溺水安全教育", date(year, 6, 1), date(year, 8, 31), "safety_education", None,
+         None, None, None),
+        ("红色风险儿童本学期家访", term_start, ctx.today, None, "home_visit", None, None, "red"),
+    ]
+    rng = ctx.rng("campaigns")
+    return [{"id": ctx.new_id("campaigns"), "name": name, "starts_on": start, "ends_on": end,
+             "activity_kind": activity_kind, "contact_kind": contact_kind, "org_unit_id": unit,
+             "category": category, "risk_level": risk, "notes": None, "archived_at": None,
+             "archive_reason": None, **stamps(stamp(rng, min(start, ctx.today)))}
+            for name, start, end, activity_kind, contact_kind, unit, category, risk in drives]
+
+
+# ---- photos ----------------------------------------------------------------------------------
+PHOTO_SHARE = 0.15  # of the activities have photos
+MAX_SAMPLE_PHOTOS = 40  # at any scale: a demo needs a few, not a gigabyte of them
+PHOTO_SIZE = (96, 64)
+PHOTO_CAPTIONS = ("活动现场", "集体合影", "志愿者与孩子们", "物资发放", "认真听讲")
+PALETTE = ((233, 196, 106), (244, 162, 97), (231, 111, 81), (42, 157, 143), (38, 70, 83),
+           (142, 202, 230), (255, 183, 3), (251, 133, 0), (106, 153, 78), (167, 201, 87))
+
+
+def sample_png(rng: random.Random, size: tuple[int, int] = PHOTO_SIZE) -> bytes:
+    """A small real PNG of coloured blocks (a few hundred bytes), built with zlib and struct."""
+    width, height = size
+    columns, rows = rng.randint(2, 4), rng.randint(2, 3)
+    colours = [[rng.choice(PALETTE) for _ in range(columns)] for _ in range(rows)]
+    lines = bytearray()
+    for y in range(height):
+        band = colours[y * rows // height]
+        lines.append(0)  # filter type: none
+        for x in range(width):
+            lines.extend(band[x * columns // width])
+    return b"".join((b"\x89PNG\r\n\x1a\n",
+                     _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+                     _chunk(b"IDAT", zlib.compress(bytes(lines), 9)), _chunk(b"IEND", b"")))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def photo_rows(ctx: Context, activities: list[ActivityRec],
+               data_dir: Path | None = None) -> list[Row]:
+    """A few activities' photos: files written under the data folder, rows that point to them.
+
+    Each file is named by its content, so seeding twice (or two databases) writes the same
+    file once and the rows stay identical for the same seed and day.
+    """
+    root = data_dir if data_dir is not None else load_settings().data_dir
+    rng = ctx.rng("activity-photos")
+    chosen = [a for a in activities if rng.random() < PHOTO_SHARE] or activities[-1:]
+    rows: list[Row] = []
+    for activity in chosen:
+        for number in range(1, rng.randint(1, 3) + 1):
+            if len(rows) >= MAX_SAMPLE_PHOTOS:
+                return rows
+            data = sample_png(rng)
+            digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:20]
+            path = f"photos/{activity.held_on:%Y/%m}/sample-{digest}.png"
+            target = root / path
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            rows.append({"id": ctx.new_id("activity_photos"), "activity_id": activity.id,
+                         "path": path, "filename": f"{activity.title}-{number}.png",
+                         "content_type": "image/png", "size_bytes": len(data),
+                         "caption": rng.choice(PHOTO_CAPTIONS),
+                         **_photo_stamps(stamp(rng, activity.held_on))})
+    return rows
+
+
+def _photo_stamps(created: object) -> Row:
+    return {"created_at": created, "updated_at": created}

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from sample_data.scales import Scale
+from services.terms import in_school_holiday  # noqa: F401 - the generator and the rules share one calendar
 
 T = TypeVar("T")
 
@@ -70,13 +71,6 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
-
-
-def in_school_holiday(day: date) -> bool:
-    """Summer (mid-July to August) and winter (late January to mid-February) holidays."""
-    month, dom = day.month, day.day
-    return ((month == 7 and dom > 12) or month == 8 or (month == 1 and dom > 20)
-            or (month == 2 and dom < 15))
 
 
 def stamps(created: datetime, updated: datetime | None = None) -> dict[str, object]:

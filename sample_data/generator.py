@@ -117,7 +117,7 @@ def _generate(ctx: Context, writer: Writer, scale: str) -> None:
     writer.insert("pairings", helpers.pairing_rows(ctx, plan.pairs))
     writer.report(stage, 2, 2)
     _write_contacts(ctx, writer, plan.pairs)
-    _write_activities(ctx, writer, plan.events, [p.id for p in plan.providers])
+    _write_activities(ctx, writer, plan, [p.id for p in plan.providers])
     _write_resources(ctx, writer, plan.tree, plan.kids, plan.events, plan.providers)
     _write_survey(ctx, writer, plan.tree, plan.kids)
     _write_audit(ctx, writer, scale)
@@ -148,15 +148,19 @@ def _write_contacts(ctx: Context, writer: Writer, pairs: list[helpers.PairRec]) 
         writer.report(stage, start + len(chunk), len(pairs))
 
 
-def _write_activities(ctx: Context, writer: Writer, events: list[activities.ActivityRec],
-                      provider_ids: list[int]) -> None:
+def _write_activities(ctx: Context, writer: Writer, plan: Plan, provider_ids: list[int]) -> None:
     stage = "写入活动和参加儿童"
+    events = plan.events
     writer.report(stage, 0, 3)
     writer.insert("activities", activities.activity_rows(ctx, events))
+    writer.insert("activity_helpers", activities.helper_link_rows(ctx, events, plan.helper_list))
     writer.report(stage, 1, 3)
     writer.insert("activity_providers", activities.provider_link_rows(ctx, events, provider_ids))
+    writer.insert("campaigns", activities.campaign_rows(ctx, plan.tree))
     writer.report(stage, 2, 3)
     writer.insert("attendances", activities.attendance_rows(events))
+    # The files go under the configured data folder (SHOUWANG_DATA_DIR), the rows here.
+    writer.insert("activity_photos", activities.photo_rows(ctx, events))
     writer.report(stage, 3, 3)
 
 

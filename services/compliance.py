@@ -1,17 +1,516 @@
-"""帮扶要求: which care rules a child is still short of in the current week, month or term."""
+"""帮扶要求: how every active pairing keeps every care rule — status, 待办, rates.
+
+One rule, one active pairing, on day T; the rule's period P is the week, month or term holding T.
+
+| status   | when (checked in this order)                                                     |
+| -------- | -------------------------------------------------------------------------------- |
+| paused   | the rule pauses in 寒暑假 and T is a holiday day (not due; left out of rates)    |
+| met      | the contacts counted in P up to T reach the rule's minimum                       |
+| overdue  | the period before P ended short of the minimum — until P itself is met           |
+| due_soon | P's deadline is at most 7 days away (so a weekly rule always is)                 |
+| open     | more than 7 days left                                                            |
+
+A period's deadline is its last day; for a rule that pauses, its last school day (January's
+talk is due by Jan 19, before 寒假). A period that is all holiday (August) is owed by nobody.
+A pairing owes the previous period only if it began by that period's start or at least 7 days
+before its deadline, so a new pair is never overdue for days it did not have.
+
+Counted: unarchived contacts of the rule's kinds dated in P up to T. For a rule about the child,
+this helper's contacts with this child; about the guardian or the parents, anyone's contacts
+with this child (the family is the child's, not the helper's). Rates count every pairing × rule
+that is not paused: due = met + open + due soon + overdue; rate = met / due.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, and_, case, func, select, true, type_coerce
+from sqlalchemy.orm import Session, aliased
 
-from db.models import CareContact, CareRule, Child, ChildCategory
-from services.terms import Period, period_of
+from db.models import CareContact, CareRule, Child, ChildCategory, Helper, OrgUnit, Pairing
+from services.permissions import (
+    Actor,
+    Capability,
+    children_counted,
+    children_visible,
+    helpers_visible,
+)
+from services.terms import (
+    Period,
+    in_school_holiday,
+    last_school_day,
+    period_of,
+    previous_period,
+    week_of,
+)
+from services.vocab import (
+    Category,
+    ContactKind,
+    HelperKind,
+    RiskLevel,
+    Role,
+    RuleAudience,
+    RulePeriod,
+    Vocabulary,
+)
 
+DUE_SOON_DAYS = 7  # a deadline this close (or closer) makes an unmet rule "due soon"
+GRACE_DAYS = 7  # a pairing younger than this at a period's deadline does not owe that period
+NO_SCHOOL = "未登记学校"
+GroupBy = Literal["helper", "school", "village", "rule"]
+GROUPINGS: tuple[GroupBy, ...] = ("helper", "school", "village", "rule")
+
+
+class ComplianceStatus(Vocabulary):
+    met = ("met", "已完成", "Met")
+    open = ("open", "进行中", "Open")
+    due_soon = ("due_soon", "即将到期", "Due soon")
+    overdue = ("overdue", "已逾期", "Overdue")
+    paused = ("paused", "假期暂停", "Paused in holidays")
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A care rule as the check reads it, detached from the session."""
+
+    id: int
+    code: str
+    name: str
+    kinds: tuple[str, ...]
+    min_count: int
+    period: RulePeriod
+    risk_level: RiskLevel | None = None
+    category: Category | None = None
+    helper_kind: HelperKind | None = None
+    audience: RuleAudience = RuleAudience.child
+    pauses_in_holidays: bool = False
+
+    @classmethod
+    def of(cls, rule: CareRule) -> RuleView:
+        known = set(ContactKind.codes())
+        return cls(rule.id, rule.code, rule.name,
+                   tuple(k for k in rule.contact_kinds or () if k in known), rule.min_count,
+                   rule.period, rule.risk_level, rule.category, rule.helper_kind,
+                   rule.audience or RuleAudience.child, bool(rule.pauses_in_holidays))
+
+    def applies(self, risk_level: RiskLevel | None, categories: set[str],
+                helper_kind: HelperKind | None) -> bool:
+        """Whether the rule binds a pairing of this child (colour, categories) and helper."""
+        return ((self.risk_level is None or self.risk_level == risk_level)
+                and (self.category is None or self.category in categories)
+                and (self.helper_kind is None or self.helper_kind == helper_kind))
+
+
+@dataclass(frozen=True)
+class RuleClock:
+    """Where a rule stands on a day: the current and previous periods and their deadlines."""
+
+    current: Period
+    deadline: date | None
+    previous: Period
+    previous_deadline: date | None
+    paused: bool
+
+
+def rule_clock(rule: RuleView, today: date) -> RuleClock:
+    current, previous = period_of(rule.period, today), previous_period(rule.period, today)
+    if not rule.pauses_in_holidays:
+        return RuleClock(current, current.end, previous, previous.end, False)
+    return RuleClock(current, last_school_day(current), previous, last_school_day(previous),
+                     in_school_holiday(today))
+
+
+def judge(rule: RuleView, clock: RuleClock, *, today: date, started_on: date, done: int,
+          done_before: int) -> ComplianceStatus:
+    """The status of one pairing under one rule (see the module's table)."""
+    if clock.paused:
+        return ComplianceStatus.paused
+    if done >= rule.min_count:
+        return ComplianceStatus.met
+    before, deadline = clock.previous, clock.previous_deadline
+    owed = deadline is not None and (started_on <= before.start
+                                     or (deadline - started_on).days >= GRACE_DAYS)
+    if owed and done_before < rule.min_count:
+        return ComplianceStatus.overdue
+    if ((clock.deadline or today) - today).days <= DUE_SOON_DAYS:
+        return ComplianceStatus.due_soon
+    return ComplianceStatus.open
+
+
+def active_rules(session: Session) -> list[CareRule]:
+    return list(session.scalars(select(CareRule).where(
+        CareRule.is_active.is_(True), CareRule.archived_at.is_(None)).order_by(CareRule.id)))
+
+
+# ---- counting contacts in SQL ------------------------------------------------------------
+
+Counts = dict[tuple[int, int | None], tuple[int, ...]]
+
+
+def _count_contacts(session: Session, rules: Sequence[RuleView], clocks: Sequence[RuleClock],
+                    today: date, children: ColumnElement[bool] | None) -> Counts:
+    """Contacts per (child, helper): for each rule, [current, previous] period counts.
+
+    One grouped query per kind of period, so a weekly rule does not make the query read a year.
+    """
+    counts: dict[tuple[int, int | None], list[int]] = defaultdict(lambda: [0] * (2 * len(rules)))
+    for period in RulePeriod:
+        wanted = [i for i, r in enumerate(rules) if r.period is period and r.kinds]
+        if not wanted:
+            continue
+        columns = []
+        for i in wanted:
+            kinds = CareContact.kind.in_(rules[i].kinds)
+            for span in (clocks[i].current, clocks[i].previous):
+                within = CareContact.contact_date.between(span.start, min(span.end, today))
+                columns.append(func.sum(case((and_(kinds, within), 1), else_=0)))
+        stmt = (select(CareContact.child_id, CareContact.helper_id, *columns)
+                .where(CareContact.archived_at.is_(None),
+                       CareContact.contact_date.between(
+                           min(clocks[i].previous.start for i in wanted), today),
+                       CareContact.kind.in_(sorted({k for i in wanted for k in rules[i].kinds})))
+                .group_by(CareContact.child_id, CareContact.helper_id))
+        if children is not None:
+            stmt = stmt.where(children)
+        for child_id, helper_id, *values in session.execute(stmt):
+            row = counts[child_id, helper_id]
+            for n, i in enumerate(wanted):
+                row[2 * i], row[2 * i + 1] = int(values[2 * n] or 0), int(values[2 * n + 1] or 0)
+    return {key: tuple(row) for key, row in counts.items()}
+
+
+def _per_child(counts: Counts, width: int) -> dict[int, list[int]]:
+    """Contacts by anyone: the per-helper counts summed over helpers."""
+    totals: dict[int, list[int]] = {}
+    for (child_id, _), row in counts.items():
+        total = totals.setdefault(child_id, [0] * width)
+        for i, value in enumerate(row):
+            total[i] += value
+    return totals
+
+
+def _categories(session: Session, children: ColumnElement[bool]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = defaultdict(set)
+    # Codes as plain text: skipping the Enum conversion saves a third at county scale.
+    code = type_coerce(ChildCategory.category, String)
+    for child_id, category in session.execute(
+            select(ChildCategory.child_id, code).where(children)):
+        found[child_id].add(category)
+    return found
+
+
+# ---- every active pairing × rule --------------------------------------------------------
+
+class PairFacts(NamedTuple):
+    """An active pairing with what the rules and the lists need to know of it."""
+
+    pairing_id: int
+    child_id: int
+    child_name: str
+    helper_id: int
+    helper_name: str
+    helper_kind: HelperKind
+    started_on: date
+    risk_level: RiskLevel | None
+    school: str
+    village: str
+
+
+class Standing(NamedTuple):
+    """One active pairing under one rule that applies to it, and how it stands."""
+
+    pair: PairFacts
+    rule: RuleView
+    clock: RuleClock
+    done: int
+    done_before: int
+    status: ComplianceStatus
+
+
+def _pair_conditions(actor: Actor, *, names: bool,
+                     helper_id: int | None) -> list[ColumnElement[bool]]:
+    """Open pairings of active children and helpers in the actor's scope."""
+    conditions = [Pairing.ended_on.is_(None), Child.archived_at.is_(None),
+                  Helper.archived_at.is_(None),
+                  children_visible(actor) if names else children_counted(actor)]
+    if actor.role is Role.helper:
+        conditions.append(Pairing.helper_id == (actor.helper_id or -1))
+    if helper_id is not None:
+        conditions.append(Pairing.helper_id == helper_id)
+    return conditions
+
+
+def _pairs(session: Session, conditions: list[ColumnElement[bool]]) -> list[PairFacts]:
+    school, village = aliased(OrgUnit), aliased(OrgUnit)
+    # Codes read as text and turned into members by lookup: faster at county scale.
+    kinds = {k.value: k for k in HelperKind}
+    risks = {r.value: r for r in RiskLevel}
+    stmt = (select(Pairing.id, Child.id, Child.name, Helper.id, Helper.name,
+                   type_coerce(Helper.kind, String), Pairing.started_on,
+                   type_coerce(Child.risk_level, String), school.name, village.name)
+            .join(Child, Child.id == Pairing.child_id).join(Helper, Helper.id == Pairing.helper_id)
+            .outerjoin(school, school.id == Child.school_id)
+            .outerjoin(village, village.id == Child.village_id)
+            .where(*conditions))
+    return [PairFacts(pairing_id, child_id, child_name, helper_id, helper_name, kinds[kind],
+                      started_on, risks.get(risk), school_name or "", village_name or "")
+            for (pairing_id, child_id, child_name, helper_id, helper_name, kind, started_on, risk,
+                 school_name, village_name) in session.execute(stmt)]
+
+
+def standings(session: Session, actor: Actor, *, today: date, names: bool = True,
+              helper_id: int | None = None) -> Iterator[Standing]:
+    """Every active pairing in scope under every rule that applies to it."""
+    rules = [RuleView.of(r) for r in active_rules(session)]
+    conditions = _pair_conditions(actor, names=names, helper_id=helper_id)
+    pairs = _pairs(session, conditions)
+    if not rules or not pairs:
+        return
+    clocks = [rule_clock(rule, today) for rule in rules]
+    scoped = actor.org_unit_id is not None or actor.role is Role.helper or helper_id is not None
+    in_scope = (select(Pairing.child_id).join(Child, Child.id == Pairing.child_id)
+                .join(Helper, Helper.id == Pairing.helper_id).where(*conditions))
+    counts = _count_contacts(session, rules, clocks, today,
+                             CareContact.child_id.in_(in_scope) if scoped else None)
+    by_child = _per_child(counts, 2 * len(rules))
+    categories = _categories(session, ChildCategory.child_id.in_(in_scope) if scoped else true())
+    none, no_categories = (0,) * (2 * len(rules)), frozenset[str]()
+    checks = [(2 * i, rule, clock, rule.audience is RuleAudience.child, rule.min_count)
+              for i, (rule, clock) in enumerate(zip(rules, clocks, strict=True))]
+    met, paused = ComplianceStatus.met, ComplianceStatus.paused
+    for pair in pairs:
+        own = counts.get((pair.child_id, pair.helper_id), none)
+        anyone = by_child.get(pair.child_id, none)
+        cats = categories.get(pair.child_id, no_categories)
+        for at, rule, clock, about_child, needed in checks:
+            if not rule.applies(pair.risk_level, cats, pair.helper_kind):
+                continue
+            row = own if about_child else anyone
+            done, before = row[at], row[at + 1]
+            if clock.paused:
+                status = paused
+            elif done >= needed:
+                status = met
+            else:
+                status = judge(rule, clock, today=today, started_on=pair.started_on, done=done,
+                               done_before=before)
+            yield Standing(pair, rule, clock, done, before, status)
+
+
+# ---- 待办 --------------------------------------------------------------------------------
+
+class TodoItem(NamedTuple):
+    """One rule a pairing has not met yet: "张小明 · 每月谈心至少1次 · 11月 0/1 · 11-30前"."""
+
+    pairing_id: int
+    child_id: int
+    child_name: str
+    school: str
+    village: str
+    helper_id: int
+    helper_name: str
+    rule_code: str
+    rule_name: str
+    period: Period
+    deadline: date
+    done: int
+    needed: int
+    status: ComplianceStatus
+    previous: Period
+    done_before: int
+    due_this_week: bool
+
+    @property
+    def urgency(self) -> int:
+        """0 overdue, 1 due this week, 2 due soon, 3 open: the 待办 order."""
+        if self.status is ComplianceStatus.overdue:
+            return 0
+        if self.due_this_week:
+            return 1
+        return 2 if self.status is ComplianceStatus.due_soon else 3
+
+    @property
+    def progress(self) -> str:
+        return f"{self.done}/{self.needed}"
+
+    @property
+    def place(self) -> str:
+        return self.school or self.village
+
+    @property
+    def shortfall(self) -> str:
+        """Why an overdue item is overdue: "10月仅0次"."""
+        if self.status is not ComplianceStatus.overdue:
+            return ""
+        return f"{self.previous.name}仅{self.done_before}次"
+
+    @property
+    def text(self) -> str:
+        late = f",{self.shortfall}" if self.shortfall else ""
+        return (f"{self.rule_name}({self.period.name}已{self.done}次,"
+                f"{self.deadline:%m-%d}前{late})")
+
+
+def todo_of(standings_: Iterable[Standing], today: date) -> list[TodoItem]:
+    """The unmet, unpaused ones as 待办 items: overdue, due this week, due soon, then open."""
+    week_end = week_of(today).end
+    items = []
+    for s in standings_:
+        if s.status in (ComplianceStatus.met, ComplianceStatus.paused):
+            continue
+        deadline = s.clock.deadline or s.clock.current.end
+        p = s.pair
+        items.append(TodoItem(
+            p.pairing_id, p.child_id, p.child_name, p.school, p.village, p.helper_id,
+            p.helper_name, s.rule.code, s.rule.name, s.clock.current, deadline, s.done,
+            s.rule.min_count, s.status, s.clock.previous, s.done_before, deadline <= week_end))
+    return sorted(items, key=lambda i: (i.urgency, i.deadline, i.child_name, i.child_id,
+                                        i.helper_name, i.rule_name))
+
+
+def todo_for_helper(session: Session, actor: Actor, *, today: date,
+                    helper_id: int | None = None) -> list[TodoItem]:
+    """What a helper still owes: overdue first, then due this week, due soon, the rest.
+
+    Without `helper_id`, the actor's own helper record (someone without one owes nothing);
+    a coordinator may name a helper in their scope.
+    """
+    actor.require(Capability.LOG_CONTACTS)
+    if helper_id is None or actor.role is Role.helper:
+        helper_id = actor.helper_id
+    elif session.scalar(select(Helper.id).where(Helper.id == helper_id,
+                                                helpers_visible(actor))) is None:
+        return []
+    if helper_id is None:
+        return []
+    return todo_of(standings(session, actor, today=today, helper_id=helper_id), today)
+
+
+def todo_items(session: Session, actor: Actor, *, today: date,
+               statuses: Iterable[ComplianceStatus] | None = None) -> list[TodoItem]:
+    """Everything not yet met in the actor's scope (or only the given statuses), 待办 order."""
+    actor.require(Capability.VIEW_PEOPLE)
+    wanted = set(statuses) if statuses is not None else None
+    return [item for item in todo_of(standings(session, actor, today=today), today)
+            if wanted is None or item.status in wanted]
+
+
+# ---- rates -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RateRow:
+    key: str
+    label: str
+    due: int
+    met: int
+    overdue: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.due if self.due else None
+
+
+def _group(s: Standing, group_by: GroupBy) -> tuple[str, str]:
+    pair = s.pair
+    if group_by == "helper":
+        return str(pair.helper_id), pair.helper_name
+    if group_by == "school":
+        return pair.school, pair.school or NO_SCHOOL
+    if group_by == "village":
+        return pair.village, pair.village
+    return s.rule.code, s.rule.name
+
+
+def rates_of(standings_: Iterable[Standing], group_by: GroupBy) -> list[RateRow]:
+    """Due, met and overdue items per group; rules in their own order, else lowest rate first."""
+    if group_by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    tally: dict[str, list] = {}
+    for s in standings_:
+        if s.status is ComplianceStatus.paused:
+            continue
+        key, label = _group(s, group_by)
+        row = tally.setdefault(key, [label, 0, 0, 0, s.rule.id])
+        row[1] += 1
+        row[2] += s.status is ComplianceStatus.met
+        row[3] += s.status is ComplianceStatus.overdue
+    rows = {key: RateRow(key, label, due, met, overdue)
+            for key, (label, due, met, overdue, _) in tally.items()}
+    if group_by == "rule":
+        return [rows[key] for key in sorted(rows, key=lambda k: tally[k][4])]
+    return sorted(rows.values(),
+                  key=lambda r: (r.rate if r.rate is not None else 2.0, r.label, r.key))
+
+
+def compliance_rates(session: Session, actor: Actor, *, today: date,
+                     group_by: GroupBy) -> list[RateRow]:
+    """Due, met and overdue pairing × rule items in scope per helper, school, village or rule."""
+    if group_by == "helper":
+        actor.require(Capability.VIEW_PEOPLE)
+    return rates_of(standings(session, actor, today=today, names=False), group_by)
+
+
+def compliance_summary(session: Session, actor: Actor, *, today: date
+                       ) -> dict[str, dict[str, float | int]]:
+    """`stats --json` "compliance": each active rule's code → due, met, rate (0.0 if none due)."""
+    rows = {r.key: r for r in compliance_rates(session, actor, today=today, group_by="rule")}
+    summary: dict[str, dict[str, float | int]] = {}
+    for rule in active_rules(session):
+        row = rows.get(rule.code)
+        due, met = (row.due, row.met) if row else (0, 0)
+        summary[rule.code] = {"due": due, "met": met, "rate": round(met / due, 4) if due else 0.0}
+    return summary
+
+
+# ---- no contact at all this month --------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuietChild:
+    """A paired child nobody has contacted this month."""
+
+    child_id: int
+    name: str
+    school: str
+    village: str
+    helpers: str
+    last_contact: date | None
+
+
+def no_contact_this_month(session: Session, actor: Actor, *, today: date) -> list[QuietChild]:
+    """Children in scope with an active pairing and no contact of any kind this month so far;
+    the longest silence first."""
+    month = period_of(RulePeriod.month, today)
+    contacted = (select(CareContact.child_id).where(
+        CareContact.archived_at.is_(None), CareContact.contact_date.between(month.start, today)))
+    last = (select(func.max(CareContact.contact_date)).where(
+        CareContact.child_id == Child.id, CareContact.archived_at.is_(None),
+        CareContact.contact_date <= today).correlate(Child).scalar_subquery())
+    school, village = aliased(OrgUnit), aliased(OrgUnit)
+    rows = session.execute(
+        select(Child.id, Child.name, school.name, village.name, Helper.name, last)
+        .join(Pairing, Pairing.child_id == Child.id).join(Helper, Helper.id == Pairing.helper_id)
+        .outerjoin(school, school.id == Child.school_id)
+        .outerjoin(village, village.id == Child.village_id)
+        .where(*_pair_conditions(actor, names=True, helper_id=None),
+               Child.id.not_in(contacted))
+        .order_by(Child.id, Helper.name))
+    found: dict[int, QuietChild] = {}
+    for child_id, name, school_name, village_name, helper_name, last_contact in rows:
+        if (seen := found.get(child_id)) is not None:
+            found[child_id] = QuietChild(child_id, name, seen.school, seen.village,
+                                         f"{seen.helpers}、{helper_name}", last_contact)
+            continue
+        found[child_id] = QuietChild(child_id, name, school_name or "",
+                                     village_name or "", helper_name, last_contact)
+    return sorted(found.values(), key=lambda c: (c.last_contact or date.min, c.name, c.child_id))
+
+
+# ---- the children of 我的结对 --------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DueItem:
@@ -22,47 +521,61 @@ class DueItem:
     done: int
     needed: int
     period: Period
+    deadline: date | None = None  # the period's end unless the rule rests in 寒暑假
 
     @property
     def text(self) -> str:
         return (f"{self.rule_name}({self.period.name}已{self.done}次,"
-                f"{self.period.end:%m-%d}前)")
+                f"{self.deadline or self.period.end:%m-%d}前)")
 
 
-def active_rules(session: Session) -> list[CareRule]:
-    return list(session.scalars(select(CareRule).where(
-        CareRule.is_active.is_(True), CareRule.archived_at.is_(None)).order_by(CareRule.id)))
+def _helper_kinds(session: Session, ids: list[int], helper_id: int | None
+                  ) -> dict[int, set[HelperKind]]:
+    """The kinds of helper each child has now: the one helper asked about, or all of them."""
+    stmt = (select(Pairing.child_id, Helper.kind).join(Helper, Helper.id == Pairing.helper_id)
+            .where(Pairing.child_id.in_(ids), Pairing.ended_on.is_(None),
+                   Helper.archived_at.is_(None)))
+    if helper_id is not None:
+        stmt = stmt.where(Helper.id == helper_id)
+    kinds: dict[int, set[HelperKind]] = defaultdict(set)
+    for child_id, kind in session.execute(stmt):
+        kinds[child_id].add(kind)
+    return kinds
 
 
-def _applies(rule: CareRule, child: Child, categories: set[str]) -> bool:
-    if rule.risk_level is not None and rule.risk_level != child.risk_level:
-        return False
-    return rule.category is None or rule.category in categories
+def due_items(session: Session, children: Sequence[Child], *, today: date,
+              helper_id: int | None = None) -> dict[int, list[DueItem]]:
+    """For each child, the rules still unmet in their current period, nearest deadline first.
 
-
-def due_items(session: Session, children: Sequence[Child], *, today: date
-              ) -> dict[int, list[DueItem]]:
-    """For each child, the rules still unmet in their current period, nearest deadline first."""
+    With `helper_id`, as that helper's pairing (rules about the child count their own contacts
+    only); without, as the child's: anyone's contacts, and a rule for one kind of helper binds
+    when the child has such a helper. Rules resting in 寒暑假 are left out on holiday days.
+    """
     if not children:
         return {}
     ids = [c.id for c in children]
-    categories: dict[int, set[str]] = {}
-    for child_id, category in session.execute(select(
-            ChildCategory.child_id, ChildCategory.category).where(ChildCategory.child_id.in_(ids))):
-        categories.setdefault(child_id, set()).add(category)
-    due: dict[int, list[DueItem]] = {c.id: [] for c in children}
-    for rule in active_rules(session):
-        period = period_of(rule.period, today)
-        done = dict(session.execute(
-            select(CareContact.child_id, func.count()).where(
-                CareContact.child_id.in_(ids), CareContact.kind.in_(rule.contact_kinds),
-                CareContact.archived_at.is_(None),
-                CareContact.contact_date.between(period.start, today))
-            .group_by(CareContact.child_id)).all())
-        for child in children:
-            count = done.get(child.id, 0)
-            if _applies(rule, child, categories.get(child.id, set())) and count < rule.min_count:
-                due[child.id].append(DueItem(rule.code, rule.name, count, rule.min_count, period))
-    for items in due.values():
-        items.sort(key=lambda item: (item.period.end, item.rule_name))
+    rules = [RuleView.of(r) for r in active_rules(session)]
+    clocks = [rule_clock(rule, today) for rule in rules]
+    counts = _count_contacts(session, rules, clocks, today, CareContact.child_id.in_(ids))
+    by_child = _per_child(counts, 2 * len(rules))
+    categories = _categories(session, ChildCategory.child_id.in_(ids))
+    kinds = _helper_kinds(session, ids, helper_id)
+    none = (0,) * (2 * len(rules))
+    due: dict[int, list[DueItem]] = {}
+    for child in children:
+        own = counts.get((child.id, helper_id), none) if helper_id is not None else none
+        items = due[child.id] = []
+        for i, (rule, clock) in enumerate(zip(rules, clocks, strict=True)):
+            if rule.helper_kind is not None and rule.helper_kind not in kinds[child.id]:
+                continue
+            # The helper's kind was checked just above, against the child's helpers.
+            if not rule.applies(child.risk_level, categories[child.id], rule.helper_kind):
+                continue
+            mine = helper_id is not None and rule.audience is RuleAudience.child
+            done = (own if mine else by_child.get(child.id, none))[2 * i]
+            if clock.paused or done >= rule.min_count:
+                continue
+            items.append(DueItem(rule.code, rule.name, done, rule.min_count, clock.current,
+                                 clock.deadline))
+        items.sort(key=lambda item: (item.deadline or item.period.end, item.rule_name))
     return due

@@ -16,6 +16,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.roster": ("儿童档案", "Children"),
     "nav.pairing": ("结对帮扶", "Pairing"),
     "nav.my_pairings": ("我的结对", "My children"),
+    "nav.contacts": ("帮扶记录", "Care contacts"),
+    "nav.activities": ("活动", "Activities"),
     "roster.tab.list": ("名单", "List"),
     "roster.tab.entry": ("录入", "Add a child"),
     "roster.tab.import": ("导入", "Import"),
@@ -141,6 +143,22 @@ LABELS: dict[str, tuple[str, str]] = {
                              "Columns: **儿童姓名**, 儿童出生日期 or 儿童身份证号, **帮扶人姓名**, "
                              "开始日期 (blank: today). Rows over capacity or breaking the "
                              "peer-student rules are reported and nothing is written."),
+    "import.help.activities": ("列:**名称**、**类型**、**日期**、地点、场次(空白为1)、人次(合计,"
+                               "含参加儿童)、参加儿童(姓名用、分隔,同名写 张小明(2015-03-02))、"
+                               "捐助金额(元)、捐助物资、资源方、单位(空白为本人单位)、备注。"
+                               "新的资源方会自动建立;类型、名称、日期和单位都相同的活动视为已导入。",
+                               "Columns: 名称, 类型, 日期, 地点, 场次, 人次 (total incl. "
+                               "children), 参加儿童 (names separated by 、), 捐助金额(元), "
+                               "捐助物资, 资源方, 单位, 备注."),
+    "import.help.contacts": ("列:**儿童姓名**、儿童出生日期或儿童身份证号、**帮扶人姓名**、**方式**"
+                             "(家访/电访/谈心/亲情电话/书信/学业辅导/心理辅导/体检/送物资)、"
+                             "**日期**、时长(分钟)、记录;可选:帮扶人单位、帮扶人电话、需跟进(是/否)、"
+                             "跟进日期。同一儿童、帮扶人、方式和日期的记录不会重复导入;"
+                             "任一行有误,整份文件不写入。",
+                             "Columns: **儿童姓名**, 儿童出生日期 or 儿童身份证号, **帮扶人姓名**, "
+                             "**方式**, **日期**, 时长(分钟), 记录; optional 帮扶人单位, "
+                             "帮扶人电话, 需跟进, 跟进日期. A contact already recorded is not "
+                             "imported twice; any bad row means nothing is written."),
     "import.help.roster": ("列见模板;**姓名**、**性别**、**出生日期**、**儿童类别**、"
                            "**乡镇(街道)**、**村(社区)**必填。已有儿童(身份证号相同,或姓名、出生日期和村相同)"
                            "会按表格更新,检查后先列出每人将改动的内容;新的乡镇、村和学校会自动建立。",
@@ -201,6 +219,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit.entity.pairings": ("结对名单", "pairings"),
     "audit.entity.unpaired": ("未结对儿童名单", "unpaired children"),
     "audit.action.end": ("结束结对", "ended"),
+    "audit.action.correct": ("更正", "corrected"),
+    "audit.entity.care_rule": ("帮扶要求", "care rule"),
+    "audit.entity.todo": ("待办清单", "to-do list"),
+    "audit.entity.no_contact": ("本月未联系儿童名单", "children without contact this month"),
+    "audit.entity.care_contact": ("帮扶记录", "care contact"),
+    "audit.entity.contacts": ("帮扶记录", "care contacts"),
+    "audit.entity.activity": ("活动", "activity"),
+    "audit.entity.activities": ("活动名单", "activities"),
+    "audit.entity.attendance": ("活动参加名单", "attendance"),
+    "audit.entity.activity_kind": ("活动类型", "activity kind"),
+    "audit.entity.campaign": ("专项行动", "campaign"),
+    "audit.entity.campaign_gaps": ("专项行动未覆盖名单", "campaign gaps"),
     "common.save": ("保存", "Save"),
     "common.saved": ("已保存。", "Saved."),
     "common.none": ("无", "None"),

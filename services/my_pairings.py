@@ -59,7 +59,7 @@ def my_children(session: Session, actor: Actor, *, today: date) -> list[MyChild]
         .options(selectinload(Child.relatives)))}
     units = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(
         {u for c in children.values() for u in (c.village_id, c.school_id) if u}))).all())
-    due = due_items(session, list(children.values()), today=today)
+    due = due_items(session, list(children.values()), today=today, helper_id=actor.helper_id)
     result = []
     for h in health:
         child = children[h.child_id]

@@ -19,17 +19,20 @@ class Capability(StrEnum):
     EDIT_ROSTER = "edit_roster"
     MANAGE_PAIRINGS = "manage_pairings"
     LOG_CONTACTS = "log_contacts"
+    MANAGE_ACTIVITIES = "manage_activities"
     EXPORT = "export"
     EXPORT_SENSITIVE = "export_sensitive"
     MANAGE_USERS = "manage_users"
     MANAGE_ORGS = "manage_orgs"
+    MANAGE_RULES = "manage_rules"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.admin: frozenset(Capability),
     Role.coordinator: frozenset({
         Capability.VIEW_AGGREGATES, Capability.VIEW_PEOPLE, Capability.EDIT_ROSTER,
-        Capability.MANAGE_PAIRINGS, Capability.LOG_CONTACTS, Capability.EXPORT,
+        Capability.MANAGE_PAIRINGS, Capability.LOG_CONTACTS, Capability.MANAGE_ACTIVITIES,
+        Capability.EXPORT,
         Capability.EXPORT_SENSITIVE,
     }),
     Role.helper: frozenset({Capability.VIEW_PEOPLE, Capability.LOG_CONTACTS}),

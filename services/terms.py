@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from services.vocab import RulePeriod
@@ -48,3 +48,40 @@ def period_of(period: RulePeriod, day: date) -> Period:
     """The week, month or term that contains `day`."""
     return {RulePeriod.week: week_of, RulePeriod.month: month_of,
             RulePeriod.term: term_of}[period](day)
+
+
+# 寒暑假 as fixed (month, day) spans, inclusive. Real calendars move with the Spring Festival
+# and differ by county by a week or so; rules that pause in holidays rest on these days.
+WINTER_HOLIDAY = ((1, 20), (2, 20))
+SUMMER_HOLIDAY = ((7, 10), (8, 31))
+HOLIDAYS = {"寒假": WINTER_HOLIDAY, "暑假": SUMMER_HOLIDAY}
+
+
+def holiday_name(day: date) -> str | None:
+    """寒假 or 暑假 when `day` falls in one, else None."""
+    key = (day.month, day.day)
+    for name, (first, last) in HOLIDAYS.items():
+        if first <= key <= last:
+            return name
+    return None
+
+
+def in_school_holiday(day: date) -> bool:
+    """Whether `day` lies in the winter (Jan 20 – Feb 20) or summer (Jul 10 – Aug 31) holiday."""
+    return holiday_name(day) is not None
+
+
+def last_school_day(period: Period) -> date | None:
+    """The period's last day outside 寒暑假, or None when the whole period is a holiday."""
+    day = period.end
+    while day >= period.start:
+        if not in_school_holiday(day):
+            return day
+        day -= timedelta(days=1)
+    return None
+
+
+def previous_period(period: RulePeriod, day: date) -> Period:
+    """The week (上周), month or term just before the one containing `day`."""
+    before = period_of(period, period_of(period, day).start - timedelta(days=1))
+    return replace(before, name="上周") if period is RulePeriod.week else before

@@ -83,7 +83,7 @@ def _activities(session: Session, child_id: int) -> Iterator[TimelineEntry]:
     for activity, kind_label in session.execute(
             select(Activity, ActivityKindRow.label_zh).join(Attendance)
             .join(ActivityKindRow, ActivityKindRow.code == Activity.kind)
-            .where(Attendance.child_id == child_id)):
+            .where(Attendance.child_id == child_id, Activity.archived_at.is_(None))):
         yield TimelineEntry(activity.held_on, "活动", f"参加{kind_label}:{activity.title}")
 
 

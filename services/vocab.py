@@ -5,6 +5,7 @@ Stored values are the stable codes (CONTRACTS.md); people only ever see labels.
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Self
 
@@ -54,7 +55,8 @@ class Vocabulary(StrEnum):
 
 
 def _normalise(text: str) -> str:
-    return text.strip().replace("(", "(").replace(")", ")").lower()
+    """Full-width forms (（外）, Ｍａｌｅ) as their ASCII twins, trimmed, lower case."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
 
 
 class Gender(Vocabulary):
@@ -218,6 +220,14 @@ class MatchHealth(Vocabulary):
     new = ("new", "新结对", "New")
     healthy = ("healthy", "正常", "Healthy")
     attention = ("attention", "需关注", "Needs attention")
+
+
+class RuleAudience(Vocabulary):
+    """Whom a care rule's contacts are with: the child, the guardian, or the parents away."""
+
+    child = ("child", "儿童本人", "The child")
+    guardian = ("guardian", "监护人", "The guardian")
+    parents = ("parents", "父母", "The parents")
 
 
 class RulePeriod(Vocabulary):

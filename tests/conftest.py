@@ -34,6 +34,15 @@ def _is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Photos and other files go to a temp data folder, never the repository's data/."""
+    folder = tmp_path_factory.mktemp("data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SHOUWANG_DATA_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Migrate once per run: a SQLite file to copy, or a PostgreSQL schema to truncate."""

@@ -83,6 +83,6 @@ def test_cli_roster_filter_still_works(cli_db, tmp_path):
 
 def test_cli_rejects_an_unknown_list(cli_db, tmp_path, capsys):
     with pytest.raises(SystemExit) as exited:
-        cli.main(["export", "contacts", "--out", str(tmp_path / "x.csv")])
+        cli.main(["export", "donations", "--out", str(tmp_path / "x.csv")])
     assert exited.value.code == cli.EXIT_USAGE
     assert "unpaired" in capsys.readouterr().err

@@ -1,7 +1,15 @@
 """Every table of the data model (DESIGN.md), importable from one place."""
 
 from db.base import Base
-from db.models.activities import Activity, ActivityKindRow, Attendance, activity_providers
+from db.models.activities import (
+    Activity,
+    ActivityKindRow,
+    ActivityPhoto,
+    Attendance,
+    Campaign,
+    activity_helpers,
+    activity_providers,
+)
 from db.models.children import Child, ChildCategory, Relative, RiskAssessment
 from db.models.contacts import CareContact, CareRule
 from db.models.helpers import Helper, Pairing
@@ -11,8 +19,32 @@ from db.models.surveys import Survey, SurveyAnswer, SurveyQuestion
 from db.models.users import AuditEvent, SavedFilter, User
 
 __all__ = [
-    "Activity", "ActivityKindRow", "Attendance", "AuditEvent", "Base", "CareContact", "CareRule",
-    "Child", "ChildCategory", "Donation", "Helper", "Need", "OrgUnit", "Pairing", "Relative",
-    "ResourceProvider", "RiskAssessment", "SavedFilter", "Survey", "SurveyAnswer",
-    "SurveyQuestion", "User", "Wish", "activity_providers", "donation_recipients",
+    "Activity",
+    "ActivityKindRow",
+    "ActivityPhoto",
+    "Attendance",
+    "AuditEvent",
+    "Base",
+    "Campaign",
+    "CareContact",
+    "CareRule",
+    "Child",
+    "ChildCategory",
+    "Donation",
+    "Helper",
+    "Need",
+    "OrgUnit",
+    "Pairing",
+    "Relative",
+    "ResourceProvider",
+    "RiskAssessment",
+    "SavedFilter",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "User",
+    "Wish",
+    "activity_helpers",
+    "activity_providers",
+    "donation_recipients",
 ]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Archivable, Base, Timestamped, Versioned, coded
 from db.models.children import Child
 from db.models.helpers import Helper
-from services.vocab import Category, ContactKind, RiskLevel, RulePeriod
+from services.vocab import (
+    Category,
+    ContactKind,
+    HelperKind,
+    RiskLevel,
+    RuleAudience,
+    RulePeriod,
+)
 
 
 class CareContact(Versioned, Archivable, Timestamped, Base):
@@ -21,6 +28,10 @@ class CareContact(Versioned, Archivable, Timestamped, Base):
         Index("ix_care_contacts_child_date", "child_id", "contact_date"),
         # A helper's last contact is read from the index alone.
         Index("ix_care_contacts_helper_date", "helper_id", "contact_date"),
+        # Compliance counts contacts of some kinds in a period for every pair: index-only.
+        Index("ix_care_contacts_kind_date_cover", "kind", "contact_date", "child_id", "helper_id",
+              sqlite_where=text("archived_at IS NULL"),
+              postgresql_where=text("archived_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +44,8 @@ class CareContact(Versioned, Archivable, Timestamped, Base):
     follow_up: Mapped[bool] = mapped_column(default=False)
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set by the form that saved it: a second click sends the same token and saves nothing.
+    client_token: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
 
     child: Mapped[Child] = relationship()
     helper: Mapped[Helper | None] = relationship()
@@ -53,5 +66,11 @@ class CareRule(Versioned, Archivable, Timestamped, Base):
     # Counties set visit frequency by risk colour; a rule may apply only to one colour or category.
     risk_level: Mapped[RiskLevel | None] = mapped_column(coded(RiskLevel, "risk_level"))
     category: Mapped[Category | None] = mapped_column(coded(Category, "category"))
+    # Only pairings with this kind of helper, e.g. volunteers ("爱心辅导员每月走访两次").
+    helper_kind: Mapped[HelperKind | None] = mapped_column(coded(HelperKind, "helper_kind"))
+    audience: Mapped[RuleAudience] = mapped_column(coded(RuleAudience, "audience"),
+                                                   default=RuleAudience.child)
+    # School-based rules (谈心 with the class teacher) rest during 寒暑假.
+    pauses_in_holidays: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str | None] = mapped_column(Text)

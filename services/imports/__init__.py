@@ -80,13 +80,16 @@ def header_errors(table: Table, allowed: list[str], required: list[str]) -> list
 
 
 def _importers() -> dict[str, Importer]:
+    from services.imports.activities import import_activities
+    from services.imports.contacts import import_contacts
     from services.imports.helpers import import_helpers
     from services.imports.orgs import import_orgs
     from services.imports.pairings import import_pairings
     from services.imports.roster import import_roster
 
     return {"orgs": import_orgs, "roster": import_roster, "helpers": import_helpers,
-            "pairings": import_pairings}
+            "pairings": import_pairings, "contacts": import_contacts,
+            "activities": import_activities}
 
 
 def import_history(session: Session, actor: Actor, kind: str, *,
@@ -99,6 +102,7 @@ def import_history(session: Session, actor: Actor, kind: str, *,
     return list(session.scalars(stmt))
 
 
+OVERFLOW = "本行的单元格比表头多:记录中的英文逗号请改为中文逗号,或给该单元格加上引号"
 IMPORT_KINDS = ("orgs", "roster", "helpers", "pairings", "contacts", "activities")
 
 
@@ -115,6 +119,7 @@ def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filena
     savepoint = session.begin_nested()
     try:
         importers[kind](session, actor, table, report)
+        report.errors += [RowError(number, "表头之外", OVERFLOW) for number in table.overflowing]
         if report.errors or dry_run:
             savepoint.rollback()
             return report

@@ -19,6 +19,8 @@ class Table:
     header: list[str]
     # (spreadsheet row number, {column: text}); row 1 is the header.
     rows: list[tuple[int, dict[str, str]]]
+    # Rows with text in cells right of the last header: an unquoted comma split a cell.
+    overflowing: tuple[int, ...] = ()
 
 
 def read_table(data: bytes, filename: str) -> Table:
@@ -35,12 +37,14 @@ def read_table(data: bytes, filename: str) -> Table:
     header = [h.strip() for h in grid[0]]
     while header and not header[-1]:
         header.pop()
-    rows = []
+    rows, overflowing = [], []
     for number, cells in enumerate(grid[1:], start=2):
         values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         if any(values.values()):
             rows.append((number, values))
-    return Table(header, rows)
+        if any(cell.strip() for cell in cells[len(header):]):
+            overflowing.append(number)
+    return Table(header, rows, tuple(overflowing))
 
 
 def _csv_grid(data: bytes) -> list[list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
@@ -28,7 +29,7 @@ EXCEL_SERIALS = range(20090, 60632)
 
 def parse_day(text: str) -> date:
     """Accept 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305 and Excel serials."""
-    value = text.strip()
+    value = unicodedata.normalize("NFKC", text).strip()  # full-width digits and dots too
     if value.isdigit() and int(value) in EXCEL_SERIALS:
         return EXCEL_EPOCH + timedelta(days=int(value))
     if re.fullmatch(r"\d{8}", value):
@@ -76,7 +77,8 @@ class RowReader:
         if value is None:
             return []
         found: list[V] = []
-        for part in re.split(r"[、,,;;/]", value):
+        # Full-width commas and semicolons (\uff0c, \uff1b) separate as well as ASCII ones.
+        for part in re.split("[、,;/\uff0c\uff1b]", value):
             if not part.strip():
                 continue
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -138,3 +139,55 @@ def test_models_and_migrations_describe_the_same_schema(engine):
 def test_a_blank_id_number_is_refused_by_the_database(session):
     with pytest.raises(IntegrityError):
         make_child(session, id_number="")
+
+
+def _upgrade_to(engine, revision: str) -> None:
+    cfg = schema.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
+    """Each migration runs on filled tables, not only on the empty one the tests start from.
+
+    On SQLite, whose table rebuilds are the fragile part, whatever database the suite targets.
+    """
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    _upgrade_to(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO org_units (id, name, kind, path, is_mountain_area, version, created_at, "
+            "updated_at) VALUES (1, '石门镇', 'town', '/1/', 0, 1, '2026-01-01', '2026-01-01'),"
+            "(2, '李家村', 'village', '/1/2/', 0, 1, '2026-01-01', '2026-01-01')"))
+        conn.execute(text("UPDATE org_units SET parent_id = 1 WHERE id = 2"))
+        conn.execute(text(
+            "INSERT INTO children (id, name, name_pinyin, name_initials, gender, birth_date, "
+            "town_id, village_id, safety_incident, boarding, guardianship_agreement, key_concern, "
+            "version, created_at, updated_at) VALUES (1, '王小红', '', '', 'female', "
+            "'2015-03-01', 1, 2, 0, 0, 0, 0, 1, '2026-01-01', '2026-01-01')"))
+        conn.execute(text(
+            "INSERT INTO helpers (id, name, kind, capacity, version, created_at, updated_at) "
+            "VALUES (1, '李老师', 'teacher', 2, 1, '2026-01-01', '2026-01-01')"))
+        conn.execute(text(
+            "INSERT INTO pairings (id, child_id, helper_id, started_on, ended_on, end_reason, "
+            "version, created_at, updated_at) VALUES (1, 1, 1, '2026-01-01', '2026-03-01', "
+            "'教师调动', 1, '2026-01-01', '2026-01-01')"))
+        conn.execute(text(
+            "INSERT INTO care_contacts (id, child_id, helper_id, kind, contact_date, follow_up, "
+            "version, created_at, updated_at) VALUES (1, 1, 1, 'talk', '2026-02-01', 0, 1, "
+            "'2026-02-01', '2026-02-01')"))
+        conn.execute(text(
+            "INSERT INTO activities (id, kind, title, held_on, sessions, extra_person_times, "
+            "volunteers, version, created_at, updated_at) VALUES (1, 'safety_education', "
+            "'防溺水', '2026-02-01', 1, 0, 0, 1, '2026-02-01', '2026-02-01')"))
+        conn.execute(text("INSERT INTO attendances (activity_id, child_id) VALUES (1, 1)"))
+        conn.execute(text(
+            "INSERT INTO donations (id, donated_on, money_yuan, activity_id, version, created_at, "
+            "updated_at) VALUES (1, '2026-02-01', 100, 1, 1, '2026-02-01', '2026-02-01')"))
+    assert schema.upgrade(engine) == schema.head_revision()
+    with engine.connect() as conn:
+        reason, note = conn.execute(text("SELECT end_reason, end_note FROM pairings")).one()
+        assert (reason, note) == ("other", "教师调动")
+        assert conn.execute(text("SELECT count(*) FROM attendances")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM care_contacts")).scalar() == 1

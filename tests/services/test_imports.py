@@ -357,3 +357,12 @@ def test_cli_init_twice_succeeds(cli_database, engine: Engine, capsys):
     head = schema.head_revision()
     assert capsys.readouterr().out == f"数据库已是最新版本({head})。\n" * 2
     schema.check_ready(engine)
+
+
+def test_a_row_with_more_cells_than_the_header_is_an_error_not_a_cut(session):
+    data = "名称,类型,上级\n石门镇,乡镇,\n李家村,村,石门镇,多出的一格\n".encode()
+    report = run_import(session, actor=Actor.system(), kind="orgs", data=data,
+                        filename="orgs.csv")
+    assert [(e.row, e.column) for e in report.errors] == [(3, "表头之外")]
+    assert "英文逗号" in report.errors[0].reason
+    assert not report.written

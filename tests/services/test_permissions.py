@@ -232,6 +232,8 @@ CAPABILITIES = {
     Capability.EDIT_ROSTER:      "Y     Y     -      -",
     Capability.MANAGE_PAIRINGS:  "Y     Y     -      -",
     Capability.LOG_CONTACTS:     "Y     Y     Y      -",
+    Capability.MANAGE_ACTIVITIES: "Y    Y     -      -",
+    Capability.MANAGE_RULES:     "Y     -     -      -",
     Capability.EXPORT:           "Y     Y     -      -",
     Capability.EXPORT_SENSITIVE: "Y     Y     -      -",
     Capability.MANAGE_USERS:     "Y     -     -      -",

@@ -128,10 +128,10 @@ def due_codes(session, child, today=TODAY) -> list[str]:
 PLAIN = ["weekly_parent_call", "monthly_guardian_contact", "monthly_talk", "term_home_visit"]
 
 
-def test_the_rules_checked_are_the_six_migration_0001_seeds(session):
+def test_the_rules_checked_are_the_seeded_defaults(session):
     assert [r.code for r in active_rules(session)] == [
         "monthly_talk", "term_home_visit", "monthly_guardian_contact", "weekly_parent_call",
-        "red_weekly_visit", "yellow_twice_monthly_visit"]
+        "red_weekly_visit", "yellow_twice_monthly_visit", "volunteer_twice_monthly_visit"]
 
 
 @pytest.mark.parametrize(("risk", "expected"), [

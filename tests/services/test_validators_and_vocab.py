@@ -9,6 +9,7 @@ import pytest
 
 import config
 from config import ConfigError, Settings, load_settings
+from services.imports.rows import RowReader, parse_day
 from services.validators import (
     age_on,
     birth_date_problem,
@@ -342,3 +343,23 @@ def test_check_secret_refuses_weak_secrets_outside_demo_mode(secret, demo, refus
         assert str(error.value) == SECRET_REFUSED
     else:
         settings.check_secret()
+
+
+@pytest.mark.parametrize(("vocabulary", "text", "expected"), [
+    (GuardianType, "\uff08外\uff09祖父母监护", GuardianType.grandparents),
+    (Gender, "\uff2d\uff41\uff4c\uff45", Gender.male),
+    (Category, " 留守儿童\u3000", Category.left_behind),
+])
+def test_full_width_labels_are_read_like_ascii_ones(vocabulary, text, expected):
+    assert vocabulary.parse(text) is expected
+
+
+def test_a_category_list_may_be_separated_by_full_width_commas():
+    cells = RowReader(2, {"儿童类别": "留守儿童\uff0c困境儿童\uff1b残疾儿童"})
+    assert cells.vocab_list("儿童类别", Category) == [
+        Category.left_behind, Category.in_difficulty, Category.disabled]
+    assert not cells.errors
+
+
+def test_full_width_dates_are_read():
+    assert parse_day("\uff12\uff10\uff12\uff14-\uff13-\uff15") == date(2024, 3, 5)

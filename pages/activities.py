@@ -1,0 +1,29 @@
+"""活动: group activities with their 场次 and 人次, photos and donations; import and export."""
+
+from datetime import date
+
+import streamlit as st
+
+from components.activity_form import render_new_activity
+from components.activity_list import render_activities, render_activity_exports
+from components.feedback import show_flash
+from components.importer import import_panel
+from components.session import current_actor, lang
+from services.i18n import t
+from services.permissions import Capability
+
+actor = current_actor(Capability.MANAGE_ACTIVITIES)
+current = lang()
+today = date.today()
+
+st.title(t("nav.activities", current))
+show_flash()
+listing, new, imports, exports = st.tabs(["活动列表", "新建活动", "导入", "导出"])
+with listing:
+    render_activities(actor, today)
+with new:
+    render_new_activity(actor, today)
+with imports:
+    import_panel(actor, "activities", current, template_name="活动导入模板.csv")
+with exports:
+    render_activity_exports(actor, today)

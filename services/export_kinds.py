@@ -1,0 +1,33 @@
+"""Every list the CLI's `export` offers besides the roster: kind → its title and export function.
+
+Each domain module declares its own exports (PAIRING_EXPORTS, CONTACT_EXPORTS, …); this module
+only gathers them, so adding a list never means editing the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ListExport:
+    """A list as a file: `export(session, *, actor, fmt, today, include_sensitive)` → bytes."""
+
+    title: str
+    export: Callable[..., bytes]
+
+
+def list_exports() -> dict[str, ListExport]:
+    """All of them, in the order the CLI lists them."""
+    from services.activity_export import ACTIVITY_EXPORTS
+    from services.campaigns import CAMPAIGN_EXPORTS
+    from services.contact_export import CONTACT_EXPORTS
+    from services.pairing_export import PAIRING_EXPORTS
+    from services.todo_export import TODO_EXPORTS
+
+    found: dict[str, ListExport] = {}
+    for group in (PAIRING_EXPORTS, CONTACT_EXPORTS, ACTIVITY_EXPORTS, TODO_EXPORTS,
+                  CAMPAIGN_EXPORTS):
+        found.update({kind: ListExport(e.title, e.export) for kind, e in group.items()})
+    return found

@@ -1,0 +1,98 @@
+"""待办 as files: unmet care rules per pairing, and children nobody contacted this month."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.compliance import QuietChild, TodoItem, no_contact_this_month, todo_items
+from services.errors import PermissionDenied
+from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.permissions import Actor, Capability
+
+Row = dict[str, object]
+TODO_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("child_name", "儿童姓名", Sensitivity.NAME),
+    ExportColumn("place", "学校/村"),
+    ExportColumn("helper_name", "帮扶人", Sensitivity.NAME),
+    ExportColumn("rule", "要求"),
+    ExportColumn("period", "周期"),
+    ExportColumn("progress", "已完成/应完成"),
+    ExportColumn("deadline", "截止"),
+    ExportColumn("status", "状态"),
+    ExportColumn("shortfall", "上期情况"),
+)
+QUIET_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("name", "儿童姓名", Sensitivity.NAME),
+    ExportColumn("school", "学校"),
+    ExportColumn("village", "村(社区)"),
+    ExportColumn("helpers", "帮扶人", Sensitivity.NAME),
+    ExportColumn("last_contact", "最近帮扶日期"),
+)
+TITLES = {"todo": "待办清单", "no_contact": "本月未联系儿童名单"}
+
+
+def todo_rows(items: Iterable[TodoItem]) -> Iterator[Row]:
+    for item in items:
+        yield {"child_name": item.child_name, "place": item.place,
+               "helper_name": item.helper_name, "rule": item.rule_name,
+               "period": item.period.name, "progress": item.progress,
+               "deadline": item.deadline, "status": item.status.zh,
+               "shortfall": item.shortfall}
+
+
+def quiet_rows(children: Iterable[QuietChild]) -> Iterator[Row]:
+    for child in children:
+        yield {"name": child.name, "school": child.school, "village": child.village,
+               "helpers": child.helpers, "last_contact": child.last_contact or "从未联系"}
+
+
+def _check(actor: Actor, include_sensitive: bool) -> None:
+    """Before any row is read: the actor may export, and names only if asked and allowed."""
+    actor.require(Capability.EXPORT)
+    if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
+        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+
+
+def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],
+            columns: tuple[ExportColumn, ...], include_sensitive: bool) -> bytes:
+    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive)
+    if include_sensitive:
+        audit.record(session, actor, "export_sensitive", kind, None,
+                     summary=f"导出含敏感信息的{TITLES[kind]}({fmt})")
+    return data
+
+
+def export_todo(session: Session, *, actor: Actor, fmt: str, today: date,
+                include_sensitive: bool = False) -> bytes:
+    """待办清单: every unmet, unpaused rule of every active pairing in scope, overdue first."""
+    _check(actor, include_sensitive)
+    rows = todo_rows(todo_items(session, actor, today=today))
+    return _export(session, actor, "todo", fmt, rows, TODO_COLUMNS, include_sensitive)
+
+
+def export_no_contact(session: Session, *, actor: Actor, fmt: str, today: date,
+                      include_sensitive: bool = False) -> bytes:
+    """本月未联系儿童名单: paired children in scope nobody has contacted this month."""
+    _check(actor, include_sensitive)
+    rows = quiet_rows(no_contact_this_month(session, actor, today=today))
+    return _export(session, actor, "no_contact", fmt, rows, QUIET_COLUMNS, include_sensitive)
+
+
+@dataclass(frozen=True)
+class TodoExport:
+    """One list the UI and the CLI offer: its file title, columns and export function."""
+
+    title: str
+    columns: tuple[ExportColumn, ...]
+    export: Callable[..., bytes]
+
+
+TODO_EXPORTS: dict[str, TodoExport] = {
+    "todo": TodoExport(TITLES["todo"], TODO_COLUMNS, export_todo),
+    "no_contact": TodoExport(TITLES["no_contact"], QUIET_COLUMNS, export_no_contact),
+}
