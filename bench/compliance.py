@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bench.seed_county import timed
 from db.engine import make_engine, transaction
 from db.models import User
-from services import compliance, todo_export, users
+from services import compliance, todo, todo_export, users
 from services.permissions import Actor
 
 
@@ -39,30 +39,30 @@ def main() -> None:
         for name, actor in actors.items():
             print(f"-- as {name} on {today}")
             if name == "helper":
-                items = timed("todo_for_helper (best of 3)", compliance.todo_for_helper,
+                items = timed("todo_for_helper (best of 3)", todo.todo_for_helper,
                               session, actor, today=today, repeat=3)
                 print(f"    {len(items)} items")
                 continue
             judged = timed("standings (once per 待办 tab render)", _all_standings, session,
                            actor, today)
             print(f"    {len(judged):,} pairing × rule")
-            items = timed("todo_items, all unmet", compliance.todo_items, session, actor,
+            items = timed("todo_items, all unmet", todo.todo_items, session, actor,
                           today=today)
             print("    " + ", ".join(f"{s.zh} {n:,}" for s, n in Counter(
                 i.status for i in items).items()))
             for group in ("helper", "school", "village", "rule"):
-                rows = timed(f"compliance_rates by {group}", compliance.compliance_rates,
+                rows = timed(f"compliance_rates by {group}", todo.compliance_rates,
                              session, actor, today=today, group_by=group)
                 print(f"    {len(rows):,} rows")
-            summary = timed("compliance_summary", compliance.compliance_summary, session,
+            summary = timed("compliance_summary", todo.compliance_summary, session,
                             actor, today=today)
             for code, figures in summary.items():
                 print(f"    {code:<32} {figures}")
-            quiet = timed("no_contact_this_month", compliance.no_contact_this_month, session,
+            quiet = timed("no_contact_this_month", todo.no_contact_this_month, session,
                           actor, today=today)
             print(f"    {len(quiet):,} children")
             if items:
-                timed("todo_for_helper (coordinator names one)", compliance.todo_for_helper,
+                timed("todo_for_helper (coordinator names one)", todo.todo_for_helper,
                       session, actor, today=today, helper_id=items[0].helper_id)
             data = timed("export_todo csv", todo_export.export_todo, session, actor=actor,
                          fmt="csv", today=today)

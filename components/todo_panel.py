@@ -11,21 +11,19 @@ import pandas as pd
 import streamlit as st
 
 from components.session import db_transaction
-from services.compliance import (
+from services.compliance import ComplianceStatus, Standing, standings
+from services.exports import EXPORT_FORMATS, filename_for
+from services.permissions import Actor, Capability
+from services.todo import (
     GROUPINGS,
-    ComplianceStatus,
     QuietChild,
     RateRow,
-    Standing,
     TodoItem,
     no_contact_this_month,
     rates_of,
-    standings,
     todo_for_helper,
     todo_of,
 )
-from services.exports import EXPORT_FORMATS, filename_for
-from services.permissions import Actor, Capability
 from services.todo_export import TODO_EXPORTS
 from services.vocab import Role
 

@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from services import audit
-from services.compliance import QuietChild, TodoItem, no_contact_this_month, todo_items
 from services.errors import PermissionDenied
 from services.exports import ExportColumn, Sensitivity, export_bytes
 from services.permissions import Actor, Capability
+from services.todo import QuietChild, TodoItem, no_contact_this_month, todo_items
 
 Row = dict[str, object]
 TODO_COLUMNS: tuple[ExportColumn, ...] = (

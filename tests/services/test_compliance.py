@@ -14,15 +14,10 @@ from services.care_rules import rule_to_input, update_rule
 from services.compliance import (
     ComplianceStatus,
     RuleView,
-    compliance_rates,
-    compliance_summary,
     due_items,
     judge,
-    no_contact_this_month,
     rule_clock,
     standings,
-    todo_for_helper,
-    todo_items,
 )
 from services.errors import PermissionDenied
 from services.permissions import Actor
@@ -32,6 +27,13 @@ from services.terms import (
     month_of,
     period_of,
     previous_period,
+)
+from services.todo import (
+    compliance_rates,
+    compliance_summary,
+    no_contact_this_month,
+    todo_for_helper,
+    todo_items,
 )
 from services.vocab import (
     Category,
