@@ -1,4 +1,5 @@
-"""最近记录 (edit your own for a week; a coordinator corrects on record) and 导出 of 帮扶记录."""
+"""最近记录 (edit your own for a week; a coordinator corrects on record; record a need found on
+the visit) and 导出 of 帮扶记录."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import apply_change, remembered_version
+from components.needs_panel import need_from_contact
 from components.session import db_transaction
 from services.contact_export import CONTACT_EXPORTS
 from services.contacts import (
@@ -65,6 +67,8 @@ def render_recent_contacts(actor: Actor, today: date) -> None:
                        format_func=_label, placeholder="选择一条记录")
     if row is not None:
         _edit(actor, row, today)
+        need_from_contact(actor, row.id, row.child_id, today, key=f"contact_need_{row.id}",
+                          found_on=row.contact_date)
 
 
 def _edit(actor: Actor, row: ContactRow, today: date) -> None:

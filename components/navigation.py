@@ -35,6 +35,8 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.work", Capability.LOG_CONTACTS),
     PageSpec("pages/activities.py", "nav.activities", ":material/groups:", "activities",
              "nav.section.work", Capability.MANAGE_ACTIVITIES),
+    PageSpec("pages/resources.py", "nav.resources", ":material/volunteer_activism:",
+             "resources", "nav.section.work", Capability.MANAGE_RESOURCES),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin",
              "nav.section.system", Capability.MANAGE_USERS),
     PageSpec("pages/account.py", "nav.account", ":material/person:", "account",

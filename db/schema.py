@@ -54,10 +54,24 @@ def upgrade(engine: Engine) -> str:
     """Bring the schema to the newest revision; doing it twice changes nothing."""
     _refuse_newer(engine)
     cfg = alembic_config()
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            if sqlite:
+                # SQLite rebuilds a table to alter it; with foreign keys on, dropping the old
+                # copy fails while other rows point at it. Off for the migration, checked after.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()  # end the autobegun block; the pragma holds for the connection
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise DatabaseProblem("升级后发现无效的关联记录,已撤销本次升级。")
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
     except OperationalError as exc:
         raise explain(exc, engine) from exc
     return head_revision()

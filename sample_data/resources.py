@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sample_data import names, places, texts
@@ -14,7 +14,8 @@ from sample_data.context import Context, day_between, pick, stamp, stamps
 from sample_data.orgs import OrgTree
 from sample_data.writer import Row
 
-NEED_STATUS_MIX = (("open", 35), ("linked", 30), ("resolved", 35))
+NEED_STATUS_MIX = (("open", 32), ("linked", 28), ("resolved", 32), ("closed", 8))
+CLOSED_REASONS = ("家长已自行解决", "儿童已随父母外出", "经核实不属于帮扶范围")
 
 
 @dataclass(frozen=True)
@@ -73,19 +74,38 @@ def _need(ctx: Context, rng: random.Random, kid: Kid, kind: str, providers: list
           ) -> Row:
     found = day_between(rng, max(kid.registered_on, ctx.window_start), ctx.today)
     status = pick(rng, NEED_STATUS_MIX) if found < ctx.today - timedelta(days=7) else "open"
-    provider = rng.choice(providers).id if status != "open" else None
-    resolved = day_between(rng, found + timedelta(days=3), ctx.today) if status == "resolved" \
-        else None
+    linked = status in ("linked", "resolved")
+    provider = rng.choice(providers) if linked else None
+    ended = day_between(rng, found + timedelta(days=3), ctx.today) \
+        if status in ("resolved", "closed") else None
     created = stamp(rng, found)
     return {
         "id": ctx.new_id("needs"), "child_id": kid.id, "kind": kind, "status": status,
         "description": rng.choice(texts.NEED_TEXTS[kind]), "found_on": found,
-        "provider_id": provider, "resolved_on": resolved, "archived_at": None,
-        "archive_reason": None, **stamps(created, stamp(rng, resolved) if resolved else created),
+        "provider_id": provider.id if provider else None,
+        "linked_on": found + timedelta(days=2) if linked else None,
+        "asked": "请协助解决" if linked else None,
+        "resolved_on": ended if status == "resolved" else None,
+        "resolution": f"经{provider.name}帮助已解决" if status == "resolved" and provider
+        else None,
+        "closed_on": ended if status == "closed" else None,
+        "closed_reason": rng.choice(CLOSED_REASONS) if status == "closed" else None,
+        "priority": "normal", "archived_at": None, "archive_reason": None,
+        **stamps(created, stamp(rng, ended) if ended else created),
     }
 
 
-def wish_rows(ctx: Context, kids: list[Kid], providers: list[Provider]) -> list[Row]:
+def wish_drive_rows(ctx: Context) -> list[Row]:
+    """One 六一满愿 drive a year: wishes collected in May, fulfilled around 1 June."""
+    year = ctx.today.year if ctx.today >= date(ctx.today.year, 5, 1) else ctx.today.year - 1
+    created = datetime.combine(date(year, 4, 25), datetime.min.time())
+    return [{"id": ctx.new_id("wish_drives"), "name": f"{year}年六一“微心愿”满愿行动",
+             "starts_on": date(year, 5, 1), "ends_on": date(year, 6, 15), "org_unit_id": None,
+             "notes": None, "archived_at": None, "archive_reason": None, **stamps(created)}]
+
+
+def wish_rows(ctx: Context, kids: list[Kid], providers: list[Provider],
+              drive: Row | None = None) -> list[Row]:
     """微心愿 collected from younger children; about two in three already came true."""
     rng = ctx.rng("wishes")
     rows = []
@@ -95,17 +115,25 @@ def wish_rows(ctx: Context, kids: list[Kid], providers: list[Provider]) -> list[
         collected = day_between(rng, max(kid.registered_on, ctx.window_start), ctx.today)
         fulfilled = None
         provider = None
+        taken = None
         if collected < ctx.today - timedelta(days=7) and rng.random() < 0.65:
             fulfilled = day_between(rng, collected + timedelta(days=5),
                                     min(collected + timedelta(days=60), ctx.today))
             provider = rng.choice(providers)
+            taken = fulfilled
+        elif rng.random() < 0.4:  # a donor has taken it and not delivered yet
+            taken = day_between(rng, collected, ctx.today)
+            provider = rng.choice(providers)
         created = stamp(rng, collected)
         rows.append({
             "id": ctx.new_id("wishes"), "child_id": kid.id, "content": rng.choice(texts.WISHES),
-            "status": "fulfilled" if fulfilled else "collected", "collected_on": collected,
+            "status": "fulfilled" if fulfilled else "taken" if taken else "collected",
+            "collected_on": collected,
             "fulfilled_on": fulfilled, "provider_id": provider.id if provider else None,
             "fulfilled_by": provider.name if provider else None, "archived_at": None,
-            "archive_reason": None,
+            "archive_reason": None, "taken_on": taken, "drive_id": (
+                drive["id"] if drive and drive["starts_on"] <= collected <= drive["ends_on"]
+                else None),
             **stamps(created, stamp(rng, fulfilled) if fulfilled else created),
         })
     return rows

@@ -23,11 +23,15 @@ def list_exports() -> dict[str, ListExport]:
     from services.activity_export import ACTIVITY_EXPORTS
     from services.campaigns import CAMPAIGN_EXPORTS
     from services.contact_export import CONTACT_EXPORTS
+    from services.ledger_export import LEDGER_EXPORTS
+    from services.need_export import NEED_EXPORTS
     from services.pairing_export import PAIRING_EXPORTS
+    from services.survey_export import SURVEY_EXPORTS
     from services.todo_export import TODO_EXPORTS
+    from services.wish_export import WISH_EXPORTS
 
     found: dict[str, ListExport] = {}
     for group in (PAIRING_EXPORTS, CONTACT_EXPORTS, ACTIVITY_EXPORTS, TODO_EXPORTS,
-                  CAMPAIGN_EXPORTS):
+                  CAMPAIGN_EXPORTS, NEED_EXPORTS, WISH_EXPORTS, LEDGER_EXPORTS, SURVEY_EXPORTS):
         found.update({kind: ListExport(e.title, e.export) for kind, e in group.items()})
     return found

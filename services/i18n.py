@@ -18,6 +18,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.my_pairings": ("我的结对", "My children"),
     "nav.contacts": ("帮扶记录", "Care contacts"),
     "nav.activities": ("活动", "Activities"),
+    "nav.resources": ("需求与资源", "Needs and resources"),
     "roster.tab.list": ("名单", "List"),
     "roster.tab.entry": ("录入", "Add a child"),
     "roster.tab.import": ("导入", "Import"),

@@ -20,6 +20,7 @@ class Capability(StrEnum):
     MANAGE_PAIRINGS = "manage_pairings"
     LOG_CONTACTS = "log_contacts"
     MANAGE_ACTIVITIES = "manage_activities"
+    MANAGE_RESOURCES = "manage_resources"
     EXPORT = "export"
     EXPORT_SENSITIVE = "export_sensitive"
     MANAGE_USERS = "manage_users"
@@ -32,6 +33,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.coordinator: frozenset({
         Capability.VIEW_AGGREGATES, Capability.VIEW_PEOPLE, Capability.EDIT_ROSTER,
         Capability.MANAGE_PAIRINGS, Capability.LOG_CONTACTS, Capability.MANAGE_ACTIVITIES,
+        Capability.MANAGE_RESOURCES,
         Capability.EXPORT,
         Capability.EXPORT_SENSITIVE,
     }),

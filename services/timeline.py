@@ -88,9 +88,13 @@ def _activities(session: Session, child_id: int) -> Iterator[TimelineEntry]:
 
 
 def _needs_and_wishes(session: Session, child_id: int) -> Iterator[TimelineEntry]:
-    for need in session.scalars(select(Need).where(Need.child_id == child_id)):
+    for need in session.scalars(select(Need).where(Need.child_id == child_id,
+                                                   Need.archived_at.is_(None))):
         detail = need.description or ""
         yield TimelineEntry(need.found_on, "需求", f"{need.kind.zh}需求({need.status.zh}){detail}")
+        if need.resolved_on and need.resolution:
+            yield TimelineEntry(need.resolved_on, "需求",
+                                f"{need.kind.zh}需求已解决:{need.resolution}")
     for wish in session.scalars(select(Wish).where(Wish.child_id == child_id)):
         yield TimelineEntry(wish.collected_on, "心愿", f"心愿:{wish.content}")
         if wish.fulfilled_on:

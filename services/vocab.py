@@ -155,11 +155,32 @@ class NeedStatus(Vocabulary):
     open = ("open", "待对接", "Open")
     linked = ("linked", "已对接", "Linked")
     resolved = ("resolved", "已解决", "Resolved")
+    closed = ("closed", "已关闭", "Closed")
+
+
+class NeedPriority(Vocabulary):
+    high = ("high", "高", "High", "紧急")
+    normal = ("normal", "中", "Normal", "一般")
+    low = ("low", "低", "Low")
 
 
 class WishStatus(Vocabulary):
     collected = ("collected", "已征集", "Collected")
+    taken = ("taken", "已认领", "Taken")
     fulfilled = ("fulfilled", "已实现", "Fulfilled")
+
+
+class DonationDirection(Vocabulary):
+    """The ledger's three kinds of entry: money or goods in, out, or straight to children."""
+
+    received = ("received", "收入", "Received", "接收", "收到")
+    given = ("given", "发放", "Given out", "支出")
+    direct = ("direct", "直接捐赠", "Given directly", "直接发放")
+
+
+class QuestionKind(Vocabulary):
+    single = ("single", "单选", "Single choice")
+    multiple = ("multiple", "多选", "Multiple choice")
 
 
 class RiskLevel(Vocabulary):
@@ -238,7 +259,11 @@ class RulePeriod(Vocabulary):
 
 class ProviderKind(Vocabulary):
     enterprise = ("enterprise", "企业", "Enterprise", "公司")
-    association = ("association", "社会组织", "Association", "协会", "商会", "基金会")
+    association = ("association", "社会组织", "Association", "协会", "基金会")
+    chamber_of_commerce = ("chamber_of_commerce", "商会", "Chamber of commerce")
+    volunteer_association = ("volunteer_association", "志愿者协会", "Volunteer association",
+                             "志愿服务队")
+    media = ("media", "媒体", "Media", "报社", "电视台")
     government = ("government", "政府部门", "Government", "政府")
     school = ("school", "学校", "School")
     individual = ("individual", "个人", "Individual", "爱心人士")

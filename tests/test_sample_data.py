@@ -268,8 +268,9 @@ CHECKS = [
         id="attendances-from-the-activitys-unit"),
     pytest.param(
         f"SELECT id, status, provider_id, resolved_on FROM needs WHERE status NOT IN"
-        f" ({NEED_STATUSES}) OR (status = 'open') <> (provider_id IS NULL)"
-        " OR (status = 'resolved') <> (resolved_on IS NOT NULL)",
+        f" ({NEED_STATUSES}) OR (status IN ('linked', 'resolved')) <> (provider_id IS NOT NULL)"
+        " OR (status = 'resolved') <> (resolved_on IS NOT NULL AND resolution IS NOT NULL)"
+        " OR (status = 'closed') <> (closed_on IS NOT NULL AND closed_reason IS NOT NULL)",
         id="need-status-matches-provider-and-date"),
     pytest.param(
         f"SELECT id, status, fulfilled_on FROM wishes WHERE status NOT IN ({WISH_STATUSES})"

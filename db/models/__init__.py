@@ -14,7 +14,14 @@ from db.models.children import Child, ChildCategory, Relative, RiskAssessment
 from db.models.contacts import CareContact, CareRule
 from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
-from db.models.resources import Donation, Need, ResourceProvider, Wish, donation_recipients
+from db.models.resources import (
+    Donation,
+    Need,
+    ResourceProvider,
+    Wish,
+    WishDrive,
+    donation_recipients,
+)
 from db.models.surveys import Survey, SurveyAnswer, SurveyQuestion
 from db.models.users import AuditEvent, SavedFilter, User
 
@@ -44,6 +51,7 @@ __all__ = [
     "SurveyQuestion",
     "User",
     "Wish",
+    "WishDrive",
     "activity_helpers",
     "activity_providers",
     "donation_recipients",

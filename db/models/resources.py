@@ -10,7 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Archivable, Base, Timestamped, Versioned, coded
 from db.models.children import Child
-from services.vocab import NeedKind, NeedStatus, ProviderKind, WishStatus
+from services.vocab import (
+    DonationDirection,
+    NeedKind,
+    NeedPriority,
+    NeedStatus,
+    ProviderKind,
+    WishStatus,
+)
 
 
 class ResourceProvider(Versioned, Archivable, Timestamped, Base):
@@ -22,6 +29,8 @@ class ResourceProvider(Versioned, Archivable, Timestamped, Base):
                                                default=ProviderKind.other)
     contact_person: Mapped[str | None] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # What they offer: 助学金, 辅具, 法律咨询, 志愿服务 …
+    offers: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
 
 
@@ -37,6 +46,18 @@ class Need(Versioned, Archivable, Timestamped, Base):
     found_on: Mapped[date] = mapped_column(Date)
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("resource_providers.id"))
     resolved_on: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[NeedPriority] = mapped_column(coded(NeedPriority, "priority"),
+                                                  default=NeedPriority.normal)
+    found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Found on a visit: the care contact it came from.
+    care_contact_id: Mapped[int | None] = mapped_column(ForeignKey("care_contacts.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    linked_on: Mapped[date | None] = mapped_column(Date)
+    asked: Mapped[str | None] = mapped_column(String(300))  # what the provider was asked for
+    resolution: Mapped[str | None] = mapped_column(Text)  # how it was resolved
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(300))
 
     child: Mapped[Child] = relationship()
     provider: Mapped[ResourceProvider | None] = relationship()
@@ -54,8 +75,27 @@ class Wish(Versioned, Archivable, Timestamped, Base):
     fulfilled_on: Mapped[date | None] = mapped_column(Date)
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("resource_providers.id"))
     fulfilled_by: Mapped[str | None] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(50))  # 学习用品, 衣物, 玩具 …
+    estimated_cost_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    taken_on: Mapped[date | None] = mapped_column(Date)
+    drive_id: Mapped[int | None] = mapped_column(ForeignKey("wish_drives.id"), index=True)
+    photo_path: Mapped[str | None] = mapped_column(String(200))  # under the data folder
 
     child: Mapped[Child] = relationship()
+
+
+class WishDrive(Versioned, Archivable, Timestamped, Base):
+    """A wish drive such as 六一满愿: wishes collected and fulfilled within a period."""
+
+    __tablename__ = "wish_drives"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 donation_recipients = Table(
@@ -63,6 +103,9 @@ donation_recipients = Table(
     Base.metadata,
     Column("donation_id", ForeignKey("donations.id"), primary_key=True),
     Column("child_id", ForeignKey("children.id"), primary_key=True, index=True),
+    # Each child's share, for the fairness view; blank means an equal share.
+    Column("money_yuan", Numeric(12, 2)),
+    Column("goods_quantity", Numeric(12, 2)),
 )
 
 
@@ -78,7 +121,12 @@ class Donation(Versioned, Archivable, Timestamped, Base):
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("resource_providers.id"), index=True)
     donated_on: Mapped[date] = mapped_column(Date, index=True)
     money_yuan: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
+    direction: Mapped[DonationDirection] = mapped_column(
+        coded(DonationDirection, "direction"), default=DonationDirection.direct)
     goods: Mapped[str | None] = mapped_column(String(200))
+    # For the goods balance: how many of `goods` (by name), in what unit (件, 箱, 套).
+    goods_quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    goods_unit: Mapped[str | None] = mapped_column(String(20))
     goods_value_yuan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))

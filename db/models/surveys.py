@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Archivable, Base, Timestamped, Versioned
+from db.base import Archivable, Base, Timestamped, Versioned, coded
+from services.vocab import QuestionKind
 
 
 class Survey(Versioned, Archivable, Timestamped, Base):
@@ -30,13 +31,18 @@ class SurveyQuestion(Base):
     position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(String(300))
     options: Mapped[list[str]] = mapped_column(JSON)
+    kind: Mapped[QuestionKind] = mapped_column(coded(QuestionKind, "kind"),
+                                               default=QuestionKind.single)
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
 
 
 class SurveyAnswer(Base):
     __tablename__ = "survey_answers"
-    __table_args__ = (UniqueConstraint("question_id", "child_id", name="uq_survey_answers_once"),)
+    # A multiple-choice question has one row per option chosen; the service allows one row
+    # for a single-choice question.
+    __table_args__ = (UniqueConstraint("question_id", "child_id", "answer",
+                                       name="uq_survey_answers_once"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id"), index=True)

@@ -14,9 +14,10 @@ from tests.app.conftest import logged_in, login, new_app
 
 PAGES_BY_ROLE = {
     "admin": {"pages/home.py", "pages/roster.py", "pages/pairing.py", "pages/contacts.py",
-              "pages/activities.py", "pages/admin.py", "pages/account.py"},
+              "pages/activities.py", "pages/resources.py", "pages/admin.py",
+              "pages/account.py"},
     "coordinator": {"pages/home.py", "pages/roster.py", "pages/pairing.py", "pages/contacts.py",
-                    "pages/activities.py", "pages/account.py"},
+                    "pages/activities.py", "pages/resources.py", "pages/account.py"},
     "helper": {"pages/home.py", "pages/roster.py", "pages/my_pairings.py", "pages/contacts.py",
                "pages/account.py"},
     "viewer": {"pages/home.py", "pages/account.py"},  # aggregates only: never the roster

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from alembic import command
+from sqlalchemy import Enum as SqlEnum
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from db import schema
 from db.engine import make_engine
-from db.models import Child, Pairing
+from db.models import Base, Child, Pairing
 from services.vocab import PairingEndReason
 from tests.factories import make_child, make_helper, make_pairing, make_town_with_village
 
@@ -191,3 +193,20 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
         assert (reason, note) == ("other", "教师调动")
         assert conn.execute(text("SELECT count(*) FROM attendances")).scalar() == 1
         assert conn.execute(text("SELECT count(*) FROM care_contacts")).scalar() == 1
+
+
+def test_every_vocabulary_check_lists_exactly_its_codes(tmp_path):
+    """A code added to a vocabulary needs a migration that widens its CHECK constraint."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'checks.db'}")
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        ddl = dict(conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, SqlEnum):
+                continue
+            name = f"ck_{table.name}_{column.type.name}"
+            found = re.search(rf"CONSTRAINT {name} CHECK \((.*)\)", ddl[table.name])
+            assert found, f"{name} missing"
+            assert set(re.findall(r"'([a-z_]+)'", found.group(1))) == set(column.type.enums), name

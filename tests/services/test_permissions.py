@@ -233,6 +233,7 @@ CAPABILITIES = {
     Capability.MANAGE_PAIRINGS:  "Y     Y     -      -",
     Capability.LOG_CONTACTS:     "Y     Y     Y      -",
     Capability.MANAGE_ACTIVITIES: "Y    Y     -      -",
+    Capability.MANAGE_RESOURCES: "Y     Y     -      -",
     Capability.MANAGE_RULES:     "Y     -     -      -",
     Capability.EXPORT:           "Y     Y     -      -",
     Capability.EXPORT_SENSITIVE: "Y     Y     -      -",

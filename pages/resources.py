@@ -1,0 +1,29 @@
+"""需求与资源: needs, wishes, resource providers, the donations ledger and surveys."""
+
+from datetime import date
+
+import streamlit as st
+
+from components.feedback import show_flash
+from components.ledger_panel import render_ledger
+from components.needs_panel import render_needs
+from components.providers_panel import render_providers
+from components.session import current_actor, lang
+from components.surveys_panel import render_surveys
+from components.wishes_panel import render_wishes
+from services.i18n import t
+from services.permissions import Capability
+
+TABS_KEY = "resources_tabs"
+actor = current_actor(Capability.MANAGE_RESOURCES)
+today = date.today()
+
+st.title(t("nav.resources", lang()))
+show_flash()
+# Only the open tab runs, so each part pays only for itself.
+tabs = st.tabs(["需求", "心愿", "资源方", "捐助台账", "问卷"], key=TABS_KEY, on_change="rerun")
+for tab, render in zip(tabs, (render_needs, render_wishes, render_providers, render_ledger,
+                              render_surveys), strict=True):
+    if tab.open:
+        with tab:
+            render(actor, today)

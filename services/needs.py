@@ -1,0 +1,322 @@
+"""需求: a child's need, found (often on a visit), linked to a resource provider, then resolved.
+
+A need moves open › linked › resolved, or is closed; a coordinator may reopen a resolved or
+closed one. Every allowed move and the fields it requires are the one table `TRANSITIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from db.models import CareContact, Child, OrgUnit, User
+from db.models.resources import Need, ResourceProvider
+from services import audit
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.permissions import Actor, Capability, children_counted, children_visible
+from services.roster_search import RecordStatus, RosterFilter, filtered_child_ids
+from services.vocab import NeedKind, NeedPriority, NeedStatus, Role
+
+ENTITY = "need"
+MAX_DESCRIPTION = 1000
+S = NeedStatus
+UNFINISHED = (S.open, S.linked)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed status change: its name in the audit log and the fields it requires."""
+
+    action: str
+    required: tuple[str, ...]
+
+
+TRANSITIONS: dict[tuple[NeedStatus, NeedStatus], Move] = {
+    (S.open, S.linked): Move("link", ("资源方", "对接内容")),
+    (S.open, S.resolved): Move("resolve", ("解决方式",)),
+    (S.linked, S.resolved): Move("resolve", ("解决方式",)),
+    (S.open, S.closed): Move("close", ("关闭原因",)),
+    (S.linked, S.closed): Move("close", ("关闭原因",)),
+    (S.resolved, S.open): Move("reopen", ("重新打开原因",)),
+    (S.closed, S.open): Move("reopen", ("重新打开原因",)),
+}
+
+
+def check_move(current: NeedStatus, target: NeedStatus) -> Move:
+    """The move from `current` to `target`, or a refusal naming both statuses."""
+    move = TRANSITIONS.get((current, target))
+    if move is None:
+        raise DomainError(f"需求状态不能从“{current.zh}”改为“{target.zh}”。")
+    return move
+
+
+def _missing(move: Move, given: dict[str, object]) -> None:
+    problems = {field: "请填写" if field != "资源方" else "请选择资源方"
+                for field in move.required if not given.get(field)}
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _recordable_child(session: Session, actor: Actor, child_id: int) -> Child:
+    if not (actor.can(Capability.MANAGE_RESOURCES) or actor.can(Capability.LOG_CONTACTS)):
+        raise PermissionDenied()
+    if actor.role is Role.helper and actor.helper_id is None:
+        raise PermissionDenied("您的账号还没有关联帮扶人档案,请联系负责人。")
+    child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
+    if child is None:
+        if actor.role is Role.helper:
+            raise PermissionDenied("您只能为与您结对的儿童登记需求。")
+        raise NotFound("儿童档案")
+    if child.archived_at is not None:
+        raise DomainError(f"“{child.name}”的档案已归档,不能登记需求。")
+    return child
+
+
+def _need_problems(session: Session, child: Child, *, description: str, found_on: date,
+                   due_on: date | None, owner_id: int | None, care_contact_id: int | None,
+                   today: date) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not description:
+        problems["需求描述"] = "请简要描述需求,如:需要轮椅,家庭无力购买"
+    elif len(description) > MAX_DESCRIPTION:
+        problems["需求描述"] = f"需求描述最多{MAX_DESCRIPTION}字(现有{len(description)}字)"
+    if found_on > today:
+        problems["发现日期"] = "发现日期不能晚于今天"
+    elif found_on < child.birth_date:
+        problems["发现日期"] = "发现日期不能早于儿童出生日期"
+    if due_on is not None and due_on < found_on:
+        problems["期限"] = "期限不能早于发现日期"
+    if owner_id is not None and session.get(User, owner_id) is None:
+        problems["负责人"] = "找不到该负责人账号"
+    if care_contact_id is not None:
+        contact = session.get(CareContact, care_contact_id)
+        if contact is None or contact.archived_at is not None or contact.child_id != child.id:
+            problems["帮扶记录"] = "该帮扶记录不存在或不是这名儿童的"
+    return problems
+
+
+def record_need(session: Session, *, actor: Actor, child_id: int, kind: NeedKind | str,
+                description: str, found_on: date, priority: NeedPriority | str,
+                due_on: date | None = None, owner_id: int | None = None,
+                care_contact_id: int | None = None, today: date) -> Need:
+    """Record a need: a helper for their own paired child, a coordinator for any in scope."""
+    child = _recordable_child(session, actor, child_id)
+    description = (description or "").strip()
+    problems = _need_problems(session, child, description=description, found_on=found_on,
+                              due_on=due_on, owner_id=owner_id,
+                              care_contact_id=care_contact_id, today=today)
+    if problems:
+        raise ValidationFailed(problems)
+    need = Need(child_id=child.id, kind=NeedKind(kind), description=description,
+                found_on=found_on, priority=NeedPriority(priority), due_on=due_on,
+                owner_id=owner_id, care_contact_id=care_contact_id,
+                found_by_id=actor.user_id, status=NeedStatus.open)
+    session.add(need)
+    session.flush()
+    audit.record(session, actor, "create", ENTITY, need.id, after=audit.snapshot(need),
+                 summary=f"登记需求:{child.name} · {need.kind.zh}")
+    return need
+
+
+def _managed_need(session: Session, actor: Actor, need_id: int) -> Need:
+    actor.require(Capability.MANAGE_RESOURCES)
+    need = session.scalar(select(Need).join(Child, Child.id == Need.child_id)
+                          .where(Need.id == need_id, children_visible(actor)))
+    if need is None or need.archived_at is not None:
+        raise NotFound("需求")
+    return need
+
+
+def _transition(session: Session, actor: Actor, need_id: int, expected_version: int,
+                target: NeedStatus, given: dict[str, object],
+                apply: Callable[[Need], None], summary: str) -> Need:
+    """Check the move, its required fields and the version, then change and audit it."""
+    need = _managed_need(session, actor, need_id)
+    audit.require_version(need, expected_version, "需求")
+    move = check_move(need.status, target)
+    _missing(move, given)
+    with audit.tracked(session, actor, need, ENTITY, action=move.action,
+                       summary=summary[:300]):
+        need.status = target
+        apply(need)
+    return need
+
+
+def link_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
+              provider_id: int | None, asked: str, today: date) -> Need:
+    """Open › linked: which resource provider was asked, and for what."""
+    asked = (asked or "").strip()
+    provider = None if provider_id is None else session.get(ResourceProvider, provider_id)
+    if provider_id is not None and (provider is None or provider.archived_at is not None):
+        raise NotFound("资源方")
+
+    def apply(need: Need) -> None:
+        need.provider_id, need.asked, need.linked_on = provider_id, asked[:300], today
+
+    name = provider.name if provider else ""
+    return _transition(session, actor, need_id, expected_version, S.linked,
+                       {"资源方": provider_id, "对接内容": asked}, apply,
+                       f"对接资源方:{name}({asked})")
+
+
+def resolve_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
+                 resolution: str, today: date) -> Need:
+    """Open or linked › resolved, saying how."""
+    resolution = (resolution or "").strip()
+
+    def apply(need: Need) -> None:
+        need.resolution, need.resolved_on = resolution, today
+
+    return _transition(session, actor, need_id, expected_version, S.resolved,
+                       {"解决方式": resolution}, apply, f"需求已解决:{resolution}")
+
+
+def close_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
+               reason: str, today: date) -> Need:
+    """Open or linked › closed, saying why (moved away, no longer needed, duplicate)."""
+    reason = (reason or "").strip()
+
+    def apply(need: Need) -> None:
+        need.closed_reason, need.closed_on = reason[:300], today
+
+    return _transition(session, actor, need_id, expected_version, S.closed,
+                       {"关闭原因": reason}, apply, f"关闭需求:{reason}")
+
+
+def reopen_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
+                reason: str, today: date) -> Need:
+    """Resolved or closed › open again; the earlier outcome stays in the audit log."""
+    reason = (reason or "").strip()
+
+    def apply(need: Need) -> None:
+        need.resolution = need.resolved_on = need.closed_reason = need.closed_on = None
+        need.provider_id = need.asked = need.linked_on = None
+
+    return _transition(session, actor, need_id, expected_version, S.open,
+                       {"重新打开原因": reason}, apply, f"重新打开需求:{reason}")
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    """One need as the coordinator's list shows it."""
+
+    id: int
+    version: int
+    child_id: int
+    child_name: str
+    place: str
+    kind: NeedKind
+    status: NeedStatus
+    priority: NeedPriority
+    description: str
+    found_on: date
+    found_by: str
+    age_days: int  # days since it was found
+    due_on: date | None
+    overdue: bool
+    owner: str
+    provider_id: int | None
+    provider_name: str
+    asked: str
+    linked_on: date | None
+    resolution: str
+    resolved_on: date | None
+    closed_reason: str
+    closed_on: date | None
+    care_contact_id: int | None
+
+
+def _overdue(today: date) -> ColumnElement[bool]:
+    return and_(Need.due_on.is_not(None), Need.due_on < today, Need.status.in_(UNFINISHED))
+
+
+def list_needs(session: Session, actor: Actor, *, today: date,
+               statuses: list[NeedStatus] | None = None, kinds: list[NeedKind] | None = None,
+               org_unit_id: int | None = None, overdue_only: bool = False) -> list[NeedRow]:
+    """Needs of children in scope: overdue first, then by priority, oldest first."""
+    town, village = aliased(OrgUnit), aliased(OrgUnit)
+    finder, owner = aliased(User), aliased(User)
+    overdue = _overdue(today)
+    urgency = case({NeedPriority.high: 0, NeedPriority.normal: 1}, value=Need.priority, else_=2)
+    stmt = (select(Need, Child.name, town.name, village.name, finder.display_name,
+                   owner.display_name, ResourceProvider.name, overdue)
+            .join(Child, Child.id == Need.child_id)
+            .join(town, town.id == Child.town_id).join(village, village.id == Child.village_id)
+            .outerjoin(finder, finder.id == Need.found_by_id)
+            .outerjoin(owner, owner.id == Need.owner_id)
+            .outerjoin(ResourceProvider, ResourceProvider.id == Need.provider_id)
+            .where(children_visible(actor), Need.archived_at.is_(None))
+            .order_by(case((overdue, 0), else_=1), urgency, Need.found_on, Need.id))
+    if statuses:
+        stmt = stmt.where(Need.status.in_(statuses))
+    if kinds:
+        stmt = stmt.where(Need.kind.in_(kinds))
+    if org_unit_id is not None:
+        place = RosterFilter(org_unit_id=org_unit_id, status=RecordStatus.all)
+        stmt = stmt.where(Child.id.in_(filtered_child_ids(actor, place, today=today)))
+    if overdue_only:
+        stmt = stmt.where(overdue)
+    return [NeedRow(n.id, n.version, n.child_id, child_name, f"{town_name}{village_name}",
+                    n.kind, n.status, n.priority, n.description or "", n.found_on,
+                    found_by or "", (today - n.found_on).days, n.due_on, bool(late),
+                    owner_name or "", n.provider_id, provider or "", n.asked or "", n.linked_on,
+                    n.resolution or "", n.resolved_on, n.closed_reason or "", n.closed_on,
+                    n.care_contact_id)
+            for n, child_name, town_name, village_name, found_by, owner_name, provider, late
+            in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class NeedCounts:
+    """Needs by kind and by status (every code present), as CONTRACTS.md's stats "needs"."""
+
+    by_kind: dict[str, int]
+    by_status: dict[str, int]
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {"by_kind": dict(self.by_kind), "by_status": dict(self.by_status)}
+
+
+def need_counts(session: Session, actor: Actor) -> NeedCounts:
+    """Count the needs of children the actor counts, grouped in SQL by kind and by status."""
+    scope = (select(Need).join(Child, Child.id == Need.child_id)
+             .where(children_counted(actor), Need.archived_at.is_(None)).subquery())
+    by_kind = dict.fromkeys(NeedKind.codes(), 0)
+    for kind, count in session.execute(
+            select(scope.c.kind, func.count()).group_by(scope.c.kind)):
+        by_kind[NeedKind(kind).value] = count
+    by_status = dict.fromkeys(NeedStatus.codes(), 0)
+    for status, count in session.execute(
+            select(scope.c.status, func.count()).group_by(scope.c.status)):
+        by_status[NeedStatus(status).value] = count
+    return NeedCounts(by_kind, by_status)
+
+
+def overdue_count(session: Session, actor: Actor, *, today: date) -> int:
+    """How many unfinished needs in scope are past their due date."""
+    return session.scalar(
+        select(func.count()).select_from(Need).join(Child, Child.id == Need.child_id)
+        .where(children_counted(actor), Need.archived_at.is_(None), _overdue(today))) or 0
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    provider_id: int
+    name: str
+    offers: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}({self.offers})" if self.offers else self.name
+
+
+def provider_choices(session: Session, actor: Actor) -> list[ProviderChoice]:
+    """Active resource providers a need may be linked to, by name."""
+    actor.require(Capability.MANAGE_RESOURCES)
+    return [ProviderChoice(p.id, p.name, p.offers or "") for p in session.scalars(
+        select(ResourceProvider).where(ResourceProvider.archived_at.is_(None))
+        .order_by(ResourceProvider.name, ResourceProvider.id))]

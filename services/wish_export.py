@@ -1,0 +1,62 @@
+"""心愿清单 as a file: every active wish in scope, child names masked unless asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.errors import PermissionDenied
+from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.permissions import Actor, Capability
+from services.wishes import list_wishes
+
+TITLE = "心愿清单"
+WISH_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("child_name", "儿童姓名", Sensitivity.NAME), ExportColumn("place", "学校/村"),
+    ExportColumn("content", "心愿"), ExportColumn("category", "类别"),
+    ExportColumn("estimated_cost_yuan", "预计金额(元)"), ExportColumn("status", "状态"),
+    ExportColumn("collected_on", "征集日期"), ExportColumn("taker", "认领方"),
+    ExportColumn("taken_on", "认领日期"), ExportColumn("fulfilled_on", "实现日期"),
+    ExportColumn("drive", "心愿活动"), ExportColumn("photo", "照片"),
+)
+
+
+def wish_rows(session: Session, actor: Actor, *, drive_id: int | None = None
+              ) -> Iterator[dict[str, object]]:
+    """The wishes as the panel lists them: waiting first, then newest collected."""
+    for w in list_wishes(session, actor, drive_id=drive_id):
+        yield {"child_name": w.child_name, "place": w.place, "content": w.content,
+               "category": w.category, "estimated_cost_yuan": w.estimated_cost_yuan,
+               "status": w.status.zh, "collected_on": w.collected_on, "taker": w.taker,
+               "taken_on": w.taken_on, "fulfilled_on": w.fulfilled_on, "drive": w.drive_name,
+               "photo": "有" if w.photo_path else ""}
+
+
+def export_wishes(session: Session, *, actor: Actor, fmt: str, today: date,
+                  include_sensitive: bool = False, drive_id: int | None = None) -> bytes:
+    """心愿清单: one drive's wishes or all of them; a sensitive export goes in the audit log."""
+    actor.require(Capability.EXPORT)
+    if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
+        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+    rows = list(wish_rows(session, actor, drive_id=drive_id))
+    data = export_bytes(fmt, rows, WISH_COLUMNS, include_sensitive=include_sensitive)
+    if include_sensitive:
+        audit.record(session, actor, "export_sensitive", "wishes", drive_id,
+                     summary=f"导出含敏感信息的{TITLE}({len(rows)}条,{fmt},{today:%Y-%m-%d})")
+    return data
+
+
+@dataclass(frozen=True)
+class WishExport:
+    """One list the UI and the CLI offer: its file title, columns and export function."""
+
+    title: str
+    columns: tuple[ExportColumn, ...]
+    export: Callable[..., bytes]
+
+
+WISH_EXPORTS: dict[str, WishExport] = {"wishes": WishExport(TITLE, WISH_COLUMNS, export_wishes)}
