@@ -26,6 +26,7 @@ from services.needs import (
     list_needs,
     need_counts,
     overdue_count,
+    owner_choices,
     provider_choices,
     record_need,
     reopen_need,
@@ -131,15 +132,21 @@ def _record_form(actor: Actor, today: date) -> None:
             st.info("没有找到符合的儿童。")
             return
         child = st.selectbox("儿童 *", children, key="need_child", format_func=lambda c: c.label)
+        with db_transaction() as session:
+            owners = {u.id: f"{u.display_name}({u.username})"
+                      for u in owner_choices(session, actor)}
         with st.form("need_record"):
             kind, priority, description, due_on = _need_fields("need_record", today)
-            found_on = st.date_input("发现日期 *", value=today, max_value=today,
-                                     format="YYYY-MM-DD", key="need_record_found")
+            cols = st.columns(2)
+            found_on = cols[0].date_input("发现日期 *", value=today, max_value=today,
+                                          format="YYYY-MM-DD", key="need_record_found")
+            owner_id = cols[1].selectbox("负责人", list(owners), format_func=owners.get,
+                                         key="need_record_owner")
             submitted = st.form_submit_button("登记", type="primary")
     if submitted and child is not None:
         apply_change(KIND, lambda s: record_need(
             s, actor=actor, child_id=child.child_id, kind=kind, description=description,
-            found_on=found_on, priority=priority, due_on=due_on, owner_id=actor.user_id,
+            found_on=found_on, priority=priority, due_on=due_on, owner_id=owner_id,
             today=today), 0, f"已登记需求:{child.name} · {kind.zh}。")
 
 

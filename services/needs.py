@@ -10,14 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import CareContact, Child, OrgUnit, User
 from db.models.resources import Need, ResourceProvider
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from services.permissions import Actor, Capability, children_counted, children_visible
+from services.permissions import (
+    Actor,
+    Capability,
+    children_counted,
+    children_visible,
+    org_subtree_ids,
+)
 from services.roster_search import RecordStatus, RosterFilter, filtered_child_ids
 from services.vocab import NeedKind, NeedPriority, NeedStatus, Role
 
@@ -320,3 +326,15 @@ def provider_choices(session: Session, actor: Actor) -> list[ProviderChoice]:
     return [ProviderChoice(p.id, p.name, p.offers or "") for p in session.scalars(
         select(ResourceProvider).where(ResourceProvider.archived_at.is_(None))
         .order_by(ResourceProvider.name, ResourceProvider.id))]
+
+
+def owner_choices(session: Session, actor: Actor) -> list[User]:
+    """Who may own a need: the actor first, then active coordinators and admins of their scope."""
+    actor.require(Capability.MANAGE_RESOURCES)
+    stmt = select(User).where(User.is_active.is_(True),
+                              User.role.in_([Role.coordinator, Role.admin]))
+    subtree = org_subtree_ids(actor)
+    if subtree is not None:
+        stmt = stmt.where(or_(User.org_unit_id.in_(subtree), User.id == actor.user_id))
+    users = list(session.scalars(stmt.order_by(User.display_name, User.id)))
+    return sorted(users, key=lambda user: user.id != actor.user_id)

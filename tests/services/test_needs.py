@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent, Child
+from db.models import AuditEvent, Child, OrgUnit
 from db.models.resources import Need, ResourceProvider
 from services import needs
 from services.errors import (
@@ -277,3 +277,14 @@ def test_need_counts_by_kind_and_status_in_scope(session, world):
     assert counts["by_status"] == {"open": 1, "linked": 0, "resolved": 1, "closed": 0}
     assert needs.need_counts(session, admin).by_kind["economic"] == 2
     assert needs.need_counts(session, world.viewer).by_status["open"] == 2
+
+
+def test_a_need_may_be_owned_by_the_coordinators_of_the_scope_only(session, world):
+    places_user = make_user(session, "wang", Role.coordinator,
+                            org_unit=session.get(OrgUnit, world.coordinator.org_unit_id))
+    elsewhere = make_user(session, "zhao", Role.coordinator)  # the whole county: out of reach
+    helper_account = make_user(session, "li", Role.helper)
+    owners = [u.id for u in needs.owner_choices(session, world.coordinator)]
+    assert owners[0] == world.coordinator.user_id  # the person recording comes first
+    assert places_user.id in owners
+    assert elsewhere.id not in owners and helper_account.id not in owners
