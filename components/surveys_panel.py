@@ -21,11 +21,11 @@ from components.pickers import org_select
 from components.session import db_transaction, lang
 from db.models import SurveyQuestion
 from services.errors import ConcurrentEdit, DomainError
-from services.exports import EXPORT_FORMATS, filename_for
+from services.exports import EXPORT_FORMATS, ListExport, filename_for
 from services.imports import ImportReport
 from services.orgs import OrgNode, org_tree
 from services.permissions import Actor, Capability
-from services.survey_export import SURVEY_EXPORTS, SurveyExport
+from services.survey_export import SURVEY_EXPORTS
 from services.survey_import import answer_template, import_answers
 from services.surveys import (
     GRID_LIMIT,
@@ -142,7 +142,7 @@ def _downloads(actor: Actor, today: date, summary: SurveySummary) -> None:
     for col, kind in zip(cols[2:], SURVEY_EXPORTS, strict=True):
         export = SURVEY_EXPORTS[kind]
 
-        def build(export: SurveyExport = export) -> bytes:
+        def build(export: ListExport = export) -> bytes:
             with db_transaction() as session:
                 return export.export(session, actor=actor, fmt=fmt, today=today,
                                      include_sensitive=sensitive, survey_id=summary.id)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -25,7 +24,7 @@ from db.models import (
 from services import audit
 from services.activity_queries import activities_visible, list_activities
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes, mask_name
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes, mask_name
 from services.permissions import Actor, Capability, children_visible
 
 Row = dict[str, object]
@@ -157,16 +156,7 @@ def export_attendance(session: Session, *, actor: Actor, fmt: str, today: date,
                    include_sensitive)
 
 
-@dataclass(frozen=True)
-class ActivityExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-ACTIVITY_EXPORTS: dict[str, ActivityExport] = {
-    "activities": ActivityExport(TITLES["activities"], ACTIVITY_COLUMNS, export_activities),
-    "attendance": ActivityExport(TITLES["attendance"], ATTENDANCE_COLUMNS, export_attendance),
+ACTIVITY_EXPORTS: dict[str, ListExport] = {
+    "activities": ListExport(TITLES["activities"], ACTIVITY_COLUMNS, export_activities),
+    "attendance": ListExport(TITLES["attendance"], ATTENDANCE_COLUMNS, export_attendance),
 }

@@ -8,7 +8,7 @@ per child.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,7 +29,7 @@ from db.models import (
 )
 from services import audit
 from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
 from services.permissions import (
     Actor,
     Capability,
@@ -455,15 +455,6 @@ def export_campaign_gaps(session: Session, *, actor: Actor, fmt: str, today: dat
     return data
 
 
-@dataclass(frozen=True)
-class CampaignExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-CAMPAIGN_EXPORTS: dict[str, CampaignExport] = {
-    "campaign_gaps": CampaignExport(GAPS_TITLE, GAP_COLUMNS, export_campaign_gaps),
+CAMPAIGN_EXPORTS: dict[str, ListExport] = {
+    "campaign_gaps": ListExport(GAPS_TITLE, GAP_COLUMNS, export_campaign_gaps),
 }

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import CareContact, Child, Helper, OrgUnit, User
 from services import audit
 from services.errors import DomainError, PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
 from services.permissions import Actor, Capability, children_visible
 
 Row = dict[str, object]
@@ -79,15 +78,6 @@ def export_contacts(session: Session, *, actor: Actor, fmt: str, today: date,
     return data
 
 
-@dataclass(frozen=True)
-class ContactExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-CONTACT_EXPORTS: dict[str, ContactExport] = {
-    "contacts": ContactExport(TITLE, CONTACT_COLUMNS, export_contacts),
+CONTACT_EXPORTS: dict[str, ListExport] = {
+    "contacts": ListExport(TITLE, CONTACT_COLUMNS, export_contacts),
 }

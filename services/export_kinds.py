@@ -6,16 +6,7 @@ only gathers them, so adding a list never means editing the command line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class ListExport:
-    """A list as a file: `export(session, *, actor, fmt, today, include_sensitive)` → bytes."""
-
-    title: str
-    export: Callable[..., bytes]
+from services.exports import ListExport
 
 
 def list_exports() -> dict[str, ListExport]:
@@ -33,5 +24,5 @@ def list_exports() -> dict[str, ListExport]:
     found: dict[str, ListExport] = {}
     for group in (PAIRING_EXPORTS, CONTACT_EXPORTS, ACTIVITY_EXPORTS, TODO_EXPORTS,
                   CAMPAIGN_EXPORTS, NEED_EXPORTS, WISH_EXPORTS, LEDGER_EXPORTS, SURVEY_EXPORTS):
-        found.update({kind: ListExport(e.title, e.export) for kind, e in group.items()})
+        found.update(group)
     return found

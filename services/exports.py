@@ -262,3 +262,15 @@ def filename_for(base: str, fmt: str, today: date) -> str:
     """儿童名单 + xlsx + a date → 儿童名单_2026-11-28.xlsx (characters Windows refuses become _)."""
     safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", base).strip() or "导出"
     return f"{safe}_{today.isoformat()}.{_check_format(fmt)}"
+
+
+@dataclass(frozen=True)
+class ListExport:
+    """One list the UI and the CLI offer: its file title, columns and export function.
+
+    `export(session, *, actor, fmt, today, include_sensitive=False)` returns the file's bytes.
+    """
+
+    title: str
+    columns: tuple[ExportColumn, ...]
+    export: Callable[..., bytes]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes, mask_name
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes, mask_name
 from services.ledger import fairness, list_entries
 from services.permissions import Actor, Capability
 from services.providers import list_providers
@@ -103,17 +102,8 @@ def export_fairness(session: Session, *, actor: Actor, fmt: str, today: date,
                    today)
 
 
-@dataclass(frozen=True)
-class LedgerExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-LEDGER_EXPORTS: dict[str, LedgerExport] = {
-    "ledger": LedgerExport(TITLES["ledger"], LEDGER_COLUMNS, export_ledger),
-    "providers": LedgerExport(TITLES["providers"], PROVIDER_COLUMNS, export_providers),
-    "fairness": LedgerExport(TITLES["fairness"], FAIRNESS_COLUMNS, export_fairness),
+LEDGER_EXPORTS: dict[str, ListExport] = {
+    "ledger": ListExport(TITLES["ledger"], LEDGER_COLUMNS, export_ledger),
+    "providers": ListExport(TITLES["providers"], PROVIDER_COLUMNS, export_providers),
+    "fairness": ListExport(TITLES["fairness"], FAIRNESS_COLUMNS, export_fairness),
 }

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
 from services.needs import NeedRow, list_needs
 from services.permissions import Actor, Capability
 
@@ -60,13 +59,4 @@ def export_needs(session: Session, *, actor: Actor, fmt: str, today: date,
     return data
 
 
-@dataclass(frozen=True)
-class NeedExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-NEED_EXPORTS: dict[str, NeedExport] = {"needs": NeedExport(TITLE, NEED_COLUMNS, export_needs)}
+NEED_EXPORTS: dict[str, ListExport] = {"needs": ListExport(TITLE, NEED_COLUMNS, export_needs)}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from sqlalchemy import ColumnElement, exists, func, select, true
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import CareContact, Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
 from services.match_health import helper_health, pairing_health
 from services.pairing import PairingRecord
 from services.pairing_board import WaitingChild, priority_order, waiting_conditions
@@ -229,17 +228,8 @@ def export_unpaired(session: Session, *, actor: Actor, fmt: str, today: date,
     return _export(session, actor, "unpaired", fmt, rows, UNPAIRED_COLUMNS, include_sensitive)
 
 
-@dataclass(frozen=True)
-class PairingExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-PAIRING_EXPORTS: dict[str, PairingExport] = {
-    "helpers": PairingExport(TITLES["helpers"], HELPER_COLUMNS, export_helpers),
-    "pairings": PairingExport(TITLES["pairings"], PAIRING_COLUMNS, export_pairings),
-    "unpaired": PairingExport(TITLES["unpaired"], UNPAIRED_COLUMNS, export_unpaired),
+PAIRING_EXPORTS: dict[str, ListExport] = {
+    "helpers": ListExport(TITLES["helpers"], HELPER_COLUMNS, export_helpers),
+    "pairings": ListExport(TITLES["pairings"], PAIRING_COLUMNS, export_pairings),
+    "unpaired": ListExport(TITLES["unpaired"], UNPAIRED_COLUMNS, export_unpaired),
 }

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from services import audit
 from services.errors import NotFound, PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
 from services.permissions import Actor, Capability
 from services.surveys import answer_grid, get_survey, list_surveys, results
 from services.vocab import Category
@@ -81,15 +80,7 @@ def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
     return data
 
 
-@dataclass(frozen=True)
-class SurveyExport:
-    """One list the UI and the CLI offer: its file title and export function."""
-
-    title: str
-    export: Callable[..., bytes]
-
-
-SURVEY_EXPORTS: dict[str, SurveyExport] = {
-    "survey_results": SurveyExport(RESULTS_TITLE, export_results),
-    "survey_answers": SurveyExport(ANSWERS_TITLE, export_answers),
+SURVEY_EXPORTS: dict[str, ListExport] = {
+    "survey_results": ListExport(RESULTS_TITLE, (), export_results),
+    "survey_answers": ListExport(ANSWERS_TITLE, (), export_answers),
 }

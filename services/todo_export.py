@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
 from services.permissions import Actor, Capability
 from services.todo import QuietChild, TodoItem, no_contact_this_month, todo_items
 
@@ -83,16 +82,7 @@ def export_no_contact(session: Session, *, actor: Actor, fmt: str, today: date,
     return _export(session, actor, "no_contact", fmt, rows, QUIET_COLUMNS, include_sensitive)
 
 
-@dataclass(frozen=True)
-class TodoExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-TODO_EXPORTS: dict[str, TodoExport] = {
-    "todo": TodoExport(TITLES["todo"], TODO_COLUMNS, export_todo),
-    "no_contact": TodoExport(TITLES["no_contact"], QUIET_COLUMNS, export_no_contact),
+TODO_EXPORTS: dict[str, ListExport] = {
+    "todo": ListExport(TITLES["todo"], TODO_COLUMNS, export_todo),
+    "no_contact": ListExport(TITLES["no_contact"], QUIET_COLUMNS, export_no_contact),
 }

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
 from services.permissions import Actor, Capability
 from services.wishes import list_wishes
 
@@ -50,13 +49,4 @@ def export_wishes(session: Session, *, actor: Actor, fmt: str, today: date,
     return data
 
 
-@dataclass(frozen=True)
-class WishExport:
-    """One list the UI and the CLI offer: its file title, columns and export function."""
-
-    title: str
-    columns: tuple[ExportColumn, ...]
-    export: Callable[..., bytes]
-
-
-WISH_EXPORTS: dict[str, WishExport] = {"wishes": WishExport(TITLE, WISH_COLUMNS, export_wishes)}
+WISH_EXPORTS: dict[str, ListExport] = {"wishes": ListExport(TITLE, WISH_COLUMNS, export_wishes)}
