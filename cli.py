@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from config import load_settings
 from db import schema
 from db.engine import make_engine, transaction
-from services import orgs, users
+from services import orgs, stats, stats_text, users
 from services.errors import DomainError
 from services.export_kinds import list_exports
 from services.exports import EXPORT_FORMATS
@@ -23,6 +24,7 @@ from services.imports import IMPORT_KINDS, run_import
 from services.permissions import Actor
 from services.roster_export import export_roster
 from services.roster_search import RosterFilter
+from services.terms import term_of
 from services.vocab import Role, UnknownLabel
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -114,12 +116,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     """Create an account; the password is read from standard input."""
     role = Role.parse(args.role)
     with transaction(_engine()) as session:
-        org_unit_id = None
-        if args.org:
-            found = orgs.find_org_unit(session, args.org)
-            if len(found) != 1:
-                raise DomainError(f"找不到唯一名为“{args.org}”的单位(找到{len(found)}个)。")
-            org_unit_id = found[0].id
+        org_unit_id = _org_id(session, args.org)
         password = _read_password("密码:")
         user = users.create_user(session, actor=Actor.system(), username=args.name,
                                  display_name=args.display_name or args.name, role=role,
@@ -146,6 +143,41 @@ def cmd_demo_logins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _org_id(session: Session, name: str | None) -> int | None:
+    """The one org unit of that name; None when no name is given."""
+    if not name:
+        return None
+    found = orgs.find_org_unit(session, name)
+    if len(found) != 1:
+        raise DomainError(f"找不到唯一名为“{name}”的单位(找到{len(found)}个)。")
+    return found[0].id
+
+
+def _period(args: argparse.Namespace) -> tuple[date, date]:
+    """--from/--to as dates: by default this term up to today."""
+    today = date.today()
+    try:
+        end = date.fromisoformat(args.to) if args.to else today
+        start = date.fromisoformat(args.date_from) if args.date_from else term_of(end).start
+    except ValueError as exc:
+        raise DomainError(f"日期应写成 2026-09-01 的形式:{exc}") from exc
+    return start, end
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """The dashboard's figures for a unit and period: JSON for scripts, sentences for people."""
+    start, end = _period(args)
+    with transaction(_engine()) as session:
+        scope = stats.StatsScope(start, end, _org_id(session, args.org))
+        figures = stats.compute(session, Actor.system(), scope, today=date.today())
+    if args.json:
+        print(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for section in stats_text.sections(figures):
+            print(f"【{section.title}】{section.text}")
+    return EXIT_OK
+
+
 def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
     """`--filter cat=留守儿童 --filter org=石门镇` as a RosterFilter (the URL's keys and labels)."""
     params: dict[str, list[str]] = {}
@@ -154,10 +186,7 @@ def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
         if not sep or not value.strip():
             raise DomainError(f"筛选条件应写成 字段=值(如 cat=留守儿童),收到“{pair}”。")
         if key == "org" and not value.isdigit():
-            found = orgs.find_org_unit(session, value)
-            if len(found) != 1:
-                raise DomainError(f"找不到唯一名为“{value}”的单位(找到{len(found)}个)。")
-            value = str(found[0].id)
+            value = str(_org_id(session, value))
         params.setdefault(key.strip(), []).append(value.strip())
     return RosterFilter.from_query_params(params)
 
@@ -183,6 +212,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     Path(args.out).write_bytes(data)
     print(f"已导出到 {args.out}({len(data):,} 字节)。")
     return EXIT_OK
+
+
+def _period_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument("--from", dest="date_from", required=required, metavar="DATE",
+                        help="开始日期,如 2026-09-01(默认本学期开始)")
+    parser.add_argument("--to", required=required, metavar="DATE", help="结束日期(默认今天)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--include-sensitive", action="store_true",
                         help="导出姓名、电话、身份证号和住址原文(会记入操作日志)")
     export.set_defaults(run=cmd_export)
+
+    figures = commands.add_parser("stats", help="打印总览的统计数字(某单位、某时段)")
+    figures.add_argument("--json", action="store_true", help="输出 JSON(键名见 CONTRACTS.md)")
+    _period_arguments(figures, required=False)
+    figures.add_argument("--org", help="单位名称(不填为全部)")
+    figures.set_defaults(run=cmd_stats)
 
     user = commands.add_parser("user", help="账户管理").add_subparsers(dest="user_command",
                                                                      required=True)

@@ -469,9 +469,10 @@ def _helped(actor: Actor, date_from: date, date_to: date) -> ColumnElement[bool]
             & _period(date_from, date_to))
 
 
-def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to: date
-                     ) -> dict[str, float | int]:
-    """CONTRACTS stats "donations": money given out or given directly, and children helped."""
+def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to: date,
+                     among: ColumnElement[bool] | None = None) -> dict[str, float | int]:
+    """CONTRACTS stats "donations": money given out or given directly by units in scope, and
+    the children helped (only those `among`, when given)."""
     helped = _helped(actor, date_from, date_to)
     money = session.scalar(select(func.sum(Donation.money_yuan))
                            .where(helped, entries_visible(actor)))
@@ -479,7 +480,7 @@ def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to
         select(func.count(func.distinct(donation_recipients.c.child_id)))
         .join(Donation, Donation.id == donation_recipients.c.donation_id)
         .join(Child, Child.id == donation_recipients.c.child_id)
-        .where(helped, children_counted(actor)))
+        .where(helped, children_counted(actor), true() if among is None else among))
     return {"money_yuan": float(Decimal(money or 0)), "children_helped": int(children or 0)}
 
 

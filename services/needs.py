@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from db.models import CareContact, Child, OrgUnit, User
@@ -287,10 +287,13 @@ class NeedCounts:
         return {"by_kind": dict(self.by_kind), "by_status": dict(self.by_status)}
 
 
-def need_counts(session: Session, actor: Actor) -> NeedCounts:
-    """Count the needs of children the actor counts, grouped in SQL by kind and by status."""
+def need_counts(session: Session, actor: Actor, *,
+                among: ColumnElement[bool] | None = None) -> NeedCounts:
+    """Count the needs of children the actor counts (narrowed by `among`), grouped in SQL by
+    kind and by status."""
     scope = (select(Need).join(Child, Child.id == Need.child_id)
-             .where(children_counted(actor), Need.archived_at.is_(None)).subquery())
+             .where(children_counted(actor), Need.archived_at.is_(None),
+                    true() if among is None else among).subquery())
     by_kind = dict.fromkeys(NeedKind.codes(), 0)
     for kind, count in session.execute(
             select(scope.c.kind, func.count()).group_by(scope.c.kind)):

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
-from db.models import Child, Helper, Pairing
+from db.base import utcnow
+from db.models import Activity, ActivityKindRow, Child, ChildCategory, Helper, OrgUnit, Pairing
+from services.compliance_counts import RuleCount, rule_counts
+from services.errors import DomainError, PermissionDenied
+from services.ledger import donation_summary
+from services.needs import NeedCounts, need_counts
 from services.pairing import child_is_paired
-from services.permissions import Actor, children_counted, helpers_visible
-from services.vocab import HelperKind, Role
+from services.permissions import (
+    Actor,
+    children_counted,
+    helpers_visible,
+    org_in_scope,
+    org_subtree_ids,
+)
+from services.stats_queries import (
+    Sessions,
+    Tally,
+    activities_grouped,
+    by_place,
+    children_figures,
+    contacts_by_kind,
+    contacts_by_month,
+    enrolment,
+    open_needs_by_kind,
+)
+from services.surveys import children_under, survey_summary
+from services.vocab import ActivityKind, Category, HelperKind, OrgKind, Role
+from services.wishes import wish_counts
 
 
 @dataclass(frozen=True)
@@ -67,15 +93,220 @@ class PairingStats:
         return self.children - self.children_paired
 
 
-def pairing_stats(session: Session, actor: Actor) -> PairingStats:
-    """Active helpers by kind, and the active children in scope with and without a helper."""
+def pairing_stats(session: Session, actor: Actor, *,
+                  among: ColumnElement[bool] | None = None) -> PairingStats:
+    """Active helpers by kind, and the active children in scope (narrowed by `among`) with and
+    without a helper."""
     by_kind = dict(session.execute(
         select(Helper.kind, func.count()).where(Helper.archived_at.is_(None),
                                                 helpers_visible(actor))
         .group_by(Helper.kind)).all())
     children, paired = session.execute(
         select(func.count(), func.count(case((child_is_paired(), 1))))
-        .select_from(Child).where(Child.archived_at.is_(None), children_counted(actor))).one()
+        .select_from(Child).where(Child.archived_at.is_(None), children_counted(actor),
+                                  true() if among is None else among)).one()
     return PairingStats(sum(by_kind.values()),
                         {kind.value: by_kind.get(kind, 0) for kind in HelperKind},
                         children or 0, paired or 0)
+
+
+# ---- the whole statistics object (CONTRACTS.md `stats --json`) ------------------------------
+
+@dataclass(frozen=True)
+class StatsScope:
+    """What the figures describe: an org unit (None: the actor's whole scope), a period, and
+    optionally some categories of children."""
+
+    date_from: date
+    date_to: date
+    org_unit_id: int | None = None
+    categories: tuple[Category, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.date_from > self.date_to:
+            raise DomainError("开始日期不能晚于结束日期")
+        object.__setattr__(self, "categories",
+                           tuple(c for c in Category if c in set(self.categories)))
+
+
+@dataclass(frozen=True)
+class ChildrenStats:
+    """基本情况 … 安全与心理: the active children in scope now, ages on the period's end."""
+
+    total: int
+    enrolled_students: int
+    enrolled_children: int  # the children compared with enrolled_students
+    by_category: dict[str, int]
+    by_gender: dict[str, int]
+    by_age_band: dict[str, int]
+    by_guardian_type: dict[str, int]
+    by_left_behind_type: dict[str, int]
+    by_economic_status: dict[str, int]
+    by_academic_level: dict[str, int]
+    by_town: dict[str, int]
+    by_village: dict[str, int]
+    in_mountain_area: int
+    in_townships: int
+    safety_incident: int
+    by_risk_level: dict[str, int]
+    key_concern: int
+    boarding: int
+    aged_out_review: int
+
+    @property
+    def share_of_enrolled(self) -> float | None:
+        if not self.enrolled_students:
+            return None
+        return self.enrolled_children / self.enrolled_students
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Every figure of the dashboard, the CLI, the written summary and the deck, computed once."""
+
+    org: str
+    scope: StatsScope
+    children: ChildrenStats
+    pairing: PairingStats
+    contacts_by_kind: dict[str, Tally]
+    contacts_by_month: dict[str, int]
+    activities_by_kind: dict[str, Sessions]
+    activities_by_month: dict[str, Sessions]
+    needs: NeedCounts
+    open_needs_by_kind: dict[str, int]  # open or linked, not yet resolved
+    wishes: dict[str, int]
+    donations: dict[str, float | int]
+    compliance: list[RuleCount]
+    surveys: dict[str, dict[str, int]]
+    activity_labels: dict[str, str]
+    computed_at: datetime
+
+    @property
+    def activities_total(self) -> Sessions:
+        return Sessions(sum(a.sessions for a in self.activities_by_kind.values()),
+                        sum(a.person_times for a in self.activities_by_kind.values()))
+
+    @property
+    def contacts_total(self) -> int:
+        return sum(t.count for t in self.contacts_by_kind.values())
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.overdue for r in self.compliance)
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the keys of CONTRACTS.md."""
+        c = self.children
+        children = {key: getattr(c, key) for key in CHILDREN_KEYS}
+        children["share_of_enrolled"] = _fraction(c.share_of_enrolled)
+        p = self.pairing
+        return {
+            "scope": {"org": self.org, "from": self.scope.date_from.isoformat(),
+                      "to": self.scope.date_to.isoformat()},
+            "children": children,
+            "pairing": {"helpers": p.helpers, "helpers_by_kind": dict(p.helpers_by_kind),
+                        "children_paired": p.children_paired, "coverage": _fraction(p.coverage),
+                        "unpaired": p.unpaired},
+            "contacts": {"by_kind": {k: {"count": v.count, "children": v.children}
+                                     for k, v in self.contacts_by_kind.items()}},
+            "activities": {"by_kind": {k: _sessions(v) for k, v in self.activities_by_kind.items()},
+                           "total": _sessions(self.activities_total)},
+            "needs": self.needs.as_dict(),
+            "wishes": dict(self.wishes),
+            "donations": dict(self.donations),
+            "compliance": {r.code: {"due": r.due, "met": r.met, "rate": _fraction(r.rate)}
+                           for r in self.compliance},
+            "surveys": {q: dict(options) for q, options in self.surveys.items()},
+        }
+
+
+CHILDREN_KEYS = ("total", "enrolled_students", "share_of_enrolled", "by_category", "by_gender",
+                 "by_age_band", "by_guardian_type", "by_left_behind_type", "by_economic_status",
+                 "by_academic_level", "by_town", "in_mountain_area", "in_townships",
+                 "safety_incident", "by_risk_level", "key_concern", "boarding", "aged_out_review")
+
+
+def _fraction(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _sessions(value: Sessions) -> dict[str, int]:
+    return {"sessions": value.sessions, "person_times": value.person_times}
+
+
+def scoped_actor(session: Session, actor: Actor, org_unit_id: int | None) -> Actor:
+    """The actor narrowed to a unit inside their scope; a unit outside it is refused."""
+    if org_unit_id is None or actor.role is Role.helper:
+        return actor
+    if not org_in_scope(session, actor, org_unit_id):
+        raise PermissionDenied()
+    return replace(actor, org_unit_id=org_unit_id)
+
+
+def children_in(actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
+    """The children a figure of this scope may count."""
+    conditions = [children_counted(actor), children_under(scope.org_unit_id)]
+    if scope.categories:
+        conditions.append(Child.id.in_(select(ChildCategory.child_id).where(
+            ChildCategory.category.in_(scope.categories))))
+    return and_(*conditions)
+
+
+def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> Statistics:
+    """The whole statistics object for the scope, by grouped SQL (no row is read into Python)."""
+    narrowed = scoped_actor(session, actor, scope.org_unit_id)
+    children = children_in(narrowed, scope)
+    subtree = org_subtree_ids(narrowed)
+    units = true() if subtree is None else OrgUnit.id.in_(subtree)
+    held_by = true() if subtree is None else Activity.org_unit_id.in_(subtree)
+    # A helper's figures and a category's are about children: activities count through them.
+    through = children if actor.role is Role.helper or scope.categories else None
+    start, end = scope.date_from, scope.date_to
+    enrolled, compared = ((0, 0) if actor.role is Role.helper else
+                          enrolment(session, children, narrowed.org_unit_id, units))
+    figures = children_figures(session, children, on=end)
+    figures["by_town"] = by_place(session, children, Child.town_id)
+    figures["by_village"] = by_place(session, children, Child.village_id)
+    return Statistics(
+        org=_org_name(session, narrowed),
+        scope=scope,
+        children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
+                               **figures),  # type: ignore[arg-type]
+        pairing=pairing_stats(session, narrowed, among=children),
+        contacts_by_kind=contacts_by_kind(session, children, start, end),
+        contacts_by_month=contacts_by_month(session, children, start, end),
+        activities_by_kind=_every_kind(session, activities_grouped(
+            session, through, held_by, start, end, by="kind")),
+        activities_by_month=activities_grouped(session, through, held_by, start, end, by="month"),
+        needs=need_counts(session, narrowed, among=children),
+        open_needs_by_kind=open_needs_by_kind(session, children),
+        wishes=wish_counts(session, narrowed, date_from=start, date_to=end, among=children),
+        donations=donation_summary(session, narrowed, date_from=start, date_to=end,
+                                   among=children),
+        compliance=rule_counts(session, children=children, today=min(end, today),
+                               helper_id=actor.helper_id if actor.role is Role.helper else None),
+        surveys=survey_summary(session, narrowed, among=children),
+        activity_labels=dict(session.execute(
+            select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
+        computed_at=utcnow(),
+    )
+
+
+def _every_kind(session: Session, found: dict[str, Sessions]) -> dict[str, Sessions]:
+    """Every activity kind in the list (archived ones only when they have figures)."""
+    kinds = session.scalars(select(ActivityKindRow.code).where(
+        ActivityKindRow.archived_at.is_(None)).order_by(ActivityKindRow.code)).all()
+    ordered = [k.value for k in ActivityKind if k.value in kinds] + sorted(
+        k for k in kinds if k not in ActivityKind.codes())
+    result = {code: found.get(code, Sessions(0, 0)) for code in ordered}
+    result.update({code: value for code, value in found.items() if code not in result})
+    return result
+
+
+def _org_name(session: Session, actor: Actor) -> str:
+    """The unit's name; for the whole database, the county's when there is just one."""
+    if actor.org_unit_id is not None:
+        return session.scalar(select(OrgUnit.name).where(OrgUnit.id == actor.org_unit_id)) or ""
+    counties = session.scalars(select(OrgUnit.name).where(
+        OrgUnit.kind == OrgKind.county, OrgUnit.archived_at.is_(None)).limit(2)).all()
+    return counties[0] if len(counties) == 1 else "全部"

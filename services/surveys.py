@@ -157,10 +157,13 @@ def has_answers(session: Session, survey_id: int) -> bool:
 
 
 def results(session: Session, actor: Actor, survey_id: int, *, org_unit_id: int | None = None,
-            category: Category | None = None) -> list[QuestionResult]:
+            category: Category | None = None,
+            among: ColumnElement[bool] | None = None) -> list[QuestionResult]:
     """Per question, each option's count and share of that question's respondents."""
     survey = get_survey(session, actor, survey_id)
     filters = [children_counted(actor), children_under(org_unit_id)]
+    if among is not None:
+        filters.append(among)
     if category is not None:
         filters.append(Child.id.in_(select(ChildCategory.child_id).where(
             ChildCategory.category == category)))
@@ -183,14 +186,16 @@ def results(session: Session, actor: Actor, survey_id: int, *, org_unit_id: int 
     return found
 
 
-def survey_summary(session: Session, actor: Actor) -> dict[str, dict[str, int]]:
-    """The dashboard's 问卷 section (CONTRACTS.md): the latest active survey's counts."""
+def survey_summary(session: Session, actor: Actor, *,
+                   among: ColumnElement[bool] | None = None) -> dict[str, dict[str, int]]:
+    """The dashboard's 问卷 section (CONTRACTS.md): the latest active survey's counts
+    (answers of children `among` only, when given)."""
     latest = session.scalar(select(Survey.id).where(_visible(session, actor))
                             .order_by(Survey.held_on.desc(), Survey.id.desc()).limit(1))
     if latest is None:
         return {}
     return {r.text: {o.option: o.count for o in r.options}
-            for r in results(session, actor, latest)}
+            for r in results(session, actor, latest, among=among)}
 
 
 def answer_grid(session: Session, actor: Actor, survey_id: int, *,

@@ -85,3 +85,21 @@ def previous_period(period: RulePeriod, day: date) -> Period:
     """The week (上周), month or term just before the one containing `day`."""
     before = period_of(period, period_of(period, day).start - timedelta(days=1))
     return replace(before, name="上周") if period is RulePeriod.week else before
+
+
+def school_year_of(day: date) -> Period:
+    """学年: from 1 September to the end of August, named by the years it spans."""
+    first = day.year if day.month >= 9 else day.year - 1
+    return Period(date(first, 9, 1), date(first + 1, 8, 31), f"{first}—{first + 1}学年")
+
+
+def year_of(day: date) -> Period:
+    return Period(date(day.year, 1, 1), date(day.year, 12, 31), f"{day.year}年")
+
+
+def report_periods(today: date) -> dict[str, Period]:
+    """The dashboard's and reports' presets: 本月, 本学期, 本学年, 今年 (each up to its end)."""
+    return {"month": replace(month_of(today), name="本月"),
+            "term": replace(term_of(today), name="本学期"),
+            "school_year": replace(school_year_of(today), name="本学年"),
+            "year": replace(year_of(today), name="今年")}

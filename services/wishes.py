@@ -170,14 +170,17 @@ def drive_progress(session: Session, actor: Actor, drive_id: int) -> DriveProgre
 
 
 def wish_counts(session: Session, actor: Actor, *, date_from: date | None = None,
-                date_to: date | None = None) -> dict[str, int]:
-    """{"collected": n, "fulfilled": n}: wishes collected, and fulfilled, within the period."""
+                date_to: date | None = None,
+                among: ColumnElement[bool] | None = None) -> dict[str, int]:
+    """{"collected": n, "fulfilled": n}: wishes collected, and fulfilled, within the period
+    (of children `among` only, when given)."""
     low, high = date_from or date.min, date_to or date.max
     collected, fulfilled = session.execute(
         select(func.count(case((Wish.collected_on.between(low, high), 1))),
                func.count(case((Wish.fulfilled_on.between(low, high), 1))))
         .where(Wish.archived_at.is_(None),
-               Wish.child_id.in_(select(Child.id).where(children_counted(actor))))).one()
+               Wish.child_id.in_(select(Child.id).where(
+                   children_counted(actor), true() if among is None else among)))).one()
     return {"collected": collected, "fulfilled": fulfilled}
 
 
