@@ -178,6 +178,19 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The 活动总结 draft (md, docx, pdf) or the meeting deck (pptx) for a unit and period."""
+    from services.reporting import build_report
+
+    start, end = _period(args)
+    with transaction(_engine()) as session:
+        scope = stats.StatsScope(start, end, _org_id(session, args.org))
+        data, _ = build_report(session, Actor.system(), scope, args.format, today=date.today())
+    Path(args.out).write_bytes(data)
+    print(f"已生成 {args.out}({len(data):,} 字节)。")
+    return EXIT_OK
+
+
 def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
     """`--filter cat=留守儿童 --filter org=石门镇` as a RosterFilter (the URL's keys and labels)."""
     params: dict[str, list[str]] = {}
@@ -258,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     _period_arguments(figures, required=False)
     figures.add_argument("--org", help="单位名称(不填为全部)")
     figures.set_defaults(run=cmd_stats)
+
+    report = commands.add_parser("report", help="生成工作总结草稿或会议汇报 PPT")
+    _period_arguments(report, required=True)
+    report.add_argument("--format", required=True, choices=["md", "docx", "pdf", "pptx"])
+    report.add_argument("--out", required=True, metavar="FILE")
+    report.add_argument("--org", help="单位名称(不填为全部)")
+    report.set_defaults(run=cmd_report)
 
     user = commands.add_parser("user", help="账户管理").add_subparsers(dest="user_command",
                                                                      required=True)

@@ -24,7 +24,9 @@ class PageSpec:
 
 # Register a page here once it is built; there are no placeholders.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/home.py", "nav.home", ":material/home:", "home", "nav.section.work"),
+    PageSpec("pages/home.py", "nav.home", ":material/dashboard:", "home", "nav.section.work"),
+    PageSpec("pages/meeting.py", "nav.meeting", ":material/co_present:", "meeting",
+             "nav.section.work"),
     PageSpec("pages/roster.py", "nav.roster", ":material/badge:", "roster", "nav.section.work",
              Capability.VIEW_PEOPLE),
     PageSpec("pages/my_pairings.py", "nav.my_pairings", ":material/favorite:", "my",
@@ -37,6 +39,10 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.work", Capability.MANAGE_ACTIVITIES),
     PageSpec("pages/resources.py", "nav.resources", ":material/volunteer_activism:",
              "resources", "nav.section.work", Capability.MANAGE_RESOURCES),
+    PageSpec("pages/reports.py", "nav.reports", ":material/summarize:", "reports",
+             "nav.section.work", Capability.EXPORT),
+    PageSpec("pages/exports.py", "nav.exports", ":material/download:", "exports",
+             "nav.section.work", Capability.EXPORT),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin",
              "nav.section.system", Capability.MANAGE_USERS),
     PageSpec("pages/account.py", "nav.account", ":material/person:", "account",

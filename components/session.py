@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -59,11 +59,25 @@ def database_guard() -> Iterator[None]:
         st.stop()
 
 
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, _context: object) -> None:
+    session.info["wrote"] = True
+
+
 @contextmanager
 def db_transaction() -> Iterator[Session]:
-    """One transaction for one user action; it commits when the block ends without error."""
+    """One transaction for one user action; it commits when the block ends without error.
+
+    A transaction that wrote anything clears the cached statistics once it has committed.
+    """
     with transaction(_engine_for(settings().database_url)) as session:
         yield session
+        wrote = session.info.get("wrote", False) or bool(session.new or session.dirty
+                                                           or session.deleted)
+    if wrote:
+        from components.stats_cache import data_changed  # the cache module imports this one
+
+        data_changed()
 
 
 def lang() -> str:

@@ -1,35 +1,60 @@
-"""首页: the user's scope and its headline counts."""
+"""总览: the live dashboard of the seeds' statistics sections, for the user's scope."""
+
+from datetime import date
 
 import streamlit as st
 
-from components.session import current_actor, db_transaction, lang
-from services import orgs, stats
+from components import stats_cache
+from components.dashboard import render_sections, render_tiles, updated_caption
+from components.dashboard_filters import render_filters
+from components.session import current_actor, database_guard, db_transaction, lang
+from services import orgs
 from services.i18n import t
+from services.permissions import Actor
+from services.stats import StatsScope
 from services.vocab import Role
 
 actor = current_actor()
 current = lang()
+today = date.today()
 with db_transaction() as session:
-    figures = stats.headline(session, actor)
-    scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
+    scope_name = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole",
+                                                                            current)
 
-st.title(t("home.heading", current, name=st.session_state.get("name") or actor.username))
-st.caption(t("home.scope", current, scope=scope))
+title_col, meeting_col = st.columns([4, 1], vertical_alignment="bottom")
+title_col.title(t("home.heading", current, name=st.session_state.get("name") or actor.username))
+title_col.caption(f"{t('nav.home', current)} · {t('home.scope', current, scope=scope_name)}")
 if st.session_state.get("shouwang_must_change_password"):
     st.warning(t("login.must_change", current))
-
-cols = st.columns(4)
-cols[0].metric(t("home.children", current), f"{figures.children:,}")
-cols[1].metric(t("home.helpers", current), f"{figures.helpers:,}")
-cols[2].metric(t("home.pairings", current), f"{figures.active_pairings:,}")
-coverage = "—" if figures.coverage is None else f"{figures.coverage:.1%}"
-cols[3].metric(t("home.coverage", current), coverage)
-
-if figures.children == 0:
-    st.info(t("home.empty", current))
-elif actor.role is Role.helper:
+if actor.role is Role.helper:
     st.caption(t("home.helper_note", current))
-    st.page_link("pages/my_pairings.py", label=t("nav.my_pairings", current),
-                 icon=":material/favorite:")
 elif actor.role is Role.viewer:
     st.caption(t("home.viewer_note", current))
+
+scope = render_filters(actor, today=today)
+if meeting_col.button("会议模式", icon=":material/co_present:", use_container_width=True,
+                      disabled=scope is None):
+    st.switch_page("pages/meeting.py",
+                   query_params={k: st.query_params.get_all(k) for k in st.query_params})
+
+
+@st.fragment(run_every=stats_cache.REFRESH_SECONDS)
+def live(actor: Actor, scope: StatsScope) -> None:
+    # A fragment's errors stop at the fragment, so it guards the database itself.
+    with database_guard():
+        figures = stats_cache.statistics(actor, scope, date.today())
+        tiles = stats_cache.tiles(actor, scope, date.today())
+        view = stats_cache.sections_view(actor, scope, date.today())
+    st.caption(updated_caption(figures))
+    if figures.children.total == 0:
+        st.info(t("home.empty", current))
+        if actor.role is Role.helper:
+            st.page_link("pages/my_pairings.py", label=t("nav.my_pairings", current),
+                         icon=":material/favorite:")
+        return
+    render_tiles(figures, tiles, current)
+    render_sections(view, actor)
+
+
+if scope is not None:
+    live(actor, scope)

@@ -447,7 +447,7 @@ def export_campaign_gaps(session: Session, *, actor: Actor, fmt: str, today: dat
             session, actor, Campaign.archived_at.is_(None), Campaign.starts_on <= today,
             Campaign.ends_on >= today)]
     data = export_bytes(fmt, _gap_rows(session, campaigns, in_scope, today), GAP_COLUMNS,
-                        include_sensitive=include_sensitive)
+                        include_sensitive=include_sensitive, sheet_name=GAPS_TITLE)
     if include_sensitive:
         which = "、".join(c.name for c in campaigns) or "无进行中的专项行动"
         audit.record(session, actor, "export_sensitive", "campaign_gaps", campaign_id,

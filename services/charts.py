@@ -10,9 +10,22 @@ from __future__ import annotations
 import zlib
 
 import altair as alt
-import pandas as pd
 
+from services.roster_search import AgeBand
 from services.stats_text import Bar, Section
+from services.vocab import (
+    AcademicLevel,
+    ActivityKind,
+    Category,
+    ContactKind,
+    EconomicStatus,
+    Gender,
+    GuardianType,
+    HelperKind,
+    LeftBehindType,
+    NeedKind,
+    NeedStatus,
+)
 
 FONT_STACK = "'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
 PNG_FONT = "Noto Sans CJK SC"  # vl-convert takes one installed family
@@ -28,56 +41,112 @@ FIXED = {
     "paired": "#54A24B", "unpaired": "#E45756",
     "excellent": "#54A24B", "poor": "#E45756",
 }
-SELECTION = "pick"  # the point selection a click sets; the page maps it back to a Bar
+SELECTION = "pick"  # prefix of each group's point selection; the page maps it back to a Bar
 ROW_HEIGHT = 26
 
 
+def _vocabulary_colours() -> dict[str, str]:
+    """Each vocabulary's codes in order around the palette, so no two in one chart match."""
+    colours: dict[str, str] = {}
+    for codes in (Category.codes(), Gender.codes(), [b.value for b in AgeBand],
+                  GuardianType.codes(), LeftBehindType.codes(), EconomicStatus.codes(),
+                  AcademicLevel.codes(), HelperKind.codes(), ContactKind.codes(),
+                  ActivityKind.codes(), NeedKind.codes(), NeedStatus.codes()):
+        for index, code in enumerate(codes):
+            colours.setdefault(code, PALETTE[index % len(PALETTE)])
+    return colours | FIXED
+
+
+COLOURS = _vocabulary_colours()
+
+
 def colour_of(code: str) -> str:
-    """The same colour for a code in every chart."""
-    return FIXED.get(code) or PALETTE[zlib.crc32(code.encode()) % len(PALETTE)]
+    """The same colour for a code in every chart ("act_tutoring" as "tutoring"; "q2_3" as the
+    fourth option; anything unknown by a stable hash)."""
+    if code in COLOURS:
+        return COLOURS[code]
+    rest = code.partition("_")[2]
+    if rest in COLOURS:
+        return COLOURS[rest]
+    if rest.isdigit():
+        return PALETTE[int(rest) % len(PALETTE)]
+    return PALETTE[zlib.crc32(code.encode()) % len(PALETTE)]
 
 
 def bar_key(bar: Bar) -> str:
     return f"{bar.group}|{bar.label}"
 
 
-def _frame(bars: list[Bar]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "group": [b.group for b in bars], "label": [b.label for b in bars],
-        "value": [b.value for b in bars], "colour": [colour_of(b.code) for b in bars],
-        "key": [bar_key(b) for b in bars], "linked": [b.link is not None for b in bars]})
+def _values(bars: list[Bar]) -> alt.Data:
+    # Plain records, not a DataFrame: Altair sanitises a frame on every to_dict (~25 ms each).
+    return alt.Data(values=[{"group": b.group, "label": b.label, "value": b.value,
+                             "colour": colour_of(b.code), "key": bar_key(b)} for b in bars])
 
 
-def _group_chart(bars: list[Bar], *, big: bool, clickable: bool) -> alt.Chart:
+def _step(bars: int, big: bool) -> int:
+    """Pixels per bar: roomy on a projector, yet two charts of many bars still fit one screen."""
+    if not big:
+        return ROW_HEIGHT
+    return max(16, min(round(ROW_HEIGHT * 1.5), 280 // max(bars, 1)))
+
+
+def _group_chart(bars: list[Bar], *, big: bool, clickable: bool, number: int) -> alt.Chart:
     size = 18 if big else 12
     order = [b.label for b in bars]
-    base = alt.Chart(_frame(bars)).encode(
+    base = alt.Chart(_values(bars)).encode(
         y=alt.Y("label:N", sort=order, title=None,
-                axis=alt.Axis(labelLimit=220, labelFontSize=size)),
-        x=alt.X("value:Q", title=None, axis=alt.Axis(tickMinStep=1, tickCount=5, grid=False,
-                                                   labelFontSize=size - 2)),
+                axis=alt.Axis(labelLimit=340 if big else 220, labelFontSize=size)),
+        # On a projector the bars carry their numbers: the axis would only take height.
+        x=alt.X("value:Q", title=None, axis=None if big else alt.Axis(
+            tickMinStep=1, tickCount=5, grid=False, labelFontSize=size - 2)),
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title="数量")])
     marks = base.mark_bar(cornerRadiusEnd=3).encode(color=alt.Color("colour:N", scale=None))
     if clickable:
-        pick = alt.selection_point(name=SELECTION, fields=["key"], on="click")
+        # One name per group: charts stacked in one view may not share a selection's name.
+        pick = alt.selection_point(name=f"{SELECTION}{number}", fields=["key"], on="click")
         marks = marks.add_params(pick).encode(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)))
     labels = base.mark_text(align="left", dx=4, fontSize=size).encode(text="value:Q")
     return (marks + labels).properties(
         title=alt.TitleParams(bars[0].group, anchor="start", fontSize=size + 1),
-        height=max(len(bars), 1) * (ROW_HEIGHT * (1.5 if big else 1)), width="container")
+        height=alt.Step(_step(len(bars), big)), width="container")
 
 
-def section_chart(section: Section, *, big: bool = False, clickable: bool = False,
+def group_charts(section: Section, *, big: bool = False, clickable: bool = False,
+                 max_groups: int = 3) -> list[alt.LayerChart]:
+    """One horizontal bar chart per group of the section's bars (none when it is empty).
+
+    Separate charts rather than one concatenated view: only a single view can take its
+    container's width, which keeps the bars inside their column at any screen width.
+    """
+    if section.is_empty or not section.bars:
+        return []
+    groups: dict[str, list[Bar]] = {}
+    for bar in section.bars:
+        groups.setdefault(bar.group, []).append(bar)
+    return [_group_chart(bars, big=big, clickable=clickable, number=number)
+            .configure(font=FONT_STACK).configure_view(stroke=None)
+            for number, bars in enumerate(list(groups.values())[:max_groups])]
+
+
+def group_specs(section: Section, *, big: bool = False, clickable: bool = False,
+                max_groups: int = 3) -> list[dict]:
+    """`group_charts` as Vega-Lite dicts: built once per statistics object and cached, so a
+    rerun of the page draws them without building Altair objects again."""
+    return [chart.to_dict() for chart in group_charts(section, big=big, clickable=clickable,
+                                                      max_groups=max_groups)]
+
+
+def section_chart(section: Section, *, big: bool = False,
                   max_groups: int = 3) -> alt.VConcatChart | alt.LayerChart | None:
-    """The section's bars, one horizontal bar chart per group; None when it has nothing."""
+    """The section's groups stacked in one chart (for images); None when it has nothing."""
     if section.is_empty or not section.bars:
         return None
     groups: dict[str, list[Bar]] = {}
     for bar in section.bars:
         groups.setdefault(bar.group, []).append(bar)
-    charts = [_group_chart(bars, big=big, clickable=clickable)
-              for bars in list(groups.values())[:max_groups]]
+    charts = [_group_chart(bars, big=big, clickable=False, number=number)
+              for number, bars in enumerate(list(groups.values())[:max_groups])]
     chart = charts[0] if len(charts) == 1 else alt.vconcat(*charts, spacing=18)
     return chart.configure(font=FONT_STACK).configure_view(stroke=None)
 

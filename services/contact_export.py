@@ -70,7 +70,8 @@ def export_contacts(session: Session, *, actor: Actor, fmt: str, today: date,
     if date_from is not None and date_to is not None and date_from > date_to:
         raise DomainError("开始日期不能晚于结束日期。")
     rows = contact_rows(session, actor, date_from=date_from, date_to=date_to)
-    data = export_bytes(fmt, rows, CONTACT_COLUMNS, include_sensitive=include_sensitive)
+    data = export_bytes(fmt, rows, CONTACT_COLUMNS, include_sensitive=include_sensitive,
+                        sheet_name=TITLE)
     if include_sensitive:
         period = f"{date_from or '最早'}至{date_to or today}"
         audit.record(session, actor, "export_sensitive", "contacts", None,

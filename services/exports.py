@@ -8,7 +8,9 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -22,6 +24,8 @@ from services.errors import DomainError
 
 EXPORT_FORMATS = ("csv", "xlsx")
 FONT = "Microsoft YaHei"  # Excel and WPS substitute a CJK font where it is missing
+DEFAULT_SHEET = "名单"
+PROGRESS_EVERY = 2000  # rows between progress reports
 XLSX_MAX_ROWS = 1_048_576
 WIDTH_SAMPLE_ROWS = 200
 MAX_WIDTH = 40
@@ -199,7 +203,7 @@ def _column_widths(headers: list[str], sample: list[list[Cell]]) -> list[int]:
 
 
 def to_xlsx(rows: Rows, columns: Columns, *, include_sensitive: bool,
-            sheet_name: str = "名单") -> bytes:
+            sheet_name: str = DEFAULT_SHEET) -> bytes:
     """One sheet: bold frozen header with a filter, text as text cells, numbers as numbers."""
     buffer = io.BytesIO()
     headers = [neutralise(column.header) for column in columns]
@@ -210,8 +214,7 @@ def to_xlsx(rows: Rows, columns: Columns, *, include_sensitive: bool,
         # Without font_scheme "none" Excel shows the theme font instead of FONT.
         "default_format_properties": {"font_name": FONT, "font_size": 10, "font_scheme": "none"},
     }) as workbook:
-        # Excel refuses []:*?/\ in a sheet name, an apostrophe at either end, over 31 characters.
-        title = re.sub(r"[\[\]:*?/\\]", "_", sheet_name)[:31].strip("'") or "名单"
+        title = sheet_title(sheet_name)
         sheet = workbook.add_worksheet(title)
         header_format = workbook.add_format({"bold": True, "bg_color": "#EEF2F7"})
         text_format = workbook.add_format({"num_format": "@"})
@@ -251,11 +254,90 @@ def _check_format(fmt: str) -> str:
     return normalised
 
 
-def export_bytes(fmt: str, rows: Rows, columns: Columns, *, include_sensitive: bool) -> bytes:
-    """The file's bytes in `fmt` ("csv" or "xlsx")."""
-    if _check_format(fmt) == "csv":
-        return to_csv(rows, columns, include_sensitive=include_sensitive)
-    return to_xlsx(rows, columns, include_sensitive=include_sensitive)
+def sheet_title(name: str) -> str:
+    """Excel refuses []:*?/\\ in a sheet name, an apostrophe at either end, over 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31].strip("'") or DEFAULT_SHEET
+
+
+Progress = Callable[[int, int | None], None]  # (rows done, rows in all or None while reading)
+
+
+@dataclass
+class ExportOptions:
+    """Choices a caller makes around one export call, honoured by every list's export_bytes.
+
+    `columns` keeps only these keys (in the list's own order; unknown keys are ignored),
+    `sheet_name` names the XLSX sheet, `progress` is told how far writing has got; `rows`
+    is filled in with the number of rows written.
+    """
+
+    columns: Sequence[str] | None = None
+    sheet_name: str | None = None
+    progress: Progress | None = None
+    rows: int = field(default=0, init=False)
+
+
+# Set by `export_options` around a list's export function, so column choice, sheet name and
+# progress reach export_bytes without every list's function taking them as parameters.
+_OPTIONS: ContextVar[ExportOptions | None] = ContextVar("export_options", default=None)
+
+
+@contextmanager
+def export_options(options: ExportOptions) -> Iterator[ExportOptions]:
+    """Within the block, export_bytes applies `options`."""
+    token = _OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _OPTIONS.reset(token)
+
+
+def select_columns(columns: Columns, keys: Sequence[str] | None) -> list[ExportColumn]:
+    """The columns whose key is in `keys` (all when None), in the list's own order."""
+    if keys is None:
+        return list(columns)
+    wanted = set(keys)
+    return [column for column in columns if column.key in wanted]
+
+
+def _tracked(rows: Rows, options: ExportOptions) -> Iterator[Mapping[str, object]]:
+    """Count the rows into `options` and report progress every PROGRESS_EVERY rows."""
+    report = options.progress
+    total: int | None = None
+    if report is not None:
+        report(0, None)
+        rows = list(rows)  # read everything first, so progress is a true fraction
+        total = len(rows)
+        report(0, total)
+    done = 0
+    for done, row in enumerate(rows, start=1):
+        if report is not None and done % PROGRESS_EVERY == 0:
+            report(done, total)
+        yield row
+    options.rows = done
+    if report is not None:
+        report(done, total)
+
+
+def export_bytes(fmt: str, rows: Rows, columns: Columns, *, include_sensitive: bool,
+                 sheet_name: str = DEFAULT_SHEET, keys: Sequence[str] | None = None) -> bytes:
+    """The file's bytes in `fmt` ("csv" or "xlsx"), only the `keys` columns when given.
+
+    Inside `export_options(...)` those options apply too: their columns narrow `keys`
+    further, their sheet name wins, and the rows are counted (with progress if asked).
+    """
+    fmt = _check_format(fmt)
+    chosen = select_columns(columns, keys)
+    options = _OPTIONS.get()
+    if options is not None:
+        chosen = select_columns(chosen, options.columns)
+        sheet_name = options.sheet_name or sheet_name
+        rows = _tracked(rows, options)
+    if not chosen:
+        raise DomainError("请至少选择一列再导出。")
+    if fmt == "csv":
+        return to_csv(rows, chosen, include_sensitive=include_sensitive)
+    return to_xlsx(rows, chosen, include_sensitive=include_sensitive, sheet_name=sheet_name)
 
 
 def filename_for(base: str, fmt: str, today: date) -> str:
@@ -268,7 +350,8 @@ def filename_for(base: str, fmt: str, today: date) -> str:
 class ListExport:
     """One list the UI and the CLI offer: its file title, columns and export function.
 
-    `export(session, *, actor, fmt, today, include_sensitive=False)` returns the file's bytes.
+    `export(session, *, actor, fmt, today, include_sensitive=False, **filters)` returns the
+    file's bytes; run inside `export_options(...)` it keeps only the chosen columns.
     """
 
     title: str

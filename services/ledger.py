@@ -470,18 +470,41 @@ def _helped(actor: Actor, date_from: date, date_to: date) -> ColumnElement[bool]
 
 
 def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to: date,
-                     among: ColumnElement[bool] | None = None) -> dict[str, float | int]:
+                     among: ColumnElement[bool] | None = None,
+                     shares_only: bool = False) -> dict[str, float | int]:
     """CONTRACTS stats "donations": money given out or given directly by units in scope, and
-    the children helped (only those `among`, when given)."""
+    the children helped (only those `among`, when given).
+
+    With `shares_only` (a helper's figures, or a category's) the money is those children's
+    own shares instead: a recorded share, else an equal part of the entry.
+    """
     helped = _helped(actor, date_from, date_to)
-    money = session.scalar(select(func.sum(Donation.money_yuan))
-                           .where(helped, entries_visible(actor)))
+    if shares_only:
+        money = _shares_of(session, actor, helped, among)
+    else:
+        money = session.scalar(select(func.sum(Donation.money_yuan))
+                               .where(helped, entries_visible(actor)))
     children = session.scalar(
         select(func.count(func.distinct(donation_recipients.c.child_id)))
         .join(Donation, Donation.id == donation_recipients.c.donation_id)
         .join(Child, Child.id == donation_recipients.c.child_id)
         .where(helped, children_counted(actor), true() if among is None else among))
     return {"money_yuan": float(Decimal(money or 0)), "children_helped": int(children or 0)}
+
+
+def _shares_of(session: Session, actor: Actor, helped: ColumnElement[bool],
+               among: ColumnElement[bool] | None) -> Decimal:
+    recipients = (select(func.count()).where(donation_recipients.c.donation_id == Donation.id)
+                  .correlate(Donation).scalar_subquery())
+    # `* 1.0`: SQLite divides whole yuan as integers otherwise.
+    share = func.coalesce(donation_recipients.c.money_yuan,
+                          Donation.money_yuan * 1.0 / recipients)
+    total = session.scalar(
+        select(func.sum(share)).select_from(donation_recipients)
+        .join(Donation, Donation.id == donation_recipients.c.donation_id)
+        .join(Child, Child.id == donation_recipients.c.child_id)
+        .where(helped, children_counted(actor), true() if among is None else among))
+    return Decimal(str(total or 0)).quantize(CENT)
 
 
 def fairness(session: Session, actor: Actor, *, date_from: date, date_to: date) -> Fairness:

@@ -49,7 +49,8 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
     rows = list(rows)
-    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive)
+    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
+                        sheet_name=TITLES[kind])
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({len(rows)}条,{fmt},{today:%Y-%m-%d})")

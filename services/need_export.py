@@ -52,7 +52,7 @@ def export_needs(session: Session, *, actor: Actor, fmt: str, today: date,
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
     data = export_bytes(fmt, need_rows(session, actor, today=today), NEED_COLUMNS,
-                        include_sensitive=include_sensitive)
+                        include_sensitive=include_sensitive, sheet_name=TITLE)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "needs", None,
                      summary=f"导出含敏感信息的{TITLE}({fmt})")

@@ -60,7 +60,8 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
-    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive)
+    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
+                        sheet_name=TITLES[kind])
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({fmt})")

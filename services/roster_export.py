@@ -56,6 +56,7 @@ ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("helpers", "帮扶人"),
 )
 BATCH = 5000
+ROSTER_TITLE = "儿童名单"
 CATEGORY_ORDER = {category.value: rank for rank, category in enumerate(Category)}
 CATEGORY_LABELS = {category.value: category.zh for category in Category}
 RELATION_CODES = [relation.value for relation in Relation]  # father, mother, guardian
@@ -151,7 +152,7 @@ def export_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter
         raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
     columns = [c for c in ROSTER_COLUMNS if column_keys is None or c.key in column_keys]
     data = export_bytes(fmt, roster_rows(session, actor, roster_filter, today=today), columns,
-                        include_sensitive=include_sensitive)
+                        include_sensitive=include_sensitive, sheet_name=ROSTER_TITLE)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "roster", None,
                      summary=f"导出含敏感信息的儿童名单({fmt},筛选:{roster_filter.to_query_params()})")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -35,6 +35,7 @@ from services.stats_queries import (
     open_needs_by_kind,
 )
 from services.surveys import children_under, survey_summary
+from services.terms import month_of, term_of
 from services.vocab import ActivityKind, Category, HelperKind, OrgKind, Role
 from services.wishes import wish_counts
 
@@ -166,6 +167,7 @@ class Statistics:
 
     org: str
     scope: StatsScope
+    by_towns: bool  # the scope spans several towns (a county): places are towns, else villages
     children: ChildrenStats
     pairing: PairingStats
     contacts_by_kind: dict[str, Tally]
@@ -245,7 +247,8 @@ def scoped_actor(session: Session, actor: Actor, org_unit_id: int | None) -> Act
 
 def children_in(actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
     """The children a figure of this scope may count."""
-    conditions = [children_counted(actor), children_under(scope.org_unit_id)]
+    conditions = [Child.archived_at.is_(None), children_counted(actor),
+                  children_under(scope.org_unit_id)]
     if scope.categories:
         conditions.append(Child.id.in_(select(ChildCategory.child_id).where(
             ChildCategory.category.in_(scope.categories))))
@@ -258,9 +261,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
     children = children_in(narrowed, scope)
     subtree = org_subtree_ids(narrowed)
     units = true() if subtree is None else OrgUnit.id.in_(subtree)
-    held_by = true() if subtree is None else Activity.org_unit_id.in_(subtree)
-    # A helper's figures and a category's are about children: activities count through them.
-    through = children if actor.role is Role.helper or scope.categories else None
+    through, held_by = _activity_lens(actor, scope, children, subtree)
     start, end = scope.date_from, scope.date_to
     enrolled, compared = ((0, 0) if actor.role is Role.helper else
                           enrolment(session, children, narrowed.org_unit_id, units))
@@ -270,6 +271,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
     return Statistics(
         org=_org_name(session, narrowed),
         scope=scope,
+        by_towns=_spans_towns(session, narrowed),
         children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
                                **figures),  # type: ignore[arg-type]
         pairing=pairing_stats(session, narrowed, among=children),
@@ -282,7 +284,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         open_needs_by_kind=open_needs_by_kind(session, children),
         wishes=wish_counts(session, narrowed, date_from=start, date_to=end, among=children),
         donations=donation_summary(session, narrowed, date_from=start, date_to=end,
-                                   among=children),
+                                   among=children, shares_only=through is not None),
         compliance=rule_counts(session, children=children, today=min(end, today),
                                helper_id=actor.helper_id if actor.role is Role.helper else None),
         surveys=survey_summary(session, narrowed, among=children),
@@ -290,6 +292,19 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
             select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
         computed_at=utcnow(),
     )
+
+
+def _activity_lens(actor: Actor, scope: StatsScope, children: ColumnElement[bool],
+                   subtree: Select[tuple[int]] | None
+                   ) -> tuple[ColumnElement[bool] | None, ColumnElement[bool]]:
+    """(children to count activities through, or None; the units whose activities count).
+
+    A helper's figures and a category's are about children, so activities count through the
+    children who attended; otherwise every activity held by a unit in scope counts whole.
+    """
+    held_by = true() if subtree is None else Activity.org_unit_id.in_(subtree)
+    through = children if actor.role is Role.helper or scope.categories else None
+    return through, held_by
 
 
 def _every_kind(session: Session, found: dict[str, Sessions]) -> dict[str, Sessions]:
@@ -303,6 +318,13 @@ def _every_kind(session: Session, found: dict[str, Sessions]) -> dict[str, Sessi
     return result
 
 
+def _spans_towns(session: Session, actor: Actor) -> bool:
+    if actor.org_unit_id is None:
+        return True
+    return session.scalar(select(OrgUnit.kind).where(
+        OrgUnit.id == actor.org_unit_id)) is OrgKind.county
+
+
 def _org_name(session: Session, actor: Actor) -> str:
     """The unit's name; for the whole database, the county's when there is just one."""
     if actor.org_unit_id is not None:
@@ -310,3 +332,24 @@ def _org_name(session: Session, actor: Actor) -> str:
     counties = session.scalars(select(OrgUnit.name).where(
         OrgUnit.kind == OrgKind.county, OrgUnit.archived_at.is_(None)).limit(2)).all()
     return counties[0] if len(counties) == 1 else "全部"
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """The 总览 headline tiles that count over fixed spans whatever the chosen period."""
+
+    contacts_this_month: int
+    activities_this_term: Sessions
+
+
+def tiles(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> Tiles:
+    """Care contacts this month and activities this term, in the scope's unit and categories."""
+    narrowed = scoped_actor(session, actor, scope.org_unit_id)
+    children = children_in(narrowed, scope)
+    month, term = month_of(today), term_of(today)
+    through, held_by = _activity_lens(actor, scope, children, org_subtree_ids(narrowed))
+    contacts = contacts_by_kind(session, children, month.start, today)
+    activities = activities_grouped(session, through, held_by, term.start, today, by="kind")
+    return Tiles(sum(t.count for t in contacts.values()),
+                 Sessions(sum(a.sessions for a in activities.values()),
+                          sum(a.person_times for a in activities.values())))

@@ -193,18 +193,17 @@ def activities_grouped(session: Session, children: ColumnElement[bool] | None,
                        ) -> dict[str, Sessions]:
     """场次 and 人次 of activities dated in the period, per kind (`by="kind"`) or per month.
 
-    With `children` None, the activities `held_by` a unit in scope count whole: 人次 is every
-    attending child plus the extra 人次 recorded. Seen through some children only (a helper's
-    own, or a category), an activity counts when one of them attended, and 人次 counts them alone.
+    Only activities `held_by` a unit in scope count. With `children` None they count whole:
+    人次 is every attending child plus the extra 人次 recorded. Seen through some children only
+    (a helper's own, or a category), an activity counts when one of them attended, and 人次
+    counts them alone.
     """
     attending = select(Attendance.activity_id, func.count().label("n"))
-    if children is None:
-        extra: ColumnElement[int] | int = Activity.extra_person_times
-        conditions = [held_by]
-    else:
+    extra: ColumnElement[int] | int = Activity.extra_person_times
+    if children is not None:
         attending = attending.join(Child, Child.id == Attendance.child_id).where(
             Child.archived_at.is_(None), children)
-        extra, conditions = 0, []
+        extra = 0
     counted = attending.group_by(Attendance.activity_id).subquery()
     keys = [Activity.kind] if by == "kind" else list(_month(Activity.held_on))
     stmt = (select(*keys, func.sum(Activity.sessions),
@@ -212,7 +211,7 @@ def activities_grouped(session: Session, children: ColumnElement[bool] | None,
             .select_from(Activity)
             .join(counted, counted.c.activity_id == Activity.id, isouter=children is None)
             .where(Activity.archived_at.is_(None), Activity.held_on.between(start, end),
-                   *conditions)
+                   held_by)
             .group_by(*keys).order_by(*keys))
     found: dict[str, Sessions] = {}
     for *key, n_sessions, n_times in session.execute(stmt):

@@ -126,8 +126,12 @@ def basics(s: Statistics, link: _Links) -> Section:
     figures += [Figure(Category(code).label(), f"{n}人") for code, n in c.by_category.items() if n]
     if c.share_of_enrolled is not None:
         figures.append(Figure("占在籍学生", pct(c.enrolled_children, c.enrolled_students)))
+    chosen = set(s.scope.categories)
+    # The roster's category filter means "any of": a bar inside a category filter can only be
+    # listed when it is one of the chosen categories.
     bars = _vocab_bars("儿童类别", c.by_category, Category,
-                       lambda code: link(categories=(Category(code),)))
+                       lambda code: link(categories=(Category(code),))
+                       if not chosen or Category(code) in chosen else None)
     bars += _vocab_bars("性别", c.by_gender, Gender, lambda code: None)
     bars += [Bar("年龄", AgeBand(code).label(), n, f"age_{code}", link(age_bands=(AgeBand(code),)))
              for code, n in c.by_age_band.items()]
@@ -159,8 +163,8 @@ def distribution(s: Statistics, link: _Links) -> Section:
     if not c.total:
         return Section("distribution", "分布", "暂无儿童档案。",
                        empty_hint="请先导入儿童名单(含乡镇、村、学校)。")
-    places = c.by_town if len(c.by_town) > 1 else c.by_village
-    level = "乡镇(街道)" if len(c.by_town) > 1 else "村(社区)"
+    places = c.by_town if s.by_towns else c.by_village
+    level = "乡镇(街道)" if s.by_towns else "村(社区)"
     top = PAUSE.join(f"{name}{n}人" for name, n in list(places.items())[:5])
     text = (f"分布在{len(places)}个{level}{COMMA}人数较多的是{top}{STOP}"
             f"居住在山区的{counted(c.in_mountain_area, c.total)}{SEMI}"

@@ -54,7 +54,8 @@ def export_results(session: Session, *, actor: Actor, fmt: str, today: date,
     actor.require(Capability.EXPORT)
     chosen = _survey_id(session, actor, survey_id)
     rows = list(result_rows(session, actor, chosen, org_unit_id=org_unit_id, category=category))
-    return export_bytes(fmt, rows, RESULT_COLUMNS, include_sensitive=False)
+    return export_bytes(fmt, rows, RESULT_COLUMNS, include_sensitive=False,
+                        sheet_name=RESULTS_TITLE)
 
 
 def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
@@ -72,7 +73,8 @@ def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
              **{f"q{qid}": "、".join(picked) for qid, picked in r.answers.items()}}
             for r in answer_grid(session, actor, chosen, org_unit_id=org_unit_id, limit=None)
             if r.answers]
-    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive)
+    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
+                        sheet_name=ANSWERS_TITLE)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "survey", chosen,
                      summary=f"导出含敏感信息的{ANSWERS_TITLE}“{survey.title}”"

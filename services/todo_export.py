@@ -59,7 +59,8 @@ def _check(actor: Actor, include_sensitive: bool) -> None:
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],
             columns: tuple[ExportColumn, ...], include_sensitive: bool) -> bytes:
-    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive)
+    data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
+                        sheet_name=TITLES[kind])
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({fmt})")

@@ -42,7 +42,8 @@ def export_wishes(session: Session, *, actor: Actor, fmt: str, today: date,
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
     rows = list(wish_rows(session, actor, drive_id=drive_id))
-    data = export_bytes(fmt, rows, WISH_COLUMNS, include_sensitive=include_sensitive)
+    data = export_bytes(fmt, rows, WISH_COLUMNS, include_sensitive=include_sensitive,
+                        sheet_name=TITLE)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "wishes", drive_id,
                      summary=f"导出含敏感信息的{TITLE}({len(rows)}条,{fmt},{today:%Y-%m-%d})")

@@ -16,17 +16,17 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-@pytest.mark.parametrize(("role", "children", "pairings"), [
-    ("admin", "3", "1"),        # everything
-    ("coordinator", "2", "1"),  # only 石门镇
-    ("helper", "1", "1"),       # only the child paired with them
-    ("viewer", "3", "1"),       # counts without names
+@pytest.mark.parametrize(("role", "children", "coverage"), [
+    ("admin", "3人", "33.3%"),        # everything
+    ("coordinator", "2人", "50.0%"),  # only 石门镇
+    ("helper", "1人", "100.0%"),      # only the child paired with them
+    ("viewer", "3人", "33.3%"),       # counts without names
 ])
-def test_home_shows_the_counts_of_the_role_scope(world, role, children, pairings):
+def test_home_shows_the_counts_of_the_role_scope(world, role, children, coverage):
     at = logged_in(role)
     metrics = _metrics(at)
-    assert metrics["在册儿童"] == children
-    assert metrics["结对"] == pairings
+    assert metrics["关爱儿童"] == children
+    assert metrics["结对率"] == coverage
     assert not at.exception
 
 
@@ -58,7 +58,7 @@ def test_language_switch_turns_the_page_english(world):
     at = logged_in("admin")
     at.sidebar.segmented_control(key="language_switch").set_value("en").run()
     assert at.title[0].value.startswith("Hello")
-    assert "Children on roll" in _metrics(at)
+    assert "Children" in _metrics(at)
 
 
 def test_admin_creates_a_user_with_a_chinese_name(world, engine):

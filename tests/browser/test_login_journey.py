@@ -35,9 +35,9 @@ def test_admin_logs_in_sees_navigation_and_logs_out(page, app_server, accounts):
     page.get_by_role("heading", name="您好,管理员").first.wait_for()
     settle(page)
     nav = page.get_by_test_id("stSidebarNav")
-    for title in ("首页", "管理", "我的账户"):
+    for title in ("总览", "会议模式", "汇报", "导出", "管理", "我的账户"):
         expect(nav.get_by_text(title, exact=True)).to_be_visible()
-    expect(page.get_by_test_id("stMetricValue").first).to_have_text("1")
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("1人")
     page.get_by_role("link", name="管理").click()
     page.get_by_role("tab", name="组织机构", exact=True).first.wait_for()
     settle(page)

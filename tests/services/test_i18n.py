@@ -18,8 +18,8 @@ def test_every_label_has_chinese_and_english_with_the_same_fields(key):
 
 
 def test_chinese_is_the_default_and_english_is_chosen_by_code():
-    assert t("nav.home") == "首页"
-    assert t("nav.home", "en") == "Home"
+    assert t("nav.home") == "总览"
+    assert t("nav.home", "en") == "Overview"
     assert t("home.heading", "zh", name="刘主任") == "您好,刘主任"
 
 

@@ -1,0 +1,128 @@
+"""总览's filters: unit (drill-down through the org tree), period preset or dates, categories.
+
+They live in the URL (`?org=12&period=term&cat=left_behind`), so a link or a refresh shows the
+same figures, and meeting mode opens on the dashboard's choice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from components.pickers import org_label
+from components.session import db_transaction
+from services import orgs
+from services.errors import DomainError
+from services.orgs import OrgNode
+from services.permissions import Actor
+from services.stats import StatsScope
+from services.terms import report_periods
+from services.vocab import Category, Role
+
+CUSTOM = "custom"
+PRESET_LABELS = {"month": "本月", "term": "本学期", "school_year": "本学年", "year": "今年",
+                 CUSTOM: "自定义"}
+EVERYWHERE, ALL_LABEL = 0, "全部(我的范围)"  # a select box shows None as "no choice yet"
+KEYS = {"org": "dash_org", "period": "dash_period", "dates": "dash_dates", "cat": "dash_cat"}
+
+
+def _from_url(today: date) -> tuple[int | None, str, tuple[date, date] | None, list[Category]]:
+    params = st.query_params
+    org = params.get("org")
+    preset = params.get("period", "term")
+    if preset not in PRESET_LABELS:
+        preset = "term"
+    dates = None
+    try:
+        if params.get("from") and params.get("to"):
+            dates = (date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))
+    except ValueError:
+        dates = None
+    categories = [c for c in Category if c.value in params.get_all("cat")]
+    return (int(org) if org and org.isdigit() else None), preset, dates, categories
+
+
+def _unit_select(nodes: list[OrgNode], org: int | None) -> int | None:
+    """County › township › school or village, as an indented tree; 0 is the whole scope."""
+    by_id = {n.id: n for n in nodes}
+    options = [EVERYWHERE, *by_id]
+    chosen = st.selectbox("单位", options, key=KEYS["org"],
+                          index=options.index(org) if org in by_id else 0,
+                          format_func=lambda i: ALL_LABEL if i == EVERYWHERE
+                          else org_label(by_id[i], "zh"))
+    return None if chosen == EVERYWHERE else chosen
+
+
+def period_of_choice(preset: str, dates: tuple[date, ...], today: date) -> tuple[date, date]:
+    """A preset runs from its start to its end (figures are dated, so the future is empty)."""
+    if preset != CUSTOM:
+        chosen = report_periods(today)[preset]
+        return chosen.start, chosen.end
+    if len(dates) != 2:
+        raise DomainError("请选择开始和结束两个日期")
+    return dates[0], dates[1]
+
+
+def render_filters(actor: Actor, *, today: date) -> StatsScope | None:
+    """The filter bar; the scope it describes, or None (with a message) while it is incomplete.
+
+    Each widget starts from the URL, which is kept up to date, so a refresh or a shared link
+    shows the same figures.
+    """
+    org, preset, dates, categories = _from_url(today)
+    with db_transaction() as session:
+        nodes = orgs.org_tree(session, actor) if actor.role is not Role.helper else []
+    unit_col, period_col, cat_col = st.columns([1, 2, 1], vertical_alignment="bottom")
+    with unit_col:
+        org_id = _unit_select(nodes, org) if nodes else None
+    with period_col:
+        preset = st.segmented_control("时段", list(PRESET_LABELS), default=preset,
+                                      key=KEYS["period"], format_func=PRESET_LABELS.get) or "term"
+        chosen: tuple[date, ...] = ()
+        if preset == CUSTOM:
+            start = report_periods(today)["term"].start
+            chosen = tuple(st.date_input("起止日期", value=dates or (start, today),
+                                         key=KEYS["dates"], max_value=today,
+                                         format="YYYY-MM-DD"))
+    with cat_col:
+        picked = st.multiselect("儿童类别", list(Category), default=categories, key=KEYS["cat"],
+                                format_func=lambda c: c.label(), placeholder="全部类别")
+    try:
+        start, end = period_of_choice(preset, chosen, today)
+        scope = StatsScope(start, end, org_id, tuple(picked))
+    except DomainError as exc:
+        st.info(str(exc))
+        return None
+    _to_url(scope, preset)
+    return scope
+
+
+def _to_url(scope: StatsScope, preset: str) -> None:
+    wanted = {k: [v] if isinstance(v, str) else list(v)
+              for k, v in url_params(scope, preset).items()}
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    if current != wanted:  # writing the same URL again would rerun for nothing
+        st.query_params.from_dict(url_params(scope, preset))
+
+
+def scope_from_url(actor: Actor, *, today: date) -> StatsScope:
+    """The dashboard's scope as its URL gives it (meeting mode opens on it)."""
+    org, preset, dates, categories = _from_url(today)
+    if preset == CUSTOM and dates is None:
+        preset = "term"
+    start, end = period_of_choice(preset, dates or (), today)
+    return StatsScope(start, end, org if actor.role is not Role.helper else None,
+                      tuple(categories))
+
+
+def url_params(scope: StatsScope, preset: str | None = None) -> dict[str, str | list[str]]:
+    """The URL that reopens this scope."""
+    params: dict[str, str | list[str]] = {"period": preset or CUSTOM}
+    if scope.org_unit_id is not None:
+        params["org"] = str(scope.org_unit_id)
+    if (preset or CUSTOM) == CUSTOM:
+        params["from"], params["to"] = scope.date_from.isoformat(), scope.date_to.isoformat()
+    if scope.categories:
+        params["cat"] = [c.value for c in scope.categories]
+    return params

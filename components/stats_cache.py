@@ -1,0 +1,51 @@
+"""The statistics object cached per scope, and cleared whenever the app writes.
+
+Figures refresh on their own every REFRESH_SECONDS (the dashboard's fragment reruns and the
+cache entry has expired); a write through `session.db_transaction` clears the cache at once, so
+a user sees their own contact counted on their next look.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from components.session import db_transaction
+from services import charts, stats
+from services.permissions import Actor, Capability
+from services.stats_text import Section, sections
+
+REFRESH_SECONDS = 10
+
+
+@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
+def statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Statistics:
+    with db_transaction() as session:
+        return stats.compute(session, actor, scope, today=today)
+
+
+@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
+def tiles(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Tiles:
+    with db_transaction() as session:
+        return stats.tiles(session, actor, scope, today=today)
+
+
+def data_changed() -> None:
+    """Something was written: every cached figure is stale."""
+    statistics.clear()
+    tiles.clear()
+    sections_view.clear()
+
+
+@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
+def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False
+                  ) -> list[tuple[Section, list[dict]]]:
+    """Each section with its charts as Vega-Lite specs, built once per figures and cached:
+    building Altair charts costs far more than drawing a finished spec."""
+    figures = statistics(actor, scope, today)
+    people = actor.can(Capability.VIEW_PEOPLE) and not big
+    return [(section, charts.group_specs(
+                section, big=big, max_groups=2 if big else 3,
+                clickable=people and any(bar.link for bar in section.bars)))
+            for section in sections(figures)]

@@ -1,0 +1,21 @@
+"""汇报: the written 活动总结 draft and the meeting deck for a unit and period."""
+
+from datetime import date
+
+import streamlit as st
+
+from components.dashboard_filters import render_filters
+from components.report_panel import render_deck, render_draft
+from components.session import current_actor
+from services.permissions import Capability
+
+actor = current_actor(Capability.EXPORT)
+today = date.today()
+st.title("汇报")
+scope = render_filters(actor, today=today)
+if scope is not None:
+    draft_tab, deck_tab = st.tabs(["活动总结", "会议汇报 PPT"])
+    with draft_tab:
+        render_draft(actor, scope, today=today)
+    with deck_tab:
+        render_deck(actor, scope, today=today)

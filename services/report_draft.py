@@ -1,0 +1,244 @@
+"""活动总结 draft: the statistics written out as the seeds' five-part summary, in Markdown.
+
+Every figure comes from `services.stats` (worded by `services.stats_text` where a section fits),
+plus two small aggregates the statistics object does not carry: the campaigns running in the
+period and the villages whose pairing coverage is low. Only aggregates and place names appear,
+never a child's name, phone or ID number. The coordinator edits the draft before export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from db.models import Child, OrgUnit
+from services.campaigns import CampaignSummary, list_campaigns
+from services.pairing import child_is_paired
+from services.permissions import Actor, Capability
+from services.stats import Statistics, StatsScope, children_in, compute, scoped_actor
+from services.stats_text import (
+    CLOSE,
+    COLON,
+    COMMA,
+    OPEN,
+    PAUSE,
+    SEMI,
+    STOP,
+    Section,
+    pct,
+    sections,
+)
+from services.terms import Period, month_of, school_year_of, term_of, year_of
+from services.vocab import NeedKind, NeedStatus
+
+HEADINGS = ("一、基本情况", "二、主要工作措施", "三、工作成效", "四、存在问题", "五、下一步打算")
+LOW_COVERAGE = 0.8  # villages paired below this share are listed under 四、存在问题
+MAX_PLACES = 10
+NEXT_STEPS_PLACEHOLDER = f"{OPEN}请在此填写下一步打算{CLOSE}"
+NUMBERS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class PlaceCoverage:
+    """One village (with its town): active children in scope and how many of them are paired."""
+
+    town: str
+    village: str
+    children: int
+    paired: int
+
+    @property
+    def coverage(self) -> float:
+        return self.paired / self.children if self.children else 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.town}{self.village}"
+
+
+def period_label(scope: StatsScope) -> str:
+    """"2026年秋季学期" when the scope is exactly a term, year, school year or month, else the
+    dates: "2026-09-01至2026-11-28"."""
+    start, end = scope.date_from, scope.date_to
+    month = month_of(start)
+    named: list[Period] = [term_of(start), year_of(start), school_year_of(start),
+                           Period(month.start, month.end, f"{start.year}年{start.month}月")]
+    for period in named:
+        if (period.start, period.end) == (start, end):
+            return period.name
+    return f"{start.isoformat()}至{end.isoformat()}"
+
+
+def low_coverage_places(session: Session, actor: Actor, scope: StatsScope, *,
+                        below: float = LOW_COVERAGE) -> list[PlaceCoverage]:
+    """Villages whose share of paired children is under `below`, lowest first (grouped SQL)."""
+    narrowed = scoped_actor(session, actor, scope.org_unit_id)
+    town, village = aliased(OrgUnit), aliased(OrgUnit)
+    total, paired = func.count(), func.count(case((child_is_paired(), 1)))
+    rows = session.execute(
+        select(town.name, village.name, total, paired).select_from(Child)
+        .join(village, village.id == Child.village_id).join(town, town.id == Child.town_id)
+        .where(Child.archived_at.is_(None), children_in(narrowed, scope))
+        .group_by(town.id, town.name, village.id, village.name)
+        .having(paired * 1000 < total * round(below * 1000)))
+    found = [PlaceCoverage(t, v, n, p) for t, v, n, p in rows]
+    return sorted(found, key=lambda c: (c.coverage, -c.children, c.label))
+
+
+def campaigns_in_period(session: Session, actor: Actor, scope: StatsScope, *,
+                        today: date) -> list[CampaignSummary]:
+    """Campaigns the actor sees in the scope's unit that overlap the period."""
+    if not actor.can(Capability.VIEW_AGGREGATES):
+        return []
+    narrowed = scoped_actor(session, actor, scope.org_unit_id)
+    return [c for c in list_campaigns(session, narrowed, today=today)
+            if c.starts_on <= scope.date_to and c.ends_on >= scope.date_from]
+
+
+def draft_markdown(session: Session, actor: Actor, scope: StatsScope, *, today: date,
+                   stats: Statistics | None = None) -> str:
+    """The 活动总结 draft for the scope, as Markdown with the seeds' five headings."""
+    if stats is None:
+        stats = compute(session, actor, scope, today=today)
+    by_key = {section.key: section for section in sections(stats)}
+    period = period_label(scope)
+    bodies = (
+        basics_paragraphs(stats, by_key),
+        measures_paragraphs(stats, by_key, campaigns_in_period(session, actor, scope,
+                                                               today=today)),
+        results_paragraphs(stats, by_key),
+        problem_paragraphs(stats, low_coverage_places(session, actor, scope)),
+        [NEXT_STEPS_PLACEHOLDER],
+    )
+    lines = [f"# {stats.org}{period}关爱服务工作总结", "", intro(stats.org, period), ""]
+    for heading, paragraphs in zip(HEADINGS, bodies, strict=True):
+        lines += [f"## {heading}", ""]
+        for paragraph in paragraphs:
+            lines += [paragraph, ""]
+    return "\n".join(lines)
+
+
+def intro(org: str, period: str) -> str:
+    return (f"为切实做好留守儿童和困境儿童关爱服务工作{COMMA}{org}坚持建档立卡、动态管理"
+            f"{COMMA}落实结对帮扶和定期走访制度{STOP}现将{period}工作情况总结如下{STOP}")
+
+
+def _sub(number: int, title: str, text: str) -> str:
+    """"(一)结对帮扶。" followed by the paragraph."""
+    return f"{OPEN}{NUMBERS[number - 1]}{CLOSE}{title}{STOP}{text}"
+
+
+def basics_paragraphs(s: Statistics, by_key: dict[str, Section]) -> list[str]:
+    """一、基本情况: totals, shares, gender and ages; guardians; places; family and study."""
+    if by_key["basics"].is_empty:
+        return [by_key["basics"].text]
+    return [by_key["basics"].text,
+            f"从监护情况看{COMMA}{by_key['guardianship'].text}",
+            f"从分布情况看{COMMA}关爱对象{by_key['distribution'].text}",
+            f"从家庭和学业情况看{COMMA}{by_key['family'].text}"]
+
+
+def measures_paragraphs(s: Statistics, by_key: dict[str, Section],
+                        campaigns: list[CampaignSummary]) -> list[str]:
+    """二、主要工作措施: pairings, contacts and activities, campaigns, resources."""
+    pairing = by_key["pairing"]
+    return [_sub(1, "落实结对帮扶", pairing.text if pairing.is_empty else f"共有{pairing.text}"),
+            _sub(2, "开展走访和关爱活动", by_key["activities"].text),
+            _sub(3, "推进专项行动", campaigns_text(campaigns)),
+            _sub(4, "链接爱心资源", resources_text(s))]
+
+
+def campaigns_text(campaigns: list[CampaignSummary]) -> str:
+    if not campaigns:
+        return f"本期未开展专项行动{STOP}"
+    parts = [f"“{c.name}”{OPEN}{c.reach_label.replace(':', COLON)}{CLOSE}目标{c.target}人"
+             f"{COMMA}已覆盖{c.reached}人{COMMA}覆盖率{pct(c.reached, c.target)}"
+             for c in campaigns]
+    return f"本期开展专项行动{len(campaigns)}项{COLON}{SEMI.join(parts)}{STOP}"
+
+
+def resources_text(s: Statistics) -> str:
+    d, linked = s.donations, s.needs.by_status[NeedStatus.linked.value]
+    return (f"本期发放捐助资金{d['money_yuan']:,.2f}元{COMMA}受助儿童{d['children_helped']}名"
+            f"{SEMI}已对接资源方、正在落实的需求{linked}个{STOP}")
+
+
+def results_paragraphs(s: Statistics, by_key: dict[str, Section]) -> list[str]:
+    """三、工作成效: care-rule compliance, needs resolved, wishes fulfilled."""
+    return [_sub(1, "帮扶要求落实情况", compliance_text(s, by_key["compliance"])),
+            _sub(2, "需求解决情况", needs_text(s)),
+            _sub(3, "心愿实现情况", f"本期收集心愿{s.wishes['collected']}个{COMMA}"
+                                   f"实现心愿{s.wishes['fulfilled']}个{STOP}")]
+
+
+def compliance_text(s: Statistics, section: Section) -> str:
+    rules = [r for r in s.compliance if r.due]
+    if not rules:
+        return section.text
+    due, met = sum(r.due for r in rules), sum(r.met for r in rules)
+    return (f"{section.text}各项帮扶要求合计应完成{due}项{COMMA}已完成{met}项{COMMA}"
+            f"总完成率{pct(met, due)}{STOP}")
+
+
+def needs_text(s: Statistics) -> str:
+    status = s.needs.by_status
+    total = sum(status.values())
+    if not total:
+        return f"本期暂无登记的需求{STOP}"
+    resolved = status[NeedStatus.resolved.value]
+    waiting = status[NeedStatus.open.value] + status[NeedStatus.linked.value]
+    return (f"累计登记需求{total}个{COMMA}已解决{resolved}个{COMMA}解决率{pct(resolved, total)}"
+            f"{SEMI}尚在对接或待对接的{waiting}个{STOP}")
+
+
+def problem_paragraphs(s: Statistics, places: list[PlaceCoverage]) -> list[str]:
+    """四、存在问题: what the figures show still undone, numbered as the seeds number them."""
+    found = [text for text in (unpaired_text(s), overdue_text(s), places_text(places),
+                               open_needs_text(s), risk_text(s)) if text]
+    if not found:
+        return [f"从本期数据看{COMMA}暂未发现突出问题{STOP}"]
+    return [f"{i}、{text}" for i, text in enumerate(found, start=1)]
+
+
+def unpaired_text(s: Statistics) -> str:
+    p = s.pairing
+    if not p.unpaired:
+        return ""
+    return (f"结对帮扶尚未全覆盖{COMMA}还有{p.unpaired}名儿童未结对{COMMA}"
+            f"结对率为{pct(p.children_paired, p.children)}{STOP}")
+
+
+def overdue_text(s: Statistics) -> str:
+    if not s.overdue:
+        return ""
+    parts = PAUSE.join(f"{r.name}{r.overdue}项" for r in s.compliance if r.overdue)
+    return f"部分帮扶要求未按期落实{COMMA}逾期待办{s.overdue}项{OPEN}{parts}{CLOSE}{STOP}"
+
+
+def places_text(places: list[PlaceCoverage]) -> str:
+    if not places:
+        return ""
+    shown = PAUSE.join(f"{c.label}{pct(c.paired, c.children)}{OPEN}{c.paired}/{c.children}人"
+                       f"{CLOSE}" for c in places[:MAX_PLACES])
+    more = f"等{len(places)}个" if len(places) > MAX_PLACES else ""
+    return (f"部分村{OPEN}社区{CLOSE}结对覆盖率偏低{COMMA}低于{LOW_COVERAGE:.0%}的有"
+            f"{len(places)}个{COLON}{shown}{more}{STOP}")
+
+
+def open_needs_text(s: Statistics) -> str:
+    waiting = {code: n for code, n in s.open_needs_by_kind.items() if n}
+    if not waiting:
+        return ""
+    kinds = PAUSE.join(f"{NeedKind(code).label()}{n}个" for code, n in waiting.items())
+    return f"尚有{sum(waiting.values())}个需求未解决{OPEN}{kinds}{CLOSE}{STOP}"
+
+
+def risk_text(s: Statistics) -> str:
+    c = s.children
+    red = c.by_risk_level.get("red", 0)
+    parts = ([f"红色风险儿童{red}人需重点跟进"] if red else []) + (
+        [f"已满16周岁待复核{c.aged_out_review}人"] if c.aged_out_review else [])
+    return f"{COMMA.join(parts)}{STOP}" if parts else ""

@@ -1,0 +1,77 @@
+"""导出 through AppTest: who may open it, and a list becoming a file to download."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import AuditEvent
+from tests.app.conftest import logged_in
+
+PAGE = "pages/exports.py"
+
+
+def open_hub(username: str):
+    return logged_in(username).switch_page(PAGE).run()
+
+
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_the_hub_renders_for_those_who_export(world, role):
+    at = open_hub(role)
+    assert not at.exception
+    assert at.title[0].value == "导出"
+    assert at.selectbox(key="exports_kind").value == "roster"
+    assert at.checkbox(key="exports_sensitive").label == "含敏感信息"
+    assert at.button(key="exports_build").label == "生成文件"
+
+
+@pytest.mark.parametrize("role", ["viewer", "helper"])
+def test_a_viewer_or_a_helper_cannot_open_the_hub(world, role):
+    with pytest.raises(ValueError):  # noqa: PT011 - AppTest's refusal of a hidden page
+        logged_in(role).switch_page(PAGE)
+
+
+def test_building_the_roster_offers_a_download_with_the_row_count(world):
+    at = open_hub("coordinator")
+    at.button(key="exports_build").click().run()
+    assert not at.exception
+    assert "共 2 行" in at.success[0].value  # 石门镇's two children
+    assert [d.label for d in at.get("download_button")] == ["下载文件"]
+
+
+def test_choosing_a_list_with_a_period_and_columns_builds_it(world):
+    at = open_hub("admin")
+    at.selectbox(key="exports_kind").set_value("pairings").run()
+    at.multiselect(key="exports_pairings_columns").set_value(["child_name", "helper_name"]).run()
+    at.radio(key="exports_fmt").set_value("csv").run()
+    at.button(key="exports_build").click().run()
+    assert not at.exception
+    assert "结对名单" in at.success[0].value and "共 1 行" in at.success[0].value
+    assert len(at.get("download_button")) == 1
+
+
+def test_an_empty_list_says_what_to_do_instead_of_a_download(world):
+    at = open_hub("admin")
+    at.selectbox(key="exports_kind").set_value("contacts").run()
+    at.button(key="exports_build").click().run()
+    assert "放宽筛选条件" in at.info[0].value
+    assert at.get("download_button") == []
+
+
+def test_changing_a_choice_asks_to_build_again(world):
+    at = open_hub("admin")
+    at.button(key="exports_build").click().run()
+    at.radio(key="exports_fmt").set_value("csv").run()
+    assert at.get("download_button") == []
+    assert any("重新点" in c.value for c in at.main.caption)
+
+
+def test_a_sensitive_export_from_the_page_is_audited_once(world, engine):
+    at = open_hub("coordinator")
+    at.checkbox(key="exports_sensitive").check().run()
+    at.button(key="exports_build").click().run()
+    assert len(at.get("download_button")) == 1
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "export_sensitive")) == 1
