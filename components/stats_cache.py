@@ -7,6 +7,7 @@ a user sees their own contact counted on their next look.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
@@ -19,31 +20,50 @@ from services.stats_text import Section, sections
 REFRESH_SECONDS = 10
 
 
-@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
+def _lens(actor: Actor) -> Actor:
+    """What the figures depend on (role, unit, helper), not who asks: users of one scope
+    share one cache entry."""
+    return replace(actor, user_id=None, username="")
+
+
 def statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Statistics:
+    return _statistics(_lens(actor), scope, today)
+
+
+def tiles(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Tiles:
+    return _tiles(_lens(actor), scope, today)
+
+
+def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False
+                  ) -> list[tuple[Section, list[dict]]]:
+    """Each section with its charts as Vega-Lite specs, built once per figures and cached:
+    building Altair charts costs far more than drawing a finished spec."""
+    return _sections_view(_lens(actor), scope, today, big=big)
+
+
+def data_changed() -> None:
+    """Something was written: every cached figure is stale."""
+    _statistics.clear()
+    _tiles.clear()
+    _sections_view.clear()
+
+
+@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
+def _statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Statistics:
     with db_transaction() as session:
         return stats.compute(session, actor, scope, today=today)
 
 
 @st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
-def tiles(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Tiles:
+def _tiles(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Tiles:
     with db_transaction() as session:
         return stats.tiles(session, actor, scope, today=today)
 
 
-def data_changed() -> None:
-    """Something was written: every cached figure is stale."""
-    statistics.clear()
-    tiles.clear()
-    sections_view.clear()
-
-
 @st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
-def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False
-                  ) -> list[tuple[Section, list[dict]]]:
-    """Each section with its charts as Vega-Lite specs, built once per figures and cached:
-    building Altair charts costs far more than drawing a finished spec."""
-    figures = statistics(actor, scope, today)
+def _sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool
+                   ) -> list[tuple[Section, list[dict]]]:
+    figures = _statistics(actor, scope, today)
     people = actor.can(Capability.VIEW_PEOPLE) and not big
     return [(section, charts.group_specs(
                 section, big=big, max_groups=2 if big else 3,

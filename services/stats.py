@@ -262,6 +262,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
     subtree = org_subtree_ids(narrowed)
     units = true() if subtree is None else OrgUnit.id.in_(subtree)
     through, held_by = _activity_lens(actor, scope, children, subtree)
+    among = children if _narrower_than_all(narrowed, scope) else None  # None: everyone
     start, end = scope.date_from, scope.date_to
     enrolled, compared = ((0, 0) if actor.role is Role.helper else
                           enrolment(session, children, narrowed.org_unit_id, units))
@@ -275,8 +276,8 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
                                **figures),  # type: ignore[arg-type]
         pairing=pairing_stats(session, narrowed, among=children),
-        contacts_by_kind=contacts_by_kind(session, children, start, end),
-        contacts_by_month=contacts_by_month(session, children, start, end),
+        contacts_by_kind=contacts_by_kind(session, among, start, end),
+        contacts_by_month=contacts_by_month(session, among, start, end),
         activities_by_kind=_every_kind(session, activities_grouped(
             session, through, held_by, start, end, by="kind")),
         activities_by_month=activities_grouped(session, through, held_by, start, end, by="month"),
@@ -286,12 +287,19 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         donations=donation_summary(session, narrowed, date_from=start, date_to=end,
                                    among=children, shares_only=through is not None),
         compliance=rule_counts(session, children=children, today=min(end, today),
-                               helper_id=actor.helper_id if actor.role is Role.helper else None),
+                               helper_id=actor.helper_id if actor.role is Role.helper else None,
+                               narrow=among is not None),
         surveys=survey_summary(session, narrowed, among=children),
         activity_labels=dict(session.execute(
             select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
         computed_at=utcnow(),
     )
+
+
+def _narrower_than_all(actor: Actor, scope: StatsScope) -> bool:
+    """Whether the figures leave out some active children (a unit, a helper, categories)."""
+    return (actor.org_unit_id is not None or actor.role is Role.helper
+            or bool(scope.categories))
 
 
 def _activity_lens(actor: Actor, scope: StatsScope, children: ColumnElement[bool],
@@ -348,7 +356,8 @@ def tiles(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> 
     children = children_in(narrowed, scope)
     month, term = month_of(today), term_of(today)
     through, held_by = _activity_lens(actor, scope, children, org_subtree_ids(narrowed))
-    contacts = contacts_by_kind(session, children, month.start, today)
+    among = children if _narrower_than_all(narrowed, scope) else None
+    contacts = contacts_by_kind(session, among, month.start, today)
     activities = activities_grouped(session, through, held_by, term.start, today, by="kind")
     return Tiles(sum(t.count for t in contacts.values()),
                  Sessions(sum(a.sessions for a in activities.values()),

