@@ -21,7 +21,7 @@ DECK_KEY, DECK_SCOPE = "deck_file", "deck_scope"
 
 
 def _fresh_draft(actor: Actor, scope: StatsScope, today: date) -> None:
-    with st.spinner("正在根据数据撰写草稿…"), db_transaction() as session:
+    with db_transaction() as session:
         st.session_state[DRAFT_KEY] = draft_markdown(session, actor, scope, today=today)
     st.session_state[DRAFT_SCOPE] = scope
     st.session_state.pop(FILE_KEY, None)
@@ -30,14 +30,15 @@ def _fresh_draft(actor: Actor, scope: StatsScope, today: date) -> None:
 def render_draft(actor: Actor, scope: StatsScope, *, today: date) -> None:
     """The draft, written from the figures once per scope; the user's edits are kept."""
     if st.session_state.get(DRAFT_SCOPE) != scope:
-        _fresh_draft(actor, scope, today)
+        with st.spinner("正在根据数据撰写草稿…"):
+            _fresh_draft(actor, scope, today)
     st.caption("草稿中的数字全部来自系统数据;请补充“五、下一步打算”,修改后再下载。")
     st.text_area("活动总结草稿(Markdown,可直接修改)", key=DRAFT_KEY, height=560)
     rewrite, fmt_col, make = st.columns([1, 2, 1], vertical_alignment="bottom")
-    if rewrite.button("按最新数据重写", icon=":material/refresh:",
-                      help="丢弃当前修改,按最新数据重新生成草稿"):
-        _fresh_draft(actor, scope, today)
-        st.rerun()
+    # A callback: it runs before the text area exists, so it may replace the text.
+    rewrite.button("按最新数据重写", icon=":material/refresh:",
+                   help="丢弃当前修改,按最新数据重新生成草稿",
+                   on_click=_fresh_draft, args=(actor, scope, today))
     fmt = fmt_col.radio("格式", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get,
                         horizontal=True, key="report_format")
     if make.button("生成文件", type="primary", icon=":material/description:"):
