@@ -15,7 +15,7 @@ from components.session import db_transaction
 from services import orgs
 from services.errors import DomainError
 from services.orgs import OrgNode
-from services.permissions import Actor
+from services.permissions import Actor, org_in_scope
 from services.stats import StatsScope
 from services.terms import report_periods
 from services.vocab import Category, Role
@@ -107,8 +107,12 @@ def _to_url(scope: StatsScope, preset: str) -> None:
 
 
 def scope_from_url(actor: Actor, *, today: date) -> StatsScope:
-    """The dashboard's scope as its URL gives it (meeting mode opens on it)."""
+    """The dashboard's scope as its URL gives it (meeting mode opens on it); a unit outside the
+    user's scope falls back to their whole scope, as the dashboard's picker does."""
     org, preset, dates, categories = _from_url(today)
+    if org is not None:
+        with db_transaction() as session:
+            org = org if org_in_scope(session, actor, org) else None
     if preset == CUSTOM and dates is None:
         preset = "term"
     start, end = period_of_choice(preset, dates or (), today)

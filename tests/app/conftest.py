@@ -39,6 +39,14 @@ def _navigation_not_legacy_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_figures() -> None:
+    """Each test's database reuses the same ids: figures cached by the previous test must go."""
+    from components.stats_cache import data_changed
+
+    data_changed()
+
+
 @dataclass(frozen=True)
 class World:
     url: str
