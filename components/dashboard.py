@@ -37,7 +37,20 @@ def _count(value: int, unit: str, lang: str) -> str:
     return f"{value:,}{unit}" if lang == "zh" else f"{value:,}"
 
 
+# On a phone Streamlit stacks columns one per row; two tiles per row keep them on one screen.
+TILES_CSS = """<style>@media (max-width: 640px) {
+.st-key-dash_tiles [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; }
+.st-key-dash_tiles [data-testid="stColumn"] { min-width: 45% !important; flex: 1 1 45% !important; }
+}</style>"""
+
+
 def render_tiles(stats: Statistics, tiles: Tiles, lang: str) -> None:
+    st.html(TILES_CSS)
+    with st.container(key="dash_tiles"):
+        _tiles(stats, tiles, lang)
+
+
+def _tiles(stats: Statistics, tiles: Tiles, lang: str) -> None:
     c, p = stats.children, stats.pairing
     kinds = " · ".join(f"{Category(code).label(lang)} {n}" for code, n in c.by_category.items()
                        if n)
