@@ -27,7 +27,7 @@ EVERYWHERE, ALL_LABEL = 0, "全部(我的范围)"  # a select box shows None as 
 KEYS = {"org": "dash_org", "period": "dash_period", "dates": "dash_dates", "cat": "dash_cat"}
 
 
-def _from_url(today: date) -> tuple[int | None, str, tuple[date, date] | None, list[Category]]:
+def _from_url() -> tuple[int | None, str, tuple[date, date] | None, list[Category]]:
     params = st.query_params
     org = params.get("org")
     preset = params.get("period", "term")
@@ -70,7 +70,7 @@ def render_filters(actor: Actor, *, today: date) -> StatsScope | None:
     Each widget starts from the URL, which is kept up to date, so a refresh or a shared link
     shows the same figures.
     """
-    org, preset, dates, categories = _from_url(today)
+    org, preset, dates, categories = _from_url()
     with db_transaction() as session:
         nodes = orgs.org_tree(session, actor) if actor.role is not Role.helper else []
     unit_col, period_col, cat_col = st.columns([1, 2, 1], vertical_alignment="bottom")
@@ -99,17 +99,17 @@ def render_filters(actor: Actor, *, today: date) -> StatsScope | None:
 
 
 def _to_url(scope: StatsScope, preset: str) -> None:
-    wanted = {k: [v] if isinstance(v, str) else list(v)
-              for k, v in url_params(scope, preset).items()}
+    params = url_params(scope, preset)
+    wanted = {k: [v] if isinstance(v, str) else list(v) for k, v in params.items()}
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     if current != wanted:  # writing the same URL again would rerun for nothing
-        st.query_params.from_dict(url_params(scope, preset))
+        st.query_params.from_dict(params)
 
 
 def scope_from_url(actor: Actor, *, today: date) -> StatsScope:
     """The dashboard's scope as its URL gives it (meeting mode opens on it); a unit outside the
     user's scope falls back to their whole scope, as the dashboard's picker does."""
-    org, preset, dates, categories = _from_url(today)
+    org, preset, dates, categories = _from_url()
     if org is not None:
         with db_transaction() as session:
             org = org if org_in_scope(session, actor, org) else None
@@ -120,12 +120,12 @@ def scope_from_url(actor: Actor, *, today: date) -> StatsScope:
                       tuple(categories))
 
 
-def url_params(scope: StatsScope, preset: str | None = None) -> dict[str, str | list[str]]:
+def url_params(scope: StatsScope, preset: str) -> dict[str, str | list[str]]:
     """The URL that reopens this scope."""
-    params: dict[str, str | list[str]] = {"period": preset or CUSTOM}
+    params: dict[str, str | list[str]] = {"period": preset}
     if scope.org_unit_id is not None:
         params["org"] = str(scope.org_unit_id)
-    if (preset or CUSTOM) == CUSTOM:
+    if preset == CUSTOM:
         params["from"], params["to"] = scope.date_from.isoformat(), scope.date_to.isoformat()
     if scope.categories:
         params["cat"] = [c.value for c in scope.categories]

@@ -112,6 +112,20 @@ def _group_chart(bars: list[Bar], *, big: bool, clickable: bool, number: int) ->
         height=alt.Step(_step(len(bars), big)), width="container")
 
 
+def _groups(section: Section, max_groups: int) -> list[list[Bar]]:
+    """The section's bars by group, in order (none when the section is empty)."""
+    if section.is_empty:
+        return []
+    groups: dict[str, list[Bar]] = {}
+    for bar in section.bars:
+        groups.setdefault(bar.group, []).append(bar)
+    return list(groups.values())[:max_groups]
+
+
+def _styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure(font=FONT_STACK).configure_view(stroke=None)
+
+
 def group_charts(section: Section, *, big: bool = False, clickable: bool = False,
                  max_groups: int = 3) -> list[alt.LayerChart]:
     """One horizontal bar chart per group of the section's bars (none when it is empty).
@@ -119,14 +133,8 @@ def group_charts(section: Section, *, big: bool = False, clickable: bool = False
     Separate charts rather than one concatenated view: only a single view can take its
     container's width, which keeps the bars inside their column at any screen width.
     """
-    if section.is_empty or not section.bars:
-        return []
-    groups: dict[str, list[Bar]] = {}
-    for bar in section.bars:
-        groups.setdefault(bar.group, []).append(bar)
-    return [_group_chart(bars, big=big, clickable=clickable, number=number)
-            .configure(font=FONT_STACK).configure_view(stroke=None)
-            for number, bars in enumerate(list(groups.values())[:max_groups])]
+    return [_styled(_group_chart(bars, big=big, clickable=clickable, number=number))
+            for number, bars in enumerate(_groups(section, max_groups))]
 
 
 def group_specs(section: Section, *, big: bool = False, clickable: bool = False,
@@ -140,15 +148,11 @@ def group_specs(section: Section, *, big: bool = False, clickable: bool = False,
 def section_chart(section: Section, *, big: bool = False,
                   max_groups: int = 3) -> alt.VConcatChart | alt.LayerChart | None:
     """The section's groups stacked in one chart (for images); None when it has nothing."""
-    if section.is_empty or not section.bars:
-        return None
-    groups: dict[str, list[Bar]] = {}
-    for bar in section.bars:
-        groups.setdefault(bar.group, []).append(bar)
     charts = [_group_chart(bars, big=big, clickable=False, number=number)
-              for number, bars in enumerate(list(groups.values())[:max_groups])]
-    chart = charts[0] if len(charts) == 1 else alt.vconcat(*charts, spacing=18)
-    return chart.configure(font=FONT_STACK).configure_view(stroke=None)
+              for number, bars in enumerate(_groups(section, max_groups))]
+    if not charts:
+        return None
+    return _styled(charts[0] if len(charts) == 1 else alt.vconcat(*charts, spacing=18))
 
 
 def chart_png(section: Section, *, width: int = 900, scale: float = 2.0) -> bytes | None:
@@ -156,7 +160,6 @@ def chart_png(section: Section, *, width: int = 900, scale: float = 2.0) -> byte
     chart = section_chart(section, big=True)
     if chart is None:
         return None
-    chart = chart.properties(width=width) if not isinstance(chart, alt.VConcatChart) else chart
     spec = chart.to_dict()
     _fix_widths(spec, width)
     spec.setdefault("config", {})["font"] = PNG_FONT

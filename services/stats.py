@@ -33,6 +33,7 @@ from services.stats_queries import (
     contacts_by_month,
     enrolment,
     open_needs_by_kind,
+    total_sessions,
 )
 from services.surveys import children_under, survey_summary
 from services.terms import month_of, term_of
@@ -185,8 +186,7 @@ class Statistics:
 
     @property
     def activities_total(self) -> Sessions:
-        return Sessions(sum(a.sessions for a in self.activities_by_kind.values()),
-                        sum(a.person_times for a in self.activities_by_kind.values()))
+        return total_sessions(self.activities_by_kind.values())
 
     @property
     def contacts_total(self) -> int:
@@ -255,14 +255,36 @@ def children_in(actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+@dataclass(frozen=True)
+class _Lens:
+    """How one scope is counted, worked out once for `compute` and `tiles`."""
+
+    actor: Actor  # narrowed to the scope's unit
+    children: ColumnElement[bool]  # the children a figure may count
+    subtree: Select[tuple[int]] | None  # the units in scope, None for all
+    among: ColumnElement[bool] | None  # `children`, or None when that is every active child
+    through: ColumnElement[bool] | None  # count activities through these children, or None
+    held_by: ColumnElement[bool]  # the units whose activities count
+
+    @classmethod
+    def of(cls, session: Session, actor: Actor, scope: StatsScope) -> _Lens:
+        narrowed = scoped_actor(session, actor, scope.org_unit_id)
+        children = children_in(narrowed, scope)
+        subtree = org_subtree_ids(narrowed)
+        about_children = actor.role is Role.helper or bool(scope.categories)
+        narrower = about_children or narrowed.org_unit_id is not None
+        # A helper's figures and a category's are about children, so activities count through
+        # the children who attended; otherwise every activity held by a unit in scope counts.
+        return cls(narrowed, children, subtree, children if narrower else None,
+                   children if about_children else None,
+                   true() if subtree is None else Activity.org_unit_id.in_(subtree))
+
+
 def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> Statistics:
     """The whole statistics object for the scope, by grouped SQL (no row is read into Python)."""
-    narrowed = scoped_actor(session, actor, scope.org_unit_id)
-    children = children_in(narrowed, scope)
-    subtree = org_subtree_ids(narrowed)
-    units = true() if subtree is None else OrgUnit.id.in_(subtree)
-    through, held_by = _activity_lens(actor, scope, children, subtree)
-    among = children if _narrower_than_all(narrowed, scope) else None  # None: everyone
+    lens = _Lens.of(session, actor, scope)
+    narrowed, children, through, held_by = lens.actor, lens.children, lens.through, lens.held_by
+    units = true() if lens.subtree is None else OrgUnit.id.in_(lens.subtree)
     start, end = scope.date_from, scope.date_to
     enrolled, compared = ((0, 0) if actor.role is Role.helper else
                           enrolment(session, children, narrowed.org_unit_id, units))
@@ -276,8 +298,8 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
                                **figures),  # type: ignore[arg-type]
         pairing=pairing_stats(session, narrowed, among=children),
-        contacts_by_kind=contacts_by_kind(session, among, start, end),
-        contacts_by_month=contacts_by_month(session, among, start, end),
+        contacts_by_kind=contacts_by_kind(session, lens.among, start, end),
+        contacts_by_month=contacts_by_month(session, lens.among, start, end),
         activities_by_kind=_every_kind(session, activities_grouped(
             session, through, held_by, start, end, by="kind")),
         activities_by_month=activities_grouped(session, through, held_by, start, end, by="month"),
@@ -288,31 +310,12 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
                                    among=children, shares_only=through is not None),
         compliance=rule_counts(session, children=children, today=min(end, today),
                                helper_id=actor.helper_id if actor.role is Role.helper else None,
-                               narrow=among is not None),
+                               narrow=lens.among is not None),
         surveys=survey_summary(session, narrowed, among=children),
         activity_labels=dict(session.execute(
             select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
         computed_at=utcnow(),
     )
-
-
-def _narrower_than_all(actor: Actor, scope: StatsScope) -> bool:
-    """Whether the figures leave out some active children (a unit, a helper, categories)."""
-    return (actor.org_unit_id is not None or actor.role is Role.helper
-            or bool(scope.categories))
-
-
-def _activity_lens(actor: Actor, scope: StatsScope, children: ColumnElement[bool],
-                   subtree: Select[tuple[int]] | None
-                   ) -> tuple[ColumnElement[bool] | None, ColumnElement[bool]]:
-    """(children to count activities through, or None; the units whose activities count).
-
-    A helper's figures and a category's are about children, so activities count through the
-    children who attended; otherwise every activity held by a unit in scope counts whole.
-    """
-    held_by = true() if subtree is None else Activity.org_unit_id.in_(subtree)
-    through = children if actor.role is Role.helper or scope.categories else None
-    return through, held_by
 
 
 def _every_kind(session: Session, found: dict[str, Sessions]) -> dict[str, Sessions]:
@@ -352,13 +355,9 @@ class Tiles:
 
 def tiles(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> Tiles:
     """Care contacts this month and activities this term, in the scope's unit and categories."""
-    narrowed = scoped_actor(session, actor, scope.org_unit_id)
-    children = children_in(narrowed, scope)
+    lens = _Lens.of(session, actor, scope)
     month, term = month_of(today), term_of(today)
-    through, held_by = _activity_lens(actor, scope, children, org_subtree_ids(narrowed))
-    among = children if _narrower_than_all(narrowed, scope) else None
-    contacts = contacts_by_kind(session, among, month.start, today)
-    activities = activities_grouped(session, through, held_by, term.start, today, by="kind")
-    return Tiles(sum(t.count for t in contacts.values()),
-                 Sessions(sum(a.sessions for a in activities.values()),
-                          sum(a.person_times for a in activities.values())))
+    contacts = contacts_by_kind(session, lens.among, month.start, today)
+    activities = activities_grouped(session, lens.through, lens.held_by, term.start, today,
+                                    by="kind")
+    return Tiles(sum(t.count for t in contacts.values()), total_sessions(activities.values()))

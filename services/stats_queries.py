@@ -50,6 +50,12 @@ class Sessions:
     person_times: int
 
 
+def total_sessions(values: Iterable[Sessions]) -> Sessions:
+    """场次 and 人次 summed over kinds or months."""
+    found = list(values)
+    return Sessions(sum(v.sessions for v in found), sum(v.person_times for v in found))
+
+
 def _by_code(column: ColumnElement, codes: Iterable[str]) -> list[ColumnElement]:
     return [func.count(case((column == code, 1))) for code in codes]
 

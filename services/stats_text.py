@@ -9,7 +9,7 @@ once. Shares have one decimal with the count beside them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services.roster_search import AgeBand, PairingState, RosterFilter
 from services.stats import Statistics
@@ -97,8 +97,7 @@ class _Links:
                                  categories=stats.scope.categories)
 
     def __call__(self, **narrowing: object) -> dict[str, str | list[str]]:
-        fields = {**self.base.__dict__, **narrowing}
-        return RosterFilter(**fields).to_query_params()
+        return replace(self.base, **narrowing).to_query_params()
 
 
 def _vocab_bars(group: str, counts: Mapping[str, int], vocab: type[Vocabulary],
