@@ -110,3 +110,19 @@ def settle(page: object, quiet_ms: int = 900, limit_ms: int = 20_000) -> None:
             if (done) { w.__settleStart = 0; }
             return done;
         }""", arg=[quiet_ms, limit_ms], polling=150, timeout=limit_ms + 5_000)
+
+
+def log_in(page: object, url: str, username: str, display_name: str | None = None) -> None:
+    """Log in through the form and wait until the app has settled on the home page: its
+    greeting when the display name is given, else the sidebar's logout button."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.goto(url)
+    page.get_by_role("textbox", name="登录名", exact=True).fill(username)
+    page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    if display_name is None:
+        page.get_by_role("button", name="退出登录").wait_for()
+    else:
+        page.get_by_role("heading", name=f"您好,{display_name}").first.wait_for()
+    settle(page)

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.models import CareContact, CareRule
 from services.vocab import ContactKind, OrgKind, RiskLevel, Role
-from tests.browser.conftest import ARTIFACTS, settle
+from tests.browser.conftest import ARTIFACTS, log_in, settle
 from tests.factories import (
-    DEFAULT_PASSWORD,
     make_child,
     make_helper,
     make_org,
@@ -54,12 +53,7 @@ def test_a_helper_logs_a_home_visit_from_my_pairings_and_the_todo_clears(
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
-        page.goto(app_server)
-        page.get_by_role("textbox", name="登录名", exact=True).fill("lilaoshi")
-        page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
-        page.get_by_role("button", name="登录", exact=True).click()
-        page.get_by_role("heading", name="您好,李老师").first.wait_for()
-        settle(page)
+        log_in(page, app_server, "lilaoshi", "李老师")
         page.goto(f"{app_server}/my")
         page.get_by_role("heading", name="我的结对").first.wait_for()
         settle(page)

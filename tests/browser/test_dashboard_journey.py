@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from db.models import CareContact
 from services.vocab import Category, OrgKind, Role
-from tests.browser.conftest import ARTIFACTS, settle
+from tests.browser.conftest import ARTIFACTS, log_in, settle
 from tests.factories import (
-    DEFAULT_PASSWORD,
     make_child,
     make_helper,
     make_org,
@@ -63,15 +62,6 @@ def _open(browser, viewport: dict[str, int]):
     return context, page
 
 
-def _log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="登录名", exact=True).fill(username)
-    page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_role("button", name="退出登录").wait_for()
-    settle(page)
-
-
 def _metric(page, label: str):
     return (page.get_by_test_id("stMetric").filter(has_text=label)
             .get_by_test_id("stMetricValue"))
@@ -87,13 +77,13 @@ def test_a_contact_logged_elsewhere_reaches_the_open_dashboard_without_a_reload(
     coordinator_context, dashboard = _open(browser, DESKTOP)
     helper_context, phone = _open(browser, PHONE)
     try:
-        _log_in(dashboard, app_server, "liuzhuren")
+        log_in(dashboard, app_server, "liuzhuren")
         expect(dashboard.get_by_role("heading", name="您好,刘主任")).to_be_visible()
         expect(_metric(dashboard, "关爱儿童")).to_have_text("3人")
         expect(_metric(dashboard, "本月帮扶记录")).to_have_text("1人次")
         dashboard.evaluate("window.__notReloaded = true")
 
-        _log_in(phone, app_server, "lilaoshi")
+        log_in(phone, app_server, "lilaoshi")
         phone.goto(f"{app_server}/my")
         phone.get_by_role("heading", name="我的结对").first.wait_for()
         settle(phone)
@@ -144,7 +134,7 @@ FIND_BAR = """([r, g, b]) => {
 def test_clicking_a_category_bar_opens_the_roster_filtered_by_it(browser, app_server, town):
     context, page = _open(browser, DESKTOP)
     try:
-        _log_in(page, app_server, "liuzhuren")
+        log_in(page, app_server, "liuzhuren")
         first = page.get_by_test_id("stVegaLiteChart").first
         first.scroll_into_view_if_needed()
         expect(page.get_by_text("点击图中的条形").first).to_be_visible()
@@ -188,7 +178,7 @@ def test_meeting_mode_fills_a_projector_and_a_phone_and_turns_with_the_arrow_key
         browser, app_server, town):
     context, page = _open(browser, PROJECTOR)
     try:
-        _log_in(page, app_server, "dudao")
+        log_in(page, app_server, "dudao")
         _no_names(page)
         page.get_by_role("button", name="会议模式").click()
         page.wait_for_url(re.compile(r"/meeting"))

@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from db.models import CareContact
 from db.models.resources import Need, ResourceProvider
 from services.vocab import ContactKind, NeedStatus, OrgKind, Role
-from tests.browser.conftest import settle
+from tests.browser.conftest import log_in, settle
 from tests.factories import (
-    DEFAULT_PASSWORD,
     make_child,
     make_helper,
     make_org,
@@ -55,12 +54,7 @@ def _pick(page, label: str, option: str) -> None:
 
 def test_a_need_found_on_a_visit_is_linked_resolved_and_counted(page, app_server, engine,
                                                                 visited):
-    page.goto(app_server)
-    page.get_by_role("textbox", name="登录名", exact=True).fill("liu")
-    page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_role("heading", name="您好,刘主任").first.wait_for()
-    settle(page)
+    log_in(page, app_server, "liu", "刘主任")
 
     page.get_by_role("link", name="帮扶记录").click()
     page.get_by_role("heading", name="帮扶记录").first.wait_for()

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Relative
 from services.vocab import OrgKind, Relation, Role
-from tests.browser.conftest import ARTIFACTS, settle
+from tests.browser.conftest import ARTIFACTS, log_in, settle
 from tests.factories import (
-    DEFAULT_PASSWORD,
     make_child,
     make_helper,
     make_org,
@@ -71,15 +70,6 @@ def _tab(browser, name: str, viewport: dict[str, int]) -> Iterator[object]:
         context.close()
 
 
-def _log_in(page, url: str, username: str, display_name: str) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="登录名", exact=True).fill(username)
-    page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_role("heading", name=f"您好,{display_name}").first.wait_for()
-    settle(page)
-
-
 def _nav(page, title: str):
     return page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
 
@@ -105,7 +95,7 @@ def _card(page, name: str):
 
 def test_coordinator_pairs_a_child_and_the_helper_sees_the_card(page, browser, app_server,
                                                                  township):
-    _log_in(page, app_server, "liu", "刘主任")
+    log_in(page, app_server, "liu", "刘主任")
     _nav(page, "结对帮扶").click()
     page.get_by_role("heading", name="结对帮扶").first.wait_for()
     settle(page)
@@ -122,7 +112,7 @@ def test_coordinator_pairs_a_child_and_the_helper_sees_the_card(page, browser, a
     expect(_metric(page, "已结对")).to_have_text("1")
 
     with _tab(browser, "pairing_journey_helper", {"width": 1280, "height": 900}) as helper:
-        _log_in(helper, app_server, "lilaoshi", "李老师")
+        log_in(helper, app_server, "lilaoshi", "李老师")
         expect(_nav(helper, "结对帮扶")).to_have_count(0)
         _nav(helper, "我的结对").click()
         card = _card(helper, "王小红")
@@ -135,7 +125,7 @@ def test_coordinator_pairs_a_child_and_the_helper_sees_the_card(page, browser, a
 
 def test_my_pairings_fits_a_phone_screen(browser, app_server, paired_helper):
     with _tab(browser, "pairing_journey_phone", PHONE) as phone:
-        _log_in(phone, app_server, "lilaoshi", "李老师")
+        log_in(phone, app_server, "lilaoshi", "李老师")
         phone.goto(f"{app_server}/my")
         phone.get_by_role("heading", name="我的结对").first.wait_for()
         settle(phone)

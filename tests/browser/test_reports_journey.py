@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from db.models import CareContact
 from services.vocab import ContactKind, OrgKind, Role
-from tests.browser.conftest import settle
+from tests.browser.conftest import log_in, settle
 from tests.factories import (
-    DEFAULT_PASSWORD,
     make_child,
     make_helper,
     make_org,
@@ -44,12 +43,7 @@ def town(engine) -> None:
 
 
 def test_a_coordinator_downloads_the_summary_and_the_deck(page, app_server, town):
-    page.goto(app_server)
-    page.get_by_role("textbox", name="登录名", exact=True).fill("liu")
-    page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_role("heading", name="您好,刘主任").first.wait_for()
-    settle(page)
+    log_in(page, app_server, "liu", "刘主任")
 
     page.get_by_role("link", name="汇报").click()
     page.get_by_role("heading", name="汇报").first.wait_for()

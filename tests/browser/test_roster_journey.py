@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from services.vocab import OrgKind, Role
-from tests.browser.conftest import settle
-from tests.factories import DEFAULT_PASSWORD, make_child, make_org, make_user
+from tests.browser.conftest import log_in, settle
+from tests.factories import make_child, make_org, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +27,7 @@ def township(engine) -> None:
 
 
 def test_add_find_by_initials_and_export(page, app_server, township):
-    page.goto(app_server)
-    page.get_by_role("textbox", name="登录名", exact=True).fill("liu")
-    page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_role("heading", name="您好,刘主任").first.wait_for()
-    settle(page)
+    log_in(page, app_server, "liu", "刘主任")
 
     page.get_by_role("link", name="儿童档案").click()
     settle(page)
