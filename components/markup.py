@@ -1,0 +1,39 @@
+"""User text is data, never markup: the one escaping helper for everything shown through markdown.
+
+`st.markdown`, `st.title`, `st.caption`, `st.info`/`st.error`, widget labels, tab names and
+`st.page_link` labels all render Markdown (with Streamlit's own `:color[...]`, `:material/...:`
+and `$...$` extensions). A name like `[点我](http://x)` or `![](http://x/p.png)` would become a
+link or make every viewer's browser fetch a remote image. `md()` makes any text print literally.
+`html()` does the same for the few places that build HTML for layout (meeting mode).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+# CommonMark lets any ASCII punctuation be escaped with a backslash; escaping all of it also
+# covers Streamlit's extensions (`:red[…]`, `:material/x:`, `$…$`) and GFM tables and autolinks.
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+
+
+def md(text: object) -> str:
+    """Return `text` as Markdown that renders literally, on one line."""
+    if text is None:
+        return ""
+    flat = _LINE_BREAKS.sub(" ", str(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def md_block(text: object) -> str:
+    """Return multi-line `text` as literal Markdown, keeping its line breaks."""
+    if text is None:
+        return ""
+    lines = _LINE_BREAKS.split(str(text))
+    return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in lines)
+
+
+def html(text: object) -> str:
+    """Return `text` escaped for HTML element content and quoted attributes."""
+    return "" if text is None else _html.escape(str(text), quote=True)
