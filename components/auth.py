@@ -5,18 +5,23 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit.delta_generator import DeltaGenerator
 from streamlit_authenticator.utilities import LoginError
 
 from components.session import ACTOR_KEY, LANG_KEY, db_transaction, lang, settings
+from db.base import utcnow
 from services import audit, users
 from services.i18n import t
 from services.permissions import Actor
 from services.validators import display_name_problem, password_problem, username_problem
 
 RECORDED_LOGIN_KEY = "shouwang_login_recorded"
+# When this browser session logged in (UTC); a revocation after it ends the session.
+SESSION_STARTED_KEY = "shouwang_session_started"
+RENEW_COOKIE_KEY = "shouwang_renew_cookie"
 
 
 class ShouwangValidator(stauth.Validator):
@@ -99,22 +104,45 @@ def _login_form(authenticator: stauth.Authenticate, policy: users.LoginPolicy,
 
 
 def _ignore_revoked_cookie(authenticator: stauth.Authenticate) -> None:
-    """Make the library skip a login cookie issued before the user's last logout.
+    """Make the library skip a login cookie that is not ours or was issued before a revocation.
 
     Deleting the cookie happens in the browser and sometimes fails (NOTES.md), so the
-    database, not the cookie jar, decides whether a logged-out session stays out.
+    database, not the cookie jar, decides whether a logged-out session stays out. The library
+    decodes the cookie itself and raises on anything but its own HS256 shape (another
+    algorithm, a missing claim), so a cookie is checked here first and ignored if odd.
     """
     if st.session_state.get("authentication_status"):
         return
-    token = authenticator.cookie_controller.get_cookie()
-    if not token:
+    raw = st.context.cookies.get(settings().cookie_name)
+    if not raw:
         return
-    expiry = timedelta(days=settings().cookie_expiry_days)
-    issued = datetime.fromtimestamp(token["exp_date"], UTC).replace(tzinfo=None) - expiry
-    with db_transaction() as session:
-        valid = users.cookie_still_valid(session, token["username"], issued)
+    token = login_cookie_claims(raw, settings().cookie_key)
+    valid = False
+    if token is not None:
+        expiry = timedelta(days=settings().cookie_expiry_days)
+        issued = datetime.fromtimestamp(token["exp_date"], UTC).replace(tzinfo=None) - expiry
+        with db_transaction() as session:
+            valid = users.cookie_still_valid(session, token["username"], issued)
     if not valid:
         st.session_state["logout"] = True  # the library's own "ignore the cookie" switch
+
+
+def login_cookie_claims(raw: str, key: str) -> dict | None:
+    """The cookie's claims when it is a well-formed, unexpired token signed by us; else None."""
+    try:
+        claims = jwt.decode(raw, key, algorithms=["HS256"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    username, expires = claims.get("username"), claims.get("exp_date")
+    if not isinstance(username, str) or isinstance(expires, bool) \
+            or not isinstance(expires, int | float):
+        return None
+    try:
+        if datetime.fromtimestamp(expires, UTC) <= datetime.now(UTC):
+            return None
+    except (OverflowError, OSError, ValueError):
+        return None
+    return claims
 
 
 def _active_actor(authenticator: stauth.Authenticate) -> Actor:
@@ -123,22 +151,39 @@ def _active_actor(authenticator: stauth.Authenticate) -> Actor:
     with db_transaction() as session:
         user = users.find_user(session, username)
         if user is None or not user.is_active:
-            authenticator.logout(location="unrendered")
-            forget_login()
-            st.error(t("login.inactive", lang()))
-            st.stop()
+            _end_session(authenticator, "login.inactive")
         if st.session_state.get(RECORDED_LOGIN_KEY) != username:
             users.record_login(session, username)
             st.session_state[RECORDED_LOGIN_KEY] = username
+            st.session_state[SESSION_STARTED_KEY] = utcnow()
             st.session_state[LANG_KEY] = user.language
+        started = st.session_state.setdefault(SESSION_STARTED_KEY, utcnow())
+        if users.session_revoked(user, started):
+            _end_session(authenticator, "login.revoked")
         actor = users.actor_for(session, user)
         st.session_state["shouwang_must_change_password"] = user.must_change_password
+    if st.session_state.pop(RENEW_COOKIE_KEY, False):
+        authenticator.cookie_controller.set_cookie()
     st.session_state[ACTOR_KEY] = actor
     return actor
 
 
+def _end_session(authenticator: stauth.Authenticate, message_key: str) -> None:
+    """Log this browser session out and say why; nothing after this runs."""
+    authenticator.logout(location="unrendered")
+    forget_login()
+    st.error(t(message_key, lang()))
+    st.stop()
+
+
+def renew_own_session() -> None:
+    """Keep this session (and re-issue its cookie) after the user changed their own password."""
+    st.session_state[SESSION_STARTED_KEY] = utcnow()
+    st.session_state[RENEW_COOKIE_KEY] = True
+
+
 def forget_login() -> None:
-    for key in (ACTOR_KEY, RECORDED_LOGIN_KEY):
+    for key in (ACTOR_KEY, RECORDED_LOGIN_KEY, SESSION_STARTED_KEY):
         st.session_state.pop(key, None)
 
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.auth import renew_own_session
 from components.feedback import show_problem
 from components.session import current_actor, db_transaction, lang
 from services import orgs, users
@@ -32,6 +33,7 @@ with st.form("change_password", clear_on_submit=False):
                 with db_transaction() as session:
                     users.change_own_password(session, actor=actor, old_password=old,
                                               new_password=new)
+                renew_own_session()  # the change ended every other session, not this one
                 st.session_state["shouwang_must_change_password"] = False
                 st.success(t("account.changed", current))
             except DomainError as exc:

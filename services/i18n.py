@@ -37,6 +37,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "login.locked": ("连续多次密码错误,账户已锁定 {minutes} 分钟;如需立即解锁请联系管理员。",
                      "Too many failed attempts: the account is locked for {minutes} minutes."),
     "login.inactive": ("此账户已停用,请联系管理员。", "This account has been deactivated."),
+    "login.revoked": ("您的密码、角色或管理范围已变更\uff0c请重新登录。",
+                      "Your password, role or scope changed: please log in again."),
     "login.demo_hint": ("演示模式:启动命令已在终端打印演示账户。",
                         "Demo mode: the demo logins were printed in the terminal."),
     "login.must_change": ("管理员重置了您的密码,请在“我的账户”中设置新密码。",

@@ -95,6 +95,9 @@ def set_role_and_scope(session: Session, *, actor: Actor, user_id: int, role: Ro
         _guard_last_admin(session, user)
     _check_scope(session, role, org_unit_id)
     with audit.tracked(session, actor, user, "user", summary=f"修改 {user.username} 的角色或范围"):
+        if (user.role, user.org_unit_id) != (role, org_unit_id):
+            # What the user may see changed: their open sessions end at their next click.
+            user.sessions_revoked_at = utcnow()
         user.role, user.org_unit_id = role, org_unit_id
     return user
 
@@ -143,6 +146,8 @@ def change_own_password(session: Session, *, actor: Actor, old_password: str,
         raise ValidationFailed({"新密码": "新密码不能与原密码相同"})
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    # Every other session ends; the caller renews its own (see components.auth).
+    user.sessions_revoked_at = utcnow()
     session.flush()
     audit.record(session, actor, "change_password", "user", user.id, summary="修改了自己的密码")
     return user
@@ -218,6 +223,11 @@ def cookie_still_valid(session: Session, username: str, issued_at: datetime) -> 
     if user is None or not user.is_active:
         return False
     return user.sessions_revoked_at is None or issued_at > user.sessions_revoked_at
+
+
+def session_revoked(user: User, started_at: datetime) -> bool:
+    """Whether a session that logged in at `started_at` was ended since (password, role, stop)."""
+    return user.sessions_revoked_at is not None and user.sessions_revoked_at > started_at
 
 
 def actor_for(session: Session, user: User) -> Actor:

@@ -1,0 +1,121 @@
+"""Sessions end when what they were granted changes; an odd login cookie is ignored, never fatal."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import jwt
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from components.auth import login_cookie_claims
+from db.models import User
+from services import users
+from services.permissions import Actor
+from services.vocab import Role
+from tests.app.conftest import logged_in
+from tests.factories import DEFAULT_PASSWORD
+
+KEY = "k" * 40
+
+
+def _user(session: Session, username: str) -> User:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def _admin(session: Session) -> Actor:
+    return users.actor_for(session, _user(session, "admin"))
+
+
+def _errors(at) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def _still_in(at) -> bool:
+    return bool(at.session_state["authentication_status"]) and not at.exception
+
+
+def test_a_password_reset_ends_the_users_open_session(world, engine):
+    at = logged_in("coordinator", "刘主任")
+    assert _still_in(at)
+    with Session(engine) as session, session.begin():
+        users.reset_password(session, actor=_admin(session),
+                             user_id=_user(session, "coordinator").id, new_password="Temp12345")
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    assert "请重新登录" in _errors(at)
+
+
+def test_a_scope_change_ends_the_users_open_session(world, engine):
+    at = logged_in("coordinator", "刘主任")
+    with Session(engine) as session, session.begin():
+        user = _user(session, "coordinator")
+        users.set_role_and_scope(session, actor=_admin(session), user_id=user.id,
+                                 role=Role.coordinator, org_unit_id=None,
+                                 expected_version=user.version)
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    assert "请重新登录" in _errors(at)
+
+
+def test_saving_the_same_role_and_scope_keeps_the_session(world, engine):
+    at = logged_in("coordinator", "刘主任")
+    with Session(engine) as session, session.begin():
+        user = _user(session, "coordinator")
+        users.set_role_and_scope(session, actor=_admin(session), user_id=user.id,
+                                 role=user.role, org_unit_id=user.org_unit_id,
+                                 expected_version=user.version)
+    at.run()
+    assert _still_in(at)
+
+
+def test_changing_ones_own_password_ends_only_the_other_sessions(world, engine):
+    here = logged_in("coordinator", "刘主任")
+    elsewhere = logged_in("coordinator", "刘主任")
+    here.switch_page("pages/account.py").run()
+    fields = {field.label: field for field in here.text_input}
+    fields["原密码"].input(DEFAULT_PASSWORD)
+    fields["新密码"].input("NewPass2026")
+    fields["再次输入新密码"].input("NewPass2026")
+    here.button[0].click().run()
+    assert not here.exception
+    assert here.success, _errors(here)
+    here.run()
+    assert _still_in(here)
+    elsewhere.run()
+    assert elsewhere.session_state["authentication_status"] is None
+    assert "请重新登录" in _errors(elsewhere)
+
+
+def _token(payload: dict, *, key: str = KEY, algorithm: str = "HS256") -> str:
+    return jwt.encode(payload, key, algorithm=algorithm)
+
+
+def _later() -> float:
+    return (datetime.now() + timedelta(hours=1)).timestamp()
+
+
+def test_our_own_cookie_is_read():
+    claims = login_cookie_claims(_token({"username": "admin", "exp_date": _later()}), KEY)
+    assert claims is not None and claims["username"] == "admin"
+
+
+@pytest.mark.parametrize("raw", [
+    "not-a-token",
+    "",
+    "a.b.c",
+    _token({"username": "admin", "exp_date": _later()}, key="another-key" * 4),
+    _token({"username": "admin", "exp_date": _later()}, algorithm="HS512"),
+    _token({"username": "admin", "exp_date": _later()}, key="", algorithm="none"),
+    _token({"username": ["admin"], "exp_date": _later()}),
+    _token({"username": "admin"}),
+    _token({"username": "admin", "exp_date": "tomorrow"}),
+    _token({"username": "admin", "exp_date": True}),
+    _token({"username": "admin", "exp_date": 1e300}),
+    _token({"username": "admin", "exp_date": 1.0}),
+    _token({"exp_date": _later()}),
+], ids=["garbage", "empty", "three-parts", "other-key", "hs512", "alg-none", "list-name",
+        "no-expiry", "text-expiry", "bool-expiry", "huge-expiry", "expired", "no-name"])
+def test_an_odd_cookie_is_ignored(raw):
+    assert login_cookie_claims(raw, KEY) is None
