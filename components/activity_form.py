@@ -18,6 +18,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from components.feedback import apply_change
+from components.markup import md
 from components.pickers import org_label
 from components.session import db_transaction
 from services import activities, photos
@@ -125,7 +126,7 @@ def _group_picker(actor: Actor, prefix: str, choices: Choices) -> None:
         cols[3].button("加入", key=f"{prefix}_take", on_click=_take_group,
                        args=(actor, prefix))
         if note := st.session_state.pop(f"{prefix}_group_note", None):
-            st.caption(note)
+            st.caption(md(note))
 
 
 def _attendees(actor: Actor, today: date, prefix: str, choices: Choices) -> list[int]:

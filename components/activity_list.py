@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.activity_form import activity_fields, load_choices
 from components.feedback import apply_change, remembered_version, show_problem
+from components.markup import md, md_block
 from components.session import db_transaction
 from services import activities, photos
 from services.activities import ActivityDetail, ActivityInput, ActivityRow
@@ -97,12 +98,12 @@ def _details(actor: Actor, row: ActivityRow, today: date) -> None:
         with db_transaction() as session:
             detail = activities.activity_detail(session, actor, row.id)
     except DomainError as exc:
-        st.error(exc.message)
+        show_problem(exc)
         return
     a = detail.activity
-    st.subheader(f"{a.title}({detail.kind_label})")
+    st.subheader(f"{md(a.title)}({md(detail.kind_label)})")
     if a.is_archived:
-        st.warning(f"已归档:{a.archive_reason or ''}")
+        st.warning(f"已归档:{md(a.archive_reason)}")
     tabs = st.tabs(["详情", "照片", "修改", "恢复" if a.is_archived else "归档"])
     with tabs[0]:
         _summary(detail)
@@ -119,25 +120,25 @@ def _details(actor: Actor, row: ActivityRow, today: date) -> None:
 
 def _summary(detail: ActivityDetail) -> None:
     a = detail.activity
-    st.markdown(f"**{a.held_on:%Y-%m-%d}** · {detail.org_unit} · {a.place or '地点未填'}")
+    st.markdown(f"**{a.held_on:%Y-%m-%d}** · {md(detail.org_unit)} · {md(a.place or '地点未填')}")
     st.markdown(f"**{a.sessions}场**,参加儿童 {len(detail.attendees)} + 其他 "
                 f"{a.extra_person_times} = **{detail.person_times} 人次**")
     if detail.attendees:
-        st.markdown("**参加儿童**:" + "、".join(c.name for c in detail.attendees))
+        st.markdown("**参加儿童**:" + "、".join(md(c.name) for c in detail.attendees))
     if detail.helpers:
-        st.markdown("**服务人员**:" + "、".join(name for _, name in detail.helpers))
+        st.markdown("**服务人员**:" + "、".join(md(name) for _, name in detail.helpers))
     if detail.providers:
-        st.markdown("**资源方**:" + "、".join(detail.providers))
+        st.markdown("**资源方**:" + "、".join(md(p) for p in detail.providers))
     for gift in detail.donations:
-        parts = [f"{gift.money_yuan:,.2f}元" if gift.money_yuan else "", gift.goods or ""]
-        to = f"(受助:{'、'.join(gift.recipients)})" if gift.recipients else ""
-        by = f"{gift.provider}捐助" if gift.provider else "捐助"
+        parts = [f"{gift.money_yuan:,.2f}元" if gift.money_yuan else "", md(gift.goods)]
+        to = f"(受助:{'、'.join(md(r) for r in gift.recipients)})" if gift.recipients else ""
+        by = f"{md(gift.provider)}捐助" if gift.provider else "捐助"
         st.markdown(f"**{by}**:{' '.join(p for p in parts if p)}{to}")
     if a.volunteers or a.cost_yuan is not None:
         st.caption(f"志愿者 {a.volunteers} 人" + (f",费用 {a.cost_yuan:,.2f} 元"
                                               if a.cost_yuan is not None else ""))
     if a.notes:
-        st.caption(a.notes)
+        st.caption(md_block(a.notes))
 
 
 def _photos(actor: Actor, detail: ActivityDetail) -> None:
@@ -148,9 +149,10 @@ def _photos(actor: Actor, detail: ActivityDetail) -> None:
             with cols[index % 3]:
                 path = photos.photo_path(photo)
                 if path.is_file():
-                    st.image(str(path), caption=photo.caption or photo.filename, width="stretch")
+                    st.image(str(path), caption=md(photo.caption or photo.filename),
+                             width="stretch")
                 else:
-                    st.warning(f"照片文件“{photo.filename}”不在数据文件夹中")
+                    st.warning(f"照片文件“{md(photo.filename)}”不在数据文件夹中")
                 if not a.is_archived and st.button("删除", key=f"photo_del_{photo.id}",
                                                    icon=":material/delete:"):
                     apply_change("activity_photo", lambda s, p=photo.id: photos.remove_photo(

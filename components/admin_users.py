@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import apply_change, remembered_version, show_problem
+from components.markup import md
 from components.pickers import org_select, vocab_select
 from components.session import db_transaction
 from db.models import User
@@ -57,7 +58,7 @@ def _create_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
                     users.create_user(session, actor=actor, username=username,
                                       display_name=display_name, role=role, password=password,
                                       org_unit_id=scope, must_change_password=True)
-                st.success(t("users.created", lang, username=username.strip().lower()))
+                st.success(t("users.created", lang, username=md(username.strip().lower())))
             except DomainError as exc:
                 show_problem(exc)
 

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.feedback import apply_change, remembered_version, show_flash
+from components.feedback import apply_change, remembered_version, show_flash, show_problem
+from components.markup import md, md_block
 from components.pickers import org_select
 from components.session import db_transaction
 from services.campaigns import (
@@ -82,11 +83,11 @@ def _days_left(summary: CampaignSummary, today: date) -> str:
 
 def _progress_card(summary: CampaignSummary, today: date) -> None:
     with st.container(border=True):
-        st.markdown(f"**{summary.name}** {_badge(summary)}")
+        st.markdown(f"**{md(summary.name)}** {_badge(summary)}")
         st.caption(f"{summary.starts_on:%Y-%m-%d} 至 {summary.ends_on:%Y-%m-%d}"
-                   f"{_days_left(summary, today)} · {summary.reach_label} · "
-                   f"对象:{summary.target_label}")
-        st.progress(summary.share or 0.0, text=summary.progress_label)
+                   f"{_days_left(summary, today)} · {md(summary.reach_label)} · "
+                   f"对象:{md(summary.target_label)}")
+        st.progress(summary.share or 0.0, text=md(summary.progress_label))
 
 
 def _table(rows: list[ReachRow], *, with_date: bool) -> pd.DataFrame:
@@ -104,7 +105,7 @@ def _detail(actor: Actor, today: date, summary: CampaignSummary, kinds: dict[str
         with db_transaction() as session:
             progress = campaign_progress(session, actor, summary.id, today=today)
     except DomainError as exc:
-        st.error(exc.message)
+        show_problem(exc)
         return
     done = progress.campaign
     cols = st.columns(4)
@@ -113,7 +114,7 @@ def _detail(actor: Actor, today: date, summary: CampaignSummary, kinds: dict[str
     cols[2].metric("未覆盖", done.target - done.reached)
     cols[3].metric("覆盖率", f"{done.share:.1%}" if done.share is not None else "—")
     if done.notes:
-        st.caption(done.notes)
+        st.caption(md_block(done.notes))
     waiting, reached = st.tabs([f"未覆盖({len(progress.not_reached)})",
                                 f"已覆盖({len(progress.reached)})"])
     with waiting:

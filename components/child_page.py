@@ -19,6 +19,7 @@ from components.feedback import (
     show_flash,
     show_problem,
 )
+from components.markup import md
 from components.pairing_actions import pairing_actions
 from components.pairing_board import suggestion_cards
 from components.session import db_transaction
@@ -37,13 +38,13 @@ def _header(child: Child, places: dict[int, str], today: date) -> None:
         badges.append(KEY_CONCERN_BADGE)
     if child.archived_at:
         badges.append(ARCHIVED_BADGE)
-    st.title(child.name)
+    st.title(md(child.name))
     st.markdown(" ".join(badges))
     parts = [child.gender.zh, f"{age_on(child.birth_date, today)}岁",
              "、".join(c.zh for c in child.category_codes), places.get(child.village_id, "")]
     if school := places.get(child.school_id or 0):
         parts.append(f"{school} {child.grade or ''}{child.class_name or ''}".strip())
-    st.caption(" · ".join(parts))
+    st.caption(" · ".join(md(part) for part in parts))
 
 
 def _facts(child: Child) -> None:

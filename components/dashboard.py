@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from components.markup import md, md_block
 from services import charts
 from services.charts import SELECTION
 from services.i18n import t
@@ -94,14 +95,15 @@ def _open_picked(section: Section, picked: str | None) -> None:
 
 def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
     """Title, charts (a click opens the matching list) and the sentence as the seeds write it."""
-    st.subheader(section.title, anchor=f"sec-{section.key}")
+    st.subheader(md(section.title), anchor=f"sec-{section.key}")
     if section.is_empty:
-        st.info(f"暂无数据。{section.empty_hint}", icon=":material/info:")
+        st.info(f"暂无数据。{md(section.empty_hint)}", icon=":material/info:")
         return
     clickable = any(SELECTION in str(spec.get("params", "")) for spec in specs)
     chart_col, text_col = st.columns([3, 2], gap="medium")
     with text_col:
-        st.write(section.text)
+        # The sentence names units, kinds and survey answers: text, never markup.
+        st.markdown(md_block(section.text))
         page = PAGE_OF_SECTION.get(section.key)
         if page and actor.can(Capability.MANAGE_ACTIVITIES):
             st.page_link(page, label="查看明细", icon=":material/list:")

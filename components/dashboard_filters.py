@@ -10,6 +10,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.markup import md
 from components.pickers import org_label
 from components.session import db_transaction
 from services import orgs
@@ -92,7 +93,7 @@ def render_filters(actor: Actor, *, today: date) -> StatsScope | None:
         start, end = period_of_choice(preset, chosen, today)
         scope = StatsScope(start, end, org_id, tuple(picked))
     except DomainError as exc:
-        st.info(str(exc))
+        st.info(md(str(exc)))
         return None
     _to_url(scope, preset)
     return scope

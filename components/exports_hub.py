@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from components.feedback import show_problem
+from components.markup import md
 from components.pickers import org_select
 from components.session import db_transaction
 from services.errors import DomainError
@@ -120,7 +121,8 @@ def _show_file(chosen: HubList, built: ExportFile) -> None:
     if built.rows == 0:
         st.info(_empty_advice(chosen), icon=":material/info:")
         return
-    st.success(f"已生成“{built.filename}”:共 {built.rows:,} 行,{len(built.data) / 1024:,.0f} KB。")
+    size = f"{len(built.data) / 1024:,.0f} KB"
+    st.success(f"已生成“{md(built.filename)}”:共 {built.rows:,} 行,{size}。")
     st.download_button("下载文件", built.data, file_name=built.filename, type="primary",
                        key="exports_download", on_click="ignore", icon=":material/download:")
 

@@ -1,4 +1,8 @@
-"""Showing refusals: one clear message, a list of fields when a form has several problems."""
+"""Showing refusals: one clear message, a list of fields when a form has several problems.
+
+Messages here are plain text that may quote names, notes or file cells: they are escaped here,
+once, so callers pass raw text (escaping it before would show the backslashes).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from components.markup import md, md_block
 from components.session import db_transaction
 from services.errors import ConcurrentEdit, DomainError, ValidationFailed
 
@@ -16,10 +21,11 @@ FLASH_KEY = "shouwang_flash"
 
 def show_problem(exc: DomainError) -> None:
     if isinstance(exc, ValidationFailed) and len(exc.problems) > 1:
-        lines = "\n".join(f"- **{field}**:{why}" for field, why in exc.problems.items())
+        lines = "\n".join(f"- **{md(field)}**:{md(why)}"
+                          for field, why in exc.problems.items())
         st.error(f"请修改以下内容后再保存:\n\n{lines}")
     else:
-        st.error(exc.message)
+        st.error(md_block(exc.message))
 
 
 def remembered_version(kind: str, record_id: int, current: int) -> int:
@@ -58,4 +64,4 @@ def apply_change(kind: str, change: Callable[[Session], object], record_id: int,
 def show_flash() -> None:
     """Show the message a change left before its rerun, once."""
     if message := st.session_state.pop(FLASH_KEY, None):
-        st.success(message)
+        st.success(md_block(message))

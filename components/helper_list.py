@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.feedback import apply_change, remembered_version
+from components.feedback import apply_change, remembered_version, show_problem
 from components.helper_form import helper_form
+from components.markup import md
 from components.match_health_panel import render_match_health
 from components.session import db_transaction
 from services import helpers, orgs, pairing
@@ -82,9 +83,9 @@ def render_helper_list(actor: Actor, today: date) -> None:
 
 
 def _details(actor: Actor, row: HelperHealth, today: date) -> None:
-    st.subheader(f"{row.name}({row.kind.zh})")
+    st.subheader(f"{md(row.name)}({row.kind.zh})")
     if not row.active:
-        st.warning(f"已停用:{row.archive_reason or ''}")
+        st.warning(f"已停用:{md(row.archive_reason)}")
     tabs = st.tabs(["结对情况", "结对历史", "修改", "停用" if row.active else "恢复"])
     with tabs[0]:
         render_match_health(actor, today, helper_id=row.helper_id, key=f"hh_{row.helper_id}")
@@ -117,7 +118,7 @@ def _edit(actor: Actor, helper_id: int, today: date) -> None:
             helper = helpers.get_helper(session, actor, helper_id)
             current, version = helpers.helper_to_input(helper), helper.version
     except DomainError as exc:
-        st.error(exc.message)
+        show_problem(exc)
         return
     opened = remembered_version("helper", helper_id, version)
     result = helper_form(key=f"helper_edit_{helper_id}", today=today, current=current,

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import apply_change, show_flash
+from components.markup import md
 from components.session import db_transaction
 from services.exports import EXPORT_FORMATS, filename_for
 from services.ledger import (
@@ -85,7 +86,8 @@ def _metrics(left: Balances) -> None:
     cols = st.columns(min(len(left.goods) + 1, 4))
     cols[0].metric("资金结余(元)", f"{left.money_yuan:,.2f}")
     for i, g in enumerate(left.goods, start=1):
-        cols[i % len(cols)].metric(f"{g.goods}结余", f"{g.quantity.normalize():f}{g.unit}")
+        cols[i % len(cols)].metric(f"{md(g.goods)}结余",
+                                  f"{g.quantity.normalize():f}{md(g.unit)}")
 
 
 def _received_form(actor: Actor, today: date, providers: dict[int, str]) -> None:
@@ -155,7 +157,7 @@ def _share_inputs(chosen: list[int], options: dict[int, str]) -> dict[int, tuple
     shares = {}
     for child_id in chosen:
         cols = st.columns(3)
-        cols[0].write(options.get(child_id, str(child_id)))
+        cols[0].markdown(md(options.get(child_id, str(child_id))))
         shares[child_id] = (
             cols[1].number_input("金额(元)", min_value=0.0, key=f"ledger_share_money_{child_id}"),
             cols[2].number_input("物资数量", min_value=0.0, key=f"ledger_share_goods_{child_id}"))

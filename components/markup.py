@@ -37,3 +37,16 @@ def md_block(text: object) -> str:
 def html(text: object) -> str:
     """Return `text` escaped for HTML element content and quoted attributes."""
     return "" if text is None else _html.escape(str(text), quote=True)
+
+
+def html_text(text: object) -> str:
+    """Return `text` for HTML that `st.markdown(..., unsafe_allow_html=True)` renders.
+
+    Every ASCII punctuation mark becomes a character reference, so the value is escaped for
+    HTML and holds no Markdown syntax either, whichever of the two reads it; on one line, so
+    it cannot end the HTML block it sits in.
+    """
+    if text is None:
+        return ""
+    flat = _LINE_BREAKS.sub(" ", str(text))
+    return _MARKDOWN_SPECIAL.sub(lambda found: f"&#{ord(found.group(1))};", flat)

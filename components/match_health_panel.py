@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from components.markup import md
 from components.pairing_actions import pairing_actions
 from components.session import db_transaction
 from services.match_health import PairingHealth, pairing_health
@@ -72,7 +73,7 @@ def render_match_health(actor: Actor, today: date, *, helper_id: int | None = No
         st.caption("点选一行可结束该结对或更换帮扶人。")
         return
     chosen = shown[event.selection.rows[0]]
-    st.markdown(f"**{chosen.child_name} · {chosen.helper_name}**"
+    st.markdown(f"**{md(chosen.child_name)} · {md(chosen.helper_name)}**"
                 f"(自{chosen.started_on:%Y-%m-%d}起)")
     pairing_actions(actor, pairing_id=chosen.pairing_id, version=chosen.version,
                     child_name=chosen.child_name, helper_id=chosen.helper_id,

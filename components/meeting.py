@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.markup import html_text, md
 from services.stats import Statistics
 from services.stats_text import Section
 
@@ -84,7 +85,7 @@ def render_controls(index: int, count: int, *, key: str) -> None:
                    disabled=index == 0, use_container_width=True):
         go_to(index - 1)
         st.rerun()
-    where.markdown(f"<p style='text-align:center;margin:0'>{index + 1} / {count}</p>",
+    where.markdown(f"<p style='text-align:center;margin:0'>{int(index) + 1} / {int(count)}</p>",
                    unsafe_allow_html=True)
     if forward.button(NEXT, icon=":material/arrow_forward:", key=f"{key}_next",
                       disabled=index == count - 1, use_container_width=True):
@@ -93,17 +94,20 @@ def render_controls(index: int, count: int, *, key: str) -> None:
 
 
 def render_slide(stats: Statistics, section: Section, specs: list[dict], period: str) -> None:
-    st.markdown(f"<div class='meeting-title'>{section.title}</div>"
-                f"<div class='meeting-sub'>{stats.org} · {period}</div>", unsafe_allow_html=True)
+    # Layout needs HTML here; every value in it is escaped (the org name is user text).
+    st.markdown(f"<div class='meeting-title'>{html_text(section.title)}</div>"
+                f"<div class='meeting-sub'>{html_text(stats.org)} · {html_text(period)}</div>",
+                unsafe_allow_html=True)
     if section.is_empty:
-        st.info(f"暂无数据。{section.empty_hint}")
+        st.info(f"暂无数据。{md(section.empty_hint)}")
         return
     if section.figures:
         columns = st.container(key="meeting_figures").columns(min(len(section.figures), 4))
         for column, figure in zip(columns, section.figures[:4], strict=False):
-            column.metric(figure.label, figure.value)
+            column.metric(md(figure.label), md(figure.value))
     chart_col, text_col = st.columns([3, 2], gap="large")
     with chart_col:
         for spec in specs:
             st.vega_lite_chart(spec=spec)
-    text_col.markdown(f"<div class='meeting-text'>{section.text}</div>", unsafe_allow_html=True)
+    text_col.markdown(f"<div class='meeting-text'>{html_text(section.text)}</div>",
+                      unsafe_allow_html=True)

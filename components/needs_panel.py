@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import apply_change, remembered_version
+from components.markup import md
 from components.pickers import org_select
 from components.session import db_transaction
 from services.contacts import loggable_children
@@ -168,8 +169,8 @@ def _moves(actor: Actor, need: NeedRow, today: date) -> None:
     version = remembered_version(KIND, need.id, need.version)
     targets = [target for (start, target) in TRANSITIONS if start is need.status]
     key = f"need_{need.id}_{version}"
-    st.caption(f"当前状态:{need.status.zh}" + (f" · 资源方:{need.provider_name}({need.asked})"
-                                             if need.provider_name else ""))
+    linked = f" · 资源方:{md(need.provider_name)}({md(need.asked)})" if need.provider_name else ""
+    st.caption(f"当前状态:{need.status.zh}{linked}")
     target = st.radio("操作", targets, format_func=MOVE_WORDS.get, horizontal=True,
                       key=f"{key}_move")
     common = {"actor": actor, "need_id": need.id, "expected_version": version, "today": today}

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.badges import risk_cell, style_risk
 from components.feedback import apply_change
+from components.markup import md
 from components.session import db_transaction
 from services import pairing_board, stats, suggestions
 from services.pairing import Assignment, pair_children
@@ -54,16 +55,16 @@ def suggestion_cards(actor: Actor, child_id: int, child_name: str, started_on: d
     """Ranked helpers for one child, each with its reasons and a one-click pairing button."""
     with db_transaction() as session:
         ranked = suggestions.suggest_helpers(session, actor, child_id, today=today)
-    st.markdown(f"**为 {child_name} 推荐的帮扶人**")
+    st.markdown(f"**为 {md(child_name)} 推荐的帮扶人**")
     if not ranked:
         st.info("附近没有还能结对的帮扶人。可在“帮扶人”中登记新的帮扶人,或调高某位帮扶人的"
                 "可结对人数。")
         return
     for rank, s in enumerate(ranked, start=1):
         with st.container(border=True):
-            st.markdown(f"**{rank}. {s.helper_name}** · {s.helper_kind.zh} · {s.unit}")
-            st.caption(s.why)
-            if st.button(f"与{s.helper_name}结对", key=f"pair_{child_id}_{s.helper_id}",
+            st.markdown(f"**{rank}. {md(s.helper_name)}** · {s.helper_kind.zh} · {md(s.unit)}")
+            st.caption(md(s.why))
+            if st.button(f"与{md(s.helper_name)}结对", key=f"pair_{child_id}_{s.helper_id}",
                          type="primary", icon=":material/handshake:"):
                 apply_change("pairing", lambda session, s=s: pair_children(
                     session, actor=actor, assignments=[Assignment(child_id, s.helper_id)],
@@ -73,7 +74,7 @@ def suggestion_cards(actor: Actor, child_id: int, child_name: str, started_on: d
 
 def _pair_several(actor: Actor, chosen: list[WaitingChild], started_on: date,
                   today: date) -> None:
-    st.markdown(f"**已选 {len(chosen)} 名儿童:**{'、'.join(c.name for c in chosen)}")
+    st.markdown(f"**已选 {len(chosen)} 名儿童:**{'、'.join(md(c.name) for c in chosen)}")
     how = st.radio("结对方式", [TOP_PICK, ONE_HELPER], horizontal=True, key="board_how")
     if how == ONE_HELPER:
         with db_transaction() as session:
@@ -104,7 +105,7 @@ def _top_picks(actor: Actor, chosen: list[WaitingChild], today: date) -> list[As
             pick = next((s for s in ranked
                          if s.load + taken.get(s.helper_id, 0) < s.capacity), None)
             if pick is None:
-                st.warning(f"{child.name}附近没有还能结对的帮扶人,请先取消选择该儿童。")
+                st.warning(f"{md(child.name)}附近没有还能结对的帮扶人,请先取消选择该儿童。")
                 return None
             taken[pick.helper_id] = taken.get(pick.helper_id, 0) + 1
             plan.append(Assignment(child.id, pick.helper_id))

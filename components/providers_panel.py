@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import apply_change, remembered_version, show_flash
+from components.markup import md
 from components.session import db_transaction
 from services.exports import EXPORT_FORMATS, filename_for
 from services.ledger_export import LEDGER_EXPORTS
@@ -66,9 +67,10 @@ def _one(actor: Actor, row: ProviderRow) -> None:
     cols[1].metric("实现心愿", row.wishes_fulfilled)
     cols[2].metric("捐助金额(元)", f"{row.donated_money:,.2f}")
     if detail.needs:
-        st.caption("链接的需求:" + ";".join(f"{c} · {k} · {s}" for c, k, s in detail.needs))
+        st.caption("链接的需求:" + ";".join(f"{md(c)} · {md(k)} · {md(s)}"
+                                            for c, k, s in detail.needs))
     if detail.wishes:
-        st.caption("实现的心愿:" + ";".join(f"{c}:{w}" for c, w, _ in detail.wishes))
+        st.caption("实现的心愿:" + ";".join(f"{md(c)}:{md(w)}" for c, w, _ in detail.wishes))
     version = remembered_version("provider", row.id, row.version)
     with st.expander("修改", icon=":material/edit:"):
         data = provider_form(key=f"provider_{row.id}", row=row)

@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.markup import md
 from components.session import db_transaction
 from services.permissions import Actor
 from services.report_draft import draft_markdown
@@ -64,7 +65,7 @@ def render_deck(actor: Actor, scope: StatsScope, *, today: date) -> None:
             st.session_state[DECK_KEY] = build_report(
                 session, actor, scope, "pptx", today=today,
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0),
-                                                                text=message))
+                                                                text=md(message)))
         bar.empty()
     _offer_file("deck_download", key=DECK_KEY)
 
@@ -75,7 +76,7 @@ def _offer_file(button_key: str, *, key: str = FILE_KEY) -> None:
         return
     data, name = made
     fmt = name.rsplit(".", 1)[-1]
-    st.download_button(f"下载 {name}", data, file_name=name, mime=MIME[fmt],
+    st.download_button(f"下载 {md(name)}", data, file_name=name, mime=MIME[fmt],
                        icon=":material/download:", key=button_key)
 
 

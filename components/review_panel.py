@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from components.feedback import apply_change
+from components.markup import md
 from components.session import db_transaction
 from services import review, roster
 from services.permissions import Actor
@@ -27,7 +28,7 @@ def render_review(actor: Actor, today: date) -> None:
     for item in items[:SHOWN]:
         with st.container(border=True):
             left, mid, right = st.columns([3, 1, 1], vertical_alignment="center")
-            left.markdown(f"**{item.name}**({item.age}岁)  \n{item.reason}")
+            left.markdown(f"**{md(item.name)}**({item.age}岁)  \n{md(item.reason)}")
             if mid.button("仍然正确", key=f"review_ok_{item.child_id}"):
                 apply_change("child", lambda s, i=item: review.confirm_still_correct(
                     s, actor=actor, child_id=i.child_id, expected_version=i.version),

@@ -10,6 +10,7 @@ import streamlit as st
 from components.badges import risk_cell, style_risk
 from components.contact_cards_panel import contact_card_buttons
 from components.feedback import show_problem
+from components.markup import md
 from components.pickers import org_select
 from components.session import db_transaction
 from services import orgs
@@ -141,7 +142,7 @@ def saved_filter_bar(actor: Actor, current: RosterFilter) -> None:
             except DomainError as exc:
                 show_problem(exc)
             else:
-                st.success(f"已保存“{name.strip()}”。")
+                st.success(f"已保存“{md(name.strip())}”。")
 
 
 def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None:

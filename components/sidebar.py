@@ -6,6 +6,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from components.auth import logout
+from components.markup import md
 from components.session import LANG_KEY, db_transaction, lang
 from services import orgs, users
 from services.i18n import LANGUAGES, t
@@ -17,9 +18,9 @@ def render_sidebar(actor: Actor, authenticator: stauth.Authenticate) -> None:
     with db_transaction() as session:
         scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
     with st.sidebar:
-        st.markdown(f"**{st.session_state.get('name') or actor.username}**")
+        st.markdown(f"**{md(st.session_state.get('name') or actor.username)}**")
         st.caption(f"{t('sidebar.role', current)}:{actor.role.label(current)}  \n"
-                   f"{t('sidebar.scope', current)}:{scope}")
+                   f"{t('sidebar.scope', current)}:{md(scope)}")
         choice = st.segmented_control(t("sidebar.language", current), list(LANGUAGES),
                                       format_func=LANGUAGES.get, default=current,
                                       key="language_switch")

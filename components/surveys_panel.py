@@ -17,6 +17,7 @@ from components.feedback import (
     show_flash,
     show_problem,
 )
+from components.markup import md
 from components.pickers import org_select
 from components.session import db_transaction, lang
 from db.models import SurveyQuestion
@@ -116,7 +117,7 @@ def _results(actor: Actor, today: date, summary: SurveySummary, units: list[OrgN
         show_problem(exc)
         return
     for number, result in enumerate(found, start=1):
-        st.markdown(f"**{number}. {result.text}**")
+        st.markdown(f"**{number}. {md(result.text)}**")
         st.caption(f"{result.kind.zh}题 · 作答{result.respondents}人"
                    + (" · 多选题各选项占比之和可超过100%" if result.kind is QuestionKind.multiple
                       else ""))

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.markup import md
 from components.session import db_transaction
 from services.compliance import ComplianceStatus, Standing, standings
 from services.exports import EXPORT_FORMATS, filename_for
@@ -80,7 +81,7 @@ def render_my_todo(actor: Actor, today: date) -> None:
         counts = Counter(i.urgency for i in urgent)
         st.markdown(f"**待办** · 已逾期 {counts[0]} 项 · 本周到期 {counts[1]} 项")
         for item in urgent[:COMPACT_ITEMS]:
-            st.markdown(f"{URGENCY[item.urgency]} **{item.child_name}** {item.rule_name}"
+            st.markdown(f"{URGENCY[item.urgency]} **{md(item.child_name)}** {md(item.rule_name)}"
                         f"(已{item.done}/{item.needed}次,{item.deadline:%m-%d}前)")
         if len(urgent) > COMPACT_ITEMS:
             st.caption(f"还有 {len(urgent) - COMPACT_ITEMS} 项,见“帮扶记录 › 待办”。")

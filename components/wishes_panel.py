@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.feedback import apply_change, remembered_version, show_flash
+from components.feedback import apply_change, remembered_version, show_flash, show_problem
+from components.markup import md
 from components.session import db_transaction
 from db.models import WishDrive
 from services.errors import DomainError
@@ -104,11 +105,11 @@ def _progress(actor: Actor, drive_id: int, manage: bool) -> None:
         with db_transaction() as session:
             progress = drive_progress(session, actor, drive_id)
     except DomainError as exc:
-        st.error(exc.message)
+        show_problem(exc)
         return
     drive = progress.drive
     st.caption(f"{drive.starts_on:%Y-%m-%d} 至 {drive.ends_on:%Y-%m-%d}"
-               + (f" · {drive.notes}" if drive.notes else ""))
+               + (f" · {md(drive.notes)}" if drive.notes else ""))
     cols = st.columns(3)
     cols[0].metric("已征集", progress.collected)
     cols[1].metric("已认领", progress.taken)
@@ -201,8 +202,8 @@ def _taker_inputs(key: str, providers: dict[int, str]) -> tuple[int | None, str]
 def _actions(actor: Actor, today: date, wish: WishRow, providers: dict[int, str],
              manage: bool) -> None:
     if wish.status is WishStatus.fulfilled:
-        st.success(f"{wish.child_name}的心愿“{wish.content}”已于{wish.fulfilled_on:%Y-%m-%d}"
-                   f"由{wish.taker or '爱心人士'}实现。")
+        st.success(f"{md(wish.child_name)}的心愿“{md(wish.content)}”已于"
+                   f"{wish.fulfilled_on:%Y-%m-%d}由{md(wish.taker or '爱心人士')}实现。")
         _photo(wish)
         return
     if not manage:
@@ -223,7 +224,7 @@ def _actions(actor: Actor, today: date, wish: WishRow, providers: dict[int, str]
         if wish.status is WishStatus.collected:
             provider_id, donor = _taker_inputs(f"wish_fulfil_{wish.id}", providers)
         else:
-            st.caption(f"认领方:{wish.taker}")
+            st.caption(f"认领方:{md(wish.taker)}")
         fulfilled_on = st.date_input("实现日期 *", value=today, max_value=today,
                                      key=f"wish_fulfil_{wish.id}_on", format="YYYY-MM-DD")
         upload = st.file_uploader("满愿照片(可选,JPG/PNG)", type=["jpg", "jpeg", "png"],
@@ -236,7 +237,7 @@ def _actions(actor: Actor, today: date, wish: WishRow, providers: dict[int, str]
                 photo=photo), wish.id, f"已登记{wish.child_name}的心愿已实现。")
     if wish.status is WishStatus.taken:
         with st.form(f"wish_release_{wish.id}"):
-            st.caption(f"由{wish.taker}于{wish.taken_on:%Y-%m-%d}认领。认领方无法实现时可取消,"
+            st.caption(f"由{md(wish.taker)}于{wish.taken_on:%Y-%m-%d}认领。认领方无法实现时可取消,"
                        "心愿回到待认领。")
             if st.form_submit_button("取消认领"):
                 apply_change("wish", lambda s: release_wish(
@@ -250,7 +251,7 @@ def _photo(wish: WishRow) -> None:
     except DomainError:
         path = None
     if path is not None and path.is_file():
-        st.image(str(path), caption=f"{wish.child_name}的满愿照片", width=360)
+        st.image(str(path), caption=f"{md(wish.child_name)}的满愿照片", width=360)
     elif wish.photo_path:
         st.caption("照片文件已不在数据文件夹中。")
 

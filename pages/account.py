@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.auth import renew_own_session
 from components.feedback import show_problem
+from components.markup import md
 from components.session import current_actor, db_transaction, lang
 from services import orgs, users
 from services.errors import DomainError
@@ -14,9 +15,9 @@ current = lang()
 st.title(t("account.title", current))
 with db_transaction() as session:
     scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
-st.markdown(f"{t('login.username', current)}:`{actor.username}`  \n"
+st.markdown(f"{t('login.username', current)}:{md(actor.username)}  \n"
             f"{t('sidebar.role', current)}:{actor.role.label(current)}  \n"
-            f"{t('sidebar.scope', current)}:{scope}")
+            f"{t('sidebar.scope', current)}:{md(scope)}")
 
 st.subheader(t("account.change_password", current))
 with st.form("change_password", clear_on_submit=False):

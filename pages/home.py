@@ -7,6 +7,7 @@ import streamlit as st
 from components import stats_cache
 from components.dashboard import render_sections, render_tiles, updated_caption
 from components.dashboard_filters import render_filters
+from components.markup import md
 from components.session import current_actor, database_guard, db_transaction, lang
 from services import orgs
 from services.i18n import t
@@ -22,8 +23,9 @@ with db_transaction() as session:
                                                                             current)
 
 title_col, meeting_col = st.columns([4, 1], vertical_alignment="bottom")
-title_col.title(t("home.heading", current, name=st.session_state.get("name") or actor.username))
-title_col.caption(f"{t('nav.home', current)} · {t('home.scope', current, scope=scope_name)}")
+title_col.title(t("home.heading", current,
+                  name=md(st.session_state.get("name") or actor.username)))
+title_col.caption(f"{t('nav.home', current)} · {t('home.scope', current, scope=md(scope_name))}")
 if st.session_state.get("shouwang_must_change_password"):
     st.warning(t("login.must_change", current))
 if actor.role is Role.helper:

@@ -7,6 +7,7 @@ import streamlit as st
 from components import stats_cache
 from components.dashboard import local_time
 from components.dashboard_filters import scope_from_url
+from components.markup import md
 from components.meeting import current_index, full_screen, render_controls, render_slide
 from components.session import current_actor
 from services.errors import DomainError, PermissionDenied
@@ -18,7 +19,7 @@ try:
     scope = scope_from_url(actor, today=today)
     figures = stats_cache.statistics(actor, scope, today)
 except (DomainError, PermissionDenied) as exc:
-    st.error(str(exc) or "无权查看这个单位的数字。")
+    st.error(md(str(exc)) or "无权查看这个单位的数字。")
     st.stop()
 tiles_period = f"{scope.date_from:%Y-%m-%d} 至 {scope.date_to:%Y-%m-%d}"
 view = stats_cache.sections_view(actor, scope, today, big=True)
