@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from components.child_form import child_form
 from components.feedback import FLASH_KEY, show_problem
+from components.markup import md
 from components.session import db_transaction
 from db.models import Child
 from services import orgs, roster
@@ -24,9 +25,12 @@ LAST_PLACE_KEY = "child_entry_last_place"
 
 
 def show_duplicate_links(exc: roster.DuplicateChild) -> None:
+    """A link to each existing record the person may open; none for a match outside scope."""
     for duplicate in exc.duplicates:
-        st.page_link("pages/roster.py", label=f"打开已有档案:{duplicate.name}({duplicate.reason})",
-                     icon=":material/open_in_new:", query_params={"child": str(duplicate.id)})
+        st.page_link("pages/roster.py",
+                     label=f"打开已有档案：{md(duplicate.name)}（{md(duplicate.reason)}）",
+                     icon=":material/open_in_new:",
+                     query_params={"child": str(duplicate.child_id)})
 
 
 def save_child(change: Callable[[Session], Child], *,
@@ -74,10 +78,10 @@ def render_quick_entry(actor: Actor, today: date) -> None:
         "grade": data.grade, "class_name": data.class_name}
     if pressed == SAVE_AND_NEXT:
         st.session_state[ROUND_KEY] = round_ + 1  # a fresh form for the next child
-        st.session_state[FLASH_KEY] = f"已保存“{name}”,请继续录入下一名儿童。"
+        st.session_state[FLASH_KEY] = f"已保存“{name}”，请继续录入下一名儿童。"
         st.rerun()
-    st.success(f"已保存“{name}”。")
-    st.page_link("pages/roster.py", label=f"打开{name}的成长档案", icon=":material/person:",
+    st.success(f"已保存“{md(name)}”。")
+    st.page_link("pages/roster.py", label=f"打开{md(name)}的成长档案", icon=":material/person:",
                  query_params={"child": str(child_id)})
 
 

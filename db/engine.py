@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.errors import DatabaseBusy
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Execution option: the transactions of an engine carrying it start with BEGIN IMMEDIATE on
+# SQLite. transaction() sets it; a bare Session(engine) keeps the driver's deferred BEGIN.
+WRITE_LOCK = "shouwang_write_lock"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -24,6 +30,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _sqlite_busy)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if parsed.get_backend_name() == "postgresql":
@@ -41,12 +49,50 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    """Take the write lock when a write transaction begins, waiting up to the busy timeout.
+
+    In WAL mode a transaction that reads first cannot upgrade to a write lock once another
+    connection has committed: it fails at once with "database is locked", whatever the busy
+    timeout. BEGIN IMMEDIATE waits for the lock instead. Other transactions keep the driver's
+    own behaviour (a deferred BEGIN before the first write; reads outside any transaction).
+    """
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    driver = conn.connection.driver_connection
+    if not options.get(WRITE_LOCK):
+        driver.isolation_level = ""  # type: ignore[union-attr]
+        return
+    # None: the driver issues no BEGIN or COMMIT of its own, so savepoints nest properly.
+    driver.isolation_level = None  # type: ignore[union-attr]
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_busy(context: ExceptionContext) -> BaseException | None:
+    """A lock still held after the busy timeout is a refusal to retry, not a traceback."""
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error).lower():
+        return DatabaseBusy()
+    return None
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def write_engine(engine: Engine) -> Engine:
+    """The same engine whose transactions take the SQLite write lock when they begin."""
+    return engine.execution_options(**{WRITE_LOCK: True})
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """Open one session and one transaction: commit on success, roll back on any error."""
-    with session_factory(engine)() as session, session.begin():
+def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """Open one session and one transaction: commit on success, roll back on any error.
+
+    On SQLite a write transaction holds the write lock from its start (other writers wait,
+    readers do not); `write=False` is for blocks that only read and must not wait for it.
+    """
+    bind = write_engine(engine) if write else engine
+    with session_factory(bind)() as session, session.begin():
         yield session

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from services.errors import DatabaseBusy
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -95,6 +97,8 @@ def _probe_writable(engine: Engine) -> None:
             tx.rollback()
     except OperationalError as exc:
         raise explain(exc, engine) from exc
+    except DatabaseBusy as exc:  # another process holds the write lock past the busy timeout
+        raise DatabaseUnavailable(exc.message) from exc
 
 
 def _refuse_newer(engine: Engine) -> None:

@@ -32,3 +32,10 @@ class NotFound(DomainError):
 class ConcurrentEdit(DomainError):
     def __init__(self, what: str = "记录") -> None:
         super().__init__(f"该{what}已被其他人修改,您的保存未生效。请刷新后查看最新内容再修改。")
+
+
+class DatabaseBusy(DomainError):
+    """Another save held the database longer than we wait; nothing of this one was written."""
+
+    def __init__(self) -> None:
+        super().__init__("数据库正忙，请稍后重试。")

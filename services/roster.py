@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from db.base import utcnow
 from db.models import Child, ChildCategory, Relative
+from db.models.children import identity_key
 from services import audit
 from services.child_input import ChildInput, Duplicate, child_problems, find_duplicates
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import (
+    ConcurrentEdit,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from services.pairing import end_pairings_of_archived_child
 from services.permissions import Actor, Capability, children_visible, org_in_scope
 from services.pinyin import pinyin_keys
@@ -25,15 +36,28 @@ PLAIN_FIELDS = (
     "safety_incident", "in_mountain_area", "boarding", "household_type",
     "guardianship_agreement", "key_concern", "concern_tags", "notes",
 )
+# Says nothing about the record it matched: its name, town and even which field matched are
+# outside the actor's scope.
+OUT_OF_SCOPE_DUPLICATE = "可能与您管辖范围外的已有档案重复，请联系县级管理员核实。"
+SAME_PLACE_AND_BIRTH = "姓名、出生日期和村(社区)相同"
+SAVE_CONFLICT = "保存时与他人同时提交的修改冲突，未保存。请刷新后重试。"
 
 
 class DuplicateChild(DomainError):
-    """The record looks like one that exists; it is flagged, never merged or doubled."""
+    """The record looks like one that exists; it is flagged, never merged or doubled.
+
+    `duplicates` lists only records the actor may open; none when the match lies outside
+    their scope, and then the message names nothing.
+    """
 
     def __init__(self, duplicates: list[Duplicate]) -> None:
-        first = duplicates[0]
-        super().__init__(f"疑似重复:已有儿童“{first.name}”({first.reason}),请打开已有档案核对,"
-                         "不要重复录入。")
+        if duplicates:
+            first = duplicates[0]
+            message = (f"疑似重复：已有儿童“{first.name}”（{first.reason}），"
+                       "请打开已有档案核对，不要重复录入。")
+        else:
+            message = OUT_OF_SCOPE_DUPLICATE
+        super().__init__(message)
         self.duplicates = duplicates
 
 
@@ -55,8 +79,50 @@ def _check(session: Session, actor: Actor, data: ChildInput, *, today: date,
     if actor.role is not Role.admin and not any(
             _in_scope(session, actor, unit) for unit in (data.village_id, data.school_id)):
         raise PermissionDenied("只能录入您管辖范围内的儿童。")
-    if check_duplicates and (duplicates := find_duplicates(session, data, exclude_id=exclude_id)):
-        raise DuplicateChild(duplicates)
+    if check_duplicates:
+        refuse_duplicates(session, actor, data, exclude_id=exclude_id)
+
+
+def refuse_duplicates(session: Session, actor: Actor, data: ChildInput, *,
+                      exclude_id: int | None) -> None:
+    """Raise DuplicateChild for a match anywhere in the county, naming only those in scope."""
+    found = find_duplicates(session, data, exclude_id=exclude_id)
+    found += _same_identity_key(session, data, exclude_id, {d.child_id for d in found})
+    if not found:
+        return
+    visible = set(session.scalars(select(Child.id).where(
+        Child.id.in_([d.child_id for d in found]), children_visible(actor))))
+    raise DuplicateChild([d for d in found if d.child_id in visible])
+
+
+def _same_identity_key(session: Session, data: ChildInput, exclude_id: int | None,
+                       known: set[int]) -> list[Duplicate]:
+    """Records whose name differs only in spacing, width or case: the unique key would refuse."""
+    if not (data.name and data.birth_date and data.village_id):
+        return []
+    key = identity_key(data.name, data.birth_date, data.village_id)
+    rows = session.execute(select(Child.id, Child.name).where(
+        Child.identity_key == key, Child.id != (exclude_id or -1)))
+    return [Duplicate(i, name, SAME_PLACE_AND_BIRTH) for i, name in rows if i not in known]
+
+
+@contextmanager
+def guarded_save(session: Session, actor: Actor, data: ChildInput | None,
+                 exclude_id: int | None = None) -> Iterator[None]:
+    """Write inside a savepoint; a save that lost a race gets the message it would have had.
+
+    The database refuses the second of two simultaneous saves of one child (unique ID number
+    and identity key) and a save over a version someone else saved meanwhile (StaleDataError).
+    """
+    try:
+        with session.begin_nested():
+            yield
+    except StaleDataError as exc:
+        raise ConcurrentEdit("儿童档案") from exc
+    except IntegrityError as exc:
+        if data is not None:
+            refuse_duplicates(session, actor, data, exclude_id=exclude_id)
+        raise DomainError(SAVE_CONFLICT) from exc
 
 
 def _in_scope(session: Session, actor: Actor, org_unit_id: int | None) -> bool:
@@ -72,6 +138,7 @@ def _apply(child: Child, data: ChildInput) -> None:
     for name in PLAIN_FIELDS:
         setattr(child, name, getattr(data, name))
     child.name_pinyin, child.name_initials = pinyin_keys(data.name)
+    child.identity_key = identity_key(data.name, data.birth_date, data.village_id)
     wanted = list(dict.fromkeys(data.categories))
     kept = [c for c in child.categories if c.category in wanted]
     have = {c.category for c in kept}
@@ -98,8 +165,10 @@ def _apply_relatives(session: Session, child: Child, data: ChildInput) -> None:
 
 def create_child(session: Session, *, actor: Actor, data: ChildInput, today: date) -> Child:
     """Add a child after every check; a suspected duplicate is refused with a pointer to it."""
-    child = new_child(session, actor=actor, data=data, today=today)
-    session.flush()  # one flush writes the child, its categories and its relatives
+    session.flush()  # the savepoint must hold only this child
+    with guarded_save(session, actor, data.normalised()):
+        child = new_child(session, actor=actor, data=data, today=today)
+        session.flush()  # one flush writes the child, its categories and its relatives
     record_created(session, actor, [child])
     return child
 
@@ -136,10 +205,12 @@ def update_child(session: Session, *, actor: Actor, child_id: int, expected_vers
     data = data.normalised()
     _check(session, actor, data, today=today, exclude_id=child.id)
     before = _snapshot(child)
-    _apply(child, data)
-    _apply_relatives(session, child, data)
-    child.updated_at = utcnow()  # a change to categories or relatives alone is a change too
-    session.flush()
+    session.flush()  # the savepoint must hold only this change
+    with guarded_save(session, actor, data, exclude_id=child.id):
+        _apply(child, data)
+        _apply_relatives(session, child, data)
+        child.updated_at = utcnow()  # a change to categories or relatives alone is a change too
+        session.flush()
     audit.record(session, actor, "update", "child", child.id, before=before,
                  after=_snapshot(child), summary=f"修改儿童档案 {child.name}")
     return child
@@ -153,8 +224,9 @@ def archive_child(session: Session, *, actor: Actor, child_id: int, expected_ver
     if child.archived_at is not None:
         raise DomainError(f"“{child.name}”的档案已归档。")
     text = reason.zh + (f":{note.strip()}" if note.strip() else "")
-    with audit.tracked(session, actor, child, "child", action="archive",
-                       summary=f"归档 {child.name}({text})"):
+    with guarded_save(session, actor, None), audit.tracked(
+            session, actor, child, "child", action="archive",
+            summary=f"归档 {child.name}({text})"):
         child.archived_at, child.archive_reason = utcnow(), reason.value
         child.notes = _append_note(child.notes, f"归档原因:{text}")
     end_pairings_of_archived_child(session, actor, child, child.archived_at.date(), reason)
@@ -168,8 +240,9 @@ def restore_child(session: Session, *, actor: Actor, child_id: int,
     audit.require_version(child, expected_version, "儿童档案")
     if child.archived_at is None:
         raise DomainError(f"“{child.name}”的档案未归档。")
-    with audit.tracked(session, actor, child, "child", action="restore",
-                       summary=f"恢复 {child.name} 的档案"):
+    with guarded_save(session, actor, None), audit.tracked(
+            session, actor, child, "child", action="restore",
+            summary=f"恢复 {child.name} 的档案"):
         child.archived_at, child.archive_reason = None, None
     return child
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from datetime import date
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
@@ -28,6 +30,8 @@ class Child(Versioned, Archivable, Timestamped, Base):
         CheckConstraint("id_number IS NULL OR length(id_number) = 18", name="id_number_length"),
         Index("ix_children_name_birth", "name", "birth_date"),
         Index("ix_children_archived_at", "archived_at"),
+        # One record per child without an ID number too, even when two saves race.
+        Index("ix_children_identity_key", "identity_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +41,9 @@ class Child(Versioned, Archivable, Timestamped, Base):
     gender: Mapped[Gender] = mapped_column(coded(Gender, "gender"))
     birth_date: Mapped[date] = mapped_column(Date)
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # identity_key(name, birth_date, village_id), kept by services.roster; NULL only on
+    # records that already collided with an older one when migration 0006 filled it.
+    identity_key: Mapped[str | None] = mapped_column(String(64))
     left_behind_type: Mapped[LeftBehindType | None] = mapped_column(
         coded(LeftBehindType, "left_behind_type"))
     guardian_type: Mapped[GuardianType | None] = mapped_column(coded(GuardianType, "guardian_type"))
@@ -79,6 +86,13 @@ class Child(Versioned, Archivable, Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<Child {self.id} {self.name}>"
+
+
+def identity_key(name: str, birth_date: date, village_id: int) -> str:
+    """Name (NFKC, case-folded, no spaces) + birth date + village, hashed to a fixed width."""
+    folded = "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    text = f"{folded}|{birth_date.isoformat()}|{village_id}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ChildCategory(Base):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
@@ -106,9 +107,18 @@ OVERFLOW = "本行的单元格比表头多:记录中的英文逗号请改为中�
 IMPORT_KINDS = ("orgs", "roster", "helpers", "pairings", "contacts", "activities")
 
 
+# Someone saved one of the file's children while it was being imported (PostgreSQL).
+IMPORT_RACE = "导入期间有其他人录入或修改了文件中的儿童，本次未写入任何数据。请重新导入。"
+DRY_RUN_ACTION, REFUSED_ACTION = "import_dry_run", "import_refused"
+
+
 def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filename: str,
                dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
-    """Check and apply one file inside a savepoint; roll it back on a dry run or any bad row."""
+    """Check and apply one file inside a savepoint; roll it back on a dry run or any bad row.
+
+    A dry run and a refused file leave an audit event in the caller's transaction, written
+    after the rollback: a file of guessed ID numbers is a probe someone should be able to see.
+    """
     importers = _importers()
     if kind not in importers:
         known = "、".join(importers)
@@ -122,10 +132,26 @@ def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filena
         report.errors += [RowError(number, "表头之外", OVERFLOW) for number in table.overflowing]
         if report.errors or dry_run:
             savepoint.rollback()
+            _record_attempt(session, actor, filename, report)
             return report
         audit.record(session, actor, "import", kind, None, summary=f"{filename}:{report.summary()}")
         savepoint.commit()
+    except IntegrityError as exc:
+        savepoint.rollback()
+        raise DomainError(IMPORT_RACE) from exc
     except Exception:
         savepoint.rollback()
         raise
     return report
+
+
+def _record_attempt(session: Session, actor: Actor, filename: str, report: ImportReport) -> None:
+    """Audit a dry run or a refused file: who, which file, how many rows, how many errors."""
+    if report.dry_run:
+        summary = f"{filename}：试导入（未写入），{report.summary()}"
+        summary += f"发现{len(report.errors)}处问题。" if report.errors else ""
+    else:
+        summary = (f"{filename}：共读取{report.rows_read}行，发现{len(report.errors)}处问题，"
+                   "未写入任何数据。")
+    audit.record(session, actor, DRY_RUN_ACTION if report.dry_run else REFUSED_ACTION,
+                 report.kind, None, summary=summary)

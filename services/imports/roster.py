@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
+from db.models.children import identity_key
 from services import orgs, risk, roster
 from services.child_input import ChildInput, RelativeInput, child_to_input
 from services.errors import DomainError, NotFound, ValidationFailed
 from services.imports import FieldChange, ImportReport, RecordChange, header_errors
 from services.imports.reader import Table
 from services.imports.rows import RowReader
-from services.permissions import Actor, Capability
+from services.permissions import Actor, Capability, children_visible
 from services.vocab import (
     AcademicLevel,
     Category,
@@ -67,7 +68,7 @@ def import_roster(session: Session, actor: Actor, table: Table, report: ImportRe
         # rules look every row's town, village and school up again by id.
         places: dict[tuple, tuple] = {}
         rows = _read_rows(session, actor, table, report, places)
-        known = _Known.load(session, [parsed for _, parsed in rows])
+        known = _Known.load(session, actor, [parsed for _, parsed in rows])
         new: list[tuple[Child, RiskLevel | None]] = []
         for done, (cells, parsed) in enumerate(rows, start=1):
             _apply_row(session, actor, cells, parsed, known, new, report, today)
@@ -93,8 +94,7 @@ def _read_rows(session: Session, actor: Actor, table: Table, report: ImportRepor
             report.errors += cells.errors
             continue
         parsed.update(resolved)
-        keys = [k for k in (parsed.get("id_number"),
-                            (parsed["name"], parsed["birth_date"], parsed["village_id"])) if k]
+        keys = [k for k in (parsed.get("id_number"), _key(parsed)) if k]
         if repeat := next((seen[k] for k in keys if k in seen), None):
             cells.fail("姓名", f"与第{repeat}行是同一名儿童")
             report.errors += cells.errors
@@ -104,30 +104,61 @@ def _read_rows(session: Session, actor: Actor, table: Table, report: ImportRepor
     return rows
 
 
+def _key(parsed: dict) -> str:
+    return identity_key(parsed["name"], parsed["birth_date"], parsed["village_id"])
+
+
 @dataclass
 class _Known:
-    """The existing records a sheet's rows may match, loaded in a few queries per sheet."""
+    """The existing records a sheet's rows may match, loaded in a few queries per sheet.
+
+    Records outside the actor's scope are kept only as bare keys: a row that matches one is
+    refused as a possible duplicate and learns nothing else about it.
+    """
 
     by_id_number: dict[str, Child]
     by_name: dict[tuple, Child]
+    by_key: dict[str, Child]
+    hidden: set[object]
 
     @classmethod
-    def load(cls, session: Session, rows: list[dict]) -> _Known:
+    def load(cls, session: Session, actor: Actor, rows: list[dict]) -> _Known:
         numbers = sorted({r["id_number"] for r in rows if r.get("id_number")})
         names = sorted({r["name"] for r in rows})
-        found: list[Child] = []
-        for start in range(0, max(len(numbers), len(names)), LOOKUP_CHUNK):
-            found += session.scalars(select(Child).where(or_(
-                Child.id_number.in_(numbers[start:start + LOOKUP_CHUNK]),
-                Child.name.in_(names[start:start + LOOKUP_CHUNK]))))
-        return cls({c.id_number: c for c in found if c.id_number},
-                   {(c.name, c.birth_date, c.village_id): c for c in found})
+        keys = sorted({_key(r) for r in rows})
+        in_scope = case((children_visible(actor), True), else_=False)
+        known = cls({}, {}, {}, set())
+        for start in range(0, max(len(numbers), len(names), len(keys)), LOOKUP_CHUNK):
+            part = slice(start, start + LOOKUP_CHUNK)
+            for child, visible in session.execute(select(Child, in_scope).where(or_(
+                    Child.id_number.in_(numbers[part]), Child.name.in_(names[part]),
+                    Child.identity_key.in_(keys[part])))):
+                known.add(child, visible=bool(visible))
+        return known
+
+    def add(self, child: Child, *, visible: bool) -> None:
+        """Index a record: in full when the actor may see it, else only its keys."""
+        name = (child.name, child.birth_date, child.village_id)
+        if not visible:
+            self.hidden.update(k for k in (child.id_number, child.identity_key, name) if k)
+            return
+        if child.id_number:
+            self.by_id_number[child.id_number] = child
+        if child.identity_key:
+            self.by_key[child.identity_key] = child
+        self.by_name[name] = child
 
     def match(self, parsed: dict) -> Child | None:
-        """By 身份证号, else by name + birth date + village."""
+        """By 身份证号, else by name + birth date + village (as written, then normalised)."""
         if parsed.get("id_number") and parsed["id_number"] in self.by_id_number:
             return self.by_id_number[parsed["id_number"]]
-        return self.by_name.get((parsed["name"], parsed["birth_date"], parsed["village_id"]))
+        name = (parsed["name"], parsed["birth_date"], parsed["village_id"])
+        return self.by_name.get(name) or self.by_key.get(_key(parsed))
+
+    def hidden_match(self, parsed: dict) -> bool:
+        """Whether the row may be a record outside the actor's scope."""
+        name = (parsed["name"], parsed["birth_date"], parsed["village_id"])
+        return any(k in self.hidden for k in (parsed.get("id_number"), _key(parsed), name) if k)
 
 
 def _apply_row(session: Session, actor: Actor, cells: RowReader, parsed: dict, known: _Known,
@@ -136,6 +167,8 @@ def _apply_row(session: Session, actor: Actor, cells: RowReader, parsed: dict, k
     existing = known.match(parsed)
     level = parsed.get("risk_level")
     try:
+        if existing is None and known.hidden_match(parsed):
+            raise roster.DuplicateChild([])
         if existing is None:
             data = ChildInput(**{k: v for k, v in parsed.items() if k != "risk_level"})
             child = roster.new_child(session, actor=actor, data=data, today=today,
