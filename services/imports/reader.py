@@ -1,24 +1,93 @@
-"""Read an uploaded CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX into rows of text."""
+"""Read an uploaded CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM or GB18030) or XLSX into text.
+
+Hostile files are refused before they are parsed: the size first, then what the bytes really
+are, then (XLSX) the sheet's extent from its own XML (xlsx_guard). Rows are read lazily and
+stop at the limit; a cell holding a control character or more than 2000 characters is refused
+with its row and column. The same rules serve the upload panel and `cli.py import`.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from python_calamine import CalamineWorkbook
 
 from services.errors import DomainError
+from services.imports.xlsx_guard import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    REFUSED_LIMIT,
+    check_xlsx,
+    column_letters,
+    is_zip,
+    sniff,
+)
 
+MAX_BYTES = 20 * 1024 * 1024
 ENCODINGS = ("utf-8-sig", "gb18030")
+# Tab and line breaks are kept (notes span lines); every other control character (Unicode
+# category Cc: U+0000–U+001F, U+007F–U+009F) is refused.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Invisible characters that only get into a header by accident (a second BOM, a copied ZWSP).
+HEADER_INVISIBLES = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
+
+
+Row = tuple[int, dict[str, str]]
+
+
+class Rows(Sequence[Row]):
+    """(sheet row number, {column: text}) per non-blank row, kept as tuples to save memory."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        self._header = tuple(header)
+        self._numbers: list[int] = []
+        self._cells: list[tuple[str, ...]] = []
+
+    def append(self, number: int, cells: tuple[str, ...]) -> None:
+        self._numbers.append(number)
+        self._cells.append(cells)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._numbers[index], dict(zip(self._header, self._cells[index], strict=True))
+
+    def __iter__(self) -> Iterator[Row]:
+        for number, cells in zip(self._numbers, self._cells, strict=True):
+            yield number, dict(zip(self._header, cells, strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rows({len(self)} rows)"
 
 
 @dataclass(frozen=True)
 class Table:
     header: list[str]
     # (spreadsheet row number, {column: text}); row 1 is the header.
-    rows: list[tuple[int, dict[str, str]]]
+    rows: Sequence[Row]
     # Rows with text in cells right of the last header: an unquoted comma split a cell.
     overflowing: tuple[int, ...] = ()
 
@@ -26,36 +95,114 @@ class Table:
 def read_table(data: bytes, filename: str) -> Table:
     """Parse the file's first sheet; blank rows are skipped, every cell becomes stripped text."""
     suffix = Path(filename).suffix.lower()
-    if suffix == ".csv":
-        grid = _csv_grid(data)
-    elif suffix in {".xlsx", ".xls"}:
-        grid = _xlsx_grid(data)
-    else:
+    if suffix not in {".csv", ".xlsx", ".xls"}:
         raise DomainError(f"不支持的文件类型“{suffix or filename}”,请上传 .csv 或 .xlsx 文件。")
-    if not grid:
+    if len(data) > MAX_BYTES:
+        raise DomainError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），最大 "
+                          f"{MAX_BYTES // 1024 // 1024} MB，请分成几个文件导入。")
+    if suffix == ".xls" and not is_zip(data):
+        raise DomainError("不支持旧版 .xls 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入。")
+    grid = _xlsx_grid(data, filename) if suffix in {".xlsx", ".xls"} else _csv_grid(data,
+                                                                                     filename)
+    return _table(grid)
+
+
+def _table(grid: Iterable[tuple[int, list[str]]]) -> Table:
+    """The header, then each non-blank row cut to the header's width."""
+    lines = iter(grid)
+    first = next(lines, None)
+    if first is None:
         raise DomainError("文件是空的:第一行应为表头。")
-    header = [h.strip() for h in grid[0]]
+    header = [_header_cell(h) for h in first[1]]
     while header and not header[-1]:
         header.pop()
-    rows, overflowing = [], []
-    for number, cells in enumerate(grid[1:], start=2):
-        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
-        if any(values.values()):
-            rows.append((number, values))
-        if any(cell.strip() for cell in cells[len(header):]):
+    rows, overflowing = Rows(header), []
+    width = len(header)
+    for number, cells in lines:
+        if number - 1 > MAX_ROWS:
+            raise DomainError(f"文件超过{MAX_ROWS}行数据，{REFUSED_LIMIT}。")
+        values = tuple(cells[i].strip() if i < len(cells) else "" for i in range(width))
+        if any(values):
+            _refuse_bad_cells(number, header, values)
+            rows.append(number, values)
+        if any(cell.strip() for cell in cells[width:]):
             overflowing.append(number)
     return Table(header, rows, tuple(overflowing))
 
 
-def _csv_grid(data: bytes) -> list[list[str]]:
+def _header_cell(text: str) -> str:
+    """Full-width brackets and spaces read like ASCII; stray BOMs and zero-width marks dropped."""
+    return unicodedata.normalize("NFKC", text.translate(HEADER_INVISIBLES)).strip()
+
+
+def _refuse_bad_cells(number: int, header: list[str], values: tuple[str, ...]) -> None:
+    for column, value in zip(header, values, strict=True):
+        if len(value) > MAX_CELL_CHARS:
+            raise DomainError(f"第{number}行“{column}”列的内容有{len(value)}个字，"
+                              f"超过{MAX_CELL_CHARS}个字的上限，请精简后再导入。")
+        if bad := CONTROL.search(value):
+            raise DomainError(f"第{number}行“{column}”列含有不可见的控制字符"
+                              f"（U+{ord(bad[0]):04X}），请删除后再导入。")
+
+
+def _width_problem(number: int, cells: list[str]) -> None:
+    if len(cells) > MAX_COLUMNS and any(c.strip() for c in cells[MAX_COLUMNS:]):
+        raise DomainError(f"第{number}行有{len(cells)}列，超过{MAX_COLUMNS}列的上限，"
+                          "请只保留需要导入的列。")
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def _decode(data: bytes, filename: str) -> str:
+    """UTF-16 by its BOM, else UTF-8 (with or without BOM), else GB18030."""
+    if is_zip(data):
+        raise DomainError(f"“{filename}”实际是 Excel 工作簿，请把文件扩展名改为 .xlsx 后再导入，"
+                          "或在 Excel 中另存为 CSV。")
+    if what := sniff(data):
+        raise DomainError(f"“{filename}”不是 CSV 文本文件，看起来是{what}。")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DomainError("文件标明是 UTF-16 编码，但内容无法按 UTF-16 读取，"
+                              "请另存为 UTF-8 编码的 CSV。") from exc
     for encoding in ENCODINGS:
         try:
-            text = data.decode(encoding)
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return list(csv.reader(io.StringIO(text)))
     raise DomainError("无法识别文件编码:请另存为 UTF-8 或 GB18030(GBK)编码的 CSV。")
 
+
+def _csv_grid(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """Rows as lists of text; a cell beyond csv's own limit is refused, not a traceback."""
+    text = _decode(data, filename)
+    first_line = text[:4096].split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DomainError(f"第{reader.line_num}行附近无法按 CSV 读取（{_csv_reason(exc)}），"
+                              "请检查引号是否成对、单元格是否过长。") from exc
+        number += 1
+        _width_problem(number, cells)
+        yield number, [c.replace("\r\n", "\n").replace("\r", "\n") for c in cells]
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"有单元格超过{csv.field_size_limit()}个字符"
+    if "NUL" in str(exc):
+        return "含有空字符 NUL，可能是二进制文件或 UTF-16 编码"
+    return "格式错误"
+
+
+# --- XLSX --------------------------------------------------------------------------------------
 
 def _cell_text(value: object) -> str:
     if value is None:
@@ -67,10 +214,22 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_grid(data: bytes) -> list[list[str]]:
+def _xlsx_grid(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows, each converted only when it is reached."""
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0)
-        return [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        check_xlsx(data, filename)
+    except DomainError as exc:
+        raise DomainError(f"无法读取 Excel 文件：{exc.message}") from exc
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        rows = sheet.iter_rows()
     except Exception as exc:  # calamine raises its own untyped errors for broken files
         raise DomainError(f"无法读取 Excel 文件:{exc}") from exc
+    for number, row in enumerate(rows, start=1):
+        cells = [_cell_text(v) for v in row]
+        _width_problem(number, cells)
+        for index, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                raise DomainError(f"第{number}行第{index + 1}列（{column_letters(index + 1)}"
+                                  f"{number}）的内容超过{MAX_CELL_CHARS}个字，请精简后再导入。")
+        yield number, cells
