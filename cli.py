@@ -11,17 +11,19 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from config import load_settings
 from db import schema
 from db.engine import make_engine, transaction
-from services import orgs, stats, stats_text, users
+from services import backup, cli_audit, orgs, stats, stats_text, users
+from services.backup import text as backup_text
+from services.cli_audit import audited, cli_actor, record_command, watch
 from services.errors import DomainError
 from services.export_kinds import list_exports
-from services.exports import EXPORT_FORMATS
+from services.exports import EXPORT_FORMATS, ExportOptions, export_options
 from services.imports import IMPORT_KINDS, run_import
-from services.permissions import Actor
 from services.roster_export import export_roster
 from services.roster_search import RosterFilter
 from services.terms import term_of
@@ -39,8 +41,12 @@ def _engine(*, ready: bool = True) -> Engine:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create or upgrade the schema; running it again changes nothing."""
-    revision = schema.upgrade(_engine(ready=False))
-    print(f"数据库已是最新版本({revision})。")
+    engine = _engine(ready=False)
+    revision = schema.upgrade(engine)
+    with transaction(engine) as session:
+        record_command(session, args.actor, "init", "database", f"数据库结构升级到 {revision}",
+                       revision=revision)
+    print(f"数据库已是最新版本（{revision}）。")
     return EXIT_OK
 
 
@@ -65,14 +71,18 @@ def cmd_seed(args: argparse.Namespace) -> int:
         summary = seed_database(engine, scale=args.scale, seed=args.seed, progress=progress)
     except DatabaseNotEmpty as exc:
         if args.if_empty:
-            print("数据库中已有数据,跳过演示数据。")
+            print("数据库中已有数据，跳过演示数据。")
             return EXIT_OK
         raise exc
     finally:
         for bar in bars.values():
             bar.close()
-    counts = ",".join(f"{table} {n:,}" for table, n in summary.counts.items())
-    print(f"已生成 {args.scale} 规模的数据:{counts}")
+    with transaction(engine) as session:
+        record_command(session, args.actor, "seed", "database",
+                       f"生成 {args.scale} 规模的演示数据（种子 {args.seed}）",
+                       scale=args.scale, seed=args.seed, rows=dict(summary.counts))
+    counts = "，".join(f"{table} {n:,}" for table, n in summary.counts.items())
+    print(f"已生成 {args.scale} 规模的数据：{counts}")
     return EXIT_OK
 
 
@@ -91,8 +101,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        report = run_import(session, actor=Actor.system(), kind=args.kind, data=path.read_bytes(),
-                            filename=path.name, dry_run=args.dry_run, progress=progress)
+        with watch(session) as seen:
+            report = run_import(session, actor=args.actor, kind=args.kind,
+                                data=path.read_bytes(), filename=path.name,
+                                dry_run=args.dry_run, progress=progress)
+        if not audited(session, seen, "import"):  # the service records what it writes
+            cli_audit.record_import(session, args.actor, args.kind, path, report)
     if not report.ok:
         print(f"{path.name}:发现{len(report.errors)}处问题,未写入任何数据。", file=sys.stderr)
         for error in report.errors:
@@ -100,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(("试导入(未写入):" if args.dry_run else "导入完成:") + report.summary())
     for change in report.changes:
-        details = ";".join(f"{c.column} {c.before or '(空)'} → {c.after or '(空)'}"
+        details = ";".join(f"{c.column} {c.before or '（空）'} → {c.after or '（空）'}"
                            for c in change.changes)
         print(f"  第{change.row}行 {change.record}:{details}")
     return EXIT_OK
@@ -117,11 +131,11 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     role = Role.parse(args.role)
     with transaction(_engine()) as session:
         org_unit_id = _org_id(session, args.org)
-        password = _read_password("密码:")
-        user = users.create_user(session, actor=Actor.system(), username=args.name,
+        password = _read_password("密码：")
+        user = users.create_user(session, actor=args.actor, username=args.name,
                                  display_name=args.display_name or args.name, role=role,
                                  password=password, org_unit_id=org_unit_id)
-        print(f"已创建用户 {user.username}({role.zh})。")
+        print(f"已创建用户 {user.username}（{role.zh}）。")
     return EXIT_OK
 
 
@@ -132,10 +146,12 @@ def cmd_demo_logins(args: argparse.Namespace) -> int:
     with transaction(_engine()) as session:
         present = [u for u in DEMO_USERS if (found := users.find_user(session, u.username))
                    and found.is_active]
+        record_command(session, args.actor, "demo_logins", "user",
+                       f"查看演示账户（{len(present)}个）", rows=len(present))
     if not present:
-        print("此数据库中没有演示账户(运行 python cli.py seed --scale demo 生成)。")
+        print("此数据库中没有演示账户（运行 python cli.py seed --scale demo 生成）。")
         return EXIT_OK
-    print("\n演示账户(仅用于演示数据,请勿用于真实档案):")
+    print("\n演示账户（仅用于演示数据，请勿用于真实档案）：")
     for user in present:
         print(f"  {user.role.zh:<4} 登录名 {user.username:<12} 密码 {user.password:<18} "
               f"范围 {user.scope_note}")
@@ -149,7 +165,7 @@ def _org_id(session: Session, name: str | None) -> int | None:
         return None
     found = orgs.find_org_unit(session, name)
     if len(found) != 1:
-        raise DomainError(f"找不到唯一名为“{name}”的单位(找到{len(found)}个)。")
+        raise DomainError(f"找不到唯一名为“{name}”的单位（找到{len(found)}个）。")
     return found[0].id
 
 
@@ -160,7 +176,7 @@ def _period(args: argparse.Namespace) -> tuple[date, date]:
         end = date.fromisoformat(args.to) if args.to else today
         start = date.fromisoformat(args.date_from) if args.date_from else term_of(end).start
     except ValueError as exc:
-        raise DomainError(f"日期应写成 2026-09-01 的形式:{exc}") from exc
+        raise DomainError(f"日期应写成 2026-09-01 的形式：{exc}") from exc
     return start, end
 
 
@@ -169,7 +185,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     start, end = _period(args)
     with transaction(_engine()) as session:
         scope = stats.StatsScope(start, end, _org_id(session, args.org))
-        figures = stats.compute(session, Actor.system(), scope, today=date.today())
+        figures = stats.compute(session, args.actor, scope, today=date.today())
+        record_command(session, args.actor, "stats", "statistics",
+                       f"统计数字：{args.org or '全部'}，{start}至{end}", org=args.org,
+                       date_from=start.isoformat(), date_to=end.isoformat(),
+                       children=figures.as_json()["children"]["total"])
     if args.json:
         print(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -185,9 +205,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     start, end = _period(args)
     with transaction(_engine()) as session:
         scope = stats.StatsScope(start, end, _org_id(session, args.org))
-        data, _ = build_report(session, Actor.system(), scope, args.format, today=date.today())
+        with watch(session) as seen:
+            data, _ = build_report(session, args.actor, scope, args.format, today=date.today())
+        if not audited(session, seen, "report"):
+            record_command(session, args.actor, "report", "report",
+                           f"生成{args.format}汇报：{args.org or '全部'}，{start}至{end}，"
+                           f"写入 {args.out}", org=args.org, format=args.format,
+                           date_from=start.isoformat(), date_to=end.isoformat(),
+                           file=args.out, bytes=len(data))
     Path(args.out).write_bytes(data)
-    print(f"已生成 {args.out}({len(data):,} 字节)。")
+    print(f"已生成 {args.out}（{len(data):,} 字节）。")
     return EXIT_OK
 
 
@@ -197,7 +224,7 @@ def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not value.strip():
-            raise DomainError(f"筛选条件应写成 字段=值(如 cat=留守儿童),收到“{pair}”。")
+            raise DomainError(f"筛选条件应写成 字段=值（如 cat=留守儿童），收到“{pair}”。")
         if key == "org" and not value.isdigit():
             value = str(_org_id(session, value))
         params.setdefault(key.strip(), []).append(value.strip())
@@ -209,94 +236,164 @@ def cmd_export(args: argparse.Namespace) -> int:
     lists = list_exports()
     if args.kind != "roster" and args.kind not in lists:
         known = "、".join(["roster", *lists])
-        raise DomainError(f"暂不支持导出“{args.kind}”,目前可导出:{known}")
+        raise DomainError(f"暂不支持导出“{args.kind}”，目前可导出：{known}")
     if args.filter and args.kind != "roster":
-        raise DomainError(f"--filter 只用于儿童名单(roster),导出“{args.kind}”时不能筛选。")
+        raise DomainError(f"--filter 只用于儿童名单（roster），导出“{args.kind}”时不能筛选。")
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower() or "xlsx"
-    with transaction(_engine()) as session:
+    with transaction(_engine()) as session, watch(session) as seen, \
+            export_options(ExportOptions()) as options:
         if args.kind == "roster":
-            data = export_roster(session, actor=Actor.system(), fmt=fmt, today=date.today(),
+            data = export_roster(session, actor=args.actor, fmt=fmt, today=date.today(),
                                  roster_filter=_roster_filter(session, args.filter),
                                  include_sensitive=args.include_sensitive)
         else:
             data = lists[args.kind].export(
-                session, actor=Actor.system(), fmt=fmt, today=date.today(),
+                session, actor=args.actor, fmt=fmt, today=date.today(),
                 include_sensitive=args.include_sensitive)
+        if not audited(session, seen, "export"):
+            sensitive = "含敏感信息" if args.include_sensitive else "已遮盖敏感信息"
+            record_command(session, args.actor, "export", args.kind,
+                           f"导出 {args.kind}（{fmt}，{options.rows}行，{sensitive}，"
+                           f"筛选：{'、'.join(args.filter) or '无'}）到 {args.out}",
+                           format=fmt, rows=options.rows, filters=args.filter,
+                           include_sensitive=args.include_sensitive, file=args.out)
     Path(args.out).write_bytes(data)
-    print(f"已导出到 {args.out}({len(data):,} 字节)。")
+    print(f"已导出到 {args.out}（{options.rows}行，{len(data):,} 字节）。")
+    return EXIT_OK
+
+
+def _write(out: str, data: bytes) -> None:
+    """Write the file, refusing in Chinese where it cannot be written."""
+    try:
+        Path(out).write_bytes(data)
+    except OSError as exc:
+        raise DomainError(f"无法写入文件 {out}：{exc.strerror or exc}") from exc
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """One archive (mode 0600) of a consistent database copy, the photos and a manifest."""
+    settings = load_settings()
+    _engine().dispose()  # a database without our schema is refused as for every command
+    result = backup.make_backup(settings.database_url, Path(args.out), actor=args.actor,
+                                data_dir=settings.data_dir)
+    print("\n".join(backup_text.backup_lines(result)))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Check the archive, restore it (over existing data only with --force), migrate, count."""
+    settings = load_settings()
+    result = backup.restore_backup(settings.database_url, Path(args.file), actor=args.actor,
+                                   data_dir=settings.data_dir, force=args.force)
+    print("\n".join(backup_text.restore_lines(result, args.file)))
     return EXIT_OK
 
 
 def _period_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
     parser.add_argument("--from", dest="date_from", required=required, metavar="DATE",
-                        help="开始日期,如 2026-09-01(默认本学期开始)")
-    parser.add_argument("--to", required=required, metavar="DATE", help="结束日期(默认今天)")
+                        help="开始日期，如 2026-09-01（默认本学期开始）")
+    parser.add_argument("--to", required=required, metavar="DATE", help="结束日期（默认今天）")
+
+
+# Commands whose refusals are audited too: they read or write people's data.
+REFUSALS_AUDITED = frozenset({"import", "export", "stats", "report", "user", "backup", "restore"})
+
+
+def _operator_parent() -> argparse.ArgumentParser:
+    """`--operator` after the command too; SUPPRESS keeps a value given before it."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--operator", default=argparse.SUPPRESS, metavar="NAME",
+                        help="操作人姓名，记入操作日志（默认为操作系统用户）")
+    return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cli.py", description="守望:留守困境儿童关爱服务管理")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(prog="cli.py", description="守望：留守困境儿童关爱服务管理")
+    parser.add_argument("--operator", metavar="NAME",
+                        help="操作人姓名，记入操作日志（默认为操作系统用户）")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    operator = [_operator_parent()]
 
-    commands.add_parser("init", help="创建或升级数据库结构(可重复运行)").set_defaults(run=cmd_init)
+    def command(name: str, help_text: str, run: Callable[[argparse.Namespace], int] | None = None,
+                parent: argparse._SubParsersAction = sub) -> argparse.ArgumentParser:
+        made = parent.add_parser(name, help=help_text, parents=operator)
+        if run is not None:
+            made.set_defaults(run=run)
+        return made
 
-    seed = commands.add_parser("seed", help="向空数据库填入演示数据和演示账户")
+    command("init", "创建或升级数据库结构（可重复运行）", cmd_init)
+
+    seed = command("seed", "向空数据库填入演示数据和演示账户", cmd_seed)
     seed.add_argument("--scale", choices=["demo", "school", "county"], default="demo")
-    seed.add_argument("--seed", type=int, default=42, help="随机种子(相同种子生成相同数据)")
+    seed.add_argument("--seed", type=int, default=42, help="随机种子（相同种子生成相同数据）")
     seed.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过而不报错")
-    seed.set_defaults(run=cmd_seed)
 
-    commands.add_parser("demo-logins", help="打印演示账户").set_defaults(run=cmd_demo_logins)
+    command("demo-logins", "打印演示账户", cmd_demo_logins)
 
-    imp = commands.add_parser("import", help="从 CSV/XLSX 导入;任一行有误则不写入")
+    imp = command("import", "从 CSV/XLSX 导入；任一行有误则不写入", cmd_import)
     imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND")
     imp.add_argument("file", metavar="FILE")
-    imp.add_argument("--dry-run", action="store_true", help="只检查,不写入")
-    imp.set_defaults(run=cmd_import)
+    imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
 
-    export = commands.add_parser("export", help="导出名单(CSV 为带 BOM 的 UTF-8)")
+    export = command("export", "导出名单（CSV 为带 BOM 的 UTF-8）", cmd_export)
     export.add_argument("kind", choices=["roster", *list_exports()], metavar="KIND",
                         help="、".join(["roster 儿童名单", *(
                             f"{kind} {spec.title}" for kind, spec in list_exports().items())]))
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--format", choices=list(EXPORT_FORMATS), help="默认按文件扩展名")
     export.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
-                        help="仅用于 roster,如 cat=留守儿童、org=石门镇、risk=红、age=7-12、"
+                        help="仅用于 roster，如 cat=留守儿童、org=石门镇、risk=红、age=7-12、"
                              "pair=unpaired")
     export.add_argument("--include-sensitive", action="store_true",
-                        help="导出姓名、电话、身份证号和住址原文(会记入操作日志)")
-    export.set_defaults(run=cmd_export)
+                        help="导出姓名、电话、身份证号和住址原文（会记入操作日志）")
 
-    figures = commands.add_parser("stats", help="打印总览的统计数字(某单位、某时段)")
-    figures.add_argument("--json", action="store_true", help="输出 JSON(键名见 CONTRACTS.md)")
+    figures = command("stats", "打印总览的统计数字（某单位、某时段）", cmd_stats)
+    figures.add_argument("--json", action="store_true", help="输出 JSON（键名见 CONTRACTS.md）")
     _period_arguments(figures, required=False)
-    figures.add_argument("--org", help="单位名称(不填为全部)")
-    figures.set_defaults(run=cmd_stats)
+    figures.add_argument("--org", help="单位名称（不填为全部）")
 
-    report = commands.add_parser("report", help="生成工作总结草稿或会议汇报 PPT")
+    report = command("report", "生成工作总结草稿或会议汇报 PPT", cmd_report)
     _period_arguments(report, required=True)
     report.add_argument("--format", required=True, choices=["md", "docx", "pdf", "pptx"])
     report.add_argument("--out", required=True, metavar="FILE")
-    report.add_argument("--org", help="单位名称(不填为全部)")
-    report.set_defaults(run=cmd_report)
+    report.add_argument("--org", help="单位名称（不填为全部）")
 
-    user = commands.add_parser("user", help="账户管理").add_subparsers(dest="user_command",
-                                                                     required=True)
-    add = user.add_parser("add", help="新建账户,密码从标准输入读取")
+    user = command("user", "账户管理").add_subparsers(dest="user_command", required=True)
+    add = command("add", "新建账户，密码从标准输入读取", cmd_user_add, parent=user)
     add.add_argument("name", help="登录名")
     add.add_argument("--role", required=True, help="admin|coordinator|helper|viewer")
-    add.add_argument("--org", help="管辖单位名称(不填为全部)")
-    add.add_argument("--display-name", help="显示的姓名(默认同登录名)")
-    add.set_defaults(run=cmd_user_add)
+    add.add_argument("--org", help="管辖单位名称（不填为全部）")
+    add.add_argument("--display-name", help="显示的姓名（默认同登录名）")
+
+    dump = command("backup", "在线备份数据库和照片到一个文件（含清单和校验值）", cmd_backup)
+    dump.add_argument("--out", required=True, metavar="FILE", help="备份文件，如 守望备份.tar.gz")
+
+    load = command("restore", "从备份文件恢复；已有数据时须加 --force", cmd_restore)
+    load.add_argument("file", metavar="FILE")
+    load.add_argument("--force", action="store_true",
+                      help="覆盖已有数据（会先把现有数据备份到备份文件所在的文件夹）")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(arguments)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
+        args.actor = cli_actor(getattr(args, "operator", None))
         return run(args)
     except (DomainError, schema.DatabaseProblem, UnknownLabel) as exc:
         print(f"错误:{exc}", file=sys.stderr)
+        if args.command in REFUSALS_AUDITED and hasattr(args, "actor"):
+            cli_audit.record_refusal(load_settings().database_url, args.actor, args.command,
+                           getattr(args, "kind", None) or args.command, exc, arguments)
+        return EXIT_FAILED
+    except OperationalError as exc:  # the database went away in the middle of a command
+        problem = schema.explain(exc, make_engine(load_settings().database_url))
+        print(f"错误:{problem}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - a person gets one line, never a traceback
+        print(f"错误:操作未完成（{type(exc).__name__}：{exc}）。", file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -47,9 +47,9 @@ def tool_env(url: str) -> dict[str, str]:
 
 def _major(tool: Path) -> int | None:
     try:
-        done = subprocess.run([str(tool), "--version"],  # noqa: S603 - a fixed tool path capture_output=True, text=True,
-                              timeout=30, check=False)
-    except OSError:
+        done = subprocess.run([str(tool), "--version"], capture_output=True,  # noqa: S603
+                              text=True, timeout=30, check=False)  # a tool path we located
+    except (OSError, subprocess.TimeoutExpired):
         return None
     found = _VERSION.search(done.stdout)
     return int(found[1]) if found else None
