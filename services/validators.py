@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -15,11 +16,29 @@ PASSWORD_MIN = 8
 PASSWORD_MAX_BYTES = 72
 DISPLAY_NAME_MAX = 30
 MAX_AGE = 18
+PERSON_NAME_MAX = 50  # children, relatives, helpers: String(50)
+ORG_NAME_MAX = 100  # org units: String(100)
+# Invisible characters that change what a name looks like or where its text runs: zero-width
+# spaces and joiners, direction marks, word joiner, BOM, and the bidi embeddings, overrides and
+# isolates that can make 张三 display as another name.
+INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u061c"
+                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Besides letters and combining marks, what real names contain: the middle dots of minority
+# and foreign names (艾力·买买提), hyphens, apostrophes, dots and spaces.
+PERSON_PUNCTUATION = frozenset(" ·・•.．-－‐'’")
+# Org units add digits (第3中学, 3组), brackets (实验小学(东校区)), 、 and # (1#楼) and /.
+ORG_PUNCTUATION = PERSON_PUNCTUATION | frozenset("()（）、,，/／#＃&＆—")
+# Chinese characters (with the rare ones beyond U+FFFF), kana, full-width forms and brackets.
+WIDE = "\u3000-\u9fff\uf900-\uffef\U00020000-\U0003134f"
+CJK_GAP = re.compile(f"(?<=[{WIDE}])\\s+|\\s+(?=[{WIDE}])")
+# Markup that a Markdown or HTML renderer would act on, refused in every name.
+MARKUP = frozenset("<>[]{}`*_|\\~^!$=\"")
 
 
 def phone_problem(phone: str) -> str | None:
     """An 11-digit mainland mobile number or a landline with area code."""
-    cleaned = phone.replace(" ", "")
+    cleaned = digits_only(phone)
     if MOBILE.match(cleaned) or LANDLINE.match(cleaned):
         return None
     return "请填写11位手机号(如 13812345678)或带区号的固定电话(如 0755-12345678)"
@@ -32,7 +51,7 @@ def id_number_checksum(first17: str) -> str:
 
 def id_number_problem(id_number: str, birth_date: date | None = None) -> str | None:
     """An 18-character 身份证号 with a valid checksum and, when given, the same birth date."""
-    value = id_number.strip().upper()
+    value = digits_only(id_number).upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
         return "身份证号应为18位,最后一位可以是数字或X"
     if id_number_checksum(value[:17]) != value[17]:
@@ -85,10 +104,86 @@ def username_problem(username: str) -> str | None:
 
 
 def display_name_problem(name: str) -> str | None:
-    """Any script, any length from one character (many Chinese names are two)."""
+    """Any script, from one character (many Chinese names are two); printable, no markup."""
     stripped = name.strip()
     if not stripped:
         return "姓名不能为空"
     if len(stripped) > DISPLAY_NAME_MAX:
         return f"姓名最多{DISPLAY_NAME_MAX}个字"
+    if why := text_problem(stripped, max_len=DISPLAY_NAME_MAX):
+        return why
+    if bad := next((ch for ch in stripped if ch in MARKUP), None):
+        return f"姓名不能含有符号“{bad}”"
     return None
+
+
+def text_problem(text: str, *, max_len: int, multiline: bool = False) -> str | None:
+    """Printable text of at most `max_len` characters; line breaks only where `multiline`."""
+    if len(text) > max_len:
+        return f"最多{max_len}个字（现有{len(text)}个）"
+    for ch in text:
+        if ch in "\n\t" and multiline:
+            continue
+        if ch in "\n\r\u2028\u2029":
+            return "不能换行"
+        if ch in BIDI or (not multiline and ch in INVISIBLE):
+            return f"含有不可见的格式字符（U+{ord(ch):04X}），请删除后重新输入"
+        if unicodedata.category(ch) in {"Cc", "Cs", "Cn"} or (
+                not multiline and unicodedata.category(ch) == "Cf"):
+            return f"含有不可见的控制字符（U+{ord(ch):04X}），请删除后重新输入"
+    return None
+
+
+def _name_problem(name: str, max_len: int, allowed: frozenset[str], digits: bool) -> str | None:
+    if not name.strip():
+        return "必填"
+    if why := text_problem(name, max_len=max_len):
+        return why
+    for ch in name:
+        if ch in MARKUP:
+            return f"不能含有符号“{ch}”"
+        kind = unicodedata.category(ch)
+        if kind[0] in "LM" or ch in allowed or (digits and kind[0] == "N"):
+            continue
+        return f"不能含有“{ch}”：{_allowed_words(digits)}"
+    return None
+
+
+def _allowed_words(digits: bool) -> str:
+    if digits:
+        return "名称只能由文字、数字、空格、括号和 · - 、 等符号组成"
+    return "姓名只能由文字、空格和 · - . 组成（少数民族姓名用 ·）"
+
+
+def person_name_problem(name: str, *, max_len: int = PERSON_NAME_MAX) -> str | None:
+    """A child's, relative's or helper's name: letters (any script), spaces, · - . ' only."""
+    return _name_problem(name, max_len, PERSON_PUNCTUATION, digits=False)
+
+
+def org_name_problem(name: str, *, max_len: int = ORG_NAME_MAX) -> str | None:
+    """A town, village or school: letters, digits, spaces, brackets and a few separators."""
+    return _name_problem(name, max_len, ORG_PUNCTUATION, digits=True)
+
+
+def line_problem(text: str, *, max_len: int) -> str | None:
+    """A short single-line field (年级, 班级, 务工地): printable, no line breaks, no markup."""
+    if why := text_problem(text, max_len=max_len):
+        return why
+    if bad := next((ch for ch in text if ch in "<>`"), None):
+        return f"不能含有符号“{bad}”"
+    return None
+
+
+def clean_name(text: str) -> str:
+    """Outer spaces stripped, inner runs of spaces (full-width ones too) made one space."""
+    return " ".join(text.split())
+
+
+def clean_org_name(text: str) -> str:
+    """As clean_name, and no space beside a Chinese character: 石门 镇 is 石门镇."""
+    return CJK_GAP.sub("", clean_name(text))
+
+
+def digits_only(text: str) -> str:
+    """An ID or phone number as ASCII: full-width digits and letters read (NFKC), spaces gone."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).replace("\u2212", "-")

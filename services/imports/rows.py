@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
@@ -13,6 +14,15 @@ from services.vocab import UnknownLabel, Vocabulary, parse_yes_no
 
 V = TypeVar("V", bound=Vocabulary)
 DATE_PATTERN = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+# 12, +12, 12.0 (Excel writes whole numbers so) and 1,234 with thousands separators.
+INTEGER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(0*))?$")
+DECIMAL = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d*))?$")
+SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)e[+-]?\d+$", re.IGNORECASE)
+MAX_DIGITS = 15  # beyond what any column holds, and what Excel keeps exactly
+# The minus signs people paste (U+2212, full-width U+FF0D is NFKC's) and the yuan marks.
+MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
+CURRENCY = str.maketrans("", "", "¥￥元 ")
+MONEY_MAX = Decimal("10000000")  # ten million yuan: above any one donation a county records
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,54 @@ class RowError:
 EXCEL_EPOCH = date(1899, 12, 30)
 # Serial numbers of a date cell that lost its format: 1955-01-01 … 2064-12-31.
 EXCEL_SERIALS = range(20090, 60632)
+
+
+def _plain_number(text: str) -> str:
+    """Full-width digits, dots, signs and spaces read like ASCII (NFKC), spaces dropped."""
+    return "".join(unicodedata.normalize("NFKC", text).translate(MINUS).split())
+
+
+def parse_integer(text: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole number within bounds; ValueError says what is wrong in Chinese."""
+    value = _plain_number(text)
+    match = INTEGER.match(value)
+    if match is None:
+        if SCIENTIFIC.match(value) or value.lower().lstrip("+-") in {"inf", "infinity", "nan"}:
+            raise ValueError("应为整数，不能是科学计数法或无穷大（如 1e400）")
+        if DECIMAL.match(value):
+            raise ValueError("应为整数，不能有小数")
+        raise ValueError("应为整数")
+    digits = match[2].replace(",", "")
+    if len(digits.lstrip("0")) > MAX_DIGITS:
+        raise ValueError(f"数值过大{_at_most(maximum)}")
+    number = int(digits) * (-1 if match[1] == "-" else 1)
+    if number < minimum:
+        raise ValueError(f"不能小于{minimum}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"不能大于{maximum}")
+    return number
+
+
+def _at_most(maximum: int | None) -> str:
+    return f"（最多{maximum}）" if maximum is not None else ""
+
+
+def parse_money(text: str, *, maximum: Decimal = MONEY_MAX) -> Decimal:
+    """Yuan with at most two decimals, from 0 to `maximum`: 2000, 1,500.50, ￥80元."""
+    value = _plain_number(text).translate(CURRENCY)
+    match = DECIMAL.match(value)
+    if match is None:
+        raise ValueError("应为不小于0的金额，如 2000 或 1500.50")
+    if match[1] == "-":
+        raise ValueError("金额不能为负数")
+    if len(match[3] or "") > 2:
+        raise ValueError("金额最多两位小数（精确到分）")
+    if len(match[2].replace(",", "").lstrip("0")) > MAX_DIGITS:
+        raise ValueError(f"金额过大（最多{maximum:,}元）")
+    amount = Decimal(f"{match[2].replace(',', '')}.{match[3] or '0'}")
+    if amount > maximum:
+        raise ValueError(f"金额过大（最多{maximum:,}元）")
+    return amount
 
 
 def parse_day(text: str) -> date:
@@ -100,19 +158,27 @@ class RowReader:
             self.fail(column, "请填写“是”或“否”")
             return None
 
-    def integer(self, column: str, *, minimum: int = 0, required: bool = False) -> int | None:
+    def integer(self, column: str, *, minimum: int = 0, maximum: int | None = None,
+                required: bool = False) -> int | None:
+        """A whole number: 3 and 3.0 are read, 1.9, 1e400 and anything out of bounds are not."""
         value = self.text(column, required=required)
         if value is None:
             return None
         try:
-            number = int(float(value))
-        except ValueError:
-            self.fail(column, "应为整数")
+            return parse_integer(value, minimum=minimum, maximum=maximum)
+        except ValueError as exc:
+            self.fail(column, str(exc))
             return None
-        if number < minimum:
-            self.fail(column, f"不能小于{minimum}")
+
+    def money(self, column: str, *, maximum: Decimal = MONEY_MAX) -> Decimal | None:
+        value = self.text(column, max_len=30)
+        if value is None:
             return None
-        return number
+        try:
+            return parse_money(value, maximum=maximum)
+        except ValueError as exc:
+            self.fail(column, str(exc))
+            return None
 
     def day(self, column: str, *, required: bool = False) -> date | None:
         value = self.text(column, required=required)
