@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +15,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.errors import DatabaseBusy
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a write waits for another one to finish. With BEGIN IMMEDIATE only the start of a
+# write transaction waits, and behind a county import (a few seconds, more on a busy server)
+# waiting is better than losing the person's save; readers never wait in WAL mode.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option: the transactions of an engine carrying it start with BEGIN IMMEDIATE on
 # SQLite. transaction() sets it; a bare Session(engine) keeps the driver's deferred BEGIN.
 WRITE_LOCK = "shouwang_write_lock"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                **kwargs: Any) -> Engine:
     """Create an engine; on SQLite make its folder and turn on foreign keys, WAL, busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms=busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "handle_error", _sqlite_busy)
         return engine
@@ -41,10 +46,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
