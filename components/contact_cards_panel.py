@@ -16,15 +16,15 @@ from services.permissions import Actor
 def contact_card_buttons(actor: Actor, child_ids: Callable[[], Sequence[int] | Select], *,
                          title: str, today: date, key: str) -> None:
     """Two buttons side by side; `child_ids` is called on click, inside the transaction."""
-    def cards() -> list[ContactCard]:
+    def cards(fmt: str) -> list[ContactCard]:
         with db_transaction() as session:
-            return cards_for_children(session, actor, child_ids(), today=today)
+            return cards_for_children(session, actor, child_ids(), today=today, fmt=fmt)
 
     left, right = st.columns(2)
-    left.download_button("联系卡 PDF", lambda: cards_pdf(cards(), title=title),
+    left.download_button("联系卡 PDF", lambda: cards_pdf(cards("pdf"), title=title),
                          file_name=f"{title}_{today.isoformat()}.pdf", mime="application/pdf",
                          key=f"{key}_pdf", on_click="ignore", icon=":material/picture_as_pdf:")
-    right.download_button("联系卡打印页", lambda: cards_html(cards(), title=title).encode(),
+    right.download_button("联系卡打印页", lambda: cards_html(cards("html"), title=title).encode(),
                           file_name=f"{title}_{today.isoformat()}.html", mime="text/html",
                           key=f"{key}_html", on_click="ignore", icon=":material/print:",
                           help="用浏览器打开后直接打印(A4,每页多张)")

@@ -22,6 +22,7 @@ from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Child, Helper, OrgUnit, Pairing, Relative
+from services import audit
 from services.errors import DomainError
 from services.permissions import Actor, Capability, children_visible
 from services.validators import age_on
@@ -61,10 +62,12 @@ class ContactCard:
 
 
 def cards_for_children(session: Session, actor: Actor, child_ids: Sequence[int] | Select,
-                       *, today: date) -> list[ContactCard]:
+                       *, today: date, fmt: str = "") -> list[ContactCard]:
     """The cards of the chosen children the actor may see, by school, class, then pinyin.
 
     Three queries whatever the count: children with their org names, relatives, open pairings.
+    Cards carry full phones and addresses, so building them is recorded as a disclosure
+    (`fmt` says which file: pdf or html).
     """
     actor.require(Capability.VIEW_PEOPLE)
     if not isinstance(child_ids, Select):
@@ -99,6 +102,8 @@ def cards_for_children(session: Session, actor: Actor, child_ids: Sequence[int] 
             .order_by(Pairing.started_on, Helper.name)):
         lines[p.child_id].append(
             ContactLine(f"帮扶人({p.kind.zh})", p.name, p.phone or "", p.work_unit or ""))
+    audit.record_disclosure(session, actor, "contact_cards", "child", what="生成联系卡",
+                            rows=len(ids), detail={"格式": fmt, "儿童": sorted(ids)})
     return [_card(c, today, lines[c.id]) for c in sorted(children, key=_order)]
 
 

@@ -152,7 +152,7 @@ def hub_lists() -> dict[str, HubList]:
     """Every list the hub offers, roster first, in HUB_ORDER."""
     from services.roster_export import ROSTER_COLUMNS, ROSTER_TITLE
 
-    specs = {ROSTER_KIND: ListExport(ROSTER_TITLE, ROSTER_COLUMNS, export_roster_in),
+    specs = {ROSTER_KIND: ListExport(ROSTER_TITLE, ROSTER_COLUMNS, export_roster_in, "roster"),
              **list_exports()}
     ordered = [k for k in HUB_ORDER if k in specs] + [k for k in specs if k not in HUB_ORDER]
     return {kind: HubList(kind, specs[kind].title, specs[kind].columns,

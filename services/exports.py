@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
 from itertools import chain, islice
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from services import audit
 from services.errors import DomainError
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -346,14 +348,58 @@ def filename_for(base: str, fmt: str, today: date) -> str:
     return f"{safe}_{today.isoformat()}.{_check_format(fmt)}"
 
 
+# True while an audited export runs, so an export built on another (the hub's roster) is
+# recorded once, by the outermost call.
+_AUDITING: ContextVar[bool] = ContextVar("export_auditing", default=False)
+
+
+def audited(entity: str, title: str) -> Callable[[Callable[..., bytes]], Callable[..., bytes]]:
+    """Record every call of a list's export function: who, which list, how many rows, filters.
+
+    Masked or not, a list of children leaving the database is a disclosure; a sensitive
+    export is also marked by the list's own "export_sensitive" event.
+    """
+    def wrap(export: Callable[..., bytes]) -> Callable[..., bytes]:
+        @functools.wraps(export)
+        def run(session: Any, *, actor: Any, fmt: str, today: date,
+                include_sensitive: bool = False, **filters: object) -> bytes:
+            if _AUDITING.get():
+                return export(session, actor=actor, fmt=fmt, today=today,
+                              include_sensitive=include_sensitive, **filters)
+            options = _OPTIONS.get()
+            counted = options or ExportOptions()
+            token = _AUDITING.set(True)
+            try:
+                with nullcontext() if options else export_options(counted):
+                    data = export(session, actor=actor, fmt=fmt, today=today,
+                                  include_sensitive=include_sensitive, **filters)
+            finally:
+                _AUDITING.reset(token)
+            audit.record_disclosure(
+                session, actor, "export", entity, what=f"导出{title}", rows=counted.rows,
+                detail={"格式": fmt, "含敏感信息": "是" if include_sensitive else "否",
+                        "列": list(counted.columns) if counted.columns else None, **filters})
+            return data
+        return run
+    return wrap
+
+
 @dataclass(frozen=True)
 class ListExport:
     """One list the UI and the CLI offer: its file title, columns and export function.
 
     `export(session, *, actor, fmt, today, include_sensitive=False, **filters)` returns the
-    file's bytes; run inside `export_options(...)` it keeps only the chosen columns.
+    file's bytes; run inside `export_options(...)` it keeps only the chosen columns. Every
+    call is audited (`audited`) under `entity`, by default the function's name without
+    "export_".
     """
 
     title: str
     columns: tuple[ExportColumn, ...]
     export: Callable[..., bytes]
+    entity: str = ""
+
+    def __post_init__(self) -> None:
+        entity = self.entity or self.export.__name__.removeprefix("export_")
+        object.__setattr__(self, "entity", entity)
+        object.__setattr__(self, "export", audited(entity, self.title)(self.export))

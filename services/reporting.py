@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from services import audit
 from services.deck import build_deck
 from services.errors import DomainError
 from services.permissions import Actor, Capability
@@ -42,6 +43,10 @@ def build_report(session: Session, actor: Actor, scope: StatsScope, fmt: str, *,
         raise DomainError(f"不支持的格式“{fmt}”,可选:{'、'.join(REPORT_KINDS)}")
     stats = compute(session, actor, scope, today=today)
     name = report_filename(stats.org, scope, fmt)
+    audit.record_disclosure(session, actor, "report", "report", what=f"生成汇报文件{name}",
+                            rows=stats.children.total,
+                            detail={"格式": fmt, "单位": stats.org, "起": scope.date_from,
+                                    "止": scope.date_to})
     if fmt == "pptx":
         return build_deck(session, actor, scope, today=today, stats=stats,
                           progress=progress), name

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, Sensitivity, export_bytes
+from services.exports import ExportColumn, Sensitivity, audited, export_bytes
 from services.permissions import Actor, Capability
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.validators import age_on
@@ -143,6 +143,7 @@ def _row(child: Row, categories: list[str], helpers: list[str], today: date,
     }
 
 
+@audited("roster", ROSTER_TITLE)
 def export_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter, fmt: str,
                   today: date, include_sensitive: bool = False,
                   column_keys: list[str] | None = None) -> bytes:

@@ -83,6 +83,6 @@ def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
 
 
 SURVEY_EXPORTS: dict[str, ListExport] = {
-    "survey_results": ListExport(RESULTS_TITLE, (), export_results),
-    "survey_answers": ListExport(ANSWERS_TITLE, (), export_answers),
+    "survey_results": ListExport(RESULTS_TITLE, (), export_results, "survey_results"),
+    "survey_answers": ListExport(ANSWERS_TITLE, (), export_answers, "survey_answers"),
 }

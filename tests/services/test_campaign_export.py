@@ -133,7 +133,7 @@ def test_xlsx_keeps_phones_as_text_and_names_cannot_run_as_formulas(session, cou
 
 def test_the_export_is_offered_under_its_kind():
     assert CAMPAIGN_EXPORTS["campaign_gaps"].title == GAPS_TITLE == "专项行动未覆盖名单"
-    assert CAMPAIGN_EXPORTS["campaign_gaps"].export is export_campaign_gaps
+    assert CAMPAIGN_EXPORTS["campaign_gaps"].export.__wrapped__ is export_campaign_gaps
 
 
 def test_cli_exports_the_running_campaigns_gaps(db_url, engine, monkeypatch, tmp_path, capsys):

@@ -75,4 +75,4 @@ def test_helpers_and_viewers_may_not_export(session, town, role):
 
 def test_the_export_is_offered_under_its_title():
     assert NEED_EXPORTS["needs"].title == "需求清单"
-    assert NEED_EXPORTS["needs"].export is export_needs
+    assert NEED_EXPORTS["needs"].export.__wrapped__ is export_needs

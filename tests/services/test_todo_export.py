@@ -100,6 +100,6 @@ def test_the_no_contact_file(session, places):
 def test_the_lists_are_offered_to_the_command_line():
     assert TODO_EXPORTS["todo"].title == "待办清单"
     found = list_exports()
-    assert found["todo"].export is export_todo
+    assert found["todo"].export.__wrapped__ is export_todo
     assert found["no_contact"].title == "本月未联系儿童名单"
 
