@@ -10,7 +10,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
-from services.validators import birth_date_problem, id_number_problem, phone_problem
+from services.validators import (
+    birth_date_problem,
+    clean_name,
+    digits_only,
+    id_number_problem,
+    line_problem,
+    person_name_problem,
+    phone_problem,
+    text_problem,
+)
 from services.vocab import (
     AcademicLevel,
     Category,
@@ -26,6 +35,15 @@ from services.vocab import (
 TOWN_KINDS = frozenset({OrgKind.town, OrgKind.subdistrict})
 VILLAGE_KINDS = frozenset({OrgKind.village, OrgKind.community})
 RELATION_COLUMN = {Relation.father: "父亲", Relation.mother: "母亲", Relation.guardian: "监护人"}
+# Single-line fields: (column header, the database column's length).
+LINE_FIELDS = {"grade": ("年级", 20), "class_name": ("班级", 20), "address": ("家庭住址", 200),
+               "health": ("健康状况", 200), "hobbies": ("兴趣爱好", 200),
+               "contact_with_parents": ("与父母联系方式", 100), "concern_tags": ("关注标签", 200)}
+# Free text that may span lines (Text columns; the bound keeps a record readable).
+NOTE_FIELDS = {"psychological_notes": ("心理状况", 2000), "notes": ("备注", 5000)}
+# A relative's fields: (column suffix, length); the guardian's 住址 and 关系 have their own names.
+RELATIVE_FIELDS = {"work_place": ("务工地", 100), "address": ("住址", 200),
+                   "relation_detail": ("关系", 20)}
 
 
 @dataclass
@@ -77,10 +95,10 @@ class ChildInput:
         for name, value in self.__dict__.items():
             if isinstance(value, str) and not isinstance(value, Enum):
                 setattr(copy, name, value.strip() or None)
-        copy.name = self.name.strip()
-        copy.id_number = copy.id_number.upper() if copy.id_number else None
+        copy.name = clean_name(self.name)
+        copy.id_number = digits_only(copy.id_number).upper() or None if copy.id_number else None
         copy.relatives = [
-            RelativeInput(r.relation, r.name.strip(), _blank_none(r.phone),
+            RelativeInput(r.relation, clean_name(r.name), _phone(r.phone),
                           _blank_none(r.work_place), _blank_none(r.address),
                           _blank_none(r.relation_detail))
             for r in self.relatives if r.name.strip() or (r.phone or "").strip()
@@ -92,6 +110,11 @@ def _blank_none(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
 
+def _phone(value: str | None) -> str | None:
+    """Full-width digits and spaces in a phone number read as ASCII digits."""
+    return digits_only(value) or None if value else None
+
+
 def gender_of_id_number(id_number: str) -> Gender:
     """The 17th digit is odd for a boy, even for a girl."""
     return Gender.male if int(id_number[16]) % 2 else Gender.female
@@ -100,10 +123,8 @@ def gender_of_id_number(id_number: str) -> Gender:
 def child_problems(session: Session, data: ChildInput, *, today: date) -> dict[str, str]:
     """Every rule a child's record must keep, as {column header: reason}; empty when fine."""
     problems: dict[str, str] = {}
-    if not data.name:
-        problems["姓名"] = "必填"
-    elif len(data.name) > 50:
-        problems["姓名"] = "最多50个字"
+    if why := person_name_problem(data.name):
+        problems["姓名"] = why
     if data.gender is None:
         problems["性别"] = "必填"
     if data.birth_date is None:
@@ -118,12 +139,39 @@ def child_problems(session: Session, data: ChildInput, *, today: date) -> dict[s
         elif data.gender and (shown := gender_of_id_number(data.id_number)) is not data.gender:
             problems["身份证号"] = f"身份证号显示性别为{shown.zh},与填写的性别不一致"
     problems.update(_place_problems(session, data))
+    problems.update(_text_problems(data))
     for relative in data.relatives:
-        column = RELATION_COLUMN[relative.relation]
-        if relative.phone and (why := phone_problem(relative.phone)):
-            problems[f"{column}电话"] = why
-        if not relative.name.strip():
-            problems[f"{column}姓名"] = "填写了电话,请同时填写姓名"
+        problems.update(_relative_problems(relative))
+    return problems
+
+
+def _text_problems(data: ChildInput) -> dict[str, str]:
+    """Every free-text field within its column's length, printable, lines only in notes."""
+    problems = {}
+    for name, (column, max_len) in LINE_FIELDS.items():
+        value = getattr(data, name)
+        if value and (why := line_problem(value, max_len=max_len)):
+            problems[column] = why
+    for name, (column, max_len) in NOTE_FIELDS.items():
+        value = getattr(data, name)
+        if value and (why := text_problem(value, max_len=max_len, multiline=True)):
+            problems[column] = why
+    return problems
+
+
+def _relative_problems(relative: RelativeInput) -> dict[str, str]:
+    column = RELATION_COLUMN[relative.relation]
+    problems = {}
+    if relative.phone and (why := phone_problem(relative.phone)):
+        problems[f"{column}电话"] = why
+    if not relative.name.strip():
+        problems[f"{column}姓名"] = "填写了电话,请同时填写姓名"
+    elif why := person_name_problem(relative.name):
+        problems[f"{column}姓名"] = why
+    for name, (suffix, max_len) in RELATIVE_FIELDS.items():
+        value = getattr(relative, name)
+        if value and (why := line_problem(value, max_len=max_len)):
+            problems[f"{column}{suffix}"] = why
     return problems
 
 

@@ -13,7 +13,14 @@ from db.models import Helper, Pairing, User
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from services.permissions import Actor, Capability, helpers_visible, org_in_scope
-from services.validators import age_on, phone_problem
+from services.validators import (
+    age_on,
+    clean_name,
+    digits_only,
+    line_problem,
+    person_name_problem,
+    phone_problem,
+)
 from services.vocab import Gender, HelperKind, Role
 
 DEFAULT_CAPACITY = 2
@@ -40,8 +47,8 @@ class HelperInput:
     def normalised(self) -> HelperInput:
         def clean(value: str | None) -> str | None:
             return value.strip() or None if value else None
-        return replace(self, name=self.name.strip(), work_unit=clean(self.work_unit),
-                       phone=clean(self.phone.replace(" ", "") if self.phone else None),
+        return replace(self, name=clean_name(self.name), work_unit=clean(self.work_unit),
+                       phone=clean(digits_only(self.phone) if self.phone else None),
                        class_name=clean(self.class_name))
 
 
@@ -53,10 +60,11 @@ def helper_problems(session: Session, data: HelperInput, *, today: date,
                     helper_id: int | None = None) -> dict[str, str]:
     """Every problem with the input, keyed by the field label a person sees."""
     problems: dict[str, str] = {}
-    if not data.name:
-        problems["姓名"] = "必填"
-    elif len(data.name) > 50:
-        problems["姓名"] = "最多50个字"
+    if why := person_name_problem(data.name):
+        problems["姓名"] = why
+    for column, value, max_len in (("单位", data.work_unit, 100), ("班级", data.class_name, 20)):
+        if value and (why := line_problem(value, max_len=max_len)):
+            problems[column] = why
     if data.phone and (why := phone_problem(data.phone)):
         problems["电话"] = why
     if not 0 <= data.capacity <= MAX_CAPACITY:

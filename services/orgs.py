@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
@@ -13,7 +14,13 @@ from db.models import Child, OrgUnit
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from services.permissions import Actor, Capability, org_in_scope, org_units_visible
+from services.validators import clean_org_name, org_name_problem
 from services.vocab import OrgKind
+
+MAX_ENROLLED = 1_000_000
+# Names one character apart that are different places, not typos: 东村/西村, 一组/二组, 新村/老村.
+DISTINGUISHING = frozenset("东西南北中上下前后左右内外新老大小甲乙丙丁"
+                           "一二三四五六七八九十百千零〇两0123456789")
 
 # Which kinds may sit under which: the shape every county's list has.
 ALLOWED_PARENTS: dict[OrgKind, frozenset[OrgKind | None]] = {
@@ -68,16 +75,50 @@ def ensure_unit_for_roster(session: Session, *, actor: Actor, name: str, kind: O
     only the right to edit the roster, and a coordinator only adds units inside their scope.
     """
     actor.require(Capability.EDIT_ROSTER)
-    existing = [u for u in find_org_unit(session, name, kinds={kind}) if u.parent_id == parent_id]
-    if existing:
-        return existing[0]
+    name = clean_org_name(name)
+    siblings = _siblings(session, kind, parent_id)
+    key = name_key(name)
+    if same := [u for u in siblings if u.name == name] or [
+            u for u in siblings if name_key(u.name) == key]:
+        return same[0]
+    if near := next((u for u in siblings if one_edit_apart(key, name_key(u.name))), None):
+        raise DomainError(f"{kind.zh}“{name}”与已有的{kind.zh}“{near.name}”只差一个字，"
+                          f"可能是笔误，未自动新建。如确是新的{kind.zh}，请先在 管理 › 组织机构 "
+                          "中添加后再导入；否则请改为已有的名称。")
     if actor.org_unit_id is not None and not org_in_scope(session, actor, parent_id):
         raise PermissionDenied(f"“{name}”不在您的管辖范围内,请联系管理员先建立该单位。")
     return _create(session, actor, name, kind, parent_id, False, None)
 
 
+def _siblings(session: Session, kind: OrgKind, parent_id: int | None) -> list[OrgUnit]:
+    """Active units of one kind under one parent (or at the top)."""
+    return list(session.scalars(select(OrgUnit).where(
+        OrgUnit.kind == kind, OrgUnit.archived_at.is_(None),
+        OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id)
+        .order_by(OrgUnit.id)))
+
+
+def name_key(name: str) -> str:
+    """What two spellings of one name share: full-width forms folded, no spaces, any case."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """One character added, dropped or changed (but not 东村 for 西村: see DISTINGUISHING)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+        return len(changed) == 1 and not set(changed[0]) <= DISTINGUISHING
+    short, long = sorted((a, b), key=len)
+    at = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y),
+              len(short))
+    return short[at:] == long[at + 1:] and long[at] not in DISTINGUISHING
+
+
 def _create(session: Session, actor: Actor, name: str, kind: OrgKind, parent_id: int | None,
             is_mountain_area: bool, enrolled_students: int | None) -> OrgUnit:
+    name = clean_org_name(name)
     parent = session.get(OrgUnit, parent_id) if parent_id is not None else None
     problems = _problems(session, name, kind, parent, enrolled_students, exclude_id=None)
     if parent_id is not None and parent is None:
@@ -106,12 +147,14 @@ def _problems(session: Session, name: str, kind: OrgKind, parent: OrgUnit | None
     problems: dict[str, str] = {}
     if not name.strip():
         problems["名称"] = "名称不能为空"
-    elif len(name.strip()) > 100:
-        problems["名称"] = "名称最多100个字"
+    elif why := org_name_problem(name):
+        problems["名称"] = f"名称{why}"
     if why := shape_problem(kind, parent):
         problems["上级"] = why
     if enrolled_students is not None and enrolled_students < 0:
         problems["在籍学生数"] = "不能为负数"
+    elif enrolled_students is not None and enrolled_students > MAX_ENROLLED:
+        problems["在籍学生数"] = f"不能大于{MAX_ENROLLED}"
     clash = select(OrgUnit.id).where(
         OrgUnit.name == name.strip(),
         OrgUnit.parent_id.is_(None) if parent is None else OrgUnit.parent_id == parent.id)
@@ -128,6 +171,7 @@ def update_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expecte
     actor.require(Capability.MANAGE_ORGS)
     unit = get_org_unit(session, org_unit_id)
     audit.require_version(unit, expected_version, "单位")
+    name = clean_org_name(name)
     if problems := _problems(session, name, unit.kind, unit.parent, enrolled_students, unit.id):
         raise ValidationFailed(problems)
     with audit.tracked(session, actor, unit, "org_unit", summary=f"修改单位 {name.strip()}"):

@@ -120,7 +120,7 @@ def display_name_problem(name: str) -> str | None:
 def text_problem(text: str, *, max_len: int, multiline: bool = False) -> str | None:
     """Printable text of at most `max_len` characters; line breaks only where `multiline`."""
     if len(text) > max_len:
-        return f"最多{max_len}个字（现有{len(text)}个）"
+        return f"最多{max_len}个字"
     for ch in text:
         if ch in "\n\t" and multiline:
             continue
