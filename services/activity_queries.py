@@ -294,6 +294,8 @@ def _town_of(session: Session, org_unit_id: int) -> int:
 def helpers_for_unit(session: Session, actor: Actor, org_unit_id: int | None
                      ) -> list[tuple[int, str]]:
     """Active helpers in scope who could serve at the unit: those of its town, or all."""
+    # helpers_visible() asks for no capability: without this a viewer would get every name.
+    actor.require(Capability.MANAGE_ACTIVITIES)
     stmt = (select(Helper.id, Helper.name, Helper.kind)
             .where(Helper.archived_at.is_(None), helpers_visible(actor))
             .order_by(Helper.name, Helper.id))
