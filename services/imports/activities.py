@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from db.models import Activity, OrgUnit
 from services.activities import (
+    MAX_EXTRA,
+    MAX_SESSIONS,
     ActivityInput,
     Checked,
     DonationInput,
     activity_problems,
     create_activity,
     resolve_kind,
-    yuan,
 )
 from services.errors import DomainError
 from services.imports import ImportReport, header_errors
@@ -84,12 +85,12 @@ def import_activities(session: Session, actor: Actor, table: Table,
 def _line(session: Session, actor: Actor, cells: RowReader, names: list[str],
           children: ChildLookup, report: ImportReport) -> ActivityLine | None:
     """One row as an ActivityInput, every problem reported against its column."""
-    title = cells.text("名称", required=True)
+    title = cells.line("名称", required=True)
     kind = _kind(session, cells)
     held_on = cells.day("日期", required=True)
-    place = cells.text("地点")
-    sessions = cells.integer("场次", minimum=1)
-    total = cells.integer("人次", minimum=0)
+    place = cells.line("地点")
+    sessions = cells.integer("场次", minimum=1, maximum=MAX_SESSIONS)
+    total = cells.integer("人次", minimum=0, maximum=MAX_EXTRA)
     unit = _unit(session, actor, cells)
     child_ids = _children(cells, names, children)
     donation = _donation(cells)
@@ -179,15 +180,12 @@ def _children(cells: RowReader, names: list[str], children: ChildLookup) -> list
 
 
 def _donation(cells: RowReader) -> DonationInput | None:
-    money_text = cells.text("捐助金额(元)", max_len=20)
+    refused = len(cells.errors)
+    money = cells.money("捐助金额(元)")
     goods = cells.text("捐助物资")
-    money = Decimal(0)
-    if money_text is not None:
-        amount = yuan(money_text)
-        if amount is None or amount < 0:
-            cells.fail("捐助金额(元)", "应为不小于0的金额,如 2000 或 1500.50")
-            return None
-        money = amount
+    if len(cells.errors) > refused:
+        return None
+    money = money or Decimal(0)
     if not money and not goods:
         return None
     return DonationInput(money_yuan=money, goods=goods)

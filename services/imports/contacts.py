@@ -14,13 +14,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, CareContact, Child, Helper
-from services.contacts import ENTITY, contact_problems, helper_problem
+from services.contacts import ENTITY, MAX_NOTES, contact_problems, helper_problem
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK, ChildKey, ChildLookup, ChildNotFound
 from services.imports.pairings import HelperLookup, HelperNotFound
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader
 from services.permissions import Actor, Capability
+from services.validators import digits_only
 from services.vocab import ContactKind
 
 # 帮扶人单位 / 帮扶人电话 tell two helpers of the same name apart; the follow-up pair is optional.
@@ -77,15 +78,16 @@ def _parse(table: Table, report: ImportReport) -> list[ContactLine]:
         unit, phone = cells.text("帮扶人单位", max_len=100), cells.text("帮扶人电话", max_len=20)
         kind = cells.vocab("方式", ContactKind, required=True)
         on = cells.day("日期", required=True)
+        # Bounded by contact_problems (最多600分钟); integer() refuses 1.9, 1e400 and 20 digits.
         minutes = cells.integer("时长(分钟)")
-        notes = cells.text("记录", max_len=2000) or ""
+        notes = cells.text("记录", max_len=MAX_NOTES) or ""
         follow_up_on = cells.day("跟进日期")
         follow_up = cells.yes_no("需跟进")
         report.errors += cells.errors
         if cells.errors or not (child.name and helper_name and kind and on):
             continue
         lines.append(ContactLine(
-            number, child, helper_name, unit, phone.replace(" ", "") if phone else None, kind,
+            number, child, helper_name, unit, digits_only(phone) if phone else None, kind,
             on, minutes, notes, bool(follow_up) or (follow_up is None and bool(follow_up_on)),
             follow_up_on))
     return lines

@@ -25,6 +25,7 @@ from services.imports.reader import Table
 from services.imports.rows import RowReader
 from services.orgs import find_org_unit_of_kind
 from services.permissions import Actor, Capability, helpers_visible, org_units_visible
+from services.validators import digits_only
 from services.vocab import Gender, HelperKind, OrgKind
 
 COLUMNS = ["姓名", "类型", "单位", "电话", "可结对人数", "性别", "出生日期", "学校", "班级"]
@@ -106,7 +107,7 @@ def _parse(cells: RowReader, header: list[str]) -> dict[str, Any]:
     readers = {
         "work_unit": lambda c: cells.text(c, max_len=100),
         "phone": lambda c: _phone(cells.text(c, max_len=20)),
-        "capacity": cells.integer,
+        "capacity": cells.integer,  # bounded by helper_problems (应在0到30之间)
         "gender": lambda c: cells.vocab(c, Gender),
         "birth_date": cells.day,
         "class_name": lambda c: cells.text(c, max_len=20),
@@ -120,7 +121,7 @@ def _parse(cells: RowReader, header: list[str]) -> dict[str, Any]:
 
 
 def _phone(value: str | None) -> str | None:
-    return value.replace(" ", "") if value else None
+    return digits_only(value) or None if value else None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from services.imports import ImportReport, header_errors
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader
 from services.permissions import Actor, Capability
+from services.validators import clean_org_name
 from services.vocab import OrgKind
 
 COLUMNS = ["名称", "类型", "上级", "是否山区", "在籍学生数"]
@@ -55,14 +56,20 @@ def _parse(table: Table, report: ImportReport) -> list[OrgRow]:
     rows = []
     for number, values in table.rows:
         cells = RowReader(number, values)
-        name = cells.text("名称", required=True, max_len=100)
+        name = _org_name(cells, "名称", required=True)
         kind = cells.vocab("类型", OrgKind, required=True)
-        parent_name, mountain = cells.text("上级"), cells.yes_no("是否山区")
-        enrolled = cells.integer("在籍学生数")
+        parent_name, mountain = _org_name(cells, "上级"), cells.yes_no("是否山区")
+        enrolled = cells.integer("在籍学生数", maximum=orgs.MAX_ENROLLED)
         report.errors += cells.errors
         if not cells.errors and name and kind:
             rows.append(OrgRow(number, name, kind, parent_name, mountain, enrolled))
     return rows
+
+
+def _org_name(cells: RowReader, column: str, *, required: bool = False) -> str | None:
+    """石门 镇 is 石门镇: spaces beside Chinese characters dropped, runs made one."""
+    name = cells.text(column, required=required, max_len=100)
+    return clean_org_name(name) if name else None
 
 
 def _drop_repeats(rows: list[OrgRow], report: ImportReport) -> list[OrgRow]:

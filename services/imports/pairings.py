@@ -22,6 +22,7 @@ from services.imports.child_lookup import LOOKUP_CHUNK, ChildKey, ChildLookup, C
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader
 from services.permissions import Actor, Capability, helpers_visible
+from services.validators import digits_only
 from services.vocab import PairingEndReason
 
 # 帮扶人单位 and 帮扶人电话 are optional: they tell two helpers of the same name apart.
@@ -77,7 +78,7 @@ def _parse(table: Table, report: ImportReport, today: date) -> list[PairingRow]:
         report.errors += cells.errors
         if not cells.errors and child.name and helper_name:
             rows.append(PairingRow(number, child, helper_name, unit,
-                                   phone.replace(" ", "") if phone else None, started_on))
+                                   digits_only(phone) if phone else None, started_on))
     return rows
 
 

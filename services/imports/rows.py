@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
+from services.validators import line_problem
 from services.vocab import UnknownLabel, Vocabulary, parse_yes_no
 
 V = TypeVar("V", bound=Vocabulary)
@@ -117,6 +118,14 @@ class RowReader:
             return None
         if len(value) > max_len:
             self.fail(column, f"最多{max_len}个字")
+            return None
+        return value
+
+    def line(self, column: str, *, required: bool = False, max_len: int = 200) -> str | None:
+        """One line of printable text: no line breaks, invisible marks or angle brackets."""
+        value = self.text(column, required=required, max_len=max_len)
+        if value is not None and (why := line_problem(value, max_len=max_len)):
+            self.fail(column, why)
             return None
         return value
 
