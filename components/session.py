@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from config import Settings, load_settings
 from db import schema
@@ -16,6 +18,7 @@ from db.engine import make_engine, transaction
 from services.i18n import DEFAULT_LANGUAGE, t
 from services.permissions import Actor, Capability
 
+_log = logging.getLogger(__name__)
 ACTOR_KEY = "shouwang_actor"
 LANG_KEY = "shouwang_lang"
 
@@ -49,13 +52,26 @@ def engine() -> Engine:
 
 @contextmanager
 def database_guard() -> Iterator[None]:
-    """Turn a database that goes away mid-session into one clear message, not a traceback."""
+    """Turn a database error that slipped past the services into one clear message.
+
+    Services check lengths, formats and versions before writing; this is the net under them
+    (a value the database refuses, a save racing another person's), so a user never sees a
+    traceback. The transaction was rolled back, so nothing was written.
+    """
     try:
         yield
     except OperationalError as exc:
         _checked.clear()  # check the schema afresh once the database is back
         problem = schema.explain(exc, _engine_for(settings().database_url))
         st.error(f"**{t('error.database', lang())}**\n\n{problem}")
+        st.stop()
+    except DataError:
+        _log.exception("a write the services let through was refused by the database")
+        st.error(t("error.not_saved", lang()))
+        st.stop()
+    except (IntegrityError, StaleDataError):
+        _log.exception("a write lost a race the services did not catch")
+        st.error(t("error.conflict", lang()))
         st.stop()
 
 

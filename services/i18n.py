@@ -254,6 +254,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "common.none": ("无", "None"),
     "error.database": ("数据库无法使用", "The database cannot be used"),
     "error.config": ("配置有误", "Configuration problem"),
+    "error.not_saved": ("未保存\uff1a某一项内容超出了允许的长度或格式\uff0c"
+                        "本次操作没有写入任何内容。请核对后重试。",
+                        "Not saved: a value is too long or malformed; nothing was written."),
+    "error.conflict": ("未保存\uff1a这条记录刚刚被其他人修改或录入过\uff0c"
+                       "本次操作没有写入任何内容。请刷新页面后重试。",
+                       "Not saved: someone else just changed this record; nothing was written."),
     "error.forbidden": ("您的角色不能打开此页面。", "Your role cannot open this page."),
 }
 

@@ -119,3 +119,32 @@ def test_our_own_cookie_is_read():
         "no-expiry", "text-expiry", "bool-expiry", "huge-expiry", "expired", "no-name"])
 def test_an_odd_cookie_is_ignored(raw):
     assert login_cookie_claims(raw, KEY) is None
+
+
+@pytest.mark.parametrize(("raised", "message"), [
+    ("data", "超出了允许的长度或格式"),
+    ("integrity", "刚刚被其他人修改或录入过"),
+    ("stale", "刚刚被其他人修改或录入过"),
+])
+def test_a_write_the_database_refuses_gets_a_chinese_message(world, monkeypatch, raised, message):
+    from sqlalchemy.exc import DataError, IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    errors = {"data": DataError("UPDATE", {}, Exception("value too long")),
+              "integrity": IntegrityError("INSERT", {}, Exception("duplicate key")),
+              "stale": StaleDataError("expected to update 1 row")}
+
+    def refused(*_args, **_kwargs):
+        raise errors[raised]
+
+    monkeypatch.setattr("services.users.change_own_password", refused)
+    at = logged_in("coordinator", "刘主任")
+    at.switch_page("pages/account.py").run()
+    fields = {field.label: field for field in at.text_input}
+    fields["原密码"].input(DEFAULT_PASSWORD)
+    fields["新密码"].input("NewPass2026")
+    fields["再次输入新密码"].input("NewPass2026")
+    at.button[0].click().run()
+    assert not at.exception
+    assert message in _errors(at)
+    assert not at.success
