@@ -149,7 +149,7 @@ def count_check(expected: dict[str, int]) -> str:
         # Only names matching _TABLE reach the SQL, and counts are ints.
         count_sql = f'SELECT COUNT(*) FROM public."{table}"'  # noqa: S608
         checks.append(f"  IF ({count_sql}) <> {int(count)} THEN\n"
-                      f"    RAISE EXCEPTION 'row count of {table} differs from the manifest';\n"
+                      f"    RAISE EXCEPTION '表 {table} 的行数与备份清单不符';\n"
                       "  END IF;")
     return "DO $$\nBEGIN\n" + "\n".join(checks) + "\nEND $$;\n"
 
@@ -164,7 +164,8 @@ def _run(command: list[str], env: dict[str, str], failure: str) -> None:
         raise BackupError(f"{failure}：无法运行 {tool}（{exc.strerror}）。") from exc
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
-        detail = lines[-1] if lines else f"退出码 {done.returncode}"
+        errors = [line for line in lines if "ERROR" in line or "FATAL" in line]
+        detail = (errors or lines or [f"退出码 {done.returncode}"])[0]
         password = env.get("PGPASSWORD")
         if password:
             detail = detail.replace(password, "***")
