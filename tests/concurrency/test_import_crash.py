@@ -27,7 +27,8 @@ import cli
 from services.imports import roster
 
 marker = Path(sys.argv[2])
-event.listen(Pool, "connect", lambda conn, _record: conn.execute("PRAGMA cache_size=5"))
+if sys.argv[3] == "sqlite":
+    event.listen(Pool, "connect", lambda conn, _record: conn.execute("PRAGMA cache_size=5"))
 flush_batch = roster._save_new
 
 def flush_then_stop(*args, **kwargs):
@@ -53,8 +54,9 @@ def test_killing_an_import_midway_leaves_the_database_as_it_was(db_url, engine, 
     file.write_bytes(roster_csv(2000))
     before = _row_counts(engine)
     env = {**os.environ, "DATABASE_URL": db_url, "SHOUWANG_DEMO": "1"}
-    process = subprocess.Popen([sys.executable, "-c", RUNNER, str(file), str(marker)], cwd=ROOT,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    dialect = "sqlite" if on_sqlite(db_url) else "postgresql"
+    process = subprocess.Popen([sys.executable, "-c", RUNNER, str(file), str(marker), dialect],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_until(lambda: marker.exists() or process.poll() is not None,
                    what="the import's first batch")
