@@ -85,8 +85,12 @@ HELPERS = {
     "HA2": Person("HA2", "洪七公", "13700000002"),
     "HB": Person("HB", "欧冶子", "13700000003"),
 }
-# The staff's display names are people's names too: a viewer sees none of them.
-STAFF_NAMES = ("韦主任", "郝校长", "黄药师", "洪七公", "纪督导", "钟督导", "诸葛管")
+# Each login's display name; the staff's names are people's names too: a viewer sees none
+# of them (but their own, in the sidebar).
+DISPLAY_NAMES = {"admin": "诸葛管", "coord_town_a": "韦主任", "coord_school_a": "郝校长",
+                 "helper_a": "黄药师", "helper_idle": "洪七公", "viewer": "纪督导",
+                 "viewer_a": "钟督导"}
+STAFF_NAMES = tuple(DISPLAY_NAMES.values())
 
 # Which children and helpers each login may see by name (README › Roles).
 VISIBLE: dict[str, tuple[frozenset[str], frozenset[str]]] = {
