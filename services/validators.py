@@ -31,7 +31,8 @@ PERSON_PUNCTUATION = frozenset(" ·・•.．-－‐'’")
 ORG_PUNCTUATION = PERSON_PUNCTUATION | frozenset("()（）、,，/／#＃&＆—")
 # Chinese characters (with the rare ones beyond U+FFFF), kana, full-width forms and brackets.
 WIDE = "\u3000-\u9fff\uf900-\uffef\U00020000-\U0003134f"
-CJK_GAP = re.compile(f"(?<=[{WIDE}])\\s+|\\s+(?=[{WIDE}])")
+CJK_GAP = re.compile(f"(?<=[{WIDE}]) | (?=[{WIDE}])")
+SPACES = re.compile("[ \u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 # Markup that a Markdown or HTML renderer would act on, refused in every name.
 MARKUP = frozenset("<>[]{}`*_|\\~^!$=\"")
 
@@ -175,8 +176,11 @@ def line_problem(text: str, *, max_len: int) -> str | None:
 
 
 def clean_name(text: str) -> str:
-    """Outer spaces stripped, inner runs of spaces (full-width ones too) made one space."""
-    return " ".join(text.split())
+    """Outer spaces stripped, inner runs of spaces (full-width ones too) made one space.
+
+    Line breaks and tabs stay, so the name rules refuse them instead of hiding them.
+    """
+    return SPACES.sub(" ", text.strip())
 
 
 def clean_org_name(text: str) -> str:

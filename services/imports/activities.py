@@ -95,7 +95,7 @@ def _line(session: Session, actor: Actor, cells: RowReader, names: list[str],
     child_ids = _children(cells, names, children)
     donation = _donation(cells)
     providers = tuple(_names(cells.text("资源方", max_len=1000)))
-    notes = cells.text("备注", max_len=2000)
+    notes = cells.note("备注", max_len=2000)
     if total is not None and total < len(child_ids):
         cells.fail("人次", f"人次({total})少于参加儿童人数({len(child_ids)}):"
                            "人次应为参加儿童与其他参加人员的合计")

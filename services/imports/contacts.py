@@ -80,7 +80,7 @@ def _parse(table: Table, report: ImportReport) -> list[ContactLine]:
         on = cells.day("日期", required=True)
         # Bounded by contact_problems (最多600分钟); integer() refuses 1.9, 1e400 and 20 digits.
         minutes = cells.integer("时长(分钟)")
-        notes = cells.text("记录", max_len=MAX_NOTES) or ""
+        notes = cells.note("记录", max_len=MAX_NOTES) or ""
         follow_up_on = cells.day("跟进日期")
         follow_up = cells.yes_no("需跟进")
         report.errors += cells.errors

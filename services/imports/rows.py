@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
-from services.validators import line_problem
+from services.validators import line_problem, text_problem
 from services.vocab import UnknownLabel, Vocabulary, parse_yes_no
 
 V = TypeVar("V", bound=Vocabulary)
@@ -125,6 +125,14 @@ class RowReader:
         """One line of printable text: no line breaks, invisible marks or angle brackets."""
         value = self.text(column, required=required, max_len=max_len)
         if value is not None and (why := line_problem(value, max_len=max_len)):
+            self.fail(column, why)
+            return None
+        return value
+
+    def note(self, column: str, *, max_len: int = 2000) -> str | None:
+        """Free text: line breaks and tabs kept, direction overrides and controls refused."""
+        value = self.text(column, max_len=max_len)
+        if value is not None and (why := text_problem(value, max_len=max_len, multiline=True)):
             self.fail(column, why)
             return None
         return value
