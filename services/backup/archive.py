@@ -15,6 +15,7 @@ import os
 import re
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -119,9 +120,14 @@ def photo_files(data_dir: Path) -> dict[str, Path]:
 
 
 def describe(files: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    """Each member's SHA-256 and size, for the manifest."""
-    return {name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-            for name, path in files.items()}
+    """Each member's SHA-256 and size, for the manifest; a photo removed meanwhile is left out."""
+    described = {}
+    for name, path in files.items():
+        try:
+            described[name] = {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        except FileNotFoundError:
+            continue  # deleted by the app since the listing; the copied database may not need it
+    return described
 
 
 def write_archive(out: Path, manifest: Manifest, files: dict[str, Path]) -> int:
@@ -140,12 +146,8 @@ def write_archive(out: Path, manifest: Manifest, files: dict[str, Path]) -> int:
     try:
         with os.fdopen(handle, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             _add_bytes(tar, MANIFEST, manifest.to_json())
-            for name, path in files.items():
-                info = tarfile.TarInfo(name)
-                info.size, info.mode, info.mtime = path.stat().st_size, 0o600, int(
-                    path.stat().st_mtime)
-                with path.open("rb") as source:
-                    tar.addfile(info, source)
+            for name, expected in manifest.files.items():
+                _add_file(tar, name, files[name], int(expected["bytes"]))
         os.chmod(temp, 0o600)
         os.replace(temp, out)
     except OSError as exc:
@@ -159,8 +161,19 @@ def write_archive(out: Path, manifest: Manifest, files: dict[str, Path]) -> int:
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
-    info.size, info.mode = len(data), 0o600
+    info.size, info.mode, info.mtime = len(data), 0o600, int(time.time())
     tar.addfile(info, io.BytesIO(data))
+
+
+def _add_file(tar: tarfile.TarFile, name: str, path: Path, size: int) -> None:
+    """Add the file's first `size` bytes (the ones checksummed); refuse one that vanished."""
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = size, 0o600, int(time.time())
+    try:
+        with path.open("rb") as source:
+            tar.addfile(info, source)
+    except FileNotFoundError as exc:
+        raise BackupError(f"“{name}”在备份过程中被删除，请重新备份。") from exc
 
 
 def _safe_member(name: str, manifest: Manifest) -> str:
