@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from pypinyin import Style, pinyin
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,7 +19,7 @@ from services.validators import clean_org_name, org_name_problem
 from services.vocab import OrgKind
 
 MAX_ENROLLED = 1_000_000
-# Names one character apart that are different places, not typos: 东村/西村, 一组/二组, 新村/老村.
+# Characters that make a different place when added or swapped: 东村/西村, 一组/二组, 新村.
 DISTINGUISHING = frozenset("东西南北中上下前后左右内外新老大小甲乙丙丁"
                            "一二三四五六七八九十百千零〇两0123456789")
 
@@ -104,16 +105,27 @@ def name_key(name: str) -> str:
 
 
 def one_edit_apart(a: str, b: str) -> bool:
-    """One character added, dropped or changed (but not 东村 for 西村: see DISTINGUISHING)."""
+    """A likely slip: one character added or dropped, or swapped for one that sounds the same.
+
+    An input method's slip is a homophone (石们镇 for 石门镇, 李佳村 for 李家村); 王家村 beside
+    李家村 is another village, and so are 东村/西村 and 一组/二组 (see DISTINGUISHING).
+    """
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
         changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-        return len(changed) == 1 and not set(changed[0]) <= DISTINGUISHING
+        return (len(changed) == 1 and not set(changed[0]) <= DISTINGUISHING
+                and _sound_alike(*changed[0]))
     short, long = sorted((a, b), key=len)
     at = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y),
               len(short))
     return short[at:] == long[at + 1:] and long[at] not in DISTINGUISHING
+
+
+def _sound_alike(a: str, b: str) -> bool:
+    """Two characters sharing a reading, tones ignored (门/们 men, 家/佳 jia)."""
+    readings = pinyin([a, b], style=Style.NORMAL, heteronym=True)
+    return bool(set(readings[0]) & set(readings[1])) and readings[0] != [a]
 
 
 def _create(session: Session, actor: Actor, name: str, kind: OrgKind, parent_id: int | None,

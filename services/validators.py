@@ -125,11 +125,11 @@ def text_problem(text: str, *, max_len: int, multiline: bool = False) -> str | N
     for ch in text:
         if ch in "\n\t" and multiline:
             continue
-        if ch in "\n\r\u2028\u2029":
+        if ch in "\n\r\u2028\u2029" and not multiline:
             return "不能换行"
         if ch in BIDI or (not multiline and ch in INVISIBLE):
             return f"含有不可见的格式字符（U+{ord(ch):04X}），请删除后重新输入"
-        if unicodedata.category(ch) in {"Cc", "Cs", "Cn"} or (
+        if unicodedata.category(ch) in {"Cc", "Cs", "Cn", "Zl", "Zp"} or (
                 not multiline and unicodedata.category(ch) == "Cf"):
             return f"含有不可见的控制字符（U+{ord(ch):04X}），请删除后重新输入"
     return None
