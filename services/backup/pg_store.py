@@ -36,7 +36,7 @@ GRANT USAGE ON SCHEMA public TO PUBLIC;
 def tool_env(url: str) -> dict[str, str]:
     """The environment that points libpq tools at the URL's database (password included)."""
     parsed = make_url(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env = dict(os.environ)  # other libpq settings (PGSSLROOTCERT …) apply as they do for the app
     values = {"PGHOST": parsed.host or parsed.query.get("host"), "PGPORT": parsed.port,
               "PGUSER": parsed.username, "PGPASSWORD": parsed.password,
               "PGDATABASE": parsed.database, "PGSSLMODE": parsed.query.get("sslmode")}
