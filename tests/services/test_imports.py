@@ -38,6 +38,17 @@ def _count(session: Session, model: type = OrgUnit) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
+def _audited_writes(session) -> int:
+    """Audit events of writes: a dry run or a refused import is audited too, as a probe."""
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action.not_in(("import_dry_run", "import_refused"))))
+
+
+def _probes(session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action.in_(("import_dry_run", "import_refused")))))
+
+
 def _import(session: Session, text: str, *, dry_run: bool = False,
             filename: str = "orgs.csv") -> ImportReport:
     return run_import(session, actor=SYSTEM, kind="orgs", data=text.encode(), filename=filename,
@@ -158,7 +169,8 @@ def test_dry_run_reports_the_result_and_writes_nothing(session, engine):
     assert (report.rows_read, report.created, report.updated, report.unchanged) == (4, 4, 0, 0)
     assert report.summary() == "共读取4行:将新增4条,将更新0条,无变化0条。"
     with Session(engine) as other:
-        assert (_count(other), _count(other, AuditEvent)) == (0, 0)
+        assert (_count(other), _audited_writes(other)) == (0, 0)
+        assert _probes(other) == ["import_dry_run"]
 
 
 def test_a_good_file_creates_every_unit_in_one_go(session, engine):
@@ -224,7 +236,8 @@ def test_one_bad_row_writes_nothing_and_names_row_column_and_reason(session, eng
     assert report.errors == errors
     assert (report.ok, report.written) == (False, False)
     with Session(engine) as other:
-        assert (_count(other), _count(other, AuditEvent)) == (0, 0)
+        assert (_count(other), _audited_writes(other)) == (0, 0)
+        assert _probes(other) == ["import_refused"]
 
 
 def test_the_same_unit_twice_in_one_file_with_different_flags_is_a_row_error(session):
@@ -270,7 +283,7 @@ def test_every_bad_row_is_reported_not_only_the_first(session):
 def test_reimporting_the_same_file_changes_nothing(session):
     _import(session, GOOD_FILE)
     units = {u.name: u.version for u in session.scalars(select(OrgUnit))}
-    updates_before = _count(session, AuditEvent)
+    updates_before = _audited_writes(session)
 
     report = _import(session, GOOD_FILE)
 
@@ -355,7 +368,7 @@ def test_cli_init_twice_succeeds(cli_database, engine: Engine, capsys):
     assert cli.main(["init"]) == 0
     assert cli.main(["init"]) == 0
     head = schema.head_revision()
-    assert capsys.readouterr().out == f"数据库已是最新版本({head})。\n" * 2
+    assert capsys.readouterr().out == f"数据库已是最新版本（{head}）。\n" * 2
     schema.check_ready(engine)
 
 
