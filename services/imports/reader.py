@@ -2,7 +2,7 @@
 
 Hostile files are refused before they are parsed: the size first, then what the bytes really
 are, then (XLSX) the sheet's extent from its own XML (xlsx_guard). Rows are read lazily and
-stop at the limit; a cell holding a control character or more than 2000 characters is refused
+stop at the limit; a cell holding a control character or more than 5000 characters is refused
 with its row and column. The same rules serve the upload panel and `cli.py import`.
 """
 

@@ -19,7 +19,8 @@ from services.errors import DomainError
 MAX_ROWS = 100_000  # data rows below the header
 MAX_COLUMNS = 200
 MAX_CELLS = 5_000_000  # the used area (rows × columns): about 160 MB inside calamine
-MAX_CELL_CHARS = 2000
+# No column takes more (备注 of a child: 5000); shorter limits are each column's row errors.
+MAX_CELL_CHARS = 5000
 MAX_UNZIPPED = 200 * 1024 * 1024  # the sum of every member's uncompressed size
 MAX_SHARED_STRINGS = 100 * 1024 * 1024
 MAX_SMALL_PART = 2 * 1024 * 1024  # workbook.xml and the relationship parts
