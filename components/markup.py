@@ -16,14 +16,25 @@ import re
 # covers Streamlit's extensions (`:red[…]`, `:material/x:`, `$…$`) and GFM tables and autolinks.
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+# GFM turns bare URLs and e-mail addresses into links after escapes are resolved, so a
+# backslash does not stop "http://x" from becoming one. An invisible word joiner (U+2060)
+# inside the scheme, before "www." and before "@" does.
+_AUTOLINK_START = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=\\[:.])")
+_WORD_JOINER = "\u2060"
+
+
+def _literal(line: str) -> str:
+    """One line with every Markdown character escaped and no autolink left in it."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", line)
+    escaped = _AUTOLINK_START.sub(lambda found: found.group(1) + _WORD_JOINER, escaped)
+    return escaped.replace("\\@", _WORD_JOINER + "\\@")
 
 
 def md(text: object) -> str:
     """Return `text` as Markdown that renders literally, on one line."""
     if text is None:
         return ""
-    flat = _LINE_BREAKS.sub(" ", str(text))
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    return _literal(_LINE_BREAKS.sub(" ", str(text)))
 
 
 def md_block(text: object) -> str:
@@ -31,7 +42,7 @@ def md_block(text: object) -> str:
     if text is None:
         return ""
     lines = _LINE_BREAKS.split(str(text))
-    return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in lines)
+    return "  \n".join(_literal(line) for line in lines)
 
 
 def html(text: object) -> str:
