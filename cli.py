@@ -46,7 +46,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     with transaction(engine) as session:
         record_command(session, args.actor, "init", "database", f"数据库结构升级到 {revision}",
                        revision=revision)
-    print(f"数据库已是最新版本（{revision}）。")
+    print(f"数据库已是最新版本({revision})。")
     return EXIT_OK
 
 
@@ -146,8 +146,6 @@ def cmd_demo_logins(args: argparse.Namespace) -> int:
     with transaction(_engine()) as session:
         present = [u for u in DEMO_USERS if (found := users.find_user(session, u.username))
                    and found.is_active]
-        record_command(session, args.actor, "demo_logins", "user",
-                       f"查看演示账户（{len(present)}个）", rows=len(present))
     if not present:
         print("此数据库中没有演示账户（运行 python cli.py seed --scale demo 生成）。")
         return EXIT_OK
@@ -165,7 +163,7 @@ def _org_id(session: Session, name: str | None) -> int | None:
         return None
     found = orgs.find_org_unit(session, name)
     if len(found) != 1:
-        raise DomainError(f"找不到唯一名为“{name}”的单位（找到{len(found)}个）。")
+        raise DomainError(f"找不到唯一名为“{name}”的单位(找到{len(found)}个)。")
     return found[0].id
 
 
@@ -392,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = schema.explain(exc, make_engine(load_settings().database_url))
         print(f"错误:{problem}", file=sys.stderr)
         return EXIT_FAILED
-    except Exception as exc:  # noqa: BLE001 - a person gets one line, never a traceback
+    except Exception as exc:  # a person gets one line, never a traceback
         print(f"错误:操作未完成（{type(exc).__name__}：{exc}）。", file=sys.stderr)
         return EXIT_FAILED
 
