@@ -1,10 +1,11 @@
-"""管理: users, the org tree, care rules, activity kinds, org imports and the audit log."""
+"""管理: users, the org tree, care rules, activity kinds, org imports, the audit log, backups."""
 
 from datetime import date
 
 import streamlit as st
 
 from components.admin_activity_kinds import render_activity_kinds
+from components.admin_backup import render_backup
 from components.admin_care_rules import render_care_rules
 from components.admin_orgs import render_orgs
 from components.admin_users import render_users
@@ -19,9 +20,9 @@ actor = current_actor(Capability.MANAGE_USERS)
 current = lang()
 st.title(t("admin.title", current))
 show_flash()
-users_tab, orgs_tab, rules_tab, kinds_tab, import_tab, audit_tab = st.tabs([
+users_tab, orgs_tab, rules_tab, kinds_tab, import_tab, audit_tab, backup_tab = st.tabs([
     t("admin.tab.users", current), t("admin.tab.orgs", current), "帮扶要求", "活动类型",
-    t("admin.tab.import", current), t("admin.tab.audit", current)])
+    t("admin.tab.import", current), t("admin.tab.audit", current), "备份"])
 with users_tab:
     render_users(actor, current)
 with orgs_tab:
@@ -34,3 +35,5 @@ with import_tab:
     import_panel(actor, "orgs", current, template_name="组织机构导入模板.csv")
 with audit_tab:
     render_audit_log(actor, current)
+with backup_tab:
+    render_backup(actor)

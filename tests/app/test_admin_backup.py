@@ -82,3 +82,12 @@ def test_downloading_is_audited_and_the_temp_copy_deleted(world, engine, tmp_pat
     assert not Path(made.after["file"]).exists()
     app.run()  # the next run (the callback ran before it in the browser's case)
     assert not app.get("download_button")
+
+
+def test_the_admin_page_offers_the_backup_tab(world):
+    from tests.app.conftest import logged_in
+
+    at = logged_in("admin", "管理员")
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception
+    assert "备份" in [tab.label for tab in at.tabs]
