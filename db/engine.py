@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+try:  # POSIX; elsewhere writers rely on SQLite's busy timeout alone
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
@@ -35,7 +42,18 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
         kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms=busy_timeout_ms))
-        event.listen(engine, "begin", _sqlite_begin)
+        queue = WriterQueue.for_database(database, busy_timeout_ms / 1000)
+        event.listen(engine, "begin", partial(_sqlite_begin, queue=queue))
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, lambda conn: WriterQueue.leave(conn.connection))
+        # However a transaction ends (even through an error or a dropped connection), the
+        # turn is given back when the connection returns to the pool.
+        event.listen(engine.pool, "checkin", lambda _dbapi, record: WriterQueue.leave(record))
+        event.listen(engine.pool, "reset",
+                     lambda _dbapi, record, _state: WriterQueue.leave(record))
+        event.listen(engine.pool, "invalidate",
+                     lambda _dbapi, record, _error: WriterQueue.leave(record))
+        event.listen(engine.pool, "close", lambda _dbapi, record: WriterQueue.forget(record))
         event.listen(engine, "handle_error", _sqlite_busy)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -54,7 +72,63 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int
     cursor.close()
 
 
-def _sqlite_begin(conn: Connection) -> None:
+class WriterQueue:
+    """Writers of one SQLite file take turns through an OS file lock before BEGIN IMMEDIATE.
+
+    SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so under
+    many writers a few lose every race until their timeout and get "database is locked". A
+    file lock polled every few milliseconds keeps the wait short and shared. It serialises
+    only our own processes; anything else writing the file still meets the busy timeout.
+    """
+
+    POLL_SECONDS = 0.002
+    KEY = "shouwang_writer_queue_fd"
+
+    def __init__(self, path: str, timeout_s: float) -> None:
+        self.path, self.timeout_s = path, timeout_s
+
+    @classmethod
+    def for_database(cls, database: str | None, timeout_s: float) -> WriterQueue | None:
+        """A queue beside a database file; None for memory databases or without fcntl."""
+        if fcntl is None or not database or database == ":memory:" \
+                or database.startswith("file:"):
+            return None
+        return cls(f"{database}.writers", timeout_s)
+
+    def enter(self, record: Any) -> None:
+        """Wait for our turn to write, up to the busy timeout; then DatabaseBusy."""
+        fd = record.info.get(self.KEY)
+        if fd is None:
+            fd = record.info[self.KEY] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                record.info["shouwang_writing"] = True
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise DatabaseBusy() from None
+                time.sleep(self.POLL_SECONDS)
+
+    @classmethod
+    def leave(cls, record: Any) -> None:
+        """Let the next writer in; safe to call when not holding the turn."""
+        info = getattr(record, "info", None)
+        if info is None or not info.pop("shouwang_writing", False):
+            return
+        fcntl.flock(info[cls.KEY], fcntl.LOCK_UN)
+
+    @classmethod
+    def forget(cls, record: Any) -> None:
+        """The connection is closing: give up the turn and close its lock file."""
+        cls.leave(record)
+        fd = record.info.pop(cls.KEY, None)
+        if fd is not None:
+            os.close(fd)
+
+
+def _sqlite_begin(conn: Connection, *, queue: WriterQueue | None = None) -> None:
     """Take the write lock when a write transaction begins, waiting up to the busy timeout.
 
     In WAL mode a transaction that reads first cannot upgrade to a write lock once another
@@ -71,7 +145,13 @@ def _sqlite_begin(conn: Connection) -> None:
         return
     # None: the driver issues no BEGIN or COMMIT of its own, so savepoints nest properly.
     driver.isolation_level = None  # type: ignore[union-attr]
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if queue is not None:
+        queue.enter(conn.connection)
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        WriterQueue.leave(conn.connection)
+        raise
 
 
 def _sqlite_busy(context: ExceptionContext) -> BaseException | None:

@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 
 from db.engine import make_engine, transaction
 from db.models import CareContact, Child
-from services.errors import DatabaseBusy
+from services import orgs
+from services.errors import DatabaseBusy, DomainError
 from services.imports import run_import
 from services.permissions import Actor
 from services.vocab import HelperKind, OrgKind
@@ -89,6 +90,24 @@ def test_a_lock_held_past_the_timeout_is_a_chinese_refusal(db_url, sqlite_file):
         holder.close()
     assert refused.value.message == "数据库正忙，请稍后重试。"
     assert _count(impatient, Child) == 0
+    impatient.dispose()
+
+
+def test_writers_of_this_app_take_turns_and_give_the_turn_back(db_url, sqlite_file):
+    impatient = make_engine(db_url, busy_timeout_ms=200)
+    with transaction(impatient) as session:
+        make_town_with_village(session, "石门镇", "李家村")
+        # While this write is open the next one waits its turn, then is refused in Chinese.
+        with pytest.raises(DatabaseBusy), transaction(impatient) as other:
+            make_town_with_village(other, "东乡", "新村")
+    with transaction(impatient) as session:  # the turn came back after the commit
+        make_town_with_village(session, "东乡", "新村")
+    with pytest.raises(DomainError), transaction(impatient) as session:
+        orgs.create_org_unit(session, actor=ADMIN, name="石门镇", kind=OrgKind.town,
+                             parent_id=None)  # refused: the town exists
+    with transaction(impatient) as session:  # and after a rollback
+        names = session.scalars(text("SELECT name FROM org_units ORDER BY name")).all()
+    assert names == sorted(["石门镇", "李家村", "东乡", "新村"])
     impatient.dispose()
 
 
