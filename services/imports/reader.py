@@ -37,6 +37,7 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 # Tab and line breaks are kept (notes span lines); every other control character (Unicode
 # category Cc: U+0000–U+001F, U+007F–U+009F) is refused.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+SEPARATOR = "\x1f"  # the unit separator, a control character: never inside an accepted cell
 # Invisible characters that only get into a header by accident (a second BOM, a copied ZWSP).
 HEADER_INVISIBLES = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
 
@@ -45,16 +46,24 @@ Row = tuple[int, dict[str, str]]
 
 
 class Rows(Sequence[Row]):
-    """(sheet row number, {column: text}) per non-blank row, kept as tuples to save memory."""
+    """(sheet row number, {column: text}) per non-blank row.
+
+    Each row is kept as one string, its cells joined by U+001F: a control character the
+    reader refuses in cells, so it cannot occur inside one. 5,000,000 short cells then cost
+    tens of MB instead of a string object each (about 250 MB).
+    """
 
     def __init__(self, header: Sequence[str]) -> None:
         self._header = tuple(header)
         self._numbers: list[int] = []
-        self._cells: list[tuple[str, ...]] = []
+        self._lines: list[str] = []
 
     def append(self, number: int, cells: tuple[str, ...]) -> None:
         self._numbers.append(number)
-        self._cells.append(cells)
+        self._lines.append(SEPARATOR.join(cells))
+
+    def _values(self, line: str) -> dict[str, str]:
+        return dict(zip(self._header, line.split(SEPARATOR), strict=True))
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -68,11 +77,11 @@ class Rows(Sequence[Row]):
     def __getitem__(self, index: int | slice) -> Row | list[Row]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return self._numbers[index], dict(zip(self._header, self._cells[index], strict=True))
+        return self._numbers[index], self._values(self._lines[index])
 
     def __iter__(self) -> Iterator[Row]:
-        for number, cells in zip(self._numbers, self._cells, strict=True):
-            yield number, dict(zip(self._header, cells, strict=True))
+        for number, line in zip(self._numbers, self._lines, strict=True):
+            yield number, self._values(line)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)

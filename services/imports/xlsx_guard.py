@@ -18,7 +18,10 @@ from services.errors import DomainError
 
 MAX_ROWS = 100_000  # data rows below the header
 MAX_COLUMNS = 200
-MAX_CELLS = 5_000_000  # the used area (rows × columns): about 160 MB inside calamine
+# The used area (rows × columns). calamine first collects the cells (about 40 bytes each) and
+# then lays them out densely (32 bytes each): 3,000,000 cells peak near 220 MB. A county's
+# roster (50,000 children × 37 columns) fits; 100,000 rows × 200 columns would not.
+MAX_CELLS = 3_000_000
 # No column takes more (备注 of a child: 5000); shorter limits are each column's row errors.
 MAX_CELL_CHARS = 5000
 MAX_UNZIPPED = 200 * 1024 * 1024  # the sum of every member's uncompressed size
@@ -37,7 +40,8 @@ CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 MAGIC = ((b"\x89PNG", "PNG 图片"), (b"%PDF", "PDF 文档"), (b"\xff\xd8\xff", "JPEG 图片"),
          (b"GIF8", "GIF 图片"), (b"\xd0\xcf\x11\xe0", "旧版 .xls 工作簿或加密的文件"),
          (b"Rar!", "RAR 压缩包"), (b"\x1f\x8b", "gzip 压缩包"), (b"7z\xbc\xaf", "7z 压缩包"))
-REFUSED_LIMIT = (f"超过上限（最多{MAX_ROWS}行数据、{MAX_COLUMNS}列），"
+REFUSED_LIMIT = (f"超过上限（最多{MAX_ROWS}行数据、{MAX_COLUMNS}列，"
+                 f"行数×列数不超过{MAX_CELLS // 10_000}万），"
                  "请把数据分成几个文件，或只复制有数据的区域到新工作表后再导入")
 
 
