@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ from services.backup.text import size_text
 from services.permissions import Actor, Capability
 
 HELD_KEY = "admin_backup_file"
+PREFIX = "shouwang-download-"
+STALE_AFTER_S = 3600
 WARNING = ("备份文件包含全部儿童档案（姓名、身份证号、电话、住址）、照片和操作日志，"
            "只能保存在加密或上锁的地方，不要通过微信、QQ 或电子邮件发送。")
 
@@ -36,8 +39,20 @@ class HeldBackup:
     photos: int
 
 
+def _sweep_stale() -> None:
+    """Delete backups made for a download that never came (their session went away)."""
+    cutoff = time.time() - STALE_AFTER_S
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # removed by another process meanwhile
+
+
 def _new_target() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="shouwang-download-"))  # mode 0700, outside data/
+    _sweep_stale()
+    folder = Path(tempfile.mkdtemp(prefix=PREFIX))  # mode 0700, outside the data folder
     return folder / f"守望备份_{datetime.now():%Y%m%d-%H%M%S}.tar.gz"
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import tarfile
+import time
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +42,22 @@ def test_an_admin_makes_a_backup_and_it_is_offered_for_download(world, engine, t
     assert not path.startswith(str(tmp_path / "data"))  # a temp folder, not the data folder
     with tarfile.open(path) as tar:
         assert tar.getnames()[0] == "manifest.json"
+    shutil.rmtree(Path(path).parent)
+
+
+def test_a_backup_never_downloaded_is_swept_after_an_hour(world, tmp_path, monkeypatch):
+    from components import admin_backup
+
+    monkeypatch.setattr(admin_backup.tempfile, "tempdir", str(tmp_path))
+    stale, fresh = tmp_path / "shouwang-download-old", tmp_path / "shouwang-download-new"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "守望备份.tar.gz").write_bytes(b"x")
+    hour_ago = time.time() - 3601
+    os.utime(stale, (hour_ago, hour_ago))
+    admin_backup._new_target()
+    assert not stale.exists()
+    assert fresh.exists()
 
 
 def test_a_coordinator_cannot_make_a_backup(world, tmp_path, monkeypatch):
@@ -63,8 +83,6 @@ def _section_with_download_click() -> None:
 
 
 def test_downloading_is_audited_and_the_temp_copy_deleted(world, engine, tmp_path, monkeypatch):
-    from pathlib import Path
-
     monkeypatch.setenv("SHOUWANG_DATA_DIR", str(tmp_path / "data"))
     app = AppTest.from_function(_section_with_download_click, default_timeout=60)
     app.run()
