@@ -46,7 +46,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     with transaction(engine) as session:
         record_command(session, args.actor, "init", "database", f"数据库结构升级到 {revision}",
                        revision=revision)
-    print(f"数据库已是最新版本({revision})。")
+    print(f"数据库已是最新版本（{revision}）。")
     return EXIT_OK
 
 
