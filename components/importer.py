@@ -96,7 +96,9 @@ def _show_report(report: ImportReport, lang: str) -> None:
             } for change in report.changes for field in change.changes]),
                 hide_index=True, width="stretch")
         return
-    st.error(t("import.errors", lang, count=len(report.errors)))
+    st.error(t("import.errors", lang, count=report.error_count))
+    if report.error_count > len(report.errors):
+        st.caption(t("import.errors_cut", lang, shown=len(report.errors)))
     st.dataframe(pd.DataFrame([{
         t("import.col.row", lang): e.row, t("import.col.column", lang): e.column,
         t("import.col.reason", lang): e.reason,

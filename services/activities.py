@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -138,15 +138,6 @@ class Checked:
 
     children: dict[int, Child] = field(default_factory=dict)
     helpers: dict[int, Helper] = field(default_factory=dict)
-
-
-def yuan(value: object) -> Decimal | None:
-    """Read an amount of money; None when it is not a finite number."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("元", ""))
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() else None
 
 
 # ---- checks --------------------------------------------------------------------------------

@@ -118,6 +118,8 @@ def _account_problem(session: Session, user_id: int, helper_id: int | None) -> s
 
 
 def get_helper(session: Session, actor: Actor, helper_id: int) -> Helper:
+    """One helper the actor may see by name; a viewer sees figures only, never a person."""
+    actor.require(Capability.VIEW_PEOPLE)
     helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor)))
     if helper is None:
         raise NotFound("帮扶人")

@@ -195,6 +195,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "import.importing": ("正在导入…", "Importing…"),
     "import.done": ("导入完成。{summary}", "Imported. {summary}"),
     "import.ok": ("检查通过。{summary}", "The file is fine. {summary}"),
+    "import.errors_cut": ("下表只列出前{shown}处\uff0c请先改正这些再重新上传。",
+                          "Only the first {shown} are listed."),
     "import.errors": ("发现{count}处问题,文件未导入。请按下表修改后重新上传:",
                       "{count} problems found; nothing was imported. Fix them and upload again:"),
     "import.col.row": ("行号", "Row"),

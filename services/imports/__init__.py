@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -35,6 +35,31 @@ class RecordChange:
 
 
 Progress = Callable[[int, int], None]
+# A 100,000-row file can hold millions of problems; nobody reads past the first thousand, and
+# keeping them all would cost the server its memory.
+ERRORS_KEPT = 1000
+
+
+class RowErrors(list[RowError]):
+    """The first ERRORS_KEPT problems of a file, and how many there were in all."""
+
+    def __init__(self, errors: Iterable[RowError] = ()) -> None:
+        super().__init__()
+        self.total = 0
+        self.extend(errors)
+
+    def append(self, error: RowError) -> None:
+        self.total += 1
+        if len(self) < ERRORS_KEPT:
+            super().append(error)
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __iadd__(self, errors: Iterable[RowError]) -> RowErrors:  # type: ignore[override]
+        self.extend(errors)
+        return self
 
 
 @dataclass
@@ -44,7 +69,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: RowErrors = field(default_factory=RowErrors)
     changes: list[RecordChange] = field(default_factory=list)
     dry_run: bool = False
     progress: Progress | None = field(default=None, repr=False, compare=False)
@@ -56,6 +81,11 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        """Every problem found, also those past the ERRORS_KEPT listed."""
+        return getattr(self.errors, "total", len(self.errors))
 
     @property
     def written(self) -> bool:
@@ -149,9 +179,9 @@ def _record_attempt(session: Session, actor: Actor, filename: str, report: Impor
     """Audit a dry run or a refused file: who, which file, how many rows, how many errors."""
     if report.dry_run:
         summary = f"{filename}：试导入（未写入），{report.summary()}"
-        summary += f"发现{len(report.errors)}处问题。" if report.errors else ""
+        summary += f"发现{report.error_count}处问题。" if report.errors else ""
     else:
-        summary = (f"{filename}：共读取{report.rows_read}行，发现{len(report.errors)}处问题，"
+        summary = (f"{filename}：共读取{report.rows_read}行，发现{report.error_count}处问题，"
                    "未写入任何数据。")
     audit.record(session, actor, DRY_RUN_ACTION if report.dry_run else REFUSED_ACTION,
                  report.kind, None, summary=summary)

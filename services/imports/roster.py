@@ -277,18 +277,21 @@ def _lookup_places(session: Session, actor: Actor,
     school_name = cells.text("学校")
     if not town_name or not village_name:
         return None
+    column = "乡镇(街道)"  # the column a refusal is reported under: the unit being resolved
     try:
         town_kind = OrgKind.subdistrict if town_name.endswith("街道") else OrgKind.town
         town = _find_town(session, town_name, town_kind) or orgs.ensure_unit_for_roster(
             session, actor=actor, name=town_name, kind=town_kind, parent_id=_county_id(session))
+        column = "村(社区)"
         village_kind = OrgKind.community if village_name.endswith("社区") else OrgKind.village
         village = orgs.ensure_unit_for_roster(session, actor=actor, name=village_name,
                                               kind=village_kind, parent_id=town.id)
+        column = "学校"
         school = orgs.ensure_unit_for_roster(
             session, actor=actor, name=school_name, kind=OrgKind.school,
             parent_id=town.id) if school_name else None
     except DomainError as exc:
-        cells.fail("乡镇(街道)", exc.message)
+        cells.fail(column, exc.message)
         return None
     return town, village, school
 

@@ -75,13 +75,7 @@ UNITS_OUT = {"coord_town_a": ("town_b", "village_b", "school_b"),
 
 # Rows that fail today, each a defect in a module this suite may not change (see the report
 # in the commit): strict, so the row turns red once the defect is fixed and the mark can go.
-_NO_CAPABILITY = ("services/helpers.get_helper asks for no capability: a viewer reads a "
-                  "helper's name and phone (helpers_visible requires nothing)")
-KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
-    ("helpers.get_helper", "viewer", "A"): _NO_CAPABILITY,
-    ("helpers.get_helper", "viewer", "B"): _NO_CAPABILITY,
-    ("helpers.get_helper", "viewer_a", "A"): _NO_CAPABILITY,
-}
+KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {}
 
 
 def in_scope(user: str, entry: Entry, side: str) -> bool:
