@@ -24,6 +24,7 @@ from services.errors import DomainError
 from services.export_kinds import list_exports
 from services.exports import EXPORT_FORMATS, ExportOptions, export_options
 from services.imports import IMPORT_KINDS, run_import
+from services.imports.reader import refuse_oversize
 from services.roster_export import export_roster
 from services.roster_search import RosterFilter
 from services.terms import term_of
@@ -91,6 +92,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise DomainError(f"找不到文件:{path}")
+    refuse_oversize(path.stat().st_size)  # before reading a multi-GB file into memory
     from tqdm import tqdm
 
     # A bar only for a person at a terminal; scripts read stderr for the row errors.
@@ -108,9 +110,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not audited(session, seen, "import"):  # the service records what it writes
             cli_audit.record_import(session, args.actor, args.kind, path, report)
     if not report.ok:
-        print(f"{path.name}:发现{len(report.errors)}处问题,未写入任何数据。", file=sys.stderr)
+        print(f"{path.name}:发现{report.error_count}处问题,未写入任何数据。", file=sys.stderr)
         for error in report.errors:
             print(f"  第{error.row}行 [{error.column}] {error.reason}", file=sys.stderr)
+        if report.error_count > len(report.errors):
+            print(f"  ……只列出前{len(report.errors)}处。", file=sys.stderr)
         return EXIT_FAILED
     print(("试导入(未写入):" if args.dry_run else "导入完成:") + report.summary())
     for change in report.changes:

@@ -71,3 +71,14 @@ def test_unreachable_postgres_exits_1_with_one_line(monkeypatch, capsys):
 def test_demo_logins_lists_only_accounts_that_exist(cli_db, capsys):
     assert cli.main(["demo-logins"]) == 0
     assert "没有演示账户" in capsys.readouterr().out
+
+
+def test_an_oversized_import_file_is_refused_before_it_is_read(cli_db, tmp_path, monkeypatch,
+                                                              capsys):
+    huge = tmp_path / "roster.csv"
+    with huge.open("wb") as fh:
+        fh.truncate(3 * 1024 ** 3)  # 3 GB, sparse: reading it would take the server's memory
+    monkeypatch.setattr("pathlib.Path.read_bytes", lambda _self: pytest.fail("file was read"))
+    assert cli.main(["import", "roster", str(huge)]) == 1
+    err = capsys.readouterr().err
+    assert "文件过大" in err and "Traceback" not in err

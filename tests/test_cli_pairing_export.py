@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 import cli
 from db.models import AuditEvent
+from services.cli_audit import system_user
 from services.vocab import OrgKind
 from tests.factories import make_child, make_helper, make_org, make_pairing
 
@@ -61,7 +62,7 @@ def test_cli_sensitive_export_is_in_full_and_audited(cli_db, engine, tmp_path):
     assert [(r["姓名"], r["电话"]) for r in _rows(out.read_bytes())] == [("李老师", "13812345678")]
     with Session(engine) as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "export_sensitive"))
-    assert (event.entity, event.username) == ("helpers", "cli")
+    assert (event.entity, event.username) == ("helpers", f"cli:{system_user()}")
 
 
 @pytest.mark.parametrize("kind", ["helpers", "pairings", "unpaired"])

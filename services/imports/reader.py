@@ -101,14 +101,19 @@ class Table:
     overflowing: tuple[int, ...] = ()
 
 
+def refuse_oversize(size: int) -> None:
+    """Refuse a file over MAX_BYTES; callers holding a path check before reading it."""
+    if size > MAX_BYTES:
+        raise DomainError(f"文件过大（{size / 1024 / 1024:.1f} MB），最大 "
+                          f"{MAX_BYTES // 1024 // 1024} MB，请分成几个文件导入。")
+
+
 def read_table(data: bytes, filename: str) -> Table:
     """Parse the file's first sheet; blank rows are skipped, every cell becomes stripped text."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".csv", ".xlsx", ".xls"}:
         raise DomainError(f"不支持的文件类型“{suffix or filename}”,请上传 .csv 或 .xlsx 文件。")
-    if len(data) > MAX_BYTES:
-        raise DomainError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），最大 "
-                          f"{MAX_BYTES // 1024 // 1024} MB，请分成几个文件导入。")
+    refuse_oversize(len(data))
     if suffix == ".xls" and not is_zip(data):
         raise DomainError("不支持旧版 .xls 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入。")
     grid = _xlsx_grid(data, filename) if suffix in {".xlsx", ".xls"} else _csv_grid(data,
