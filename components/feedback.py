@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from components.markup import md, md_block
+from components.markup import md_message
 from components.session import db_transaction
 from services.errors import ConcurrentEdit, DomainError, ValidationFailed
 
@@ -21,11 +21,11 @@ FLASH_KEY = "shouwang_flash"
 
 def show_problem(exc: DomainError) -> None:
     if isinstance(exc, ValidationFailed) and len(exc.problems) > 1:
-        lines = "\n".join(f"- **{md(field)}**:{md(why)}"
+        lines = "\n".join(f"- **{md_message(field)}**:{md_message(why)}"
                           for field, why in exc.problems.items())
         st.error(f"请修改以下内容后再保存:\n\n{lines}")
     else:
-        st.error(md_block(exc.message))
+        st.error(md_message(exc.message))
 
 
 def remembered_version(kind: str, record_id: int, current: int) -> int:
@@ -64,4 +64,4 @@ def apply_change(kind: str, change: Callable[[Session], object], record_id: int,
 def show_flash() -> None:
     """Show the message a change left before its rerun, once."""
     if message := st.session_state.pop(FLASH_KEY, None):
-        st.success(md_block(message))
+        st.success(md_message(message))

@@ -61,3 +61,27 @@ def html_text(text: object) -> str:
         return ""
     flat = _LINE_BREAKS.sub(" ", str(text))
     return _MARKDOWN_SPECIAL.sub(lambda found: f"&#{ord(found.group(1))};", flat)
+
+
+# What Markdown or Streamlit could read as syntax anywhere in a line; list and heading markers
+# at its start; a colon before a letter (`:material/icon:`, `:red[`). Ordinary punctuation in
+# messages ("名称:必填", "2场,31人次") stays as written.
+_SYNTAX = re.compile(r"([\\`*_{}\[\]<>#$|~!&])|:(?=[A-Za-z])")
+_LIST_MARK = re.compile(r"^(\s*)([-+=]|\d+[.)])")
+_AUTOLINK_PLAIN = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=\\?[:.])")
+
+
+def md_message(text: object) -> str:
+    """Return a message that may quote user text as literal Markdown, keeping its line breaks
+    and its ordinary punctuation unescaped."""
+    if text is None:
+        return ""
+    lines = []
+    for line in _LINE_BREAKS.split(str(text)):
+        escaped = _SYNTAX.sub(lambda found: "\\" + found.group(0), line)
+        # "- x", "1. x" or "=" start a list or a heading: escape their last character.
+        escaped = _LIST_MARK.sub(lambda f: f.group(1) + f.group(2)[:-1] + "\\" + f.group(2)[-1],
+                                 escaped)
+        escaped = _AUTOLINK_PLAIN.sub(lambda found: found.group(1) + _WORD_JOINER, escaped)
+        lines.append(re.sub(r"(?<=\w)@", _WORD_JOINER + "@", escaped))
+    return "  \n".join(lines)
