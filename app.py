@@ -3,13 +3,15 @@
 import streamlit as st
 
 from components.auth import require_login
+from components.branding import ICON
 from components.navigation import build_navigation, reserve_page_urls
 from components.session import database_guard, engine, lang, settings
 from components.sidebar import render_sidebar
 from config import ConfigError
 from services.i18n import t
 
-st.set_page_config(page_title="守望", page_icon=":material/diversity_1:", layout="wide")
+# A local icon: a Material icon name makes every browser fetch the favicon from Google's fonts.
+st.set_page_config(page_title="守望", page_icon=str(ICON), layout="wide")
 if not st.session_state.get("authentication_status"):
     reserve_page_urls(lang())
 

@@ -20,9 +20,6 @@ from tests.hostile_world import EVIL_HOST, HostileWorld, build_hostile_world
 pytestmark = pytest.mark.browser
 
 LOCAL_HOSTS = {"127.0.0.1", None}  # None: data: and blob: URLs
-# Not data: app.py's page_icon ":material/diversity_1:" makes Streamlit fetch the favicon from
-# Google's font server on every page load (reported; a local icon would end it).
-FAVICON = "https://fonts.gstatic.com/s/i/short-term/release/materialsymbolsrounded/diversity_1/"
 # What the page built from its DOM: sources and targets of every element that could load or run.
 DOM_REPORT = """() => ({
     imgs: [...document.querySelectorAll('img, source, video, audio, object, embed')]
@@ -45,8 +42,7 @@ class Watch:
     dialogs: list[str] = field(default_factory=list)
 
     def foreign(self) -> list[str]:
-        return [url for url in self.requests if urlparse(url).hostname not in LOCAL_HOSTS
-                and not url.startswith(FAVICON)]
+        return [url for url in self.requests if urlparse(url).hostname not in LOCAL_HOSTS]
 
 
 @pytest.fixture
