@@ -121,3 +121,45 @@ def test_grade_and_class_filters_come_from_the_url(world, engine):
     at = _roster("admin", grade="三年级", cls="2班")
     assert _table_names(at) == ["王小红"]
     assert at.text_input(key="roster_cls").value == "2班"
+
+
+def _enter(at, engine, *, name: str, birth: date, id_number: str = "") -> None:
+    at.text_input(key="new_child_0_name").input(name)
+    at.segmented_control(key="new_child_0_gender").set_value(Gender.male)
+    at.date_input(key="new_child_0_birth").set_value(birth)
+    if id_number:
+        at.text_input(key="new_child_0_id").input(id_number)
+    with Session(engine) as session:
+        village_id = session.scalar(select(OrgUnit.id).where(OrgUnit.name == "李家村"))
+    at.selectbox(key="new_child_0_village").set_value(village_id)
+    at.button(key="FormSubmitter:new_child_0-保存").click().run()
+
+
+def _children(engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(Child))
+
+
+def test_entering_a_child_who_exists_links_to_the_record(world, engine):
+    at = _roster("coordinator")
+    _enter(at, engine, name="王小红", birth=date(2015, 3, 1))
+    assert not at.exception
+    assert "疑似重复" in at.error[0].value and "王小红" in at.error[0].value
+    [link] = [e for e in at.get("page_link") if "打开已有档案" in e.proto.label]
+    with Session(engine) as session:
+        existing = session.scalar(select(Child.id).where(Child.name == "王小红"))
+    assert f"child={existing}" in link.proto.query_string
+    assert _children(engine) == 3
+
+
+def test_a_duplicate_outside_ones_scope_is_refused_without_a_name_or_link(world, engine):
+    id_number = "110101201503010015"  # a valid checksum, born 2015-03-01, a boy
+    with Session(engine) as session, session.begin():
+        session.scalar(select(Child).where(Child.name == "赵小刚")).id_number = id_number
+    at = _roster("coordinator")
+    _enter(at, engine, name="赵小明", birth=date(2015, 3, 1), id_number=id_number)
+    assert not at.exception
+    message = at.error[0].value
+    assert "管辖范围外" in message and "赵小刚" not in message
+    assert not [e for e in at.get("page_link") if "打开已有档案" in e.proto.label]
+    assert _children(engine) == 3
