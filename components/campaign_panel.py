@@ -87,7 +87,7 @@ def _progress_card(summary: CampaignSummary, today: date) -> None:
         st.caption(f"{summary.starts_on:%Y-%m-%d} 至 {summary.ends_on:%Y-%m-%d}"
                    f"{_days_left(summary, today)} · {md(summary.reach_label)} · "
                    f"对象:{md(summary.target_label)}")
-        st.progress(summary.share or 0.0, text=md(summary.progress_label))
+        st.progress(summary.share or 0.0, text=summary.progress_label)  # figures only
 
 
 def _table(rows: list[ReachRow], *, with_date: bool) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 from pptx import Presentation
 
+from components.markup import md
 from tests.app.conftest import logged_in
 
 
@@ -53,7 +54,7 @@ def test_edits_are_kept_and_reach_the_file(world):
     assert name.endswith(".docx") and name.startswith("石门镇_工作总结_")
     text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
     assert "下学期开展防溺水专题教育。" in text
-    assert [b.label for b in at.get("download_button")] == [f"下载 {name}"]
+    assert [b.label for b in at.get("download_button")] == [f"下载 {md(name)}"]  # names a unit
 
 
 def test_rewriting_discards_edits(world):
