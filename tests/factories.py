@@ -6,9 +6,10 @@ import itertools
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, User
+from db.models import AuditEvent, Child, ChildCategory, Helper, OrgUnit, Pairing, User
 from services.orgs import write_path
 from services.pinyin import pinyin_keys
 from services.users import hash_password
@@ -80,3 +81,15 @@ def make_user(session: Session, username: str | None = None, role: Role = Role.a
     session.add(user)
     session.flush()
     return user
+
+
+def audited_writes(session: Session) -> int:
+    """Audit events of writes: a dry run or a refused import is audited too, as a probe."""
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action.not_in(("import_dry_run", "import_refused"))))
+
+
+def import_probes(session: Session) -> list[str]:
+    """The audit actions of dry runs and refused imports, oldest first."""
+    return list(session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action.in_(("import_dry_run", "import_refused"))).order_by(AuditEvent.id)))

@@ -14,7 +14,7 @@ from db.models import AuditEvent, CareContact, Child, Helper, Pairing
 from services.imports import run_import
 from services.permissions import Actor
 from services.vocab import ContactKind, Gender, Role
-from tests.factories import make_helper, make_pairing, make_user
+from tests.factories import audited_writes, import_probes, make_helper, make_pairing, make_user
 from tests.pairing_factories import make_child_in, make_contact, make_places
 
 ADMIN = Actor.system()
@@ -37,16 +37,6 @@ def _import(session, rows, *, header=HEADER, actor=ADMIN, dry_run=False):
 def _count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
-
-def _audited_writes(session) -> int:
-    """Audit events of writes: a dry run or a refused import is audited too, as a probe."""
-    return session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action.not_in(("import_dry_run", "import_refused"))))
-
-
-def _probes(session) -> list[str]:
-    return list(session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action.in_(("import_dry_run", "import_refused")))))
 
 
 def _row(child="张小明", birth="", helper="李老师", kind="谈心", on=DAY, minutes="30",
@@ -110,8 +100,8 @@ def test_a_contact_logged_in_the_app_counts_as_already_there(session, world):
 def test_a_dry_run_counts_and_writes_nothing(session, world):
     report = _import(session, [_row(), _row(kind="电访")], dry_run=True)
     assert report.ok and report.created == 2
-    assert _count(session, CareContact) == 0 and _audited_writes(session) == 0
-    assert _probes(session) == ["import_dry_run"]
+    assert _count(session, CareContact) == 0 and audited_writes(session) == 0
+    assert import_probes(session) == ["import_dry_run"]
 
 
 BAD_ROWS = [
@@ -140,7 +130,7 @@ def test_a_bad_row_names_its_column_and_nothing_is_written(session, world, row, 
     assert not report.ok
     assert [(e.row, e.column) for e in report.errors] == [(3, column)], report.errors
     assert reason in report.errors[0].reason
-    assert _count(session, CareContact) == 0 and _audited_writes(session) == 0
+    assert _count(session, CareContact) == 0 and audited_writes(session) == 0
 
 
 def test_an_archived_child_is_a_row_error(session, world):

@@ -20,6 +20,7 @@ from services.imports.reader import read_table
 from services.imports.rows import RowError, RowReader
 from services.permissions import Actor
 from services.vocab import OrgKind
+from tests.factories import audited_writes, import_probes
 
 SYSTEM = Actor.system()
 HEADER = "名称,类型,上级,是否山区,在籍学生数"
@@ -37,16 +38,6 @@ ORG_COLUMNS = "名称、类型、上级、是否山区、在籍学生数"
 def _count(session: Session, model: type = OrgUnit) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
-
-def _audited_writes(session) -> int:
-    """Audit events of writes: a dry run or a refused import is audited too, as a probe."""
-    return session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action.not_in(("import_dry_run", "import_refused"))))
-
-
-def _probes(session) -> list[str]:
-    return list(session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action.in_(("import_dry_run", "import_refused")))))
 
 
 def _import(session: Session, text: str, *, dry_run: bool = False,
@@ -169,8 +160,8 @@ def test_dry_run_reports_the_result_and_writes_nothing(session, engine):
     assert (report.rows_read, report.created, report.updated, report.unchanged) == (4, 4, 0, 0)
     assert report.summary() == "共读取4行:将新增4条,将更新0条,无变化0条。"
     with Session(engine) as other:
-        assert (_count(other), _audited_writes(other)) == (0, 0)
-        assert _probes(other) == ["import_dry_run"]
+        assert (_count(other), audited_writes(other)) == (0, 0)
+        assert import_probes(other) == ["import_dry_run"]
 
 
 def test_a_good_file_creates_every_unit_in_one_go(session, engine):
@@ -236,8 +227,8 @@ def test_one_bad_row_writes_nothing_and_names_row_column_and_reason(session, eng
     assert report.errors == errors
     assert (report.ok, report.written) == (False, False)
     with Session(engine) as other:
-        assert (_count(other), _audited_writes(other)) == (0, 0)
-        assert _probes(other) == ["import_refused"]
+        assert (_count(other), audited_writes(other)) == (0, 0)
+        assert import_probes(other) == ["import_refused"]
 
 
 def test_the_same_unit_twice_in_one_file_with_different_flags_is_a_row_error(session):
@@ -283,7 +274,7 @@ def test_every_bad_row_is_reported_not_only_the_first(session):
 def test_reimporting_the_same_file_changes_nothing(session):
     _import(session, GOOD_FILE)
     units = {u.name: u.version for u in session.scalars(select(OrgUnit))}
-    updates_before = _audited_writes(session)
+    updates_before = audited_writes(session)
 
     report = _import(session, GOOD_FILE)
 

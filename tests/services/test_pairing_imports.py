@@ -20,6 +20,8 @@ from services.users import actor_for
 from services.validators import id_number_checksum
 from services.vocab import Gender, HelperKind, OrgKind, PairingEndReason, Role
 from tests.factories import (
+    audited_writes,
+    import_probes,
     make_child,
     make_helper,
     make_org,
@@ -56,16 +58,6 @@ def _xlsx(header: list[str], rows: list[list[object]]) -> bytes:
 def _count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
-
-def _audited_writes(session) -> int:
-    """Audit events of writes: a dry run or a refused import is audited too, as a probe."""
-    return session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action.not_in(("import_dry_run", "import_refused"))))
-
-
-def _probes(session) -> list[str]:
-    return list(session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action.in_(("import_dry_run", "import_refused")))))
 
 
 def _helpers(session, rows, *, header=HELPER_HEADER, actor=ADMIN, dry_run=False,
@@ -454,15 +446,15 @@ def test_a_pairing_dry_run_writes_nothing(session, world):
     report = _pairings(session, [["林小雨", "", "", "陈丽华", ""]], dry_run=True)
     assert (report.ok, report.created) == (True, 1)
     assert _count(session, Pairing) == 0
-    assert _audited_writes(session) == 0
-    assert _probes(session) == ["import_dry_run"]
+    assert audited_writes(session) == 0
+    assert import_probes(session) == ["import_dry_run"]
 
 
 def test_one_bad_pairing_row_means_nothing_is_written(session, world):
     report = _pairings(session, [["林小雨", "", "", "陈丽华", ""],
                                  ["王小明", "", "", "孙老师", ""]])
     assert not report.ok
-    assert (_count(session, Pairing), _audited_writes(session)) == (0, 0)
+    assert (_count(session, Pairing), audited_writes(session)) == (0, 0)
 
 
 def test_a_coordinator_cannot_pair_children_outside_their_town(session, world):
