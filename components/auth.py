@@ -61,7 +61,7 @@ def _failed_usernames(before: dict[str, int], credentials: dict) -> list[str]:
 def require_login() -> tuple[Actor, stauth.Authenticate]:
     """Show the login form until a valid, active user is in; return them as an Actor."""
     policy = _policy()
-    with db_transaction() as session:
+    with db_transaction(write=False) as session:
         credentials = users.login_credentials(session, policy)
     authenticator = _authenticator(credentials)
     _ignore_revoked_cookie(authenticator)
@@ -121,7 +121,7 @@ def _ignore_revoked_cookie(authenticator: stauth.Authenticate) -> None:
     if token is not None:
         expiry = timedelta(days=settings().cookie_expiry_days)
         issued = datetime.fromtimestamp(token["exp_date"], UTC).replace(tzinfo=None) - expiry
-        with db_transaction() as session:
+        with db_transaction(write=False) as session:
             valid = users.cookie_still_valid(session, token["username"], issued)
     if not valid:
         st.session_state["logout"] = True  # the library's own "ignore the cookie" switch
@@ -148,11 +148,13 @@ def login_cookie_claims(raw: str, key: str) -> dict | None:
 def _active_actor(authenticator: stauth.Authenticate) -> Actor:
     """Re-read the account on every run, so a deactivation or role change applies at once."""
     username = st.session_state["username"]
-    with db_transaction() as session:
+    first_run = st.session_state.get(RECORDED_LOGIN_KEY) != username
+    # Only the first run of a login writes (the login is recorded); every click after reads.
+    with db_transaction(write=first_run) as session:
         user = users.find_user(session, username)
         if user is None or not user.is_active:
             _end_session(authenticator, "login.inactive")
-        if st.session_state.get(RECORDED_LOGIN_KEY) != username:
+        if first_run:
             users.record_login(session, username)
             st.session_state[RECORDED_LOGIN_KEY] = username
             st.session_state[SESSION_STARTED_KEY] = utcnow()

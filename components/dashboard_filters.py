@@ -72,7 +72,7 @@ def render_filters(actor: Actor, *, today: date) -> StatsScope | None:
     shows the same figures.
     """
     org, preset, dates, categories = _from_url()
-    with db_transaction() as session:
+    with db_transaction(write=False) as session:
         nodes = orgs.org_tree(session, actor) if actor.role is not Role.helper else []
     unit_col, period_col, cat_col = st.columns([1, 2, 1], vertical_alignment="bottom")
     with unit_col:
@@ -112,7 +112,7 @@ def scope_from_url(actor: Actor, *, today: date) -> StatsScope:
     user's scope falls back to their whole scope, as the dashboard's picker does."""
     org, preset, dates, categories = _from_url()
     if org is not None:
-        with db_transaction() as session:
+        with db_transaction(write=False) as session:
             org = org if org_in_scope(session, actor, org) else None
     if preset == CUSTOM and dates is None:
         preset = "term"

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from config import Settings, load_settings
 from db import schema
 from db.engine import make_engine, transaction
+from services.errors import DatabaseBusy
 from services.i18n import DEFAULT_LANGUAGE, t
 from services.permissions import Actor, Capability
 
@@ -65,6 +66,9 @@ def database_guard() -> Iterator[None]:
         problem = schema.explain(exc, _engine_for(settings().database_url))
         st.error(f"**{t('error.database', lang())}**\n\n{problem}")
         st.stop()
+    except DatabaseBusy as exc:  # waited the whole busy timeout behind other writers
+        st.error(exc.message)
+        st.stop()
     except DataError:
         _log.exception("a write the services let through was refused by the database")
         st.error(t("error.not_saved", lang()))
@@ -81,12 +85,15 @@ def _note_write(session: Session, _context: object) -> None:
 
 
 @contextmanager
-def db_transaction() -> Iterator[Session]:
+def db_transaction(*, write: bool = True) -> Iterator[Session]:
     """One transaction for one user action; it commits when the block ends without error.
 
     A transaction that wrote anything clears the cached statistics once it has committed.
+    On SQLite a write transaction queues for the write lock from its start; `write=False` is
+    for blocks that only read (rendering figures, lists, the account), which then never wait
+    behind an import or another person's save.
     """
-    with transaction(_engine_for(settings().database_url)) as session:
+    with transaction(_engine_for(settings().database_url), write=write) as session:
         yield session
         wrote = session.info.get("wrote", False) or bool(session.new or session.dirty
                                                            or session.deleted)

@@ -15,7 +15,7 @@ from services.permissions import Actor
 
 def render_sidebar(actor: Actor, authenticator: stauth.Authenticate) -> None:
     current = lang()
-    with db_transaction() as session:
+    with db_transaction(write=False) as session:
         scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
     with st.sidebar:
         st.markdown(f"**{md(st.session_state.get('name') or actor.username)}**")

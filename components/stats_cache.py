@@ -50,13 +50,13 @@ def data_changed() -> None:
 
 @st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
 def _statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Statistics:
-    with db_transaction() as session:
+    with db_transaction(write=False) as session:
         return stats.compute(session, actor, scope, today=today)
 
 
 @st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
 def _tiles(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Tiles:
-    with db_transaction() as session:
+    with db_transaction(write=False) as session:
         return stats.tiles(session, actor, scope, today=today)
 
 

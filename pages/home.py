@@ -18,7 +18,7 @@ from services.vocab import Role
 actor = current_actor()
 current = lang()
 today = date.today()
-with db_transaction() as session:
+with db_transaction(write=False) as session:
     scope_name = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole",
                                                                             current)
 

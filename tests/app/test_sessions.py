@@ -148,3 +148,41 @@ def test_a_write_the_database_refuses_gets_a_chinese_message(world, monkeypatch,
     assert not at.exception
     assert message in _errors(at)
     assert not at.success
+
+
+def test_the_dashboard_renders_while_another_writer_holds_the_lock(world, db_url):
+    """Reading never queues behind an import or a save (SQLite's write lock)."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock; PostgreSQL readers never wait")
+    at = logged_in("coordinator", "刘主任")  # the login itself is recorded first
+    holder = sqlite3.connect(make_url(db_url).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        at.run(timeout=20)
+        assert _still_in(at)
+        assert "您好,刘主任" in [title.value for title in at.title]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_save_that_waited_out_the_lock_says_the_database_is_busy(world, monkeypatch):
+    from services.errors import DatabaseBusy
+
+    def busy(*_args, **_kwargs):
+        raise DatabaseBusy()
+
+    monkeypatch.setattr("services.users.change_own_password", busy)
+    at = logged_in("coordinator", "刘主任")
+    at.switch_page("pages/account.py").run()
+    fields = {field.label: field for field in at.text_input}
+    fields["原密码"].input(DEFAULT_PASSWORD)
+    fields["新密码"].input("NewPass2026")
+    fields["再次输入新密码"].input("NewPass2026")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "数据库正忙" in _errors(at)
