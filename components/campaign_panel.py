@@ -12,6 +12,7 @@ from components.markup import md, md_block
 from components.pickers import org_select
 from components.session import db_transaction
 from services.campaigns import (
+    CAMPAIGN_EXPORTS,
     ENDED,
     GAPS_TITLE,
     RUNNING,
@@ -22,7 +23,6 @@ from services.campaigns import (
     archive_campaign,
     campaign_progress,
     create_campaign,
-    export_campaign_gaps,
     list_campaigns,
     update_campaign,
 )
@@ -153,8 +153,9 @@ def _gaps_download(actor: Actor, today: date, *, key: str, campaign_id: int | No
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
-            return export_campaign_gaps(session, actor=actor, fmt=fmt, today=today,
-                                        include_sensitive=sensitive, campaign_id=campaign_id)
+            gaps = CAMPAIGN_EXPORTS["campaign_gaps"]  # audited like every list export
+            return gaps.export(session, actor=actor, fmt=fmt, today=today,
+                               include_sensitive=sensitive, campaign_id=campaign_id)
 
     cols[2].download_button(label, build, file_name=filename_for(title, fmt, today), key=key,
                             on_click="ignore", icon=":material/download:")

@@ -15,7 +15,7 @@ from services.errors import DomainError
 from services.exports import EXPORT_FORMATS, filename_for
 from services.permissions import Actor, Capability
 from services.vocab import WishStatus
-from services.wish_export import TITLE, export_wishes
+from services.wish_export import TITLE, WISH_EXPORTS
 from services.wishes import (
     CATEGORIES,
     WishRow,
@@ -269,7 +269,8 @@ def _download(actor: Actor, today: date, drive_id: int | None) -> None:
 
     def build() -> bytes:
         with db_transaction() as session:
-            return export_wishes(session, actor=actor, fmt=fmt, today=today,
+            wishes = WISH_EXPORTS["wishes"]  # audited like every list export
+            return wishes.export(session, actor=actor, fmt=fmt, today=today,
                                  include_sensitive=sensitive, drive_id=drive_id)
 
     cols[2].download_button("下载心愿清单", build, file_name=filename_for(TITLE, fmt, today),

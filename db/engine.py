@@ -95,11 +95,27 @@ class WriterQueue:
             return None
         return cls(f"{database}.writers", timeout_s)
 
+    def _lock_file(self, record: Any) -> int | None:
+        """This connection's descriptor of the lock file, opened once per process.
+
+        A forked child must not share its parent's open file (one unlock would free both);
+        a lock file we may not open (another OS user made it) leaves SQLite's timeout alone.
+        """
+        pid, fd = record.info.get(self.KEY, (None, None))
+        if pid == os.getpid():
+            return fd
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
+        except OSError:
+            fd = None
+        record.info[self.KEY] = (os.getpid(), fd)
+        return fd
+
     def enter(self, record: Any) -> None:
         """Wait for our turn to write, up to the busy timeout; then DatabaseBusy."""
-        fd = record.info.get(self.KEY)
+        fd = self._lock_file(record)
         if fd is None:
-            fd = record.info[self.KEY] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            return
         deadline = time.monotonic() + self.timeout_s
         while True:
             try:
@@ -117,14 +133,16 @@ class WriterQueue:
         info = getattr(record, "info", None)
         if info is None or not info.pop("shouwang_writing", False):
             return
-        fcntl.flock(info[cls.KEY], fcntl.LOCK_UN)
+        pid, fd = info[cls.KEY]
+        if pid == os.getpid():
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     @classmethod
     def forget(cls, record: Any) -> None:
         """The connection is closing: give up the turn and close its lock file."""
         cls.leave(record)
-        fd = record.info.pop(cls.KEY, None)
-        if fd is not None:
+        pid, fd = record.info.pop(cls.KEY, (None, None))
+        if fd is not None and pid == os.getpid():
             os.close(fd)
 
 

@@ -111,6 +111,17 @@ def test_writers_of_this_app_take_turns_and_give_the_turn_back(db_url, sqlite_fi
     impatient.dispose()
 
 
+def test_a_lock_file_we_cannot_open_leaves_writes_to_sqlites_timeout(db_url, sqlite_file):
+    Path(f"{sqlite_file}.writers").mkdir()  # another OS user's file would refuse us the same way
+    engine = make_engine(db_url)
+    with transaction(engine) as session:
+        make_town_with_village(session, "石门镇", "李家村")
+    assert _count(engine, Child) == 0
+    with transaction(engine, write=False) as session:
+        assert session.scalar(text("SELECT count(*) FROM org_units")) == 2
+    engine.dispose()
+
+
 @pytest.fixture
 def contact_world(engine) -> tuple[int, int]:
     """A child and a helper to log contacts about, in a town whose villages the files name.
