@@ -395,7 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"错误:{problem}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a person gets one line, never a traceback
-        print(f"错误:操作未完成（{type(exc).__name__}：{exc}）。", file=sys.stderr)
+        # Only the kind of error: its text can quote the SQL parameters (names, ID numbers),
+        # and this line lands in cron logs.
+        print(f"错误:操作未完成（{type(exc).__name__}）。", file=sys.stderr)
         return EXIT_FAILED
 
 

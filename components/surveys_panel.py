@@ -291,7 +291,7 @@ def _show_report(report: ImportReport) -> None:
     if report.ok:
         st.success(f"检查通过。{report.summary()}")
         return
-    st.error(f"有{len(report.errors)}处问题,整个文件未导入。请修改后重新上传:")
+    st.error(f"有{report.error_count}处问题,整个文件未导入。请修改后重新上传:")
     st.dataframe(pd.DataFrame([{"行": e.row, "列": e.column, "问题": e.reason}
                                for e in report.errors]), hide_index=True, width="stretch")
 

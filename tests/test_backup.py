@@ -325,3 +325,33 @@ def test_backup_of_an_uninitialised_database_is_refused(monkeypatch, capsys, tmp
     assert code == 1
     assert "cli.py init" in err
     assert not (tmp_path / "b.tar.gz").exists()
+
+
+def test_an_archive_cut_short_is_refused_in_chinese(seeded, make_site, monkeypatch, capsys,
+                                                    tmp_path):
+    seeded.use(monkeypatch)
+    archive = tmp_path / "full.tar.gz"
+    assert run(capsys, "backup", "--out", str(archive))[0] == 0
+    data = archive.read_bytes()
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    target = make_site("cut_target", with_data=False)
+    target.use(monkeypatch)
+    code, _, err = run(capsys, "restore", str(cut))
+    assert code == 1
+    assert "已损坏" in err and "Traceback" not in err and "EOFError" not in err
+
+
+def test_a_database_holding_only_org_units_is_not_overwritten_without_force(
+        seeded, make_site, monkeypatch, capsys, tmp_path):
+    seeded.use(monkeypatch)
+    archive = tmp_path / "full.tar.gz"
+    assert run(capsys, "backup", "--out", str(archive))[0] == 0
+    target = make_site("orgs_only", with_data=False)
+    target.use(monkeypatch)
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("名称,类型\n青山县,县\n", encoding="utf-8")
+    assert run(capsys, "import", "orgs", str(orgs))[0] == 0
+    code, _, err = run(capsys, "restore", str(archive))
+    assert code == 1
+    assert "--force" in err

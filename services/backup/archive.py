@@ -16,6 +16,7 @@ import re
 import tarfile
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -233,8 +234,12 @@ def extract(archive: Path, target: Path) -> Manifest:
         path.parent.mkdir(parents=True, exist_ok=True)
         source = tar.extractfile(info)
         assert source is not None  # a regular file always has content to read
-        with path.open("xb") as handle:
-            _copy_checked(source, handle, manifest.files[name], name)
+        try:
+            with path.open("xb") as handle:
+                _copy_checked(source, handle, manifest.files[name], name)
+        except (tarfile.TarError, EOFError, zlib.error) as exc:  # cut short or corrupt
+            raise BackupError(f"无法读取备份文件 {archive.name}中的“{name[:80]}”："
+                              "文件不完整或已损坏，已拒绝恢复。") from exc
     if manifest is None:
         raise BackupError("备份文件中没有清单（manifest.json），不是守望的备份文件。")
     missing = sorted(set(manifest.files) - seen)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from services.backup.archive import BackupError
-from services.backup.sqlite_store import quote
+from services.backup.sqlite_store import PEOPLES_TABLES, quote
 
 TOOL_DIRS = Path("/usr/lib/postgresql")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -82,8 +82,8 @@ def table_counts(conn: Connection) -> dict[str, int]:
 
 
 def people_counts(conn: Connection) -> dict[str, int]:
-    """Children and users in the database, for the tables it has."""
-    return {name: _count(conn, name) for name in ("children", "users")
+    """Records people made, in the database's tables that exist (PEOPLES_TABLES)."""
+    return {name: _count(conn, name) for name in PEOPLES_TABLES
             if conn.execute(text(f"SELECT to_regclass('public.{name}')")).scalar() is not None}
 
 

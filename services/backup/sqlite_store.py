@@ -89,11 +89,18 @@ def is_empty(path: Path) -> bool:
 
 
 def people_counts(path: Path) -> dict[str, int]:
-    """Children and users in the file, for the tables it has."""
+    """Records people made, in the file's tables that exist (PEOPLES_TABLES)."""
     with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as conn:
         present = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {name: _count(conn, name) for name in ("children", "users") if name in present}
+        return {name: _count(conn, name) for name in PEOPLES_TABLES if name in present}
+
+
+# What a restore without --force must never overwrite: anything a person entered. The
+# built-in care rules and activity kinds every new database has do not count.
+PEOPLES_TABLES = ("children", "users", "org_units", "helpers", "pairings", "care_contacts",
+                  "activities", "needs", "wishes", "donations", "resource_providers", "surveys",
+                  "campaigns")
 
 
 def _count(conn: sqlite3.Connection, table: str) -> int:
