@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Child, Survey, SurveyQuestion
-from services import audit
-from services.imports import OVERFLOW, ImportReport, header_errors
+from services.imports import ImportReport, apply_all_or_nothing, header_errors
 from services.imports.child_lookup import ChildKey, ChildLookup, ChildNotFound
 from services.imports.reader import Table, read_table
 from services.imports.rows import RowError, RowReader
@@ -61,20 +60,10 @@ def import_answers(session: Session, *, actor: Actor, survey_id: int, data: byte
     survey = get_survey(session, actor, survey_id)
     table = read_table(data, filename)
     report = ImportReport(kind=KIND, rows_read=len(table.rows), dry_run=dry_run)
-    savepoint = session.begin_nested()
-    try:
-        _import(session, actor, survey, table, report)
-        report.errors += [RowError(number, "表头之外", OVERFLOW) for number in table.overflowing]
-        if report.errors or dry_run:
-            savepoint.rollback()
-            return report
-        audit.record(session, actor, "import", KIND, survey.id,
-                     summary=f"{filename}:问卷“{survey.title}”{report.summary()}")
-        savepoint.commit()
-    except Exception:
-        savepoint.rollback()
-        raise
-    return report
+    return apply_all_or_nothing(
+        session, actor, table, report, lambda: _import(session, actor, survey, table, report),
+        filename=filename, entity_id=survey.id,
+        summary=lambda: f"{filename}:问卷“{survey.title}”{report.summary()}")
 
 
 def _import(session: Session, actor: Actor, survey: Survey, table: Table,

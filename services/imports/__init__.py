@@ -156,15 +156,28 @@ def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filena
     table = read_table(data, filename)
     report = ImportReport(kind=kind, rows_read=len(table.rows), dry_run=dry_run,
                           progress=progress)
+    return apply_all_or_nothing(
+        session, actor, table, report, lambda: importers[kind](session, actor, table, report),
+        filename=filename, entity_id=None, summary=lambda: f"{filename}:{report.summary()}")
+
+
+def apply_all_or_nothing(session: Session, actor: Actor, table: Table, report: ImportReport,
+                         importer: Callable[[], None], *, filename: str, entity_id: object,
+                         summary: Callable[[], str]) -> ImportReport:
+    """Run `importer` in a savepoint: keep it only when no row is bad and it is no dry run.
+
+    Every attempt is audited: a written file as "import" (`summary()` once the rows are
+    counted), a dry run or a refused file as a probe (see _record_attempt).
+    """
     savepoint = session.begin_nested()
     try:
-        importers[kind](session, actor, table, report)
+        importer()
         report.errors += [RowError(number, "表头之外", OVERFLOW) for number in table.overflowing]
-        if report.errors or dry_run:
+        if report.errors or report.dry_run:
             savepoint.rollback()
-            _record_attempt(session, actor, filename, report)
+            _record_attempt(session, actor, filename, report, entity_id)
             return report
-        audit.record(session, actor, "import", kind, None, summary=f"{filename}:{report.summary()}")
+        audit.record(session, actor, "import", report.kind, entity_id, summary=summary())
         savepoint.commit()
     except IntegrityError as exc:
         savepoint.rollback()
@@ -175,7 +188,8 @@ def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filena
     return report
 
 
-def _record_attempt(session: Session, actor: Actor, filename: str, report: ImportReport) -> None:
+def _record_attempt(session: Session, actor: Actor, filename: str, report: ImportReport,
+                    entity_id: object = None) -> None:
     """Audit a dry run or a refused file: who, which file, how many rows, how many errors."""
     if report.dry_run:
         summary = f"{filename}：试导入（未写入），{report.summary()}"
@@ -184,4 +198,4 @@ def _record_attempt(session: Session, actor: Actor, filename: str, report: Impor
         summary = (f"{filename}：共读取{report.rows_read}行，发现{report.error_count}处问题，"
                    "未写入任何数据。")
     audit.record(session, actor, DRY_RUN_ACTION if report.dry_run else REFUSED_ACTION,
-                 report.kind, None, summary=summary)
+                 report.kind, entity_id, summary=summary)

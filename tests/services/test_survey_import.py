@@ -14,6 +14,7 @@ from db.models import AuditEvent, Child, SurveyAnswer
 from services.survey_import import answer_template, import_answers
 from services.surveys import QuestionInput, SurveyInput, create_survey, record_answers
 from services.vocab import QuestionKind
+from tests.factories import import_probes
 from tests.pairing_factories import ADMIN, coordinator_of, make_child_in, make_places
 
 WHO = QuestionInput("你有心里话最想对谁说?", ["父亲", "母亲", "老师"])
@@ -77,6 +78,15 @@ def test_a_dry_run_checks_and_writes_nothing(session, world):
     report = _import(session, survey, _csv(HEADER, "张一,,母亲,"), dry_run=True)
     assert report.ok and report.created == 1
     assert _answers(session) == []
+    assert import_probes(session) == ["import_dry_run"]  # a dry run leaves a trace too
+
+
+def test_a_refused_file_is_audited_and_writes_nothing(session, world):
+    _, survey = world
+    report = _import(session, survey, _csv(HEADER, "张一,,叔叔,"))
+    assert not report.ok
+    assert _answers(session) == []
+    assert import_probes(session) == ["import_refused"]
 
 
 @pytest.mark.parametrize(("line", "column", "why"), [
