@@ -97,7 +97,7 @@ def record_disclosure(session: Session, actor: Actor | None, action: str, entity
     shown = "\uff0c".join(f"{k}={v}" for k, v in facts.items())
     summary = f"{what}\uff1a{rows}行" + (f"\uff08{shown}\uff09" if shown else "")
     return record(session, actor, action, entity, entity_id,
-                  after={"rows": rows, **facts}, summary=_clip(summary, SUMMARY_MAX))
+                  after={"rows": rows, **facts}, summary=summary)  # record() clips it
 
 
 SUMMARY_MAX = 300
