@@ -1,4 +1,9 @@
-"""Activities as files: one row per activity with its 场次 and 人次, or one per attending child."""
+"""Activities as files: one row per activity with its 场次 and 人次, or one per attending child.
+
+Masked, helpers' and children's names are masked, and so is a person's name among the
+providers; titles, places and goods are free text in which the activity's people (attending
+children, helpers, providers that are persons) are masked.
+"""
 
 from __future__ import annotations
 
@@ -24,22 +29,24 @@ from db.models import (
 from services import audit
 from services.activity_queries import activities_visible, list_activities
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes, mask_name
+from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.name_masking import people_by_provider, provider_people
 from services.permissions import Actor, Capability, children_visible
 
 Row = dict[str, object]
 S = Sensitivity
 ACTIVITY_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("held_on", "日期"), ExportColumn("title", "名称"), ExportColumn("kind", "类型"),
-    ExportColumn("place", "地点"), ExportColumn("org_unit", "单位"),
+    ExportColumn("held_on", "日期"), ExportColumn("title", "名称", S.TEXT),
+    ExportColumn("kind", "类型"), ExportColumn("place", "地点", S.TEXT),
+    ExportColumn("org_unit", "单位"),
     ExportColumn("sessions", "场次"), ExportColumn("attending", "参加儿童数"),
     ExportColumn("extra", "其他人次"), ExportColumn("person_times", "人次"),
-    # Several names in one cell: masked one by one in activity_rows, not as one string.
-    ExportColumn("helpers", "服务人员"), ExportColumn("providers", "资源方"),
-    ExportColumn("money", "捐助金额"), ExportColumn("goods", "物资"),
+    # 、-joined names, each masked; a provider's name only if it is a person's (PEOPLE).
+    ExportColumn("helpers", "服务人员", S.NAME), ExportColumn("providers", "资源方", S.TEXT),
+    ExportColumn("money", "捐助金额"), ExportColumn("goods", "物资", S.TEXT),
 )
 ATTENDANCE_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("held_on", "日期"), ExportColumn("title", "活动名称"),
+    ExportColumn("held_on", "日期"), ExportColumn("title", "活动名称", S.TEXT),
     ExportColumn("kind", "类型"), ExportColumn("org_unit", "单位"),
     ExportColumn("child_name", "儿童姓名", S.NAME), ExportColumn("gender", "性别"),
     ExportColumn("school", "学校"), ExportColumn("class_name", "班级"),
@@ -65,20 +72,44 @@ def _names_by_activity(session: Session, stmt) -> dict[int, list[str]]:  # noqa:
     return found
 
 
-def activity_rows(session: Session, actor: Actor, *, date_from: date | None = None,
-                  date_to: date | None = None, include_sensitive: bool = False
-                  ) -> Iterator[Row]:
-    """Every activity in scope and period, newest first, with helpers, providers and donations."""
-    where = [activities_visible(actor), *_period(date_from, date_to)]
-    helpers = _names_by_activity(session, select(activity_helpers.c.activity_id, Helper.name)
-                                 .join(Helper, Helper.id == activity_helpers.c.helper_id)
-                                 .join(Activity, Activity.id == activity_helpers.c.activity_id)
-                                 .where(*where).order_by(Helper.name))
-    providers = _names_by_activity(
+def _helpers(session: Session, where: list[ColumnElement[bool]]) -> dict[int, list[str]]:
+    return _names_by_activity(session, select(activity_helpers.c.activity_id, Helper.name)
+                              .join(Helper, Helper.id == activity_helpers.c.helper_id)
+                              .join(Activity, Activity.id == activity_helpers.c.activity_id)
+                              .where(*where).order_by(Helper.name))
+
+
+def _providers(session: Session, where: list[ColumnElement[bool]]) -> dict[int, list[str]]:
+    return _names_by_activity(
         session, select(activity_providers.c.activity_id, ResourceProvider.name)
         .join(ResourceProvider, ResourceProvider.id == activity_providers.c.provider_id)
         .join(Activity, Activity.id == activity_providers.c.activity_id)
         .where(*where).order_by(ResourceProvider.name))
+
+
+def _people(session: Session, where: list[ColumnElement[bool]], helpers: dict[int, list[str]],
+            providers: dict[int, list[str]]) -> dict[int, list[str]]:
+    """Per activity, the names its free text may mention: every attending child (in scope
+    or not: they are only masked), the helpers and the providers that are persons."""
+    people = _names_by_activity(session, select(Attendance.activity_id, Child.name)
+                                .join(Child, Child.id == Attendance.child_id)
+                                .join(Activity, Activity.id == Attendance.activity_id)
+                                .where(*where))
+    persons = people_by_provider(session)
+    for activity_id in helpers.keys() | providers.keys():
+        people.setdefault(activity_id, []).extend(
+            [*helpers.get(activity_id, ()),
+             *provider_people(persons, providers.get(activity_id, []))])
+    return people
+
+
+def activity_rows(session: Session, actor: Actor, *, date_from: date | None = None,
+                  date_to: date | None = None) -> Iterator[Row]:
+    """Every activity in scope and period, newest first, with helpers, providers and donations;
+    each row carries the names of its people (PEOPLE)."""
+    where = [activities_visible(actor), *_period(date_from, date_to)]
+    helpers, providers = _helpers(session, where), _providers(session, where)
+    people = _people(session, where, helpers, providers)
     money: dict[int, Decimal] = {}
     goods: dict[int, list[str]] = {}
     for activity_id, amount, what in session.execute(
@@ -93,19 +124,22 @@ def activity_rows(session: Session, actor: Actor, *, date_from: date | None = No
                "place": row.place, "org_unit": row.org_unit, "sessions": row.sessions,
                "attending": row.attending, "extra": row.extra,
                "person_times": row.person_times,
-               "helpers": "、".join(name if include_sensitive else mask_name(name)
-                                   for name in helpers.get(row.id, [])),
+               "helpers": "、".join(helpers.get(row.id, [])),
                "providers": "、".join(providers.get(row.id, [])),
-               "money": money.get(row.id, ""), "goods": "、".join(goods.get(row.id, []))}
+               "money": money.get(row.id, ""), "goods": "、".join(goods.get(row.id, [])),
+               PEOPLE: people.get(row.id, [])}
 
 
 def attendance_rows(session: Session, actor: Actor, *, date_from: date | None = None,
                     date_to: date | None = None) -> Iterator[Row]:
-    """One row per attending child the actor may see, by activity date then name."""
+    """One row per attending child the actor may see, by activity date then name; each row
+    carries the names of its activity's people (PEOPLE), for masking the title."""
+    where = [activities_visible(actor), *_period(date_from, date_to)]
+    people = _people(session, where, _helpers(session, where), _providers(session, where))
     unit, school, village = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
-    stmt = (select(Activity.held_on, Activity.title, ActivityKindRow.label_zh, unit.name,
-                   Child.name, Child.gender, school.name, Child.grade, Child.class_name,
-                   village.name)
+    stmt = (select(Activity.id, Activity.held_on, Activity.title, ActivityKindRow.label_zh,
+                   unit.name, Child.name, Child.gender, school.name, Child.grade,
+                   Child.class_name, village.name)
             .select_from(Attendance)
             .join(Activity, Activity.id == Attendance.activity_id)
             .join(ActivityKindRow, ActivityKindRow.code == Activity.kind)
@@ -113,15 +147,15 @@ def attendance_rows(session: Session, actor: Actor, *, date_from: date | None = 
             .outerjoin(unit, unit.id == Activity.org_unit_id)
             .outerjoin(school, school.id == Child.school_id)
             .outerjoin(village, village.id == Child.village_id)
-            .where(activities_visible(actor), children_visible(actor),
-                   *_period(date_from, date_to))
+            .where(children_visible(actor), *where)
             .order_by(Activity.held_on.desc(), Activity.id.desc(), Child.name_pinyin)
             .execution_options(yield_per=BATCH))
-    for (held_on, title, kind, unit_name, name, gender, school_name, grade, class_name,
-         village_name) in session.execute(stmt):
+    for (activity_id, held_on, title, kind, unit_name, name, gender, school_name, grade,
+         class_name, village_name) in session.execute(stmt):
         yield {"held_on": held_on, "title": title, "kind": kind, "org_unit": unit_name or "",
                "child_name": name, "gender": gender.zh, "school": school_name or "",
-               "class_name": f"{grade or ''}{class_name or ''}", "village": village_name or ""}
+               "class_name": f"{grade or ''}{class_name or ''}", "village": village_name or "",
+               PEOPLE: people.get(activity_id, [])}
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],
@@ -143,8 +177,7 @@ def export_activities(session: Session, *, actor: Actor, fmt: str, today: date,
                       include_sensitive: bool = False, date_from: date | None = None,
                       date_to: date | None = None) -> bytes:
     """活动名单: one row per activity; helpers' names masked unless asked for."""
-    rows = activity_rows(session, actor, date_from=date_from, date_to=date_to,
-                         include_sensitive=include_sensitive)
+    rows = activity_rows(session, actor, date_from=date_from, date_to=date_to)
     return _export(session, actor, "activities", fmt, rows, ACTIVITY_COLUMNS, include_sensitive)
 
 

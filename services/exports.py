@@ -23,6 +23,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from services import audit
 from services.errors import DomainError
+from services.name_masking import (
+    mask_address,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_text,
+)
 
 EXPORT_FORMATS = ("csv", "xlsx")
 FONT = "Microsoft YaHei"  # Excel and WPS substitute a CJK font where it is missing
@@ -38,10 +45,17 @@ FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 class Sensitivity(StrEnum):
     """Which mask hides a column when sensitive data is not included."""
 
-    NAME = "name"
+    NAME = "name"  # a person's name, or several joined by 、 (each masked)
     PHONE = "phone"
     ID_NUMBER = "id_number"
     ADDRESS = "address"
+    # Free text, or a name that may be an organisation's: the row's PEOPLE are masked inside
+    # it, and so are phone and ID numbers (services.name_masking.mask_text).
+    TEXT = "text"
+
+
+# The row key holding the names of a row's people, for its TEXT columns; never a column.
+PEOPLE = "_people"
 
 
 @dataclass(frozen=True)
@@ -60,62 +74,10 @@ Columns = Sequence[ExportColumn]
 V = TypeVar("V")
 
 
-def mask_name(value: str) -> str:
-    """Keep the first and last character: 张小明 → 张*明, 李四 → 李*, 欧阳娜娜 → 欧**娜."""
-    name = value.strip()
-    if len(name) <= 2:
-        return name[:1] + "*" * (len(name) - 1) if len(name) == 2 else "*" * len(name)
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-_MOBILE = re.compile(r"(?<!\d)(1\d{2})[- ]?\d{4}[- ]?(\d{4})(?!\d)")
-_LONG_DIGITS = re.compile(r"\d{7,}")
-
-
-def mask_phone(value: str) -> str:
-    """Hide the middle of every number: 138****5678, 0755-****5678.
-
-    Mobiles keep their first 3 and last 4 digits; any other run of 7 or more digits keeps its
-    last 4 (so a landline keeps its area code). A value without such a run is fully masked,
-    at most 11 stars long.
-    """
-    text = value.strip()
-    masked = _MOBILE.sub(r"\1****\2", text)
-    masked = _LONG_DIGITS.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], masked)
-    if masked == text:
-        return "*" * min(len(text), 11)
-    return masked
-
-
-def mask_id_number(value: str) -> str:
-    """Keep the region code and the last 4: 110101********0011; a short value is fully masked."""
-    number = value.strip()
-    if len(number) < 15:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-_VILLAGE = re.compile(r"[^\d０-９]*?(?:村|社区|居委会|嘎查)")
-_TOWNSHIP = re.compile(r"[^\d０-９]*?(?:镇|乡|街道)")
-
-
-def mask_address(value: str) -> str:
-    """Keep the place down to the village or community; drop 组, street and house number.
-
-    石门镇李家湾村3组 → 石门镇李家湾村…; 城关街道城东社区人民路12号 → 城关街道城东社区….
-    The kept prefix may not contain digits (so a 新村 after a house number is not a village);
-    without a village, keep down to the town (镇/乡/街道); without either, keep the first
-    6 characters but never more than half. An address no finer than a village is unchanged.
-    """
-    text = value.strip()
-    match = _VILLAGE.match(text) or _TOWNSHIP.match(text)
-    keep = len(match[0]) if match else min(6, len(text) // 2)
-    return text if keep >= len(text) else text[:keep] + "…"
-
-
 MASKS: dict[Sensitivity, Callable[[str], str]] = {
     Sensitivity.NAME: mask_name, Sensitivity.PHONE: mask_phone,
-    Sensitivity.ID_NUMBER: mask_id_number, Sensitivity.ADDRESS: mask_address}
+    Sensitivity.ID_NUMBER: mask_id_number, Sensitivity.ADDRESS: mask_address,
+    Sensitivity.TEXT: mask_text}  # without the row's people: prepare_rows passes them
 
 
 def neutralise(value: V) -> V:
@@ -172,12 +134,27 @@ def _cell_function(column: ExportColumn, include_sensitive: bool) -> Callable[[o
     return text_cell
 
 
+def _text_cell(value: object, people: Iterable[str]) -> Cell:
+    """A masked TEXT cell: the row's people, ID numbers and phones masked, then neutralised."""
+    text = value if isinstance(value, str) else str(_value(value))
+    return neutralise(mask_text(text, people)) if text else ""
+
+
 def prepare_rows(rows: Rows, columns: Columns, *, include_sensitive: bool) -> Iterator[list[Cell]]:
     """Yield each row's cells in column order; a missing key or None becomes ""."""
     cells = [(column.key, _cell_function(column, include_sensitive)) for column in columns]
+    texts = not include_sensitive and any(c.sensitivity is Sensitivity.TEXT for c in columns)
+    if not texts:  # the common case, kept lean: a county's roster is 50,000 rows
+        for row in rows:
+            get = row.get
+            yield [cell(get(key)) for key, cell in cells]
+        return
+    free = [column.sensitivity is Sensitivity.TEXT for column in columns]
     for row in rows:
         get = row.get
-        yield [cell(get(key)) for key, cell in cells]
+        people = cast("Iterable[str]", get(PEOPLE) or ())
+        yield [_text_cell(get(key), people) if is_text else cell(get(key))
+               for (key, cell), is_text in zip(cells, free, strict=True)]
 
 
 def to_csv(rows: Rows, columns: Columns, *, include_sensitive: bool) -> bytes:

@@ -1,16 +1,25 @@
-"""捐助台账, 资源方名单 and 受助公平性 as files: child names masked unless asked, and audited."""
+"""捐助台账, 资源方名单 and 受助公平性 as files: child names masked unless asked, and audited.
+
+A provider's name is shown masked when it is a person's (个人, or a kind nobody set) and in
+full when it is an organisation's; notes, goods and titles mask the names of the entry's
+people: the recipients, their relatives and helpers, and the persons behind the provider.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import Donation, donation_recipients
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes, mask_name
-from services.ledger import fairness, list_entries
+from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.ledger import entries_visible, fairness, list_entries
+from services.name_masking import people_by_child, people_by_provider, provider_people
 from services.permissions import Actor, Capability
 from services.providers import list_providers
 
@@ -18,24 +27,26 @@ S = Sensitivity
 TITLES = {"ledger": "捐助台账", "providers": "资源方名单", "fairness": "受助情况"}
 YEAR_START = (1, 1)
 
+# A provider's name is TEXT: masked only when it is among the row's PEOPLE (a person's).
 LEDGER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("donated_on", "日期"), ExportColumn("direction", "类型"),
-    ExportColumn("provider", "资源方"), ExportColumn("money_yuan", "金额(元)"),
-    ExportColumn("goods", "物资"), ExportColumn("goods_quantity", "数量"),
+    ExportColumn("provider", "资源方", S.TEXT), ExportColumn("money_yuan", "金额(元)"),
+    ExportColumn("goods", "物资", S.TEXT), ExportColumn("goods_quantity", "数量"),
     ExportColumn("goods_unit", "单位"), ExportColumn("goods_value_yuan", "物资价值(元)"),
-    ExportColumn("recipients_count", "受助人数"), ExportColumn("recipients", "受助儿童"),
-    ExportColumn("activity", "活动"), ExportColumn("notes", "备注"),
+    ExportColumn("recipients_count", "受助人数"),
+    ExportColumn("recipients", "受助儿童", S.NAME),  # 、-joined, each name masked
+    ExportColumn("activity", "活动", S.TEXT), ExportColumn("notes", "备注", S.TEXT),
 )
 PROVIDER_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("name", "名称"), ExportColumn("kind", "类型"),
+    ExportColumn("name", "名称", S.TEXT), ExportColumn("kind", "类型"),
     ExportColumn("contact_person", "联系人", S.NAME), ExportColumn("phone", "电话", S.PHONE),
-    ExportColumn("offers", "可提供"), ExportColumn("needs_linked", "链接需求数"),
+    ExportColumn("offers", "可提供", S.TEXT), ExportColumn("needs_linked", "链接需求数"),
     ExportColumn("wishes_fulfilled", "实现心愿数"), ExportColumn("donated_money", "捐助金额(元)"),
-    ExportColumn("donations", "捐助笔数"), ExportColumn("notes", "备注"),
+    ExportColumn("donations", "捐助笔数"), ExportColumn("notes", "备注", S.TEXT),
 )
 FAIRNESS_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("child_name", "儿童姓名", S.NAME), ExportColumn("times_helped", "受助次数"),
-    ExportColumn("money_yuan", "受助金额(元)"), ExportColumn("goods", "受助物资"),
+    ExportColumn("money_yuan", "受助金额(元)"), ExportColumn("goods", "受助物资", S.TEXT),
 )
 
 
@@ -57,16 +68,36 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
     return data
 
 
-def ledger_rows(session: Session, actor: Actor, *, date_from: date, date_to: date,
-                include_sensitive: bool) -> Iterable[dict]:
-    """The entries of a period; the recipients' names are masked one by one unless sensitive."""
-    for e in list_entries(session, actor, date_from=date_from, date_to=date_to):
-        names = e.recipients if include_sensitive else [mask_name(n) for n in e.recipients]
+def _recipients_people(session: Session, actor: Actor, date_from: date, date_to: date
+                       ) -> dict[int, list[str]]:
+    """Per entry of the period, the people of its recipients (names, relatives, helpers)."""
+    entries = select(Donation.id).where(
+        Donation.archived_at.is_(None), entries_visible(actor),
+        Donation.donated_on.between(date_from, date_to))
+    links = select(donation_recipients.c.donation_id, donation_recipients.c.child_id).where(
+        donation_recipients.c.donation_id.in_(entries))
+    by_child = people_by_child(session, links.with_only_columns(donation_recipients.c.child_id))
+    people: dict[int, list[str]] = defaultdict(list)
+    for donation_id, child_id in session.execute(links):
+        people[donation_id].extend(by_child.get(child_id, ()))
+    return people
+
+
+def ledger_rows(session: Session, actor: Actor, *, date_from: date, date_to: date
+                ) -> Iterable[dict]:
+    """The entries of a period, each with the names of its people (PEOPLE)."""
+    entries = list_entries(session, actor, date_from=date_from, date_to=date_to)
+    recipients = _recipients_people(session, actor, date_from, date_to) if entries else {}
+    persons = people_by_provider(session) if entries else {}
+    for e in entries:
         yield {"donated_on": e.donated_on, "direction": e.direction.zh,
                "provider": e.provider_name, "money_yuan": e.money_yuan, "goods": e.goods,
                "goods_quantity": e.goods_quantity, "goods_unit": e.goods_unit,
                "goods_value_yuan": e.goods_value_yuan, "recipients_count": len(e.recipients),
-               "recipients": "、".join(names), "activity": e.activity_title, "notes": e.notes}
+               "recipients": "、".join(e.recipients), "activity": e.activity_title,
+               "notes": e.notes,
+               PEOPLE: [*e.recipients, *recipients.get(e.id, ()),
+                        *provider_people(persons, [e.provider_name])]}
 
 
 def export_ledger(session: Session, *, actor: Actor, fmt: str, today: date,
@@ -74,21 +105,28 @@ def export_ledger(session: Session, *, actor: Actor, fmt: str, today: date,
                   date_to: date | None = None) -> bytes:
     """捐助台账 of a period (default: this year so far)."""
     start, end = _period(today, date_from, date_to)
-    rows = ledger_rows(session, actor, date_from=start, date_to=end,
-                       include_sensitive=include_sensitive)
+    rows = ledger_rows(session, actor, date_from=start, date_to=end)
     return _export(session, actor, "ledger", fmt, rows, LEDGER_COLUMNS, include_sensitive, today)
+
+
+def provider_rows(session: Session, actor: Actor) -> Iterable[dict]:
+    """Active providers by name, each with the persons it stands for (PEOPLE)."""
+    providers = list_providers(session, actor)
+    persons = people_by_provider(session)
+    for p in providers:
+        yield {"name": p.name, "kind": p.kind.zh, "contact_person": p.contact_person,
+               "phone": p.phone, "offers": p.offers, "needs_linked": p.needs_linked,
+               "wishes_fulfilled": p.wishes_fulfilled, "donated_money": p.donated_money,
+               "donations": p.donations, "notes": p.notes,
+               PEOPLE: provider_people(persons, [p.name])}
 
 
 def export_providers(session: Session, *, actor: Actor, fmt: str, today: date,
                      include_sensitive: bool = False) -> bytes:
-    """资源方名单 with what each has done; contact names and phones masked unless sensitive."""
-    rows = ({"name": p.name, "kind": p.kind.zh, "contact_person": p.contact_person,
-             "phone": p.phone, "offers": p.offers, "needs_linked": p.needs_linked,
-             "wishes_fulfilled": p.wishes_fulfilled, "donated_money": p.donated_money,
-             "donations": p.donations, "notes": p.notes}
-            for p in list_providers(session, actor))
-    return _export(session, actor, "providers", fmt, rows, PROVIDER_COLUMNS, include_sensitive,
-                   today)
+    """资源方名单 with what each has done; contact names and phones masked unless sensitive,
+    and so is the name of a provider that is a person."""
+    return _export(session, actor, "providers", fmt, provider_rows(session, actor),
+                   PROVIDER_COLUMNS, include_sensitive, today)
 
 
 def export_fairness(session: Session, *, actor: Actor, fmt: str, today: date,
@@ -97,7 +135,7 @@ def export_fairness(session: Session, *, actor: Actor, fmt: str, today: date,
     """受助情况: each child helped in the period, most-helped first."""
     start, end = _period(today, date_from, date_to)
     rows = ({"child_name": r.child_name, "times_helped": r.times_helped,
-             "money_yuan": r.money_yuan, "goods": r.goods}
+             "money_yuan": r.money_yuan, "goods": r.goods, PEOPLE: [r.child_name]}
             for r in fairness(session, actor, date_from=start, date_to=end).rows)
     return _export(session, actor, "fairness", fmt, rows, FAIRNESS_COLUMNS, include_sensitive,
                    today)

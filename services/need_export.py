@@ -1,35 +1,51 @@
-"""需求清单 as a file: every need in scope, overdue first, child names masked unless asked."""
+"""需求清单 as a file: every need in scope, overdue first, names masked unless asked.
+
+Masked, the child's, the finder's and the owner's names are masked, a provider's name if it
+is a person's, and in the description, what was asked, the resolution and the reason for
+closing, the names of the need's people (the child, relatives, helpers, finder, owner,
+provider) are masked.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import Child, Need
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.name_masking import (
+    ProviderPeople,
+    people_by_child,
+    people_by_provider,
+    provider_people,
+)
 from services.needs import NeedRow, list_needs
-from services.permissions import Actor, Capability
+from services.permissions import Actor, Capability, children_visible
 
 Row = dict[str, object]
 TITLE = "需求清单"
+S = Sensitivity
 NEED_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("child_name", "儿童姓名", Sensitivity.NAME), ExportColumn("place", "乡镇村"),
+    ExportColumn("child_name", "儿童姓名", S.NAME), ExportColumn("place", "乡镇村"),
     ExportColumn("kind", "需求类型"), ExportColumn("priority", "优先级"),
-    ExportColumn("status", "状态"), ExportColumn("description", "需求描述"),
-    ExportColumn("found_on", "发现日期"), ExportColumn("found_by", "发现人"),
+    ExportColumn("status", "状态"), ExportColumn("description", "需求描述", S.TEXT),
+    ExportColumn("found_on", "发现日期"), ExportColumn("found_by", "发现人", S.NAME),
     ExportColumn("age_days", "已过天数"), ExportColumn("due_on", "期限"),
-    ExportColumn("overdue", "逾期"), ExportColumn("owner", "负责人"),
-    ExportColumn("provider", "资源方"), ExportColumn("asked", "对接内容"),
-    ExportColumn("linked_on", "对接日期"), ExportColumn("resolution", "解决方式"),
-    ExportColumn("resolved_on", "解决日期"), ExportColumn("closed_reason", "关闭原因"),
+    ExportColumn("overdue", "逾期"), ExportColumn("owner", "负责人", S.NAME),
+    ExportColumn("provider", "资源方", S.TEXT),  # masked when it is a person's (PEOPLE)
+    ExportColumn("asked", "对接内容", S.TEXT),
+    ExportColumn("linked_on", "对接日期"), ExportColumn("resolution", "解决方式", S.TEXT),
+    ExportColumn("resolved_on", "解决日期"), ExportColumn("closed_reason", "关闭原因", S.TEXT),
     ExportColumn("closed_on", "关闭日期"),
 )
 
 
-def _row(need: NeedRow) -> Row:
+def _row(need: NeedRow, family: Mapping[int, Sequence[str]], persons: ProviderPeople) -> Row:
     return {"child_name": need.child_name, "place": need.place, "kind": need.kind.zh,
             "priority": need.priority.zh, "status": need.status.zh,
             "description": need.description, "found_on": need.found_on,
@@ -37,12 +53,21 @@ def _row(need: NeedRow) -> Row:
             "overdue": need.overdue, "owner": need.owner, "provider": need.provider_name,
             "asked": need.asked, "linked_on": need.linked_on, "resolution": need.resolution,
             "resolved_on": need.resolved_on, "closed_reason": need.closed_reason,
-            "closed_on": need.closed_on}
+            "closed_on": need.closed_on,
+            PEOPLE: [*family.get(need.child_id, ()), need.found_by, need.owner,
+                     *provider_people(persons, [need.provider_name])]}
 
 
 def need_rows(session: Session, actor: Actor, *, today: date) -> Iterator[Row]:
-    """The coordinator's list as rows: overdue first, then by priority, oldest first."""
-    return (_row(need) for need in list_needs(session, actor, today=today))
+    """The coordinator's list as rows: overdue first, then by priority, oldest first; each
+    row carries the names of its people (PEOPLE)."""
+    needs = list_needs(session, actor, today=today)
+    family = people_by_child(session, select(Need.child_id).join(
+        Child, Child.id == Need.child_id).where(Need.archived_at.is_(None),
+                                                children_visible(actor)))
+    persons = people_by_provider(session)
+    for need in needs:
+        yield _row(need, family, persons)
 
 
 def export_needs(session: Session, *, actor: Actor, fmt: str, today: date,

@@ -1,4 +1,8 @@
-"""Pairing lists as files: helpers, pairings (with their history) and children still waiting."""
+"""Pairing lists as files: helpers, pairings (with their history) and children still waiting.
+
+Masked, every child's and helper's name is masked; a helper's reason for stopping and a
+pairing's end note are free text in which the names of their people are masked.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from db.models import CareContact, Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services import audit
 from services.errors import PermissionDenied
-from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
 from services.match_health import helper_health, pairing_health
+from services.name_masking import people_by_child
 from services.pairing import PairingRecord
 from services.pairing_board import WaitingChild, priority_order, waiting_conditions
 from services.permissions import Actor, Capability, children_visible, helpers_visible
@@ -26,7 +31,8 @@ HELPER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("gender", "性别"), ExportColumn("work_unit", "单位"),
     ExportColumn("org_unit", "所属组织"), ExportColumn("phone", "电话", S.PHONE, as_text=True),
     ExportColumn("capacity", "可结对人数"), ExportColumn("load", "已结对人数"),
-    ExportColumn("last_contact", "最近帮扶日期"), ExportColumn("status", "状态"),
+    ExportColumn("last_contact", "最近帮扶日期"),
+    ExportColumn("status", "状态", S.TEXT),  # 已停用(reason): the reason is free text
     ExportColumn("flags", "提示"),
 )
 PAIRING_COLUMNS: tuple[ExportColumn, ...] = (
@@ -36,7 +42,7 @@ PAIRING_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("helper_name", "帮扶人", S.NAME), ExportColumn("helper_kind", "帮扶人类型"),
     ExportColumn("helper_phone", "帮扶人电话", S.PHONE, as_text=True),
     ExportColumn("started_on", "开始日期"), ExportColumn("ended_on", "结束日期"),
-    ExportColumn("ending", "结束原因"), ExportColumn("last_contact", "最近帮扶日期"),
+    ExportColumn("ending", "结束原因", S.TEXT), ExportColumn("last_contact", "最近帮扶日期"),
     ExportColumn("contacts_this_month", "本月次数"),
     ExportColumn("contacts_this_term", "本学期次数"), ExportColumn("status", "状态"),
 )
@@ -85,13 +91,21 @@ def helper_rows(session: Session, actor: Actor, *, today: date,
                    .outerjoin(org, org.id == Helper.org_unit_id)
                    .outerjoin(school, school.id == Helper.school_id)
                    .where(helpers_visible(actor)))}
+    # A reason for stopping may name the helper's children: every child they were paired with.
+    children: dict[int, list[str]] = {}
+    for helper_id, child_name in session.execute(
+            select(Pairing.helper_id, Child.name).join(Child, Child.id == Pairing.child_id)
+            .join(Helper, Helper.id == Pairing.helper_id)
+            .where(helpers_visible(actor), Helper.archived_at.is_not(None))):
+        children.setdefault(helper_id, []).append(child_name)
     for h in helper_health(session, actor, today=today, include_inactive=include_inactive):
         gender, work_unit, org_name = details.get(h.helper_id, ("", "", ""))
         stopped = f"已停用({h.archive_reason})" if h.archive_reason else "已停用"
         yield {"name": h.name, "kind": h.kind.zh, "gender": gender, "work_unit": work_unit,
                "org_unit": org_name or "", "phone": h.phone or "", "capacity": h.capacity,
                "load": h.load, "last_contact": h.last_contact,
-               "status": "在岗" if h.active else stopped, "flags": "、".join(h.flags(today))}
+               "status": "在岗" if h.active else stopped, "flags": "、".join(h.flags(today)),
+               PEOPLE: [h.name, *children.get(h.helper_id, ())]}
 
 
 def export_helpers(session: Session, *, actor: Actor, fmt: str, today: date,
@@ -161,12 +175,16 @@ def pairing_rows(session: Session, actor: Actor, *, today: date,
                "status": p.status.zh if p.helper_active else HELPER_STOPPED}
     if not include_ended:
         return
+    family = people_by_child(session, select(Pairing.child_id).join(
+        Child, Child.id == Pairing.child_id).where(Pairing.ended_on.is_not(None),
+                                                   children_visible(actor)))
     for record, last_contact in _ended_pairings(session, actor):
         yield {**children.get(record.child_id, {}), "child_name": record.child_name,
                "helper_name": record.helper_name, "helper_kind": record.helper_kind.zh,
                "helper_phone": phones.get(record.helper_id, ""), "started_on": record.started_on,
                "ended_on": record.ended_on, "ending": record.ending,
-               "last_contact": last_contact, "status": ENDED}
+               "last_contact": last_contact, "status": ENDED,
+               PEOPLE: family.get(record.child_id, [])}
 
 
 def export_pairings(session: Session, *, actor: Actor, fmt: str, today: date,

@@ -53,7 +53,7 @@ ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("father_work_place", "父亲务工地"),
     ExportColumn("mother_phone", "母亲电话", Sensitivity.PHONE, as_text=True),
     ExportColumn("mother_work_place", "母亲务工地"),
-    ExportColumn("helpers", "帮扶人"),
+    ExportColumn("helpers", "帮扶人", Sensitivity.NAME),  # 、-joined, each name masked
 )
 BATCH = 5000
 ROSTER_TITLE = "儿童名单"

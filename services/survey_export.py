@@ -50,8 +50,14 @@ def result_rows(session: Session, actor: Actor, survey_id: int, *,
 def export_results(session: Session, *, actor: Actor, fmt: str, today: date,
                    include_sensitive: bool = False, survey_id: int | None = None,
                    org_unit_id: int | None = None, category: Category | None = None) -> bytes:
-    """问卷统计结果: counts and shares per option; no child is named, so nothing to mask."""
+    """问卷统计结果: counts and shares per option; no child is named, so nothing to mask.
+
+    Asking for sensitive data is refused without the right all the same: the audit log
+    would otherwise show a sensitive export by someone who may not make one.
+    """
     actor.require(Capability.EXPORT)
+    if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
+        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
     chosen = _survey_id(session, actor, survey_id)
     rows = list(result_rows(session, actor, chosen, org_unit_id=org_unit_id, category=category))
     return export_bytes(fmt, rows, RESULT_COLUMNS, include_sensitive=False,

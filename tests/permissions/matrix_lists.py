@@ -104,7 +104,7 @@ LISTS: list[Entry] = [
     Entry("wish_export.wish_rows", L, PEOPLE, lambda s, w, a, _: list(
         wish_export.wish_rows(s, a)), "A1"),
     Entry("ledger_export.ledger_rows", L, STAFF, lambda s, w, a, _: list(
-        ledger_export.ledger_rows(s, a, **PERIOD, include_sensitive=True)), "A1",
+        ledger_export.ledger_rows(s, a, **PERIOD)), "A1",
           town_held=True),
     Entry("pairing_export.helper_rows", L, PEOPLE, lambda s, w, a, _: list(
         pairing_export.helper_rows(s, a, today=TODAY)), "HA1"),

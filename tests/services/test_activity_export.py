@@ -11,14 +11,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from db.models import AuditEvent
+from db.models import AuditEvent, ResourceProvider
 from services import activities
 from services.activities import ActivityInput, DonationInput
 from services.activity_export import ACTIVITY_EXPORTS, export_activities, export_attendance
 from services.errors import PermissionDenied
 from services.export_kinds import list_exports
 from services.permissions import Actor
-from services.vocab import Role
+from services.vocab import ProviderKind, Role
 from tests.factories import make_helper
 from tests.pairing_factories import ADMIN, TODAY, coordinator_of, make_child_in, make_places
 
@@ -36,6 +36,8 @@ def world(session):
     teacher = make_helper(session, org_unit=p.school, name="李老师", school_id=p.school.id)
     volunteer = make_helper(session, org_unit=p.town, name="王芳")
     coordinator = coordinator_of(p.town)
+    # An organisation: its name stays readable in a masked export (a person's would not).
+    session.add(ResourceProvider(name="县潮汕商会", kind=ProviderKind.chamber_of_commerce))
     activities.create_activity(session, actor=coordinator, today=TODAY, data=ActivityInput(
         kind="festival_visit", title="六一慰问", held_on=date(2026, 6, 1),
         org_unit_id=p.school.id, place="学校礼堂", sessions=2, extra_person_times=30,
