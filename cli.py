@@ -208,7 +208,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     with transaction(_engine()) as session:
         scope = stats.StatsScope(start, end, _org_id(session, args.org))
         with watch(session) as seen:
-            data, _ = build_report(session, args.actor, scope, args.format, today=date.today())
+            data, _ = build_report(session, args.actor, scope, args.format, today=date.today(),
+                                   masked=args.masked)
         if not audited(session, seen, "report"):
             record_command(session, args.actor, "report", "report",
                            f"生成{args.format}汇报：{args.org or '全部'}，{start}至{end}，"
@@ -359,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", required=True, choices=["md", "docx", "pdf", "pptx"])
     report.add_argument("--out", required=True, metavar="FILE")
     report.add_argument("--org", help="单位名称（不填为全部）")
+    report.add_argument("--masked", action="store_true",
+                        help="脱敏：人数少于5人的数字写作“<5”（PPT 总是如此）")
 
     user = command("user", "账户管理").add_subparsers(dest="user_command", required=True)
     add = command("add", "新建账户，密码从标准输入读取", cmd_user_add, parent=user)

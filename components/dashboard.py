@@ -12,17 +12,17 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from components.markup import md, md_block
-from services import charts
+from components.navigation import pages_for
+from services import charts, small_cells
 from services.charts import SELECTION
 from services.i18n import t
-from services.permissions import Actor, Capability
-from services.stats import Statistics, Tiles
+from services.permissions import Actor
+from services.stats import Statistics
 from services.stats_text import Section, pct
+from services.terms import as_of_words
 from services.vocab import Category
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-PAGE_OF_SECTION = {"activities": "pages/activities.py", "needs": "pages/resources.py",
-                   "surveys": "pages/resources.py", "compliance": "pages/contacts.py"}
 
 
 def local_time(stats: Statistics) -> str:
@@ -34,8 +34,10 @@ def updated_caption(stats: Statistics) -> str:
     return f"数据更新于 {local_time(stats)}(每 10 秒自动刷新)"
 
 
-def _count(value: int, unit: str, lang: str) -> str:
-    return f"{value:,}{unit}" if lang == "zh" else f"{value:,}"
+def _count(value: int | small_cells.Cell, unit: str, lang: str) -> str:
+    shown = f"{value:,}" if isinstance(value, int) else (
+        str(value) if value.withheld else f"{value.value:,}")
+    return f"{shown}{unit}" if lang == "zh" else shown
 
 
 # On a phone Streamlit stacks columns one per row; two tiles per row keep them on one screen.
@@ -45,35 +47,48 @@ TILES_CSS = """<style>@media (max-width: 640px) {
 }</style>"""
 
 
-def render_tiles(stats: Statistics, tiles: Tiles, lang: str) -> None:
+def render_tiles(stats: Statistics, lang: str, *, suppress: bool) -> None:
     st.html(TILES_CSS)
     with st.container(key="dash_tiles"):
-        _tiles(stats, tiles, lang)
+        _tiles(stats, lang, suppress)
 
 
-def _tiles(stats: Statistics, tiles: Tiles, lang: str) -> None:
-    c, p = stats.children, stats.pairing
-    kinds = " · ".join(f"{Category(code).label(lang)} {n}" for code, n in c.by_category.items()
-                       if n)
+def _tiles(stats: Statistics, lang: str, suppress: bool) -> None:
+    """The headline tiles, every one over the chosen period and unit (labels say which)."""
+    c, p, when = stats.children, stats.pairing, stats.period_name
+    total = small_cells.count(c.total, suppress=suppress)
+    kinds = " · ".join(
+        f"{Category(code).label(lang)} {small_cells.part(n, c.total, suppress=suppress)}"
+        for code, n in c.by_category.items() if n) if not total.withheld else ""
     open_needs = stats.needs.by_status["open"] + stats.needs.by_status["linked"]
+    enrolled = small_cells.part(c.enrolled_children, c.enrolled_students, suppress=suppress)
+    paired = small_cells.part(p.children_paired, p.children, suppress=suppress)
     first = st.columns(4)
-    first[0].metric(t("dash.children", lang), _count(c.total, "人", lang), help=kinds or None)
-    first[1].metric(t("dash.enrolled", lang), "—" if c.share_of_enrolled is None
+    first[0].metric(t("dash.my_children" if stats.for_helper else "dash.children", lang),
+                    _count(total, "人", lang), help=kinds or None)
+    first[1].metric(t("dash.enrolled", lang),
+                    "—" if c.share_of_enrolled is None or enrolled.withheld or total.withheld
                     else pct(c.enrolled_children, c.enrolled_students),
                     help=t("dash.enrolled_help", lang) if c.share_of_enrolled is None else None)
-    first[2].metric(t("dash.coverage", lang), pct(p.children_paired, p.children),
-                    help=t("dash.coverage_help", lang, paired=p.children_paired,
-                           unpaired=p.unpaired))
-    first[3].metric(t("dash.contacts_month", lang),
-                    _count(tiles.contacts_this_month, "人次", lang))
+    first[2].metric(t("dash.coverage", lang),
+                    "—" if paired.withheld or total.withheld
+                    else pct(p.children_paired, p.children),
+                    help=None if paired.withheld or total.withheld else
+                    t("dash.coverage_help", lang, paired=p.children_paired, unpaired=p.unpaired))
+    first[3].metric(t("dash.contacts", lang, when=when),
+                    _count(stats.contacts_total, "人次", lang))
     second = st.columns(4)
-    term = tiles.activities_this_term
-    second[0].metric(t("dash.activities_term", lang), _count(term.sessions, "场", lang))
-    second[1].metric(t("dash.person_times_term", lang), _count(term.person_times, "人次", lang))
-    second[2].metric(t("dash.open_needs", lang), _count(open_needs, "个", lang))
+    done = stats.activities_total
+    second[0].metric(t("dash.activities", lang, when=when), _count(done.sessions, "场", lang))
+    second[1].metric(t("dash.person_times", lang, when=when),
+                     _count(done.person_times, "人次", lang))
+    second[2].metric(t("dash.open_needs", lang),
+                     _count(small_cells.count(open_needs, suppress=suppress), "个", lang))
     second[3].metric(t("dash.overdue", lang), _count(stats.overdue, "项", lang))
     if kinds:
         st.caption(kinds)
+    if stats.as_of < stats.scope.date_to:
+        st.caption(f"{when}尚未结束，数字{as_of_words(stats.as_of)}。")
 
 
 def _selected_key(event: Mapping | None) -> str | None:
@@ -104,8 +119,8 @@ def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
     with text_col:
         # The sentence names units, kinds and survey answers: text, never markup.
         st.markdown(md_block(section.text))
-        page = PAGE_OF_SECTION.get(section.key)
-        if page and actor.can(Capability.MANAGE_ACTIVITIES):
+        page = section.page
+        if page and page in {spec.path for spec in pages_for(actor)}:
             st.page_link(page, label="查看明细", icon=":material/list:")
         if clickable:
             st.caption("点击图中的条形,打开对应的儿童名单。")
@@ -121,3 +136,5 @@ def render_sections(view: list[tuple[Section, list[dict]]], actor: Actor) -> Non
     for section, specs in view:
         with st.container(border=True):
             render_section(section, specs, actor)
+    if any(section.withheld for section, _ in view):
+        st.caption(small_cells.NOTE)

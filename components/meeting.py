@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.markup import html_text, md
+from services import small_cells
 from services.stats import Statistics
 from services.stats_text import Section
 
@@ -111,3 +112,5 @@ def render_slide(stats: Statistics, section: Section, specs: list[dict], period:
             st.vega_lite_chart(spec=spec)
     text_col.markdown(f"<div class='meeting-text'>{html_text(section.text)}</div>",
                       unsafe_allow_html=True)
+    if section.withheld:
+        text_col.caption(small_cells.NOTE)

@@ -12,6 +12,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.navigation import pages_for
 from components.session import db_transaction
 from services import charts, stats
 from services.permissions import Actor, Capability
@@ -30,10 +31,6 @@ def statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Stat
     return _statistics(_lens(actor), scope, today)
 
 
-def tiles(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Tiles:
-    return _tiles(_lens(actor), scope, today)
-
-
 def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False
                   ) -> list[tuple[Section, list[dict]]]:
     """Each section with its charts as Vega-Lite specs, built once per figures and cached:
@@ -44,7 +41,6 @@ def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bo
 def data_changed() -> None:
     """Something was written: every cached figure is stale."""
     _statistics.clear()
-    _tiles.clear()
     _sections_view.clear()
 
 
@@ -55,17 +51,17 @@ def _statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Sta
 
 
 @st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
-def _tiles(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Tiles:
-    with db_transaction(write=False) as session:
-        return stats.tiles(session, actor, scope, today=today)
-
-
-@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
 def _sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool
                    ) -> list[tuple[Section, list[dict]]]:
     figures = _statistics(actor, scope, today)
     people = actor.can(Capability.VIEW_PEOPLE) and not big
+    pages = frozenset(spec.path for spec in pages_for(actor))
     return [(section, charts.group_specs(
                 section, big=big, max_groups=2 if big else 3,
                 clickable=people and any(bar.link for bar in section.bars)))
-            for section in sections(figures)]
+            for section in sections(figures, suppress=suppressed(actor, big=big), pages=pages)]
+
+
+def suppressed(actor: Actor, *, big: bool = False) -> bool:
+    """Small numbers are withheld for those who may not see people, and on meeting screens."""
+    return big or not actor.can(Capability.VIEW_PEOPLE)

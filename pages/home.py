@@ -45,7 +45,6 @@ def live(actor: Actor, scope: StatsScope) -> None:
     # A fragment's errors stop at the fragment, so it guards the database itself.
     with database_guard():
         figures = stats_cache.statistics(actor, scope, date.today())
-        tiles = stats_cache.tiles(actor, scope, date.today())
         view = stats_cache.sections_view(actor, scope, date.today())
     st.caption(updated_caption(figures))
     if figures.children.total == 0:
@@ -54,7 +53,7 @@ def live(actor: Actor, scope: StatsScope) -> None:
             st.page_link("pages/my_pairings.py", label=t("nav.my_pairings", current),
                          icon=":material/favorite:")
         return
-    render_tiles(figures, tiles, current)
+    render_tiles(figures, current, suppress=stats_cache.suppressed(actor))
     render_sections(view, actor)
 
 

@@ -11,6 +11,7 @@ from components.markup import md
 from components.meeting import current_index, full_screen, render_controls, render_slide
 from components.session import current_actor
 from services.errors import DomainError, PermissionDenied
+from services.stats_text import period_span
 
 actor = current_actor()
 today = date.today()
@@ -21,7 +22,6 @@ try:
 except (DomainError, PermissionDenied) as exc:
     st.error(md(str(exc)) or "无权查看这个单位的数字。")
     st.stop()
-tiles_period = f"{scope.date_from:%Y-%m-%d} 至 {scope.date_to:%Y-%m-%d}"
 view = stats_cache.sections_view(actor, scope, today, big=True)
 index = current_index(len(view))
 
@@ -33,5 +33,5 @@ if leave.button("退出", icon=":material/close:", use_container_width=True):
     params = {k: st.query_params.get_all(k) for k in st.query_params if k != "s"}
     st.switch_page("pages/home.py", query_params=params)
 section, specs = view[index]
-render_slide(figures, section, specs, tiles_period)
+render_slide(figures, section, specs, period_span(figures))
 st.caption(f"会议模式 · 用 ← → 键或按钮翻页 · 数据更新于 {local_time(figures)}")

@@ -26,11 +26,11 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 from sqlalchemy.orm import Session
 
-from services import charts
+from services import charts, small_cells
 from services.permissions import Actor, Capability
 from services.photos import ReportPhoto, report_photos
 from services.stats import Statistics, StatsScope, compute, scoped_actor
-from services.stats_text import CLOSE, COMMA, OPEN, Section, pct, sections
+from services.stats_text import CLOSE, COMMA, OPEN, Section, pct, period_span, sections
 
 FONT = "Microsoft YaHei"  # PowerPoint and WPS have it; LibreOffice falls back to Noto CJK
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -54,11 +54,11 @@ def build_deck(session: Session, actor: Actor, scope: StatsScope, *, today: date
     report(0.0, "正在汇总统计数据")
     if stats is None:
         stats = compute(session, actor, scope, today=today)
-    parts = sections(stats)
+    parts = sections(stats, suppress=True)  # a deck is shown to a room
     steps = len(parts) + 3
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
-    _title_slide(_blank(deck), stats, today)
+    _title_slide(_blank(deck), stats, today, withheld=any(p.withheld for p in parts))
     for number, section in enumerate(parts, start=1):
         report(number / steps, f"正在生成图表:{section.title}")
         _section_slide(_blank(deck), section)
@@ -81,15 +81,16 @@ def _blank(deck: object) -> Slide:
     return deck.slides.add_slide(deck.slide_layouts[6])  # type: ignore[attr-defined]
 
 
-def _title_slide(slide: Slide, stats: Statistics, today: date) -> None:
+def _title_slide(slide: Slide, stats: Statistics, today: date, *, withheld: bool) -> None:
     _band(slide, 0, 2.3, 13.333, 0.12)
     _text(slide, 0.8, 0.9, 11.7, 1.3, stats.org or "全部", 48, bold=True, colour=ACCENT)
     _text(slide, 0.8, 2.7, 11.7, 0.9, "关爱留守儿童和困境儿童工作汇报", 32, bold=True)
-    period = f"{stats.scope.date_from.isoformat()} 至 {stats.scope.date_to.isoformat()}"
-    lines = [f"统计期间:{period}"]
+    lines = [f"统计期间\uff1a{period_span(stats)}"]
     if stats.scope.categories:
-        lines.append("儿童类别:" + "、".join(c.label() for c in stats.scope.categories))
-    lines.append(f"生成日期:{today.isoformat()}")
+        lines.append("儿童类别\uff1a" + "、".join(c.label() for c in stats.scope.categories))
+    lines.append(f"生成日期\uff1a{today.isoformat()}")
+    if withheld:
+        lines.append(small_cells.NOTE)
     _text(slide, 0.8, 4.0, 11.7, 2.0, "\n".join(lines), 22, colour=MUTED)
 
 
@@ -122,9 +123,10 @@ def _activities_slide(slide: Slide, stats: Statistics, photos: list[ReportPhoto]
     _heading(slide, "活动剪影")
     total = stats.activities_total
     _text(slide, 0.6, 1.3, 12.1, 0.5,
-          f"本期共开展活动{total.sessions}场{COMMA}服务{total.person_times}人次", 18)
+          f"{stats.period_name}共开展活动{total.sessions}场{COMMA}"
+          f"服务{total.person_times}人次", 18)
     if not photos:
-        _text(slide, 0.6, 3.2, 12.1, 1.0, "本期暂无活动照片", 32, colour=MUTED,
+        _text(slide, 0.6, 3.2, 12.1, 1.0, f"{stats.period_name}暂无活动照片", 32, colour=MUTED,
               align=PP_ALIGN.CENTER)
         return
     for index, photo in enumerate(photos[:MAX_PHOTOS]):
@@ -137,7 +139,8 @@ def _activities_slide(slide: Slide, stats: Statistics, photos: list[ReportPhoto]
 
 def _problems_slide(slide: Slide, stats: Statistics) -> None:
     _heading(slide, "存在问题")
-    lines = _problems(stats) or ["本期各项工作均按要求完成,暂未发现突出问题。"]
+    done = f"{stats.period_name}各项工作均按要求完成{COMMA}暂未发现突出问题。"
+    lines = _problems(stats) or [done]
     _text(slide, 0.8, 1.6, 11.7, 5.4, "\n".join(f"• {line}" for line in lines), 26,
           spacing=18)
 
@@ -145,14 +148,18 @@ def _problems_slide(slide: Slide, stats: Statistics) -> None:
 def _problems(stats: Statistics) -> list[str]:
     """What the meeting should hear about, as counts only."""
     p, lines = stats.pairing, []
-    if p.unpaired:
-        lines.append(f"尚有{p.unpaired}名儿童未结对{OPEN}结对率"
-                     f"{pct(p.children_paired, p.children)}{CLOSE}")
+    state = small_cells.breakdown({"paired": p.children_paired, "unpaired": p.unpaired},
+                                  p.children, suppress=True)
+    # A unit of fewer than 5 children shows its total only.
+    if p.unpaired and not small_cells.is_small(stats.children.total):
+        rate = "" if state["unpaired"].withheld else (
+            f"{OPEN}结对率{pct(p.children_paired, p.children)}{CLOSE}")
+        lines.append(f"尚有{state['unpaired']}名儿童未结对{rate}")
     if stats.overdue:
         lines.append(f"逾期未完成的帮扶待办{stats.overdue}项")
     open_needs = sum(stats.open_needs_by_kind.values())
     if open_needs:
-        lines.append(f"尚未解决的需求{open_needs}个")
+        lines.append(f"尚未解决的需求{small_cells.count(open_needs, suppress=True)}个")
     rules = [r for r in stats.compliance if r.due and r.met < r.due]
     if rules:
         low = min(rules, key=lambda r: r.rate)

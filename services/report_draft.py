@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Child, OrgUnit
+from services import small_cells
 from services.campaigns import CampaignSummary, list_campaigns
 from services.pairing import child_is_paired
 from services.permissions import Actor, Capability
@@ -28,10 +29,11 @@ from services.stats_text import (
     SEMI,
     STOP,
     Section,
+    donations_text,
     pct,
     sections,
 )
-from services.terms import Period, month_of, school_year_of, term_of, year_of
+from services.terms import Period, as_of_words, month_of, school_year_of, term_of, year_of
 from services.vocab import NeedKind, NeedStatus
 
 HEADINGS = ("一、基本情况", "二、主要工作措施", "三、工作成效", "四、存在问题", "五、下一步打算")
@@ -81,7 +83,7 @@ def low_coverage_places(session: Session, actor: Actor, scope: StatsScope, *,
     rows = session.execute(
         select(town.name, village.name, total, paired).select_from(Child)
         .join(village, village.id == Child.village_id).join(town, town.id == Child.town_id)
-        .where(Child.archived_at.is_(None), children_in(narrowed, scope))
+        .where(Child.archived_at.is_(None), children_in(session, narrowed, scope))
         .group_by(town.id, town.name, village.id, village.name)
         .having(paired * 1000 < total * round(below * 1000)))
     found = [PlaceCoverage(t, v, n, p) for t, v, n, p in rows]
@@ -99,26 +101,59 @@ def campaigns_in_period(session: Session, actor: Actor, scope: StatsScope, *,
 
 
 def draft_markdown(session: Session, actor: Actor, scope: StatsScope, *, today: date,
-                   stats: Statistics | None = None) -> str:
-    """The 活动总结 draft for the scope, as Markdown with the seeds' five headings."""
+                   stats: Statistics | None = None, masked: bool = False) -> str:
+    """The 活动总结 draft for the scope, as Markdown with the seeds' five headings.
+
+    `masked` (脱敏): counts of children below 5 are withheld as on meeting screens, for a draft
+    that will be read out or passed on."""
     if stats is None:
         stats = compute(session, actor, scope, today=today)
-    by_key = {section.key: section for section in sections(stats)}
+    parts = sections(stats, suppress=masked)
+    by_key = {section.key: section for section in parts}
     period = period_label(scope)
+    tell = _Teller(masked)
+    places = [] if masked and small_cells.is_small(stats.children.total) else (
+        low_coverage_places(session, actor, scope))
     bodies = (
         basics_paragraphs(stats, by_key),
         measures_paragraphs(stats, by_key, campaigns_in_period(session, actor, scope,
-                                                               today=today)),
+                                                               today=today), tell),
         results_paragraphs(stats, by_key),
-        problem_paragraphs(stats, low_coverage_places(session, actor, scope)),
+        problem_paragraphs(stats, places, tell),
         [NEXT_STEPS_PLACEHOLDER],
     )
-    lines = [f"# {stats.org}{period}关爱服务工作总结", "", intro(stats.org, period), ""]
+    running = f"{OPEN}{as_of_words(stats.as_of)}{CLOSE}" if stats.as_of < scope.date_to else ""
+    lines = [f"# {stats.org}{period}关爱服务工作总结", "", intro(stats.org, period + running), ""]
     for heading, paragraphs in zip(HEADINGS, bodies, strict=True):
         lines += [f"## {heading}", ""]
         for paragraph in paragraphs:
             lines += [paragraph, ""]
+    if any(part.withheld for part in parts) or tell.withheld:
+        lines += [f"注{COLON}{small_cells.NOTE}", ""]
     return "\n".join(lines)
+
+
+class _Teller:
+    """Counts of children in the draft's own sentences, withheld like the sections' when masked,
+    remembering whether it withheld any (the draft then explains "<5")."""
+
+    def __init__(self, masked: bool) -> None:
+        self.masked, self.withheld = masked, False
+
+    def count(self, value: int) -> str:
+        return self._seen(small_cells.count(value, suppress=self.masked))
+
+    def part(self, value: int, total: int) -> str:
+        return self._seen(small_cells.part(value, total, suppress=self.masked))
+
+    def share(self, value: int, total: int) -> str:
+        """"87.5%", or "" when the count behind it is withheld."""
+        hidden = small_cells.part(value, total, suppress=self.masked).withheld
+        return "" if hidden else pct(value, total)
+
+    def _seen(self, cell: small_cells.Cell) -> str:
+        self.withheld = self.withheld or cell.withheld
+        return str(cell)
 
 
 def intro(org: str, period: str) -> str:
@@ -133,8 +168,9 @@ def _sub(number: int, title: str, text: str) -> str:
 
 def basics_paragraphs(s: Statistics, by_key: dict[str, Section]) -> list[str]:
     """一、基本情况: totals, shares, gender and ages; guardians; places; family and study."""
-    if by_key["basics"].is_empty:
-        return [by_key["basics"].text]
+    basics = by_key["basics"]
+    if basics.is_empty or not basics.bars:  # no children, or too few to break down
+        return [basics.text]
     return [by_key["basics"].text,
             f"从监护情况看{COMMA}{by_key['guardianship'].text}",
             f"从分布情况看{COMMA}关爱对象{by_key['distribution'].text}",
@@ -142,41 +178,50 @@ def basics_paragraphs(s: Statistics, by_key: dict[str, Section]) -> list[str]:
 
 
 def measures_paragraphs(s: Statistics, by_key: dict[str, Section],
-                        campaigns: list[CampaignSummary]) -> list[str]:
+                        campaigns: list[CampaignSummary], tell: _Teller | None = None
+                        ) -> list[str]:
     """二、主要工作措施: pairings, contacts and activities, campaigns, resources."""
+    tell = tell or _Teller(False)
     pairing = by_key["pairing"]
-    return [_sub(1, "落实结对帮扶", pairing.text if pairing.is_empty else f"共有{pairing.text}"),
+    return [_sub(1, "落实结对帮扶", pairing.text if not pairing.figures
+                 else f"共有{pairing.text}"),
             _sub(2, "开展走访和关爱活动", by_key["activities"].text),
-            _sub(3, "推进专项行动", campaigns_text(campaigns)),
-            _sub(4, "链接爱心资源", resources_text(s))]
+            _sub(3, "推进专项行动", campaigns_text(campaigns, s.period_name, tell)),
+            _sub(4, "链接爱心资源", resources_text(s, tell))]
 
 
-def campaigns_text(campaigns: list[CampaignSummary]) -> str:
+def campaigns_text(campaigns: list[CampaignSummary], when: str = "本期",
+                   tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
     if not campaigns:
-        return f"本期未开展专项行动{STOP}"
-    parts = [f"“{c.name}”{OPEN}{c.reach_label.replace(':', COLON)}{CLOSE}目标{c.target}人"
-             f"{COMMA}已覆盖{c.reached}人{COMMA}覆盖率{pct(c.reached, c.target)}"
-             for c in campaigns]
-    return f"本期开展专项行动{len(campaigns)}项{COLON}{SEMI.join(parts)}{STOP}"
+        return f"{when}未开展专项行动{STOP}"
+    parts = []
+    for c in campaigns:
+        share = tell.share(c.reached, c.target)
+        parts.append(f"“{c.name}”{OPEN}{c.reach_label.replace(':', COLON)}{CLOSE}"
+                     f"目标{tell.count(c.target)}人{COMMA}已覆盖{tell.part(c.reached, c.target)}人"
+                     + (f"{COMMA}覆盖率{share}" if share else ""))
+    return f"{when}开展专项行动{len(campaigns)}项{COLON}{SEMI.join(parts)}{STOP}"
 
 
-def resources_text(s: Statistics) -> str:
-    d, linked = s.donations, s.needs.by_status[NeedStatus.linked.value]
-    return (f"本期发放捐助资金{d['money_yuan']:,.2f}元{COMMA}受助儿童{d['children_helped']}名"
-            f"{SEMI}已对接资源方、正在落实的需求{linked}个{STOP}")
+def resources_text(s: Statistics, tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
+    linked = s.needs.by_status[NeedStatus.linked.value]
+    given = donations_text(s, suppress=tell.masked)
+    return f"{given[:-1]}{SEMI}已对接资源方、正在落实的需求{tell.count(linked)}个{STOP}"
 
 
 def results_paragraphs(s: Statistics, by_key: dict[str, Section]) -> list[str]:
     """三、工作成效: care-rule compliance, needs resolved, wishes fulfilled."""
     return [_sub(1, "帮扶要求落实情况", compliance_text(s, by_key["compliance"])),
             _sub(2, "需求解决情况", needs_text(s)),
-            _sub(3, "心愿实现情况", f"本期收集心愿{s.wishes['collected']}个{COMMA}"
+            _sub(3, "心愿实现情况", f"{s.period_name}收集心愿{s.wishes['collected']}个{COMMA}"
                                    f"实现心愿{s.wishes['fulfilled']}个{STOP}")]
 
 
 def compliance_text(s: Statistics, section: Section) -> str:
     rules = [r for r in s.compliance if r.due]
-    if not rules:
+    if not rules or section.withheld:
         return section.text
     due, met = sum(r.due for r in rules), sum(r.met for r in rules)
     return (f"{section.text}各项帮扶要求合计应完成{due}项{COMMA}已完成{met}项{COMMA}"
@@ -187,28 +232,37 @@ def needs_text(s: Statistics) -> str:
     status = s.needs.by_status
     total = sum(status.values())
     if not total:
-        return f"本期暂无登记的需求{STOP}"
+        return f"暂无登记的需求{STOP}"
     resolved = status[NeedStatus.resolved.value]
     waiting = status[NeedStatus.open.value] + status[NeedStatus.linked.value]
     return (f"累计登记需求{total}个{COMMA}已解决{resolved}个{COMMA}解决率{pct(resolved, total)}"
             f"{SEMI}尚在对接或待对接的{waiting}个{STOP}")
 
 
-def problem_paragraphs(s: Statistics, places: list[PlaceCoverage]) -> list[str]:
+def problem_paragraphs(s: Statistics, places: list[PlaceCoverage],
+                       tell: _Teller | None = None) -> list[str]:
     """四、存在问题: what the figures show still undone, numbered as the seeds number them."""
-    found = [text for text in (unpaired_text(s), overdue_text(s), places_text(places),
-                               open_needs_text(s), risk_text(s)) if text]
+    tell = tell or _Teller(False)
+    if tell.masked and small_cells.is_small(s.children.total):
+        found = [overdue_text(s)]  # a unit this small shows its total only
+    else:
+        found = [unpaired_text(s, tell), overdue_text(s), places_text(places, tell),
+                 open_needs_text(s, tell), risk_text(s, tell)]
+    found = [text for text in found if text]
     if not found:
-        return [f"从本期数据看{COMMA}暂未发现突出问题{STOP}"]
+        return [f"从{s.period_name}数据看{COMMA}暂未发现突出问题{STOP}"]
     return [f"{i}、{text}" for i, text in enumerate(found, start=1)]
 
 
-def unpaired_text(s: Statistics) -> str:
+def unpaired_text(s: Statistics, tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
     p = s.pairing
     if not p.unpaired:
         return ""
-    return (f"结对帮扶尚未全覆盖{COMMA}还有{p.unpaired}名儿童未结对{COMMA}"
-            f"结对率为{pct(p.children_paired, p.children)}{STOP}")
+    share = tell.share(p.unpaired, p.children)
+    rate = f"{COMMA}结对率为{pct(p.children_paired, p.children)}" if share else ""
+    return (f"结对帮扶尚未全覆盖{COMMA}还有{tell.part(p.unpaired, p.children)}名儿童未结对"
+            f"{rate}{STOP}")
 
 
 def overdue_text(s: Statistics) -> str:
@@ -218,27 +272,43 @@ def overdue_text(s: Statistics) -> str:
     return f"部分帮扶要求未按期落实{COMMA}逾期待办{s.overdue}项{OPEN}{parts}{CLOSE}{STOP}"
 
 
-def places_text(places: list[PlaceCoverage]) -> str:
+def places_text(places: list[PlaceCoverage], tell: _Teller | None = None) -> str:
     if not places:
         return ""
-    shown = PAUSE.join(f"{c.label}{pct(c.paired, c.children)}{OPEN}{c.paired}/{c.children}人"
-                       f"{CLOSE}" for c in places[:MAX_PLACES])
+    tell = tell or _Teller(False)
+    shown = PAUSE.join(_place(c, tell) for c in places[:MAX_PLACES])
     more = f"等{len(places)}个" if len(places) > MAX_PLACES else ""
     return (f"部分村{OPEN}社区{CLOSE}结对覆盖率偏低{COMMA}低于{LOW_COVERAGE:.0%}的有"
             f"{len(places)}个{COLON}{shown}{more}{STOP}")
 
 
-def open_needs_text(s: Statistics) -> str:
+def _place(c: PlaceCoverage, tell: _Teller) -> str:
+    """"柳寨村62.5%（10/16人）"; a village of fewer than 5 children, or one whose share would
+    give away a small count, is named with its counts withheld."""
+    paired = small_cells.part(c.paired, c.children, suppress=tell.masked)
+    if tell.masked and small_cells.is_small(c.children):
+        tell.withheld = True
+        return c.label
+    if paired.withheld:
+        tell.withheld = True
+        return f"{c.label}{OPEN}结对{paired}人{CLOSE}"
+    return f"{c.label}{pct(c.paired, c.children)}{OPEN}{c.paired}/{c.children}人{CLOSE}"
+
+
+def open_needs_text(s: Statistics, tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
     waiting = {code: n for code, n in s.open_needs_by_kind.items() if n}
     if not waiting:
         return ""
-    kinds = PAUSE.join(f"{NeedKind(code).label()}{n}个" for code, n in waiting.items())
-    return f"尚有{sum(waiting.values())}个需求未解决{OPEN}{kinds}{CLOSE}{STOP}"
+    kinds = PAUSE.join(f"{NeedKind(code).label()}{tell.count(n)}个" for code, n in waiting.items())
+    return f"尚有{tell.count(sum(waiting.values()))}个需求未解决{OPEN}{kinds}{CLOSE}{STOP}"
 
 
-def risk_text(s: Statistics) -> str:
+def risk_text(s: Statistics, tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
     c = s.children
     red = c.by_risk_level.get("red", 0)
-    parts = ([f"红色风险儿童{red}人需重点跟进"] if red else []) + (
-        [f"已满16周岁待复核{c.aged_out_review}人"] if c.aged_out_review else [])
+    parts = ([f"红色风险儿童{tell.part(red, c.total)}人需重点跟进"] if red else []) + (
+        [f"已满16周岁待复核{tell.part(c.aged_out_review, c.total)}人"]
+        if c.aged_out_review else [])
     return f"{COMMA.join(parts)}{STOP}" if parts else ""

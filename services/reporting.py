@@ -32,11 +32,12 @@ def report_filename(org: str, scope: StatsScope, fmt: str) -> str:
 
 
 def build_report(session: Session, actor: Actor, scope: StatsScope, fmt: str, *, today: date,
-                 text: str | None = None, progress: Progress | None = None
-                 ) -> tuple[bytes, str]:
+                 text: str | None = None, progress: Progress | None = None,
+                 masked: bool = False) -> tuple[bytes, str]:
     """(file bytes, file name) of the draft (md, docx, pdf) or the deck (pptx).
 
-    `text` is the draft as the user edited it; without it a fresh draft is written.
+    `text` is the draft as the user edited it; without it a fresh draft is written, with small
+    counts withheld when `masked` (the deck always withholds them).
     """
     actor.require(Capability.EXPORT)
     if fmt not in REPORT_KINDS:
@@ -46,10 +47,11 @@ def build_report(session: Session, actor: Actor, scope: StatsScope, fmt: str, *,
     audit.record_disclosure(session, actor, "report", "report", what=f"生成汇报文件{name}",
                             rows=stats.children.total,
                             detail={"格式": fmt, "单位": stats.org, "起": scope.date_from,
-                                    "止": scope.date_to})
+                                    "止": scope.date_to,
+                                    "脱敏": "是" if masked or fmt == "pptx" else "否"})
     if fmt == "pptx":
         return build_deck(session, actor, scope, today=today, stats=stats,
                           progress=progress), name
     draft = text if text is not None else draft_markdown(session, actor, scope, today=today,
-                                                         stats=stats)
+                                                         stats=stats, masked=masked)
     return render(draft, fmt, title=report_title(stats, scope)), name

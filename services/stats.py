@@ -13,6 +13,7 @@ from db.base import utcnow
 from db.models import Activity, ActivityKindRow, Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.compliance_counts import RuleCount, rule_counts
 from services.errors import DomainError, PermissionDenied
+from services.home_unit import children_counted_in, helpers_counted_in
 from services.ledger import donation_summary
 from services.needs import NeedCounts, need_counts
 from services.pairing import child_is_paired
@@ -35,8 +36,8 @@ from services.stats_queries import (
     open_needs_by_kind,
     total_sessions,
 )
-from services.surveys import children_under, survey_summary
-from services.terms import month_of, term_of
+from services.surveys import survey_summary
+from services.terms import relative_name
 from services.vocab import ActivityKind, Category, HelperKind, OrgKind, Role
 from services.wishes import wish_counts
 
@@ -56,7 +57,9 @@ class Headline:
 
 
 def headline(session: Session, actor: Actor) -> Headline:
-    """Active children, helpers and open pairings within the actor's scope."""
+    """Active children, helpers and open pairings the actor serves: their whole access scope,
+    so a township's count includes the children at its schools who live elsewhere (the
+    figures of `compute` count each child once, where they live)."""
     in_scope = children_counted(actor)
     children = session.scalar(
         select(func.count()).select_from(Child).where(Child.archived_at.is_(None), in_scope))
@@ -96,12 +99,14 @@ class PairingStats:
 
 
 def pairing_stats(session: Session, actor: Actor, *,
-                  among: ColumnElement[bool] | None = None) -> PairingStats:
-    """Active helpers by kind, and the active children in scope (narrowed by `among`) with and
-    without a helper."""
+                  among: ColumnElement[bool] | None = None,
+                  helpers_among: ColumnElement[bool] | None = None) -> PairingStats:
+    """Active helpers in scope by kind (narrowed by `helpers_among`), and the active children in
+    scope (narrowed by `among`) with and without a helper."""
     by_kind = dict(session.execute(
         select(Helper.kind, func.count()).where(Helper.archived_at.is_(None),
-                                                helpers_visible(actor))
+                                                helpers_visible(actor),
+                                                true() if helpers_among is None else helpers_among)
         .group_by(Helper.kind)).all())
     children, paired = session.execute(
         select(func.count(), func.count(case((child_is_paired(), 1))))
@@ -137,7 +142,7 @@ class ChildrenStats:
 
     total: int
     enrolled_students: int
-    enrolled_children: int  # the children compared with enrolled_students
+    enrolled_children: int  # the children at the schools whose enrolment is summed
     by_category: dict[str, int]
     by_gender: dict[str, int]
     by_age_band: dict[str, int]
@@ -154,6 +159,9 @@ class ChildrenStats:
     key_concern: int
     boarding: int
     aged_out_review: int
+    # In scope but counted elsewhere: at the unit's schools, living outside it.
+    attending_from_elsewhere: int = 0
+    enrolled_schools: int = 0  # schools whose enrolment was summed; 0: the unit states its own
 
     @property
     def share_of_enrolled(self) -> float | None:
@@ -168,6 +176,10 @@ class Statistics:
 
     org: str
     scope: StatsScope
+    as_of: date  # the last day counted: the period's end, or today while it is still running
+    level: str  # the unit's kind in words ("镇", "县", "校"), for "本镇" and "外镇"
+    period_name: str  # "本月", "本学期", "本学年", "今年", or "本期" for other dates
+    for_helper: bool  # a helper's own children, not a unit's
     by_towns: bool  # the scope spans several towns (a county): places are towns, else villages
     children: ChildrenStats
     pairing: PairingStats
@@ -204,7 +216,7 @@ class Statistics:
         p = self.pairing
         return {
             "scope": {"org": self.org, "from": self.scope.date_from.isoformat(),
-                      "to": self.scope.date_to.isoformat()},
+                      "to": self.scope.date_to.isoformat(), "as_of": self.as_of.isoformat()},
             "children": children,
             "pairing": {"helpers": p.helpers, "helpers_by_kind": dict(p.helpers_by_kind),
                         "children_paired": p.children_paired, "coverage": _fraction(p.coverage),
@@ -245,22 +257,41 @@ def scoped_actor(session: Session, actor: Actor, org_unit_id: int | None) -> Act
     return replace(actor, org_unit_id=org_unit_id)
 
 
-def children_in(actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
-    """The children a figure of this scope may count."""
-    conditions = [Child.archived_at.is_(None), children_counted(actor),
-                  children_under(scope.org_unit_id)]
+def children_in(session: Session, actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
+    """The children a figure of this scope counts: in the actor's scope, at home in the unit
+    (`services.home_unit`; a helper's own children have no home rule), of the categories."""
+    conditions = [Child.archived_at.is_(None), children_counted(actor)]
+    if actor.role is not Role.helper:
+        conditions.append(children_counted_in(session, scope.org_unit_id or actor.org_unit_id))
     if scope.categories:
-        conditions.append(Child.id.in_(select(ChildCategory.child_id).where(
-            ChildCategory.category.in_(scope.categories))))
+        conditions.append(_of_categories(scope.categories))
     return and_(*conditions)
+
+
+def _of_categories(categories: tuple[Category, ...]) -> ColumnElement[bool]:
+    return Child.id.in_(select(ChildCategory.child_id).where(
+        ChildCategory.category.in_(categories)))
+
+
+def attending_from_elsewhere(session: Session, actor: Actor, scope: StatsScope
+                             ) -> int:
+    """Children in scope (at the unit's schools) whose home is outside the unit."""
+    if actor.role is Role.helper or actor.org_unit_id is None:
+        return 0
+    conditions = [Child.archived_at.is_(None), children_counted(actor),
+                  ~children_counted_in(session, actor.org_unit_id)]
+    if scope.categories:
+        conditions.append(_of_categories(scope.categories))
+    return session.scalar(select(func.count()).select_from(Child).where(*conditions)) or 0
 
 
 @dataclass(frozen=True)
 class _Lens:
-    """How one scope is counted, worked out once for `compute` and `tiles`."""
+    """How one scope is counted, worked out once for `compute`."""
 
     actor: Actor  # narrowed to the scope's unit
     children: ColumnElement[bool]  # the children a figure may count
+    helpers: ColumnElement[bool] | None  # the helpers counted for the unit, None for all
     subtree: Select[tuple[int]] | None  # the units in scope, None for all
     among: ColumnElement[bool] | None  # `children`, or None when that is every active child
     through: ColumnElement[bool] | None  # count activities through these children, or None
@@ -269,35 +300,49 @@ class _Lens:
     @classmethod
     def of(cls, session: Session, actor: Actor, scope: StatsScope) -> _Lens:
         narrowed = scoped_actor(session, actor, scope.org_unit_id)
-        children = children_in(narrowed, scope)
+        children = children_in(session, narrowed, scope)
         subtree = org_subtree_ids(narrowed)
         about_children = actor.role is Role.helper or bool(scope.categories)
         narrower = about_children or narrowed.org_unit_id is not None
+        helpers = (None if actor.role is Role.helper or narrowed.org_unit_id is None
+                   else helpers_counted_in(session, narrowed.org_unit_id))
         # A helper's figures and a category's are about children, so activities count through
         # the children who attended; otherwise every activity held by a unit in scope counts.
-        return cls(narrowed, children, subtree, children if narrower else None,
+        return cls(narrowed, children, helpers, subtree, children if narrower else None,
                    children if about_children else None,
                    true() if subtree is None else Activity.org_unit_id.in_(subtree))
 
 
 def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> Statistics:
-    """The whole statistics object for the scope, by grouped SQL (no row is read into Python)."""
+    """The whole statistics object for the scope, by grouped SQL (no row is read into Python).
+
+    A period still running is counted up to today: nothing later is dated yet, and ages and
+    care-rule deadlines are taken on the last day counted.
+    """
     lens = _Lens.of(session, actor, scope)
     narrowed, children, through, held_by = lens.actor, lens.children, lens.through, lens.held_by
     units = true() if lens.subtree is None else OrgUnit.id.in_(lens.subtree)
-    start, end = scope.date_from, scope.date_to
-    enrolled, compared = ((0, 0) if actor.role is Role.helper else
-                          enrolment(session, children, narrowed.org_unit_id, units))
+    start, end = scope.date_from, min(scope.date_to, max(today, scope.date_from))
+    enrolled, compared, schools = ((0, 0, 0) if actor.role is Role.helper else
+                                   enrolment(session, _enrolment_children(narrowed, scope),
+                                             narrowed.org_unit_id, units))
     figures = children_figures(session, children, on=end)
     figures["by_town"] = by_place(session, children, Child.town_id)
     figures["by_village"] = by_place(session, children, Child.village_id)
     return Statistics(
-        org=_org_name(session, narrowed),
+        org=MY_CHILDREN if actor.role is Role.helper else _org_name(session, narrowed),
         scope=scope,
+        as_of=end,
+        level=_level(session, narrowed),
+        period_name=relative_name(scope.date_from, scope.date_to, today),
+        for_helper=actor.role is Role.helper,
         by_towns=_spans_towns(session, narrowed),
         children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
+                               enrolled_schools=schools,
+                               attending_from_elsewhere=attending_from_elsewhere(
+                                   session, narrowed, scope),
                                **figures),  # type: ignore[arg-type]
-        pairing=pairing_stats(session, narrowed, among=children),
+        pairing=pairing_stats(session, narrowed, among=children, helpers_among=lens.helpers),
         contacts_by_kind=contacts_by_kind(session, lens.among, start, end),
         contacts_by_month=contacts_by_month(session, lens.among, start, end),
         activities_by_kind=_every_kind(session, activities_grouped(
@@ -308,7 +353,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         wishes=wish_counts(session, narrowed, date_from=start, date_to=end, among=children),
         donations=donation_summary(session, narrowed, date_from=start, date_to=end,
                                    among=children, shares_only=through is not None),
-        compliance=rule_counts(session, children=children, today=min(end, today),
+        compliance=rule_counts(session, children=children, today=end,
                                helper_id=actor.helper_id if actor.role is Role.helper else None,
                                narrow=lens.among is not None),
         surveys=survey_summary(session, narrowed, among=children),
@@ -316,6 +361,15 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
             select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
         computed_at=utcnow(),
     )
+
+
+def _enrolment_children(actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
+    """The children compared with 在籍学生: everyone in scope at the unit's schools, wherever
+    they live, since the schools' enrolment counts them too."""
+    conditions = [Child.archived_at.is_(None), children_counted(actor)]
+    if scope.categories:
+        conditions.append(_of_categories(scope.categories))
+    return and_(*conditions)
 
 
 def _every_kind(session: Session, found: dict[str, Sessions]) -> dict[str, Sessions]:
@@ -336,6 +390,18 @@ def _spans_towns(session: Session, actor: Actor) -> bool:
         OrgUnit.id == actor.org_unit_id)) is OrgKind.county
 
 
+MY_CHILDREN = "我结对的儿童"
+LEVEL_WORDS = {OrgKind.county: "县", OrgKind.town: "镇", OrgKind.subdistrict: "街道",
+               OrgKind.village: "村", OrgKind.community: "社区", OrgKind.school: "校"}
+
+
+def _level(session: Session, actor: Actor) -> str:
+    if actor.org_unit_id is None:
+        return ""
+    kind = session.scalar(select(OrgUnit.kind).where(OrgUnit.id == actor.org_unit_id))
+    return LEVEL_WORDS.get(kind, "") if kind else ""
+
+
 def _org_name(session: Session, actor: Actor) -> str:
     """The unit's name; for the whole database, the county's when there is just one."""
     if actor.org_unit_id is not None:
@@ -343,21 +409,3 @@ def _org_name(session: Session, actor: Actor) -> str:
     counties = session.scalars(select(OrgUnit.name).where(
         OrgUnit.kind == OrgKind.county, OrgUnit.archived_at.is_(None)).limit(2)).all()
     return counties[0] if len(counties) == 1 else "全部"
-
-
-@dataclass(frozen=True)
-class Tiles:
-    """The 总览 headline tiles that count over fixed spans whatever the chosen period."""
-
-    contacts_this_month: int
-    activities_this_term: Sessions
-
-
-def tiles(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> Tiles:
-    """Care contacts this month and activities this term, in the scope's unit and categories."""
-    lens = _Lens.of(session, actor, scope)
-    month, term = month_of(today), term_of(today)
-    contacts = contacts_by_kind(session, lens.among, month.start, today)
-    activities = activities_grouped(session, lens.through, lens.held_by, term.start, today,
-                                    by="kind")
-    return Tiles(sum(t.count for t in contacts.values()), total_sessions(activities.values()))

@@ -134,28 +134,30 @@ def by_place(session: Session, children: ColumnElement[bool], column: ColumnElem
 
 
 def enrolment(session: Session, children: ColumnElement[bool], org_unit_id: int | None,
-              subtree: ColumnElement[bool]) -> tuple[int, int]:
-    """(在籍学生数, children counted against it).
+              subtree: ColumnElement[bool]) -> tuple[int, int, int]:
+    """(在籍学生数, the children at those schools, how many schools were summed; 0 when the
+    unit states its own): the share compares like with like.
 
-    A unit that states its own enrolment is compared with all its children; otherwise the
-    schools inside the scope that state theirs are summed and compared with their children.
+    A unit that states its own enrolment is compared with the children at any school inside
+    it; otherwise the schools inside the scope that state theirs are summed and compared with
+    the children at those schools. Either way the children are counted wherever they live, as
+    the schools' enrolment counts them.
     """
-    if org_unit_id is not None:
-        own = session.scalar(select(OrgUnit.enrolled_students).where(OrgUnit.id == org_unit_id))
-        if own:
-            total = session.scalar(select(func.count()).select_from(Child).where(
-                Child.archived_at.is_(None), children))
-            return own, total or 0
-    schools = select(OrgUnit.id).where(
-        OrgUnit.kind == OrgKind.school, OrgUnit.enrolled_students.is_not(None),
-        OrgUnit.archived_at.is_(None), subtree)
-    enrolled = session.scalar(select(func.sum(OrgUnit.enrolled_students)).where(
-        OrgUnit.id.in_(schools))) or 0
+    schools = select(OrgUnit.id).where(OrgUnit.kind == OrgKind.school,
+                                       OrgUnit.archived_at.is_(None), subtree)
+    enrolled = (session.scalar(select(OrgUnit.enrolled_students).where(
+        OrgUnit.id == org_unit_id)) if org_unit_id is not None else None)
+    summed = 0
     if not enrolled:
-        return 0, 0
+        schools = schools.where(OrgUnit.enrolled_students.is_not(None))
+        enrolled, summed = session.execute(select(
+            func.sum(OrgUnit.enrolled_students), func.count()).where(
+            OrgUnit.id.in_(schools))).one()
+    if not enrolled:
+        return 0, 0, 0
     at_schools = session.scalar(select(func.count()).select_from(Child).where(
         Child.archived_at.is_(None), children, Child.school_id.in_(schools)))
-    return int(enrolled), at_schools or 0
+    return int(enrolled), at_schools or 0, int(summed or 0)
 
 
 def _month(column: ColumnElement[date]) -> tuple[ColumnElement, ColumnElement]:

@@ -103,3 +103,16 @@ def report_periods(today: date) -> dict[str, Period]:
             "term": replace(term_of(today), name="本学期"),
             "school_year": replace(school_year_of(today), name="本学年"),
             "year": replace(year_of(today), name="今年")}
+
+
+def relative_name(start: date, end: date, today: date) -> str:
+    """"本月", "本学期", "本学年", "今年" when the span is that preset, else "本期"."""
+    for period in report_periods(today).values():
+        if (period.start, period.end) == (start, end):
+            return period.name
+    return "本期"
+
+
+def as_of_words(day: date) -> str:
+    """"截至2026年12月3日": how a period still running is written."""
+    return f"截至{day.year}年{day.month}月{day.day}日"

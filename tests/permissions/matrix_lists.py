@@ -204,8 +204,6 @@ LISTS: list[Entry] = [
     Entry("stats.pairing_stats", L, EVERYONE, lambda s, w, a, _: stats.pairing_stats(s, a), None),
     Entry("stats.compute", L, EVERYONE, lambda s, w, a, _: (
         stats.compute(s, a, SCOPE, today=TODAY)), None),
-    Entry("stats.tiles", L, EVERYONE, lambda s, w, a, _: (
-        stats.tiles(s, a, SCOPE, today=TODAY)), None),
     Entry("surveys.list_surveys", L, EVERYONE, lambda s, w, a, _: surveys.list_surveys(s, a),
           None),
     Entry("surveys.results", L, EVERYONE, lambda s, w, a, _: (

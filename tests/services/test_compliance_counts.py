@@ -130,7 +130,7 @@ def by_rates(session: Session, actor: Actor, today: date) -> dict[str, tuple[int
 
 def by_counts(session: Session, actor: Actor, today: date, *, org_unit_id: int | None = None,
               helper_id: int | None = None) -> dict[str, tuple[int, int, int]]:
-    children = children_in(actor, StatsScope(today, today, org_unit_id))
+    children = children_in(session, actor, StatsScope(today, today, org_unit_id))
     return {r.code: (r.due, r.met, r.overdue)
             for r in rule_counts(session, children=children, today=today, helper_id=helper_id)}
 

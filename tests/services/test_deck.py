@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import uuid
@@ -17,16 +18,17 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.engine import make_engine
-from db.models import Activity, Attendance
-from services import photos
+from db.models import Activity, Attendance, OrgUnit
+from services import photos, small_cells
 from services.charts import section_chart
 from services.deck import build_deck, deck_filename
 from services.permissions import Actor
 from services.stats import StatsScope, compute
-from services.stats_text import Section, sections
+from services.stats_text import CLOSE, OPEN, Section, sections
 from services.vocab import Role
 from tests.conftest import TEST_DATABASE_URL, _reset_postgres, require
 from tests.factories import make_helper, make_pairing
@@ -51,15 +53,22 @@ def _png(size: tuple[int, int] = (400, 300)) -> bytes:
     return buffer.getvalue()
 
 
+OTHERS = tuple(f"补充测名{c}" for c in "甲乙丙丁戊己庚辛壬")
+
+
 def _populate(session, data_dir: Path) -> None:
-    """A county with three named children (one paired, one with a phone and ID number) and an
-    activity of the term with a photo whose caption names a child."""
+    """A county with twelve children (five paired; one with a phone and ID number; three named
+    in the leak checks) and an activity of the term with a photo whose caption names a child.
+    Twelve, so that the deck's small-number suppression leaves its sections to show."""
     places = make_places(session)
     first = make_child_in(session, places.village, NAMES[0], id_number=ID_NUMBER)
-    make_child_in(session, places.village, NAMES[1])
+    second = make_child_in(session, places.village, NAMES[1])
     make_child_in(session, places.other_village, NAMES[2])
+    others = [make_child_in(session, places.village, name) for name in OTHERS]
     make_relative(session, first, name="欧阳测亲属", phone=PHONE)
-    make_pairing(session, first, make_helper(session, org_unit=places.town, name="李测帮扶"))
+    helper = make_helper(session, org_unit=places.town, name="李测帮扶")
+    for child in (first, second, *others[:3]):
+        make_pairing(session, child, helper)
     activity = Activity(kind="safety_education", title="防溺水讲座", held_on=date(2026, 10, 12),
                         org_unit_id=places.school.id)
     session.add(activity)
@@ -97,7 +106,7 @@ def built(_database_template, tmp_path_factory) -> Built:
                               progress=lambda fraction, message: steps.append((fraction, message)))
     finally:
         engine.dispose()
-    return Built(data, steps, sections(stats))
+    return Built(data, steps, sections(stats, suppress=True))
 
 
 def _texts(slide) -> str:
@@ -142,7 +151,7 @@ def test_sections_with_data_include_basics_and_pairing(built):
     """The fixture has children and a pairing, so those slides carry charts."""
     slides = list(Presentation(io.BytesIO(built.data)).slides)
     assert _pictures(slides[1]) and _pictures(slides[6])
-    assert "3人" in _texts(slides[1])
+    assert "12人" in _texts(slides[1])
 
 
 def test_every_run_names_an_east_asian_typeface(built):
@@ -186,7 +195,18 @@ def test_progress_rises_to_one_naming_each_chart(built):
 
 def test_problems_slide_counts_without_names(built):
     text = _texts(list(Presentation(io.BytesIO(built.data)).slides)[12])
-    assert "尚有2名儿童未结对" in text
+    assert f"尚有7名儿童未结对{OPEN}结对率41.7%{CLOSE}" in text
+
+
+def test_a_unit_of_fewer_than_5_children_shows_only_its_total(session, county):
+    """The other village has one child: its deck never gives a count of 1–4 children."""
+    village = session.scalar(select(OrgUnit).where(OrgUnit.name == "张家村"))
+    scope = StatsScope(SCOPE.date_from, SCOPE.date_to, village.id)
+    text = "\n".join(_texts(slide) for slide in
+                     Presentation(io.BytesIO(build_deck(session, ADMIN, scope,
+                                                        today=TODAY))).slides)
+    assert "<5人" in text and small_cells.NOTE in text
+    assert not re.search(r"(?<![\d<≥])[1-4](人|名儿童)", text), text
 
 
 def test_empty_database_gives_a_deck_that_says_so(session):

@@ -75,7 +75,8 @@ NEED_STATUSES = ["open", "linked", "resolved", "closed"]
 def blank(org: str, start: date = START, end: date = END) -> dict[str, Any]:
     """Every key of CONTRACTS.md `stats --json`, every figure zero."""
     return {
-        "scope": {"org": org, "from": start.isoformat(), "to": end.isoformat()},
+        "scope": {"org": org, "from": start.isoformat(), "to": end.isoformat(),
+                  "as_of": end.isoformat()},
         "children": {
             "total": 0, "enrolled_students": 0, "share_of_enrolled": None,
             "by_category": dict.fromkeys(CATEGORIES, 0),
@@ -129,7 +130,7 @@ def sessions(expected: dict[str, Any], **by_kind: tuple[int, int]) -> dict[str, 
 
 
 def stats_json(session: Session, actor=ADMIN, *, org: OrgUnit | None = None,
-               start: date = START, end: date = END, categories=(), today: date = TODAY
+               start: date = START, end: date = END, categories=(), today: date = END
                ) -> dict[str, Any]:
     scope = StatsScope(start, end, org.id if org else None, tuple(categories))
     return compute(session, actor, scope, today=today).as_json()
@@ -457,7 +458,7 @@ def test_a_category_counts_only_its_children(session, world):
 
 
 def test_a_helper_sees_their_own_childrens_figures(session, world):
-    e = blank("平安县")
+    e = blank("我结对的儿童")  # a helper's figures are their own children's
     put(e, children__total=1, children__in_mountain_area=1, children__in_townships=1,
         children__safety_incident=1, children__by_town={"石门镇": 1})
     c = e["children"]
@@ -498,7 +499,9 @@ def test_a_helper_ignores_an_org_unit(session, world):
     ("town", None, 40, 0.05),  # the schools that give a number, summed
     ("other_school", None, 0, None),  # unknown
     ("other_town", None, 0, None),  # no school at all
-    ("other_town", 10, 10, 0.1),  # a unit that states its own: all its children (戊)
+    # a unit that states its own is compared with the children at its schools: 戊 lives there
+    # but studies at none of them, so counts against no enrolment
+    ("other_town", 10, 10, 0.0),
     ("county", None, 40, 0.05),
 ])
 def test_share_of_enrolled_students(session, world, unit, own, enrolled, share):
@@ -564,11 +567,22 @@ def test_ages_are_whole_years_on_the_periods_end(session, lone, born, band, aged
     assert stats_json(session) == expected
 
 
-def test_ages_move_with_the_end_date_not_today(session, lone):
+def test_ages_move_with_the_end_date(session, lone):
     lone.child.birth_date = date(2019, 12, 1)
     session.flush()
-    got = stats_json(session, end=date(2026, 12, 1), today=date(2026, 11, 1))
+    got = stats_json(session, end=date(2026, 12, 1), today=date(2026, 12, 2))
     assert got["children"]["by_age_band"] == {"0-6": 0, "7-12": 1, "13-15": 0, "16-18": 0}
+
+
+def test_a_period_still_running_is_counted_up_to_today(session, lone):
+    """Nothing is dated in the future: the figures, and the ages, stop at today."""
+    lone.child.birth_date = date(2019, 12, 1)
+    make_contact(session, lone.child, None, date(2026, 11, 1), kind=ContactKind.home_visit)
+    session.flush()
+    got = stats_json(session, end=date(2026, 12, 1), today=date(2026, 11, 1))
+    assert got["scope"]["to"] == "2026-12-01" and got["scope"]["as_of"] == "2026-11-01"
+    assert got["children"]["by_age_band"] == {"0-6": 1, "7-12": 0, "13-15": 0, "16-18": 0}
+    assert got["contacts"]["by_kind"]["home_visit"]["count"] == 1
 
 
 def _dated(session: Session, lone: Lone, what: str, on: date) -> None:

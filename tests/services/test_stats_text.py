@@ -46,14 +46,18 @@ def world(session: Session) -> World:
 
 
 def county_sections(session: Session, **scope) -> dict[str, Section]:
-    stats = compute(session, ADMIN, StatsScope(START, END, **scope), today=TODAY)
+    stats = compute(session, ADMIN, StatsScope(START, END, **scope), today=END)
     return {s.key: s for s in sections(stats)}
 
 
 def test_basics(session, world):
     text = county_sections(session)["basics"].text
     assert text.startswith(f"平安县现有关爱对象5人{OPEN}留守儿童3人{PAUSE}困境儿童2人{PAUSE}"
-                           f"残障儿童1人{CLOSE}{COMMA}占在籍学生总数40人的5.0%{STOP}")
+                           f"残障儿童1人{CLOSE}{STOP}")
+    # The share of enrolled students names both populations: the children at the schools
+    # that state their enrolment (甲 丙), against those schools' 40 students.
+    assert text.endswith(f"在已填报在籍人数的1所学校就读的关爱对象2人{COMMA}"
+                         f"占这些学校在籍学生40人的5.0%{STOP}")
     found = shares(text)
     assert found["其中男生"] == (3, "60.0")
     assert found["女生"] == (2, "40.0")
@@ -130,7 +134,7 @@ def test_needs_and_giving(session, world):
     text = county_sections(session)["needs"].text
     assert text == (f"登记需求4个{OPEN}待对接1个{PAUSE}已对接1个{PAUSE}已解决1个{PAUSE}"
                     f"已关闭1个{CLOSE}{STOP}本期收集心愿2个{COMMA}实现心愿2个{STOP}"
-                    f"发放捐助资金800.50元{COMMA}受助儿童3名{STOP}")
+                    f"本期发放捐助资金800.50元{COMMA}受助儿童3名{STOP}")
 
 
 def test_care_rules(session, world):
