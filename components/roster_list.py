@@ -40,9 +40,9 @@ from services.vocab import (
 PAGE_SIZE = 50
 PAGE_KEY = "roster_page"
 # Every filter widget, so that applying a saved filter can let them all start afresh.
-WIDGET_KEYS = ("roster_q", "roster_org", "roster_cat", "roster_risk", "roster_age", "roster_gt",
-               "roster_lbt", "roster_eco", "roster_acad", "roster_pair", "roster_kc",
-               "roster_status", "roster_grade", "roster_cls")
+WIDGET_KEYS = ("roster_q", "roster_org", "roster_home", "roster_cat", "roster_risk",
+               "roster_age", "roster_gt", "roster_lbt", "roster_eco", "roster_acad",
+               "roster_pair", "roster_kc", "roster_status", "roster_grade", "roster_cls")
 
 
 def _url_filter() -> RosterFilter:
@@ -72,6 +72,10 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
     with top[1]:
         org = org_select("单位", nodes, key="roster_org", lang=lang, none_label="全部",
                          index_of=start.org_unit_id)
+        counted_only = org is not None and st.toggle(
+            "只列本单位统计的儿童", value=start.counted_only, key="roster_home",
+            help="与总览的口径一致：乡镇、村只列户籍在本地的儿童，学校只列在本校就读的儿童；"
+                 "关闭时还列出在本地学校就读、户籍在外地的儿童。")
     with top[2]:
         categories = _multi("儿童类别", list(Category), start.categories, "roster_cat")
     with top[3]:
@@ -102,7 +106,8 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
                                    index=list(RecordStatus).index(start.status),
                                    format_func=lambda s: {"active": "在册", "archived": "已归档",
                                                           "all": "全部"}[s])
-    chosen = RosterFilter(text=text, org_unit_id=org, categories=categories, risk_levels=risks,
+    chosen = RosterFilter(text=text, org_unit_id=org, counted_only=counted_only,
+                          categories=categories, risk_levels=risks,
                           age_bands=ages, guardian_types=guardians, left_behind_types=left_behind,
                           economic_statuses=economic, academic_levels=academic, pairing=pairing,
                           key_concern=True if key_concern else None, status=status,

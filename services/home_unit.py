@@ -14,7 +14,7 @@ Helpers likewise count in their own unit, else their school's.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from db.models import Child, Helper, OrgUnit
@@ -38,6 +38,18 @@ def children_counted_in(session: Session, org_unit_id: int | None) -> ColumnElem
     units = units_under(org_unit_id)
     if is_school(session, org_unit_id):
         return Child.school_id.in_(units)
+    return _living_in(units)
+
+
+def children_counted_in_unit(org_unit_id: int) -> ColumnElement[bool]:
+    """`children_counted_in` as one expression, for queries built without a session (the
+    roster's filter): the unit's kind is looked up inside the query."""
+    units = units_under(org_unit_id)
+    school = exists().where(OrgUnit.id == org_unit_id, OrgUnit.kind == OrgKind.school)
+    return or_(and_(school, Child.school_id.in_(units)), and_(~school, _living_in(units)))
+
+
+def _living_in(units: Select[tuple[int]]) -> ColumnElement[bool]:
     # Spelled out rather than COALESCE(...) IN (...) so each branch can use its column's index.
     return or_(Child.village_id.in_(units),
                and_(Child.village_id.is_(None), or_(

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
+from services.home_unit import children_counted_in_unit
 from services.pairing import child_is_paired
 from services.permissions import Actor, children_visible
 from services.validators import age_on
@@ -118,6 +119,9 @@ class RosterFilter:
 
     text: str = ""
     org_unit_id: int | None = None
+    # Only the children the unit's figures count (where they live; a school: its enrolled),
+    # as 总览's bars do, rather than everyone the unit serves.
+    counted_only: bool = False
     categories: tuple[Category, ...] = ()
     left_behind_types: tuple[LeftBehindType, ...] = ()
     guardian_types: tuple[GuardianType, ...] = ()
@@ -146,6 +150,8 @@ class RosterFilter:
             params["q"] = self.text
         if self.org_unit_id is not None:
             params["org"] = str(self.org_unit_id)
+            if self.counted_only:
+                params["home"] = "1"
         for name, (key, _) in MULTI_SELECTS.items():
             if values := getattr(self, name):
                 params[key] = [str(v) for v in values]
@@ -169,6 +175,7 @@ class RosterFilter:
         key_concern = (_picks(params, "kc", tuple(YesNo)) or [None])[-1]
         return cls(
             text=text, org_unit_id=int(org) if org.isascii() and org.isdigit() else None,
+            counted_only=(_strings(params, "home") or [""])[-1] == "1",
             **{name: tuple(_picks(params, key, choices))
                for name, (key, choices) in MULTI_SELECTS.items()},
             pairing=(_picks(params, "pair", tuple(PairingState)) or [None])[-1],
@@ -284,7 +291,8 @@ def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[boo
     if (text := _text_clause(f.text)) is not None:
         clauses.append(text)
     if f.org_unit_id is not None:
-        clauses.append(_under_org(f.org_unit_id))
+        clauses.append(children_counted_in_unit(f.org_unit_id) if f.counted_only
+                       else _under_org(f.org_unit_id))
     if f.categories:
         clauses.append(Child.id.in_(select(ChildCategory.child_id)
                                     .where(ChildCategory.category.in_(f.categories))))

@@ -176,6 +176,7 @@ class Statistics:
 
     org: str
     scope: StatsScope
+    unit_id: int | None  # the unit counted: the scope's, else the actor's own (None: all)
     as_of: date  # the last day counted: the period's end, or today while it is still running
     level: str  # the unit's kind in words ("镇", "县", "校"), for "本镇" and "外镇"
     period_name: str  # "本月", "本学期", "本学年", "今年", or "本期" for other dates
@@ -332,6 +333,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
     return Statistics(
         org=MY_CHILDREN if actor.role is Role.helper else _org_name(session, narrowed),
         scope=scope,
+        unit_id=None if actor.role is Role.helper else narrowed.org_unit_id,
         as_of=end,
         level=_level(session, narrowed),
         period_name=relative_name(scope.date_from, scope.date_to, today),

@@ -111,7 +111,8 @@ class _View:
                  pages: frozenset[str] | None) -> None:
         self.suppress = suppress
         self.pages = pages
-        self.base = RosterFilter(org_unit_id=stats.scope.org_unit_id,
+        # The list behind a bar holds the children the bar counts: those living in the unit.
+        self.base = RosterFilter(org_unit_id=stats.unit_id, counted_only=stats.unit_id is not None,
                                  categories=stats.scope.categories)
         self.too_few = suppress and small_cells.is_small(stats.children.total)
 

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import CareRule
+from db.models import CareRule, Child, OrgUnit
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.stats import StatsScope, compute
 from services.stats_text import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, Section, sections
 from services.vocab import Category
-from tests.pairing_factories import ADMIN, TODAY
+from tests.factories import make_child
+from tests.pairing_factories import ADMIN, TODAY, coordinator_of
 from tests.services.test_stats import END, QUESTION, START, World, build_world
 
 NOT_PUNCT = f"[^{COMMA}{SEMI}{COLON}{PAUSE}{OPEN}{CLOSE}{STOP}]"
@@ -228,3 +229,47 @@ def test_the_period_end_is_the_age_day(session, world):
     # 甲 turns 7 on the 30th: on the 28th 甲 is 6
     assert stats.children.by_age_band["0-6"] == 2
     assert START < TODAY < END == date(2026, 11, 30)
+
+
+# ---- a child served in one town and counted in another ------------------------------------
+
+@pytest.fixture
+def commuter(session: Session, world: World) -> Child:
+    """庚 lives in 青山乡's 王家村 and studies at 石门镇's school."""
+    far = session.scalar(select(OrgUnit).where(OrgUnit.name == "王家村"))
+    child = make_child(session, village=far, name="庚", school_id=world.school.id)
+    session.flush()
+    return child
+
+
+@pytest.mark.parametrize("who", ["admin-town", "coordinator-town", "admin-school",
+                                 "admin-other-town"])
+def test_bars_and_their_lists_count_a_commuter_once_where_they_live(session, world, commuter,
+                                                                   who):
+    """The town's bars leave 庚 out (青山乡 counts 庚), the school's count 庚 (enrolled there),
+    and each bar's roster link lists exactly the children the bar counts."""
+    role, unit = who.split("-", 1)
+    org = {"town": world.town, "school": world.school, "other-town": world.other_town}[unit]
+    actor = coordinator_of(org) if role == "coordinator" else ADMIN
+    scope = StatsScope(START, TODAY, None if role == "coordinator" else org.id)
+    stats = compute(session, actor, scope, today=TODAY)
+    counted = filtered_child_ids(actor, RosterFilter(org_unit_id=org.id, counted_only=True),
+                                 today=TODAY).subquery()
+    listed_ids = set(session.scalars(select(counted.c.id)))
+    assert (commuter.id in listed_ids) == (unit != "town")
+    assert stats.children.total == len(listed_ids)
+    linked = 0
+    for section in sections(stats):
+        for bar in section.bars:
+            if bar.link is None:
+                continue
+            linked += 1
+            listed = session.scalar(select(func.count()).select_from(filtered_child_ids(
+                actor, RosterFilter.from_query_params(bar.link), today=TODAY).subquery()))
+            assert listed == bar.value, (bar, dict(bar.link), listed)
+    assert linked > 5
+    if who == "coordinator-town":
+        # served by the town (its school), counted where 庚 lives, and said so
+        assert stats.children.attending_from_elsewhere == 1
+        distribution = next(s for s in sections(stats) if s.key == "distribution")
+        assert "另有在本镇学校就读、户籍在外镇的儿童1人" in distribution.text
