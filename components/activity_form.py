@@ -73,7 +73,9 @@ def _start(prefix: str, initial: ActivityInput, labels: dict[int, str]) -> None:
         f"{prefix}_providers": list(initial.provider_names),
         f"{prefix}_money": float(gift.money_yuan), f"{prefix}_goods": gift.goods or "",
         f"{prefix}_gift_from": gift.provider_name or "",
-        f"{prefix}_recipients": list(gift.recipient_ids),
+        # A gift goes to every attendee until someone is taken off (and follows the attendees).
+        f"{prefix}_recipients_all": gift.recipient_ids is None,
+        f"{prefix}_recipients": list(gift.recipients_among(initial.child_ids)),
         f"{prefix}_volunteers": initial.volunteers,
         f"{prefix}_cost": float(initial.cost_yuan) if initial.cost_yuan is not None else None,
         f"{prefix}_notes": initial.notes or "",
@@ -220,16 +222,25 @@ def _donation(prefix: str, providers: list[str], child_ids: list[int]) -> Donati
             st.session_state[f"{prefix}_gift_from"] = ""
         source = cols[2].selectbox("捐助方", ["", *providers], key=f"{prefix}_gift_from",
                                    format_func=lambda p: p or "未指定")
-        chosen = [i for i in st.session_state.get(f"{prefix}_recipients", []) if i in child_ids]
-        st.session_state[f"{prefix}_recipients"] = chosen
-        recipients = st.multiselect("受助儿童(须是参加活动的儿童;不填表示集体发放)", child_ids,
-                                    key=f"{prefix}_recipients",
-                                    format_func=lambda i: labels.get(i, str(i)),
-                                    placeholder="可多选")
+        every = st.session_state.get(f"{prefix}_recipients_all", True)
+        st.session_state[f"{prefix}_recipients"] = list(child_ids) if every else [
+            i for i in st.session_state.get(f"{prefix}_recipients", []) if i in child_ids]
+        recipients = st.multiselect(
+            "受助儿童\uff08默认为全部参加儿童\uff0c可删去未受助的\uff1b全部删去表示集体发放\uff09",
+            child_ids, key=f"{prefix}_recipients", format_func=lambda i: labels.get(i, str(i)),
+            on_change=_recipients_picked, args=(prefix, tuple(child_ids)), placeholder="可多选")
+        if every and child_ids:
+            st.caption(f"受助儿童随参加儿童变化\uff1a现为全部{len(child_ids)}名参加儿童\uff0c平均分配。")
     if not money and not goods.strip():
         return None
     return DonationInput(money_yuan=Decimal(str(money)), goods=goods, provider_name=source or None,
-                         recipient_ids=tuple(recipients))
+                         recipient_ids=None if every else tuple(recipients))
+
+
+def _recipients_picked(prefix: str, child_ids: tuple[int, ...]) -> None:
+    """Someone changed the recipients: they follow the attendees only while all are chosen."""
+    chosen = st.session_state.get(f"{prefix}_recipients", [])
+    st.session_state[f"{prefix}_recipients_all"] = set(chosen) == set(child_ids)
 
 
 def _more(prefix: str) -> tuple[int, float | None, str]:

@@ -8,6 +8,7 @@ anything is written. The reading side lives in `activity_queries` and the list o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -28,6 +29,7 @@ from db.models import (
     ResourceProvider,
     activity_helpers,
     activity_providers,
+    donation_recipients,
 )
 from services import audit
 from services.activity_kinds import (
@@ -61,6 +63,7 @@ from services.permissions import (
     helpers_visible,
     org_in_scope,
 )
+from services.vocab import DonationDirection
 
 __all__ = [
     "ActivityDetail", "ActivityInput", "ActivityRow", "ActivityTotals", "ChildChoice",
@@ -81,17 +84,30 @@ ARCHIVED_WITH_ACTIVITY = "活动已归档"
 
 @dataclass(frozen=True)
 class DonationInput:
-    """Money (元) and/or goods given at the activity, optionally to some of its attendees."""
+    """Money (元) and/or goods given at the activity, in equal shares to its recipients.
+
+    `recipient_ids` None (the default, and always on import) means every attending child, and
+    keeps meaning it when the attendees change; a tuple names the recipients chosen, all of them
+    attendees, and an empty tuple a collective gift to no child in particular.
+    """
 
     money_yuan: Decimal = Decimal(0)
     goods: str | None = None
     goods_value_yuan: Decimal | None = None
     provider_name: str | None = None
-    recipient_ids: tuple[int, ...] = ()
+    recipient_ids: tuple[int, ...] | None = None
 
     @property
     def is_empty(self) -> bool:
         return not self.money_yuan and not self.goods
+
+    @property
+    def follows_attendees(self) -> bool:
+        return self.recipient_ids is None
+
+    def recipients_among(self, attending: tuple[int, ...]) -> tuple[int, ...]:
+        """The children this gift goes to: those chosen, else every attending child."""
+        return attending if self.recipient_ids is None else self.recipient_ids
 
 
 @dataclass(frozen=True)
@@ -123,7 +139,8 @@ class ActivityInput:
 
         names = tuple(dict.fromkeys(n.strip() for n in self.provider_names if n and n.strip()))
         gifts = tuple(replace(d, goods=clean(d.goods), provider_name=clean(d.provider_name),
-                              recipient_ids=tuple(dict.fromkeys(d.recipient_ids)))
+                              recipient_ids=None if d.recipient_ids is None
+                              else tuple(dict.fromkeys(d.recipient_ids)))
                       for d in self.donations)
         return replace(self, kind=self.kind.strip(), title=self.title.strip(),
                        place=clean(self.place), notes=clean(self.notes),
@@ -260,7 +277,7 @@ def _donations_problem(session: Session, actor: Actor, data: ActivityInput) -> s
             return "物资折价应为0到1000万元之间的金额"
         if gift.provider_name and gift.provider_name not in data.provider_names:
             return f"捐助方“{gift.provider_name}”应在本次活动的资源方中"
-        outsiders = [i for i in gift.recipient_ids if i not in attending][:5]
+        outsiders = [i for i in gift.recipients_among(data.child_ids) if i not in attending][:5]
         if outsiders:
             known = dict(session.execute(select(Child.id, Child.name).where(
                 Child.id.in_(outsiders), children_visible(actor))).all())
@@ -331,20 +348,23 @@ def _write_links(session: Session, actor: Actor, activity: Activity,
 
 def _write_donations(session: Session, actor: Actor, activity: Activity, data: ActivityInput,
                      checked: Checked) -> None:
+    """Record each gift, to the recipients chosen or else to every attending child."""
     providers = providers_named(session, actor, data.provider_names)
     for gift in data.donations:
+        recipients = gift.recipients_among(data.child_ids)
         donation = Donation(
             provider_id=providers.get(gift.provider_name) if gift.provider_name else None,
             donated_on=activity.held_on, money_yuan=gift.money_yuan, goods=gift.goods,
             goods_value_yuan=gift.goods_value_yuan, activity_id=activity.id,
             org_unit_id=activity.org_unit_id,
-            recipients=[checked.children[i] for i in gift.recipient_ids])
+            recipients=[checked.children[i] for i in recipients])
         session.add(donation)
         session.flush()
+        what = f"{gift.money_yuan}元 {gift.goods or ''}".strip()
         audit.record(session, actor, "create", "donation", donation.id,
-                     after=audit.snapshot(donation),
-                     summary=f"活动“{activity.title}”捐助 {gift.money_yuan}元 {gift.goods or ''}"
-                     .strip())
+                     after=audit.snapshot(donation) | {"recipients": sorted(recipients)},
+                     summary=f"活动“{activity.title}”捐助 {what}\uff0c受助儿童{len(recipients)}名"
+                     + ("\uff08全部参加儿童\uff09" if gift.follows_attendees else ""))
 
 
 def _flush_new(session: Session, activity: Activity) -> None:
@@ -380,19 +400,40 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
     return activity
 
 
-def _donation_key(gift: DonationInput) -> tuple:
+def _donation_key(gift: DonationInput, attending: tuple[int, ...]) -> tuple:
+    """What a gift records, its recipients resolved against the attendees it is saved with."""
     return (gift.money_yuan, gift.goods, gift.goods_value_yuan, gift.provider_name,
-            tuple(sorted(gift.recipient_ids)))
+            tuple(sorted(gift.recipients_among(attending))))
 
 
-def activity_donations(session: Session, activity_id: int) -> list[DonationInput]:
-    """The active donations given at an activity, as inputs (the edit form starts from them)."""
+def _recorded(session: Session, activity_id: int) -> list[tuple[Donation, DonationInput]]:
+    """The active donations given at an activity, each with the recipients it records."""
     rows = session.scalars(select(Donation).where(
         Donation.activity_id == activity_id, Donation.archived_at.is_(None))
         .order_by(Donation.id))
-    return [DonationInput(d.money_yuan, d.goods, d.goods_value_yuan,
-                          d.provider.name if d.provider else None,
-                          tuple(c.id for c in d.recipients)) for d in rows]
+    return [(d, DonationInput(d.money_yuan, d.goods, d.goods_value_yuan,
+                              d.provider.name if d.provider else None,
+                              tuple(c.id for c in d.recipients))) for d in rows]
+
+
+def activity_donations(session: Session, activity_id: int) -> list[DonationInput]:
+    """The active donations given at an activity, as inputs (the edit form starts from them).
+
+    A gift given directly to exactly the attendees, no share recorded, comes back following
+    them (`recipient_ids` None), so an edit that changes the attendees changes its recipients.
+    """
+    attending = set(session.scalars(select(Attendance.child_id).where(
+        Attendance.activity_id == activity_id)))
+    shared = set(session.scalars(
+        select(donation_recipients.c.donation_id)
+        .join(Donation, Donation.id == donation_recipients.c.donation_id)
+        .where(Donation.activity_id == activity_id,
+               donation_recipients.c.money_yuan.is_not(None)
+               | donation_recipients.c.goods_quantity.is_not(None))))
+    return [replace(gift, recipient_ids=None)
+            if donation.direction is DonationDirection.direct and donation.id not in shared
+            and set(gift.recipient_ids or ()) == attending else gift
+            for donation, gift in _recorded(session, activity_id)]
 
 
 def update_activity(session: Session, *, actor: Actor, activity_id: int, expected_version: int,
@@ -405,8 +446,9 @@ def update_activity(session: Session, *, actor: Actor, activity_id: int, expecte
     data = data.normalised()
     checked = _check(session, actor, data, today=today, activity=activity)
     before_count = len(_current_links(session, activity)[0])
-    gifts_changed = (sorted(map(_donation_key, activity_donations(session, activity.id)))
-                     != sorted(map(_donation_key, data.donations)))
+    # Compared as recorded: a gift following the attendees changes when they do.
+    gifts_changed = (Counter(_donation_key(g, ()) for _, g in _recorded(session, activity.id))
+                     != Counter(_donation_key(g, data.child_ids) for g in data.donations))
     summary = f"修改活动 {data.title}"
     if before_count != len(data.child_ids):
         summary += f"(参加儿童 {before_count} → {len(data.child_ids)})"

@@ -470,13 +470,15 @@ def _helped(actor: Actor, date_from: date, date_to: date) -> ColumnElement[bool]
 
 
 def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to: date,
-                     among: ColumnElement[bool] | None = None,
-                     shares_only: bool = False) -> dict[str, float | int]:
+                     among: ColumnElement[bool] | None = None, shares_only: bool = False,
+                     with_goods: bool = False) -> dict[str, float | int]:
     """CONTRACTS stats "donations": money given out or given directly by units in scope, and
     the children helped (only those `among`, when given).
 
     With `shares_only` (a helper's figures, or a category's) the money is those children's
-    own shares instead: a recorded share, else an equal part of the entry.
+    own shares instead: a recorded share, else an equal part of the entry. With `with_goods`
+    also "goods_entries": the entries counted that gave goods and no money, so a sentence can
+    say the help was in goods (an extra key: `stats --json` prints only the contract's two).
     """
     helped = _helped(actor, date_from, date_to)
     if shares_only:
@@ -484,12 +486,29 @@ def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to
     else:
         money = session.scalar(select(func.sum(Donation.money_yuan))
                                .where(helped, entries_visible(actor)))
-    children = session.scalar(
-        select(func.count(func.distinct(donation_recipients.c.child_id)))
-        .join(Donation, Donation.id == donation_recipients.c.donation_id)
-        .join(Child, Child.id == donation_recipients.c.child_id)
-        .where(helped, children_counted(actor), true() if among is None else among))
-    return {"money_yuan": float(Decimal(money or 0)), "children_helped": int(children or 0)}
+    to_counted = (select(func.count(func.distinct(donation_recipients.c.child_id)))
+                  .join(Donation, Donation.id == donation_recipients.c.donation_id)
+                  .join(Child, Child.id == donation_recipients.c.child_id)
+                  .where(helped, children_counted(actor), true() if among is None else among))
+    summary: dict[str, float | int] = {"money_yuan": float(Decimal(money or 0)),
+                                       "children_helped": int(session.scalar(to_counted) or 0)}
+    if with_goods:
+        summary["goods_entries"] = _goods_entries(session, actor, helped, among, shares_only)
+    return summary
+
+
+def _goods_entries(session: Session, actor: Actor, helped: ColumnElement[bool],
+                   among: ColumnElement[bool] | None, shares_only: bool) -> int:
+    """Entries counted as the money is (in scope, or to the children `among`): goods, no money."""
+    goods_only = helped & (func.coalesce(Donation.goods, "") != "") & (Donation.money_yuan == 0)
+    if not shares_only:
+        return int(session.scalar(select(func.count(Donation.id))
+                                  .where(goods_only, entries_visible(actor))) or 0)
+    to_them = (select(donation_recipients.c.donation_id)
+               .join(Child, Child.id == donation_recipients.c.child_id)
+               .where(children_counted(actor), true() if among is None else among))
+    return int(session.scalar(select(func.count(Donation.id))
+                              .where(goods_only, Donation.id.in_(to_them))) or 0)
 
 
 def _shares_of(session: Session, actor: Actor, helped: ColumnElement[bool],

@@ -3,7 +3,8 @@
 人次 in the file is the total (CONTRACTS.md): the attending children found plus the others, so
 the extra 人次 recorded is 人次 minus the children named, and a 人次 below them is an error.
 An activity already recorded (same kind, name, date and unit) counts as unchanged, so importing
-the same file twice records nothing twice.
+the same file twice records nothing twice. A row's 捐助金额 and 捐助物资 go to the children in
+its 参加儿童, in equal shares: the file has no recipient column, so the gift follows them.
 """
 
 from __future__ import annotations
