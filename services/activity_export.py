@@ -2,7 +2,7 @@
 
 Masked, helpers' and children's names are masked, and so is a person's name among the
 providers; titles, places and goods are free text in which the activity's people (attending
-children, helpers, providers that are persons) are masked.
+children and their relatives, helpers, providers that are persons) are masked.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from services import audit
 from services.activity_queries import activities_visible, list_activities
 from services.errors import PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
-from services.name_masking import people_by_provider, provider_people
+from services.name_masking import people_by_child, people_by_provider, provider_people
 from services.permissions import Actor, Capability, children_visible
 
 Row = dict[str, object]
@@ -88,18 +88,21 @@ def _providers(session: Session, where: list[ColumnElement[bool]]) -> dict[int, 
 
 
 def _people(session: Session, where: list[ColumnElement[bool]], helpers: dict[int, list[str]],
-            providers: dict[int, list[str]]) -> dict[int, list[str]]:
-    """Per activity, the names its free text may mention: every attending child (in scope
-    or not: they are only masked), the helpers and the providers that are persons."""
-    people = _names_by_activity(session, select(Attendance.activity_id, Child.name)
-                                .join(Child, Child.id == Attendance.child_id)
-                                .join(Activity, Activity.id == Attendance.activity_id)
-                                .where(*where))
+            providers: dict[int, list[str]]) -> dict[int, set[str]]:
+    """Per activity, the names its free text may mention: every attending child's people
+    (their name, relatives and helpers; in scope or not, they are only masked), the activity's
+    helpers and the providers that are persons."""
+    attendance = (select(Attendance.activity_id, Attendance.child_id)
+                  .join(Activity, Activity.id == Attendance.activity_id).where(*where))
+    by_child = people_by_child(session, attendance.with_only_columns(Attendance.child_id))
+    people: dict[int, set[str]] = {}
+    for activity_id, child_id in session.execute(attendance):
+        people.setdefault(activity_id, set()).update(by_child.get(child_id, ()))
     persons = people_by_provider(session)
     for activity_id in helpers.keys() | providers.keys():
-        people.setdefault(activity_id, []).extend(
-            [*helpers.get(activity_id, ()),
-             *provider_people(persons, providers.get(activity_id, []))])
+        people.setdefault(activity_id, set()).update(
+            helpers.get(activity_id, ()),
+            provider_people(persons, providers.get(activity_id, [])))
     return people
 
 
@@ -127,7 +130,7 @@ def activity_rows(session: Session, actor: Actor, *, date_from: date | None = No
                "helpers": "、".join(helpers.get(row.id, [])),
                "providers": "、".join(providers.get(row.id, [])),
                "money": money.get(row.id, ""), "goods": "、".join(goods.get(row.id, [])),
-               PEOPLE: people.get(row.id, [])}
+               PEOPLE: people.get(row.id, ())}
 
 
 def attendance_rows(session: Session, actor: Actor, *, date_from: date | None = None,
@@ -155,7 +158,7 @@ def attendance_rows(session: Session, actor: Actor, *, date_from: date | None = 
         yield {"held_on": held_on, "title": title, "kind": kind, "org_unit": unit_name or "",
                "child_name": name, "gender": gender.zh, "school": school_name or "",
                "class_name": f"{grade or ''}{class_name or ''}", "village": village_name or "",
-               PEOPLE: people.get(activity_id, [])}
+               PEOPLE: people.get(activity_id, ())}
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],

@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
-from db.models import Donation, donation_recipients
+from db.models import Donation, Need, Wish, donation_recipients
 from services import audit
 from services.errors import PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
@@ -109,16 +109,33 @@ def export_ledger(session: Session, *, actor: Actor, fmt: str, today: date,
     return _export(session, actor, "ledger", fmt, rows, LEDGER_COLUMNS, include_sensitive, today)
 
 
+def _helped_people(session: Session) -> dict[int, set[str]]:
+    """Per provider, the people of every child it was linked to by a need, a wish or a gift."""
+    links = union_all(
+        select(Need.provider_id, Need.child_id).where(Need.provider_id.is_not(None)),
+        select(Wish.provider_id, Wish.child_id).where(Wish.provider_id.is_not(None)),
+        select(Donation.provider_id, donation_recipients.c.child_id)
+        .join(donation_recipients, donation_recipients.c.donation_id == Donation.id)
+        .where(Donation.provider_id.is_not(None))).subquery()
+    by_child = people_by_child(session, select(links.c.child_id))
+    people: dict[int, set[str]] = defaultdict(set)
+    for provider_id, child_id in session.execute(select(links.c.provider_id, links.c.child_id)):
+        people[provider_id].update(by_child.get(child_id, ()))
+    return people
+
+
 def provider_rows(session: Session, actor: Actor) -> Iterable[dict]:
-    """Active providers by name, each with the persons it stands for (PEOPLE)."""
+    """Active providers by name, each with its people (PEOPLE): the persons it stands for and
+    the children it helped, whom its notes may name."""
     providers = list_providers(session, actor)
     persons = people_by_provider(session)
+    helped = _helped_people(session) if providers else {}
     for p in providers:
         yield {"name": p.name, "kind": p.kind.zh, "contact_person": p.contact_person,
                "phone": p.phone, "offers": p.offers, "needs_linked": p.needs_linked,
                "wishes_fulfilled": p.wishes_fulfilled, "donated_money": p.donated_money,
                "donations": p.donations, "notes": p.notes,
-               PEOPLE: provider_people(persons, [p.name])}
+               PEOPLE: [*provider_people(persons, [p.name]), *helped.get(p.id, ())]}
 
 
 def export_providers(session: Session, *, actor: Actor, fmt: str, today: date,

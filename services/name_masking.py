@@ -96,17 +96,22 @@ def mask_names_in(text: str, names: Iterable[str]) -> str:
     longest name first, so a name inside another never masks it partly: with 三丰 and 张三丰
     known, 张三丰 becomes 张*丰, not 张三*.
     """
-    found = {name.strip() for name in names if name}
-    found = {name for name in found if len(name) >= MIN_NAME and name in text}
+    found = {name for name in map(str.strip, filter(None, names))
+             if len(name) >= MIN_NAME and name in text}
     if not found:
         return text
     pattern = "|".join(re.escape(name) for name in sorted(found, key=len, reverse=True))
     return re.sub(pattern, lambda m: mask_name(m[0]), text)
 
 
+_SEVEN_DIGITS = re.compile(r"\d(?:[- ]?\d){6}")  # the least a phone or an ID number has
+
+
 def mask_text(text: str, names: Iterable[str] = ()) -> str:
     """Free text as a masked export shows it: known names, ID numbers and phones masked."""
     masked = mask_names_in(text, names)
+    if _SEVEN_DIGITS.search(masked) is None:  # most notes: skip the three substitutions
+        return masked
     masked = _ID_NUMBER.sub(lambda m: mask_id_number(m[0]), masked)
     return _mask_digits(masked)
 
