@@ -92,9 +92,9 @@ def mask_address(value: str) -> str:
 def mask_names_in(text: str, names: Iterable[str]) -> str:
     """Mask every one of `names` (of 2 or more characters) found in `text`, longest first.
 
-    与奶奶王秀英和张小明谈心 with (张小明, 王秀英) → 与奶奶王*英和张*明谈心. One pass with the
-    longest name first, so a name inside another never masks it partly: with 三丰 and 张三丰
-    known, 张三丰 becomes 张*丰, not 张三*.
+    与奶奶王秀英和张小明谈心 with (张小明, 王秀英) → 与奶奶王*英和张*明谈心. One pass, trying the
+    longest name first, so a name inside another never masks it partly: with 欧阳 and 欧阳娜娜
+    known, 欧阳娜娜 becomes 欧**娜, not 欧*娜娜; with 三丰 and 张三丰, 张*丰, not 张三*.
     """
     found = {name for name in map(str.strip, filter(None, names))
              if len(name) >= MIN_NAME and name in text}
