@@ -105,7 +105,9 @@ def render_slide(stats: Statistics, section: Section, specs: list[dict], period:
     if section.figures:
         columns = st.container(key="meeting_figures").columns(min(len(section.figures), 4))
         for column, figure in zip(columns, section.figures[:4], strict=False):
-            column.metric(md(figure.label), md(figure.value))
+            # A value is a number and a unit ("<5人"), never user text; a label can be
+            # (a survey's answer).
+            column.metric(md(figure.label), figure.value)
     chart_col, text_col = st.columns([3, 2], gap="large")
     with chart_col:
         for spec in specs:

@@ -17,14 +17,17 @@ from components.session import db_transaction
 from db.models import Child, OrgUnit, User
 from services.stats import StatsScope
 from services.terms import report_periods
+from services import small_cells
 from services.users import actor_for
 from services.vocab import Category, OrgKind, Role
 from tests.app.conftest import logged_in, new_app
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 from tests.pairing_factories import make_contact
 
-TILES = ("关爱儿童", "占在籍学生", "结对率", "本月帮扶记录", "本学期活动", "本学期服务",
+# The default period is 本学期: every tile counts over it and says so.
+TILES = ("关爱儿童", "占在籍学生", "结对率", "本学期帮扶记录", "本学期活动", "本学期服务",
          "待解决需求", "逾期待办")
+PRESET_NAMES = {"month": "本月", "term": "本学期", "school_year": "本学年", "year": "今年"}
 HEADINGS = ("基本情况", "监护与留守", "分布", "家庭与学业", "安全与心理", "结对帮扶",
             "活动与走访", "需求、心愿与捐助", "帮扶要求", "问卷")
 ROLES = ("admin", "coordinator", "helper", "viewer")
@@ -128,21 +131,23 @@ def _meeting(username: str, **params: str):
     ("admin", "4人"),        # both towns; the archived child does not count
     ("coordinator", "3人"),  # 石门镇 only
     ("helper", "1人"),       # only the child paired with them
-    ("viewer", "4人"),       # counts, without names
+    ("viewer", "<5人"),      # counts, without names, and none under 5
 ])
 def test_each_role_sees_the_tiles_and_sections_of_its_scope(town, role, children):
     at = _home(role)
     assert not at.exception, at.exception
     metrics = _metrics(at)
-    assert list(metrics) == list(TILES)
-    assert metrics["关爱儿童"] == children
+    first = "我结对的儿童" if role == "helper" else "关爱儿童"  # a helper's own, not a unit's
+    assert list(metrics) == [first, *TILES[1:]]
+    assert metrics[first] == children
     assert [s.value for s in at.subheader] == list(HEADINGS)
     assert any(c.value.startswith("数据更新于 ") for c in at.caption)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_pairing_rate_counts_the_one_paired_child(town, role):
-    rate = {"admin": "25.0%", "coordinator": "33.3%", "helper": "100.0%", "viewer": "25.0%"}
+    # a viewer's 1 of 4 is a count under 5: its share would give it back
+    rate = {"admin": "25.0%", "coordinator": "33.3%", "helper": "100.0%", "viewer": "—"}
     assert _metrics(_home(role))["结对率"] == rate[role]
 
 
@@ -150,11 +155,11 @@ def test_a_viewer_sees_no_child_name_anywhere(town):
     at = _home("viewer")
     assert not at.exception
     text = _page_text(at)
-    assert "关爱儿童" in text and "4人" in text  # the page did render its figures
+    assert "关爱儿童" in text and "<5人" in text  # the page did render its figures
+    assert "人数少于5人" in text and small_cells.NOTE in text  # and said why they are few
     assert [name for name in NAMES if name in text] == []
     # Nor in the charts' data: their specs carry labels and counts, never a name.
     specs = [_chart_text(chart) for chart in at.get("vega_lite_chart")]
-    assert len(specs) >= 10 and any("留守儿童" in spec for spec in specs)
     assert [name for name in NAMES if any(name in spec for spec in specs)] == []
 
 
@@ -217,7 +222,8 @@ def test_the_period_in_the_url_chooses_which_contacts_count(town, engine):
     wider = _home("admin", period=longer)
     assert wider.segmented_control(key="dash_period").value == longer
     assert "帮扶人开展帮扶1人次" in _page_text(wider)
-    assert _metrics(wider)["本月帮扶记录"] == "0人次"  # the tile is always this month's
+    # the tiles follow the chosen period, and say which
+    assert _metrics(wider)[f"{PRESET_NAMES[longer]}帮扶记录"] == "1人次"
 
 
 def test_choosing_a_period_writes_it_to_the_url(town):
@@ -253,7 +259,7 @@ def test_an_org_outside_the_coordinators_scope_falls_back_to_their_town(town):
 def test_a_helper_has_no_unit_filter_and_ignores_an_org_in_the_url(town):
     at = _home("helper", org=str(town.far_village_id))
     assert not at.exception
-    assert _metrics(at)["关爱儿童"] == "1人"
+    assert _metrics(at)["我结对的儿童"] == "1人"
     assert not [s for s in at.selectbox if s.label == "单位"]
 
 
@@ -340,7 +346,9 @@ def test_the_meeting_button_carries_the_dashboards_filters(town):
     _button(at, "会议模式").click().run()
     assert not at.exception
     assert "1 / 10" in _page_text(at)
-    assert _metrics(at)["儿童总数"] == "3人"  # left-behind children only, as on the dashboard
+    # left-behind children only, as on the dashboard; 3 is under 5, and meeting screens
+    # withhold such counts
+    assert _metrics(at)["儿童总数"] == "<5人"
     assert _param(at, "cat") == "left_behind"
 
 
@@ -355,7 +363,8 @@ def test_leaving_meeting_mode_returns_to_the_dashboard_with_its_filters(town):
 
 def test_a_helpers_meeting_slides_count_only_their_children(town):
     at = _meeting("helper")
-    assert _metrics(at)["儿童总数"] == "1人"
+    assert _metrics(at)["儿童总数"] == "<5人"  # their one child, withheld on a meeting screen
+    assert "我结对的儿童" in _page_text(at)
     assert [name for name in NAMES if name in _page_text(at)] == []
 
 
@@ -363,4 +372,4 @@ def test_meeting_mode_on_a_unit_outside_the_scope_shows_none_of_its_figures(town
     at = _meeting("coordinator", org=str(town.far_village_id))
     assert not at.exception
     # 新村 has one active child: its count must not appear for 石门镇's coordinator.
-    assert _metrics(at).get("儿童总数") in (None, "3人")
+    assert _metrics(at).get("儿童总数") in (None, "<5人")
