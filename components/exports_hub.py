@@ -28,8 +28,9 @@ from services.terms import term_of
 
 FILE_KEY = "exports_hub_file"  # (the choices it was built from, the ExportFile)
 FORMAT_LABELS = {"csv": "CSV(UTF-8,Excel/WPS 可直接打开)", "xlsx": "Excel(XLSX)"}
-SENSITIVE_HELP = ("姓名、电话、身份证号和住址默认打码;勾选后导出原文,并记入操作日志。"
-                  "请妥善保管文件,用完即删。")
+SENSITIVE_HELP = ("默认打码：每一列中的人名（儿童、亲属、帮扶人、记录人等）、电话、身份证号和住址，"
+                  "以及备注、记录等文字中出现的本条记录相关人员姓名和号码；"
+                  "勾选后导出原文，并记入操作日志。请妥善保管文件，用完即删。")
 
 
 def _period_input(chosen: HubList, spec: ExportFilter, today: date) -> tuple[date, date | None]:

@@ -158,7 +158,9 @@ def donation_rows(ctx: Context, tree: OrgTree, kids: list[Kid], activities: list
         if activity is None:
             present = [k.id for k in by_town.get(town.id, []) if k.present_on(day)]
             chosen = sorted(rng.sample(present, min(len(present), rng.randint(1, 30))))
-            recipients += [{"donation_id": donation_id, "child_id": c} for c in chosen]
+        else:  # a gift at an activity goes to its attending children, as the app records it
+            chosen = sorted(set(activity.attendees))
+        recipients += [{"donation_id": donation_id, "child_id": c} for c in chosen]
         created = stamp(rng, day)
         rows.append({
             "id": donation_id, "provider_id": rng.choice(providers).id, "donated_on": day,

@@ -228,7 +228,7 @@ class Statistics:
                            "total": _sessions(self.activities_total)},
             "needs": self.needs.as_dict(),
             "wishes": dict(self.wishes),
-            "donations": dict(self.donations),
+            "donations": {key: self.donations[key] for key in ("money_yuan", "children_helped")},
             "compliance": {r.code: {"due": r.due, "met": r.met, "rate": _fraction(r.rate)}
                            for r in self.compliance},
             "surveys": {q: dict(options) for q, options in self.surveys.items()},
@@ -354,7 +354,8 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         open_needs_by_kind=open_needs_by_kind(session, children),
         wishes=wish_counts(session, narrowed, date_from=start, date_to=end, among=children),
         donations=donation_summary(session, narrowed, date_from=start, date_to=end,
-                                   among=children, shares_only=through is not None),
+                                   among=children, shares_only=through is not None,
+                                   with_goods=True),
         compliance=rule_counts(session, children=children, today=end,
                                helper_id=actor.helper_id if actor.role is Role.helper else None,
                                narrow=lens.among is not None),

@@ -404,20 +404,23 @@ def activities_and_contacts(s: Statistics, v: _View) -> Section:
 
 def donations_text(s: Statistics, *, suppress: bool) -> str:
     """"发放捐助资金10,000.00元，受助儿童61名": money is never paired with children helped
-    without saying when the help was in goods."""
+    without saying when the help was in goods, nor with none when it went to no one child."""
     d, when = s.donations, s.period_name
-    money, goods, helped = d["money_yuan"], int(d.get("goods_entries", 0)), d["children_helped"]
-    children = f"受助儿童{small_cells.count(int(helped), suppress=suppress)}名"
-    if money and goods:
-        return (f"{when}发放捐助资金{money:,.2f}元{COMMA}另有物资捐助{goods}次{COMMA}"
-                f"{children}{STOP}")
-    if money:
-        return f"{when}发放捐助资金{money:,.2f}元{COMMA}{children}{STOP}"
+    money, helped = d["money_yuan"], int(d["children_helped"])
+    goods = int(d.get("goods_entries", 0))
+    children = (f"受助儿童{small_cells.count(helped, suppress=suppress)}名" if helped
+                else f"集体发放{COMMA}未记到具体儿童")
+    given = [f"发放捐助资金{money:,.2f}元"] if money else []
     if goods:
-        return f"{when}以物资形式捐助{goods}次{COMMA}{children}{STOP}"
-    if helped:
-        return f"{when}{children}{STOP}"
-    return f"{when}暂无捐助记录{STOP}"
+        given.append(f"{'另有' if money else '以'}物资形式捐助{goods}次")
+    if not given:
+        return f"{when}{children}{STOP}" if helped else f"{when}暂无捐助记录{STOP}"
+    return f"{when}{COMMA.join(given)}{COMMA}{children}{STOP}"
+
+
+def _given(s: Statistics) -> bool:
+    d = s.donations
+    return bool(d["money_yuan"] or d.get("goods_entries") or d["children_helped"])
 
 
 def needs_and_giving(s: Statistics, v: _View) -> Section:
@@ -425,7 +428,7 @@ def needs_and_giving(s: Statistics, v: _View) -> Section:
     n_needs = sum(needs.values())
     w, d = s.wishes, s.donations
     when = s.period_name
-    if not n_needs and not w["collected"] and not w["fulfilled"] and not d["children_helped"]:
+    if not n_needs and not w["collected"] and not w["fulfilled"] and not _given(s):
         return Section("needs", "需求、心愿与捐助", "暂无需求、心愿和捐助记录。",
                        empty_hint=v.hint("在「需求与资源」登记需求、收集心愿、记录捐助后即可统计。",
                                          RESOURCES))
@@ -441,7 +444,8 @@ def needs_and_giving(s: Statistics, v: _View) -> Section:
     helped = v.count(int(d["children_helped"]))
     figures = (Figure("需求已解决", f"{status['resolved']}/{n_needs}个"),
                Figure("心愿实现", f"{w['fulfilled']}个"),
-               Figure("捐助资金", f"{d['money_yuan']:,.0f}元"),
+               Figure("捐助资金", f"{d['money_yuan']:,.0f}元") if d["money_yuan"]
+               or not d.get("goods_entries") else Figure("物资捐助", f"{d['goods_entries']}次"),
                Figure("受助儿童", f"{helped}名"))
     bars = _bars("需求类型", kinds, lambda code: NeedKind(code).label(), lambda code: None,
                  prefix="need_")
