@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from components import stats_cache
+from components.navigation import pages_for
 from components.session import db_transaction
 from db.models import Child, OrgUnit, User
+from services import small_cells
+from services.permissions import Actor
 from services.stats import StatsScope
 from services.terms import report_periods
-from services import small_cells
 from services.users import actor_for
 from services.vocab import Category, OrgKind, Role
 from tests.app.conftest import logged_in, new_app
@@ -373,3 +375,22 @@ def test_meeting_mode_on_a_unit_outside_the_scope_shows_none_of_its_figures(town
     assert not at.exception
     # 新村 has one active child: its count must not appear for 石门镇's coordinator.
     assert _metrics(at).get("儿童总数") in (None, "<5人")
+
+
+@pytest.mark.parametrize("role", ["viewer", "helper"])
+def test_no_section_sends_a_reader_to_a_page_they_cannot_open(town, role):
+    at = _home(role)
+    assert not at.exception
+    specs = pages_for(Actor(user_id=None, username=role, role=Role(role)))
+    allowed = {spec.path for spec in specs}
+    links = [link.proto.page for link in at.get("page_link")]
+    assert set(links) <= {spec.url_path for spec in specs}, links
+    hints = [i.value for i in at.info if i.value.startswith("暂无数据")]
+    assert hints  # some sections are empty in this world
+    named = {"儿童档案": "pages/roster.py", "结对帮扶": "pages/pairing.py",
+             "活动": "pages/activities.py", "帮扶记录": "pages/contacts.py",
+             "需求与资源": "pages/resources.py", "管理": "pages/admin.py"}
+    for hint in hints:
+        for title, path in named.items():
+            if f"「{title}" in hint:
+                assert path in allowed, hint

@@ -93,3 +93,20 @@ def test_a_changed_scope_withdraws_the_old_deck(world):
     at.segmented_control(key="dash_period").set_value("month").run()
     assert "deck_file" not in at.session_state
     assert not [b for b in at.get("download_button") if b.label.endswith(".pptx")]
+
+
+def test_the_masked_draft_withholds_small_counts_and_says_why(world):
+    """石门镇 has two children: 脱敏 shows only its total, as "<5", with the footnote."""
+    at = _reports("coordinator")
+    assert "现有关爱对象2人" in _draft(at)
+    at.toggle(key="report_masked").set_value(True).run()
+    assert not at.exception
+    masked = _draft(at)
+    assert "现有关爱对象<5人" in masked and "现有关爱对象2人" not in masked
+    assert "为保护儿童隐私" in masked
+    at.radio(key="report_format").set_value("md").run()
+    next(b for b in at.button if b.label == "生成文件").click().run()
+    data, _ = at.session_state["report_file"]
+    assert "<5人" in data.decode("utf-8")
+    at.toggle(key="report_masked").set_value(False).run()
+    assert "现有关爱对象2人" in _draft(at)  # the exact draft again, for the coordinator's own use

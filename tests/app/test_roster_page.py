@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
-from services.vocab import Gender
+from services.vocab import Gender, OrgKind
 from tests.app.conftest import logged_in
+from tests.factories import make_org
 
 
 def _roster(username: str, **params: str):
@@ -163,3 +164,25 @@ def test_a_duplicate_outside_ones_scope_is_refused_without_a_name_or_link(world,
     assert "管辖范围外" in message and "赵小刚" not in message
     assert not [e for e in at.get("page_link") if "打开已有档案" in e.proto.label]
     assert _children(engine) == 3
+
+
+def test_the_counted_only_switch_lists_a_units_own_children(world, engine):
+    """赵小刚 lives in 东乡 and studies at 石门镇's school: 石门镇 serves him, 东乡 counts him."""
+    with Session(engine) as session, session.begin():
+        school = make_org(session, "石门镇中心小学", OrgKind.school,
+                          parent=session.get(OrgUnit, world.town_id))
+        child = session.scalar(select(Child).where(Child.name == "赵小刚"))
+        child.school_id = school.id
+    served = _roster("admin", org=str(world.town_id))
+    assert not served.exception
+    assert sorted(_table_names(served)) == ["张小明", "王小红", "赵小刚"]
+    assert served.toggle(key="roster_home").value is False
+    served.toggle(key="roster_home").set_value(True).run()
+    assert sorted(_table_names(served)) == ["张小明", "王小红"]
+    assert served.query_params["home"] in ("1", ["1"])
+    # A bar of 总览 opens the list this way: the URL alone turns the switch on.
+    counted = _roster("admin", org=str(world.town_id), home="1")
+    assert counted.toggle(key="roster_home").value is True
+    assert sorted(_table_names(counted)) == ["张小明", "王小红"]
+    everyone = _roster("admin", home="1")  # without a unit the switch means nothing
+    assert sorted(_table_names(everyone)) == ["张小明", "王小红", "赵小刚"]
