@@ -156,11 +156,14 @@ def _problems(stats: Statistics) -> list[str]:
             f"{OPEN}结对率{pct(p.children_paired, p.children)}{CLOSE}")
         lines.append(f"尚有{state['unpaired']}名儿童未结对{rate}")
     if stats.overdue:
-        lines.append(f"逾期未完成的帮扶待办{stats.overdue}项")
+        lines.append(f"逾期未完成的帮扶待办{small_cells.count(stats.overdue, suppress=True)}项")
     open_needs = sum(stats.open_needs_by_kind.values())
     if open_needs:
         lines.append(f"尚未解决的需求{small_cells.count(open_needs, suppress=True)}个")
     rules = [r for r in stats.compliance if r.due and r.met < r.due]
+    # Items are pairings × rules: a small count names a few children, as on every deck slide.
+    rules = [r for r in rules if not small_cells.count(r.due, suppress=True).withheld
+             and not small_cells.part(r.met, r.due, suppress=True).withheld]
     if rules:
         low = min(rules, key=lambda r: r.rate)
         lines.append(f"完成率最低的帮扶要求是「{low.name}」{COMMA}"

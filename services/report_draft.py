@@ -118,7 +118,7 @@ def draft_markdown(session: Session, actor: Actor, scope: StatsScope, *, today: 
         basics_paragraphs(stats, by_key),
         measures_paragraphs(stats, by_key, campaigns_in_period(session, actor, scope,
                                                                today=today), tell),
-        results_paragraphs(stats, by_key),
+        results_paragraphs(stats, by_key, tell),
         problem_paragraphs(stats, places, tell),
         [NEXT_STEPS_PLACEHOLDER],
     )
@@ -211,32 +211,44 @@ def resources_text(s: Statistics, tell: _Teller | None = None) -> str:
     return f"{given[:-1]}{SEMI}已对接资源方、正在落实的需求{tell.count(linked)}个{STOP}"
 
 
-def results_paragraphs(s: Statistics, by_key: dict[str, Section]) -> list[str]:
+def results_paragraphs(s: Statistics, by_key: dict[str, Section],
+                       tell: _Teller | None = None) -> list[str]:
     """三、工作成效: care-rule compliance, needs resolved, wishes fulfilled."""
-    return [_sub(1, "帮扶要求落实情况", compliance_text(s, by_key["compliance"])),
-            _sub(2, "需求解决情况", needs_text(s)),
+    tell = tell or _Teller(False)
+    return [_sub(1, "帮扶要求落实情况", compliance_text(s, by_key["compliance"], tell)),
+            _sub(2, "需求解决情况", needs_text(s, tell)),
             _sub(3, "心愿实现情况", f"{s.period_name}收集心愿{s.wishes['collected']}个{COMMA}"
                                    f"实现心愿{s.wishes['fulfilled']}个{STOP}")]
 
 
-def compliance_text(s: Statistics, section: Section) -> str:
+def compliance_text(s: Statistics, section: Section, tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
     rules = [r for r in s.compliance if r.due]
-    if not rules or section.withheld:
+    if not rules or not section.figures:  # none due, or too few children to say
         return section.text
     due, met = sum(r.due for r in rules), sum(r.met for r in rules)
-    return (f"{section.text}各项帮扶要求合计应完成{due}项{COMMA}已完成{met}项{COMMA}"
-            f"总完成率{pct(met, due)}{STOP}")
+    share = tell.share(met, due)
+    return (f"{section.text}各项帮扶要求合计应完成{tell.count(due)}项{COMMA}"
+            f"已完成{tell.part(met, due)}项" + (f"{COMMA}总完成率{share}" if share else "")
+            + STOP)
 
 
-def needs_text(s: Statistics) -> str:
+def needs_text(s: Statistics, tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
     status = s.needs.by_status
     total = sum(status.values())
     if not total:
         return f"暂无登记的需求{STOP}"
     resolved = status[NeedStatus.resolved.value]
     waiting = status[NeedStatus.open.value] + status[NeedStatus.linked.value]
-    return (f"累计登记需求{total}个{COMMA}已解决{resolved}个{COMMA}解决率{pct(resolved, total)}"
-            f"{SEMI}尚在对接或待对接的{waiting}个{STOP}")
+    # resolved + waiting + closed = total: withheld together, or closed would give one back
+    cells = small_cells.breakdown({"resolved": resolved, "waiting": waiting,
+                                   "closed": status[NeedStatus.closed.value]}, total,
+                                  suppress=tell.masked)
+    tell.withheld = tell.withheld or any(c.withheld for c in cells.values())
+    share = "" if cells["resolved"].withheld else f"{COMMA}解决率{pct(resolved, total)}"
+    return (f"累计登记需求{total}个{COMMA}已解决{cells['resolved']}个{share}"
+            f"{SEMI}尚在对接或待对接的{cells['waiting']}个{STOP}")
 
 
 def problem_paragraphs(s: Statistics, places: list[PlaceCoverage],
@@ -244,9 +256,9 @@ def problem_paragraphs(s: Statistics, places: list[PlaceCoverage],
     """四、存在问题: what the figures show still undone, numbered as the seeds number them."""
     tell = tell or _Teller(False)
     if tell.masked and small_cells.is_small(s.children.total):
-        found = [overdue_text(s)]  # a unit this small shows its total only
+        found = []  # a unit this small shows its total only
     else:
-        found = [unpaired_text(s, tell), overdue_text(s), places_text(places, tell),
+        found = [unpaired_text(s, tell), overdue_text(s, tell), places_text(places, tell),
                  open_needs_text(s, tell), risk_text(s, tell)]
     found = [text for text in found if text]
     if not found:
@@ -265,11 +277,13 @@ def unpaired_text(s: Statistics, tell: _Teller | None = None) -> str:
             f"{rate}{STOP}")
 
 
-def overdue_text(s: Statistics) -> str:
+def overdue_text(s: Statistics, tell: _Teller | None = None) -> str:
+    tell = tell or _Teller(False)
     if not s.overdue:
         return ""
-    parts = PAUSE.join(f"{r.name}{r.overdue}项" for r in s.compliance if r.overdue)
-    return f"部分帮扶要求未按期落实{COMMA}逾期待办{s.overdue}项{OPEN}{parts}{CLOSE}{STOP}"
+    parts = PAUSE.join(f"{r.name}{tell.count(r.overdue)}项" for r in s.compliance if r.overdue)
+    return (f"部分帮扶要求未按期落实{COMMA}逾期待办{tell.count(s.overdue)}项"
+            f"{OPEN}{parts}{CLOSE}{STOP}")
 
 
 def places_text(places: list[PlaceCoverage], tell: _Teller | None = None) -> str:

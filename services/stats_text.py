@@ -464,14 +464,25 @@ def care_rules(s: Statistics, v: _View) -> Section:
                                          ADMIN, PAIRING))
     if v.too_few:
         return replace(v.few("compliance", "帮扶要求"), page=CONTACTS)
-    parts = [f"{r.name}应完成{r.due}项{COMMA}已完成{r.met}项{COMMA}完成率{pct(r.met, r.due)}"
-             + (f"{COMMA}逾期{r.overdue}项" if r.overdue else "") for r in rules]
-    due, met = sum(r.due for r in rules), sum(r.met for r in rules)
-    text = f"{_listing(parts)}{STOP}"
-    figures = (Figure("总完成率", pct(met, due)), Figure("逾期待办", f"{s.overdue}项"))
+    # Items are pairings × rules: a rule for red-risk children due 1 item names one such child,
+    # so with suppression these counts are withheld like counts of children.
+    parts, withheld = [], False
+    for r in rules:
+        due, met, overdue = v.count(r.due), v.part(r.met, r.due), v.count(r.overdue)
+        rate = "" if due.withheld or met.withheld else f"{COMMA}完成率{pct(r.met, r.due)}"
+        parts.append(f"{r.name}应完成{due}项{COMMA}已完成{met}项{rate}"
+                     + (f"{COMMA}逾期{overdue}项" if r.overdue else ""))
+        withheld = withheld or _any_withheld(due, met, overdue)
+    due_total, met_total = sum(r.due for r in rules), sum(r.met for r in rules)
+    overall = v.part(met_total, due_total)
+    overdue_all = v.count(s.overdue)
+    figures = (Figure("总完成率", f"{overall}项" if overall.withheld
+                      else pct(met_total, due_total)),
+               Figure("逾期待办", f"{overdue_all}项"))
     bars = tuple(Bar("完成率(%)", r.name, round(100 * r.met / r.due), f"rule_{r.code}")
-                 for r in rules)
-    return Section("compliance", "帮扶要求", text, figures, bars, page=CONTACTS)
+                 for r in rules if not (v.count(r.due).withheld or v.part(r.met, r.due).withheld))
+    return Section("compliance", "帮扶要求", f"{_listing(parts)}{STOP}", figures, bars,
+                   page=CONTACTS, withheld=withheld or _any_withheld(overall, overdue_all))
 
 
 def surveys(s: Statistics, v: _View) -> Section:
