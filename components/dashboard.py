@@ -18,7 +18,7 @@ from services.charts import SELECTION
 from services.i18n import t
 from services.permissions import Actor
 from services.stats import Statistics
-from services.stats_text import Section, pct
+from services.stats_text import Section, pct, shown_total
 from services.terms import as_of_words
 from services.vocab import Category
 
@@ -56,7 +56,7 @@ def render_tiles(stats: Statistics, lang: str, *, suppress: bool) -> None:
 def _tiles(stats: Statistics, lang: str, suppress: bool) -> None:
     """The headline tiles, every one over the chosen period and unit (labels say which)."""
     c, p, when = stats.children, stats.pairing, stats.period_name
-    total = small_cells.count(c.total, suppress=suppress)
+    total = shown_total(stats, suppress=suppress)
     kinds = " · ".join(
         f"{Category(code).label(lang)} {small_cells.part(n, c.total, suppress=suppress)}"
         for code, n in c.by_category.items() if n) if not total.withheld else ""

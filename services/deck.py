@@ -30,7 +30,16 @@ from services import charts, small_cells
 from services.permissions import Actor, Capability
 from services.photos import ReportPhoto, report_photos
 from services.stats import Statistics, StatsScope, compute, scoped_actor
-from services.stats_text import CLOSE, COMMA, OPEN, Section, pct, period_span, sections
+from services.stats_text import (
+    CLOSE,
+    COMMA,
+    OPEN,
+    Section,
+    pct,
+    period_span,
+    sections,
+    shown_total,
+)
 
 FONT = "Microsoft YaHei"  # PowerPoint and WPS have it; LibreOffice falls back to Noto CJK
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -151,7 +160,7 @@ def _problems(stats: Statistics) -> list[str]:
     state = small_cells.breakdown({"paired": p.children_paired, "unpaired": p.unpaired},
                                   p.children, suppress=True)
     # A unit of fewer than 5 children shows its total only.
-    if p.unpaired and not small_cells.is_small(stats.children.total):
+    if p.unpaired and not shown_total(stats, suppress=True).withheld:
         rate = "" if state["unpaired"].withheld else (
             f"{OPEN}结对率{pct(p.children_paired, p.children)}{CLOSE}")
         lines.append(f"尚有{state['unpaired']}名儿童未结对{rate}")

@@ -32,6 +32,7 @@ from services.stats_text import (
     donations_text,
     pct,
     sections,
+    shown_total,
 )
 from services.terms import Period, as_of_words, month_of, school_year_of, term_of, year_of
 from services.vocab import NeedKind, NeedStatus
@@ -112,7 +113,7 @@ def draft_markdown(session: Session, actor: Actor, scope: StatsScope, *, today: 
     by_key = {section.key: section for section in parts}
     period = period_label(scope)
     tell = _Teller(masked)
-    places = [] if masked and small_cells.is_small(stats.children.total) else (
+    places = [] if shown_total(stats, suppress=masked).withheld else (
         low_coverage_places(session, actor, scope))
     bodies = (
         basics_paragraphs(stats, by_key),
@@ -255,7 +256,7 @@ def problem_paragraphs(s: Statistics, places: list[PlaceCoverage],
                        tell: _Teller | None = None) -> list[str]:
     """四、存在问题: what the figures show still undone, numbered as the seeds number them."""
     tell = tell or _Teller(False)
-    if tell.masked and small_cells.is_small(s.children.total):
+    if shown_total(s, suppress=tell.masked).withheld:
         found = []  # a unit this small shows its total only
     else:
         found = [unpaired_text(s, tell), overdue_text(s, tell), places_text(places, tell),

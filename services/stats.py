@@ -13,7 +13,7 @@ from db.base import utcnow
 from db.models import Activity, ActivityKindRow, Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.compliance_counts import RuleCount, rule_counts
 from services.errors import DomainError, PermissionDenied
-from services.home_unit import children_counted_in, helpers_counted_in
+from services.home_unit import children_counted_in, helpers_counted_in, withheld_total
 from services.ledger import donation_summary
 from services.needs import NeedCounts, need_counts
 from services.pairing import child_is_paired
@@ -181,6 +181,9 @@ class Statistics:
     level: str  # the unit's kind in words ("镇", "县", "校"), for "本镇" and "外镇"
     period_name: str  # "本月", "本学期", "本学年", "今年", or "本期" for other dates
     for_helper: bool  # a helper's own children, not a unit's
+    # For readers shown small counts withheld: the total to write when siblings' totals would
+    # give a small unit back by subtraction (home_unit.withheld_total), else None.
+    total_withheld_as: str | None
     by_towns: bool  # the scope spans several towns (a county): places are towns, else villages
     children: ChildrenStats
     pairing: PairingStats
@@ -338,6 +341,8 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         level=_level(session, narrowed),
         period_name=relative_name(scope.date_from, scope.date_to, today),
         for_helper=actor.role is Role.helper,
+        total_withheld_as=None if actor.role is Role.helper else withheld_total(
+            session, narrowed.org_unit_id, _enrolment_children(actor, scope)),
         by_towns=_spans_towns(session, narrowed),
         children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
                                enrolled_schools=schools,

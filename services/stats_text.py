@@ -114,7 +114,8 @@ class _View:
         # The list behind a bar holds the children the bar counts: those living in the unit.
         self.base = RosterFilter(org_unit_id=stats.unit_id, counted_only=stats.unit_id is not None,
                                  categories=stats.scope.categories)
-        self.too_few = suppress and small_cells.is_small(stats.children.total)
+        self.total = shown_total(stats, suppress=suppress)
+        self.too_few = self.total.withheld  # only the total is shown
 
     def link(self, **narrowing: object) -> dict[str, str | list[str]] | None:
         if self.suppress:
@@ -137,9 +138,26 @@ class _View:
         return small_cells.count(value, suppress=self.suppress)
 
     def few(self, key: str, title: str) -> Section:
-        """A unit with fewer than 5 children: its total only."""
-        return Section(key, title, f"人数少于{small_cells.SMALL}人{COMMA}为保护儿童隐私"
-                       f"{COMMA}不显示分项数字{STOP}", withheld=True)
+        """A unit of fewer than 5 children, or one whose figures would give such a unit back:
+        its total only."""
+        return Section(key, title, self.why_total_only(), withheld=True)
+
+    def why_total_only(self) -> str:
+        if self.total.shown == small_cells.UNDER:
+            return f"人数少于{small_cells.SMALL}人{COMMA}为保护儿童隐私{COMMA}不显示分项数字{STOP}"
+        return (f"与同级单位的数字相减可得出人数少于{small_cells.SMALL}人的单位{COMMA}"
+                f"为保护儿童隐私{COMMA}不显示分项数字{STOP}")
+
+
+def shown_total(stats: Statistics, *, suppress: bool) -> Cell:
+    """The children's total as a reader may see it: "<5" for a small unit, a bound when the
+    totals around it would give a small unit back (`Statistics.total_withheld_as`)."""
+    total = stats.children.total
+    if suppress and small_cells.is_small(total):
+        return Cell(total, small_cells.UNDER)
+    if suppress and stats.total_withheld_as and total:
+        return Cell(total, stats.total_withheld_as)
+    return exact(total)
 
 
 def _vocab_parts(cells: Mapping[str, Cell], vocab: type[Vocabulary], total: int,
@@ -177,10 +195,8 @@ def basics(s: Statistics, v: _View) -> Section:
         return _children_empty("basics", "基本情况", "请先在「儿童档案」导入或登记儿童名单。", v)
     who = f"{s.org}共" if s.for_helper else f"{s.org}现有关爱对象"
     if v.too_few:
-        return Section("basics", "基本情况", f"{who}{small_cells.UNDER}人{STOP}"
-                       f"人数少于{small_cells.SMALL}人{COMMA}为保护儿童隐私{COMMA}"
-                       f"不显示分项数字{STOP}", (Figure("儿童总数", f"{small_cells.UNDER}人"),),
-                       withheld=True)
+        return Section("basics", "基本情况", f"{who}{v.total}人{STOP}{v.why_total_only()}",
+                       (Figure("儿童总数", f"{v.total}人"),), withheld=True)
     kinds_cells = {code: v.part(n, total) for code, n in c.by_category.items()}
     kinds = PAUSE.join(f"{Category(code).label()}{cell}人" for code, cell in kinds_cells.items()
                        if cell.value)
