@@ -50,7 +50,7 @@ from services.vocab import (
     WishStatus,
 )
 from tests.factories import make_child, make_helper, make_org, make_pairing
-from tests.pairing_factories import ADMIN, TODAY, coordinator_of, helper_actor, make_contact
+from tests.pairing_factories import ADMIN, coordinator_of, helper_actor, make_contact
 
 START, END = date(2026, 9, 1), date(2026, 11, 30)
 BEFORE, AFTER = date(2026, 8, 31), date(2026, 12, 1)
