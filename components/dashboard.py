@@ -115,7 +115,8 @@ def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
         st.info(f"暂无数据。{md(section.empty_hint)}", icon=":material/info:")
         return
     clickable = any(SELECTION in str(spec.get("params", "")) for spec in specs)
-    chart_col, text_col = st.columns([3, 2], gap="medium")
+    # A section with nothing to draw (its counts withheld) gives its sentence the whole width.
+    chart_col, text_col = st.columns([3, 2], gap="medium") if specs else (None, st.container())
     with text_col:
         # The sentence names units, kinds and survey answers: text, never markup.
         st.markdown(md_block(section.text))
@@ -124,6 +125,8 @@ def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
             st.page_link(page, label="查看明细", icon=":material/list:")
         if clickable:
             st.caption("点击图中的条形,打开对应的儿童名单。")
+    if chart_col is None:
+        return
     with chart_col:
         for number, spec in enumerate(specs):
             event = st.vega_lite_chart(spec=spec, key=f"chart_{section.key}_{number}",

@@ -19,6 +19,7 @@ MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 DRAFT_KEY, DRAFT_SCOPE, FILE_KEY = "report_draft", "report_draft_scope", "report_file"
 DECK_KEY, DECK_SCOPE = "deck_file", "deck_scope"
+DRAFT_LABEL = "活动总结草稿（Markdown，可直接修改）"
 MASKED_LABEL = "脱敏"
 MASKED_HELP = ("用于会上宣读或对外报送：人数少于5人的数字写作“<5”，可据以反推的数字写作“≥5”，"
                "人数少于5人的单位只写总数。")
@@ -38,19 +39,19 @@ def render_draft(actor: Actor, scope: StatsScope, *, today: date) -> None:
     if st.session_state.get(DRAFT_SCOPE) != (scope, masked):
         with st.spinner("正在根据数据撰写草稿…"):
             _fresh_draft(actor, scope, today, masked)
-    st.caption("草稿中的数字全部来自系统数据;请补充“五、下一步打算”,修改后再下载。")
-    st.text_area("活动总结草稿(Markdown,可直接修改)", key=DRAFT_KEY, height=560)
+    st.caption("草稿中的数字全部来自系统数据；请补充“五、下一步打算”，修改后再下载。")
+    st.text_area(DRAFT_LABEL, key=DRAFT_KEY, height=560)
     rewrite, fmt_col, make = st.columns([1, 2, 1], vertical_alignment="bottom")
     # A callback: it runs before the text area exists, so it may replace the text.
     rewrite.button("按最新数据重写", icon=":material/refresh:",
-                   help="丢弃当前修改,按最新数据重新生成草稿",
+                   help="丢弃当前修改，按最新数据重新生成草稿",
                    on_click=_fresh_draft, args=(actor, scope, today, masked))
     fmt = fmt_col.radio("格式", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get,
                         horizontal=True, key="report_format")
     if make.button("生成文件", type="primary", icon=":material/description:"):
         text = st.session_state[DRAFT_KEY]
         if not text.strip():
-            st.error("草稿是空的,请先生成或填写内容。")
+            st.error("草稿是空的，请先生成或填写内容。")
             return
         with st.spinner("正在生成文件…"), db_transaction() as session:
             st.session_state[FILE_KEY] = build_report(session, actor, scope, fmt, today=today,

@@ -48,7 +48,7 @@ def test_a_coordinator_downloads_the_summary_and_the_deck(page, app_server, town
     page.get_by_role("link", name="汇报").click()
     page.get_by_role("heading", name="汇报").first.wait_for()
     settle(page)
-    draft = page.get_by_role("textbox", name="活动总结草稿(Markdown,可直接修改)")
+    draft = page.get_by_role("textbox", name="活动总结草稿（Markdown，可直接修改）")
     expect(draft).to_contain_text("现有关爱对象2人")
 
     page.get_by_role("button", name="生成文件").click()
