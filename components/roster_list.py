@@ -150,38 +150,71 @@ def saved_filter_bar(actor: Actor, current: RosterFilter) -> None:
                 st.success(f"已保存“{md(name.strip())}”。")
 
 
+def _open_child(child_id: int) -> None:
+    st.query_params.clear()
+    st.query_params["child"] = str(child_id)
+    st.rerun()
+
+
+def _picked_row(selection: object) -> int | None:
+    """The row a click chose: its checkbox, or any cell of it (the name above all)."""
+    rows = list(getattr(selection, "rows", None) or [])
+    cells = list(getattr(selection, "cells", None) or [])
+    if rows:
+        return int(rows[0])
+    if cells:
+        return int(cells[0][0])
+    return None
+
+
+def page_caption(page: int, pages: int, total: int) -> str:
+    """E.g. 第 2/7 页，共 312 人."""
+    return f"第 {page}/{pages} 页\uff0c共 {total:,} 人"
+
+
+def pager(page: int, pages: int, total: int, *, key: str, state_key: str = PAGE_KEY) -> None:
+    """上一页 · 第 2/7 页，共 312 人 · 下一页 (a button is disabled at its end of the list)."""
+    def go_to(target: int) -> None:
+        st.session_state[state_key] = target
+
+    left, middle, right = st.columns([1, 3, 1], vertical_alignment="center")
+    left.button("上一页", key=f"{key}_prev", icon=":material/chevron_left:", width="stretch",
+                disabled=page <= 1, on_click=go_to, args=(max(1, page - 1),))
+    middle.markdown(page_caption(page, pages, total), text_alignment="center")
+    right.button("下一页", key=f"{key}_next", icon=":material/chevron_right:", width="stretch",
+                 disabled=page >= pages, on_click=go_to, args=(min(pages, page + 1),))
+
+
 def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None:
-    """One page of the list; picking a row opens that child's page."""
+    """One page of the list, the children needing attention first; a click on a name (or the
+    row's box) opens that child's page."""
     page = st.session_state.get(PAGE_KEY, 1)
     with db_transaction() as session:
         result = search_children(session, actor, roster_filter, today=today, page=page,
-                                 page_size=PAGE_SIZE)
+                                 page_size=PAGE_SIZE, order="risk")
+        if not result.rows and result.total and page > 1:  # the list shrank under this page
+            page = st.session_state[PAGE_KEY] = result.pages
+            result = search_children(session, actor, roster_filter, today=today, page=page,
+                                     page_size=PAGE_SIZE, order="risk")
     if result.total == 0:
-        st.info("没有符合条件的儿童。可以放宽筛选条件,或在“录入”中新增、在“导入”中上传名单。")
+        st.info("没有符合条件的儿童。可以放宽筛选条件\uff0c或在“录入”中新增、在“导入”中上传名单。")
         return
     frame = pd.DataFrame([{
         "风险": risk_cell(r.risk_level), "姓名": ("⚠ " if r.key_concern else "") + r.name,
         "性别": r.gender.zh, "年龄": r.age, "类别": "、".join(c.zh for c in r.categories),
-        "乡镇": r.town, "村(社区)": r.village,
+        "乡镇": r.town, "村（社区）": r.village,
         "学校班级": f"{r.school or ''} {r.grade or ''}{r.class_name or ''}".strip(),
         "监护类型": r.guardian_type.zh if r.guardian_type else "",
         "帮扶人": "、".join(r.helpers) or "未结对",
     } for r in result.rows])
     event = st.dataframe(style_risk(frame, "风险"), hide_index=True, width="stretch",
-                         on_select="rerun", selection_mode="single-row",
+                         on_select="rerun", selection_mode=["single-row", "single-cell"],
                          key=f"roster_table_{page}")
-    if event.selection.rows:
-        st.query_params.clear()
-        st.query_params["child"] = str(result.rows[event.selection.rows[0]].id)
-        st.rerun()
-    left, right = st.columns([3, 1])
-    left.caption(f"共 {result.total:,} 人 · 第 {result.page}/{result.pages} 页 · "
-                 "点选一行打开成长档案;⚠ 为重点关注")
-    new_page = right.number_input("页码", min_value=1, max_value=result.pages, value=result.page,
-                                  step=1, key="roster_page_input", label_visibility="collapsed")
-    if new_page != page:
-        st.session_state[PAGE_KEY] = int(new_page)
-        st.rerun()
+    if (row := _picked_row(event.selection)) is not None and row < len(result.rows):
+        _open_child(result.rows[row].id)
+    st.caption("按风险排序（红、黄、未评估、蓝、绿）\uff0c同一风险按姓名\uff1b"
+               "点姓名打开成长档案\uff1b⚠ 为重点关注")
+    pager(result.page, result.pages, result.total, key="roster_page")
 
 
 def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None:

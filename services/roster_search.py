@@ -83,7 +83,7 @@ class RecordStatus(StrEnum):
 class RosterOrder(StrEnum):
     name = "name"  # by pinyin
     age = "age"  # youngest first
-    risk = "risk"  # red, yellow, blue, green, unassessed
+    risk = "risk"  # red, yellow, unassessed, blue, green; then by name
     recent = "recent"  # last changed first
 
 
@@ -223,8 +223,19 @@ class RosterPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-_RISK_RANK = case({level: rank for rank, level in enumerate(RiskLevel)},
-                  value=Child.risk_level, else_=len(RiskLevel))
+# Who needs attention first: a child not yet assessed may be red, so 未评估 comes after red and
+# yellow and before the children known to be blue or green (the list and the pairing board).
+RISK_ATTENTION: tuple[RiskLevel | None, ...] = (RiskLevel.red, RiskLevel.yellow, None,
+                                                RiskLevel.blue, RiskLevel.green)
+
+
+def risk_attention_rank(level: RiskLevel | None) -> int:
+    """A risk colour's place in `RISK_ATTENTION` (0 for red)."""
+    return RISK_ATTENTION.index(level)
+
+
+_RISK_RANK = case({level: risk_attention_rank(level) for level in RiskLevel},
+                  value=Child.risk_level, else_=risk_attention_rank(None))
 ORDER_BY: dict[RosterOrder, tuple[Any, ...]] = {
     RosterOrder.name: (Child.name_pinyin, Child.id),
     RosterOrder.age: (Child.birth_date.desc(), Child.id),

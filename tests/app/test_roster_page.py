@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
-from services.vocab import Gender, OrgKind
+from services.vocab import Gender, OrgKind, RiskLevel
 from tests.app.conftest import logged_in
-from tests.factories import make_org
+from tests.factories import make_child, make_org
 
 
 def _roster(username: str, **params: str):
@@ -186,3 +186,97 @@ def test_the_counted_only_switch_lists_a_units_own_children(world, engine):
     assert sorted(_table_names(counted)) == ["张小明", "王小红"]
     everyone = _roster("admin", home="1")  # without a unit the switch means nothing
     assert sorted(_table_names(everyone)) == ["张小明", "王小红", "赵小刚"]
+
+
+def _set_risks(engine, risks: dict[str, RiskLevel | None]) -> None:
+    with Session(engine) as session, session.begin():
+        for child in session.scalars(select(Child)):
+            child.risk_level = risks.get(child.name, child.risk_level)
+
+
+def test_the_list_puts_red_and_yellow_first_and_unassessed_before_green(world, engine):
+    """Alphabetical would put 王小红 (green) first; 赵小刚 未评估 must not sink below her."""
+    _set_risks(engine, {"王小红": RiskLevel.green, "张小明": RiskLevel.red, "赵小刚": None})
+    at = _roster("admin")
+    assert not at.exception
+    assert _table_names(at) == ["张小明", "赵小刚", "王小红"]
+    _set_risks(engine, {"王小红": RiskLevel.yellow, "张小明": RiskLevel.blue})
+    assert _table_names(at.run()) == ["王小红", "赵小刚", "张小明"]
+
+
+def _child_id(engine, name: str) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(Child.id).where(Child.name == name))
+
+
+def test_clicking_a_childs_name_opens_the_record(world, engine):
+    at = _roster("coordinator")
+    names = _table_names(at)
+    row = names.index("王小红")
+    table = at.dataframe[0]
+    # A click on the name cell, as the browser reports it (no checkbox involved).
+    at.session_state[table.key] = {"selection": {"rows": [], "columns": [],
+                                                 "cells": [[row, "姓名"]]}}
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "王小红"
+    assert at.query_params["child"] in (str(_child_id(engine, "王小红")),
+                                        [str(_child_id(engine, "王小红"))])
+
+
+def test_the_row_checkbox_still_opens_the_record(world, engine):
+    at = _roster("coordinator")
+    row = _table_names(at).index("张小明")
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [row], "columns": []}}
+    at.run()
+    assert at.title[0].value == "张小明"
+
+
+def _captions(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_paging_goes_forward_and_back_with_buttons_and_a_count(world, engine):
+    from components.roster_list import PAGE_SIZE
+
+    with Session(engine) as session, session.begin():
+        village = session.scalar(select(OrgUnit).where(OrgUnit.name == "李家村"))
+        for n in range(PAGE_SIZE):  # 50 more in 石门镇: 52 in all, two pages
+            make_child(session, village=village, name=f"孩子{n:02d}")
+    at = _roster("coordinator")
+    assert not at.exception
+    assert not at.number_input  # no page-number spinner any more
+    assert "第 1/2 页\uff0c共 52 人" in _captions(at)
+    assert at.button(key="roster_page_prev").disabled
+    first_page = _table_names(at)
+    assert len(first_page) == PAGE_SIZE
+    at.button(key="roster_page_next").click().run()
+    assert not at.exception
+    assert "第 2/2 页\uff0c共 52 人" in _captions(at)
+    assert at.button(key="roster_page_next").disabled
+    second_page = _table_names(at)
+    assert len(second_page) == 2 and not set(second_page) & set(first_page)
+    # A click on the second page opens the child of that page, not of the first.
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [], "columns": [],
+                                                           "cells": [[1, "姓名"]]}}
+    at.run()
+    assert at.title[0].value == second_page[1]
+    at = _roster("coordinator")
+    at.button(key="roster_page_next").click().run()
+    at.button(key="roster_page_prev").click().run()
+    assert "第 1/2 页" in _captions(at) and _table_names(at) == first_page
+
+
+def test_narrowing_the_filter_on_a_later_page_starts_again_at_page_one(world, engine):
+    from components.roster_list import PAGE_SIZE
+
+    with Session(engine) as session, session.begin():
+        village = session.scalar(select(OrgUnit).where(OrgUnit.name == "李家村"))
+        for n in range(PAGE_SIZE):
+            make_child(session, village=village, name=f"孩子{n:02d}")
+    at = _roster("coordinator")
+    at.button(key="roster_page_next").click().run()
+    at.text_input(key="roster_q").input("王小红").run()
+    assert not at.exception
+    assert _table_names(at) == ["王小红"]
+    assert "第 1/1 页\uff0c共 1 人" in _captions(at)

@@ -355,7 +355,8 @@ def test_row_carries_what_the_list_shows(session: Session, world: World) -> None
 
 @pytest.mark.parametrize(("order", "expected"), [
     ("name", ["林晓", "林小雨", "王小红", "张伟", "赵丽", "周杰"]),
-    ("risk", ["林小雨", "王小红", "赵丽", "张伟", "林晓", "周杰"]),
+    # 未评估 (林晓, 周杰) beside red and yellow, not below green
+    ("risk", ["林小雨", "王小红", "林晓", "周杰", "赵丽", "张伟"]),
     ("age", ["林晓", "林小雨", "周杰", "王小红", "赵丽", "张伟"]),
     ("recent", ["周杰", "赵丽", "张伟", "王小红", "林晓", "林小雨"]),
 ])
