@@ -18,6 +18,7 @@ from services.pairing_board import HelperPlace, WaitingChild
 from services.permissions import Actor
 
 BOARD_LIMIT = 200
+SEARCH_HINT = "姓名、拼音或首字母（如 lxy）、身份证号后几位"
 TOP_PICK, ONE_HELPER = "各自按首选推荐结对", "都交给同一位帮扶人"
 
 
@@ -117,18 +118,25 @@ def _top_picks(actor: Actor, chosen: list[WaitingChild], today: date) -> list[As
 
 def render_board(actor: Actor, today: date) -> None:
     coverage_metrics(actor)
+    text = st.text_input("搜索待结对儿童", key="board_q", placeholder=SEARCH_HINT,
+                         icon=":material/search:")
     with db_transaction() as session:
-        waiting = pairing_board.unpaired_children(session, actor, today=today, limit=BOARD_LIMIT)
-        total = pairing_board.count_unpaired(session, actor)
+        waiting = pairing_board.unpaired_children(session, actor, today=today, limit=BOARD_LIMIT,
+                                                  text=text)
+        total = pairing_board.count_unpaired(session, actor, text=text)
     if not waiting:
-        st.success("范围内的儿童都已结对。新建档的儿童会出现在这里等待结对。")
+        if text.strip():
+            st.info(f"待结对儿童中没有与“{md(text.strip())}”相符的。"
+                    "已结对的儿童请在“结对情况”或名单中查找。")
+        else:
+            st.success("范围内的儿童都已结对。新建档的儿童会出现在这里等待结对。")
         return
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.markdown("**待结对儿童**(红黄色风险、困境儿童在前)")
+        st.markdown("**待结对儿童**\uff08红、黄色风险和未评估的在前\uff0c然后是困境儿童\uff09")
         picked = _waiting_table(waiting)
-        more = f",显示前{len(waiting)}人" if total > len(waiting) else ""
-        st.caption(f"共 {total:,} 人待结对{more}。点选一名儿童查看推荐;可多选后一次结对。")
+        more = f"\uff0c显示前{len(waiting)}人" if total > len(waiting) else ""
+        st.caption(f"共 {total:,} 人待结对{more}。点选一名儿童查看推荐\uff1b可多选后一次结对。")
     with right:
         started_on = st.date_input("结对开始日期", value=today, max_value=today,
                                    format="YYYY-MM-DD", key="board_start")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.pairing import child_is_paired
 from services.permissions import Actor, Capability, children_visible, helpers_visible
+from services.roster_search import MAX_TEXT, text_clause
 from services.validators import age_on
 from services.vocab import Category, Gender, HelperKind, RiskLevel
 
@@ -58,23 +59,32 @@ def _in_difficulty() -> object:
 
 
 def priority_order() -> object:
-    """Red, then yellow, then children in difficulty or of key concern, then the rest."""
+    """Red, then yellow, then 未评估 (who may well be red: a new child must not sink below
+    green), then children in difficulty or of key concern, then the rest."""
     return case((Child.risk_level == RiskLevel.red, 0), (Child.risk_level == RiskLevel.yellow, 1),
-                (_in_difficulty(), 2), (Child.key_concern.is_(True), 2), else_=3)
+                (Child.risk_level.is_(None), 2), (_in_difficulty(), 3),
+                (Child.key_concern.is_(True), 3), else_=4)
 
 
-def waiting_conditions(actor: Actor) -> list[object]:
-    return [Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
+def waiting_conditions(actor: Actor, text: str = "") -> list[object]:
+    """Active, visible, without a helper; and matching the search box, when it is filled."""
+    conditions = [Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
+    if (clause := text_clause(text[:MAX_TEXT])) is not None:
+        conditions.append(clause)
+    return conditions
 
 
-def count_unpaired(session: Session, actor: Actor) -> int:
-    stmt = select(func.count()).select_from(Child).where(*waiting_conditions(actor))
+def count_unpaired(session: Session, actor: Actor, *, text: str = "") -> int:
+    stmt = select(func.count()).select_from(Child).where(*waiting_conditions(actor, text))
     return session.scalar(stmt) or 0
 
 
-def unpaired_children(session: Session, actor: Actor, *, today: date,
-                      limit: int = 200) -> list[WaitingChild]:
-    """Active children in scope with no active helper, most urgent first, then longest waiting."""
+def unpaired_children(session: Session, actor: Actor, *, today: date, limit: int = 200,
+                      text: str = "") -> list[WaitingChild]:
+    """Active children in scope with no active helper, most urgent first, then longest waiting.
+
+    `text` narrows them as the roster's search does: part of the name, its pinyin or initials,
+    or the last digits of the ID number."""
     actor.require(Capability.MANAGE_PAIRINGS)
     village = OrgUnit.__table__.alias("village")
     school = OrgUnit.__table__.alias("school")
@@ -83,7 +93,7 @@ def unpaired_children(session: Session, actor: Actor, *, today: date,
         select(Child, village.c.name, school.c.name, left)
         .join(village, village.c.id == Child.village_id)
         .outerjoin(school, school.c.id == Child.school_id)
-        .where(*waiting_conditions(actor))
+        .where(*waiting_conditions(actor, text))
         .order_by(priority_order(), Child.created_at, Child.id).limit(limit)).all()
     categories: dict[int, list[Category]] = {}
     for child_id, category in session.execute(select(

@@ -299,7 +299,7 @@ def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[boo
         clauses.append(Child.archived_at.is_(None))
     elif f.status is RecordStatus.archived:
         clauses.append(Child.archived_at.is_not(None))
-    if (text := _text_clause(f.text)) is not None:
+    if (text := text_clause(f.text)) is not None:
         clauses.append(text)
     if f.org_unit_id is not None:
         clauses.append(children_counted_in_unit(f.org_unit_id) if f.counted_only
@@ -335,8 +335,10 @@ def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[boo
     return clauses
 
 
-def _text_clause(text: str) -> ColumnElement[bool] | None:
-    """ID-number suffix, pinyin (full or initials), else part of the name."""
+def text_clause(text: str) -> ColumnElement[bool] | None:
+    """ID-number suffix, pinyin (full or initials), else part of the name; None for blank.
+
+    Shared by the roster and the pairing board's search box."""
     query = text.strip().lower()
     if not query:
         return None

@@ -200,3 +200,36 @@ def test_child_page_pairing_tab_lists_the_helper(world, engine):
                                            "结束日期": "进行中", "结束原因": ""}]
     adjust = at.selectbox(key=f"child_pairing_{_id_of(engine, Child, '张小明')}")
     assert adjust.label == "调整结对" and adjust.value.helper_name == "李老师"
+
+
+def test_a_new_unassessed_child_is_listed_before_green_ones(world, engine):
+    from services.vocab import RiskLevel
+
+    with Session(engine) as session, session.begin():
+        for child in session.scalars(select(Child)):
+            child.risk_level = RiskLevel.green
+        village = session.scalar(select(OrgUnit).where(OrgUnit.name == "新村"))
+        make_child(session, village=village, name="新来的")  # not assessed yet
+    at = _board("admin")
+    assert not at.exception
+    assert _waiting_names(at) == ["新来的", "王小红", "赵小刚"]
+
+
+def test_the_board_search_finds_a_waiting_child_by_initials(world, engine):
+    at = _board("admin")
+    at.text_input(key="board_q").input("zxg").run()  # 赵小刚
+    assert not at.exception
+    assert _waiting_names(at) == ["赵小刚"]
+    assert "共 1 人待结对" in " ".join(c.value for c in at.caption)
+    # picking the one found child shows that child's suggestions, not the first of the full list
+    _pick_rows(at, [0])
+    assert "为 赵小刚 推荐的帮扶人" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_search_that_finds_nobody_says_so_instead_of_all_paired(world):
+    at = _board("admin")
+    at.text_input(key="board_q").input("张小明").run()  # paired already: not waiting
+    assert not at.exception
+    assert not [df for df in at.dataframe if (df.key or "").startswith("board_waiting_")]
+    assert "没有与“张小明”相符的" in " ".join(i.value for i in at.info)
+    assert "都已结对" not in " ".join(s.value for s in at.success)
