@@ -8,6 +8,7 @@ never a child's name, phone or ID number. The coordinator edits the draft before
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,9 +40,14 @@ from services.vocab import NeedKind, NeedStatus
 
 HEADINGS = ("一、基本情况", "二、主要工作措施", "三、工作成效", "四、存在问题", "五、下一步打算")
 LOW_COVERAGE = 0.8  # villages paired below this share are listed under 四、存在问题
+LOW_COMPLETION = 0.6  # care rules completed below this share are listed there too
 MAX_PLACES = 10
 NEXT_STEPS_PLACEHOLDER = f"{OPEN}请在此填写下一步打算{CLOSE}"
 NUMBERS = "一二三四五六七八九十"
+CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+# Not ? and !: they end survey questions, which the sections quote exactly as entered.
+ASCII_BESIDE_CJK = re.compile(f"(?<=[{CJK}])[,:;()]|[,:;()](?=[{CJK}])")
+FULL_WIDTH = dict(zip(",:;()", "\uff0c\uff1a\uff1b\uff08\uff09", strict=True))
 
 
 @dataclass(frozen=True)
@@ -129,9 +135,21 @@ def draft_markdown(session: Session, actor: Actor, scope: StatsScope, *, today: 
         lines += [f"## {heading}", ""]
         for paragraph in paragraphs:
             lines += [paragraph, ""]
+    lines += signature(stats.org, today)
     if any(part.withheld for part in parts) or tell.withheld:
         lines += [f"注{COLON}{small_cells.NOTE}", ""]
-    return "\n".join(lines)
+    return full_width("\n".join(lines))
+
+
+def full_width(text: str) -> str:
+    """ASCII , : ; ( ) beside a Chinese character written full-width, as Chinese text is
+    ("(外)祖父母" from a label → "（外）祖父母"); "1,500.00元" and dates stay as they are."""
+    return ASCII_BESIDE_CJK.sub(lambda m: FULL_WIDTH[m.group(0)], text)
+
+
+def signature(org: str, today: date) -> list[str]:
+    """The 落款: the unit, then the date written as 公文 write it (2026年11月28日)."""
+    return [org or "守望", f"{today.year}年{today.month}月{today.day}日", ""]
 
 
 class _Teller:
@@ -259,8 +277,8 @@ def problem_paragraphs(s: Statistics, places: list[PlaceCoverage],
     if shown_total(s, suppress=tell.masked).withheld:
         found = []  # a unit this small shows its total only
     else:
-        found = [unpaired_text(s, tell), overdue_text(s, tell), places_text(places, tell),
-                 open_needs_text(s, tell), risk_text(s, tell)]
+        found = [unpaired_text(s, tell), low_completion_text(s, tell), overdue_text(s, tell),
+                 places_text(places, tell), open_needs_text(s, tell), risk_text(s, tell)]
     found = [text for text in found if text]
     if not found:
         return [f"从{s.period_name}数据看{COMMA}暂未发现突出问题{STOP}"]
@@ -276,6 +294,22 @@ def unpaired_text(s: Statistics, tell: _Teller | None = None) -> str:
     rate = f"{COMMA}结对率为{pct(p.children_paired, p.children)}" if share else ""
     return (f"结对帮扶尚未全覆盖{COMMA}还有{tell.part(p.unpaired, p.children)}名儿童未结对"
             f"{rate}{STOP}")
+
+
+def low_completion_text(s: Statistics, tell: _Teller | None = None) -> str:
+    """Care rules done below LOW_COMPLETION ("不足六成"), lowest first, worded as under 三;
+    a rule whose counts would be withheld is left out, as the sections leave them out."""
+    tell = tell or _Teller(False)
+    low = [r for r in s.compliance if r.due and r.met < r.due * LOW_COMPLETION
+           and not small_cells.count(r.due, suppress=tell.masked).withheld
+           and not small_cells.part(r.met, r.due, suppress=tell.masked).withheld]
+    if not low:
+        return ""
+    listed = SEMI.join(f"{r.name}应完成{r.due}项{COMMA}已完成{r.met}项{COMMA}"
+                       f"完成率{pct(r.met, r.due)}"
+                       for r in sorted(low, key=lambda r: (r.met / r.due, r.name)))
+    tenths = NUMBERS[round(LOW_COMPLETION * 10) - 1]
+    return f"部分帮扶要求完成率不足{tenths}成{OPEN}{len(low)}项{CLOSE}{COLON}{listed}{STOP}"
 
 
 def overdue_text(s: Statistics, tell: _Teller | None = None) -> str:

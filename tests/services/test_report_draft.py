@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -175,7 +175,7 @@ FIGURES: list[tuple[int, str, Callable[[Statistics], tuple[object, ...]]]] = [
     (1, "留守儿童(\\d+)人", lambda s: (s.children.by_category["left_behind"],)),
     (1, "困境儿童(\\d+)人", lambda s: (s.children.by_category["in_difficulty"],)),
     (1, "7周岁以下(\\d+)人", lambda s: (s.children.by_age_band["0-6"],)),
-    (1, f"\\(外\\)祖父母监护(\\d+)人{COMMA}占([\\d.]+%)",
+    (1, f"{OPEN}外{CLOSE}祖父母监护(\\d+)人{COMMA}占([\\d.]+%)",
      lambda s: (s.children.by_guardian_type["grandparents"],
                 pct(s.children.by_guardian_type["grandparents"], s.children.total))),
     (1, "父母单方监护(\\d+)人", lambda s: (s.children.by_guardian_type["single_parent"],)),
@@ -276,6 +276,7 @@ def test_every_number_in_the_draft_comes_from_the_statistics(
         session: Session, draft: str, stats: Statistics) -> None:
     body = re.sub(r"\d+\.\d%", "", draft.replace("2026年秋季学期", ""))  # shares: checked below
     body = body.replace("截至2026年11月28日", "")  # the term is still running on TODAY
+    body = body.replace("\n2026年11月28日\n", "\n")  # the 落款's date
     body = re.sub(r"[\d,]+\.\d\d元", "", body)
     body = re.sub(r"(?m)^\d+、", "", body)  # 四's numbering
     allowed = _allowed(stats, session)
@@ -284,6 +285,49 @@ def test_every_number_in_the_draft_comes_from_the_statistics(
     counts = sorted(allowed)
     shares = {pct(a, b) for a in counts for b in counts if 0 <= a <= b}
     assert set(re.findall(r"\d+\.\d%", draft)) <= shares
+
+
+def test_low_completion_rates_are_listed_under_problems_lowest_first(
+        draft: str, stats: Statistics) -> None:
+    """A rule done 0.0% is a problem, not only a line under 工作成效."""
+    low = sorted((r for r in stats.compliance if r.due and r.met < r.due * 0.6),
+                 key=lambda r: (r.met / r.due, r.name))
+    assert low and any(r.met == 0 for r in low)
+    problems = _section(draft, 4)
+    listed = _one(f"完成率不足六成{OPEN}(\\d+)项{CLOSE}{COLON}([^{STOP}]+){STOP}", problems)
+    assert listed[0] == str(len(low))
+    expected = [f"{r.name}应完成{r.due}项{COMMA}已完成{r.met}项{COMMA}完成率{pct(r.met, r.due)}"
+                for r in low]
+    assert listed[1] == SEMI.join(expected).replace("(", OPEN).replace(")", CLOSE)
+    fine = [r for r in stats.compliance if r.due and r.met >= r.due * 0.6]
+    assert not any(f"{r.name}应完成" in problems for r in fine)
+
+
+def test_no_low_completion_paragraph_when_every_rule_is_on_track(stats: Statistics) -> None:
+    done = [replace(r, met=r.due) for r in stats.compliance]
+    assert report_draft.low_completion_text(replace(stats, compliance=done)) == ""
+
+
+def test_masked_draft_leaves_out_rules_whose_counts_are_small(stats: Statistics) -> None:
+    """Masked, a rule due to fewer than 5 items would name a few children: left out."""
+    text = report_draft.low_completion_text(stats, report_draft._Teller(masked=True))
+    assert text == ""  # every rule in the world is due fewer than 5 items
+
+
+def test_draft_ends_with_the_unit_and_the_date(draft: str, stats: Statistics) -> None:
+    lines = [line for line in draft.splitlines() if line.strip()]
+    assert lines[-2:] == [stats.org, "2026年11月28日"]
+
+
+def test_campaign_reach_is_written_with_full_width_punctuation(draft: str) -> None:
+    assert f"{OPEN}帮扶{COLON}家访{CLOSE}" in _section(draft, 2)
+
+
+def test_no_ascii_punctuation_beside_chinese_and_no_corner_quotes(draft: str) -> None:
+    assert not re.search(r"[\u4e00-\u9fff][,:;()]|[,:;()][\u4e00-\u9fff]", draft), (
+        re.findall(r".{3}[,:;()].{3}", draft))
+    assert "「" not in draft and "」" not in draft
+    assert "1,500.00元" in draft  # thousands separators between digits stay
 
 
 def test_low_coverage_lists_villages_under_80_percent_lowest_first(
