@@ -20,18 +20,29 @@ FULL_SCREEN_CSS = """
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
 .block-container, [data-testid="stMainBlockContainer"] {
-  padding-top: 1.2rem !important; max-width: 100% !important; }
-[data-testid="stMetricValue"] { font-size: 3.4rem; line-height: 1.1; }
+  padding-top: 1rem !important; padding-bottom: 1rem !important; max-width: 100% !important; }
+/* The style and key-script elements take no room on the screen. */
+[data-testid="stElementContainer"]:has(.shouwang-meeting-chrome) { display: none !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem; line-height: 1.1; }
 [data-testid="stMetricLabel"] p { font-size: 1.4rem; }
-.meeting-title { font-size: 2.6rem !important; font-weight: 700; margin: 0 !important; }
-.meeting-sub { font-size: 1.2rem !important; color: #555; margin: 0 0 .6rem 0 !important; }
-.meeting-text, .meeting-text p { font-size: 1.45rem !important; line-height: 1.7; }
-/* On a phone: the page turners stay on one row, the figures two by two. */
+.meeting-title { font-size: 2.6rem !important; font-weight: 700; margin: 0 !important;
+  line-height: 1.25; }
+.meeting-sub { font-size: 1.2rem !important; color: #555; margin: 0 !important; }
+.meeting-text, .meeting-text p { font-size: 1.45rem !important; line-height: 1.65; }
 .st-key-meeting_controls [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; }
 .st-key-meeting_controls [data-testid="stColumn"] { min-width: 0 !important; }
-.st-key-meeting_figures [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; }
-.st-key-meeting_figures [data-testid="stColumn"] { min-width: 45% !important; }
+/* A 1280×720 projector: the same screen, in type that still reads across a room. */
+@media (max-height: 800px) and (min-width: 641px) {
+  [data-testid="stMetricValue"] { font-size: 2.4rem; }
+  [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+  .meeting-title { font-size: 2rem !important; }
+  .meeting-sub { font-size: 1rem !important; }
+  .meeting-text, .meeting-text p { font-size: 1.15rem !important; line-height: 1.6; }
+}
+/* On a phone: the page turners stay on one row, the figures two by two. */
 @media (max-width: 640px) {
+  .st-key-meeting_figures [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; }
+  .st-key-meeting_figures [data-testid="stColumn"] { min-width: 45% !important; }
   .st-key-meeting_controls [data-testid="stIconMaterial"] { display: none; }
   .st-key-meeting_controls button { padding-left: .3rem; padding-right: .3rem; }
   [data-testid="stMetricValue"] { font-size: 2.1rem; }
@@ -40,10 +51,11 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !impor
   .meeting-text, .meeting-text p { font-size: 1.05rem !important; }
 }
 </style>
+<span class="shouwang-meeting-chrome"></span>
 """
 
 ARROW_KEYS_JS = """
-<span id="shouwang-meeting"></span>
+<span id="shouwang-meeting" class="shouwang-meeting-chrome"></span>
 <script>
 if (!window.__shouwangMeetingKeys) {
   window.__shouwangMeetingKeys = true;
@@ -108,7 +120,7 @@ def render_slide(stats: Statistics, section: Section, specs: list[dict], period:
             # A value is a number and a unit ("<5人"), never user text; a label can be
             # (a survey's answer).
             column.metric(md(figure.label), figure.value)
-    chart_col, text_col = st.columns([3, 2], gap="large")
+    chart_col, text_col = st.columns([1, 1], gap="large")
     with chart_col:
         for spec in specs:
             st.vega_lite_chart(spec=spec)

@@ -12,6 +12,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.meeting_slides import split
 from components.navigation import pages_for
 from components.session import db_transaction
 from services import charts, stats
@@ -34,7 +35,8 @@ def statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Stat
 def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False
                   ) -> list[tuple[Section, list[dict]]]:
     """Each section with its charts as Vega-Lite specs, built once per figures and cached:
-    building Altair charts costs far more than drawing a finished spec."""
+    building Altair charts costs far more than drawing a finished spec. `big`: meeting
+    screens, a long section split over several (`components.meeting_slides`)."""
     return _sections_view(_lens(actor), scope, today, big=big)
 
 
@@ -54,12 +56,17 @@ def _statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Sta
 def _sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool
                    ) -> list[tuple[Section, list[dict]]]:
     figures = _statistics(actor, scope, today)
-    people = actor.can(Capability.VIEW_PEOPLE) and not big
     pages = frozenset(spec.path for spec in pages_for(actor))
+    built = sections(figures, suppress=suppressed(actor, big=big), pages=pages)
+    if big:
+        # A meeting screen draws every chart group; one that would not fit is split in two.
+        return [(part, charts.group_specs(part, big=True, max_groups=len(part.bars)))
+                for section in built for part in split(section)]
+    people = actor.can(Capability.VIEW_PEOPLE)
     return [(section, charts.group_specs(
-                section, big=big, max_groups=2 if big else 3,
+                section, max_groups=3,
                 clickable=people and any(bar.link for bar in section.bars)))
-            for section in sections(figures, suppress=suppressed(actor, big=big), pages=pages)]
+            for section in built]
 
 
 def suppressed(actor: Actor, *, big: bool = False) -> bool:
