@@ -36,6 +36,7 @@ def health_frame(rows: list[PairingHealth], today: date, *, with_helper: bool = 
         "距今": "—" if r.last_contact is None else f"{r.days_since_contact(today)}天",
         "本月": r.contacts_this_month,
         "本学期": r.contacts_this_term,
+        "说明": r.attention_reason,  # why 需关注: the overdue rules, or the silence
     } for r in rows])
 
 
@@ -54,9 +55,10 @@ def render_match_health(actor: Actor, today: date, *, helper_id: int | None = No
     stopped = sum(not r.helper_active for r in rows)
     summary = " · ".join(f"{s.zh} {counts.get(s, 0)}" for s in
                          (MatchHealth.attention, MatchHealth.new, MatchHealth.healthy))
-    st.caption(f"进行中的结对 {len(rows):,} 对:{summary}"
+    st.caption(f"进行中的结对 {len(rows):,} 对\uff1a{summary}"
                + (f" · 帮扶人已停用 {stopped}" if stopped else "")
-               + "。需关注:结对满30天且30天内无帮扶记录。")
+               + "。需关注\uff1a有帮扶要求已逾期\uff0c或结对满30天且30天内无帮扶记录"
+               "\uff08见“说明”列\uff09。")
     wanted = st.segmented_control("只看", ["需关注", "新结对", "正常", "帮扶人已停用"],
                                   selection_mode="multi", key=f"{key}_status")
     shown = [r for r in rows if not wanted or _status_word(r) in wanted]

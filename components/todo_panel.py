@@ -44,8 +44,7 @@ def todo_frame(items: list[TodoItem], *, with_helper: bool) -> pd.DataFrame:
     return pd.DataFrame([{
         "状态": "本周到期" if item.urgency == 1 else item.status.zh, "儿童": item.child_name,
         "学校/村": item.place, **({"帮扶人": item.helper_name} if with_helper else {}),
-        "要求": item.rule_name, "已完成/应完成": f"{item.progress}({item.period.name})",
-        "截止": item.deadline.isoformat(), "上期情况": item.shortfall,
+        "要求": item.rule_name, "完成情况": item.situation, "截止": item.deadline_text,
     } for item in items])
 
 
@@ -82,7 +81,7 @@ def render_my_todo(actor: Actor, today: date) -> None:
         st.markdown(f"**待办** · 已逾期 {counts[0]} 项 · 本周到期 {counts[1]} 项")
         for item in urgent[:COMPACT_ITEMS]:
             st.markdown(f"{URGENCY[item.urgency]} **{md(item.child_name)}** {md(item.rule_name)}"
-                        f"(已{item.done}/{item.needed}次,{item.deadline:%m-%d}前)")
+                        f"\uff08{item.situation}\uff09")  # numbers and period names only
         if len(urgent) > COMPACT_ITEMS:
             st.caption(f"还有 {len(urgent) - COMPACT_ITEMS} 项,见“帮扶记录 › 待办”。")
 

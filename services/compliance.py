@@ -300,7 +300,7 @@ def standings(session: Session, actor: Actor, *, today: date, names: bool = True
 
 @dataclass(frozen=True)
 class DueItem:
-    """One rule not yet met in its current period: "本周亲情电话 0/1, 11-29前"."""
+    """One rule not yet met in its current period: "每周亲情电话至少1次（本周已0次，11-29前）"."""
 
     rule_code: str
     rule_name: str
@@ -311,8 +311,8 @@ class DueItem:
 
     @property
     def text(self) -> str:
-        return (f"{self.rule_name}({self.period.name}已{self.done}次,"
-                f"{self.deadline or self.period.end:%m-%d}前)")
+        return (f"{self.rule_name}\uff08{self.period.name}已{self.done}次\uff0c"
+                f"{self.deadline or self.period.end:%m-%d}前\uff09")
 
 
 def _helper_kinds(session: Session, ids: list[int], helper_id: int | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,6 +10,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing
+from services.compliance import ComplianceStatus, standings
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.terms import month_of, term_of
 from services.vocab import HelperKind, MatchHealth, Role
@@ -17,8 +19,13 @@ QUIET_DAYS = 30  # no contact for longer than this needs attention
 NEW_DAYS = 30  # a pairing younger than this is still settling in
 
 
-def health_status(started_on: date, last_contact: date | None, today: date) -> MatchHealth:
-    """新结对 under 30 days; otherwise 需关注 when the last contact is over 30 days old or none."""
+def health_status(started_on: date, last_contact: date | None, today: date, *,
+                  overdue: bool = False) -> MatchHealth:
+    """需关注 when a care rule is overdue (whatever the pairing's age: a badge must not say 正常
+    beside an overdue item); else 新结对 under 30 days; else 需关注 when the last contact is
+    over 30 days old or none; else 正常."""
+    if overdue:
+        return MatchHealth.attention
     if (today - started_on).days < NEW_DAYS:
         return MatchHealth.new
     if last_contact is None or (today - last_contact).days > QUIET_DAYS:
@@ -41,6 +48,16 @@ class PairingHealth:
     contacts_this_month: int
     contacts_this_term: int
     status: MatchHealth
+    overdue_rules: tuple[str, ...] = ()  # care rules whose last period ended short
+
+    @property
+    def attention_reason(self) -> str:
+        """Why the pairing needs attention, in words: the overdue rules, or the silence."""
+        if self.status is not MatchHealth.attention:
+            return ""
+        if self.overdue_rules:
+            return "逾期\uff1a" + "、".join(self.overdue_rules)
+        return f"超过{QUIET_DAYS}天未联系" if self.last_contact else "还没有帮扶记录"
 
     def days_since_contact(self, today: date) -> int | None:
         return None if self.last_contact is None else (today - self.last_contact).days
@@ -80,13 +97,26 @@ def pairing_health(session: Session, actor: Actor, *, today: date,
                       Helper.kind, Helper.archived_at, Pairing.started_on))
     if helper_id is not None:
         stmt = stmt.where(Pairing.helper_id == helper_id)
-    rows = [PairingHealth(*row[:12], health_status(row[8], row[9], today))
+    overdue = _overdue_rules(session, actor, today=today, helper_id=helper_id)
+    rows = [PairingHealth(*row[:12], health_status(row[8], row[9], today,
+                                                    overdue=row[0] in overdue),
+                          tuple(overdue.get(row[0], ())))
             for row in session.execute(stmt)]
     if status is not None:
         rows = [r for r in rows if r.status is status]
     # Needing attention first; within a status the longest silence first.
     return sorted(rows, key=lambda r: (r.status is not MatchHealth.attention,
                                        r.last_contact or date.min, r.child_name))
+
+
+def _overdue_rules(session: Session, actor: Actor, *, today: date,
+                   helper_id: int | None) -> dict[int, list[str]]:
+    """Pairing id → the names of its overdue care rules (as 待办 judges them)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for standing in standings(session, actor, today=today, helper_id=helper_id):
+        if standing.status is ComplianceStatus.overdue:
+            found[standing.pair.pairing_id].append(standing.rule.name)
+    return found
 
 
 @dataclass(frozen=True)

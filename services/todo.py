@@ -35,7 +35,8 @@ GROUPINGS: tuple[GroupBy, ...] = ("helper", "school", "village", "rule")
 # ---- 待办 --------------------------------------------------------------------------------
 
 class TodoItem(NamedTuple):
-    """One rule a pairing has not met yet: "张小明 · 每月谈心至少1次 · 11月 0/1 · 11-30前"."""
+    """One rule a pairing has not met yet: "张小明 · 每月谈心至少1次 · 11月 0/1 · 11-30前"; an
+    overdue one says which period it was due in and that it is past (see `situation`)."""
 
     pairing_id: int
     child_id: int
@@ -54,6 +55,7 @@ class TodoItem(NamedTuple):
     previous: Period
     done_before: int
     due_this_week: bool
+    previous_deadline: date | None = None  # the previous period's (for an overdue item)
 
     @property
     def urgency(self) -> int:
@@ -80,10 +82,29 @@ class TodoItem(NamedTuple):
         return f"{self.previous.name}仅{self.done_before}次"
 
     @property
+    def situation(self) -> str:
+        """Where the item stands, in words that cannot contradict its status.
+
+        Overdue: the period it was due in, and that it is past ("11月应完成1次\uff0c已完成0次\uff0c
+        已逾期\uff1b12月再完成1次即消除"), never the current period's deadline as though the
+        item were still open. Otherwise: this period's count and its deadline."""
+        if self.status is ComplianceStatus.overdue:
+            return (f"{self.previous.name}应完成{self.needed}次\uff0c"
+                    f"已完成{self.done_before}次\uff0c已逾期\uff1b"
+                    f"{self.period.name}再完成{self.needed - self.done}次即消除")
+        return f"{self.period.name}已完成{self.done}/{self.needed}次\uff0c{self.deadline:%m-%d}前"
+
+    @property
+    def deadline_text(self) -> str:
+        """The deadline that matters: the passed one for an overdue item, marked so."""
+        if self.status is ComplianceStatus.overdue:
+            passed = self.previous_deadline or self.previous.end
+            return f"{passed.isoformat()}\uff08已过\uff09"
+        return self.deadline.isoformat()
+
+    @property
     def text(self) -> str:
-        late = f",{self.shortfall}" if self.shortfall else ""
-        return (f"{self.rule_name}({self.period.name}已{self.done}次,"
-                f"{self.deadline:%m-%d}前{late})")
+        return f"{self.rule_name}\uff1a{self.situation}"
 
 
 def todo_of(standings_: Iterable[Standing], today: date) -> list[TodoItem]:
@@ -98,7 +119,8 @@ def todo_of(standings_: Iterable[Standing], today: date) -> list[TodoItem]:
         items.append(TodoItem(
             p.pairing_id, p.child_id, p.child_name, p.school, p.village, p.helper_id,
             p.helper_name, s.rule.code, s.rule.name, s.clock.current, deadline, s.done,
-            s.rule.min_count, s.status, s.clock.previous, s.done_before, deadline <= week_end))
+            s.rule.min_count, s.status, s.clock.previous, s.done_before, deadline <= week_end,
+            s.clock.previous_deadline))
     return sorted(items, key=lambda i: (i.urgency, i.deadline, i.child_name, i.child_id,
                                         i.helper_name, i.rule_name))
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from components.session import ACTOR_KEY
-from db.models import CareContact, CareRule, Child, Helper
+from db.models import CareContact, CareRule, Child, Helper, Pairing
 from services.permissions import Actor
 from services.vocab import ContactKind, Role
 from tests.app.conftest import logged_in
@@ -53,7 +53,8 @@ def test_my_pairings_opens_with_what_is_due_this_week_and_clears_once_logged(wor
     at = logged_in("helper").switch_page("pages/my_pairings.py").run()
     assert not at.exception
     assert "**待办** · 已逾期 0 项 · 本周到期 1 项" in _text(at)
-    assert ":orange[本周到期] **张小明** 每周亲情电话至少1次(已0/1次," in _text(at)
+    assert (":orange[本周到期] **张小明** 每周亲情电话至少1次\uff08本周已完成0/1次\uff0c"
+            in _text(at))
 
     _log(engine, "张小明", ContactKind.parent_call, TODAY)
     at.run()
@@ -66,6 +67,51 @@ def test_an_overdue_item_comes_first_on_my_pairings(world, engine):
     assert not at.exception
     lines = [m.value for m in at.markdown if "张小明" in str(m.value) and "[" in str(m.value)]
     assert lines[0].startswith(":red[已逾期] **张小明** 每周亲情电话至少1次")
+
+
+def test_an_overdue_item_names_the_period_it_was_due_in_not_a_deadline_ahead(world, engine):
+    """Not "已逾期 … (已0/1次,12-06前)": a missed week is past, whatever this week holds."""
+    _keep_only(engine, "weekly_parent_call")
+    at = logged_in("helper").switch_page("pages/my_pairings.py").run()
+    assert not at.exception
+    [line] = [m.value for m in at.markdown if str(m.value).startswith(":red[已逾期]")]
+    assert "上周应完成1次\uff0c已完成0次\uff0c已逾期" in line
+    assert "本周再完成1次即消除" in line
+    assert "前" not in line.split("**张小明**")[1]  # no deadline still to come
+
+
+def test_the_card_badge_says_attention_while_an_item_is_overdue(world, engine):
+    """A child contacted yesterday but owing last week's call: 需关注, never a green 正常."""
+    _keep_only(engine, "weekly_parent_call")
+    yesterday = TODAY - timedelta(days=1)
+    _log(engine, "张小明", ContactKind.talk, yesterday)
+    with Session(engine) as session, session.begin():  # paired long enough not to be 新结对
+        for pairing in session.scalars(select(Pairing)):
+            pairing.started_on = TODAY - timedelta(days=90)
+    at = logged_in("helper").switch_page("pages/my_pairings.py").run()
+    assert not at.exception
+    titles = [m.value for m in at.markdown if str(m.value).startswith("#### 张小明")]
+    assert titles and "需关注" in titles[0] and "正常" not in titles[0]
+
+    _log(engine, "张小明", ContactKind.parent_call, TODAY)  # this week's call clears it
+    at.run()
+    titles = [m.value for m in at.markdown if str(m.value).startswith("#### 张小明")]
+    assert "正常" in titles[0] and "需关注" not in titles[0]
+
+
+def test_the_todo_table_gives_an_overdue_item_its_passed_deadline(world, engine):
+    _keep_only(engine, "weekly_parent_call")
+    at = logged_in("helper")
+    at.session_state["contacts_tabs"] = "待办"
+    at = at.switch_page("pages/contacts.py").run()
+    assert not at.exception
+    frame = at.dataframe[-1].value
+    row = frame[frame["儿童"] == "张小明"].iloc[0]
+    assert row["状态"] == "已逾期"
+    assert row["完成情况"].startswith("上周应完成1次\uff0c已完成0次\uff0c已逾期")
+    assert row["截止"].endswith("\uff08已过\uff09")
+    last_sunday = TODAY - timedelta(days=TODAY.weekday() + 1)
+    assert row["截止"].startswith(last_sunday.isoformat())
 
 
 def test_the_helpers_todo_tab_lists_their_own_items_only(world, engine):

@@ -339,7 +339,15 @@ def test_a_helpers_todo_lists_overdue_first_then_this_week_then_the_rest(session
     first = items[0]
     assert (first.place, first.progress, first.deadline) == ("石门镇中心小学", "0/1",
                                                              date(2026, 11, 29))
-    assert first.text == "每周亲情电话至少1次(本周已0次,11-29前,上周仅0次)"
+    # Overdue: the week it was due in and that it is past, not "11-29前" as if still open.
+    assert first.text == ("每周亲情电话至少1次\uff1a上周应完成1次\uff0c已完成0次\uff0c已逾期\uff1b"
+                          "本周再完成1次即消除")
+    assert first.situation == "上周应完成1次\uff0c已完成0次\uff0c已逾期\uff1b本周再完成1次即消除"
+    assert "11-29" not in first.text and "前" not in first.situation
+    assert first.deadline_text == "2026-11-22\uff08已过\uff09"
+    talk = next(i for i in items if i.status is S.due_soon)
+    assert talk.situation == "11月已完成0/1次\uff0c11-30前"
+    assert talk.deadline_text == "2026-11-30"
 
 
 def test_what_ends_this_week_comes_before_what_ends_next_week(session, places, teacher):
@@ -508,4 +516,4 @@ def test_due_items_leave_out_resting_rules_and_give_the_school_deadline(session,
     assert "monthly_talk" not in summer
     [talk] = [i for i in due_items(session, [child], today=date(2026, 7, 3))[child.id]
               if i.rule_code == "monthly_talk"]
-    assert talk.text == "每月谈心至少1次(7月已0次,07-09前)"
+    assert talk.text == "每月谈心至少1次\uff087月已0次\uff0c07-09前\uff09"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from db.base import utcnow
+from db.models import CareRule
 from services.match_health import health_status, helper_health, pairing_health
 from services.vocab import ContactKind, HelperKind, MatchHealth
 from tests.factories import make_helper, make_pairing
@@ -47,6 +49,19 @@ def test_health_status_at_the_30_day_boundaries(started, last_contact, status):
 @pytest.fixture
 def places(session):
     return make_places(session)
+
+
+def _rules_only(session, *codes: str) -> None:
+    for rule in session.scalars(select(CareRule)):
+        rule.is_active = rule.code in codes
+    session.flush()
+
+
+@pytest.fixture(autouse=True)
+def _no_rules(session):
+    """These tests are about contact recency: no care rule is in force unless a test says so
+    (an overdue rule makes a pairing 需关注 too, tested at the end)."""
+    _rules_only(session)
 
 
 def test_last_contact_and_counts_come_from_this_helpers_contacts_with_this_child(session,
@@ -219,3 +234,62 @@ def test_a_helper_sees_only_their_own_health(session, places):
     li = make_helper(session, org_unit=places.village, name="李老师")
     make_helper(session, org_unit=places.village, name="刘志愿者")
     assert [r.name for r in helper_health(session, helper_actor(li), today=TODAY)] == ["李老师"]
+
+
+# --- an overdue care rule ----------------------------------------------------------------------
+
+def test_an_overdue_rule_makes_a_recently_contacted_pairing_need_attention(session, places):
+    """The badge must not say 正常 beside 待办's 已逾期: contacted a week ago (a talk), but last
+    week's parent call was never made."""
+    _rules_only(session, "weekly_parent_call")
+    helper = make_helper(session, org_unit=places.village, name="李老师")
+    child = make_child_in(session, places.village, "张小明")
+    make_pairing(session, child, helper, started_on=ago(100))
+    make_contact(session, child, helper, ago(7))  # a talk, not a parent call
+    [row] = pairing_health(session, ADMIN, today=TODAY)
+    assert row.status is ATTENTION
+    assert row.overdue_rules == ("每周亲情电话至少1次",)
+    assert row.attention_reason == "逾期\uff1a每周亲情电话至少1次"
+    assert [r.child_name for r in pairing_health(session, ADMIN, today=TODAY,
+                                                 status=OK)] == []
+
+
+def test_the_overdue_rule_cleared_the_pairing_is_healthy_again(session, places):
+    _rules_only(session, "weekly_parent_call")
+    helper = make_helper(session, org_unit=places.village, name="李老师")
+    child = make_child_in(session, places.village, "张小明")
+    make_pairing(session, child, helper, started_on=ago(100))
+    make_contact(session, child, helper, TODAY, kind=ContactKind.parent_call)  # this week's
+    [row] = pairing_health(session, ADMIN, today=TODAY)
+    assert (row.status, row.overdue_rules, row.attention_reason) == (OK, (), "")
+
+
+def test_a_new_pairing_with_an_overdue_rule_needs_attention_not_new(session, places):
+    _rules_only(session, "weekly_parent_call")
+    helper = make_helper(session, org_unit=places.village)
+    child = make_child_in(session, places.village)
+    make_pairing(session, child, helper, started_on=ago(20))  # owed last week's call
+    [row] = pairing_health(session, ADMIN, today=TODAY)
+    assert row.status is ATTENTION and row.overdue_rules
+
+
+def test_silence_alone_is_the_reason_when_no_rule_is_overdue(session, places):
+    helper = make_helper(session, org_unit=places.village)
+    child = make_child_in(session, places.village)
+    make_pairing(session, child, helper, started_on=ago(100))
+    make_contact(session, child, helper, ago(45))
+    [row] = pairing_health(session, ADMIN, today=TODAY)
+    assert (row.status, row.attention_reason) == (ATTENTION, "超过30天未联系")
+
+
+def test_an_overdue_rule_in_another_helpers_pairing_does_not_flag_this_one(session, places):
+    _rules_only(session, "weekly_parent_call")
+    li = make_helper(session, org_unit=places.village, name="李老师")
+    wang = make_helper(session, org_unit=places.village, name="王老师")
+    ming, hong = (make_child_in(session, places.village, n) for n in ("张小明", "王小红"))
+    make_pairing(session, ming, li, started_on=ago(100))
+    make_pairing(session, hong, wang, started_on=ago(100))
+    make_contact(session, ming, li, TODAY, kind=ContactKind.parent_call)
+    make_contact(session, hong, wang, ago(3))  # a talk: the call is still owed
+    rows = {r.child_name: r for r in pairing_health(session, helper_actor(li), today=TODAY)}
+    assert set(rows) == {"张小明"} and rows["张小明"].status is OK
