@@ -10,10 +10,16 @@ from components.sidebar import render_sidebar
 from config import ConfigError
 from services.i18n import t
 
+SIGNED_IN_KEY = "shouwang_signed_in"
+
 # A local icon: a Material icon name makes every browser fetch the favicon from Google's fonts.
 st.set_page_config(page_title="守望", page_icon=str(ICON), layout="wide")
 if not st.session_state.get("authentication_status"):
-    reserve_page_urls(lang())
+    entry = reserve_page_urls(lang())
+    if st.session_state.pop(SIGNED_IN_KEY, False):
+        # Logged out (or revoked): back to "/", so the next login lands on that role's own
+        # first page rather than on the page the last user left open.
+        st.switch_page(entry)
 
 try:
     settings().check_secret()
@@ -24,6 +30,7 @@ except ConfigError as exc:
 with database_guard():
     engine()
     actor, authenticator = require_login()
+    st.session_state[SIGNED_IN_KEY] = True
     navigation = build_navigation(actor, lang())
     render_sidebar(actor, authenticator)
     navigation.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -55,23 +56,79 @@ def pages_for(actor: Actor) -> list[PageSpec]:
             and (p.roles is None or actor.role in p.roles)]
 
 
-def reserve_page_urls(lang: str) -> None:
+# Before login "/" is this empty page; after login the same URL sends each role on to its own
+# first page (我的结对 for a helper, else 总览), so the login's rerun lands there.
+ENTRY_URL = "login"
+# Literals until the catalogue takes them over (services/i18n.py).
+NO_ACCESS_TITLE = {"zh": "无权限", "en": "No access"}
+NO_ACCESS_TEXT = {"zh": "您的账号没有打开“{page}”的权限。如需使用，请联系本单位的负责人或管理员。",
+                  "en": "Your account may not open “{page}”. Ask your coordinator or an "
+                        "administrator if you need it."}
+BACK_LABEL = {"zh": "返回{page}", "en": "Back to {page}"}
+
+
+def landing_page(actor: Actor) -> PageSpec:
+    """The page a role lands on: a helper's own children, everyone else's overview."""
+    allowed = {spec.url_path: spec for spec in pages_for(actor)}
+    return allowed.get("my") or allowed["home"]
+
+
+def _entry_page() -> None:
+    """Never run: app.py shows the login form instead of running the navigation."""
+
+
+def reserve_page_urls(lang: str) -> st.Page:  # type: ignore[valid-type]
     """Before login: know every page's URL, show none of them, run none of them.
 
     Without a navigation here Streamlit falls back to its legacy `pages/` mode and lists the
     page files on the login screen; with a smaller one, a deep link or a refresh on /admin
-    would meet a "Page not found" dialog before the cookie logs the user back in.
+    would meet a "Page not found" dialog before the cookie logs the user back in. Returns the
+    entry page ("/"), for sending a logged-out session back to it.
     """
-    st.navigation([st.Page(spec.path, title=t(spec.title_key, lang), url_path=spec.url_path,
-                           default=spec.url_path == "home") for spec in PAGES],
+    entry = st.Page(_entry_page, title=t("app.name", lang), url_path=ENTRY_URL, default=True)
+    st.navigation([entry, *(st.Page(spec.path, title=t(spec.title_key, lang),
+                                    url_path=spec.url_path) for spec in PAGES)],
                   position="hidden")
+    return entry
+
+
+def _go_to(landing: PageSpec) -> Callable[[], None]:
+    def go() -> None:
+        st.switch_page(landing.path)
+    return go
+
+
+def _no_access(title: str, lang: str, landing: PageSpec) -> Callable[[], None]:
+    def no_access() -> None:
+        code = "en" if lang == "en" else "zh"
+        st.title(NO_ACCESS_TITLE[code])
+        st.error(NO_ACCESS_TEXT[code].format(page=title), icon=":material/block:")
+        back = t(landing.title_key, lang)
+        st.page_link(landing.path, label=BACK_LABEL[code].format(page=back),
+                     icon=":material/arrow_back:")
+    return no_access
 
 
 def build_navigation(actor: Actor, lang: str) -> st.navigation:  # type: ignore[valid-type]
-    """The navigation listing exactly the pages this role may open, grouped into sections."""
+    """The navigation listing exactly the pages this role may open, grouped into sections.
+
+    Every other page keeps its URL as a hidden page saying, in the user's language, that
+    this account may not open it: a bookmark or a shared link to /admin gets a clear answer
+    instead of Streamlit's English "Page not found" dialog and a silent jump to the home page.
+    """
+    allowed = pages_for(actor)
+    landing = landing_page(actor)
     sections: dict[str, list[st.Page]] = {}
-    for spec in pages_for(actor):
-        page = st.Page(spec.path, title=t(spec.title_key, lang), icon=spec.icon,
-                       url_path=spec.url_path, default=spec.url_path == "home")
-        sections.setdefault(t(spec.section_key, lang), []).append(page)
+    for spec in PAGES:
+        section = sections.setdefault(t(spec.section_key, lang), [])
+        title = t(spec.title_key, lang)
+        if spec in allowed:
+            section.append(st.Page(spec.path, title=title, icon=spec.icon,
+                                   url_path=spec.url_path, default=spec.url_path == "home"))
+        else:
+            section.append(st.Page(_no_access(title, lang, landing), title=title,
+                                   url_path=spec.url_path, visibility="hidden"))
+    # The page the login form was on: on to this role's first page.
+    next(iter(sections.values())).append(st.Page(
+        _go_to(landing), title=t("app.name", lang), url_path=ENTRY_URL, visibility="hidden"))
     return st.navigation(sections)

@@ -12,6 +12,27 @@ from services import orgs, users
 from services.i18n import LANGUAGES, t
 from services.permissions import Actor
 
+# Streamlit closes the sidebar after a page choice only when the browser says it is a phone;
+# a narrow window (a tablet, a phone browser asking for the desktop site, WeChat on some
+# devices) kept it open over the page. Below Streamlit's own narrow-screen width (768 px)
+# a choice in the sidebar closes it, unless Streamlit already has.
+CLOSE_AFTER_CHOICE_JS = """<script>
+(() => {
+  if (window.__shouwangNavCloses) { return; }
+  window.__shouwangNavCloses = true;
+  document.addEventListener("click", (event) => {
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    const link = event.target.closest && event.target.closest("a");
+    if (!sidebar || !link || !sidebar.contains(link) || window.innerWidth >= 768) { return; }
+    setTimeout(() => {
+      const open = document.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (open && close) { close.click(); }
+    }, 50);
+  }, true);
+})();
+</script>"""
+
 
 def render_sidebar(actor: Actor, authenticator: stauth.Authenticate) -> None:
     current = lang()
@@ -32,3 +53,4 @@ def render_sidebar(actor: Actor, authenticator: stauth.Authenticate) -> None:
         if st.button(t("sidebar.logout", current), icon=":material/logout:",
                      key="shouwang_logout_button"):
             logout(authenticator, actor)
+        st.html(CLOSE_AFTER_CHOICE_JS, unsafe_allow_javascript=True)

@@ -166,9 +166,18 @@ def test_coordinator_logs_for_an_unpaired_child_with_any_helper(world, engine):
     child = at.selectbox(key="log_contact_child").value
     helper = at.selectbox(key=f"log_contact_helper_{child.child_id}")
     assert helper.options == ["李老师(教师)"]
-    assert helper.value.name == "李老师" and not helper.value.paired
+    # Not the child's own helper: nobody is chosen for the coordinator, saving asks for one.
+    assert helper.value is None
     _kind(at, "log_contact").set_value(ContactKind.home_visit)
     _form_button(at, "log_contact").click().run()
+    assert "请选择帮扶人。" in _texts(at)
+    assert _contacts(engine) == []
+    helper = at.selectbox(key=f"log_contact_helper_{child.child_id}")
+    helper.select_index(0).run()
+    helper = at.selectbox(key=f"log_contact_helper_{child.child_id}")
+    assert helper.value.name == "李老师" and not helper.value.paired
+    _form_button(at, "log_contact").click().run()
+    assert not at.exception
     assert _contacts(engine)[0][:2] == ("王小红", "李老师")
 
 

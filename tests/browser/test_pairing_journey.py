@@ -112,7 +112,7 @@ def test_coordinator_pairs_a_child_and_the_helper_sees_the_card(page, browser, a
     expect(_metric(page, "已结对")).to_have_text("1")
 
     with _tab(browser, "pairing_journey_helper", {"width": 1280, "height": 900}) as helper:
-        log_in(helper, app_server, "lilaoshi", "李老师")
+        log_in(helper, app_server, "lilaoshi")
         expect(_nav(helper, "结对帮扶")).to_have_count(0)
         _nav(helper, "我的结对").click()
         card = _card(helper, "王小红")
@@ -125,7 +125,7 @@ def test_coordinator_pairs_a_child_and_the_helper_sees_the_card(page, browser, a
 
 def test_my_pairings_fits_a_phone_screen(browser, app_server, paired_helper):
     with _tab(browser, "pairing_journey_phone", PHONE) as phone:
-        log_in(phone, app_server, "lilaoshi", "李老师")
+        log_in(phone, app_server, "lilaoshi")
         phone.goto(f"{app_server}/my")
         phone.get_by_role("heading", name="我的结对").first.wait_for()
         settle(phone)
