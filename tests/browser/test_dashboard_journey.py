@@ -89,7 +89,7 @@ def test_a_contact_logged_elsewhere_reaches_the_open_dashboard_without_a_reload(
         settle(phone)
         phone.get_by_text("记录帮扶", exact=True).first.click()
         phone.get_by_text("家访", exact=True).first.click()
-        phone.get_by_role("button", name="保存(今天").click()
+        phone.get_by_role("button", name="保存", exact=True).click()
         expect(phone.get_by_text("已记录").first).to_be_visible()
         assert _contacts(engine) == 2
 
