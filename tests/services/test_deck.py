@@ -27,7 +27,7 @@ from db.engine import make_engine
 from db.models import Activity, Attendance, OrgUnit
 from services import photos, small_cells
 from services.charts import section_chart
-from services.deck import build_deck, deck_filename
+from services.deck import _tidy, build_deck, deck_filename
 from services.permissions import Actor
 from services.stats import StatsScope, compute
 from services.stats_text import CLOSE, OPEN, Section, sections
@@ -157,13 +157,13 @@ def test_each_section_slide_has_its_chart_figures_and_sentence(built):
         slide = slides[index]
         text = _texts(slide)
         if section.is_empty:
-            assert "暂无数据" in text and section.empty_hint in text
+            assert "暂无数据" in text and _tidy(section.empty_hint) in text
             assert not _pictures(slide)
             continue
         continued = "".join(_texts(s).split("\n", 1)[1] for s in slides[index + 1:]
                             if _heading(s) == f"{section.title}{OPEN}续{CLOSE}")
-        assert section.text.replace("\n", "") in (text + continued).replace("\n", "")
-        assert all(f.value in text and f.label in text for f in section.figures[:4])
+        assert _tidy(section.text).replace("\n", "") in (text + continued).replace("\n", "")
+        assert all(_tidy(f.value) in text and f.label in text for f in section.figures[:4])
         assert bool(_pictures(slide)) == (section_chart(section) is not None)
 
 
