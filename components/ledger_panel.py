@@ -57,29 +57,45 @@ def render_ledger(actor: Actor, today: date) -> None:
     if not entries:
         st.info(EMPTY_STATE, icon=":material/receipt_long:")
     else:
-        st.dataframe(_entries_table(entries), hide_index=True, width="stretch")
+        _table(_entries_table(entries), stretch=True)
         _archive_form(actor, entries)
         left_col, right_col = st.columns(2)
         left_col.caption("按资源方合计")
-        left_col.dataframe(pd.DataFrame([{
+        _table(pd.DataFrame([{
             "资源方": t.provider_name, "收入金额(元)": float(t.received_money),
             "物资价值(元)": float(t.received_goods_value),
             "直接捐赠(元)": float(t.direct_money), "笔数": t.entries} for t in by_provider]),
-            hide_index=True)
+            into=left_col)
         right_col.caption("按月合计")
-        right_col.dataframe(pd.DataFrame([{
+        _table(pd.DataFrame([{
             "月份": m.period, "收入(元)": float(m.received_money),
             "发放(元)": float(m.given_money), "直接捐赠(元)": float(m.direct_money)}
-            for m in by_month]), hide_index=True)
+            for m in by_month]), into=right_col)
     st.subheader("受助公平性")
     st.caption(f"这段时间有{len(fair.rows)}名儿童受助,"
                f"{fair.never_helped}名在册儿童一次也没有受助。受助最多的排在最前。")
     if fair.rows:
-        st.dataframe(pd.DataFrame([{
+        _table(pd.DataFrame([{
             "儿童": r.child_name, "受助次数": r.times_helped,
             "受助金额(元)": float(r.money_yuan), "受助物资": r.goods} for r in fair.rows]),
-            hide_index=True, width="stretch")
+            stretch=True)
     _export(actor, today, date_from, date_to)
+
+
+def money_and_dates(frame: pd.DataFrame) -> dict[str, object]:
+    """Column formats as every other page writes them: 8,300.00 and 2026-01-01."""
+    config: dict[str, object] = {}
+    for name in frame.columns:
+        if "(元)" in name or "（元）" in name:
+            config[name] = st.column_config.NumberColumn(format="%,.2f")
+        elif name.endswith("日期"):
+            config[name] = st.column_config.DateColumn(format="YYYY-MM-DD")
+    return config
+
+
+def _table(frame: pd.DataFrame, *, stretch: bool = False, into: object = st) -> None:
+    into.dataframe(frame, hide_index=True, column_config=money_and_dates(frame),
+                   **({"width": "stretch"} if stretch else {}))
 
 
 def _metrics(left: Balances) -> None:
@@ -189,7 +205,8 @@ def _archive_form(actor: Actor, entries: list[EntryRow]) -> None:
 
 def _entry_label(e: EntryRow) -> str:
     goods = f" {e.goods}" if e.goods else ""
-    return f"{e.donated_on:%Y-%m-%d} {e.direction.zh} {e.money_yuan}元{goods} {e.provider_name}"
+    return (f"{e.donated_on:%Y-%m-%d} {e.direction.zh} {e.money_yuan:,.2f}元{goods} "
+            f"{e.provider_name}")
 
 
 def _export(actor: Actor, today: date, date_from: date, date_to: date) -> None:

@@ -18,6 +18,7 @@ from services.contacts import loggable_children
 from services.exports import EXPORT_FORMATS, filename_for
 from services.need_export import NEED_EXPORTS
 from services.needs import (
+    LONG_WAIT_DAYS,
     MAX_DESCRIPTION,
     TRANSITIONS,
     UNFINISHED,
@@ -25,6 +26,7 @@ from services.needs import (
     close_need,
     link_need,
     list_needs,
+    long_waiting_count,
     need_counts,
     overdue_count,
     owner_choices,
@@ -47,18 +49,25 @@ def _summary(actor: Actor, today: date) -> None:
     with db_transaction() as session:
         counts = need_counts(session, actor)
         late = overdue_count(session, actor, today=today)
+        waiting = long_waiting_count(session, actor, today=today)
     cols = st.columns(len(NeedStatus) + 1)
     for col, status in zip(cols, NeedStatus, strict=False):
         col.metric(status.zh, counts.by_status[status.value])
-    cols[-1].metric("逾期", late)
+    cols[-1].metric("逾期", late, help="只计定了期限、已过期限而未解决的需求。")
+    if waiting:
+        st.caption(f"另有 {waiting} 项需求未定期限\uff0c已等待超过{LONG_WAIT_DAYS}天"
+                   "\uff08不算逾期\uff0c见列表中的“已等待”\uff09。")
 
 
 def _table(rows: list[NeedRow]) -> object:
     table = pd.DataFrame([{
-        "逾期": "逾期" if r.overdue else "", "儿童": r.child_name, "地点": r.place,
+        # No deadline: nothing in 逾期 (not "0"), and how long it has waited instead.
+        "逾期": f"逾期{r.days_late}天" if r.days_late is not None else "",
+        "儿童": r.child_name, "地点": r.place,
         "类型": r.kind.zh, "优先级": r.priority.zh, "状态": r.status.zh,
-        "描述": r.description, "发现日期": f"{r.found_on:%Y-%m-%d}", "已过(天)": r.age_days,
-        "期限": f"{r.due_on:%Y-%m-%d}" if r.due_on else "", "资源方": r.provider_name,
+        "描述": r.description, "发现日期": f"{r.found_on:%Y-%m-%d}", "已等待": r.waiting_text,
+        "期限": f"{r.due_on:%Y-%m-%d}" if r.due_on else "未定期限",
+        "资源方": r.provider_name,
     } for r in rows])
     return table.style.apply(
         lambda row: [OVERDUE_STYLE if row["逾期"] else ""] * len(row), axis=1)

@@ -77,7 +77,8 @@ def render_wishes(actor: Actor, today: date) -> None:
 def _table(wishes: list[WishRow]) -> pd.DataFrame:
     return pd.DataFrame([{
         "儿童": w.child_name, "学校/村": w.place, "心愿": w.content, "类别": w.category or "",
-        "预计金额(元)": float(w.estimated_cost_yuan) if w.estimated_cost_yuan is not None else None,
+        # Text, not a number: a table shows a missing number as "None".
+        "预计金额(元)": "—" if w.estimated_cost_yuan is None else f"{w.estimated_cost_yuan:,.2f}",
         "状态": w.status.zh, "征集日期": w.collected_on.isoformat(), "认领方": w.taker or "",
         "实现日期": w.fulfilled_on.isoformat() if w.fulfilled_on else "",
     } for w in wishes])

@@ -235,6 +235,25 @@ class NeedRow:
     closed_on: date | None
     care_contact_id: int | None
 
+    @property
+    def waiting_days(self) -> int | None:
+        """Days an unfinished need has waited since it was found; None once resolved or closed."""
+        return self.age_days if self.status in UNFINISHED else None
+
+    @property
+    def waiting_text(self) -> str:
+        """"已等待298天" while unfinished, else blank."""
+        return "" if self.waiting_days is None else f"已等待{self.waiting_days}天"
+
+    @property
+    def days_late(self) -> int | None:
+        """Days past the deadline of an overdue need; None without a deadline or not late:
+        a need with no deadline is never "逾期 0", however long it has waited."""
+        if not self.overdue or self.due_on is None:
+            return None
+        today = date.fromordinal(self.found_on.toordinal() + self.age_days)
+        return (today - self.due_on).days
+
 
 def _overdue(today: date) -> ColumnElement[bool]:
     return and_(Need.due_on.is_not(None), Need.due_on < today, Need.status.in_(UNFINISHED))
@@ -303,6 +322,20 @@ def need_counts(session: Session, actor: Actor, *,
             select(scope.c.status, func.count()).group_by(scope.c.status)):
         by_status[NeedStatus(status).value] = count
     return NeedCounts(by_kind, by_status)
+
+
+LONG_WAIT_DAYS = 30
+
+
+def long_waiting_count(session: Session, actor: Actor, *, today: date,
+                       days: int = LONG_WAIT_DAYS) -> int:
+    """Unfinished needs in scope with no deadline, found more than `days` days ago: never
+    逾期 (they have no deadline to pass), yet long waiting."""
+    cutoff = date.fromordinal(today.toordinal() - days)
+    return session.scalar(
+        select(func.count()).select_from(Need).join(Child, Child.id == Need.child_id)
+        .where(children_counted(actor), Need.archived_at.is_(None), Need.due_on.is_(None),
+               Need.status.in_(UNFINISHED), Need.found_on < cutoff)) or 0
 
 
 def overdue_count(session: Session, actor: Actor, *, today: date) -> int:

@@ -172,3 +172,26 @@ def test_giving_with_per_child_shares(world, engine, coordinator):
     assert "已登记发放,2名儿童" in _texts(at.success)
     fair = at.dataframe[-1]
     assert list(fair.value["受助金额(元)"]) == [70.0, 30.0]
+
+
+def _column_formats(table) -> dict[str, str]:
+    import json
+
+    config = json.loads(table.proto.columns or "{}")
+    return {name.removeprefix("name:") if isinstance(name, str) else name: c.get("type_config", {})
+            .get("format", "") for name, c in config.items()}
+
+
+def test_the_ledger_writes_dates_and_money_as_every_other_page(world, engine, coordinator):
+    """2026-01-01 and 8,300.00, not 2026/01/01 and 8300."""
+    _received(engine, coordinator, 8300)
+    at = _app(_ledger, coordinator)
+    assert not at.exception
+    entries = _column_formats(at.dataframe[0])
+    assert entries["日期"] == "YYYY-MM-DD"
+    assert entries["金额(元)"] == "%,.2f"
+    by_month = _column_formats(at.dataframe[2])
+    assert by_month["收入(元)"] == "%,.2f"
+    assert {m.label: m.value for m in at.metric}["资金结余(元)"] == "8,300.00"
+    archive = at.selectbox(key="ledger_archive_entry")
+    assert "8,300.00元" in archive.options[0]

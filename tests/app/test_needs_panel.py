@@ -143,7 +143,7 @@ def test_overdue_needs_come_first_and_are_counted(world, engine):
     at = _app(engine)
     table = at.dataframe[0].value
     assert list(table["儿童"]) == ["王小红", "张小明"]
-    assert list(table["逾期"]) == ["逾期", ""]
+    assert list(table["逾期"]) == ["逾期1天", ""]
     assert _metrics(at)["逾期"] == "1"
     assert "其中 1 项已过期限" in " ".join(c.value for c in at.caption)
 
@@ -202,3 +202,32 @@ def test_a_helper_cannot_open_the_resources_page(world):
     at = logged_in("helper", "李老师")
     with pytest.raises(ValueError):  # noqa: PT011 - AppTest's refusal of a hidden page
         at.switch_page("pages/resources.py").run()
+
+
+def test_a_need_without_a_deadline_waits_but_is_never_overdue(world, engine):
+    """298 days without a deadline: 已等待298天, and nothing (not 0) under 逾期."""
+    _need(engine, "张小明", found_on=TODAY - timedelta(days=298))
+    _need(engine, "王小红", found_on=TODAY - timedelta(days=40), due_on=TODAY - timedelta(days=5))
+    at = _app(engine)
+    assert not at.exception
+    table = at.dataframe[0].value
+    rows = {r["儿童"]: r for r in table.to_dict("records")}
+    assert rows["张小明"]["逾期"] == "" and rows["张小明"]["期限"] == "未定期限"
+    assert rows["张小明"]["已等待"] == "已等待298天"
+    assert rows["王小红"]["逾期"] == "逾期5天" and rows["王小红"]["已等待"] == "已等待40天"
+    assert "0" not in str(rows["张小明"]["逾期"])
+    assert _metrics(at)["逾期"] == "1"
+    captions = " ".join(c.value for c in at.caption)
+    assert "另有 1 项需求未定期限\uff0c已等待超过30天" in captions
+
+
+def test_a_resolved_need_no_longer_counts_its_wait(world, engine):
+    need_id = _need(engine, "张小明", found_on=TODAY - timedelta(days=298))
+    with Session(engine) as session, session.begin():
+        session.get(Need, need_id).status = NeedStatus.resolved
+    at = _app(engine)
+    at.multiselect(key="needs_status").set_value(list(NeedStatus)).run()
+    assert not at.exception
+    [row] = at.dataframe[0].value.to_dict("records")
+    assert (row["已等待"], row["逾期"]) == ("", "")
+    assert "未定期限\uff0c已等待超过" not in " ".join(c.value for c in at.caption)

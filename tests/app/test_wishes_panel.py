@@ -184,3 +184,17 @@ def test_a_drive_is_started_edited_and_archived_from_the_panel(world, engine, co
     at.button(key=f"FormSubmitter:wish_drive_archive_{drive.id}-归档").click().run()
     assert "已归档心愿活动“六一“微心愿”满愿行动”" in _texts(at.success)
     assert at.selectbox(key="wish_drive").options == ["全部心愿"]
+
+
+def test_a_wish_without_an_estimate_shows_a_dash_not_none(world, engine, coordinator):
+    _seed(engine, ("张小明", "一个新书包", WishStatus.collected))
+    with Session(engine) as session, session.begin():
+        child = session.scalar(select(Child).where(Child.name == "王小红"))
+        collect_wish(session, actor=Actor.system(), child_id=child.id, content="一套课外书",
+                     collected_on=date(2026, 5, 10), today=TODAY, estimated_cost_yuan=8300)
+    at = _app(coordinator)
+    assert not at.exception
+    table = at.dataframe[0].value
+    costs = dict(zip(table["心愿"], table["预计金额(元)"], strict=True))
+    assert costs == {"一个新书包": "—", "一套课外书": "8,300.00"}
+    assert "None" not in table.to_string() and "nan" not in table.to_string()

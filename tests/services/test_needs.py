@@ -288,3 +288,32 @@ def test_a_need_may_be_owned_by_the_coordinators_of_the_scope_only(session, worl
     assert owners[0] == world.coordinator.user_id  # the person recording comes first
     assert places_user.id in owners
     assert elsewhere.id not in owners and helper_account.id not in owners
+
+
+
+def test_a_need_without_a_deadline_is_never_late_however_long_it_waits(session, world):
+    coordinator = world.coordinator
+    waiting = _record(session, coordinator, world.child, found_on=TODAY - timedelta(days=298))
+    late = _record(session, coordinator, world.other, found_on=TODAY - timedelta(days=40),
+                   due_on=TODAY - timedelta(days=5))
+    rows = {r.id: r for r in needs.list_needs(session, coordinator, today=TODAY)}
+    assert (rows[waiting.id].overdue, rows[waiting.id].days_late) == (False, None)
+    assert rows[waiting.id].waiting_text == "已等待298天"
+    assert (rows[late.id].overdue, rows[late.id].days_late) == (True, 5)
+    assert needs.overdue_count(session, coordinator, today=TODAY) == 1
+    assert needs.long_waiting_count(session, coordinator, today=TODAY) == 1
+    assert needs.long_waiting_count(session, coordinator, today=TODAY, days=300) == 0
+    # Out of scope: another town's coordinator counts none of them.
+    assert needs.long_waiting_count(session, Actor(None, "c", Role.coordinator,
+                                                   org_unit_id=world.far.town_id),
+                                    today=TODAY) == 0
+
+
+def test_a_finished_need_has_stopped_waiting(session, world):
+    need = _record(session, world.coordinator, world.child, found_on=TODAY - timedelta(days=298))
+    resolved = _do(session, world, need, "link")
+    resolved = _do(session, world, resolved, "resolve")
+    [row] = [r for r in needs.list_needs(session, world.coordinator, today=TODAY,
+                                         statuses=list(NeedStatus)) if r.id == need.id]
+    assert (row.waiting_days, row.waiting_text, row.days_late) == (None, "", None)
+    assert needs.long_waiting_count(session, world.coordinator, today=TODAY) == 0
