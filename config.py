@@ -6,13 +6,19 @@ import os
 import secrets
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = ROOT / "data"
 # Anything a README or a tutorial could have shown; refused outside demo mode.
 KNOWN_DEFAULT_SECRETS = frozenset({"", "some_key", "changeme", "change-me", "secret", "shouwang"})
 MIN_SECRET_LENGTH = 32
+# Every time shown is on this zone; times are stored in UTC (naive datetimes mean UTC).
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE_VARIABLE = "SHOUWANG_TZ"
 
 
 class ConfigError(RuntimeError):
@@ -30,6 +36,7 @@ class Settings:
     cookie_expiry_days: float = 0.5
     max_login_attempts: int = 5
     lockout_minutes: int = 15
+    time_zone: str = DEFAULT_TIME_ZONE
     extra: dict[str, str] = field(default_factory=dict)
 
     def check_secret(self) -> None:
@@ -74,9 +81,35 @@ def load_settings(environ: dict[str, str] | None = None,
     if demo and not cookie_key:
         cookie_key = _DEMO_SECRET
     data_dir = Path(get("SHOUWANG_DATA_DIR") or DEFAULT_DATA_DIR)
+    zone = get(TIME_ZONE_VARIABLE).strip() or DEFAULT_TIME_ZONE
+    zone_info(zone)  # refuse a misspelt zone at start rather than on the first page
     return Settings(
         database_url=get("DATABASE_URL") or default_database_url(data_dir),
         cookie_key=cookie_key,
         demo=demo,
         data_dir=data_dir,
+        time_zone=zone,
     )
+
+
+@lru_cache(maxsize=8)
+def zone_info(name: str) -> ZoneInfo:
+    """The zone called `name` ("Asia/Shanghai"), or ConfigError naming the variable."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"无法识别时区“{name}”：请把环境变量 {TIME_ZONE_VARIABLE} 设为如 "
+                          f"{DEFAULT_TIME_ZONE} 的时区名称。") from exc
+
+
+def display_zone(environ: dict[str, str] | None = None) -> ZoneInfo:
+    """The configured zone every time is shown on (`SHOUWANG_TZ` in the environment or
+    `.streamlit/secrets.toml`, default Asia/Shanghai)."""
+    return zone_info(load_settings(environ).time_zone)
+
+
+def local_time(moment: datetime, fmt: str = "%Y-%m-%d %H:%M",
+               zone: ZoneInfo | None = None) -> str:
+    """A stored time (UTC; naive means UTC) written on the configured zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone or display_zone()).strftime(fmt)

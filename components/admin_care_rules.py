@@ -40,7 +40,7 @@ def rules_frame(rules: list[CareRule]) -> pd.DataFrame:
                           if k in ContactKind.codes()),
         "最少次数": r.min_count, "周期": r.period.zh, "适用": applies_to(r),
         "寒暑假暂停": "是" if r.pauses_in_holidays else "否",
-        "状态": "启用" if r.is_active else "停用", "代码": r.code,
+        "状态": "启用" if r.is_active else "停用",
     } for r in rules])
 
 
@@ -48,10 +48,10 @@ def render_care_rules(actor: Actor, today: date) -> None:
     with db_transaction() as session:
         rules = care_rules.list_rules(session)
         session.expunge_all()
-    st.caption("每项要求按“结对”检查:儿童本人 — 由该帮扶人完成;监护人、父母 — 任何人联系均计入。"
-               "已逾期:上一周期未完成,本期完成后消除。")
+    st.caption("每项要求按“结对”检查：儿童本人 — 由该帮扶人完成；监护人、父母 — 任何人联系均计入。"
+               "已逾期：上一周期未完成，本期完成后消除。")
     if holiday := holiday_name(today):
-        st.info(f"今天在{holiday}中:标记“寒暑假暂停”的要求暂不检查。")
+        st.info(f"今天在{holiday}中：标记“寒暑假暂停”的要求暂不检查。")
     st.dataframe(rules_frame(rules), hide_index=True, width="stretch")
     with st.expander("新增帮扶要求"):
         _rule_form(actor, None, key="rule_new")
@@ -79,12 +79,12 @@ def _choice(label: str, vocabulary: type, current: str | None, key: str) -> str 
 
 def _rule_form(actor: Actor, rule: CareRule | None, *, key: str, opened: int = 0) -> None:
     data = care_rules.rule_to_input(rule) if rule else RuleInput("", (), 1, "month")
-    with st.form(key):
+    with st.form(key, enter_to_submit=False):
         name = st.text_input("名称", value=data.name, max_chars=100, key=f"{key}_name",
-                             placeholder="如:每月谈心至少1次")
-        kinds = st.multiselect("帮扶方式(任一种都计入)", ContactKind.codes(),
+                             placeholder="如：每月谈心至少1次")
+        kinds = st.multiselect("帮扶方式（任一种都计入）", ContactKind.codes(),
                                default=list(data.contact_kinds), format_func=_kind_label,
-                               key=f"{key}_kinds")
+                               key=f"{key}_kinds", placeholder="请选择")
         left, right = st.columns(2)
         count = left.number_input("最少次数", min_value=1, max_value=31, value=data.min_count,
                                   key=f"{key}_count")
@@ -101,7 +101,7 @@ def _rule_form(actor: Actor, rule: CareRule | None, *, key: str, opened: int = 0
             category = _choice("儿童类别", Category, data.category, f"{key}_category")
         with cols[2]:
             helper_kind = _choice("帮扶人类型", HelperKind, data.helper_kind, f"{key}_helper")
-        pauses = st.checkbox("寒暑假暂停(如在校谈心)", value=data.pauses_in_holidays,
+        pauses = st.checkbox("寒暑假暂停（如在校谈心）", value=data.pauses_in_holidays,
                              key=f"{key}_pauses")
         notes = st.text_area("备注", value=data.notes or "", key=f"{key}_notes")
         submitted = st.form_submit_button("保存修改" if rule else "新增", type="primary",
@@ -113,7 +113,7 @@ def _rule_form(actor: Actor, rule: CareRule | None, *, key: str, opened: int = 0
     if rule is not None:
         apply_change("care_rule", lambda s: care_rules.update_rule(
             s, actor=actor, rule_id=rule.id, expected_version=opened, data=new),
-            rule.id, f"已保存“{new.name.strip()}”,从本期起按新要求检查。")
+            rule.id, f"已保存“{new.name.strip()}”，从本期起按新要求检查。")
         return
     try:
         with db_transaction() as session:

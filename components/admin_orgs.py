@@ -39,7 +39,7 @@ def render_orgs(actor: Actor, lang: str) -> None:
 
 def _create_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
     st.subheader(t("orgs.create", lang))
-    with st.form("create_org", clear_on_submit=False):
+    with st.form("create_org", clear_on_submit=False, enter_to_submit=False):
         name = st.text_input(t("orgs.name", lang))
         kind = vocab_select(t("orgs.kind", lang), OrgKind, key="new_org_kind", lang=lang,
                             current=OrgKind.village)
@@ -68,7 +68,7 @@ def _edit_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
                            format_func=lambda i: org_label(by_id[i], lang))
     node = by_id[unit_id]
     opened = remembered_version("org", node.id, node.version)
-    with st.form(f"edit_org_{node.id}"):
+    with st.form(f"edit_org_{node.id}", enter_to_submit=False):
         name = st.text_input(t("orgs.name", lang), value=node.name)
         mountain = st.checkbox(t("orgs.mountain", lang), value=node.is_mountain_area)
         enrolled = st.number_input(t("orgs.col.enrolled", lang), min_value=0, step=1,
@@ -78,7 +78,7 @@ def _edit_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
                 s, actor=actor, org_unit_id=node.id, expected_version=opened, name=name,
                 is_mountain_area=mountain, enrolled_students=enrolled), node.id,
                 t("common.saved", lang))
-    with st.form(f"archive_org_{node.id}", clear_on_submit=True):
+    with st.form(f"archive_org_{node.id}", clear_on_submit=True, enter_to_submit=False):
         reason = st.text_input(t("orgs.archive_reason", lang),
                                placeholder=t("orgs.archive_placeholder", lang))
         if st.form_submit_button(t("orgs.archive", lang)):

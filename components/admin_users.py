@@ -9,6 +9,7 @@ from components.feedback import apply_change, remembered_version, show_problem
 from components.markup import md
 from components.pickers import org_select, vocab_select
 from components.session import db_transaction
+from config import local_time
 from db.models import User
 from services import orgs, users
 from services.errors import DomainError
@@ -31,7 +32,7 @@ def render_users(actor: Actor, lang: str) -> None:
         t("users.col.scope", lang): scopes[u.id],
         t("users.col.status", lang): t("users.active" if u.is_active else "users.inactive", lang),
         t("users.col.last_login", lang):
-            u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "",
+            local_time(u.last_login_at) if u.last_login_at else "",
     } for u in accounts]), hide_index=True, width="stretch")
     left, right = st.columns(2)
     with left:
@@ -43,7 +44,7 @@ def render_users(actor: Actor, lang: str) -> None:
 def _create_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
     st.subheader(t("users.create", lang))
     rules = t("account.password_rules", lang)
-    with st.form("create_user", clear_on_submit=False):
+    with st.form("create_user", clear_on_submit=False, enter_to_submit=False):
         username = st.text_input(t("users.col.username", lang), help=t("users.username_help", lang))
         display_name = st.text_input(t("users.col.name", lang))
         role = vocab_select(t("users.col.role", lang), Role, key="new_user_role", lang=lang,
@@ -72,7 +73,7 @@ def _edit_forms(actor: Actor, accounts: list[User], nodes: list[OrgNode], lang: 
                            format_func=lambda i: f"{by_id[i].display_name}({by_id[i].username})")
     user = by_id[user_id]
     opened = remembered_version("user", user.id, user.version)
-    with st.form(f"user_role_{user.id}"):
+    with st.form(f"user_role_{user.id}", enter_to_submit=False):
         role = vocab_select(t("users.col.role", lang), Role, key=f"role_{user.id}", lang=lang,
                             current=user.role)
         scope = org_select(t("users.scope", lang), nodes, key=f"scope_{user.id}", lang=lang,
@@ -87,7 +88,7 @@ def _edit_forms(actor: Actor, accounts: list[User], nodes: list[OrgNode], lang: 
         apply_change("user", lambda s: users.set_active(
             s, actor=actor, user_id=user.id, active=not user.is_active,
             expected_version=opened), user.id, t(done, lang))
-    with st.form(f"reset_{user.id}", clear_on_submit=True):
+    with st.form(f"reset_{user.id}", clear_on_submit=True, enter_to_submit=False):
         new_password = st.text_input(t("users.temp_password", lang), type="password",
                                      help=t("account.password_rules", lang))
         if st.form_submit_button(t("users.reset", lang)):

@@ -28,7 +28,7 @@ def _choice(label: str, vocabulary: type[Vocabulary], current: Vocabulary | None
     options: list[Vocabulary | None] = ([] if required else [None]) + list(vocabulary)
     index = options.index(current) if current in options else (None if required else 0)
     return st.selectbox(label, options, index=index, key=key, placeholder="请选择",
-                        format_func=lambda m: "(未填)" if m is None else m.zh)
+                        format_func=lambda m: "（未填）" if m is None else m.zh)
 
 
 def _place(label: str, places: list[Place], current: int | None, *, key: str,
@@ -37,7 +37,7 @@ def _place(label: str, places: list[Place], current: int | None, *, key: str,
     options: list[int | None] = ([] if required else [None]) + list(by_id)
     index = options.index(current) if current in options else (None if required else 0)
     return st.selectbox(label, options, index=index, key=key, placeholder="请选择",
-                        format_func=lambda i: "(未填)" if i is None else by_id[i])
+                        format_func=lambda i: "（未填）" if i is None else by_id[i])
 
 
 def _relative(relation: Relation, current: RelativeInput | None, *, key: str) -> RelativeInput:
@@ -49,13 +49,13 @@ def _relative(relation: Relation, current: RelativeInput | None, *, key: str) ->
     if relation is Relation.guardian:
         detail = cols[2].text_input("与儿童关系", value=(current.relation_detail or "")
                                     if current else "", key=f"{key}_{relation}_detail",
-                                    placeholder="如:祖母")
+                                    placeholder="如：祖母")
         address = st.text_input("监护人住址", value=(current.address or "") if current else "",
                                 key=f"{key}_{relation}_address")
         return RelativeInput(relation, name, phone, None, address, detail)
     work = cols[2].text_input(f"{relation.zh}务工地", value=(current.work_place or "")
                               if current else "", key=f"{key}_{relation}_work",
-                              placeholder="如:广东东莞")
+                              placeholder="如：广东东莞")
     return RelativeInput(relation, name, phone, work)
 
 
@@ -75,7 +75,8 @@ def child_form(*, key: str, villages: list[Place], schools: list[Place], today: 
         id_number = right.text_input("身份证号", value=current.id_number or "", max_chars=18,
                                      key=f"{key}_id")
         categories = st.multiselect("儿童类别 *", list(Category), default=current.categories,
-                                    format_func=lambda c: c.zh, key=f"{key}_categories")
+                                    format_func=lambda c: c.zh, key=f"{key}_categories",
+                                    placeholder="请选择")
         village_id = _place("乡镇/村 *", villages, current.village_id, key=f"{key}_village",
                             required=True)
         left, mid, right = st.columns([2, 1, 1])
@@ -93,7 +94,7 @@ def child_form(*, key: str, villages: list[Place], schools: list[Place], today: 
         with st.expander("家庭成员与联系方式"):
             members = [_relative(r, relatives.get(r), key=key) for r in Relation]
             contact = st.text_input("与父母联系方式", value=current.contact_with_parents or "",
-                                    placeholder="如:每周视频通话", key=f"{key}_contact")
+                                    placeholder="如：每周视频通话", key=f"{key}_contact")
             address = st.text_input("家庭住址", value=current.address or "", key=f"{key}_address")
         with st.expander("家庭与学业"):
             left, mid, right = st.columns(3)
@@ -122,7 +123,7 @@ def child_form(*, key: str, villages: list[Place], schools: list[Place], today: 
             mountain = right.checkbox("山区", value=bool(current.in_mountain_area),
                                       key=f"{key}_mountain")
             tags = st.text_input("关注标签", value=current.concern_tags or "",
-                                 placeholder="如:厌学、沉迷手机", key=f"{key}_tags")
+                                 placeholder="如：厌学、沉迷手机", key=f"{key}_tags")
             notes = st.text_area("备注", value=current.notes or "", key=f"{key}_notes", height=80)
         pressed = [label for i, label in enumerate(submit_labels)
                    if st.form_submit_button(label, type="primary" if i == 0 else "secondary")]

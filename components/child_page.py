@@ -68,7 +68,7 @@ def _facts(child: Child) -> None:
     if relatives:
         st.dataframe(pd.DataFrame(relatives), hide_index=True, width="stretch")
     else:
-        st.caption("还没有登记家庭成员,可在“修改”中补充。")
+        st.caption("还没有登记家庭成员，可在“修改”中补充。")
 
 
 def _edit(actor: Actor, child: Child, today: date) -> None:
@@ -95,7 +95,7 @@ def _risk(actor: Actor, child: Child, today: date) -> None:
     with db_transaction() as session:
         history = risk.assessments_of(session, actor, child.id)
     if actor.can(Capability.EDIT_ROSTER):
-        with st.form(f"risk_{child.id}", clear_on_submit=True):
+        with st.form(f"risk_{child.id}", clear_on_submit=True, enter_to_submit=False):
             cols = st.columns(4)
             level = cols[0].selectbox("总体风险 *", list(RiskLevel), format_func=lambda r: r.zh)
             aspects = [cols[i + 1].selectbox(label, [None, *RiskLevel], key=f"risk_{label}",
@@ -160,16 +160,16 @@ def _pairings(actor: Actor, child: Child, today: date) -> None:
 def _archive(actor: Actor, child: Child) -> None:
     opened = remembered_version("child", child.id, child.version)
     if child.archived_at is not None:
-        st.info(f"此档案已归档({child.archived_at:%Y-%m-%d})。恢复后重新计入统计。")
+        st.info(f"此档案已归档（{child.archived_at:%Y-%m-%d}）。恢复后重新计入统计。")
         if st.button("恢复档案", key=f"restore_{child.id}"):
             apply_change("child", lambda s: roster.restore_child(
                 s, actor=actor, child_id=child.id, expected_version=opened),
                 child.id, "已恢复档案。")
         return
-    with st.form(f"archive_{child.id}"):
+    with st.form(f"archive_{child.id}", enter_to_submit=False):
         reason = st.selectbox("归档原因", list(ArchiveReason), format_func=lambda r: r.zh)
-        note = st.text_input("说明(可选)", placeholder="如:父母已返乡照顾")
-        st.caption("归档不会删除任何记录,随时可以恢复。")
+        note = st.text_input("说明（可选）", placeholder="如：父母已返乡照顾")
+        st.caption("归档不会删除任何记录，随时可以恢复。")
         if st.form_submit_button("归档"):
             apply_change("child", lambda s: roster.archive_child(
                 s, actor=actor, child_id=child.id, expected_version=opened, reason=reason,

@@ -27,4 +27,4 @@ def contact_card_buttons(actor: Actor, child_ids: Callable[[], Sequence[int] | S
     right.download_button("联系卡打印页", lambda: cards_html(cards("html"), title=title).encode(),
                           file_name=f"{title}_{today.isoformat()}.html", mime="text/html",
                           key=f"{key}_html", on_click="ignore", icon=":material/print:",
-                          help="用浏览器打开后直接打印(A4,每页多张)")
+                          help="用浏览器打开后直接打印（A4，每页多张）")

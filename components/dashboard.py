@@ -6,11 +6,10 @@ Shared by the dashboard and meeting mode; every figure comes from the cached sta
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+import config
 from components.markup import md, md_block
 from components.navigation import pages_for
 from services import charts, small_cells
@@ -22,16 +21,14 @@ from services.stats_text import Section, pct, shown_total
 from services.terms import as_of_words
 from services.vocab import Category
 
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-
 
 def local_time(stats: Statistics) -> str:
-    """When the figures were computed, on Beijing time."""
-    return f"{stats.computed_at.replace(tzinfo=UTC).astimezone(LOCAL_TIME):%H:%M:%S}"
+    """When the figures were computed, on the configured time zone (config.display_zone)."""
+    return config.local_time(stats.computed_at, "%H:%M:%S")
 
 
 def updated_caption(stats: Statistics) -> str:
-    return f"数据更新于 {local_time(stats)}(每 10 秒自动刷新)"
+    return f"数据更新于 {local_time(stats)}（每 10 秒自动刷新）"
 
 
 def _count(value: int | small_cells.Cell, unit: str, lang: str) -> str:
@@ -124,7 +121,7 @@ def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
         if page and page in {spec.path for spec in pages_for(actor)}:
             st.page_link(page, label="查看明细", icon=":material/list:")
         if clickable:
-            st.caption("点击图中的条形,打开对应的儿童名单。")
+            st.caption("点击图中的条形，打开对应的儿童名单。")
     if chart_col is None:
         return
     with chart_col:

@@ -24,7 +24,7 @@ from services.vocab import Category, Role
 CUSTOM = "custom"
 PRESET_LABELS = {"month": "本月", "term": "本学期", "school_year": "本学年", "year": "今年",
                  CUSTOM: "自定义"}
-EVERYWHERE, ALL_LABEL = 0, "全部(我的范围)"  # a select box shows None as "no choice yet"
+EVERYWHERE, ALL_LABEL = 0, "全部（我的范围）"  # a select box shows None as "no choice yet"
 KEYS = {"org": "dash_org", "period": "dash_period", "dates": "dash_dates", "cat": "dash_cat"}
 
 

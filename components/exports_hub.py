@@ -27,7 +27,7 @@ from services.permissions import Actor, Capability
 from services.terms import term_of
 
 FILE_KEY = "exports_hub_file"  # (the choices it was built from, the ExportFile)
-FORMAT_LABELS = {"csv": "CSV(UTF-8,Excel/WPS 可直接打开)", "xlsx": "Excel(XLSX)"}
+FORMAT_LABELS = {"csv": "CSV（UTF-8,Excel/WPS 可直接打开）", "xlsx": "Excel(XLSX)"}
 SENSITIVE_HELP = ("默认打码：每一列中的人名（儿童、亲属、帮扶人、记录人等）、电话、身份证号和住址，"
                   "以及备注、记录等文字中出现的本条记录相关人员姓名和号码；"
                   "勾选后导出原文，并记入操作日志。请妥善保管文件，用完即删。")
@@ -37,7 +37,7 @@ def _period_input(chosen: HubList, spec: ExportFilter, today: date) -> tuple[dat
     term = term_of(today)
     picked = st.date_input(spec.label, value=(term.start, term.end), format="YYYY-MM-DD",
                            key=f"exports_{chosen.kind}_period",
-                           help=f"默认本学期({term.name})。")
+                           help=f"默认本学期（{term.name}）。")
     if isinstance(picked, date):
         return picked, picked
     start = picked[0] if picked else term.start
@@ -72,12 +72,12 @@ def _filter_values(actor: Actor, chosen: HubList, today: date, lang: str) -> dic
 
 def _column_keys(chosen: HubList) -> list[str] | None:
     if not chosen.columns:
-        st.caption("列随问卷题目而定,导出全部列。")
+        st.caption("列随问卷题目而定，导出全部列。")
         return None
     headers = {c.key: c.header for c in chosen.columns}
     return st.multiselect("列", list(headers), default=list(headers),
                           key=f"exports_{chosen.kind}_columns", format_func=headers.__getitem__,
-                          help="默认全部列;删去不需要的列,顺序与名单一致。")
+                          help="默认全部列；删去不需要的列，顺序与名单一致。", placeholder="请选择")
 
 
 def _progress_bar() -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
@@ -88,7 +88,7 @@ def _progress_bar() -> tuple[Callable[[int, int | None], None], Callable[[], Non
         if total is None:
             bar.progress(0.0, text="正在读取数据…")
         elif total:
-            bar.progress(min(done / total, 1.0), text=f"正在写入文件:{done:,} / {total:,} 行")
+            bar.progress(min(done / total, 1.0), text=f"正在写入文件：{done:,} / {total:,} 行")
 
     return report, bar.empty
 
@@ -113,9 +113,9 @@ def _build(actor: Actor, chosen: HubList, today: date, choices: dict[str, object
 def _empty_advice(chosen: HubList) -> str:
     if chosen.filters:
         loosen = "、".join(f.label for f in chosen.filters)
-        return (f"没有符合条件的记录,未生成文件。请放宽筛选条件({loosen})后再点“生成文件”,"
-                "例如把日期范围改到上个学期,或把组织范围选为“全部”。")
-    return "这份名单目前是空的,未生成文件。请先在相应页面录入数据,或换一份名单导出。"
+        return (f"没有符合条件的记录，未生成文件。请放宽筛选条件（{loosen}）后再点“生成文件”，"
+                "例如把日期范围改到上个学期，或把组织范围选为“全部”。")
+    return "这份名单目前是空的，未生成文件。请先在相应页面录入数据，或换一份名单导出。"
 
 
 def _show_file(chosen: HubList, built: ExportFile) -> None:
@@ -123,7 +123,7 @@ def _show_file(chosen: HubList, built: ExportFile) -> None:
         st.info(_empty_advice(chosen), icon=":material/info:")
         return
     size = f"{len(built.data) / 1024:,.0f} KB"
-    st.success(f"已生成“{md(built.filename)}”:共 {built.rows:,} 行,{size}。")
+    st.success(f"已生成“{md(built.filename)}”：共 {built.rows:,} 行，{size}。")
     st.download_button("下载文件", built.data, file_name=built.filename, type="primary",
                        key="exports_download", on_click="ignore", icon=":material/download:")
 
@@ -153,4 +153,4 @@ def render_exports_hub(actor: Actor, today: date, lang: str) -> None:
     if stored is not None and stored[0] == choices:
         _show_file(chosen, stored[1])
     elif stored is not None and stored[0]["kind"] == kind:
-        st.caption("选项已改变,请重新点“生成文件”。")
+        st.caption("选项已改变，请重新点“生成文件”。")

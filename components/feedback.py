@@ -23,7 +23,7 @@ def show_problem(exc: DomainError) -> None:
     if isinstance(exc, ValidationFailed) and len(exc.problems) > 1:
         lines = "\n".join(f"- **{md_message(field)}**:{md_message(why)}"
                           for field, why in exc.problems.items())
-        st.error(f"请修改以下内容后再保存:\n\n{lines}")
+        st.error(f"请修改以下内容后再保存：\n\n{lines}")
     else:
         st.error(md_message(exc.message))
 

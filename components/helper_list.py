@@ -72,11 +72,11 @@ def render_helper_list(actor: Actor, today: date) -> None:
         rows = helper_health(session, actor, today=today, include_inactive=inactive,
                              kind=kind, text=text)
     if not rows:
-        st.info("没有符合条件的帮扶人。可在“登记帮扶人”中逐个登记,或在“导入”中上传帮扶人名单。")
+        st.info("没有符合条件的帮扶人。可在“登记帮扶人”中逐个登记，或在“导入”中上传帮扶人名单。")
         return
     flagged = sum(bool(h.flags(today)) for h in rows)
     picked = _table(rows, today)
-    st.caption(f"共 {len(rows):,} 人" + (f",{flagged} 人需要留意(已排在最前)" if flagged else "")
+    st.caption(f"共 {len(rows):,} 人" + (f",{flagged} 人需要留意（已排在最前）" if flagged else "")
                + "。点选一行查看其结对、修改或停用。")
     if picked:
         _details(actor, rows[picked[0]], today)
@@ -85,7 +85,7 @@ def render_helper_list(actor: Actor, today: date) -> None:
 def _details(actor: Actor, row: HelperHealth, today: date) -> None:
     st.subheader(f"{md(row.name)}({row.kind.zh})")
     if not row.active:
-        st.warning(f"已停用:{md(row.archive_reason)}")
+        st.warning(f"已停用：{md(row.archive_reason)}")
     tabs = st.tabs(["结对情况", "结对历史", "修改", "停用" if row.active else "恢复"])
     with tabs[0]:
         render_match_health(actor, today, helper_id=row.helper_id, key=f"hh_{row.helper_id}")
@@ -131,16 +131,16 @@ def _edit(actor: Actor, helper_id: int, today: date) -> None:
 
 def _deactivate(actor: Actor, row: HelperHealth) -> None:
     opened = remembered_version("helper", row.helper_id, row.version)
-    with st.form(f"helper_off_{row.helper_id}"):
+    with st.form(f"helper_off_{row.helper_id}", enter_to_submit=False):
         reason = st.selectbox("停用原因", LEAVE_REASONS)
-        note = st.text_input("说明(可选)", placeholder="如:调往县城小学")
+        note = st.text_input("说明（可选）", placeholder="如：调往县城小学")
         if row.load:
-            st.caption(f"停用后,其结对的{row.load}名儿童会出现在结对看板的待结对名单中"
-                       "(标注“原帮扶人已停用”),为其重新结对时原结对自动结束。")
+            st.caption(f"停用后，其结对的{row.load}名儿童会出现在结对看板的待结对名单中"
+                       "（标注“原帮扶人已停用”），为其重新结对时原结对自动结束。")
         if st.form_submit_button("停用"):
             text = reason + (f":{note.strip()}" if note.strip() else "")
             message = f"已停用帮扶人“{row.name}”。" + (
-                f"其{row.load}名结对儿童待重新结对,请到“结对看板”安排。" if row.load else "")
+                f"其{row.load}名结对儿童待重新结对，请到“结对看板”安排。" if row.load else "")
             apply_change("helper", lambda s: helpers.deactivate_helper(
                 s, actor=actor, helper_id=row.helper_id, expected_version=opened, reason=text),
                 row.helper_id, message)

@@ -10,9 +10,12 @@ import streamlit as st
 
 from components.feedback import FLASH_KEY, show_problem
 from components.session import db_transaction
+from components.uploader import file_uploader
+from config import local_time
 from services.errors import DomainError
 from services.i18n import t
 from services.imports import ImportReport, import_history, run_import
+from services.imports.reader import MAX_BYTES
 from services.permissions import Actor
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "sample_data" / "templates"
@@ -26,8 +29,8 @@ def import_panel(actor: Actor, kind: str, lang: str, *, template_name: str) -> N
         st.download_button(t("import.template", lang), template.read_bytes(),
                            file_name=template_name, mime="text/csv", key=f"template_{kind}")
     _history(actor, kind, lang)
-    upload = st.file_uploader(t("import.upload", lang), type=["csv", "xlsx"],
-                              key=f"upload_{kind}")
+    upload = file_uploader(t("import.upload", lang), types=["csv", "xlsx"], key=f"upload_{kind}",
+                           max_mb=MAX_BYTES // 2**20, lang=lang)
     if upload is None:
         st.caption(t("import.hint", lang))
         return
@@ -60,7 +63,7 @@ def _history(actor: Actor, kind: str, lang: str) -> None:
         return
     with st.expander(t("import.history", lang)):
         st.dataframe(pd.DataFrame([{
-            t("audit.col.at", lang): e.at.strftime("%Y-%m-%d %H:%M"),
+            t("audit.col.at", lang): local_time(e.at),
             t("audit.col.user", lang): e.username or "",
             t("audit.col.summary", lang): e.summary or "",
         } for e in events]), hide_index=True, width="stretch")

@@ -25,7 +25,7 @@ def _reason_and_date(key: str, started_on: date, today: date,
                                format_func=lambda r: r.zh, key=f"{key}_reason")
     on = cols[1].date_input("日期", value=today, min_value=started_on, max_value=today,
                             format="YYYY-MM-DD", key=f"{key}_date")
-    note = st.text_input("说明", key=f"{key}_note", placeholder="如:父母已返乡照顾")
+    note = st.text_input("说明", key=f"{key}_note", placeholder="如：父母已返乡照顾")
     return reason, on, note
 
 
@@ -35,7 +35,7 @@ def pairing_actions(actor: Actor, *, pairing_id: int, version: int, child_name: 
     """Two small forms: end the pairing, or hand the child to another helper the same day."""
     opened = remembered_version("pairing", pairing_id, version)
     end_tab, move_tab = st.tabs(["结束结对", "更换帮扶人"])
-    with end_tab, st.form(f"{key}_end"):
+    with end_tab, st.form(f"{key}_end", enter_to_submit=False):
         reason, on, note = _reason_and_date(f"{key}_end", started_on, today,
                                             PairingEndReason.parents_returned)
         st.caption("结束后仍保留在儿童和帮扶人的结对历史中。")
@@ -51,12 +51,12 @@ def pairing_actions(actor: Actor, *, pairing_id: int, version: int, child_name: 
         if not places:
             st.info("没有还能结对的其他帮扶人。可先登记新的帮扶人或调高可结对人数。")
             return
-        with st.form(f"{key}_move"):
+        with st.form(f"{key}_move", enter_to_submit=False):
             helper: HelperPlace = st.selectbox("新的帮扶人", places, format_func=lambda p: p.label,
                                                key=f"{key}_helper")
             reason, on, note = _reason_and_date(f"{key}_move", started_on, today,
                                                 PairingEndReason.reassigned)
-            st.caption("原结对在当天结束,新结对同日开始,一步完成。")
+            st.caption("原结对在当天结束，新结对同日开始，一步完成。")
             if st.form_submit_button("更换", type="primary"):
                 apply_change("pairing", lambda s: reassign(
                     s, actor=actor, pairing_id=pairing_id, expected_version=opened,

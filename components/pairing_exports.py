@@ -13,7 +13,7 @@ from services.permissions import Actor, Capability
 
 # The one option each list has beyond format and sensitivity.
 EXTRA_OPTION = {"helpers": ("include_inactive", "含已停用的帮扶人"),
-                "pairings": ("include_ended", "含已结束的结对(结对历史)")}
+                "pairings": ("include_ended", "含已结束的结对（结对历史）")}
 
 
 def render_pairing_exports(actor: Actor, today: date) -> None:
@@ -28,12 +28,12 @@ def render_pairing_exports(actor: Actor, today: date) -> None:
     sensitive = cols[1].checkbox(
         "含敏感信息", key="pairing_export_sensitive",
         disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help="姓名和电话默认打码;勾选后导出原文,并记入操作日志。")
+        help="姓名和电话默认打码；勾选后导出原文，并记入操作日志。")
     options = {}
     if kind in EXTRA_OPTION:
         name, label = EXTRA_OPTION[kind]
         options[name] = cols[2].checkbox(label, key=f"pairing_export_{name}")
-    st.caption("列:" + "、".join(c.header for c in chosen.columns))
+    st.caption("列：" + "、".join(c.header for c in chosen.columns))
 
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.

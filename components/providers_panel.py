@@ -24,7 +24,7 @@ from services.providers import (
 )
 from services.vocab import ProviderKind
 
-EMPTY_STATE = ("还没有资源方。资源方是为儿童提供帮助的单位和个人,例如商会、志愿者协会、"
+EMPTY_STATE = ("还没有资源方。资源方是为儿童提供帮助的单位和个人，例如商会、志愿者协会、"
                "公安局、媒体、爱心企业和爱心人士。登记后可在需求、心愿和捐助台账中选择。")
 NEW = 0
 
@@ -55,7 +55,7 @@ def _table(rows: list[ProviderRow]) -> pd.DataFrame:
     return pd.DataFrame([{
         "名称": r.name, "类型": r.kind.zh, "联系人": r.contact_person or "",
         "电话": r.phone or "", "可提供": r.offers or "", "链接需求": r.needs_linked,
-        "实现心愿": r.wishes_fulfilled, "捐助金额(元)": float(r.donated_money),
+        "实现心愿": r.wishes_fulfilled, "捐助金额（元）": float(r.donated_money),
         "捐助笔数": r.donations} for r in rows])
 
 
@@ -65,12 +65,12 @@ def _one(actor: Actor, row: ProviderRow) -> None:
     cols = st.columns(3)
     cols[0].metric("链接需求", row.needs_linked)
     cols[1].metric("实现心愿", row.wishes_fulfilled)
-    cols[2].metric("捐助金额(元)", f"{row.donated_money:,.2f}")
+    cols[2].metric("捐助金额（元）", f"{row.donated_money:,.2f}")
     if detail.needs:
-        st.caption("链接的需求:" + ";".join(f"{md(c)} · {md(k)} · {md(s)}"
+        st.caption("链接的需求：" + ";".join(f"{md(c)} · {md(k)} · {md(s)}"
                                             for c, k, s in detail.needs))
     if detail.wishes:
-        st.caption("实现的心愿:" + ";".join(f"{md(c)}:{md(w)}" for c, w, _ in detail.wishes))
+        st.caption("实现的心愿：" + ";".join(f"{md(c)}:{md(w)}" for c, w, _ in detail.wishes))
     version = remembered_version("provider", row.id, row.version)
     with st.expander("修改", icon=":material/edit:"):
         data = provider_form(key=f"provider_{row.id}", row=row)
@@ -78,7 +78,8 @@ def _one(actor: Actor, row: ProviderRow) -> None:
             apply_change("provider", lambda s: update_provider(
                 s, actor=actor, provider_id=row.id, expected_version=version, data=data),
                 row.id, f"已保存资源方“{data.name.strip()}”。")
-    with st.expander("归档", icon=":material/archive:"), st.form(f"provider_archive_{row.id}"):
+    with st.expander("归档", icon=":material/archive:"), \
+            st.form(f"provider_archive_{row.id}", enter_to_submit=False):
         reason = st.text_input("归档原因", key=f"provider_archive_reason_{row.id}")
         if st.form_submit_button("归档"):
             apply_change("provider", lambda s: archive_provider(
@@ -89,7 +90,7 @@ def _one(actor: Actor, row: ProviderRow) -> None:
 def provider_form(*, key: str, row: ProviderRow | None) -> ProviderInput | None:
     """The add/edit form; returns what was submitted, or None."""
     kinds = list(ProviderKind)
-    with st.form(key):
+    with st.form(key, enter_to_submit=False):
         name = st.text_input("名称", value=row.name if row else "", key=f"{key}_name")
         kind = st.selectbox("类型", kinds, key=f"{key}_kind", format_func=lambda k: k.zh,
                             index=kinds.index(row.kind if row else ProviderKind.enterprise))
@@ -115,7 +116,7 @@ def _export(actor: Actor, today: date) -> None:
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
     sensitive = cols[1].checkbox("含联系人和电话原文", key="provider_export_sensitive",
                                  disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-                                 help="默认打码;勾选后导出原文,并记入操作日志。")
+                                 help="默认打码；勾选后导出原文，并记入操作日志。")
 
     def build() -> bytes:
         with db_transaction() as session:

@@ -20,7 +20,7 @@ st.markdown(f"{t('login.username', current)}:{md(actor.username)}  \n"
             f"{t('sidebar.scope', current)}:{md(scope)}")
 
 st.subheader(t("account.change_password", current))
-with st.form("change_password", clear_on_submit=False):
+with st.form("change_password", clear_on_submit=False, enter_to_submit=False):
     old = st.text_input(t("account.old_password", current), type="password")
     new = st.text_input(t("account.new_password", current), type="password",
                         help=t("account.password_rules", current))

@@ -188,7 +188,7 @@ def _field_problems(session: Session, actor: Actor, data: ActivityInput, today: 
     if kind is None:
         problems["类型"] = "请选择活动类型"
     elif kind.is_archived and (activity is None or activity.kind != kind.code):
-        problems["类型"] = f"活动类型“{kind.label_zh}”已停用,请选择其他类型"
+        problems["类型"] = f"活动类型“{kind.label_zh}”已停用，请选择其他类型"
     if not data.title:
         problems["名称"] = "必填"
     elif len(data.title) > 200:
@@ -243,10 +243,10 @@ def _children_problem(session: Session, actor: Actor, data: ActivityInput, alrea
     chosen = [checked.children[i] for i in data.child_ids]
     archived = [c.name for c in chosen if c.archived_at is not None and c.id not in already]
     if archived:
-        return f"“{'、'.join(archived[:5])}”的档案已归档,不能记为参加活动"
+        return f"“{'、'.join(archived[:5])}”的档案已归档，不能记为参加活动"
     unborn = [c.name for c in chosen if c.birth_date > data.held_on]
     if unborn:
-        return f"活动日期早于“{'、'.join(unborn[:5])}”的出生日期,请核对日期"
+        return f"活动日期早于“{'、'.join(unborn[:5])}”的出生日期，请核对日期"
     return None
 
 
@@ -282,7 +282,7 @@ def _donations_problem(session: Session, actor: Actor, data: ActivityInput) -> s
             known = dict(session.execute(select(Child.id, Child.name).where(
                 Child.id.in_(outsiders), children_visible(actor))).all())
             names = "、".join(known.get(i, "不在管辖范围内的儿童") for i in outsiders)
-            return f"受助儿童须是参加本次活动的儿童(“{names}”未参加)"
+            return f"受助儿童须是参加本次活动的儿童（“{names}”未参加）"
     return None
 
 
@@ -372,7 +372,7 @@ def _flush_new(session: Session, activity: Activity) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
-        raise DomainError("该活动已经保存过了,请勿重复提交;刷新后可在活动列表中看到它。") from exc
+        raise DomainError("该活动已经保存过了，请勿重复提交；刷新后可在活动列表中看到它。") from exc
 
 
 def _first_with_token(session: Session, client_token: str) -> Activity | None:
@@ -395,8 +395,8 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
     _write_donations(session, actor, activity, data, checked)
     audit.record(session, actor, "create", "activity", activity.id,
                  after=audit.snapshot(activity) | {"attending": len(data.child_ids)},
-                 summary=f"新建活动 {data.title}({data.held_on:%Y-%m-%d},{data.sessions}场,"
-                         f"{data.person_times}人次)")
+                 summary=f"新建活动 {data.title}({data.held_on:%Y-%m-%d},{data.sessions}场，"
+                         f"{data.person_times}人次）")
     return activity
 
 
@@ -442,7 +442,7 @@ def update_activity(session: Session, *, actor: Actor, activity_id: int, expecte
     activity = get_activity(session, actor, activity_id)
     audit.require_version(activity, expected_version, "活动")
     if activity.is_archived:
-        raise DomainError("该活动已归档,不能修改。")
+        raise DomainError("该活动已归档，不能修改。")
     data = data.normalised()
     checked = _check(session, actor, data, today=today, activity=activity)
     before_count = len(_current_links(session, activity)[0])
@@ -451,7 +451,7 @@ def update_activity(session: Session, *, actor: Actor, activity_id: int, expecte
                      != Counter(_donation_key(g, data.child_ids) for g in data.donations))
     summary = f"修改活动 {data.title}"
     if before_count != len(data.child_ids):
-        summary += f"(参加儿童 {before_count} → {len(data.child_ids)})"
+        summary += f"（参加儿童 {before_count} → {len(data.child_ids)}）"
     with audit.tracked(session, actor, activity, "activity", summary=summary):
         _apply_fields(activity, data)
         activity.updated_at = utcnow()  # the links change too: bump the version either way
@@ -466,7 +466,7 @@ def _archive_donations(session: Session, actor: Actor, activity: Activity, reaso
     for donation in session.scalars(select(Donation).where(
             Donation.activity_id == activity.id, Donation.archived_at.is_(None))):
         with audit.tracked(session, actor, donation, "donation", action="archive",
-                           summary=f"归档活动“{activity.title}”的捐助({reason})"):
+                           summary=f"归档活动“{activity.title}”的捐助（{reason}）"):
             donation.archived_at, donation.archive_reason = utcnow(), reason
 
 
@@ -478,7 +478,7 @@ def archive_activity(session: Session, *, actor: Actor, activity_id: int, expect
     if activity.is_archived:
         raise DomainError("该活动已归档。")
     if not reason.strip():
-        raise ValidationFailed({"归档原因": "请说明归档原因,如:重复登记"})
+        raise ValidationFailed({"归档原因": "请说明归档原因，如：重复登记"})
     with audit.tracked(session, actor, activity, "activity", action="archive",
                        summary=f"归档活动 {activity.title}({reason.strip()})"):
         activity.archived_at, activity.archive_reason = utcnow(), reason.strip()[:200]

@@ -55,7 +55,7 @@ def resolve_kind(session: Session, text: str) -> ActivityKindRow:
                 _normal(row.label_zh), _normal(row.label_en or "")}:
             return row
     accepted = "、".join(r.label_zh for r in rows)
-    raise DomainError(f"无法识别活动类型“{text.strip()}”,可填写:{accepted}")
+    raise DomainError(f"无法识别活动类型“{text.strip()}”，可填写：{accepted}")
 
 
 def _require_admin(actor: Actor) -> None:
@@ -76,12 +76,12 @@ def _label_problems(session: Session, label_zh: str, label_en: str | None,
         return problems
     for row in session.scalars(select(ActivityKindRow).where(ActivityKindRow.code != (code or ""))):
         if _normal(row.label_zh) == _normal(label_zh):
-            state = "(已停用,可在列表中恢复)" if row.is_archived else ""
+            state = "（已停用，可在列表中恢复）" if row.is_archived else ""
             problems["名称"] = f"已有活动类型“{row.label_zh}”{state}"
             return problems
     for kind in ActivityKind:
         if kind.value != code and _normal(label_zh) in {_normal(s) for s in kind.synonyms}:
-            problems["名称"] = f"“{label_zh}”是内置类型“{kind.zh}”的名称或别称,导入时会被识别为它"
+            problems["名称"] = f"“{label_zh}”是内置类型“{kind.zh}”的名称或别称，导入时会被识别为它"
     return problems
 
 
@@ -149,7 +149,7 @@ def archive_activity_kind(session: Session, *, actor: Actor, code: str,
     _require_admin(actor)
     row = _get(session, code, expected_version)
     if row.is_builtin:
-        raise DomainError(f"“{row.label_zh}”是内置活动类型,不能停用。")
+        raise DomainError(f"“{row.label_zh}”是内置活动类型，不能停用。")
     if row.is_archived:
         raise DomainError(f"活动类型“{row.label_zh}”已停用。")
     with _tracked(session, actor, row, action="archive",

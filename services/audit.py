@@ -12,8 +12,21 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent
+from db.models import (
+    Activity,
+    AuditEvent,
+    Campaign,
+    CareRule,
+    Child,
+    Helper,
+    OrgUnit,
+    ResourceProvider,
+    Survey,
+    User,
+    WishDrive,
+)
 from services.errors import ConcurrentEdit
+from services.i18n import t, t_or_code
 from services.permissions import Actor, Capability
 
 # Never copied into the log.
@@ -135,3 +148,77 @@ def recent_events(session: Session, actor: Actor, *, limit: int = 200,
     if entity:
         stmt = stmt.where(AuditEvent.entity == entity)
     return list(session.scalars(stmt))
+
+
+# ---- display: what an admin reads in 管理 › 操作日志 (what is recorded is unchanged) ----------
+
+# entity code -> the column that names such a record, for "用户 刘主任" instead of "用户 1".
+NAMED_ENTITIES: dict[str, Any] = {
+    "user": User.display_name, "child": Child.name, "helper": Helper.name,
+    "org_unit": OrgUnit.name, "activity": Activity.title, "care_rule": CareRule.name,
+    "resource_provider": ResourceProvider.name, "provider": ResourceProvider.name,
+    "campaign": Campaign.name, "survey": Survey.title, "wish_drive": WishDrive.name,
+}
+
+
+def entity_names(session: Session, events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """The current name of each record the events are about, by (entity, id)."""
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        if e.entity in NAMED_ENTITIES and e.entity_id and e.entity_id.isdigit():
+            wanted.setdefault(e.entity, set()).add(int(e.entity_id))
+    names: dict[tuple[str, str], str] = {}
+    for entity, ids in wanted.items():
+        column = NAMED_ENTITIES[entity]
+        key = column.class_.id
+        for record_id, name in session.execute(select(key, column).where(key.in_(ids))):
+            names[(entity, str(record_id))] = name
+    return names
+
+
+def describe_entity(event: AuditEvent, names: dict[tuple[str, str], str], lang: str) -> str:
+    """"用户 刘主任": the record's kind in words, then its name (its number when unnamed)."""
+    kind = t_or_code("audit.entity", event.entity, lang)
+    who = names.get((event.entity, event.entity_id or "")) or event.entity_id or ""
+    return f"{kind} {who}".strip()
+
+
+def shown_value(value: Any, lang: str) -> str:
+    """A recorded value as words: null → 空, true → 是, a list joined with 、."""
+    if value is None or value == "" or value == [] or value == {}:
+        return t("audit.value.empty", lang)
+    if isinstance(value, bool):
+        return t("audit.value.yes" if value else "audit.value.no", lang)
+    if isinstance(value, list):
+        return ("、" if lang == "zh" else ", ").join(shown_value(v, lang) for v in value)
+    if isinstance(value, dict):
+        return ("；" if lang == "zh" else "; ").join(
+            f"{field_label(str(k), lang)}{_colon(lang)}{shown_value(v, lang)}"
+            for k, v in value.items())
+    return str(value)
+
+
+def field_label(key: str, lang: str) -> str:
+    """A recorded field's label ("activities" → "活动数"); a field already in words stays."""
+    return t_or_code("audit.field", key, lang)
+
+
+def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None,
+                     lang: str) -> str:
+    """"状态：空 → 进行中；备注：…" for a change; "名称：…" for a record made or a fact logged."""
+    if not before and not after:
+        return ""
+    keys = sorted(set(before or {}) | set(after or {}))
+    parts = []
+    for k in keys:
+        new = shown_value((after or {}).get(k), lang)
+        if before is None:
+            parts.append(f"{field_label(k, lang)}{_colon(lang)}{new}")
+        else:
+            old = shown_value(before.get(k), lang)
+            parts.append(f"{field_label(k, lang)}{_colon(lang)}{old} → {new}")
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _colon(lang: str) -> str:
+    return "\uff1a" if lang == "zh" else ": "

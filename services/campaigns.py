@@ -222,8 +222,8 @@ def _loaded(session: Session, actor: Actor, *conditions: ColumnElement[bool]
 def _summary(session: Session, actor: Actor, loaded: tuple[Campaign, str | None, str | None],
              today: date, counts: tuple[int, int]) -> CampaignSummary:
     campaign, org_name, kind_label = loaded
-    reach_label = (f"帮扶:{campaign.contact_kind.zh}" if campaign.contact_kind
-                   else f"活动:{kind_label or campaign.activity_kind}")
+    reach_label = (f"帮扶：{campaign.contact_kind.zh}" if campaign.contact_kind
+                   else f"活动：{kind_label or campaign.activity_kind}")
     return CampaignSummary(
         campaign.id, campaign.version, campaign.name, campaign.starts_on, campaign.ends_on,
         campaign.activity_kind, campaign.contact_kind, reach_label, campaign.org_unit_id,
@@ -307,7 +307,7 @@ def _problems(session: Session, data: CampaignInput, org_unit_id: int | None,
     elif data.ends_on < data.starts_on:
         problems["起止日期"] = "结束日期不能早于开始日期"
     elif (data.ends_on - data.starts_on).days > MAX_DAYS:
-        problems["起止日期"] = "时间跨度不能超过两年,请检查日期"
+        problems["起止日期"] = "时间跨度不能超过两年，请检查日期"
     if (data.activity_kind is None) == (data.contact_kind is None):
         problems["覆盖方式"] = "请在活动类型和帮扶方式中选择且只选择一项"
     elif data.activity_kind is not None and data.activity_kind != (
@@ -320,7 +320,7 @@ def _problems(session: Session, data: CampaignInput, org_unit_id: int | None,
     if name and "名称" not in problems and session.scalar(select(Campaign.id).where(
             Campaign.name == name, same_unit, Campaign.archived_at.is_(None),
             Campaign.id != (current.id if current else -1))) is not None:
-        problems["名称"] = f"同一范围内已有名为“{name}”的专项行动,请换一个名称"
+        problems["名称"] = f"同一范围内已有名为“{name}”的专项行动，请换一个名称"
     return problems
 
 
@@ -366,7 +366,7 @@ def _for_change(session: Session, actor: Actor, campaign_id: int,
     if campaign is None:
         raise NotFound(WHAT)
     if not _editable(session, actor, campaign.org_unit_id):
-        raise PermissionDenied("该专项行动由上级单位发起,您可以查看进度,但不能修改。")
+        raise PermissionDenied("该专项行动由上级单位发起，您可以查看进度，但不能修改。")
     audit.require_version(campaign, expected_version, WHAT)
     return campaign
 
@@ -401,7 +401,7 @@ GAP_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("campaign", "专项行动"), ExportColumn("name", "姓名", S.NAME),
     ExportColumn("gender", "性别"), ExportColumn("age", "年龄"),
     ExportColumn("categories", "儿童类别"), ExportColumn("town", "乡镇"),
-    ExportColumn("village", "村(社区)"), ExportColumn("school", "学校"),
+    ExportColumn("village", "村（社区）"), ExportColumn("school", "学校"),
     ExportColumn("class_name", "班级"),
     ExportColumn("guardian_phone", "监护人电话", S.PHONE, as_text=True),
 )

@@ -60,7 +60,7 @@ def _optional(vocabulary: type, value: str | None, label: str,
     if value in (None, ""):
         return None
     if value not in vocabulary.codes():
-        problems[label] = f"无法识别“{value}”,可选:{'、'.join(vocabulary.accepted_labels())}"
+        problems[label] = f"无法识别“{value}”，可选：{'、'.join(vocabulary.accepted_labels())}"
         return None
     return vocabulary(value)
 
@@ -70,23 +70,23 @@ def rule_problems(data: RuleInput) -> dict[str, str]:
     problems: dict[str, str] = {}
     name = data.name.strip()
     if not name:
-        problems["名称"] = "请填写要求的名称,如:每月谈心至少1次"
+        problems["名称"] = "请填写要求的名称，如：每月谈心至少1次"
     elif len(name) > NAME_MAX:
-        problems["名称"] = f"名称最多{NAME_MAX}个字(现有{len(name)}个)"
+        problems["名称"] = f"名称最多{NAME_MAX}个字（现有{len(name)}个）"
     kinds = list(data.contact_kinds)
     if not kinds:
-        problems["帮扶方式"] = "请至少选择一种帮扶方式(如家访、谈心)"
+        problems["帮扶方式"] = "请至少选择一种帮扶方式（如家访、谈心）"
     elif unknown := [k for k in kinds if k not in ContactKind.codes()]:
-        problems["帮扶方式"] = (f"无法识别“{'、'.join(map(str, unknown))}”,可选:"
+        problems["帮扶方式"] = (f"无法识别“{'、'.join(map(str, unknown))}”，可选："
                             f"{'、'.join(ContactKind.accepted_labels())}")
     if isinstance(data.min_count, bool) or not isinstance(data.min_count, int):
         problems["最少次数"] = "请填写整数次数"
     elif not MIN_COUNT <= data.min_count <= MAX_COUNT:
         problems["最少次数"] = f"最少次数应在{MIN_COUNT}到{MAX_COUNT}之间"
     if data.period not in RulePeriod.codes():
-        problems["周期"] = f"请选择周期:{'、'.join(RulePeriod.accepted_labels())}"
+        problems["周期"] = f"请选择周期：{'、'.join(RulePeriod.accepted_labels())}"
     if data.audience not in RuleAudience.codes():
-        problems["联系对象"] = f"请选择联系对象:{'、'.join(RuleAudience.accepted_labels())}"
+        problems["联系对象"] = f"请选择联系对象：{'、'.join(RuleAudience.accepted_labels())}"
     _optional(RiskLevel, data.risk_level, "风险等级", problems)
     _optional(Category, data.category, "儿童类别", problems)
     _optional(HelperKind, data.helper_kind, "帮扶人类型", problems)
@@ -135,7 +135,7 @@ def _check(session: Session, actor: Actor, data: RuleInput, rule_id: int | None)
     if problems := rule_problems(data):
         raise ValidationFailed(problems)
     if (twin := _same_as(session, data, rule_id)) is not None:
-        raise DomainError(f"已有相同的帮扶要求“{twin.name}”,无需重复添加。")
+        raise DomainError(f"已有相同的帮扶要求“{twin.name}”，无需重复添加。")
 
 
 def _apply(rule: CareRule, data: RuleInput) -> None:

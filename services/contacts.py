@@ -25,7 +25,7 @@ MAX_NOTES = 2000
 EDIT_DAYS = 7  # the author may change a contact this many days after saving it
 ENTITY = "care_contact"
 NOT_PAIRED = "您只能为与您结对的儿童记录帮扶。"
-NO_HELPER_RECORD = "您的账号还没有关联帮扶人档案,请联系负责人。"
+NO_HELPER_RECORD = "您的账号还没有关联帮扶人档案，请联系负责人。"
 
 
 def contact_problems(child: Child, *, contact_date: date, minutes: int | None, notes: str,
@@ -35,13 +35,13 @@ def contact_problems(child: Child, *, contact_date: date, minutes: int | None, n
     if contact_date > today:
         problems["日期"] = "日期不能晚于今天"
     elif contact_date < child.birth_date:
-        problems["日期"] = f"日期不能早于儿童出生日期({child.birth_date:%Y-%m-%d})"
+        problems["日期"] = f"日期不能早于儿童出生日期（{child.birth_date:%Y-%m-%d}）"
     if minutes is not None and minutes < 0:
-        problems["时长(分钟)"] = "时长不能为负数"
+        problems["时长(分钟)"] = "时长不能为负数"  # keep-ascii
     elif minutes is not None and minutes > MAX_MINUTES:
-        problems["时长(分钟)"] = f"时长最多{MAX_MINUTES}分钟(10小时),请核对"
+        problems["时长(分钟)"] = f"时长最多{MAX_MINUTES}分钟（10小时），请核对"  # keep-ascii
     if len(notes) > MAX_NOTES:
-        problems["记录"] = f"记录最多{MAX_NOTES}字(现有{len(notes)}字)"
+        problems["记录"] = f"记录最多{MAX_NOTES}字（现有{len(notes)}字）"
     if follow_up and follow_up_on is None:
         problems["跟进日期"] = "勾选“需跟进”时请填写跟进日期"
     elif follow_up and follow_up_on is not None and follow_up_on < contact_date:
@@ -97,7 +97,7 @@ def log_contact(session: Session, *, actor: Actor, child_id: int, helper_id: int
         return first
     child = _child(session, actor, child_id)
     if child.archived_at is not None:
-        raise DomainError(f"“{child.name}”的档案已归档,不能记录帮扶。")
+        raise DomainError(f"“{child.name}”的档案已归档，不能记录帮扶。")
     helper = _helper(session, actor, helper_id)
     notes = (notes or "").strip()
     problems = contact_problems(child, contact_date=contact_date, minutes=minutes, notes=notes,
@@ -114,7 +114,7 @@ def log_contact(session: Session, *, actor: Actor, child_id: int, helper_id: int
     try:
         session.flush()
     except IntegrityError as exc:  # the same token saved by a request running alongside
-        raise DomainError("这条帮扶记录已经保存过了,请勿重复提交。") from exc
+        raise DomainError("这条帮扶记录已经保存过了，请勿重复提交。") from exc
     audit.record(session, actor, "create", ENTITY, contact.id, after=audit.snapshot(contact),
                  summary=f"{helper.name}{contact.kind.zh}{child.name}({contact_date:%Y-%m-%d})")
     return contact
@@ -148,8 +148,8 @@ def _visible_contact(session: Session, actor: Actor, contact_id: int) -> CareCon
 
 def _refuse_access(actor: Actor, contact: CareContact) -> None:
     if is_author(actor, contact):
-        raise PermissionDenied(f"帮扶记录保存{EDIT_DAYS}天后已锁定,如需更正请联系负责人。")
-    raise PermissionDenied("只能修改本人填写的帮扶记录;如需更正他人的记录,请联系负责人。")
+        raise PermissionDenied(f"帮扶记录保存{EDIT_DAYS}天后已锁定，如需更正请联系负责人。")
+    raise PermissionDenied("只能修改本人填写的帮扶记录；如需更正他人的记录，请联系负责人。")
 
 
 def edit_contact(session: Session, *, actor: Actor, contact_id: int, expected_version: int,
@@ -170,10 +170,10 @@ def edit_contact(session: Session, *, actor: Actor, contact_id: int, expected_ve
     if contact.helper is not None and (why := helper_problem(contact.helper, contact_date)):
         problems["帮扶人"] = why
     if how == "correct" and not reason:
-        problems["更正说明"] = "更正已锁定或他人的记录时,请写明更正原因"
+        problems["更正说明"] = "更正已锁定或他人的记录时，请写明更正原因"
     if problems:
         raise ValidationFailed(problems)
-    summary = ("修改帮扶记录" if how == "edit" else f"更正帮扶记录:{reason}")[:300]
+    summary = ("修改帮扶记录" if how == "edit" else f"更正帮扶记录：{reason}")[:300]
     with audit.tracked(session, actor, contact, ENTITY, action="update" if how == "edit"
                        else "correct", summary=summary):
         contact.kind, contact.contact_date = ContactKind(kind), contact_date
@@ -192,9 +192,9 @@ def archive_contact(session: Session, *, actor: Actor, contact_id: int, expected
         _refuse_access(actor, contact)
     audit.require_version(contact, expected_version, "帮扶记录")
     if not reason.strip():
-        raise ValidationFailed({"撤销原因": "请写明撤销原因,如:儿童选错、重复记录"})
+        raise ValidationFailed({"撤销原因": "请写明撤销原因，如：儿童选错、重复记录"})
     with audit.tracked(session, actor, contact, ENTITY, action="archive",
-                       summary=f"撤销帮扶记录:{reason.strip()}"[:300]):
+                       summary=f"撤销帮扶记录：{reason.strip()}"[:300]):
         contact.archived_at = datetime.combine(today, datetime.min.time())
         contact.archive_reason = reason.strip()[:200]
     return contact

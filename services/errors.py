@@ -26,12 +26,12 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     def __init__(self, what: str = "记录") -> None:
-        super().__init__(f"找不到该{what},可能已被归档或不在您的管辖范围内。")
+        super().__init__(f"找不到该{what}，可能已被归档或不在您的管辖范围内。")
 
 
 class ConcurrentEdit(DomainError):
     def __init__(self, what: str = "记录") -> None:
-        super().__init__(f"该{what}已被其他人修改,您的保存未生效。请刷新后查看最新内容再修改。")
+        super().__init__(f"该{what}已被其他人修改，您的保存未生效。请刷新后查看最新内容再修改。")
 
 
 class DatabaseBusy(DomainError):

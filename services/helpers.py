@@ -70,14 +70,14 @@ def helper_problems(session: Session, data: HelperInput, *, today: date,
     if not 0 <= data.capacity <= MAX_CAPACITY:
         problems["可结对人数"] = f"应在0到{MAX_CAPACITY}之间"
     if data.org_unit_id is None:
-        problems["所属单位"] = "请选择帮扶人所属的乡镇、村(社区)或学校"
+        problems["所属单位"] = "请选择帮扶人所属的乡镇、村（社区）或学校"
     if data.kind is HelperKind.peer_student:
         problems.update(_peer_problems(data, today))
     if data.user_id is not None and (why := _account_problem(session, data.user_id, helper_id)):
         problems["登录账号"] = why
     if data.name and (twin := _same_person(session, data, helper_id)):
-        problems["姓名"] = (f"该单位已登记帮扶人“{twin.name}”(电话 {twin.phone or '未填'}),"
-                          "请勿重复登记;如确为同名的两人,请填写各自的电话")
+        problems["姓名"] = (f"该单位已登记帮扶人“{twin.name}”（电话 {twin.phone or '未填'}），"
+                          "请勿重复登记；如确为同名的两人，请填写各自的电话")
     return problems
 
 
@@ -97,9 +97,9 @@ def _peer_problems(data: HelperInput, today: date) -> dict[str, str]:
     if data.school_id is None:
         problems["学校"] = "结对同学需填写所在学校"
     if data.gender is None:
-        problems["性别"] = "结对同学需填写性别(应与被帮扶儿童相同)"
+        problems["性别"] = "结对同学需填写性别（应与被帮扶儿童相同）"
     if data.birth_date is None:
-        problems["出生日期"] = "结对同学需填写出生日期(应比被帮扶儿童年长)"
+        problems["出生日期"] = "结对同学需填写出生日期（应比被帮扶儿童年长）"
     elif age_on(data.birth_date, today) not in PEER_AGES:
         problems["出生日期"] = "结对同学应为6至18岁的在校学生"
     return problems
@@ -182,7 +182,7 @@ def deactivate_helper(session: Session, *, actor: Actor, helper_id: int, expecte
     if helper.archived_at is not None:
         raise DomainError(f"帮扶人“{helper.name}”已停用。")
     if not reason.strip():
-        raise ValidationFailed({"停用原因": "请说明停用原因,如:工作调动、服务期满"})
+        raise ValidationFailed({"停用原因": "请说明停用原因，如：工作调动、服务期满"})
     with audit.tracked(session, actor, helper, "helper", action="archive",
                        summary=f"停用帮扶人 {helper.name}({reason.strip()})"):
         helper.archived_at, helper.archive_reason = utcnow(), reason.strip()[:200]

@@ -228,9 +228,9 @@ def _check_entry(session: Session, *, provider_id: int | None, donated_on: date,
                  money_yuan: object, goods: str | None, goods_quantity: object,
                  goods_unit: str | None, goods_value_yuan: object, today: date,
                  problems: dict[str, str]) -> _Entry:
-    money = _amount(money_yuan, "金额(元)", problems) or ZERO
+    money = _amount(money_yuan, "金额(元)", problems) or ZERO  # keep-ascii
     quantity = _amount(goods_quantity, "物资数量", problems)
-    value = _amount(goods_value_yuan, "物资价值(元)", problems)
+    value = _amount(goods_value_yuan, "物资价值（元）", problems)
     goods = _text(goods)
     if donated_on > today:
         problems["日期"] = "日期不能晚于今天"
@@ -238,12 +238,12 @@ def _check_entry(session: Session, *, provider_id: int | None, donated_on: date,
         problems["物资数量"] = "登记物资时请填写数量"
     if quantity and not goods:
         problems["物资名称"] = "请填写物资名称"
-    if not money and not goods and "金额(元)" not in problems:
-        problems["金额(元)"] = "金额和物资至少填写一项"
+    if not money and not goods and "金额(元)" not in problems:  # keep-ascii
+        problems["金额(元)"] = "金额和物资至少填写一项"  # keep-ascii
     if provider_id is not None:
         provider = session.get(ResourceProvider, provider_id)
         if provider is None or provider.is_archived:
-            problems["资源方"] = "找不到该资源方,可能已被归档"
+            problems["资源方"] = "找不到该资源方，可能已被归档"
     return _Entry(money, goods, quantity, _text(goods_unit) if goods else None, value)
 
 
@@ -308,7 +308,7 @@ def _recipients(session: Session, actor: Actor, recipients: Sequence[Recipient],
         if all(s is None for s in shares):
             continue
         if any(s is None or Decimal(s) < 0 for s in shares):
-            problems[f"每人{label}"] = "按人分配时每名儿童都要填写,且不能为负数"
+            problems[f"每人{label}"] = "按人分配时每名儿童都要填写，且不能为负数"
         elif sum(Decimal(s) for s in shares) != (total or ZERO):
             problems[f"每人{label}"] = f"每人{label}合计应等于发放总{label}"
     return [{"child_id": c, "money_yuan": m, "goods_quantity": g} for c, m, g in triples]
@@ -334,7 +334,7 @@ def record_given(session: Session, *, actor: Actor, donated_on: date,
     if activity_id is not None:
         activity = session.get(Activity, activity_id)
         if activity is None or activity.archived_at is not None:
-            problems["活动"] = "找不到该活动,可能已被归档"
+            problems["活动"] = "找不到该活动，可能已被归档"
     if problems:
         raise ValidationFailed(problems)
     _refuse_overdraw(session, actor.org_unit_id, entry, donated_on)
@@ -358,17 +358,17 @@ def _refuse_overdraw(session: Session, org_unit_id: int | None, entry: _Entry,
     _serialise(session)
     if entry.money and (room := _check_room(session, org_unit_id, None, on, entry.money)) \
             is not None:
-        raise DomainError(f"发放金额{entry.money}元超过{on:%Y-%m-%d}起的可用余额{room}元,"
+        raise DomainError(f"发放金额{entry.money}元超过{on:%Y-%m-%d}起的可用余额{room}元，"
                           "未保存。")
     if entry.goods and entry.quantity:
         key = (entry.goods, entry.unit or "")
         room = _check_room(session, org_unit_id, key, on, entry.quantity)
         if room is not None and not room:
             raise DomainError(f"台账中没有可发放的“{entry.goods}”"
-                              f"(单位:{entry.unit or '未填'}),请先登记收入,未保存。")
+                              f"（单位：{entry.unit or '未填'}），请先登记收入，未保存。")
         if room is not None:
             raise DomainError(f"发放“{entry.goods}”{entry.quantity}{entry.unit or ''}"
-                              f"超过可用结余{room}{entry.unit or ''},未保存。")
+                              f"超过可用结余{room}{entry.unit or ''}，未保存。")
 
 
 def archive_entry(session: Session, *, actor: Actor, entry_id: int, reason: str,
@@ -388,10 +388,10 @@ def archive_entry(session: Session, *, actor: Actor, entry_id: int, reason: str,
         try:
             _refuse_overdraw(session, donation.org_unit_id, entry, donation.donated_on)
         except DomainError:
-            raise DomainError("这笔收入已有部分发放出去,归档后结余会变成负数,不能归档。"
+            raise DomainError("这笔收入已有部分发放出去，归档后结余会变成负数，不能归档。"
                               "请先归档相应的发放记录。") from None
     with audit.tracked(session, actor, donation, "donation", action="archive",
-                       summary=f"归档台账记录:{reason.strip()}"):
+                       summary=f"归档台账记录：{reason.strip()}"):
         donation.archived_at, donation.archive_reason = utcnow(), reason.strip()[:200]
     return donation
 
@@ -446,7 +446,7 @@ def totals_by_provider(session: Session, actor: Actor, *, date_from: date, date_
                Donation.direction != D.given)
         .group_by(Donation.provider_id, ResourceProvider.name)
         .order_by(func.sum(Donation.money_yuan).desc(), ResourceProvider.name))
-    return [ProviderTotal(pid, name or "(未注明)", Decimal(r), Decimal(g), Decimal(d), n)
+    return [ProviderTotal(pid, name or "（未注明）", Decimal(r), Decimal(g), Decimal(d), n)
             for pid, name, r, g, d, n in rows]
 
 

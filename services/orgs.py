@@ -87,7 +87,7 @@ def ensure_unit_for_roster(session: Session, *, actor: Actor, name: str, kind: O
                           f"可能是笔误，未自动新建。如确是新的{kind.zh}，请先在 管理 › 组织机构 "
                           "中添加后再导入；否则请改为已有的名称。")
     if actor.org_unit_id is not None and not org_in_scope(session, actor, parent_id):
-        raise PermissionDenied(f"“{name}”不在您的管辖范围内,请联系管理员先建立该单位。")
+        raise PermissionDenied(f"“{name}”不在您的管辖范围内，请联系管理员先建立该单位。")
     return _create(session, actor, name, kind, parent_id, False, None)
 
 
@@ -205,7 +205,7 @@ def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expect
         or_(Child.town_id == unit.id, Child.village_id == unit.id, Child.school_id == unit.id)))
     if active_subunits or active_children:
         raise DomainError(f"“{unit.name}”下还有{active_subunits}个下级单位、{active_children}名"
-                          "在册儿童,请先处理后再归档。")
+                          "在册儿童，请先处理后再归档。")
     with audit.tracked(session, actor, unit, "org_unit", action="archive",
                        summary=f"归档单位 {unit.name}"):
         unit.archived_at, unit.archive_reason = utcnow(), reason.strip() or "归档"

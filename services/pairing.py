@@ -54,11 +54,11 @@ def safeguard_problem(child: Child, helper: Helper) -> str | None:
     if helper.kind is not HelperKind.peer_student:
         return None
     if helper.birth_date is None or helper.gender is None:
-        return f"结对同学“{helper.name}”缺少出生日期或性别,无法核对是否合适"
+        return f"结对同学“{helper.name}”缺少出生日期或性别，无法核对是否合适"
     if helper.gender is not child.gender:
-        return f"结对同学应与被帮扶儿童同性别(“{helper.name}”为{helper.gender.zh}生)"
+        return f"结对同学应与被帮扶儿童同性别（“{helper.name}”为{helper.gender.zh}生）"
     if helper.birth_date >= child.birth_date:
-        return (f"结对同学应比被帮扶儿童年长(“{helper.name}”生于{helper.birth_date:%Y-%m-%d},"
+        return (f"结对同学应比被帮扶儿童年长（“{helper.name}”生于{helper.birth_date:%Y-%m-%d},"
                 f"“{child.name}”生于{child.birth_date:%Y-%m-%d})")
     return None
 
@@ -83,9 +83,9 @@ def pairing_refusal(session: Session, child: Child, helper: Helper, load: int,
              started_on: date, today: date) -> str | None:
     """Why this pairing may not be made, given the helper's current load; None when it may."""
     if child.archived_at is not None:
-        return f"“{child.name}”的档案已归档,不能结对"
+        return f"“{child.name}”的档案已归档，不能结对"
     if helper.archived_at is not None:
-        return f"帮扶人“{helper.name}”已停用,不能结对"
+        return f"帮扶人“{helper.name}”已停用，不能结对"
     if started_on > today:
         return "开始日期不能晚于今天"
     if started_on < child.birth_date:
@@ -93,10 +93,10 @@ def pairing_refusal(session: Session, child: Child, helper: Helper, load: int,
     if session.scalar(select(Pairing.id).where(
             Pairing.child_id == child.id, Pairing.helper_id == helper.id,
             Pairing.ended_on.is_(None))) is not None:
-        return f"“{child.name}”已与“{helper.name}”结对,不能重复结对"
+        return f"“{child.name}”已与“{helper.name}”结对，不能重复结对"
     if load >= helper.capacity:
-        return (f"帮扶人“{helper.name}”可结对{helper.capacity}人,目前已结对{load}人,不能再增加;"
-                "请选择其他帮扶人,或先调整其可结对人数")
+        return (f"帮扶人“{helper.name}”可结对{helper.capacity}人，目前已结对{load}人，不能再增加；"
+                "请选择其他帮扶人，或先调整其可结对人数")
     return safeguard_problem(child, helper)
 
 
@@ -144,7 +144,7 @@ def _flush_or_refuse(session: Session, child: Child, helper: Helper) -> None:
     transaction commits on release. A refusal rolls the caller's whole transaction back anyway.
     """
     # Worded first: a failed flush expires every loaded attribute.
-    duplicate = f"“{child.name}”已与“{helper.name}”结对,不能重复结对。"
+    duplicate = f"“{child.name}”已与“{helper.name}”结对，不能重复结对。"
     try:
         session.flush()
     except IntegrityError as exc:
@@ -157,13 +157,13 @@ def _end_with_inactive_helpers(session: Session, actor: Actor, child: Child, on:
         Pairing.child_id == child.id, Pairing.ended_on.is_(None), Helper.archived_at.is_not(None)))
     for pairing in stale:
         _close(session, actor, pairing, max(on, pairing.started_on),
-               PairingEndReason.helper_left, "帮扶人已停用,已重新结对")
+               PairingEndReason.helper_left, "帮扶人已停用，已重新结对")
 
 
 def _close(session: Session, actor: Actor, pairing: Pairing, on: date,
            reason: PairingEndReason, note: str | None) -> None:
     with audit.tracked(session, actor, pairing, "pairing", action="end",
-                       summary=f"结束结对({reason.zh})"):
+                       summary=f"结束结对（{reason.zh}）"):
         pairing.ended_on, pairing.end_reason = on, reason
         pairing.end_note = note.strip()[:200] if note and note.strip() else None
 
@@ -186,11 +186,11 @@ def end_pairing(session: Session, *, actor: Actor, pairing_id: int, expected_ver
     pairing = _open_pairing(session, actor, pairing_id)
     audit.require_version(pairing, expected_version, "结对")
     if ended_on < pairing.started_on:
-        raise PairingRefused(f"结束日期不能早于开始日期({pairing.started_on:%Y-%m-%d})。")
+        raise PairingRefused(f"结束日期不能早于开始日期（{pairing.started_on:%Y-%m-%d}）。")
     if ended_on > today:
         raise PairingRefused("结束日期不能晚于今天。")
     if reason is PairingEndReason.other and not note.strip():
-        raise PairingRefused("结束原因为“其他”时,请写明具体原因。")
+        raise PairingRefused("结束原因为“其他”时，请写明具体原因。")
     _close(session, actor, pairing, ended_on, reason, note)
     return pairing
 
@@ -201,7 +201,7 @@ def reassign(session: Session, *, actor: Actor, pairing_id: int, expected_versio
     """End the pairing and start one with another helper on the same day, in one step."""
     old = _open_pairing(session, actor, pairing_id)
     if old.helper_id == helper_id:
-        raise PairingRefused("新帮扶人与原帮扶人相同,请选择其他帮扶人。")
+        raise PairingRefused("新帮扶人与原帮扶人相同，请选择其他帮扶人。")
     child_id = old.child_id
     end_pairing(session, actor=actor, pairing_id=pairing_id, expected_version=expected_version,
                 ended_on=on, reason=reason, note=note, today=today)
@@ -217,7 +217,7 @@ def end_pairings_of_archived_child(session: Session, actor: Actor, child: Child,
         Pairing.child_id == child.id, Pairing.ended_on.is_(None))))
     for pairing in pairings:
         _close(session, actor, pairing, max(on, pairing.started_on), end_reason,
-               f"儿童档案归档({reason.zh})")
+               f"儿童档案归档（{reason.zh}）")
     return len(pairings)
 
 

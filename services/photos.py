@@ -58,8 +58,8 @@ def check_photo(filename: str, data: bytes) -> PhotoInfo:
     if not data:
         raise PhotoRefused(f"“{filename}”是空文件。")
     if len(data) > MAX_BYTES:
-        raise PhotoRefused(f"“{filename}”有{len(data) / 1024 / 1024:.1f} MB,"
-                           f"每张照片不能超过{MAX_BYTES // 1024 // 1024} MB,请压缩后再上传。")
+        raise PhotoRefused(f"“{filename}”有{len(data) / 1024 / 1024:.1f} MB，"
+                           f"每张照片不能超过{MAX_BYTES // 1024 // 1024} MB，请压缩后再上传。")
     fmt = next((f for magic, f in MAGIC.items() if data.startswith(magic)), None)
     if fmt is None:
         raise PhotoRefused(f"“{filename}”不是 JPG 或 PNG 格式的图片。")
@@ -69,7 +69,7 @@ def check_photo(filename: str, data: bytes) -> PhotoInfo:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise PhotoRefused(f"“{filename}”的尺寸({width}×{height})过大。")
+                    raise PhotoRefused(f"“{filename}”的尺寸（{width}×{height}）过大。")
                 image.load()  # decodes every pixel: a truncated or forged file fails here
                 if image.format != fmt.upper():
                     raise PhotoRefused(f"“{filename}”不是 JPG 或 PNG 格式的图片。")
@@ -77,7 +77,7 @@ def check_photo(filename: str, data: bytes) -> PhotoInfo:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoRefused(f"“{filename}”已损坏或不是有效的图片,无法打开。") from exc
+        raise PhotoRefused(f"“{filename}”已损坏或不是有效的图片，无法打开。") from exc
     return PhotoInfo(fmt, width, height)
 
 
@@ -132,7 +132,8 @@ def save_photo(session: Session, *, actor: Actor, activity_id: int, filename: st
     activity = get_activity(session, actor, activity_id)
     name = Path(filename or "照片").name[:200] or "照片"
     if photo_count(session, activity.id) >= MAX_PHOTOS:
-        raise PhotoRefused(f"每个活动最多{MAX_PHOTOS}张照片,“{name}”未保存;可先删除不需要的照片。")
+        raise PhotoRefused(f"每个活动最多{MAX_PHOTOS}张照片，“{name}”未保存；"
+                           "可先删除不需要的照片。")
     info = check_photo(name, data)
     caption = (caption or "").strip()[:200] or None
     relative = _relative_path(activity.held_on, info.extension)
@@ -157,7 +158,7 @@ def save_photos(session: Session, *, actor: Actor, activity_id: int,
     """Save several photos, or none: every file is checked before the first is written."""
     room = MAX_PHOTOS - photo_count(session, activity_id)
     if len(files) > room:
-        raise PhotoRefused(f"每个活动最多{MAX_PHOTOS}张照片,本次选了{len(files)}张,"
+        raise PhotoRefused(f"每个活动最多{MAX_PHOTOS}张照片，本次选了{len(files)}张，"
                            f"还可以上传{max(room, 0)}张。")
     for filename, data in files:
         check_photo(filename, data)

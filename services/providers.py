@@ -94,7 +94,7 @@ def create_provider(session: Session, *, actor: Actor, data: ProviderInput) -> R
     session.add(provider)
     session.flush()
     audit.record(session, actor, "create", "provider", provider.id,
-                 after=audit.snapshot(provider), summary=f"新增资源方:{provider.name}")
+                 after=audit.snapshot(provider), summary=f"新增资源方：{provider.name}")
     return provider
 
 
@@ -127,7 +127,7 @@ def archive_provider(session: Session, *, actor: Actor, provider_id: int, reason
     if not (reason or "").strip():
         raise ValidationFailed({"归档原因": "请填写归档原因"})
     with audit.tracked(session, actor, provider, "provider", action="archive",
-                       summary=f"归档资源方:{provider.name}"):
+                       summary=f"归档资源方：{provider.name}"):
         provider.archived_at, provider.archive_reason = utcnow(), reason.strip()[:200]
     return provider
 

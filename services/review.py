@@ -42,10 +42,10 @@ def review_list(session: Session, actor: Actor, *, today: date) -> list[ReviewIt
     items: list[ReviewItem] = []
     for child_id, name, birth, updated_at, version in candidates:
         age = age_on(birth, today)
-        reason = next((f"已满{years}周岁,请确认是否仍在关爱范围" for years in REVIEW_AGES
+        reason = next((f"已满{years}周岁，请确认是否仍在关爱范围" for years in REVIEW_AGES
                        if age >= years and updated_at.date() < years_after(birth, years)), None)
         if reason is None and updated_at < stale_before:
-            reason = f"超过一学期未更新(上次更新 {updated_at:%Y-%m-%d})"
+            reason = f"超过一学期未更新（上次更新 {updated_at:%Y-%m-%d}）"
         if reason:
             items.append(ReviewItem(child_id, name, age, reason, version))
     return items
@@ -60,5 +60,5 @@ def confirm_still_correct(session: Session, *, actor: Actor, child_id: int,
     child.updated_at = utcnow()
     session.flush()
     audit.record(session, actor, "review", "child", child.id,
-                 summary=f"复核 {child.name}:信息仍然正确")
+                 summary=f"复核 {child.name}：信息仍然正确")
     return child

@@ -35,7 +35,7 @@ def record_assessment(session: Session, *, actor: Actor, child_id: int, assessed
         RiskAssessment.child_id == child.id).order_by(
         RiskAssessment.assessed_on.desc(), RiskAssessment.id.desc()).limit(1))
     with audit.tracked(session, actor, child, "child", action="assess",
-                       summary=f"{child.name} 风险评估:{level.zh}({assessed_on.isoformat()})"):
+                       summary=f"{child.name} 风险评估：{level.zh}({assessed_on.isoformat()})"):
         child.risk_level = latest
     return assessment
 

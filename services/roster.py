@@ -39,7 +39,7 @@ PLAIN_FIELDS = (
 # Says nothing about the record it matched: its name, town and even which field matched are
 # outside the actor's scope.
 OUT_OF_SCOPE_DUPLICATE = "可能与您管辖范围外的已有档案重复，请联系县级管理员核实。"
-SAME_PLACE_AND_BIRTH = "姓名、出生日期和村(社区)相同"
+SAME_PLACE_AND_BIRTH = "姓名、出生日期和村（社区）相同"
 SAVE_CONFLICT = "保存时与他人同时提交的修改冲突，未保存。请刷新后重试。"
 
 
@@ -228,7 +228,7 @@ def archive_child(session: Session, *, actor: Actor, child_id: int, expected_ver
             session, actor, child, "child", action="archive",
             summary=f"归档 {child.name}({text})"):
         child.archived_at, child.archive_reason = utcnow(), reason.value
-        child.notes = _append_note(child.notes, f"归档原因:{text}")
+        child.notes = _append_note(child.notes, f"归档原因：{text}")
     end_pairings_of_archived_child(session, actor, child, child.archived_at.date(), reason)
     return child
 

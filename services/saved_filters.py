@@ -36,7 +36,7 @@ def save_filter(session: Session, *, actor: Actor, page: str, name: str,
         session.flush()
         return existing[name]
     if len(existing) >= MAX_PER_PAGE:
-        raise ValidationFailed({"名称": f"最多保存{MAX_PER_PAGE}个常用筛选,请先删除不用的"})
+        raise ValidationFailed({"名称": f"最多保存{MAX_PER_PAGE}个常用筛选，请先删除不用的"})
     saved = SavedFilter(user_id=actor.user_id, page=page, name=name, params=params)
     session.add(saved)
     session.flush()

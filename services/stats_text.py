@@ -21,6 +21,7 @@ from services.roster_search import AgeBand, PairingState, RosterFilter
 from services.small_cells import Cell, exact
 from services.stats import Statistics
 from services.terms import as_of_words
+from services.typography import full_width
 from services.vocab import (
     AcademicLevel,
     Category,
@@ -192,7 +193,7 @@ def basics(s: Statistics, v: _View) -> Section:
     c = s.children
     total = c.total
     if not total:
-        return _children_empty("basics", "基本情况", "请先在「儿童档案」导入或登记儿童名单。", v)
+        return _children_empty("basics", "基本情况", "请先在“儿童档案”导入或登记儿童名单。", v)
     who = f"{s.org}共" if s.for_helper else f"{s.org}现有关爱对象"
     if v.too_few:
         return Section("basics", "基本情况", f"{who}{v.total}人{STOP}{v.why_total_only()}",
@@ -249,7 +250,7 @@ def guardianship(s: Statistics, v: _View) -> Section:
     c = s.children
     if not c.total:
         return _children_empty("guardianship", "监护与留守",
-                               "导入名单时填写「监护类型」「留守类型」即可统计。", v)
+                               "导入名单时填写“监护类型”“留守类型”即可统计。", v)
     if v.too_few:
         return v.few("guardianship", "监护与留守")
     guardians = v.cells(c.by_guardian_type, c.total)
@@ -274,14 +275,14 @@ def guardianship(s: Statistics, v: _View) -> Section:
 def distribution(s: Statistics, v: _View) -> Section:
     c = s.children
     if not c.total:
-        return _children_empty("distribution", "分布", "请先导入儿童名单(含乡镇、村、学校)。", v)
+        return _children_empty("distribution", "分布", "请先导入儿童名单（含乡镇、村、学校）。", v)
     elsewhere = elsewhere_text(s, v)
     if v.too_few:
         few = v.few("distribution", "分布")
         return replace(few, text=few.text + elsewhere)
     places_raw = c.by_town if s.by_towns else c.by_village
     places = v.cells(places_raw, c.total)
-    level = "乡镇(街道)" if s.by_towns else "村(社区)"
+    level = "乡镇（街道）" if s.by_towns else "村（社区）"
     top = PAUSE.join(f"{name}{cell}人" for name, cell in list(places.items())[:5])
     mountain = v.part(c.in_mountain_area, c.total)
     townships = v.part(c.in_townships, c.total)
@@ -313,7 +314,7 @@ def family_and_study(s: Statistics, v: _View) -> Section:
     c = s.children
     if not c.total:
         return _children_empty("family", "家庭与学业",
-                               "导入名单时填写「家庭经济状况」「学业成绩」即可统计。", v)
+                               "导入名单时填写“家庭经济状况”“学业成绩”即可统计。", v)
     if v.too_few:
         return v.few("family", "家庭与学业")
     economy = v.cells(c.by_economic_status, c.total)
@@ -369,7 +370,7 @@ def pairing(s: Statistics, v: _View) -> Section:
     p = s.pairing
     if not p.children:
         return Section("pairing", "结对帮扶", "暂无儿童档案。", empty_hint=v.hint(
-            "导入儿童和帮扶人后,在「结对帮扶」为儿童结对。", ROSTER, PAIRING))
+            "导入儿童和帮扶人后，在“结对帮扶”为儿童结对。", ROSTER, PAIRING))
     if v.too_few:
         return v.few("pairing", "结对帮扶")
     kinds = PAUSE.join(f"{HelperKind(code).label()}{n}名" for code, n in p.helpers_by_kind.items()
@@ -396,7 +397,7 @@ def activities_and_contacts(s: Statistics, v: _View) -> Section:
     when = s.period_name
     if not total.sessions and not contacts:
         return Section("activities", "活动与走访", f"{when}暂无活动和帮扶记录。",
-                       empty_hint=v.hint("在「活动」登记活动、在「帮扶记录」记录家访和电访后即可统计。",
+                       empty_hint=v.hint("在“活动”登记活动、在“帮扶记录”记录家访和电访后即可统计。",
                                          ACTIVITIES, CONTACTS))
     kinds = [f"{s.activity_labels.get(code, code)}{a.sessions}场{a.person_times}人次"
              for code, a in s.activities_by_kind.items() if a.sessions]
@@ -410,9 +411,9 @@ def activities_and_contacts(s: Statistics, v: _View) -> Section:
     figures = (Figure(f"{when}活动", f"{total.sessions}场"),
                Figure(f"{when}服务", f"{total.person_times}人次"),
                Figure(f"{when}帮扶记录", f"{contacts}人次"))
-    bars = [Bar("活动(人次)", s.activity_labels.get(code, code), a.person_times, f"act_{code}")
+    bars = [Bar("活动（人次）", s.activity_labels.get(code, code), a.person_times, f"act_{code}")
             for code, a in s.activities_by_kind.items() if a.sessions]
-    bars += [Bar("帮扶记录(人次)", ContactKind(code).label(), t.count, f"contact_{code}")
+    bars += [Bar("帮扶记录（人次）", ContactKind(code).label(), t.count, f"contact_{code}")
              for code, t in s.contacts_by_kind.items() if t.count]
     return Section("activities", "活动与走访", text, figures, tuple(bars), page=ACTIVITIES,
                    withheld=_any_withheld(reached))
@@ -446,7 +447,7 @@ def needs_and_giving(s: Statistics, v: _View) -> Section:
     when = s.period_name
     if not n_needs and not w["collected"] and not w["fulfilled"] and not _given(s):
         return Section("needs", "需求、心愿与捐助", "暂无需求、心愿和捐助记录。",
-                       empty_hint=v.hint("在「需求与资源」登记需求、收集心愿、记录捐助后即可统计。",
+                       empty_hint=v.hint("在“需求与资源”登记需求、收集心愿、记录捐助后即可统计。",
                                          RESOURCES))
     if v.too_few:
         return replace(v.few("needs", "需求、心愿与捐助"), page=RESOURCES)
@@ -476,7 +477,7 @@ def care_rules(s: Statistics, v: _View) -> Section:
     rules = [r for r in s.compliance if r.due]
     if not rules:
         return Section("compliance", "帮扶要求", "当前没有需要完成的帮扶要求。",
-                       empty_hint=v.hint("在「管理 › 帮扶要求」设定要求,并为儿童结对后即可统计。",
+                       empty_hint=v.hint("在“管理 › 帮扶要求”设定要求，并为儿童结对后即可统计。",
                                          ADMIN, PAIRING))
     if v.too_few:
         return replace(v.few("compliance", "帮扶要求"), page=CONTACTS)
@@ -495,7 +496,7 @@ def care_rules(s: Statistics, v: _View) -> Section:
     figures = (Figure("总完成率", f"{overall}项" if overall.withheld
                       else pct(met_total, due_total)),
                Figure("逾期待办", f"{overdue_all}项"))
-    bars = tuple(Bar("完成率(%)", r.name, round(100 * r.met / r.due), f"rule_{r.code}")
+    bars = tuple(Bar("完成率（%）", r.name, round(100 * r.met / r.due), f"rule_{r.code}")
                  for r in rules if not (v.count(r.due).withheld or v.part(r.met, r.due).withheld))
     return Section("compliance", "帮扶要求", f"{_listing(parts)}{STOP}", figures, bars,
                    page=CONTACTS, withheld=withheld or _any_withheld(overall, overdue_all))
@@ -504,7 +505,7 @@ def care_rules(s: Statistics, v: _View) -> Section:
 def surveys(s: Statistics, v: _View) -> Section:
     if not any(sum(options.values()) for options in s.surveys.values()):
         return Section("surveys", "问卷", "暂无问卷结果。", empty_hint=v.hint(
-            "在「需求与资源 › 问卷」建立问卷并录入答案后即可统计。", RESOURCES))
+            "在“需求与资源 › 问卷”建立问卷并录入答案后即可统计。", RESOURCES))
     if v.too_few:
         return replace(v.few("surveys", "问卷"), page=RESOURCES)
     parts, bars, withheld = [], [], False
@@ -541,7 +542,17 @@ def sections(stats: Statistics, *, suppress: bool = False,
     `pages`: the pages the reader may open; empty states name no other page (None: any).
     """
     view = _View(stats, suppress=suppress, pages=pages)
-    return [build(stats, view) for build in SECTIONS]
+    return [_typeset(build(stats, view)) for build in SECTIONS]
+
+
+def _typeset(s: Section) -> Section:
+    """Full-width punctuation in the words, including labels that come from stored data."""
+    return replace(
+        s, title=full_width(s.title), text=full_width(s.text),
+        empty_hint=full_width(s.empty_hint) if s.empty_hint else s.empty_hint,
+        extras={k: full_width(v) for k, v in s.extras.items()},
+        figures=tuple(replace(f, label=full_width(f.label)) for f in s.figures),
+        bars=tuple(replace(b, label=full_width(b.label)) for b in s.bars))
 
 
 def period_span(stats: Statistics) -> str:

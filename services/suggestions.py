@@ -42,7 +42,7 @@ class Suggestion:
 
     @property
     def why(self) -> str:
-        return ";".join(self.reasons)
+        return "\uff1b".join(self.reasons)
 
 
 def class_label(grade: str | None, class_name: str | None) -> str | None:
@@ -59,7 +59,7 @@ def _closeness(child: Child, helper: Helper, town_unit_ids: set[int]) -> tuple[i
     same_class = at_school and helper.class_name is not None and helper.class_name == class_label(
         child.grade, child.class_name)
     if same_class and kind in CLASS_POINTS:
-        return CLASS_POINTS[kind], f"{CLOSE_KINDS_LABEL[kind]}({helper.class_name})"
+        return CLASS_POINTS[kind], f"{CLOSE_KINDS_LABEL[kind]}\uff08{helper.class_name}\uff09"
     if kind in (HelperKind.peer_student, HelperKind.class_teacher) and not at_school:
         return None  # peer students and class teachers look after their own school's children
     if at_school:
@@ -86,17 +86,17 @@ def rank(child: Child, helper: Helper, load: int, *, today: date,
     if helper.kind is HelperKind.peer_student and helper.birth_date:
         years = age_on(helper.birth_date, today) - age_on(child.birth_date, today)
         older = f"大{years}岁" if years > 0 else "年龄稍长"
-        reasons.append(f"比孩子{older},同为{child.gender.zh}生")
+        reasons.append(f"比孩子{older}，同为{child.gender.zh}生")
     if child.risk_level in (RiskLevel.red, RiskLevel.yellow) and helper.kind in TRAINED_FOR_RISK:
         score += TRAINED_FOR_RISK[helper.kind]
         reasons.append(f"{helper.kind.zh}适合{child.risk_level.zh}色风险儿童")
     free = helper.capacity - load
     if load == 0:
         score += IDLE_POINTS
-        reasons.append(f"尚未结对,可结对{free}人")
+        reasons.append(f"尚未结对，可结对{free}人")
     else:
         score -= LOAD_PENALTY * load
-        reasons.append(f"已结对{load}人,还可结对{free}人")
+        reasons.append(f"已结对{load}人，还可结对{free}人")
     return Suggestion(helper.id, helper.name, helper.kind, "", load, helper.capacity, score,
                       tuple(reasons))
 

@@ -63,7 +63,7 @@ def import_answers(session: Session, *, actor: Actor, survey_id: int, data: byte
     return apply_all_or_nothing(
         session, actor, table, report, lambda: _import(session, actor, survey, table, report),
         filename=filename, entity_id=survey.id,
-        summary=lambda: f"{filename}:问卷“{survey.title}”{report.summary()}")
+        summary=lambda: f"{filename}：问卷“{survey.title}”{report.summary()}")
 
 
 def _import(session: Session, actor: Actor, survey: Survey, table: Table,
@@ -73,7 +73,7 @@ def _import(session: Session, actor: Actor, survey: Survey, table: Table,
     allowed = [*CHILD_COLUMNS.values(), *by_header]
     report.errors += header_errors(table, allowed, ["儿童姓名"])
     if not by_header:
-        report.errors.append(RowError(1, "表头", "没有与本问卷题目相同的列,请使用问卷的导入模板"))
+        report.errors.append(RowError(1, "表头", "没有与本问卷题目相同的列，请使用问卷的导入模板"))
     if report.errors:
         return
     rows = _parse(table, by_header, report)
@@ -134,7 +134,7 @@ def _children(session: Session, survey: Survey, rows: list[AnswerRow], lookup: C
             continue
         if child.archived_at is not None:
             report.errors.append(RowError(row.number, "儿童姓名",
-                                          f"“{child.name}”已归档,不能录入问卷答案"))
+                                          f"“{child.name}”已归档，不能录入问卷答案"))
         elif child.id in first:
             report.errors.append(RowError(row.number, "儿童姓名",
                                           f"与第{first[child.id]}行是同一名儿童"))

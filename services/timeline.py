@@ -55,7 +55,7 @@ def _record_changes(session: Session, child_id: int) -> Iterator[TimelineEntry]:
         kind = AUDIT_WORDS.get(event.action, "档案")
         text = event.summary or kind
         if event.action == "update" and event.after:
-            text += f"(改动:{'、'.join(sorted(event.after))})"
+            text += f"（改动：{'、'.join(sorted(event.after))}）"
         yield TimelineEntry(_day(event.at), kind, text, event.username)
 
 
@@ -91,14 +91,15 @@ def _needs_and_wishes(session: Session, child_id: int) -> Iterator[TimelineEntry
     for need in session.scalars(select(Need).where(Need.child_id == child_id,
                                                    Need.archived_at.is_(None))):
         detail = need.description or ""
-        yield TimelineEntry(need.found_on, "需求", f"{need.kind.zh}需求({need.status.zh}){detail}")
+        yield TimelineEntry(need.found_on, "需求",
+                            f"{need.kind.zh}需求（{need.status.zh}）{detail}")
         if need.resolved_on and need.resolution:
             yield TimelineEntry(need.resolved_on, "需求",
-                                f"{need.kind.zh}需求已解决:{need.resolution}")
+                                f"{need.kind.zh}需求已解决：{need.resolution}")
     for wish in session.scalars(select(Wish).where(Wish.child_id == child_id)):
-        yield TimelineEntry(wish.collected_on, "心愿", f"心愿:{wish.content}")
+        yield TimelineEntry(wish.collected_on, "心愿", f"心愿：{wish.content}")
         if wish.fulfilled_on:
-            yield TimelineEntry(wish.fulfilled_on, "心愿", f"心愿实现:{wish.content}")
+            yield TimelineEntry(wish.fulfilled_on, "心愿", f"心愿实现：{wish.content}")
 
 
 def _assessments(session: Session, child_id: int) -> Iterator[TimelineEntry]:

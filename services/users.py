@@ -84,7 +84,7 @@ def _guard_last_admin(session: Session, user: User) -> None:
     others = session.scalar(select(func.count()).where(
         User.role == Role.admin, User.is_active.is_(True), User.id != user.id))
     if not others:
-        raise DomainError("这是最后一个启用的管理员账户,不能停用或改为其他角色。")
+        raise DomainError("这是最后一个启用的管理员账户，不能停用或改为其他角色。")
 
 
 def set_role_and_scope(session: Session, *, actor: Actor, user_id: int, role: Role,
@@ -195,7 +195,7 @@ def record_failed_login(session: Session, username: str, policy: LoginPolicy,
         user.locked_until = now + policy.lockout
         user.failed_logins = 0
         audit.record(session, None, "lock", "user", user.id, username=user.username,
-                     summary=f"连续{policy.max_attempts}次密码错误,账户锁定")
+                     summary=f"连续{policy.max_attempts}次密码错误，账户锁定")
     else:
         audit.record(session, None, "login_failed", "user", user.id, username=user.username)
     return user

@@ -42,7 +42,7 @@ def phone_problem(phone: str) -> str | None:
     cleaned = digits_only(phone)
     if MOBILE.match(cleaned) or LANDLINE.match(cleaned):
         return None
-    return "请填写11位手机号(如 13812345678)或带区号的固定电话(如 0755-12345678)"
+    return "请填写11位手机号（如 13812345678）或带区号的固定电话（如 0755-12345678）"
 
 
 def id_number_checksum(first17: str) -> str:
@@ -54,15 +54,15 @@ def id_number_problem(id_number: str, birth_date: date | None = None) -> str | N
     """An 18-character 身份证号 with a valid checksum and, when given, the same birth date."""
     value = digits_only(id_number).upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        return "身份证号应为18位,最后一位可以是数字或X"
+        return "身份证号应为18位，最后一位可以是数字或X"
     if id_number_checksum(value[:17]) != value[17]:
-        return "身份证号校验位不正确,请核对"
+        return "身份证号校验位不正确，请核对"
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return "身份证号中的出生日期无效"
     if birth_date is not None and born != birth_date:
-        return f"身份证号中的出生日期({born.isoformat()})与填写的出生日期不一致"
+        return f"身份证号中的出生日期（{born.isoformat()}）与填写的出生日期不一致"
     return None
 
 
@@ -77,7 +77,7 @@ def birth_date_problem(birth_date: date, today: date) -> str | None:
     if birth_date > today:
         return "出生日期不能晚于今天"
     if age_on(birth_date, today) > MAX_AGE:
-        return f"年龄超过{MAX_AGE}周岁,不属于儿童档案范围"
+        return f"年龄超过{MAX_AGE}周岁，不属于儿童档案范围"
     return None
 
 
@@ -92,7 +92,7 @@ def password_problem(password: str) -> str | None:
     if len(password) < PASSWORD_MIN:
         return f"密码至少{PASSWORD_MIN}位"
     if len(password.encode()) > PASSWORD_MAX_BYTES:
-        return f"密码过长:最多{PASSWORD_MAX_BYTES}字节(约24个汉字或72个字母)"
+        return f"密码过长：最多{PASSWORD_MAX_BYTES}字节（约24个汉字或72个字母）"
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         return "密码须同时包含字母和数字"
     return None

@@ -47,10 +47,10 @@ MOVES: dict[str, frozenset[WishStatus]] = {
     "release": frozenset({WishStatus.taken}),
 }
 REFUSED = {
-    ("take", WishStatus.taken): "该心愿已被认领,如需换人请先取消认领。",
-    ("take", WishStatus.fulfilled): "该心愿已经实现,不能再认领。",
-    ("release", WishStatus.collected): "该心愿还没有被认领,无需取消。",
-    ("release", WishStatus.fulfilled): "该心愿已经实现,不能取消认领。",
+    ("take", WishStatus.taken): "该心愿已被认领，如需换人请先取消认领。",
+    ("take", WishStatus.fulfilled): "该心愿已经实现，不能再认领。",
+    ("release", WishStatus.collected): "该心愿还没有被认领，无需取消。",
+    ("release", WishStatus.fulfilled): "该心愿已经实现，不能取消认领。",
 }
 S = WishStatus
 
@@ -241,7 +241,7 @@ def _cost(value: Decimal | float | str | None) -> tuple[Decimal | None, str | No
     try:
         cost = Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation:
-        return None, "请填写金额,如 50 或 49.5"
+        return None, "请填写金额，如 50 或 49.5"
     if not cost.is_finite() or cost < 0 or cost > MAX_COST:
         return None, "金额须在 0 到 99,999,999.99 元之间"
     return cost, None
@@ -262,7 +262,7 @@ def _check_move(wish: Wish, move: str) -> None:
     if wish.status in MOVES[move]:
         return
     if move == "fulfil":  # only a fulfilled wish is not in MOVES["fulfil"]
-        raise DomainError(f"该心愿已于{wish.fulfilled_on:%Y-%m-%d}实现,不能重复登记满愿。")
+        raise DomainError(f"该心愿已于{wish.fulfilled_on:%Y-%m-%d}实现，不能重复登记满愿。")
     raise DomainError(REFUSED[(move, wish.status)])
 
 
@@ -276,7 +276,7 @@ def _taker(session: Session, provider_id: int | None, donor: str | None
             return None, None, "所选资源方不存在或已停用"
         return provider.id, provider.name, None
     if not name:
-        return None, None, "请选择资源方,或填写爱心人士姓名"
+        return None, None, "请选择资源方，或填写爱心人士姓名"
     if len(name) > MAX_TAKER:
         return None, None, f"姓名最多{MAX_TAKER}个字"
     return None, name, None
@@ -300,7 +300,7 @@ def collect_wish(session: Session, *, actor: Actor, child_id: int, content: str,
     elif len(text) > MAX_CONTENT:
         problems["心愿"] = f"心愿内容最多{MAX_CONTENT}个字"
     if child.archived_at is not None:
-        problems["儿童"] = "该儿童档案已归档,不能再征集心愿"
+        problems["儿童"] = "该儿童档案已归档，不能再征集心愿"
     if problem := _date_problem(collected_on, today, None, ""):
         problems["征集日期"] = problem
     cost, cost_problem = _cost(estimated_cost_yuan)
@@ -314,7 +314,7 @@ def collect_wish(session: Session, *, actor: Actor, child_id: int, content: str,
     session.add(wish)
     session.flush()
     audit.record(session, actor, "create", "wish", wish.id, after=audit.snapshot(wish),
-                 summary=f"征集心愿:{child.name}“{text}”")
+                 summary=f"征集心愿：{child.name}“{text}”")
     return wish
 
 
@@ -440,7 +440,7 @@ def _drive_for_change(session: Session, actor: Actor, drive_id: int,
     actor.require(Capability.MANAGE_RESOURCES)
     drive = get_drive(session, actor, drive_id)
     if actor.org_unit_id is not None and not org_in_scope(session, actor, drive.org_unit_id):
-        raise PermissionDenied("该心愿活动由上级单位发起,您可以查看进度,但不能修改。")
+        raise PermissionDenied("该心愿活动由上级单位发起，您可以查看进度，但不能修改。")
     audit.require_version(drive, expected_version, DRIVE)
     return drive
 

@@ -31,13 +31,21 @@ def _rule(engine, code: str) -> CareRule:
 
 def test_the_rules_are_listed_with_whom_they_bind(world):
     table = _rules_table(_admin())
-    rows = {r["代码"]: r for r in table.to_dict("records")}
+    rows = {r["名称"]: r for r in table.to_dict("records")}
     assert len(rows) == 7
-    assert rows["monthly_talk"]["寒暑假暂停"] == "是"
-    assert rows["red_weekly_visit"]["适用"] == "红色风险"
-    assert rows["volunteer_twice_monthly_visit"]["适用"] == "志愿者的结对"
-    assert rows["monthly_guardian_contact"]["联系对象"] == "监护人"
-    assert rows["monthly_guardian_contact"]["帮扶方式"] == "家访、电访"
+    assert rows["每月谈心至少1次"]["寒暑假暂停"] == "是"
+    assert rows["红色风险儿童每周走访至少1次"]["适用"] == "红色风险"
+    assert rows["志愿者(爱心辅导员)每月走访至少2次"]["适用"] == "志愿者的结对"
+    assert rows["每月与监护人交流至少1次"]["联系对象"] == "监护人"
+    assert rows["每月与监护人交流至少1次"]["帮扶方式"] == "家访、电访"
+
+
+def test_the_rules_table_shows_no_code_column(world):
+    """Codes such as monthly_talk are for the program; an admin reads names and labels."""
+    table = _rules_table(_admin())
+    assert "代码" not in table.columns
+    shown = " ".join(str(v) for v in table.to_numpy().ravel())
+    assert "monthly_talk" not in shown and "_" not in shown
 
 
 def test_an_admin_adds_a_rule(world, engine):
@@ -82,5 +90,5 @@ def test_an_admin_deactivates_a_rule(world, engine):
     assert not at.exception
     assert "已停用“每周亲情电话至少1次”。" in [s.value for s in at.success]
     assert _rule(engine, "weekly_parent_call").is_active is False
-    rows = {r["代码"]: r for r in _rules_table(at).to_dict("records")}
-    assert rows["weekly_parent_call"]["状态"] == "停用"
+    rows = {r["名称"]: r for r in _rules_table(at).to_dict("records")}
+    assert rows["每周亲情电话至少1次"]["状态"] == "停用"

@@ -56,7 +56,7 @@ def test_unknown_user_gets_the_same_message(world):
 def test_right_password_opens_the_home_page(world, engine):
     at = login("coordinator")
     assert not at.exception
-    assert "您好,刘主任" in _titles(at)
+    assert "您好，刘主任" in _titles(at)
     with Session(engine) as session:
         events = session.scalars(select(AuditEvent.action).where(
             AuditEvent.username == "coordinator")).all()
@@ -99,13 +99,13 @@ def _assert_refused(at, path: str) -> None:
 
 def test_deactivated_user_is_logged_out_on_next_action(world, engine):
     at = logged_in("coordinator", "刘主任")
-    assert _titles(at) == ["您好,刘主任"]
+    assert _titles(at) == ["您好，刘主任"]
     with Session(engine) as session, session.begin():
         session.scalar(select(User).where(User.username == "coordinator")).is_active = False
     at.run()
     assert "已停用" in _errors(at)
     assert at.session_state["authentication_status"] is None
-    assert "您好,刘主任" not in _titles(at)
+    assert "您好，刘主任" not in _titles(at)
 
 
 def test_role_change_applies_on_next_run(world, engine):

@@ -164,7 +164,7 @@ def test_the_dashboard_renders_while_another_writer_holds_the_lock(world, db_url
     try:
         at.run(timeout=20)
         assert _still_in(at)
-        assert "您好,刘主任" in [title.value for title in at.title]
+        assert "您好，刘主任" in [title.value for title in at.title]
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -124,5 +124,5 @@ def log_in(page: object, url: str, username: str, display_name: str | None = Non
     if display_name is None:
         page.get_by_role("button", name="退出登录").wait_for()
     else:
-        page.get_by_role("heading", name=f"您好,{display_name}").first.wait_for()
+        page.get_by_role("heading", name=f"您好，{display_name}").first.wait_for()
     settle(page)

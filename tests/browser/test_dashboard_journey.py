@@ -78,7 +78,7 @@ def test_a_contact_logged_elsewhere_reaches_the_open_dashboard_without_a_reload(
     helper_context, phone = _open(browser, PHONE)
     try:
         log_in(dashboard, app_server, "liuzhuren")
-        expect(dashboard.get_by_role("heading", name="您好,刘主任")).to_be_visible()
+        expect(dashboard.get_by_role("heading", name="您好，刘主任")).to_be_visible()
         expect(_metric(dashboard, "关爱儿童")).to_have_text("3人")
         expect(_metric(dashboard, "本学期帮扶记录")).to_have_text("1人次")  # the default period
         dashboard.evaluate("window.__notReloaded = true")

@@ -32,7 +32,7 @@ def _log_in(page, url: str, username: str, password: str = DEFAULT_PASSWORD) -> 
 
 def test_admin_logs_in_sees_navigation_and_logs_out(page, app_server, accounts):
     _log_in(page, app_server, "admin")
-    page.get_by_role("heading", name="您好,管理员").first.wait_for()
+    page.get_by_role("heading", name="您好，管理员").first.wait_for()
     settle(page)
     nav = page.get_by_test_id("stSidebarNav")
     for title in ("总览", "会议模式", "汇报", "导出", "管理", "我的账户"):
@@ -47,12 +47,12 @@ def test_admin_logs_in_sees_navigation_and_logs_out(page, app_server, accounts):
     expect(page.get_by_role("button", name="退出登录")).to_have_count(0)
     page.reload()  # the login cookie is gone: a reload must not log back in
     page.get_by_role("button", name="登录", exact=True).first.wait_for()
-    expect(page.get_by_role("heading", name="您好,管理员")).to_have_count(0)
+    expect(page.get_by_role("heading", name="您好，管理员")).to_have_count(0)
 
 
 def test_viewer_does_not_see_the_admin_page(page, app_server, accounts):
     _log_in(page, app_server, "viewer")
-    page.get_by_role("heading", name="您好,督导").first.wait_for()
+    page.get_by_role("heading", name="您好，督导").first.wait_for()
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav.get_by_text("我的账户", exact=True)).to_be_visible()
     expect(nav.get_by_text("管理", exact=True)).to_have_count(0)

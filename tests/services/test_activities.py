@@ -281,7 +281,7 @@ def test_helpers_providers_and_a_donation_are_saved_together(session, world):
 def test_donation_recipients_must_be_attendees(session, world):
     gift = DonationInput(money_yuan=Decimal(500), recipient_ids=(world.villager.id,))
     problems = _problems(session, world, donations=(gift,))
-    assert "受助儿童须是参加本次活动的儿童(“钱小宝”未参加)" in problems["捐助"]
+    assert "受助儿童须是参加本次活动的儿童（“钱小宝”未参加）" in problems["捐助"]
     assert _count(session, Donation) == _count(session, ResourceProvider) == 0
 
 

@@ -103,7 +103,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(session, places):
     ])
     assert _errors(report) == [(3, "名称"), (3, "类型"), (4, "日期"), (4, "场次"),
                                (5, "参加儿童"), (6, "人次"), (6, "捐助金额(元)"), (7, "场次")]
-    assert "可填写:安全教育" in report.errors[1].reason
+    assert "可填写：安全教育" in report.errors[1].reason
     assert _count(session, Activity) == 0
 
 

@@ -185,7 +185,7 @@ def test_list_shows_running_then_upcoming_then_ended_with_progress(session, coun
     assert [(s.name, s.status) for s in listed] == [
         ("进行中的", RUNNING), ("未开始的", UPCOMING), ("已结束的", ENDED)]
     assert listed[0].progress_label == "已覆盖 1/4 (25.0%)"
-    assert listed[0].reach_label == "帮扶:家访"
+    assert listed[0].reach_label == "帮扶：家访"
     assert listed[0].target_label == "全部儿童"
 
 
@@ -195,7 +195,7 @@ def test_labels_name_the_activity_kind_and_the_target(session, county):
         FESTIVAL, org_unit_id=places.town.id, category=Category.in_difficulty,
         risk_level=RiskLevel.red))
     [summary] = list_campaigns(session, ADMIN, today=TODAY)
-    assert summary.reach_label == "活动:节日慰问"
+    assert summary.reach_label == "活动：节日慰问"
     assert summary.target_label == "石门镇 · 困境儿童 · 红色风险"
 
 
@@ -312,11 +312,11 @@ def test_an_unknown_unit_is_not_found(session, county):
 def test_update_changes_the_campaign_and_is_audited(session, county):
     campaign = create_campaign(session, actor=ADMIN, data=VISITS)
     update_campaign(session, actor=ADMIN, campaign_id=campaign.id, expected_version=1,
-                    data=replace(FESTIVAL, name="春节慰问(延长)", ends_on=date(2026, 12, 31)))
+                    data=replace(FESTIVAL, name="春节慰问（延长）", ends_on=date(2026, 12, 31)))
     session.commit()
     stored = session.get(Campaign, campaign.id)
     assert (stored.name, stored.activity_kind, stored.contact_kind, stored.version) == (
-        "春节慰问(延长)", "festival_visit", None, 2)
+        "春节慰问（延长）", "festival_visit", None, 2)
     events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "campaign")
                              .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["create", "update"]

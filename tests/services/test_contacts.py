@@ -126,7 +126,7 @@ def test_follow_up_date_is_dropped_without_follow_up(session, world):
 BAD_FIELDS = [
     ("future date", {"contact_date": TODAY + timedelta(days=1)}, "日期", "不能晚于今天"),
     ("before birth", {"contact_date": date(2015, 2, 28)}, "日期",
-     "不能早于儿童出生日期(2015-03-01)"),
+     "不能早于儿童出生日期（2015-03-01）"),
     ("negative minutes", {"minutes": -1}, "时长(分钟)", "不能为负数"),
     ("absurd minutes", {"minutes": 601}, "时长(分钟)", "最多600分钟"),
     ("long notes", {"notes": "很" * 2001}, "记录", "最多2000字"),
@@ -200,7 +200,7 @@ def test_archived_child_is_refused(session, world):
     world.other.archived_at, world.other.archive_reason = datetime(2026, 11, 1), "迁出"
     message = _refused(session, lambda: _log(session, world.coordinator, world.other,
                                              world.volunteer))
-    assert message == "“王小红”的档案已归档,不能记录帮扶。"
+    assert message == "“王小红”的档案已归档，不能记录帮扶。"
 
 
 def test_deactivated_helper_only_up_to_the_day_they_stopped(session, world):
@@ -282,7 +282,7 @@ def test_coordinator_corrects_a_locked_contact_with_a_reason_on_record(session, 
     event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (event.action, event.user_id) == ("correct", world.coordinator.user_id)
     assert (event.before, event.after) == ({"minutes": 30}, {"minutes": 45})
-    assert event.summary == "更正帮扶记录:核对纸质记录"
+    assert event.summary == "更正帮扶记录：核对纸质记录"
 
 
 def test_someone_elses_contact_cannot_be_edited_by_a_helper(session, world):
@@ -335,7 +335,7 @@ def test_coordinator_withdraws_a_contact_with_a_reason(session, world):
                              expected_version=1, reason="重复记录", today=TODAY)
     assert contact.archive_reason == "重复记录"
     event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-    assert (event.action, event.summary) == ("archive", "撤销帮扶记录:重复记录")
+    assert (event.action, event.summary) == ("archive", "撤销帮扶记录：重复记录")
     assert contacts.recent_contacts(session, world.coordinator, today=TODAY) == []
     _refused(session, lambda: _edit(session, world.coordinator, contact, reason="x"), NotFound)
 

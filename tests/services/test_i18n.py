@@ -20,7 +20,7 @@ def test_every_label_has_chinese_and_english_with_the_same_fields(key):
 def test_chinese_is_the_default_and_english_is_chosen_by_code():
     assert t("nav.home") == "总览"
     assert t("nav.home", "en") == "Overview"
-    assert t("home.heading", "zh", name="刘主任") == "您好,刘主任"
+    assert t("home.heading", "zh", name="刘主任") == "您好，刘主任"
 
 
 def test_unknown_key_shows_the_key_rather_than_failing():

@@ -185,7 +185,7 @@ def test_archive_is_refused_while_active_sub_units_remain(session):
         orgs.archive_org_unit(session, actor=SYSTEM, org_unit_id=town.id,
                               expected_version=town.version, reason="撤并")
 
-    assert refused.value.message == "“石门镇”下还有1个下级单位、0名在册儿童,请先处理后再归档。"
+    assert refused.value.message == "“石门镇”下还有1个下级单位、0名在册儿童，请先处理后再归档。"
     assert town.archived_at is None
 
 
@@ -206,7 +206,7 @@ def test_archive_is_refused_while_active_children_belong_to_the_unit(session, li
                               expected_version=unit.version, reason="撤并")
 
     assert refused.value.message == (
-        f"“{unit.name}”下还有0个下级单位、1名在册儿童,请先处理后再归档。")
+        f"“{unit.name}”下还有0个下级单位、1名在册儿童，请先处理后再归档。")
     assert unit.archived_at is None
 
 

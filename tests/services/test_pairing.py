@@ -138,11 +138,11 @@ def _start(day):
 
 # Each rule the issue names, with what the refusal must say.
 REFUSALS = {
-    "archived-child": (_archived_child, "“张小明”的档案已归档,不能结对"),
-    "inactive-helper": (_inactive_helper, "帮扶人“李老师”已停用,不能结对"),
-    "over-capacity": (_full_helper, "可结对1人,目前已结对1人,不能再增加"),
-    "capacity-zero": (_capacity_zero, "可结对0人,目前已结对0人"),
-    "same-two-twice": (_already_paired, "“张小明”已与“李老师”结对,不能重复结对"),
+    "archived-child": (_archived_child, "“张小明”的档案已归档，不能结对"),
+    "inactive-helper": (_inactive_helper, "帮扶人“李老师”已停用，不能结对"),
+    "over-capacity": (_full_helper, "可结对1人，目前已结对1人，不能再增加"),
+    "capacity-zero": (_capacity_zero, "可结对0人，目前已结对0人"),
+    "same-two-twice": (_already_paired, "“张小明”已与“李老师”结对，不能重复结对"),
     "peer-younger": (_peer(birth_date=date(2016, 1, 1)), "结对同学应比被帮扶儿童年长"),
     "peer-same-birthday": (_peer(birth_date=date(2015, 3, 1)), "结对同学应比被帮扶儿童年长"),
     "peer-other-gender": (_peer(gender=Gender.female), "结对同学应与被帮扶儿童同性别"),
@@ -219,7 +219,7 @@ def test_a_batch_is_all_or_nothing_when_one_child_would_go_over_capacity(session
         PairingRefused, caller_rolls_back=True)
 
     # The batch's own first two pairings count against the capacity of 2.
-    assert "可结对2人,目前已结对2人" in message
+    assert "可结对2人，目前已结对2人" in message
     assert message.endswith("未做任何结对。")
     assert open_count(session) == 0
 
@@ -282,7 +282,7 @@ def test_a_pairing_may_end_on_the_day_it_started(session, world):
 
 @pytest.mark.parametrize(("ended_on", "reason", "note", "why"), [
     pytest.param(STARTED - timedelta(days=1), PairingEndReason.child_moved, "",
-                 "结束日期不能早于开始日期(2026-09-01)", id="before-start"),
+                 "结束日期不能早于开始日期（2026-09-01）", id="before-start"),
     pytest.param(TODAY + timedelta(days=1), PairingEndReason.child_moved, "",
                  "结束日期不能晚于今天", id="in-future"),
     pytest.param(TODAY, PairingEndReason.other, "  ", "请写明具体原因", id="other-without-note"),
@@ -436,7 +436,7 @@ def test_pairing_a_child_whose_helper_left_ends_the_stale_pairing(session, world
     new = pair(session, world.child, world.volunteer, started_on=date(2026, 11, 25))
 
     assert (stale.ended_on, stale.end_reason, stale.end_note) == (
-        date(2026, 11, 25), PairingEndReason.helper_left, "帮扶人已停用,已重新结对")
+        date(2026, 11, 25), PairingEndReason.helper_left, "帮扶人已停用，已重新结对")
     assert new.ended_on is None
     assert pairing_board.count_unpaired(session, ADMIN) == 0
 
@@ -470,7 +470,7 @@ def test_archiving_a_child_ends_their_open_pairings_with_the_matching_reason(
                          expected_version=world.child.version, reason=archive_reason)
 
     for p in (first, second):
-        assert (p.end_reason, p.end_note) == (end_reason, f"儿童档案归档({archive_reason.zh})")
+        assert (p.end_reason, p.end_note) == (end_reason, f"儿童档案归档（{archive_reason.zh}）")
         assert p.ended_on >= p.started_on
     assert (ended.ended_on, ended.end_reason) == (date(2026, 1, 10), PairingEndReason.other)
     # Their places are free again.

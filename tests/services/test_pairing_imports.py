@@ -357,7 +357,7 @@ def test_a_helper_filled_up_by_earlier_rows_of_the_same_file_is_refused(session,
     report = _pairings(session, [["林小雨", "", "", "刘建国", ""],
                                  ["王小明", "", "", "刘建国", ""]])
     assert _errors(report) == [(3, "帮扶人姓名")]
-    assert "可结对1人,目前已结对1人" in report.errors[0].reason
+    assert "可结对1人，目前已结对1人" in report.errors[0].reason
     assert _count(session, Pairing) == 0
 
 
@@ -367,7 +367,7 @@ def test_existing_pairings_count_against_capacity(session, world):
     make_pairing(session, make_child(session, name="钱七"), chen)
     report = _pairings(session, [["林小雨", "", "", "陈丽华", ""]])
     assert _errors(report) == [(2, "帮扶人姓名")]
-    assert "可结对2人,目前已结对2人" in report.errors[0].reason
+    assert "可结对2人，目前已结对2人" in report.errors[0].reason
 
 
 def test_a_peer_student_of_the_other_gender_is_refused(session, world):
@@ -383,14 +383,14 @@ def test_an_inactive_helper_is_a_row_error(session, world):
     world[3]["陈丽华"].archived_at = utcnow()
     report = _pairings(session, [["林小雨", "", "", "陈丽华", ""]])
     assert [(e.column, e.reason) for e in report.errors] == [
-        ("帮扶人姓名", "帮扶人“陈丽华”已停用,不能结对")]
+        ("帮扶人姓名", "帮扶人“陈丽华”已停用，不能结对")]
 
 
 def test_an_archived_child_is_a_row_error(session, world):
     world[2]["林小雨"].archived_at = utcnow()
     report = _pairings(session, [["林小雨", "", "", "陈丽华", ""]])
     assert [(e.column, e.reason) for e in report.errors] == [
-        ("儿童姓名", "“林小雨”的档案已归档,不能结对")]
+        ("儿童姓名", "“林小雨”的档案已归档，不能结对")]
 
 
 @pytest.mark.parametrize(("started", "reason"), [

@@ -181,18 +181,18 @@ def test_each_suggestion_says_why_in_words(session, places, child):
     why = {s.helper_name: s.why for s in suggestions.suggest_helpers(
         session, ADMIN, child.id, today=TODAY, limit=10)}
     assert why == {
-        "王班主任": "本班班主任(三年级2班);尚未结对,可结对2人",
-        "赵同学": "同班同学(三年级2班);比孩子大2岁,同为男生;已结对1人,还可结对1人",
-        "刘爱心妈妈": "同村爱心家长;尚未结对,可结对2人",
-        "陈老师": "同校教师;尚未结对,可结对2人",
-        "镇志愿者": "同乡镇志愿者;尚未结对,可结对2人",
+        "王班主任": "本班班主任（三年级2班）；尚未结对，可结对2人",
+        "赵同学": "同班同学（三年级2班）；比孩子大2岁，同为男生；已结对1人，还可结对1人",
+        "刘爱心妈妈": "同村爱心家长；尚未结对，可结对2人",
+        "陈老师": "同校教师；尚未结对，可结对2人",
+        "镇志愿者": "同乡镇志愿者；尚未结对，可结对2人",
     }
 
 
 def test_a_peer_less_than_a_year_older_is_called_slightly_older(session, places, child):
     build(session, places, [h("赵同学", PEER, "class", birth_date=date(2014, 12, 1))])
     [only] = suggestions.suggest_helpers(session, ADMIN, child.id, today=TODAY)
-    assert "比孩子年龄稍长,同为男生" in only.reasons
+    assert "比孩子年龄稍长，同为男生" in only.reasons
 
 
 @pytest.mark.parametrize(("risk", "expected"), [

@@ -20,10 +20,10 @@ from tests.factories import DEFAULT_PASSWORD, make_org, make_user
 SYSTEM = Actor.system()
 NOW = datetime(2026, 3, 2, 8, 30)
 POLICY = users.LoginPolicy(max_attempts=3, lockout=timedelta(minutes=15))
-LAST_ADMIN = "这是最后一个启用的管理员账户,不能停用或改为其他角色。"
+LAST_ADMIN = "这是最后一个启用的管理员账户，不能停用或改为其他角色。"
 USERNAME_RULE = "登录名为2–32位小写字母、数字、汉字或 _ . -"
 LETTER_AND_DIGIT = "密码须同时包含字母和数字"
-TOO_LONG = "密码过长:最多72字节(约24个汉字或72个字母)"
+TOO_LONG = "密码过长：最多72字节（约24个汉字或72个字母）"
 
 
 def _count(session: Session, model: type) -> int:
@@ -144,7 +144,7 @@ def test_failed_logins_lock_the_account_at_the_limit(session):
     assert users.is_locked(user, NOW + timedelta(minutes=14))
     assert not users.is_locked(user, NOW + timedelta(minutes=15))
     assert [e.action for e in _events(session)] == ["login_failed", "login_failed", "lock"]
-    assert _events(session)[-1].summary == "连续3次密码错误,账户锁定"
+    assert _events(session)[-1].summary == "连续3次密码错误，账户锁定"
 
 
 @pytest.mark.parametrize(("minutes_later", "attempts_shown"), [

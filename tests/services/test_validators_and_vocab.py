@@ -38,7 +38,7 @@ from services.vocab import (
 
 # --- phones --------------------------------------------------------------------------------
 
-PHONE_RULE = "请填写11位手机号(如 13812345678)或带区号的固定电话(如 0755-12345678)"
+PHONE_RULE = "请填写11位手机号（如 13812345678）或带区号的固定电话（如 0755-12345678）"
 
 
 @pytest.mark.parametrize(("phone", "ok"), [
@@ -81,7 +81,7 @@ def _ending_in_x() -> str:
 VALID_ID = id_number("20150301")
 ID_WITH_X = _ending_in_x()
 WRONG_CHECK = VALID_ID[:17] + ("0" if VALID_ID[17] != "0" else "1")
-FORMAT = "身份证号应为18位,最后一位可以是数字或X"
+FORMAT = "身份证号应为18位，最后一位可以是数字或X"
 
 
 @pytest.mark.parametrize(("number", "birth_date", "problem"), [
@@ -90,9 +90,9 @@ FORMAT = "身份证号应为18位,最后一位可以是数字或X"
     pytest.param(f"  {VALID_ID} ", None, None, id="spaces-trimmed"),
     pytest.param(ID_WITH_X, None, None, id="check-character-X"),
     pytest.param(ID_WITH_X.lower(), None, None, id="lowercase-x"),
-    pytest.param(WRONG_CHECK, None, "身份证号校验位不正确,请核对", id="wrong-checksum"),
+    pytest.param(WRONG_CHECK, None, "身份证号校验位不正确，请核对", id="wrong-checksum"),
     pytest.param(VALID_ID, date(2015, 3, 2),
-                 "身份证号中的出生日期(2015-03-01)与填写的出生日期不一致",
+                 "身份证号中的出生日期（2015-03-01）与填写的出生日期不一致",
                  id="birth-date-mismatch"),
     pytest.param(id_number("20150230"), None, "身份证号中的出生日期无效", id="february-30"),
     pytest.param(id_number("20151301"), None, "身份证号中的出生日期无效", id="month-13"),
@@ -133,8 +133,8 @@ TODAY = date(2026, 3, 1)
     (date(2026, 3, 1), None),
     (date(2008, 3, 1), None),                               # 18 today
     (date(2007, 3, 2), None),                               # 18, 19 tomorrow
-    (date(2007, 3, 1), "年龄超过18周岁,不属于儿童档案范围"),  # 19 today
-    (date(1990, 6, 1), "年龄超过18周岁,不属于儿童档案范围"),
+    (date(2007, 3, 1), "年龄超过18周岁，不属于儿童档案范围"),  # 19 today
+    (date(1990, 6, 1), "年龄超过18周岁，不属于儿童档案范围"),
 ])
 def test_birth_date_problem(born, problem):
     assert birth_date_problem(born, TODAY) == problem

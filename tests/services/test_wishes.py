@@ -91,8 +91,8 @@ MOVES = [
     (S.collected, "release", "还没有被认领"),
     (S.taken, "take", "已被认领"), (S.taken, "fulfil", S.fulfilled),
     (S.taken, "release", S.collected),
-    (S.fulfilled, "take", "已经实现,不能再认领"), (S.fulfilled, "fulfil", "不能重复登记满愿"),
-    (S.fulfilled, "release", "已经实现,不能取消认领"),
+    (S.fulfilled, "take", "已经实现，不能再认领"), (S.fulfilled, "fulfil", "不能重复登记满愿"),
+    (S.fulfilled, "release", "已经实现，不能取消认领"),
 ]
 
 
@@ -154,10 +154,10 @@ def test_collecting_stores_cost_and_category(session, world):
 @pytest.mark.parametrize(("move", "fields", "problem"), [
     ("take", {"taken_on": date(2026, 5, 1)}, "不能早于征集日期"),
     ("take", {"taken_on": date(2026, 12, 1)}, "不能晚于今天"),
-    ("take", {"provider_id": None}, "请选择资源方,或填写爱心人士姓名"),
+    ("take", {"provider_id": None}, "请选择资源方，或填写爱心人士姓名"),
     ("fulfil", {"fulfilled_on": date(2026, 5, 9)}, "不能早于征集日期"),
     ("fulfil", {"fulfilled_on": date(2026, 12, 1)}, "不能晚于今天"),
-    ("fulfil", {"donor": ""}, "请选择资源方,或填写爱心人士姓名"),
+    ("fulfil", {"donor": ""}, "请选择资源方，或填写爱心人士姓名"),
 ])
 def test_dates_and_takers_are_checked(session, world, move, fields, problem):
     _, kids, provider = world
