@@ -351,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="导出姓名、电话、身份证号和住址原文（会记入操作日志）")
 
     figures = command("stats", "打印总览的统计数字（某单位、某时段）", cmd_stats)
-    figures.add_argument("--json", action="store_true", help="输出 JSON（键名见 docs/statistics.md）")
+    figures.add_argument("--json", action="store_true",
+                         help="输出 JSON（键名见 docs/statistics.md）")
     _period_arguments(figures, required=False)
     figures.add_argument("--org", help="单位名称（不填为全部）")
 
