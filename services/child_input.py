@@ -218,7 +218,7 @@ def find_duplicates(session: Session, data: ChildInput, *,
     found = []
     for child in session.scalars(stmt):
         same_id = bool(data.id_number) and child.id_number == data.id_number
-        reason = "身份证号相同" if same_id else "姓名、出生日期和村(社区)相同"
+        reason = "身份证号相同" if same_id else "姓名、出生日期和村（社区）相同"
         found.append(Duplicate(child.id, child.name, reason))
     return found
 

@@ -110,7 +110,7 @@ def check_then_wait(engine, monkeypatch):
 
 @pytest.mark.parametrize(("overrides", "reason"), [
     ({"id_number": valid_id(BORN)}, "身份证号相同"),
-    ({}, "姓名、出生日期和村(社区)相同"),
+    ({}, "姓名、出生日期和村（社区）相同"),
 ], ids=["same-id-number", "same-name-birth-village"])
 def test_two_simultaneous_saves_of_one_child_make_one_record(engine, places, check_then_wait,
                                                              overrides, reason):
@@ -153,7 +153,7 @@ def test_a_name_written_with_other_spaces_or_widths_is_the_same_child(engine, pl
     with pytest.raises(roster.DuplicateChild) as refused, transaction(engine) as session:
         roster.create_child(session, actor=ADMIN, data=child(places, name="林 小\u3000雨"),
                             today=TODAY)
-    assert refused.value.message == NAMED.format(reason="姓名、出生日期和村(社区)相同")
+    assert refused.value.message == NAMED.format(reason="姓名、出生日期和村（社区）相同")
     assert _children(engine) == 1
 
 

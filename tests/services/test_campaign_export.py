@@ -35,7 +35,7 @@ from tests.pairing_factories import (
     make_relative,
 )
 
-HEADERS = ["专项行动", "姓名", "性别", "年龄", "儿童类别", "乡镇", "村(社区)", "学校", "班级",
+HEADERS = ["专项行动", "姓名", "性别", "年龄", "儿童类别", "乡镇", "村（社区）", "学校", "班级",
            "监护人电话"]
 VISITS = CampaignInput("入户走访", date(2026, 11, 1), date(2026, 11, 30),
                        contact_kind=ContactKind.home_visit)
@@ -74,7 +74,7 @@ def test_the_gaps_list_has_the_children_not_yet_reached_masked(session, county):
     assert set(rows) == {"王*红", "赵*刚"}
     assert rows["王*红"] == {
         "专项行动": "入户走访", "姓名": "王*红", "性别": "女", "年龄": "11",
-        "儿童类别": "留守儿童、困境儿童", "乡镇": "石门镇", "村(社区)": "李家村",
+        "儿童类别": "留守儿童、困境儿童", "乡镇": "石门镇", "村（社区）": "李家村",
         "学校": "石门镇中心小学", "班级": "三年级2班", "监护人电话": "138****5678"}
     assert rows["赵*刚"]["监护人电话"] == ""
     assert session.scalars(select(AuditEvent).where(

@@ -32,6 +32,7 @@ from services.home_unit import children_counted_in, units_under
 from services.report_draft import draft_markdown
 from services.stats import Statistics, StatsScope, compute
 from services.stats_text import sections
+from services.typography import full_width
 from services.vocab import OrgKind
 from tests.pairing_factories import ADMIN
 
@@ -198,7 +199,8 @@ def test_every_share_is_its_numerator_over_its_stated_total(demo, masked):
         enrolment_sentences = 0
         for unit in units(session):
             stats, written = texts(session, unit, masked)
-            survey_totals = {q: sum(o.values()) for q, o in stats.surveys.items()}
+            # questions are written with Chinese punctuation (“…说？” for a stored "…说?")
+            survey_totals = {full_width(q): sum(o.values()) for q, o in stats.surveys.items()}
             total = _total(written[0])
             if total is not None:  # a unit of fewer than 5, masked, states "<5人"
                 assert total == stats.children.total == children_at_home(session, unit)

@@ -342,7 +342,7 @@ def test_the_attacker_recovers_nothing_from_the_suppressed_texts(session, units)
     for key, values in possible_values(ages, total, complete=True).items():
         assert len(values) >= 2, (key, values)
     guardians = re.search(r"监护方式：(.*?)。", big["guardianship"].text)[1]
-    assert "(外)祖父母监护≥5人" in guardians and "父母单方监护<5人" in guardians
+    assert "（外）祖父母监护≥5人" in guardians and "父母单方监护<5人" in guardians
     # and in the masked draft the same sentence is written the same way
     draft = draft_markdown(session, ADMIN, StatsScope(START, END, units["big"].id), today=END,
                            masked=True)
