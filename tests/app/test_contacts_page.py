@@ -295,7 +295,7 @@ def test_coordinator_corrects_a_locked_contact_with_a_reason(world, engine):
     with Session(engine) as session:
         assert session.get(CareContact, old).minutes == 45
         event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-        assert (event.action, event.summary) == ("correct", "更正帮扶记录:核对纸质记录")
+        assert (event.action, event.summary) == ("correct", "更正帮扶记录：核对纸质记录")
     assert [d.label for d in at.get("download_button")] == ["下载"]
 
 

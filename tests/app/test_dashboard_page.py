@@ -217,7 +217,7 @@ def test_the_period_in_the_url_chooses_which_contacts_count(town, engine):
     assert month.segmented_control(key="dash_period").value == "month"
     assert _param(month, "period") == "month"
     assert "帮扶人开展帮扶" not in _page_text(month)
-    assert any(i.value.startswith("暂无数据。在「活动」登记活动") for i in month.info)
+    assert any(i.value.startswith("暂无数据。在“活动”登记活动") for i in month.info)
     assert _metrics(month)["本月帮扶记录"] == "0人次"
 
     stats_cache.data_changed()
@@ -392,5 +392,5 @@ def test_no_section_sends_a_reader_to_a_page_they_cannot_open(town, role):
              "需求与资源": "pages/resources.py", "管理": "pages/admin.py"}
     for hint in hints:
         for title, path in named.items():
-            if f"「{title}" in hint:
+            if f"“{title}" in hint or f"「{title}" in hint:
                 assert path in allowed, hint

@@ -92,7 +92,7 @@ def test_picking_a_provider_shows_its_totals_and_edit_form(world, engine, coordi
     at = _app(_providers, coordinator)
     at.selectbox(key="provider_pick").select_index(0).run()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["捐助金额(元)"] == "0.00"
+    assert {m.label: m.value for m in at.metric}["捐助金额（元）"] == "0.00"
     at.text_input(key=f"provider_{1}_offers").input("宣传报道")
     at.button(key="FormSubmitter:provider_1-保存").click().run()
     assert "已保存资源方“晚报”" in _texts(at.success)

@@ -104,7 +104,7 @@ def test_coordinator_pairs_a_child_and_the_helper_sees_the_card(page, browser, a
 
     _click_row(page, "王小红")
     expect(page.get_by_text("为 王小红 推荐的帮扶人")).to_be_visible()
-    expect(page.get_by_text("同乡镇教师;尚未结对,可结对2人")).to_be_visible()
+    expect(page.get_by_text("同乡镇教师；尚未结对，可结对2人")).to_be_visible()
     settle(page)
     page.get_by_role("button", name="与李老师结对").click()
     expect(page.get_by_text("已将王小红与教师李老师结对。")).to_be_visible()
