@@ -67,7 +67,7 @@ def test_a_coordinator_downloads_the_summary_and_the_deck(page, app_server, town
         deck_button.click()
     with open(deck_file.value.path(), "rb") as handle:
         deck = Presentation(io.BytesIO(handle.read()))
-    assert len(deck.slides) == 13
+    assert len(deck.slides) >= 15  # a long section may go on to a （续） slide
     text = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
                     if shape.has_text_frame)
     assert "石门镇" in text
