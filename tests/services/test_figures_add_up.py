@@ -47,7 +47,7 @@ from tests.factories import make_child, make_helper, make_org, make_pairing
 from tests.pairing_factories import ADMIN, coordinator_of, make_contact
 
 START, END = date(2026, 9, 1), date(2026, 11, 30)
-WORLDS = 16  # each a fresh random world; 30 found nothing more and doubled the time
+WORLDS = 16  # each a fresh random world; more would lengthen CI, which runs the suite twice
 
 # The additive breakdowns of `children` in as_json (every code is a count of children).
 CHILD_BREAKDOWNS = ("by_category", "by_gender", "by_age_band", "by_guardian_type",
