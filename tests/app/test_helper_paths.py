@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.util import calc_hash
@@ -115,13 +116,10 @@ def test_a_page_the_role_has_opens_normally_by_url(world):
 def _my_children_script(today_iso: str) -> None:
     from datetime import date
 
-    import streamlit as st
-
     from components.feedback import show_flash
     from components.my_children import render_my_children
     from components.session import current_actor
 
-    st.page_link = lambda *args, **kwargs: None  # no navigation in a bare script
     show_flash()
     render_my_children(current_actor(), date.fromisoformat(today_iso))
 
@@ -160,7 +158,16 @@ def _submit(at, key: str):
     return _by_prefix(at.button, f"FormSubmitter:{key}_").click().run()
 
 
-def test_quick_log_offers_today_yesterday_and_another_day(world, engine):
+@pytest.fixture
+def no_page_links(monkeypatch):
+    """A bare script has no navigation for st.page_link to resolve; undone after the test
+    (setting st.page_link inside the script outlived it and emptied later tests' links)."""
+    import streamlit as st
+
+    monkeypatch.setattr(st, "page_link", lambda *args, **kwargs: None)
+
+
+def test_quick_log_offers_today_yesterday_and_another_day(world, engine, no_page_links):
     at = _app(engine, _my_children_script, "helper")
     key = _quick_key(engine)
     day = _by_prefix(at.segmented_control, f"{key}_day_")
@@ -174,7 +181,8 @@ def test_quick_log_offers_today_yesterday_and_another_day(world, engine):
     assert _dates(engine) == [("张小明", YESTERDAY)]
 
 
-def test_quick_log_on_another_day_needs_the_date_and_refuses_a_future_one(world, engine):
+def test_quick_log_on_another_day_needs_the_date_and_refuses_a_future_one(world, engine,
+                                                                         no_page_links):
     at = _app(engine, _my_children_script, "helper")
     key = _quick_key(engine)
     _by_prefix(at.pills, f"{key}_kind_").set_value(ContactKind.talk)
