@@ -264,29 +264,28 @@ def scoped_actor(session: Session, actor: Actor, org_unit_id: int | None) -> Act
 def children_in(session: Session, actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
     """The children a figure of this scope counts: in the actor's scope, at home in the unit
     (`services.home_unit`; a helper's own children have no home rule), of the categories."""
+    if actor.role is Role.helper:
+        return _served(actor, scope)
+    return and_(_served(actor, scope),
+                children_counted_in(session, scope.org_unit_id or actor.org_unit_id))
+
+
+def _served(actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
+    """Active children in the actor's access scope, of the scope's categories, wherever they
+    live: those the schools' enrolment counts, and those a unit serves but counts elsewhere."""
     conditions = [Child.archived_at.is_(None), children_counted(actor)]
-    if actor.role is not Role.helper:
-        conditions.append(children_counted_in(session, scope.org_unit_id or actor.org_unit_id))
     if scope.categories:
-        conditions.append(_of_categories(scope.categories))
+        conditions.append(Child.id.in_(select(ChildCategory.child_id).where(
+            ChildCategory.category.in_(scope.categories))))
     return and_(*conditions)
 
 
-def _of_categories(categories: tuple[Category, ...]) -> ColumnElement[bool]:
-    return Child.id.in_(select(ChildCategory.child_id).where(
-        ChildCategory.category.in_(categories)))
-
-
-def attending_from_elsewhere(session: Session, actor: Actor, scope: StatsScope
-                             ) -> int:
+def attending_from_elsewhere(session: Session, actor: Actor, scope: StatsScope) -> int:
     """Children in scope (at the unit's schools) whose home is outside the unit."""
     if actor.role is Role.helper or actor.org_unit_id is None:
         return 0
-    conditions = [Child.archived_at.is_(None), children_counted(actor),
-                  ~children_counted_in(session, actor.org_unit_id)]
-    if scope.categories:
-        conditions.append(_of_categories(scope.categories))
-    return session.scalar(select(func.count()).select_from(Child).where(*conditions)) or 0
+    return session.scalar(select(func.count()).select_from(Child).where(
+        _served(actor, scope), ~children_counted_in(session, actor.org_unit_id))) or 0
 
 
 @dataclass(frozen=True)
@@ -328,7 +327,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
     units = true() if lens.subtree is None else OrgUnit.id.in_(lens.subtree)
     start, end = scope.date_from, min(scope.date_to, max(today, scope.date_from))
     enrolled, compared, schools = ((0, 0, 0) if actor.role is Role.helper else
-                                   enrolment(session, _enrolment_children(narrowed, scope),
+                                   enrolment(session, _served(narrowed, scope),
                                              narrowed.org_unit_id, units))
     figures = children_figures(session, children, on=end)
     figures["by_town"] = by_place(session, children, Child.town_id)
@@ -342,7 +341,7 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
         period_name=relative_name(scope.date_from, scope.date_to, today),
         for_helper=actor.role is Role.helper,
         total_withheld_as=None if actor.role is Role.helper else withheld_total(
-            session, narrowed.org_unit_id, _enrolment_children(actor, scope)),
+            session, narrowed.org_unit_id, _served(actor, scope)),
         by_towns=_spans_towns(session, narrowed),
         children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
                                enrolled_schools=schools,
@@ -369,15 +368,6 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
             select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
         computed_at=utcnow(),
     )
-
-
-def _enrolment_children(actor: Actor, scope: StatsScope) -> ColumnElement[bool]:
-    """The children compared with 在籍学生: everyone in scope at the unit's schools, wherever
-    they live, since the schools' enrolment counts them too."""
-    conditions = [Child.archived_at.is_(None), children_counted(actor)]
-    if scope.categories:
-        conditions.append(_of_categories(scope.categories))
-    return and_(*conditions)
 
 
 def _every_kind(session: Session, found: dict[str, Sessions]) -> dict[str, Sessions]:

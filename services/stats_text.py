@@ -180,6 +180,11 @@ def _vocab_bars(group: str, cells: Mapping[str, Cell], vocab: type[Vocabulary],
     return _bars(group, cells, lambda code: vocab(code).label(), link)
 
 
+def _share_figure(label: str, cell: Cell, total: int) -> Figure:
+    """A headline share, or the withheld count in its place (its share would give it back)."""
+    return Figure(label, f"{cell}人" if cell.withheld else pct(cell.value, total))
+
+
 def _any_withheld(*groups: Mapping[str, Cell] | Cell) -> bool:
     return any(g.withheld if isinstance(g, Cell) else any(c.withheld for c in g.values())
                for g in groups)
@@ -261,8 +266,7 @@ def guardianship(s: Statistics, v: _View) -> Section:
         text += f"留守类型{COLON}{_listing(away_parts)}{STOP}"
     top_code, top = max(guardians.items(), key=lambda item: item[1].value)
     both = away["both_parents_away"]
-    figures = (Figure(GuardianType(top_code).label(),
-                      f"{top}人" if top.withheld else pct(top.value, c.total)),
+    figures = (_share_figure(GuardianType(top_code).label(), top, c.total),
                Figure("父母双方外出", f"{both}人"))
     bars = _vocab_bars("监护类型", guardians, GuardianType,
                        lambda code: v.link(guardian_types=(GuardianType(code),)))
@@ -290,10 +294,8 @@ def distribution(s: Statistics, v: _View) -> Section:
             f"居住在山区的{counted(mountain, c.total)}{SEMI}"
             f"在乡镇的{counted(townships, c.total)}{STOP}{elsewhere}")
     figures = (Figure(f"{level}数", f"{len(places)}个"),
-               Figure("山区", f"{mountain}人" if mountain.withheld
-                      else pct(mountain.value, c.total)),
-               Figure("在乡镇", f"{townships}人" if townships.withheld
-                      else pct(townships.value, c.total)))
+               _share_figure("山区", mountain, c.total),
+               _share_figure("在乡镇", townships, c.total))
     shown = [(name, cell) for name, cell in places.items() if not cell.withheld][:15]
     bars = tuple(Bar(level, name, cell.value, f"place_{i}", None)
                  for i, (name, cell) in enumerate(shown))
@@ -323,10 +325,8 @@ def family_and_study(s: Statistics, v: _View) -> Section:
     grades = _listing(_vocab_parts(study, AcademicLevel, c.total)) or "未填写"
     text = f"家庭经济状况{COLON}{families}{STOP}学习成绩{COLON}{grades}{STOP}"
     hardship, excellent = economy["hardship"], study["excellent"]
-    figures = (Figure("家庭经济困难", f"{hardship}人" if hardship.withheld
-                      else pct(hardship.value, c.total)),
-               Figure("成绩优秀", f"{excellent}人" if excellent.withheld
-                      else pct(excellent.value, c.total)))
+    figures = (_share_figure("家庭经济困难", hardship, c.total),
+               _share_figure("成绩优秀", excellent, c.total))
     bars = _vocab_bars("家庭经济", economy, EconomicStatus,
                        lambda code: v.link(economic_statuses=(EconomicStatus(code),)))
     bars += _vocab_bars("学业成绩", study, AcademicLevel,
@@ -351,8 +351,7 @@ def safety(s: Statistics, v: _View) -> Section:
             f"重点关注{concern}人{SEMI}寄宿{boarding}人{STOP}"
             f"风险等级{COLON}{PAUSE.join(risks)}{STOP}"
             f"尚未解决的心理方面需求{psych}个{SEMI}已满16周岁待复核{aged_out}人{STOP}")
-    figures = (Figure("曾发生安全事故", f"{incident}人" if incident.withheld
-                      else pct(incident.value, c.total)),
+    figures = (_share_figure("曾发生安全事故", incident, c.total),
                Figure("红色风险", f"{risk['red']}人"),
                Figure("待解决心理需求", f"{psych}个"))
     bars = _bars("风险等级", risk, _risk_label,
