@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,8 @@ RECORDED_LOGIN_KEY = "shouwang_login_recorded"
 # When this browser session logged in (UTC); a revocation after it ends the session.
 SESSION_STARTED_KEY = "shouwang_session_started"
 RENEW_COOKIE_KEY = "shouwang_renew_cookie"
+# The login cookie this session keeps in the browser: (name=token pair, expiry as a UTC string).
+LOGIN_COOKIE_KEY = "shouwang_login_cookie"
 
 
 class ShouwangValidator(stauth.Validator):
@@ -159,15 +162,46 @@ def _active_actor(authenticator: stauth.Authenticate) -> Actor:
             st.session_state[RECORDED_LOGIN_KEY] = username
             st.session_state[SESSION_STARTED_KEY] = utcnow()
             st.session_state[LANG_KEY] = user.language
+            _issue_login_cookie(username)
         started = st.session_state.setdefault(SESSION_STARTED_KEY, utcnow())
         if users.session_revoked(user, started):
             _end_session(authenticator, "login.revoked")
         actor = users.actor_for(session, user)
         st.session_state["shouwang_must_change_password"] = user.must_change_password
     if st.session_state.pop(RENEW_COOKIE_KEY, False):
-        authenticator.cookie_controller.set_cookie()
+        _issue_login_cookie(username)
     st.session_state[ACTOR_KEY] = actor
     return actor
+
+
+def _issue_login_cookie(username: str) -> None:
+    """Sign a login cookie for this session, in the library's own format (login_cookie_claims).
+
+    The library writes its cookie through a component that must load in an iframe before the
+    next rerun removes it; on a page whose components answer quickly (我的结对) it lost that race
+    and a refresh logged the helper out. login_cookie_script() writes it from the page instead.
+    """
+    expires = datetime.now(UTC) + timedelta(days=settings().cookie_expiry_days)
+    token = jwt.encode({"username": username, "exp_date": expires.timestamp()},
+                       settings().cookie_key, algorithm="HS256")
+    st.session_state[LOGIN_COOKIE_KEY] = (
+        f"{settings().cookie_name}={token}", expires.strftime("%a, %d %b %Y %H:%M:%S GMT"))
+
+
+def login_cookie_script() -> str:
+    """A script that puts this session's login cookie in the browser unless it is there.
+
+    Sent on every run (the page keeps the same element, so it runs once per page load): a
+    rerun that removes it before it ran is followed by one that brings it back.
+    """
+    pair, expires = st.session_state.get(LOGIN_COOKIE_KEY, (None, None))
+    if pair is None:
+        return ""
+    cookie = json.dumps({"pair": pair, "expires": expires})
+    return ("<script>(() => { const c = " + cookie + ";"
+            " if (!document.cookie.split('; ').includes(c.pair)) {"
+            " document.cookie = c.pair + '; expires=' + c.expires + '; path=/; SameSite=Strict'; }"
+            " })();</script>")
 
 
 def _end_session(authenticator: stauth.Authenticate, message_key: str) -> None:
@@ -185,7 +219,7 @@ def renew_own_session() -> None:
 
 
 def forget_login() -> None:
-    for key in (ACTOR_KEY, RECORDED_LOGIN_KEY, SESSION_STARTED_KEY):
+    for key in (ACTOR_KEY, RECORDED_LOGIN_KEY, SESSION_STARTED_KEY, LOGIN_COOKIE_KEY):
         st.session_state.pop(key, None)
 
 

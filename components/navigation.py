@@ -128,7 +128,8 @@ def build_navigation(actor: Actor, lang: str) -> st.navigation:  # type: ignore[
         else:
             section.append(st.Page(_no_access(title, lang, landing), title=title,
                                    url_path=spec.url_path, visibility="hidden"))
-    # The page the login form was on: on to this role's first page.
+    # The page the login form was on: on to this role's first page. (Not default=: the
+    # default page answers on "/" only, and a bookmarked /my would be "Page not found".)
     next(iter(sections.values())).append(st.Page(
         _go_to(landing), title=t("app.name", lang), url_path=ENTRY_URL, visibility="hidden"))
     return st.navigation(sections)

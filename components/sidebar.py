@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from components.auth import logout
+from components.auth import login_cookie_script, logout
 from components.markup import md
 from components.session import LANG_KEY, db_transaction, lang
 from services import orgs, users
@@ -53,4 +53,4 @@ def render_sidebar(actor: Actor, authenticator: stauth.Authenticate) -> None:
         if st.button(t("sidebar.logout", current), icon=":material/logout:",
                      key="shouwang_logout_button"):
             logout(authenticator, actor)
-        st.html(CLOSE_AFTER_CHOICE_JS, unsafe_allow_javascript=True)
+        st.html(CLOSE_AFTER_CHOICE_JS + login_cookie_script(), unsafe_allow_javascript=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -14,7 +15,8 @@ from db.models import User
 from services import users
 from services.permissions import Actor
 from services.vocab import Role
-from tests.app.conftest import logged_in
+from components.session import settings
+from tests.app.conftest import logged_in, login
 from tests.factories import DEFAULT_PASSWORD
 
 KEY = "k" * 40
@@ -86,6 +88,50 @@ def test_changing_ones_own_password_ends_only_the_other_sessions(world, engine):
     elsewhere.run()
     assert elsewhere.session_state["authentication_status"] is None
     assert "请重新登录" in _errors(elsewhere)
+
+
+def _written_cookie(at) -> dict | None:
+    """The claims of the login cookie the page's script writes, if it writes one."""
+    for element in at.get("html"):
+        found = re.search(r'"pair": "shouwang_auth=([^"]+)"', element.proto.body)
+        if found:
+            return login_cookie_claims(found.group(1), settings().cookie_key)
+    return None
+
+
+def _cookie_accepted(engine, claims: dict) -> bool:
+    issued = (datetime.fromtimestamp(claims["exp_date"], UTC).replace(tzinfo=None)
+              - timedelta(days=settings().cookie_expiry_days))
+    with Session(engine) as session:
+        return users.cookie_still_valid(session, claims["username"], issued)
+
+
+def test_the_page_writes_a_login_cookie_the_gate_accepts_until_logout(world, engine):
+    at = login("helper")
+    claims = _written_cookie(at)
+    assert claims is not None and claims["username"] == "helper"
+    assert _cookie_accepted(engine, claims)
+    at.run()
+    assert _written_cookie(at) == claims  # the same cookie on every run, not a new one
+    at.button(key="shouwang_logout_button").click().run()
+    assert _written_cookie(at) is None
+    assert not _cookie_accepted(engine, claims)  # and the one in the browser is refused
+
+
+def test_a_new_own_password_writes_a_cookie_issued_after_it(world, engine):
+    at = login("coordinator")
+    before = _written_cookie(at)
+    at.switch_page("pages/account.py").run()
+    fields = {field.label: field for field in at.text_input}
+    fields["原密码"].input(DEFAULT_PASSWORD)
+    fields["新密码"].input("NewPass2026")
+    fields["再次输入新密码"].input("NewPass2026")
+    at.button[0].click().run()
+    at.run()
+    after = _written_cookie(at)
+    assert after is not None and after != before
+    assert not _cookie_accepted(engine, before)
+    assert _cookie_accepted(engine, after)
 
 
 def _token(payload: dict, *, key: str = KEY, algorithm: str = "HS256") -> str:

@@ -87,6 +87,22 @@ def test_from_login_to_a_logged_visit_in_four_taps(browser, app_server, engine, 
         assert width <= PHONE["width"] + 1, f"the page is {width}px wide on a phone"
 
 
+def test_a_refresh_keeps_the_helper_logged_in_also_after_an_earlier_login(
+        browser, app_server, helper_world):
+    """The login cookie survives the landing on 我的结对. The library's cookie component lost
+    a race against that page's first rerun, from the second login on one server onward, and
+    a refresh then showed the login form again."""
+    for attempt in range(2):
+        with _phone(browser, f"helper_phone_refresh_{attempt}") as page:
+            log_in(page, app_server, "lilaoshi")
+            page.get_by_role("heading", name="我的结对").first.wait_for()
+            settle(page)
+            page.reload()
+            page.get_by_role("heading", name="我的结对").first.wait_for()
+            expect(page.get_by_role("button", name="登录", exact=True)).to_have_count(0)
+            assert "shouwang_auth" in {c["name"] for c in page.context.cookies()}
+
+
 def test_yesterday_is_one_tap_more_and_another_day_needs_its_date(
         browser, app_server, engine, helper_world):
     with _phone(browser, "helper_phone_yesterday") as page:
