@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from components.auth import login_cookie_claims
+from components.session import settings
 from db.models import User
 from services import users
 from services.permissions import Actor
 from services.vocab import Role
-from components.session import settings
 from tests.app.conftest import logged_in, login
 from tests.factories import DEFAULT_PASSWORD
 
