@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import apply_change, remembered_version, show_flash
+from components.ledger_panel import money_and_dates
 from components.markup import md
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services.exports import EXPORT_FORMATS, filename_for
+from services.i18n import t
 from services.ledger_export import LEDGER_EXPORTS
 from services.permissions import Actor, Capability
 from services.providers import (
@@ -22,10 +24,9 @@ from services.providers import (
     provider_detail,
     update_provider,
 )
-from services.vocab import ProviderKind
+from services.vocab import NeedKind, NeedStatus, ProviderKind
 
-EMPTY_STATE = ("还没有资源方。资源方是为儿童提供帮助的单位和个人，例如商会、志愿者协会、"
-               "公安局、媒体、爱心企业和爱心人士。登记后可在需求、心愿和捐助台账中选择。")
+EMPTY_STATE = "resources.providers.empty"
 NEW = 0
 
 
@@ -34,75 +35,99 @@ def render_providers(actor: Actor, today: date) -> None:
     show_flash()
     with db_transaction() as session:
         rows = list_providers(session, actor)
-    with st.expander("新增资源方", expanded=not rows, icon=":material/add:"):
+    with st.expander(t("resources.providers.new", lang()), expanded=not rows,
+                     icon=":material/add:"):
         data = provider_form(key="provider_new", row=None)
         if data is not None:
             apply_change("provider", lambda s: create_provider(s, actor=actor, data=data), NEW,
-                         f"已新增资源方“{data.name.strip()}”。")
+                         t("resources.providers.created", lang(), name=data.name.strip()))
     if not rows:
-        st.info(EMPTY_STATE, icon=":material/handshake:")
+        st.info(t(EMPTY_STATE, lang()), icon=":material/handshake:")
         return
-    st.dataframe(_table(rows), hide_index=True, width="stretch")
+    table = _table(rows)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=money_and_dates(table))
     by_id = {r.id: r for r in rows}
-    chosen = st.selectbox("查看或修改", list(by_id), key="provider_pick", index=None,
-                          format_func=lambda i: by_id[i].name, placeholder="选择资源方")
+    chosen = st.selectbox(t("resources.providers.pick", lang()), list(by_id),
+                          key="provider_pick", index=None, format_func=lambda i: by_id[i].name,
+                          placeholder=t("resources.providers.pick_placeholder", lang()))
     if chosen is not None:
         _one(actor, by_id[chosen])
     _export(actor, today)
 
 
 def _table(rows: list[ProviderRow]) -> pd.DataFrame:
+    lg = lang()
     return pd.DataFrame([{
-        "名称": r.name, "类型": r.kind.zh, "联系人": r.contact_person or "",
-        "电话": r.phone or "", "可提供": r.offers or "", "链接需求": r.needs_linked,
-        "实现心愿": r.wishes_fulfilled, "捐助金额（元）": float(r.donated_money),
-        "捐助笔数": r.donations} for r in rows])
+        t("resources.name", lg): r.name, t("resources.kind", lg): r.kind.label(lg),
+        t("resources.providers.contact_person", lg): r.contact_person or "",
+        t("resources.providers.phone", lg): r.phone or "",
+        t("resources.providers.offers", lg): r.offers or "",
+        t("resources.providers.needs_linked", lg): r.needs_linked,
+        t("resources.providers.wishes_fulfilled", lg): r.wishes_fulfilled,
+        t("resources.providers.donated", lg): float(r.donated_money),
+        t("resources.providers.donations", lg): r.donations} for r in rows])
 
 
 def _one(actor: Actor, row: ProviderRow) -> None:
     with db_transaction() as session:
         detail = provider_detail(session, actor, row.id)
     cols = st.columns(3)
-    cols[0].metric("链接需求", row.needs_linked)
-    cols[1].metric("实现心愿", row.wishes_fulfilled)
-    cols[2].metric("捐助金额（元）", f"{row.donated_money:,.2f}")
+    lg = lang()
+    cols[0].metric(t("resources.providers.needs_linked", lg), row.needs_linked)
+    cols[1].metric(t("resources.providers.wishes_fulfilled", lg), row.wishes_fulfilled)
+    cols[2].metric(t("resources.providers.donated", lg), f"{row.donated_money:,.2f}")
+    separator = t("resources.providers.separator", lg)
     if detail.needs:
-        st.caption("链接的需求：" + ";".join(f"{md(c)} · {md(k)} · {md(s)}"
-                                            for c, k, s in detail.needs))
+        # The detail carries the Chinese labels; read back as codes, shown in the page's language.
+        st.caption(t("resources.providers.linked_needs", lg, needs=separator.join(
+            f"{md(c)} · {md(NeedKind.parse(k).label(lg))} · {md(NeedStatus.parse(s).label(lg))}"
+            for c, k, s in detail.needs)))
     if detail.wishes:
-        st.caption("实现的心愿：" + ";".join(f"{md(c)}:{md(w)}" for c, w, _ in detail.wishes))
+        st.caption(t("resources.providers.fulfilled_wishes", lg, wishes=separator.join(
+            t("resources.providers.wish_item", lg, child=md(c), wish=md(w))
+            for c, w, _ in detail.wishes)))
     version = remembered_version("provider", row.id, row.version)
-    with st.expander("修改", icon=":material/edit:"):
+    with st.expander(t("resources.providers.edit", lg), icon=":material/edit:"):
         data = provider_form(key=f"provider_{row.id}", row=row)
         if data is not None:
             apply_change("provider", lambda s: update_provider(
                 s, actor=actor, provider_id=row.id, expected_version=version, data=data),
-                row.id, f"已保存资源方“{data.name.strip()}”。")
-    with st.expander("归档", icon=":material/archive:"), \
+                row.id, t("resources.providers.saved", lg, name=data.name.strip()))
+    with st.expander(t("resources.archive", lg), icon=":material/archive:"), \
             st.form(f"provider_archive_{row.id}", enter_to_submit=False):
-        reason = st.text_input("归档原因", key=f"provider_archive_reason_{row.id}")
-        if st.form_submit_button("归档"):
+        reason = st.text_input(t("resources.archive_reason", lg),
+                               key=f"provider_archive_reason_{row.id}")
+        if st.form_submit_button(t("resources.archive", lg)):
             apply_change("provider", lambda s: archive_provider(
                 s, actor=actor, provider_id=row.id, reason=reason,
-                expected_version=version), row.id, f"已归档资源方“{row.name}”。")
+                expected_version=version), row.id,
+                t("resources.providers.archived", lg, name=row.name))
 
 
 def provider_form(*, key: str, row: ProviderRow | None) -> ProviderInput | None:
     """The add/edit form; returns what was submitted, or None."""
     kinds = list(ProviderKind)
+    lg = lang()
     with st.form(key, enter_to_submit=False):
-        name = st.text_input("名称", value=row.name if row else "", key=f"{key}_name")
-        kind = st.selectbox("类型", kinds, key=f"{key}_kind", format_func=lambda k: k.zh,
-                            index=kinds.index(row.kind if row else ProviderKind.enterprise))
+        name = st.text_input(t("resources.name", lg), value=row.name if row else "",
+                             key=f"{key}_name")
+        kind = st.selectbox(t("resources.kind", lg), kinds, key=f"{key}_kind",
+                            format_func=lambda k: k.label(lg),
+                            index=kinds.index(row.kind if row else ProviderKind.enterprise),
+                            placeholder=t("common.choose", lg))
         cols = st.columns(2)
-        person = cols[0].text_input("联系人", value=(row.contact_person or "") if row else "",
+        person = cols[0].text_input(t("resources.providers.contact_person", lg),
+                                    value=(row.contact_person or "") if row else "",
                                     key=f"{key}_person")
-        phone = cols[1].text_input("电话", value=(row.phone or "") if row else "",
-                                   key=f"{key}_phone")
-        offers = st.text_input("可提供", value=(row.offers or "") if row else "",
-                               key=f"{key}_offers", placeholder="助学金、辅具、法律咨询、志愿服务")
-        notes = st.text_area("备注", value=(row.notes or "") if row else "", key=f"{key}_notes")
-        if st.form_submit_button("保存" if row else "新增", type="primary"):
+        phone = cols[1].text_input(t("resources.providers.phone", lg),
+                                   value=(row.phone or "") if row else "", key=f"{key}_phone")
+        offers = st.text_input(t("resources.providers.offers", lg),
+                               value=(row.offers or "") if row else "", key=f"{key}_offers",
+                               placeholder=t("resources.providers.offers_placeholder", lg))
+        notes = st.text_area(t("resources.notes", lg), value=(row.notes or "") if row else "",
+                             key=f"{key}_notes")
+        if st.form_submit_button(t("common.save", lg) if row else t("resources.providers.add", lg),
+                                 type="primary"):
             return ProviderInput(name, kind, person, phone, offers, notes)
     return None
 
@@ -112,17 +137,20 @@ def _export(actor: Actor, today: date) -> None:
         return
     chosen = LEDGER_EXPORTS["providers"]
     cols = st.columns(2)
-    fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key="provider_export_fmt",
+    fmt = cols[0].radio(t("resources.format", lang()), EXPORT_FORMATS, horizontal=True,
+                        key="provider_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox("含联系人和电话原文", key="provider_export_sensitive",
+    sensitive = cols[1].checkbox(t("resources.providers.sensitive", lang()),
+                                 key="provider_export_sensitive",
                                  disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-                                 help="默认打码；勾选后导出原文，并记入操作日志。")
+                                 help=t("resources.providers.sensitive_help", lang()))
 
     def build() -> bytes:
         with db_transaction() as session:
             return chosen.export(session, actor=actor, fmt=fmt, today=today,
                                  include_sensitive=sensitive)
 
-    st.download_button("导出资源方名单", build, file_name=filename_for(chosen.title, fmt, today),
+    st.download_button(t("resources.providers.download", lang()), build,
+                       file_name=filename_for(chosen.title, fmt, today),
                        key="provider_export_download", on_click="ignore",
                        icon=":material/download:")

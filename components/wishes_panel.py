@@ -9,11 +9,14 @@ import streamlit as st
 
 from components.feedback import apply_change, remembered_version, show_flash, show_problem
 from components.markup import md
-from components.session import db_transaction
+from components.session import db_transaction, lang
+from components.uploader import file_uploader
 from db.models import WishDrive
 from services.errors import DomainError
 from services.exports import EXPORT_FORMATS, filename_for
+from services.i18n import t
 from services.permissions import Actor, Capability
+from services.photos import MAX_BYTES
 from services.vocab import WishStatus
 from services.wish_export import TITLE, WISH_EXPORTS
 from services.wishes import (
@@ -34,12 +37,11 @@ from services.wishes import (
     update_drive,
 )
 
-ALL = "全部心愿"
-NO_WISHES = ("还没有心愿。在上方“征集心愿”中查找儿童、填写心愿(如“一个新书包”)和预计金额;"
-             "之后可由资源方或爱心人士认领,实现后登记日期并上传满愿照片。")
-NO_DRIVES = ("还没有心愿活动。可新建一个(如“六一微心愿”),把这段时间征集的心愿归入其中,"
-             "就能看到已征集、已认领、已实现的进度和仍在等待的儿童。")
-NO_PROVIDERS = "还没有资源方:可直接填写爱心人士姓名,或先在“资源方”中添加。"
+# Catalogue keys (services/locales/*/resources.toml).
+ALL = "resources.wishes.all"
+NO_WISHES = "resources.wishes.no_wishes"
+NO_DRIVES = "resources.wishes.no_drives"
+NO_PROVIDERS = "resources.wishes.no_providers"
 
 
 def render_wishes(actor: Actor, today: date) -> None:
@@ -52,10 +54,11 @@ def render_wishes(actor: Actor, today: date) -> None:
     if manage:
         _new_drive(actor, today, expanded=not drives)
     if not drives:
-        st.info(NO_DRIVES, icon=":material/redeem:")
+        st.info(t(NO_DRIVES, lang()), icon=":material/redeem:")
     options: list[int | None] = [None, *drives]
-    drive_id = st.selectbox("心愿活动", options, key="wish_drive",
-                            format_func=lambda i: ALL if i is None else drives[i].name)
+    drive_id = st.selectbox(t("resources.wishes.drive", lang()), options, key="wish_drive",
+                            format_func=lambda i: t(ALL, lang()) if i is None
+                            else drives[i].name, placeholder=t("common.choose", lang()))
     if drive_id is not None:
         _progress(actor, drive_id, manage)
     if manage:
@@ -63,42 +66,56 @@ def render_wishes(actor: Actor, today: date) -> None:
     with db_transaction() as session:
         wishes = list_wishes(session, actor, drive_id=drive_id)
     if not wishes:
-        st.info(NO_WISHES, icon=":material/volunteer_activism:")
+        st.info(t(NO_WISHES, lang()), icon=":material/volunteer_activism:")
         return
     st.dataframe(_table(wishes), hide_index=True, width="stretch", key="wish_table")
     by_id = {w.id: w for w in wishes}
-    chosen = st.selectbox("选择心愿", list(by_id), key="wish_pick",
-                          format_func=lambda i: by_id[i].label)
+    chosen = st.selectbox(t("resources.wishes.pick", lang()), list(by_id), key="wish_pick",
+                          format_func=lambda i: t("resources.wishes.pick_label", lang(),
+                                                  child=by_id[i].child_name,
+                                                  wish=by_id[i].content,
+                                                  status=by_id[i].status.label(lang())),
+                          placeholder=t("common.choose", lang()))
     if chosen is not None:
         _actions(actor, today, by_id[chosen], providers, manage)
     _download(actor, today, drive_id)
 
 
 def _table(wishes: list[WishRow]) -> pd.DataFrame:
+    lg = lang()
     return pd.DataFrame([{
-        "儿童": w.child_name, "学校/村": w.place, "心愿": w.content, "类别": w.category or "",
+        t("resources.child", lg): w.child_name, t("resources.wishes.col.place", lg): w.place,
+        t("resources.wishes.col.wish", lg): w.content,
+        t("resources.wishes.col.category", lg): w.category or "",
         # Text, not a number: a table shows a missing number as "None".
-        "预计金额(元)": "—" if w.estimated_cost_yuan is None else f"{w.estimated_cost_yuan:,.2f}",
-        "状态": w.status.zh, "征集日期": w.collected_on.isoformat(), "认领方": w.taker or "",
-        "实现日期": w.fulfilled_on.isoformat() if w.fulfilled_on else "",
+        t("resources.wishes.cost", lg): "—" if w.estimated_cost_yuan is None
+        else f"{w.estimated_cost_yuan:,.2f}",
+        t("resources.wishes.col.status", lg): w.status.label(lg),
+        t("resources.wishes.col.collected_on", lg): w.collected_on.isoformat(),
+        t("resources.wishes.col.taker", lg): w.taker or "",
+        t("resources.wishes.col.fulfilled_on", lg): w.fulfilled_on.isoformat()
+        if w.fulfilled_on else "",
     } for w in wishes])
 
 
 def _new_drive(actor: Actor, today: date, *, expanded: bool) -> None:
-    with st.expander("新建心愿活动", expanded=expanded, icon=":material/add:"), \
-            st.form("wish_drive_new"):
-        name = st.text_input("名称 *", max_chars=100, key="wish_drive_name",
-                             placeholder="如:六一“微心愿”满愿行动")
+    with st.expander(t("resources.wishes.new_drive", lang()), expanded=expanded,
+                     icon=":material/add:"), st.form("wish_drive_new"):
+        name = st.text_input(t("resources.wishes.drive_name", lang()), max_chars=100,
+                             key="wish_drive_name",
+                             placeholder=t("resources.wishes.drive_name_placeholder", lang()))
         cols = st.columns(2)
-        starts_on = cols[0].date_input("开始日期 *", value=today, key="wish_drive_start",
-                                       format="YYYY-MM-DD")
-        ends_on = cols[1].date_input("结束日期 *", value=today + timedelta(days=30),
+        starts_on = cols[0].date_input(t("resources.wishes.starts_on", lang()), value=today,
+                                       key="wish_drive_start", format="YYYY-MM-DD")
+        ends_on = cols[1].date_input(t("resources.wishes.ends_on", lang()),
+                                     value=today + timedelta(days=30),
                                      key="wish_drive_end", format="YYYY-MM-DD")
-        notes = st.text_area("说明", max_chars=500, key="wish_drive_notes")
-        if st.form_submit_button("新建", type="primary"):
+        notes = st.text_area(t("resources.wishes.drive_notes", lang()), max_chars=500,
+                             key="wish_drive_notes")
+        if st.form_submit_button(t("resources.wishes.create", lang()), type="primary"):
             apply_change("wish_drive", lambda s: create_drive(
                 s, actor=actor, name=name, starts_on=starts_on, ends_on=ends_on, notes=notes),
-                0, f"已新建心愿活动“{name.strip()}”。")
+                0, t("resources.wishes.drive_created", lang(), name=name.strip()))
 
 
 def _progress(actor: Actor, drive_id: int, manage: bool) -> None:
@@ -109,25 +126,31 @@ def _progress(actor: Actor, drive_id: int, manage: bool) -> None:
         show_problem(exc)
         return
     drive = progress.drive
-    st.caption(f"{drive.starts_on:%Y-%m-%d} 至 {drive.ends_on:%Y-%m-%d}"
+    lg = lang()
+    st.caption(t("resources.wishes.period", lg, start=f"{drive.starts_on:%Y-%m-%d}",
+                 end=f"{drive.ends_on:%Y-%m-%d}")
                + (f" · {md(drive.notes)}" if drive.notes else ""))
     cols = st.columns(3)
-    cols[0].metric("已征集", progress.collected)
-    cols[1].metric("已认领", progress.taken)
-    cols[2].metric("已实现", progress.fulfilled)
-    st.progress(progress.share, text=f"已实现 {progress.fulfilled}/{progress.collected}"
-                + (f" ({progress.share:.1%})" if progress.collected else ""))
+    cols[0].metric(t("resources.wishes.collected", lg), progress.collected)
+    cols[1].metric(t("resources.wishes.taken", lg), progress.taken)
+    cols[2].metric(t("resources.wishes.fulfilled", lg), progress.fulfilled)
+    st.progress(progress.share, text=t(
+        "resources.wishes.progress_share" if progress.collected else "resources.wishes.progress",
+        lg, done=progress.fulfilled, total=progress.collected, share=f"{progress.share:.1%}"))
     if progress.waiting:
-        st.markdown(f"**仍在等待的儿童({len(progress.waiting)})**")
-        st.dataframe(pd.DataFrame([{"儿童": w.child_name, "学校/村": w.place, "心愿": w.content,
-                                    "状态": "已认领,待实现" if w.status is WishStatus.taken
-                                    else "待认领", "认领方": w.taker or ""}
-                                   for w in progress.waiting]),
-                     hide_index=True, width="stretch", key=f"wish_waiting_{drive_id}")
+        st.markdown(f"**{t('resources.wishes.waiting', lg, n=len(progress.waiting))}**")
+        st.dataframe(pd.DataFrame([{
+            t("resources.child", lg): w.child_name, t("resources.wishes.col.place", lg): w.place,
+            t("resources.wishes.col.wish", lg): w.content,
+            t("resources.wishes.col.status", lg): t("resources.wishes.waiting_taken", lg)
+            if w.status is WishStatus.taken else t("resources.wishes.waiting_open", lg),
+            t("resources.wishes.col.taker", lg): w.taker or ""}
+            for w in progress.waiting]),
+            hide_index=True, width="stretch", key=f"wish_waiting_{drive_id}")
     elif progress.collected:
-        st.success("该活动的心愿已全部实现。")
+        st.success(t("resources.wishes.all_fulfilled", lg))
     else:
-        st.info("该活动还没有心愿:在下方“征集心愿”中录入,会自动归入此活动。")
+        st.info(t("resources.wishes.drive_empty", lg))
     if manage:
         _change_drive(actor, drive)
 
@@ -135,115 +158,135 @@ def _progress(actor: Actor, drive_id: int, manage: bool) -> None:
 def _change_drive(actor: Actor, drive: WishDrive) -> None:
     opened = remembered_version("wish_drive", drive.id, drive.version)
     key = f"wish_drive_edit_{drive.id}"
-    with st.expander("修改或归档此活动", icon=":material/edit:"):
+    with st.expander(t("resources.wishes.change_drive", lang()), icon=":material/edit:"):
         with st.form(key):
-            name = st.text_input("名称 *", value=drive.name, max_chars=100, key=f"{key}_name")
+            name = st.text_input(t("resources.wishes.drive_name", lang()), value=drive.name,
+                                 max_chars=100, key=f"{key}_name")
             cols = st.columns(2)
-            starts_on = cols[0].date_input("开始日期 *", value=drive.starts_on,
+            starts_on = cols[0].date_input(t("resources.wishes.starts_on", lang()),
+                                           value=drive.starts_on,
                                            key=f"{key}_start", format="YYYY-MM-DD")
-            ends_on = cols[1].date_input("结束日期 *", value=drive.ends_on, key=f"{key}_end",
+            ends_on = cols[1].date_input(t("resources.wishes.ends_on", lang()),
+                                         value=drive.ends_on, key=f"{key}_end",
                                          format="YYYY-MM-DD")
-            notes = st.text_area("说明", value=drive.notes or "", max_chars=500,
-                                 key=f"{key}_notes")
-            if st.form_submit_button("保存修改"):
+            notes = st.text_area(t("resources.wishes.drive_notes", lang()),
+                                 value=drive.notes or "", max_chars=500, key=f"{key}_notes")
+            if st.form_submit_button(t("resources.wishes.save_changes", lang())):
                 apply_change("wish_drive", lambda s: update_drive(
                     s, actor=actor, drive_id=drive.id, expected_version=opened, name=name,
                     starts_on=starts_on, ends_on=ends_on, notes=notes),
-                    drive.id, "已保存修改。")
+                    drive.id, t("resources.wishes.changes_saved", lang()))
         with st.form(f"wish_drive_archive_{drive.id}"):
-            reason = st.text_input("归档原因(可选)", max_chars=200)
-            st.caption("归档后活动不再出现在列表中;其中的心愿仍保留在“全部心愿”里。")
-            if st.form_submit_button("归档"):
+            reason = st.text_input(t("resources.wishes.archive_reason_optional", lang()),
+                                   max_chars=200)
+            st.caption(t("resources.wishes.archive_note", lang()))
+            if st.form_submit_button(t("resources.archive", lang())):
                 apply_change("wish_drive", lambda s: archive_drive(
                     s, actor=actor, drive_id=drive.id, expected_version=opened, reason=reason),
-                    drive.id, f"已归档心愿活动“{drive.name}”。")
+                    drive.id, t("resources.wishes.drive_archived", lang(), name=drive.name))
 
 
 def _collect(actor: Actor, today: date, drive_id: int | None) -> None:
-    with st.expander("征集心愿", icon=":material/edit_note:"):
-        text = st.text_input("查找儿童", key="wish_child_search",
-                             placeholder="姓名、拼音或首字母,如 zxm")
+    with st.expander(t("resources.wishes.collect", lang()), icon=":material/edit_note:"):
+        text = st.text_input(t("resources.wishes.find_child", lang()), key="wish_child_search",
+                             placeholder=t("resources.wishes.find_child_placeholder", lang()))
         with db_transaction() as session:
             children = {c.child_id: c.label for c in child_options(
                 session, actor, today=today, text=text)}
         if not children:
-            st.info("没有找到符合的儿童,请换个名字或拼音。" if text.strip()
-                    else "范围内没有在册儿童。")
+            st.info(t("resources.wishes.no_match", lang()) if text.strip()
+                    else t("resources.wishes.no_children", lang()))
             return
         with st.form("wish_new"):
-            child_id = st.selectbox("儿童 *", list(children), key="wish_child",
-                                    format_func=children.__getitem__)
-            content = st.text_input("心愿 *", max_chars=200, key="wish_content",
-                                    placeholder="如:一个新书包、和爸爸妈妈视频通话")
+            child_id = st.selectbox(t("resources.wishes.child", lang()), list(children),
+                                    key="wish_child", format_func=children.__getitem__,
+                                    placeholder=t("common.choose", lang()))
+            content = st.text_input(t("resources.wishes.wish", lang()), max_chars=200,
+                                    key="wish_content",
+                                    placeholder=t("resources.wishes.wish_placeholder", lang()))
             cols = st.columns(3)
-            category = cols[0].selectbox("类别", CATEGORIES, index=None, key="wish_category",
-                                         accept_new_options=True, placeholder="选择或输入")
-            cost = cols[1].number_input("预计金额(元)", min_value=0.0, value=None, step=10.0,
-                                        key="wish_cost")
-            collected_on = cols[2].date_input("征集日期 *", value=today, max_value=today,
+            category = cols[0].selectbox(
+                t("resources.wishes.col.category", lang()), CATEGORIES, index=None,
+                key="wish_category", accept_new_options=True,
+                placeholder=t("resources.wishes.category_placeholder", lang()))
+            cost = cols[1].number_input(t("resources.wishes.cost", lang()), min_value=0.0,
+                                        value=None, step=10.0, key="wish_cost")
+            collected_on = cols[2].date_input(t("resources.wishes.collected_on", lang()),
+                                              value=today, max_value=today,
                                               key="wish_collected_on", format="YYYY-MM-DD")
-            if st.form_submit_button("保存心愿", type="primary"):
+            if st.form_submit_button(t("resources.wishes.save_wish", lang()), type="primary"):
                 apply_change("wish", lambda s: collect_wish(
                     s, actor=actor, child_id=child_id, content=content, category=category,
                     estimated_cost_yuan=cost, collected_on=collected_on, today=today,
-                    drive_id=drive_id), 0, f"已记录{children[child_id]}的心愿。")
+                    drive_id=drive_id), 0,
+                    t("resources.wishes.wish_saved", lang(), child=children[child_id]))
 
 
 def _taker_inputs(key: str, providers: dict[int, str]) -> tuple[int | None, str]:
     options: list[int | None] = [None, *providers]
-    provider_id = st.selectbox("资源方", options, key=f"{key}_provider",
-                               format_func=lambda i: "(不选,填写爱心人士)" if i is None
-                               else providers[i])
-    donor = st.text_input("或爱心人士姓名", max_chars=100, key=f"{key}_donor")
+    provider_id = st.selectbox(t("resources.provider", lang()), options, key=f"{key}_provider",
+                               format_func=lambda i: t("resources.wishes.no_provider", lang())
+                               if i is None else providers[i],
+                               placeholder=t("common.choose", lang()))
+    donor = st.text_input(t("resources.wishes.donor", lang()), max_chars=100,
+                          key=f"{key}_donor")
     if not providers:
-        st.caption(NO_PROVIDERS)
+        st.caption(t(NO_PROVIDERS, lang()))
     return provider_id, donor
 
 
 def _actions(actor: Actor, today: date, wish: WishRow, providers: dict[int, str],
              manage: bool) -> None:
     if wish.status is WishStatus.fulfilled:
-        st.success(f"{md(wish.child_name)}的心愿“{md(wish.content)}”已于"
-                   f"{wish.fulfilled_on:%Y-%m-%d}由{md(wish.taker or '爱心人士')}实现。")
+        st.success(t("resources.wishes.came_true", lang(), child=md(wish.child_name),
+                     wish=md(wish.content), date=f"{wish.fulfilled_on:%Y-%m-%d}",
+                     taker=md(wish.taker or t("resources.wishes.a_donor", lang()))))
         _photo(wish)
         return
     if not manage:
         return
     opened = remembered_version("wish", wish.id, wish.version)
     if wish.status is WishStatus.collected:
-        with st.expander("认领", icon=":material/handshake:"), st.form(f"wish_take_{wish.id}"):
+        with st.expander(t("resources.wishes.take", lang()), icon=":material/handshake:"), \
+                st.form(f"wish_take_{wish.id}"):
             provider_id, donor = _taker_inputs(f"wish_take_{wish.id}", providers)
-            taken_on = st.date_input("认领日期 *", value=today, max_value=today,
-                                     key=f"wish_take_{wish.id}_on", format="YYYY-MM-DD")
-            if st.form_submit_button("确认认领", type="primary"):
+            taken_on = st.date_input(t("resources.wishes.taken_on", lang()), value=today,
+                                     max_value=today, key=f"wish_take_{wish.id}_on",
+                                     format="YYYY-MM-DD")
+            if st.form_submit_button(t("resources.wishes.confirm_take", lang()),
+                                     type="primary"):
                 apply_change("wish", lambda s: take_wish(
                     s, actor=actor, wish_id=wish.id, expected_version=opened, taken_on=taken_on,
-                    today=today, provider_id=provider_id, donor=donor), wish.id, "已登记认领。")
-    with st.expander("登记满愿", icon=":material/celebration:"), \
+                    today=today, provider_id=provider_id, donor=donor), wish.id,
+                    t("resources.wishes.take_saved", lang()))
+    with st.expander(t("resources.wishes.fulfil", lang()), icon=":material/celebration:"), \
             st.form(f"wish_fulfil_{wish.id}"):
         provider_id, donor = None, ""
         if wish.status is WishStatus.collected:
             provider_id, donor = _taker_inputs(f"wish_fulfil_{wish.id}", providers)
         else:
-            st.caption(f"认领方:{md(wish.taker)}")
-        fulfilled_on = st.date_input("实现日期 *", value=today, max_value=today,
-                                     key=f"wish_fulfil_{wish.id}_on", format="YYYY-MM-DD")
-        upload = st.file_uploader("满愿照片(可选,JPG/PNG)", type=["jpg", "jpeg", "png"],
-                                  key=f"wish_fulfil_{wish.id}_photo")
-        if st.form_submit_button("确认已实现", type="primary"):
+            st.caption(t("resources.wishes.taken_by", lang(), taker=md(wish.taker)))
+        fulfilled_on = st.date_input(t("resources.wishes.fulfilled_on", lang()), value=today,
+                                     max_value=today, key=f"wish_fulfil_{wish.id}_on",
+                                     format="YYYY-MM-DD")
+        upload = file_uploader(t("resources.wishes.photo", lang()),
+                               types=["jpg", "jpeg", "png"], key=f"wish_fulfil_{wish.id}_photo",
+                               max_mb=MAX_BYTES // 2**20, lang=lang())
+        if st.form_submit_button(t("resources.wishes.confirm_fulfil", lang()), type="primary"):
             photo = (upload.name, upload.getvalue()) if upload is not None else None
             apply_change("wish", lambda s: fulfil_wish(
                 s, actor=actor, wish_id=wish.id, expected_version=opened,
                 fulfilled_on=fulfilled_on, today=today, provider_id=provider_id, donor=donor,
-                photo=photo), wish.id, f"已登记{wish.child_name}的心愿已实现。")
+                photo=photo), wish.id,
+                t("resources.wishes.fulfil_saved", lang(), child=wish.child_name))
     if wish.status is WishStatus.taken:
         with st.form(f"wish_release_{wish.id}"):
-            st.caption(f"由{md(wish.taker)}于{wish.taken_on:%Y-%m-%d}认领。认领方无法实现时可取消,"
-                       "心愿回到待认领。")
-            if st.form_submit_button("取消认领"):
+            st.caption(t("resources.wishes.release_note", lang(), taker=md(wish.taker),
+                         date=f"{wish.taken_on:%Y-%m-%d}"))
+            if st.form_submit_button(t("resources.wishes.release", lang())):
                 apply_change("wish", lambda s: release_wish(
                     s, actor=actor, wish_id=wish.id, expected_version=opened),
-                    wish.id, "已取消认领,心愿回到待认领。")
+                    wish.id, t("resources.wishes.released", lang()))
 
 
 def _photo(wish: WishRow) -> None:
@@ -252,21 +295,23 @@ def _photo(wish: WishRow) -> None:
     except DomainError:
         path = None
     if path is not None and path.is_file():
-        st.image(str(path), caption=f"{md(wish.child_name)}的满愿照片", width=360)
+        st.image(str(path), caption=t("resources.wishes.photo_caption", lang(),
+                                      child=md(wish.child_name)), width=360)
     elif wish.photo_path:
-        st.caption("照片文件已不在数据文件夹中。")
+        st.caption(t("resources.wishes.photo_missing", lang()))
 
 
 def _download(actor: Actor, today: date, drive_id: int | None) -> None:
     if not actor.can(Capability.EXPORT):
         return
     cols = st.columns([1, 1, 2])
-    fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key="wish_export_fmt",
+    fmt = cols[0].radio(t("resources.format", lang()), EXPORT_FORMATS, horizontal=True,
+                        key="wish_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
     sensitive = cols[1].checkbox(
-        "含敏感信息", key="wish_export_sensitive",
+        t("resources.wishes.sensitive", lang()), key="wish_export_sensitive",
         disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help="儿童姓名默认打码;勾选后导出原文,并记入操作日志。")
+        help=t("resources.wishes.sensitive_help", lang()))
 
     def build() -> bytes:
         with db_transaction() as session:
@@ -274,5 +319,6 @@ def _download(actor: Actor, today: date, drive_id: int | None) -> None:
             return wishes.export(session, actor=actor, fmt=fmt, today=today,
                                  include_sensitive=sensitive, drive_id=drive_id)
 
-    cols[2].download_button("下载心愿清单", build, file_name=filename_for(TITLE, fmt, today),
+    cols[2].download_button(t("resources.wishes.download", lang()), build,
+                            file_name=filename_for(TITLE, fmt, today),
                             key="wish_export", on_click="ignore", icon=":material/download:")

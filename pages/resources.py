@@ -21,7 +21,9 @@ today = date.today()
 st.title(t("nav.resources", lang()))
 show_flash()
 # Only the open tab runs, so each part pays only for itself.
-tabs = st.tabs(["需求", "心愿", "资源方", "捐助台账", "问卷"], key=TABS_KEY, on_change="rerun")
+tabs = st.tabs([t(f"resources.tab.{name}", lang())
+                for name in ("needs", "wishes", "providers", "ledger", "surveys")],
+               key=TABS_KEY, on_change="rerun")
 for tab, render in zip(tabs, (render_needs, render_wishes, render_providers, render_ledger,
                               render_surveys), strict=True):
     if tab.open:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY
+from components.session import ACTOR_KEY, LANG_KEY
 from db.models import Child, Donation, ResourceProvider
 from services.ledger import record_received
 from services.permissions import Actor
@@ -93,6 +93,7 @@ def test_picking_a_provider_shows_its_totals_and_edit_form(world, engine, coordi
     at.selectbox(key="provider_pick").select_index(0).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["捐助金额（元）"] == "0.00"
+    assert _column_formats(at.dataframe[0])["捐助金额（元）"] == "%,.2f"
     at.text_input(key=f"provider_{1}_offers").input("宣传报道")
     at.button(key="FormSubmitter:provider_1-保存").click().run()
     assert "已保存资源方“晚报”" in _texts(at.success)
@@ -101,7 +102,7 @@ def test_picking_a_provider_shows_its_totals_and_edit_form(world, engine, coordi
 def test_the_ledger_records_a_receipt_and_shows_the_balance(world, engine, coordinator):
     at = _app(_ledger, coordinator)
     assert not at.exception
-    assert {m.label: m.value for m in at.metric} == {"资金结余(元)": "0.00"}
+    assert {m.label: m.value for m in at.metric} == {"资金结余（元）": "0.00"}
     at.number_input(key="ledger_in_money").set_value(500.0)
     at.text_input(key="ledger_in_goods").input("书包")
     at.number_input(key="ledger_in_quantity").set_value(10.0)
@@ -109,7 +110,7 @@ def test_the_ledger_records_a_receipt_and_shows_the_balance(world, engine, coord
     at.button(key="FormSubmitter:ledger_received-登记收入").click().run()
     assert not at.exception
     assert "已登记收入" in _texts(at.success)
-    assert {m.label: m.value for m in at.metric} == {"资金结余(元)": "500.00", "书包结余": "10个"}
+    assert {m.label: m.value for m in at.metric} == {"资金结余（元）": "500.00", "书包结余": "10个"}
 
 
 def test_giving_beyond_the_balance_is_refused_in_chinese(world, engine, coordinator):
@@ -134,11 +135,11 @@ def test_giving_splits_equally_and_appears_in_fairness(world, engine, coordinato
     at.number_input(key="ledger_out_money").set_value(60.0)
     at.button(key="FormSubmitter:ledger_given-登记发放").click().run()
     assert not at.exception
-    assert "已登记发放,2名儿童" in _texts(at.success)
-    assert {m.label: m.value for m in at.metric}["资金结余(元)"] == "40.00"
+    assert "已登记发放，2名儿童" in _texts(at.success)
+    assert {m.label: m.value for m in at.metric}["资金结余（元）"] == "40.00"
     ledger, *_, fair = at.dataframe
     assert list(ledger.value["类型"]) == ["发放", "收入"]
-    assert list(fair.value["受助金额(元)"]) == [30.0, 30.0]
+    assert list(fair.value["受助金额（元）"]) == [30.0, 30.0]
     with Session(engine) as session:
         assert session.scalar(select(func.count(Donation.id)).where(
             Donation.direction == DonationDirection.given)) == 1
@@ -150,7 +151,7 @@ def test_archiving_an_entry_from_the_ledger(world, engine, coordinator):
     at.text_input(key="ledger_archive_reason").input("重复登记")
     at.button(key="FormSubmitter:ledger_archive-归档").click().run()
     assert "已归档该台账记录" in _texts(at.success)
-    assert {m.label: m.value for m in at.metric} == {"资金结余(元)": "0.00"}
+    assert {m.label: m.value for m in at.metric} == {"资金结余（元）": "0.00"}
 
 
 def test_giving_with_per_child_shares(world, engine, coordinator):
@@ -160,7 +161,7 @@ def test_giving_with_per_child_shares(world, engine, coordinator):
                                    .order_by(Child.id)))
     at = _app(_ledger, coordinator)
     at.multiselect(key="ledger_out_children").set_value(ids)
-    at.radio(key="ledger_out_split").set_value("按人填写").run()
+    at.radio(key="ledger_out_split").set_value("shares").run()
     at.number_input(key="ledger_out_money").set_value(100.0)
     at.number_input(key=f"ledger_share_money_{ids[0]}").set_value(70.0)
     at.number_input(key=f"ledger_share_money_{ids[1]}").set_value(20.0)
@@ -169,9 +170,9 @@ def test_giving_with_per_child_shares(world, engine, coordinator):
     at.number_input(key=f"ledger_share_money_{ids[1]}").set_value(30.0)
     at.button(key="FormSubmitter:ledger_given-登记发放").click().run()
     assert not at.exception
-    assert "已登记发放,2名儿童" in _texts(at.success)
+    assert "已登记发放，2名儿童" in _texts(at.success)
     fair = at.dataframe[-1]
-    assert list(fair.value["受助金额(元)"]) == [70.0, 30.0]
+    assert list(fair.value["受助金额（元）"]) == [70.0, 30.0]
 
 
 def _column_formats(table) -> dict[str, str]:
@@ -189,9 +190,24 @@ def test_the_ledger_writes_dates_and_money_as_every_other_page(world, engine, co
     assert not at.exception
     entries = _column_formats(at.dataframe[0])
     assert entries["日期"] == "YYYY-MM-DD"
-    assert entries["金额(元)"] == "%,.2f"
+    assert entries["金额（元）"] == "%,.2f"
     by_month = _column_formats(at.dataframe[2])
-    assert by_month["收入(元)"] == "%,.2f"
-    assert {m.label: m.value for m in at.metric}["资金结余(元)"] == "8,300.00"
+    assert by_month["收入（元）"] == "%,.2f"
+    assert {m.label: m.value for m in at.metric}["资金结余（元）"] == "8,300.00"
     archive = at.selectbox(key="ledger_archive_entry")
     assert "8,300.00元" in archive.options[0]
+
+
+def test_the_ledger_in_english(world, engine, coordinator):
+    _received(engine, coordinator, 8300)
+    at = AppTest.from_function(_ledger, default_timeout=30)
+    at.session_state[ACTOR_KEY] = coordinator
+    at.session_state[LANG_KEY] = "en"
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric} == {"Money left (yuan)": "8,300.00"}
+    entries = _column_formats(at.dataframe[0])
+    assert (entries["Date"], entries["Amount (yuan)"]) == ("YYYY-MM-DD", "%,.2f")
+    assert list(at.dataframe[0].value["Kind"]) == ["Received"]
+    assert "8,300.00 yuan" in at.selectbox(key="ledger_archive_entry").options[0]
+    assert at.radio(key="ledger_out_split").options == ["Split equally", "Per child"]

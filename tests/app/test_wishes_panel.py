@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY
+from components.session import ACTOR_KEY, LANG_KEY
 from db.models import Child, Wish, WishDrive
 from services.permissions import Actor
 from services.vocab import Role, WishStatus
@@ -122,7 +122,7 @@ def test_a_drive_shows_its_progress_and_the_children_still_waiting(world, engine
     assert [bar.proto.text for bar in at.get("progress")] == ["已实现 1/2 (50.0%)"]
     waiting = at.dataframe[0].value
     assert list(waiting["儿童"]) == ["王小红"]
-    assert list(waiting["状态"]) == ["已认领,待实现"]
+    assert list(waiting["状态"]) == ["已认领，待实现"]
 
 
 def test_take_then_fulfil_from_the_panel(world, engine, coordinator):
@@ -195,6 +195,20 @@ def test_a_wish_without_an_estimate_shows_a_dash_not_none(world, engine, coordin
     at = _app(coordinator)
     assert not at.exception
     table = at.dataframe[0].value
-    costs = dict(zip(table["心愿"], table["预计金额(元)"], strict=True))
+    costs = dict(zip(table["心愿"], table["预计金额（元）"], strict=True))
     assert costs == {"一个新书包": "—", "一套课外书": "8,300.00"}
     assert "None" not in table.to_string() and "nan" not in table.to_string()
+
+
+def test_in_english_the_panel_shows_no_chinese_of_its_own(world, engine, coordinator):
+    _seed(engine, ("王小红", "一套课外书", WishStatus.taken))
+    at = AppTest.from_function(_panel, default_timeout=30)
+    at.session_state[ACTOR_KEY] = coordinator
+    at.session_state[LANG_KEY] = "en"
+    at.run()
+    assert not at.exception
+    assert [e.label for e in at.expander][:2] == ["New wish drive", "Collect a wish"]
+    table = at.dataframe[0].value
+    assert list(table["Status"]) == ["Taken"]
+    assert list(table["Estimated cost (yuan)"]) == ["—"]
+    assert at.selectbox(key="wish_pick").options == ["王小红: 一套课外书 (Taken)"]
