@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components.auth import require_login
-from components.branding import ICON
+from components.branding import ICON, apply_page_style
 from components.navigation import build_navigation, reserve_page_urls
 from components.session import database_guard, engine, lang, settings
 from components.sidebar import render_sidebar
@@ -14,6 +14,7 @@ SIGNED_IN_KEY = "shouwang_signed_in"
 
 # A local icon: a Material icon name makes every browser fetch the favicon from Google's fonts.
 st.set_page_config(page_title="守望", page_icon=str(ICON), layout="wide")
+apply_page_style(lang())
 if not st.session_state.get("authentication_status"):
     entry = reserve_page_urls(lang())
     if st.session_state.pop(SIGNED_IN_KEY, False):

@@ -13,17 +13,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from components.markup import md_message
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services.errors import ConcurrentEdit, DomainError, ValidationFailed
+from services.i18n import t
 
 FLASH_KEY = "shouwang_flash"
 
 
 def show_problem(exc: DomainError) -> None:
     if isinstance(exc, ValidationFailed) and len(exc.problems) > 1:
-        lines = "\n".join(f"- **{md_message(field)}**:{md_message(why)}"
-                          for field, why in exc.problems.items())
-        st.error(f"请修改以下内容后再保存：\n\n{lines}")
+        lines = "\n".join(t("feedback.problem", lang(), field=md_message(field),
+                            why=md_message(why)) for field, why in exc.problems.items())
+        st.error(f"{t('feedback.fix_these', lang())}\n\n{lines}")
     else:
         st.error(md_message(exc.message))
 

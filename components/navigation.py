@@ -59,12 +59,6 @@ def pages_for(actor: Actor) -> list[PageSpec]:
 # Before login "/" is this empty page; after login the same URL sends each role on to its own
 # first page (我的结对 for a helper, else 总览), so the login's rerun lands there.
 ENTRY_URL = "login"
-# Literals until the catalogue takes them over (services/i18n.py).
-NO_ACCESS_TITLE = {"zh": "无权限", "en": "No access"}
-NO_ACCESS_TEXT = {"zh": "您的账号没有打开“{page}”的权限。如需使用，请联系本单位的负责人或管理员。",
-                  "en": "Your account may not open “{page}”. Ask your coordinator or an "
-                        "administrator if you need it."}
-BACK_LABEL = {"zh": "返回{page}", "en": "Back to {page}"}
 
 
 def landing_page(actor: Actor) -> PageSpec:
@@ -100,11 +94,10 @@ def _go_to(landing: PageSpec) -> Callable[[], None]:
 
 def _no_access(title: str, lang: str, landing: PageSpec) -> Callable[[], None]:
     def no_access() -> None:
-        code = "en" if lang == "en" else "zh"
-        st.title(NO_ACCESS_TITLE[code])
-        st.error(NO_ACCESS_TEXT[code].format(page=title), icon=":material/block:")
-        back = t(landing.title_key, lang)
-        st.page_link(landing.path, label=BACK_LABEL[code].format(page=back),
+        st.title(t("nav.no_access.title", lang))
+        st.error(t("nav.no_access.text", lang, page=title), icon=":material/block:")
+        st.page_link(landing.path, label=t("nav.no_access.back", lang,
+                                           page=t(landing.title_key, lang)),
                      icon=":material/arrow_back:")
     return no_access
 

@@ -20,9 +20,10 @@ CHINESE_UPLOADER_CSS = """<style>
 .st-key-zh_uploader [data-testid="stFileUploaderDropzone"] > :not(input):not(:has(button)) {
   display: none !important; }
 .st-key-zh_uploader [data-testid="stFileUploaderDropzone"]::before {
-  content: "拖放文件到此处，或"; font-size: 0.875rem; margin-right: 0.5rem; }
+  content: "{drop_here}"; font-size: 0.875rem; margin-right: 0.5rem; }
 .st-key-zh_uploader [data-testid="stFileUploaderDropzone"] button > * { display: none !important; }
-.st-key-zh_uploader [data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; }
+.st-key-zh_uploader [data-testid="stFileUploaderDropzone"] button::after {
+  content: "{choose_file}"; }
 </style>"""
 
 
@@ -34,7 +35,9 @@ def file_uploader(label: str, *, types: list[str], key: str, max_mb: int, lang: 
     with st.container(key=f"zh_uploader_{key}" if lang == "zh" else f"en_uploader_{key}"):
         if lang == "zh":
             st.html(CHINESE_UPLOADER_CSS.replace(".st-key-zh_uploader",
-                                                 f".st-key-zh_uploader_{key}"))
+                                                 f".st-key-zh_uploader_{key}")
+                    .replace("{drop_here}", t("upload.drop_here", lang))
+                    .replace("{choose_file}", t("upload.choose_file", lang)))
         upload = st.file_uploader(label, type=types, key=key, max_upload_size=max_mb,
                                   accept_multiple_files=multiple, **kwargs)
         st.caption(t("upload.limit", lang, types=shown_types, mb=max_mb))

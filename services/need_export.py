@@ -45,12 +45,20 @@ NEED_COLUMNS: tuple[ExportColumn, ...] = (
 )
 
 
+def _overdue_text(need: NeedRow) -> str:
+    """"是（2天）" past its deadline, "否" before it, "未设期限" without one: a need with no
+    deadline is not "否" (not late) however long it has waited; 已过天数 says how long."""
+    if need.due_on is None:
+        return "未设期限"
+    return f"是\uff08{need.days_late}天\uff09" if need.days_late is not None else "否"
+
+
 def _row(need: NeedRow, family: Mapping[int, Sequence[str]], persons: ProviderPeople) -> Row:
     return {"child_name": need.child_name, "place": need.place, "kind": need.kind.zh,
             "priority": need.priority.zh, "status": need.status.zh,
             "description": need.description, "found_on": need.found_on,
             "found_by": need.found_by, "age_days": need.age_days, "due_on": need.due_on,
-            "overdue": need.overdue, "owner": need.owner, "provider": need.provider_name,
+            "overdue": _overdue_text(need), "owner": need.owner, "provider": need.provider_name,
             "asked": need.asked, "linked_on": need.linked_on, "resolution": need.resolution,
             "resolved_on": need.resolved_on, "closed_reason": need.closed_reason,
             "closed_on": need.closed_on,

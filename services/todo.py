@@ -67,19 +67,8 @@ class TodoItem(NamedTuple):
         return 2 if self.status is ComplianceStatus.due_soon else 3
 
     @property
-    def progress(self) -> str:
-        return f"{self.done}/{self.needed}"
-
-    @property
     def place(self) -> str:
         return self.school or self.village
-
-    @property
-    def shortfall(self) -> str:
-        """Why an overdue item is overdue: "10月仅0次"."""
-        if self.status is not ComplianceStatus.overdue:
-            return ""
-        return f"{self.previous.name}仅{self.done_before}次"
 
     @property
     def situation(self) -> str:

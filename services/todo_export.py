@@ -19,11 +19,9 @@ TODO_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("place", "学校/村"),
     ExportColumn("helper_name", "帮扶人", Sensitivity.NAME),
     ExportColumn("rule", "要求"),
-    ExportColumn("period", "周期"),
-    ExportColumn("progress", "已完成/应完成"),
+    ExportColumn("situation", "情况"),
     ExportColumn("deadline", "截止"),
     ExportColumn("status", "状态"),
-    ExportColumn("shortfall", "上期情况"),
 )
 QUIET_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("name", "儿童姓名", Sensitivity.NAME),
@@ -36,12 +34,13 @@ TITLES = {"todo": "待办清单", "no_contact": "本月未联系儿童名单"}
 
 
 def todo_rows(items: Iterable[TodoItem]) -> Iterator[Row]:
+    """The same words as the 待办 on screen: an overdue row names the period it was due in and
+    its passed deadline, never this period's count and deadline beside 已逾期."""
     for item in items:
         yield {"child_name": item.child_name, "place": item.place,
                "helper_name": item.helper_name, "rule": item.rule_name,
-               "period": item.period.name, "progress": item.progress,
-               "deadline": item.deadline, "status": item.status.zh,
-               "shortfall": item.shortfall}
+               "situation": item.situation, "deadline": item.deadline_text,
+               "status": item.status.zh}
 
 
 def quiet_rows(children: Iterable[QuietChild]) -> Iterator[Row]:

@@ -256,7 +256,7 @@ def test_editing_a_rules_minimum_changes_the_status_at_once(session, places, tea
     assert statuses(session, ADMIN)[key] is S.overdue  # October had one of two as well
 
     [item] = todo_for_helper(session, helper_actor(teacher), today=TODAY)
-    assert (item.progress, item.shortfall) == ("1/2", "10月仅1次")
+    assert item.situation.startswith("10月应完成2次\uff0c已完成1次\uff0c已逾期\uff1b11月再完成")
 
 
 def test_a_resting_rule_is_left_out_in_the_holidays(session, places, teacher):
@@ -337,8 +337,8 @@ def test_a_helpers_todo_lists_overdue_first_then_this_week_then_the_rest(session
         ("王小红", "monthly_talk", S.due_soon, 2),
     ]
     first = items[0]
-    assert (first.place, first.progress, first.deadline) == ("石门镇中心小学", "0/1",
-                                                             date(2026, 11, 29))
+    assert (first.place, first.done, first.needed, first.deadline) == (
+        "石门镇中心小学", 0, 1, date(2026, 11, 29))
     # Overdue: the week it was due in and that it is past, not "11-29前" as if still open.
     assert first.text == ("每周亲情电话至少1次\uff1a上周应完成1次\uff0c已完成0次\uff0c已逾期\uff1b"
                           "本周再完成1次即消除")

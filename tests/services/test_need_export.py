@@ -52,7 +52,7 @@ def test_the_export_lists_needs_in_scope_overdue_first_with_names_masked(session
     rows = _rows(export_needs(session, actor=town, fmt="csv", today=TODAY))
     assert list(rows[0]) == [c.header for c in NEED_COLUMNS]
     assert [(r["儿童姓名"], r["需求类型"], r["逾期"], r["已过天数"]) for r in rows] == [
-        ("林*雨", "学业", "是", "20"), ("林*雨", "经济困难", "否", "0")]
+        ("林*雨", "学业", "是\uff082天\uff09", "20"), ("林*雨", "经济困难", "未设期限", "0")]
     assert rows[1]["需求描述"].startswith("'=")  # never run as a formula
     assert rows[0]["乡镇村"] == "石门镇李家村"
 

@@ -51,13 +51,15 @@ def places(session):
 def test_the_todo_file_lists_what_is_owed_overdue_first_with_names_masked(session, places):
     data = rows(export_todo(session, actor=coordinator_of(places.town), fmt="csv",
                             today=TODAY))
-    assert list(data[0]) == ["儿童姓名", "学校/村", "帮扶人", "要求", "周期", "已完成/应完成",
-                             "截止", "状态", "上期情况"]
+    assert list(data[0]) == ["儿童姓名", "学校/村", "帮扶人", "要求", "情况", "截止", "状态"]
     red = next(r for r in data if r["要求"].startswith("红色"))
     assert red == {"儿童姓名": "张*明", "学校/村": "石门镇中心小学", "帮扶人": "李*师",
-                       "要求": "红色风险儿童每周走访至少1次", "周期": "本周",
-                       "已完成/应完成": "0/1", "截止": "2026-11-29", "状态": "已逾期",
-                       "上期情况": "上周仅0次"}
+                       "要求": "红色风险儿童每周走访至少1次",
+                       "情况": "上周应完成1次\uff0c已完成0次\uff0c已逾期\uff1b本周再完成1次即消除",
+                       "截止": "2026-11-22\uff08已过\uff09", "状态": "已逾期"}
+    # An open item: this period's count and deadline.
+    open_item = next(r for r in data if r["状态"] == "进行中")
+    assert "已逾期" not in open_item["情况"] and "已过" not in open_item["截止"]
     assert {r["状态"] for r in data} == {"已逾期", "即将到期", "进行中"}
     assert [r["状态"] for r in data].index("即将到期") > [r["状态"] for r in data].index(
         "已逾期")
