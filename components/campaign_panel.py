@@ -10,12 +10,12 @@ import streamlit as st
 from components.feedback import apply_change, remembered_version, show_flash, show_problem
 from components.markup import md, md_block
 from components.pickers import org_select
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services.campaigns import (
     CAMPAIGN_EXPORTS,
     ENDED,
-    GAPS_TITLE,
     RUNNING,
+    UPCOMING,
     CampaignInput,
     CampaignSummary,
     ReachRow,
@@ -28,16 +28,15 @@ from services.campaigns import (
 )
 from services.errors import DomainError
 from services.exports import EXPORT_FORMATS, filename_for
+from services.i18n import t
 from services.orgs import OrgNode, org_tree
 from services.permissions import Actor, Capability
-from services.vocab import Category, ContactKind, RiskLevel
+from services.vocab import ActivityKind, Category, ContactKind, Gender, RiskLevel, UnknownLabel
 
-STATUS_BADGES = {RUNNING: ":green-background[进行中]", ENDED: ":gray-background[已结束]"}
-UPCOMING_BADGE = ":blue-background[未开始]"
-EVERYONE = "全部(我管辖范围内的儿童)"
-EMPTY_STATE = ("还没有专项行动。专项行动是在一段时间内,用某类活动或某种帮扶方式覆盖一批儿童,"
-               "例如“春节慰问”覆盖某乡镇的全部困境儿童、“暑期防溺水安全教育”覆盖每一名儿童。"
-               "新建后,这里会显示已覆盖和尚未覆盖的儿童,并可导出未覆盖名单,交给各校各村补上。")
+STATUS_KEYS = {UPCOMING: "campaigns.status.upcoming", RUNNING: "campaigns.status.running",
+               ENDED: "campaigns.status.ended"}
+STATUS_BADGES = {RUNNING: ":green-background[{status}]", ENDED: ":gray-background[{status}]"}
+UPCOMING_BADGE = ":blue-background[{status}]"
 Reach = tuple[str, str]  # ("activity", kind code) or ("contact", ContactKind code)
 
 
@@ -49,52 +48,98 @@ def render_campaigns(actor: Actor, today: date) -> None:
         kinds = activity_kind_options(session)
         units = org_tree(session, actor)
     if actor.can(Capability.MANAGE_PAIRINGS):
-        with st.expander("新建专项行动", expanded=not summaries, icon=":material/add:"):
+        with st.expander(t("campaigns.new", lang()), expanded=not summaries,
+                         icon=":material/add:"):
             data = campaign_form(key="campaign_new", kinds=kinds, units=units, today=today,
-                                 submit_label="新建")
+                                 submit_label=t("campaigns.create", lang()))
             if data is not None:
                 apply_change("campaign", lambda s: create_campaign(s, actor=actor, data=data), 0,
-                             f"已新建专项行动“{data.name.strip()}”。")
+                             t("campaigns.created", lang(), name=data.name.strip()))
     if not summaries:
-        st.info(EMPTY_STATE, icon=":material/campaign:")
+        st.info(t("campaigns.empty", lang()), icon=":material/campaign:")
         return
     for summary in summaries:
         _progress_card(summary, today)
     _gaps_download(actor, today, key="campaign_gaps_running", campaign_id=None,
-                   title=GAPS_TITLE, label="下载全部进行中专项行动的未覆盖名单")
+                   title=t("campaigns.gaps_all_file", lang()),
+                   label=t("campaigns.download_all_gaps", lang()))
     st.divider()
     by_id = {s.id: s for s in summaries}
-    chosen = st.selectbox("查看专项行动", list(by_id), key="campaign_pick",
-                          format_func=lambda i: f"{by_id[i].name}({by_id[i].status})")
+    chosen = st.selectbox(t("campaigns.pick", lang()), list(by_id), key="campaign_pick",
+                          format_func=lambda i: t("campaigns.pick_label", lang(),
+                                                  name=by_id[i].name,
+                                                  status=_status(by_id[i])),
+                          placeholder=t("common.choose", lang()))
     if chosen is not None:
         _detail(actor, today, by_id[chosen], kinds, units)
 
 
+def _status(summary: CampaignSummary) -> str:
+    key = STATUS_KEYS.get(summary.status)
+    return t(key, lang()) if key else summary.status
+
+
 def _badge(summary: CampaignSummary) -> str:
-    return STATUS_BADGES.get(summary.status, UPCOMING_BADGE)
+    return STATUS_BADGES.get(summary.status, UPCOMING_BADGE).format(status=_status(summary))
 
 
 def _days_left(summary: CampaignSummary, today: date) -> str:
     if summary.status != RUNNING:
         return ""
     left = (summary.ends_on - today).days
-    return " · 今天截止" if left == 0 else f" · 还剩{left}天"
+    return (t("campaigns.ends_today", lang()) if left == 0
+            else t("campaigns.days_left", lang(), n=left))
+
+
+def _reach_label(summary: CampaignSummary) -> str:
+    """活动：节日慰问 / 帮扶：家访, as the service writes it, in the page's language."""
+    if summary.contact_kind:
+        return t("campaigns.reach.contact", lang(), kind=summary.contact_kind.label(lang()))
+    code = summary.activity_kind or ""
+    return t("campaigns.reach.activity", lang(),
+             kind=_kind_label(code, summary.reach_label.partition("\uff1a")[2] or code))
+
+
+def _target_label(summary: CampaignSummary) -> str:
+    """石门镇 · 困境儿童 · 红色风险, or 全部儿童."""
+    parts = [summary.org_name or "", summary.category.label(lang()) if summary.category else "",
+             t("campaigns.target.risk", lang(), level=summary.risk_level.label(lang()))
+             if summary.risk_level else ""]
+    return " · ".join(p for p in parts if p) or t("campaigns.target.everyone", lang())
+
+
+def _progress_label(summary: CampaignSummary) -> str:
+    """已覆盖 12/40 (30.0%)."""
+    share = f" ({summary.share:.1%})" if summary.share is not None else ""
+    return t("campaigns.progress", lang(), reached=summary.reached, target=summary.target,
+             share=share)
 
 
 def _progress_card(summary: CampaignSummary, today: date) -> None:
     with st.container(border=True):
         st.markdown(f"**{md(summary.name)}** {_badge(summary)}")
-        st.caption(f"{summary.starts_on:%Y-%m-%d} 至 {summary.ends_on:%Y-%m-%d}"
-                   f"{_days_left(summary, today)} · {md(summary.reach_label)} · "
-                   f"对象:{md(summary.target_label)}")
-        st.progress(summary.share or 0.0, text=summary.progress_label)  # figures only
+        st.caption(t("campaigns.card", lang(), starts=f"{summary.starts_on:%Y-%m-%d}",
+                     ends=f"{summary.ends_on:%Y-%m-%d}", left=_days_left(summary, today),
+                     reach=md(_reach_label(summary)), target=md(_target_label(summary))))
+        st.progress(summary.share or 0.0, text=_progress_label(summary))  # figures only
+
+
+def _gender(label_zh: str) -> str:
+    """The service writes 男/女; the page's language may want Male/Female."""
+    try:
+        return Gender.parse(label_zh).label(lang())
+    except UnknownLabel:
+        return label_zh
 
 
 def _table(rows: list[ReachRow], *, with_date: bool) -> pd.DataFrame:
+    def col(name: str) -> str:
+        return t(f"campaigns.col.{name}", lang())
+
     return pd.DataFrame([{
-        "姓名": r.name, "性别": r.gender, "年龄": r.age, "乡镇": r.town, "学校/村": r.place,
-        "班级": r.class_label,
-        **({"最近覆盖日期": r.last_reached.isoformat() if r.last_reached else ""}
+        col("name"): r.name, col("gender"): _gender(r.gender), col("age"): r.age,
+        col("town"): r.town, col("place"): r.place, col("class"): r.class_label,
+        **({col("last_reached"): r.last_reached.isoformat() if r.last_reached else ""}
            if with_date else {}),
     } for r in rows])
 
@@ -109,34 +154,37 @@ def _detail(actor: Actor, today: date, summary: CampaignSummary, kinds: dict[str
         return
     done = progress.campaign
     cols = st.columns(4)
-    cols[0].metric("目标儿童", done.target)
-    cols[1].metric("已覆盖", done.reached)
-    cols[2].metric("未覆盖", done.target - done.reached)
-    cols[3].metric("覆盖率", f"{done.share:.1%}" if done.share is not None else "—")
+    cols[0].metric(t("campaigns.metric.target", lang()), done.target)
+    cols[1].metric(t("campaigns.metric.reached", lang()), done.reached)
+    cols[2].metric(t("campaigns.metric.not_reached", lang()), done.target - done.reached)
+    cols[3].metric(t("campaigns.metric.share", lang()),
+                   f"{done.share:.1%}" if done.share is not None else "—")
     if done.notes:
         st.caption(md_block(done.notes))
-    waiting, reached = st.tabs([f"未覆盖({len(progress.not_reached)})",
-                                f"已覆盖({len(progress.reached)})"])
+    waiting, reached = st.tabs([t("campaigns.tab.not_reached", lang(),
+                                  n=len(progress.not_reached)),
+                                t("campaigns.tab.reached", lang(), n=len(progress.reached))])
     with waiting:
         if progress.not_reached:
             st.dataframe(_table(progress.not_reached, with_date=False), hide_index=True,
                          width="stretch", key=f"campaign_waiting_{done.id}")
         elif done.target:
-            st.success("目标儿童已全部覆盖。")
+            st.success(t("campaigns.all_reached", lang()))
         else:
-            st.info("目标范围内没有符合条件的在册儿童,请检查范围、类别和风险等级。")
+            st.info(t("campaigns.no_targets", lang()))
     with reached:
         if progress.reached:
             st.dataframe(_table(progress.reached, with_date=True), hide_index=True,
                          width="stretch", key=f"campaign_reached_{done.id}")
         else:
-            st.caption("还没有儿童被覆盖。")
+            st.caption(t("campaigns.none_reached", lang()))
     _gaps_download(actor, today, key=f"campaign_gaps_{done.id}", campaign_id=done.id,
-                   title=f"{done.name}_未覆盖名单", label="下载未覆盖名单")
+                   title=t("campaigns.gaps_file", lang(), name=done.name),
+                   label=t("campaigns.download_gaps", lang()))
     if done.editable:
         _edit_and_archive(actor, today, done, kinds, units)
     elif actor.can(Capability.MANAGE_PAIRINGS):
-        st.caption("该专项行动由上级单位发起,您可以查看和导出,但不能修改。")
+        st.caption(t("campaigns.from_above", lang()))
 
 
 def _gaps_download(actor: Actor, today: date, *, key: str, campaign_id: int | None, title: str,
@@ -144,11 +192,13 @@ def _gaps_download(actor: Actor, today: date, *, key: str, campaign_id: int | No
     if not actor.can(Capability.EXPORT):
         return
     cols = st.columns([1, 1, 2])
-    fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key=f"{key}_fmt",
+    fmt = cols[0].radio(t("campaigns.export_format", lang()), EXPORT_FORMATS, horizontal=True,
+                        key=f"{key}_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
     sensitive = cols[1].checkbox(
-        "含敏感信息", key=f"{key}_sensitive", disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help="姓名和监护人电话默认打码;勾选后导出原文,并记入操作日志。")
+        t("campaigns.export_sensitive", lang()), key=f"{key}_sensitive",
+        disabled=not actor.can(Capability.EXPORT_SENSITIVE),
+        help=t("campaigns.export_sensitive_help", lang()))
 
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
@@ -164,73 +214,94 @@ def _gaps_download(actor: Actor, today: date, *, key: str, campaign_id: int | No
 def _edit_and_archive(actor: Actor, today: date, summary: CampaignSummary,
                       kinds: dict[str, str], units: list[OrgNode]) -> None:
     opened = remembered_version("campaign", summary.id, summary.version)
-    with st.expander("修改", icon=":material/edit:"):
+    with st.expander(t("campaigns.edit", lang()), icon=":material/edit:"):
         current = CampaignInput(summary.name, summary.starts_on, summary.ends_on,
                                 summary.activity_kind, summary.contact_kind, summary.org_unit_id,
                                 summary.category, summary.risk_level, summary.notes or "")
         data = campaign_form(key=f"campaign_edit_{summary.id}", kinds=kinds, units=units,
-                             today=today, current=current, submit_label="保存修改")
+                             today=today, current=current,
+                             submit_label=t("campaigns.save_changes", lang()))
         if data is not None:
             apply_change("campaign", lambda s: update_campaign(
                 s, actor=actor, campaign_id=summary.id, expected_version=opened, data=data),
-                summary.id, "已保存修改。")
-    with st.expander("归档", icon=":material/archive:"), \
+                summary.id, t("campaigns.saved", lang()))
+    with st.expander(t("campaigns.archive", lang()), icon=":material/archive:"), \
             st.form(f"campaign_archive_{summary.id}"):
-        reason = st.text_input("归档原因(可选)", max_chars=200, placeholder="如:已结束并已汇报")
-        st.caption("归档后不再出现在列表中;记录仍保留在数据库和操作日志里。")
-        if st.form_submit_button("归档"):
+        reason = st.text_input(t("campaigns.archive_reason", lang()), max_chars=200,
+                               placeholder=t("campaigns.archive_reason_placeholder", lang()))
+        st.caption(t("campaigns.archive_note", lang()))
+        if st.form_submit_button(t("campaigns.archive", lang())):
             apply_change("campaign", lambda s: archive_campaign(
                 s, actor=actor, campaign_id=summary.id, expected_version=opened, reason=reason),
-                summary.id, f"已归档专项行动“{summary.name}”。")
+                summary.id, t("campaigns.archived", lang(), name=summary.name))
 
 
 def _choice(label: str, options: list, current: object, key: str, labels: dict,
-            none_label: str = "不限") -> object:
+            none_label: str | None = None) -> object:
     choices = [None, *options]
+    shown = none_label if none_label is not None else t("campaigns.any", lang())
     return st.selectbox(label, choices, key=key,
                         index=choices.index(current) if current in choices else 0,
-                        format_func=lambda o: none_label if o is None else labels[o])
+                        format_func=lambda o: shown if o is None else labels[o],
+                        placeholder=t("common.choose", lang()))
+
+
+def _kind_label(code: str, label_zh: str) -> str:
+    """An activity kind by its stored name; a built-in one in English in English."""
+    if lang() != "zh" and code in ActivityKind.codes():
+        return ActivityKind(code).label(lang())
+    return label_zh
 
 
 def campaign_form(*, key: str, kinds: dict[str, str], units: list[OrgNode], today: date,
                   current: CampaignInput | None = None,
-                  submit_label: str = "保存") -> CampaignInput | None:
+                  submit_label: str | None = None) -> CampaignInput | None:
     """Return what was submitted, or None; checking it is the service's job."""
     data = current or CampaignInput("", today, today + timedelta(days=30))
     if data.activity_kind and data.activity_kind not in kinds:  # a kind archived since
         kinds = {**kinds, data.activity_kind: data.activity_kind}
     reaches: list[Reach] = ([("activity", code) for code in kinds]
                             + [("contact", kind.value) for kind in ContactKind])
-    labels = {r: f"活动:{kinds[r[1]]}" if r[0] == "activity" else f"帮扶记录:{ContactKind(r[1]).zh}"
+    labels = {r: t("campaigns.form.reach_activity", lang(), kind=_kind_label(r[1], kinds[r[1]]))
+              if r[0] == "activity" else
+              t("campaigns.form.reach_contact", lang(), kind=ContactKind(r[1]).label(lang()))
               for r in reaches}
     mine: Reach | None = (("activity", data.activity_kind) if data.activity_kind else
                           ("contact", data.contact_kind.value) if data.contact_kind else None)
     with st.form(key):
-        name = st.text_input("名称 *", value=data.name, max_chars=100, key=f"{key}_name",
-                             placeholder="如:春节送温暖慰问、暑期防溺水安全教育")
+        name = st.text_input(t("campaigns.form.name", lang()), value=data.name, max_chars=100,
+                             key=f"{key}_name",
+                             placeholder=t("campaigns.form.name_placeholder", lang()))
         cols = st.columns(2)
-        starts_on = cols[0].date_input("开始日期 *", value=data.starts_on, key=f"{key}_start",
+        starts_on = cols[0].date_input(t("campaigns.form.starts_on", lang()),
+                                       value=data.starts_on, key=f"{key}_start",
                                        format="YYYY-MM-DD")
-        ends_on = cols[1].date_input("结束日期 *", value=data.ends_on, key=f"{key}_end",
-                                     format="YYYY-MM-DD")
+        ends_on = cols[1].date_input(t("campaigns.form.ends_on", lang()), value=data.ends_on,
+                                     key=f"{key}_end", format="YYYY-MM-DD")
         reach = st.selectbox(
-            "覆盖方式 *", reaches, key=f"{key}_reach", format_func=labels.__getitem__,
+            t("campaigns.form.reach", lang()), reaches, key=f"{key}_reach",
+            format_func=labels.__getitem__,
             index=reaches.index(mine) if mine in reaches else 0,
-            help="活动:期间内参加过该类活动的儿童算已覆盖;帮扶记录:期间内有该方式帮扶记录的儿童"
-                 "算已覆盖。起止两天都算在内。")
+            help=t("campaigns.form.reach_help", lang()),
+            placeholder=t("common.choose", lang()))
         cols = st.columns(3)
         with cols[0]:
-            org_unit_id = org_select("目标范围", units, key=f"{key}_unit", lang="zh",
-                                     none_label=EVERYONE, index_of=data.org_unit_id)
+            org_unit_id = org_select(t("campaigns.form.unit", lang()), units, key=f"{key}_unit",
+                                     lang=lang(), none_label=t("campaigns.form.everyone", lang()),
+                                     index_of=data.org_unit_id)
         with cols[1]:
-            category = _choice("儿童类别", list(Category), data.category, f"{key}_category",
-                               {c: c.zh for c in Category})
+            category = _choice(t("campaigns.form.category", lang()), list(Category),
+                               data.category, f"{key}_category",
+                               {c: c.label(lang()) for c in Category})
         with cols[2]:
-            risk = _choice("风险等级", list(RiskLevel), data.risk_level, f"{key}_risk",
-                           {r: f"{r.zh}色" for r in RiskLevel})
-        notes = st.text_area("说明", value=data.notes, max_chars=500, key=f"{key}_notes",
-                             placeholder="如:由各村儿童主任负责入户,2月20日前完成")
-        if not st.form_submit_button(submit_label, type="primary"):
+            risk = _choice(t("campaigns.form.risk", lang()), list(RiskLevel), data.risk_level,
+                           f"{key}_risk",
+                           {r: t("campaigns.form.risk_option", lang(), level=r.label(lang()))
+                            for r in RiskLevel})
+        notes = st.text_area(t("campaigns.form.notes", lang()), value=data.notes, max_chars=500,
+                             key=f"{key}_notes",
+                             placeholder=t("campaigns.form.notes_placeholder", lang()))
+        if not st.form_submit_button(submit_label or t("common.save", lang()), type="primary"):
             return None
     how, code = reach
     return CampaignInput(

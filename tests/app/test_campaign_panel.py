@@ -115,7 +115,7 @@ def test_one_campaign_shows_who_is_reached_and_who_is_not(world, engine, coordin
     assert list(waiting.value["姓名"]) == ["张小明"]
     assert list(reached.value["姓名"]) == ["王小红"]
     assert list(reached.value["最近覆盖日期"]) == ["2026-11-05"]
-    assert [tab.label for tab in at.tabs] == ["未覆盖(1)", "已覆盖(1)"]
+    assert [tab.label for tab in at.tabs] == ["未覆盖（1）", "已覆盖（1）"]
     assert len(at.get("download_button")) == 2  # every running campaign, and this one
 
 

@@ -98,7 +98,7 @@ def test_a_coordinator_records_a_need_and_sees_it_counted(world, engine):
     at.selectbox(key="need_record_kind").set_value(NeedKind.economic)
     _submit(at, "need_record")
     assert not at.exception
-    assert "已登记需求:王小红 · 经济困难。" in _texts(at)
+    assert "已登记需求：王小红 · 经济困难。" in _texts(at)
     assert _metrics(at)["待对接"] == "1"
     with Session(engine) as session:
         need = session.scalars(select(Need)).one()
@@ -121,7 +121,7 @@ def test_link_then_resolve_from_the_list(world, engine):
     at.selectbox(key="need_pick").select_index(0).run()
     at.text_input(key=f"need_{need_id}_1_asked").input("捐赠轮椅一台")
     _submit(at, f"need_{need_id}_1_form")
-    assert "已对接资源方:潮汕商会。" in _texts(at)
+    assert "已对接资源方：潮汕商会。" in _texts(at)
     assert _metrics(at)["已对接"] == "1"
     at.selectbox(key="need_pick").select_index(0).run()
     at.radio(key=f"need_{need_id}_2_move").set_value(NeedStatus.resolved).run()

@@ -76,7 +76,7 @@ def test_a_need_found_on_a_visit_is_linked_resolved_and_counted(page, app_server
     _pick(page, "选择需求", "王小红")
     page.get_by_role("textbox", name="对接内容 *").fill("资助一学年学费")
     page.get_by_role("button", name="对接资源方").click()
-    expect(page.get_by_text("已对接资源方:潮汕商会。")).to_be_visible()
+    expect(page.get_by_text("已对接资源方：潮汕商会。")).to_be_visible()
     expect(_metric(page, "已对接")).to_have_text("1")
     settle(page)
 
