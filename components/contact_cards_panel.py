@@ -8,8 +8,9 @@ from datetime import date
 import streamlit as st
 from sqlalchemy import Select
 
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services.contact_cards import ContactCard, cards_for_children, cards_html, cards_pdf
+from services.i18n import t
 from services.permissions import Actor
 
 
@@ -20,11 +21,14 @@ def contact_card_buttons(actor: Actor, child_ids: Callable[[], Sequence[int] | S
         with db_transaction() as session:
             return cards_for_children(session, actor, child_ids(), today=today, fmt=fmt)
 
+    current = lang()
     left, right = st.columns(2)
-    left.download_button("联系卡 PDF", lambda: cards_pdf(cards("pdf"), title=title),
+    left.download_button(t("contacts.cards.pdf", current),
+                         lambda: cards_pdf(cards("pdf"), title=title),
                          file_name=f"{title}_{today.isoformat()}.pdf", mime="application/pdf",
                          key=f"{key}_pdf", on_click="ignore", icon=":material/picture_as_pdf:")
-    right.download_button("联系卡打印页", lambda: cards_html(cards("html"), title=title).encode(),
+    right.download_button(t("contacts.cards.print", current),
+                          lambda: cards_html(cards("html"), title=title).encode(),
                           file_name=f"{title}_{today.isoformat()}.html", mime="text/html",
                           key=f"{key}_html", on_click="ignore", icon=":material/print:",
-                          help="用浏览器打开后直接打印（A4，每页多张）")
+                          help=t("contacts.cards.print_help", current))

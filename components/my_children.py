@@ -7,26 +7,67 @@ from datetime import date
 
 import streamlit as st
 
-from components.contact_form import quick_log
+from components.contact_form import NO_HELPER_RECORD, quick_log
 from components.markup import md
-from components.session import db_transaction
+from components.session import db_transaction, lang
+from components.todo_panel import period_label
+from services.compliance import DueItem
+from services.i18n import t
+from services.match_health import QUIET_DAYS, PairingHealth, pairing_health
 from services.my_pairings import MyChild, my_children
 from services.permissions import Actor
-from services.vocab import MatchHealth
+from services.vocab import Gender, MatchHealth, Relation
 
 # Only a number that looks like one becomes a tel: link; anything else is shown as text.
 DIALLABLE = re.compile(r"\+?[0-9][0-9 -]{2,19}")
 
-STATUS_BADGES = {MatchHealth.attention: ":orange-background[需关注]",
-                 MatchHealth.new: ":blue-background[新结对]",
-                 MatchHealth.healthy: ":green-background[正常]"}
+STATUS_COLOURS = {MatchHealth.attention: "orange", MatchHealth.new: "blue",
+                  MatchHealth.healthy: "green"}
 
 
-def _since(day: date | None, today: date) -> str:
+def _badge(status: MatchHealth, lang: str) -> str:
+    return f":{STATUS_COLOURS[status]}-background[{status.label(lang)}]"
+
+
+def _since(day: date | None, today: date, lang: str) -> str:
     if day is None:
-        return "还没有帮扶记录"
+        return t("my.no_contact_yet", lang)
     days = (today - day).days
-    return f"{day:%Y-%m-%d}(" + ("今天" if days == 0 else f"{days}天前") + ")"
+    if days == 0:
+        return t("my.since_today", lang, date=f"{day:%Y-%m-%d}")
+    return t("my.since_days", lang, date=f"{day:%Y-%m-%d}", days=days)
+
+
+def attention_reason(health: PairingHealth, lang: str) -> str:
+    """Why the pairing needs attention (PairingHealth.attention_reason, in `lang`): its
+    overdue care rules, or the silence. Rule names are data, escaped for markdown."""
+    if health.status is not MatchHealth.attention:
+        return ""
+    if health.overdue_rules:
+        rules = t("my.rule_separator", lang).join(md(r) for r in health.overdue_rules)
+        return t("my.reason.overdue", lang, rules=rules)
+    if health.last_contact:
+        return t("my.reason.quiet", lang, days=QUIET_DAYS)
+    return t("my.no_contact_yet", lang)
+
+
+def _due_text(item: DueItem, today: date, lang: str) -> str:
+    """One unmet rule (DueItem.text, in `lang`); the rule's name escaped for markdown."""
+    return t("my.due_item", lang, rule=md(item.rule_name),
+             period=period_label(item.period, today, lang), done=item.done,
+             deadline=f"{item.deadline or item.period.end:%m-%d}")
+
+
+def _who(child: MyChild, lang: str) -> str:
+    """Whom to call, escaped: services write a relation without details in Chinese."""
+    if not child.contact_phone:
+        return t("my.no_phone", lang)
+    who = child.contact_name
+    for relation in Relation:
+        if who.startswith(f"{relation.zh} "):
+            who = f"{relation.label(lang)} {who.removeprefix(f'{relation.zh} ')}"
+            break
+    return md(who)
 
 
 def _phone_link(phone: str | None) -> str:
@@ -39,33 +80,48 @@ def _phone_link(phone: str | None) -> str:
     return md(phone)
 
 
-def _card(actor: Actor, child: MyChild, today: date) -> None:
+def _card(actor: Actor, child: MyChild, today: date, reason: str) -> None:
+    current = lang()
     with st.container(border=True):
-        st.markdown(f"#### {md(child.name)} {STATUS_BADGES[child.status]}")
+        st.markdown(f"#### {md(child.name)} {_badge(child.status, current)}")
+        if reason:
+            st.markdown(f":orange[{reason}]")
         school = " ".join(filter(None, (child.school or child.village, child.class_label)))
-        st.caption(f"{md(child.gender)} · {child.age}岁 · {md(school)}")
-        st.markdown(f"**联系**:{md(child.contact_name)} {_phone_link(child.contact_phone)}")
-        st.markdown(f"**最近帮扶**:{_since(child.last_contact, today)}")
-        st.markdown(f"**下一步**:{md(child.next_due)}")
+        gender = Gender.parse(child.gender).label(current)  # services give the Chinese label
+        st.caption(t("my.card_caption", current, gender=md(gender), age=child.age,
+                     school=md(school)))
+        st.markdown(t("my.contact", current, who=_who(child, current),
+                      phone=_phone_link(child.contact_phone)))
+        st.markdown(t("my.last_contact", current, since=_since(child.last_contact, today,
+                                                               current)))
+        next_due = (_due_text(child.due[0], today, current) if child.due
+                    else t("my.all_done", current))
+        st.markdown(t("my.next", current, next=next_due))
         if len(child.due) > 1:
-            st.caption("还需:" + ";".join(md(item.text) for item in child.due[1:]))
+            st.caption(t("my.also_due", current, items=t("my.due_separator", current).join(
+                _due_text(item, today, current) for item in child.due[1:])))
         quick_log(actor, child.child_id, child.name, today, key=f"quick_log_{child.child_id}")
-        st.page_link("pages/roster.py", label="成长档案", icon=":material/timeline:",
-                     query_params={"child": str(child.child_id)})
+        st.page_link("pages/roster.py", label=t("my.growth_record", current),
+                     icon=":material/timeline:", query_params={"child": str(child.child_id)})
 
 
 def render_my_children(actor: Actor, today: date) -> None:
+    current = lang()
     if actor.helper_id is None:
-        st.info("您的账号还没有关联帮扶人档案。"
-                "请联系负责人在“结对帮扶 › 帮扶人”中关联您的登录账号。")
+        st.info(t(NO_HELPER_RECORD, current))
         return
     with db_transaction() as session:
         children = my_children(session, actor, today=today)
+        health = {h.child_id: h for h in pairing_health(session, actor, today=today,
+                                                        helper_id=actor.helper_id)}
     if not children:
-        st.info("您目前没有结对的儿童。负责人为您结对后,孩子会出现在这里。")
+        st.info(t("my.no_children", current))
         return
     attention = sum(c.status is MatchHealth.attention for c in children)
-    st.caption(f"结对儿童 {len(children)} 名" + (f",其中 {attention} 名超过30天未联系,已排在最前。"
-                                              if attention else "。"))
+    st.caption(t("my.count_attention", current, n=len(children), attention=attention)
+               if attention else t("my.count", current, n=len(children)))
     for child in children:
-        _card(actor, child, today)
+        reason = ""
+        if child.child_id in health:
+            reason = attention_reason(health[child.child_id], current)
+        _card(actor, child, today, reason)

@@ -6,16 +6,20 @@ from typing import TypeVar
 
 import streamlit as st
 
+from services.i18n import t
 from services.orgs import OrgNode
 from services.vocab import Vocabulary
 
 V = TypeVar("V", bound=Vocabulary)
-# An ideographic space: ordinary spaces collapse in tables and select boxes.
+# An ideographic space: ordinary spaces collapse in tables and select boxes. English text
+# gets an em space, as wide and as kept, and no Chinese character.
 INDENT = "\u3000"
+INDENTS = {"en": "\u2003"}
 
 
 def org_label(node: OrgNode, lang: str) -> str:
-    return f"{INDENT * node.depth}{node.name}({node.kind.label(lang)})"
+    return t("pickers.org_label", lang, indent=INDENTS.get(lang, INDENT) * node.depth,
+             name=node.name, kind=node.kind.label(lang))
 
 
 def org_select(label: str, nodes: list[OrgNode], *, key: str, lang: str,
@@ -30,7 +34,8 @@ def org_select(label: str, nodes: list[OrgNode], *, key: str, lang: str,
             return none_label or ""
         return org_label(by_id[org_id], lang)
 
-    return st.selectbox(label, options, index=index, key=key, format_func=label_of)
+    return st.selectbox(label, options, index=index, key=key, format_func=label_of,
+                        placeholder=t("common.choose", lang))
 
 
 def vocab_select(label: str, vocabulary: type[V], *, key: str, lang: str,

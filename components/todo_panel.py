@@ -4,17 +4,19 @@ children nobody contacted this month. Re-read on every run, so a logged contact 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from components.markup import md
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services.compliance import ComplianceStatus, Standing, standings
 from services.exports import EXPORT_FORMATS, filename_for
+from services.i18n import t
 from services.permissions import Actor, Capability
+from services.terms import Period, month_of, term_of
 from services.todo import (
     GROUPINGS,
     QuietChild,
@@ -29,8 +31,9 @@ from services.todo_export import TODO_EXPORTS
 from services.vocab import Role
 
 S = ComplianceStatus
-GROUP_LABELS = {"helper": "帮扶人", "school": "学校", "village": "村(社区)", "rule": "帮扶要求"}
-URGENCY = {0: ":red[已逾期]", 1: ":orange[本周到期]", 2: ":orange[即将到期]", 3: "进行中"}
+# 0 overdue, 1 due this week, 2 due soon, 3 open (TodoItem.urgency): a colour and the status.
+URGENCY_COLOURS = {0: "red", 1: "orange", 2: "orange", 3: ""}
+URGENCY_STATUS = {0: S.overdue, 2: S.due_soon, 3: S.open}
 SHOWN_ROWS = 500
 COMPACT_ITEMS = 5
 CHART_MAX_BARS = 40
@@ -40,27 +43,90 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def todo_frame(items: list[TodoItem], *, with_helper: bool) -> pd.DataFrame:
+def group_label(group: str, lang: str) -> str:
+    return t(f"todo.group.{group}", lang)
+
+
+def period_label(period: Period, today: date, lang: str) -> str:
+    """A week, month or term in `lang`, told apart by its dates (services name them in
+    Chinese: 本周, 上周, 11月, 2026年秋季学期); anything else keeps its own name."""
+    if period.end - period.start == timedelta(days=6) and period.start.weekday() == 0:
+        return t("todo.period.this_week" if today in period else "todo.period.last_week", lang)
+    span = (period.start, period.end)
+    if span == (month_of(period.start).start, month_of(period.start).end):
+        return t(f"todo.month.{period.start.month}", lang)
+    if span == (term_of(period.start).start, term_of(period.start).end):
+        term = "spring" if period.start.month == 2 else "autumn"
+        return t(f"todo.period.{term}_term", lang, year=period.start.year)
+    return period.name
+
+
+def urgency_text(urgency: int, lang: str) -> str:
+    if urgency == 1:
+        return t("todo.due_this_week", lang)
+    return URGENCY_STATUS[urgency].label(lang)
+
+
+def urgency_badge(urgency: int, lang: str) -> str:
+    text = urgency_text(urgency, lang)
+    colour = URGENCY_COLOURS[urgency]
+    return f":{colour}[{text}]" if colour else text
+
+
+def situation(item: TodoItem, today: date, lang: str) -> str:
+    """Where the item stands (TodoItem.situation, in `lang`): an overdue item names the period
+    it was due in and that it is past, never the current deadline as though still open."""
+    period = period_label(item.period, today, lang)
+    if item.status is S.overdue:
+        return t("todo.situation.overdue", lang, previous=period_label(item.previous, today, lang),
+                 needed=item.needed, done=item.done_before, period=period,
+                 more=item.needed - item.done)
+    return t("todo.situation.open", lang, period=period, done=item.done, needed=item.needed,
+             deadline=f"{item.deadline:%m-%d}")
+
+
+def deadline_text(item: TodoItem, lang: str) -> str:
+    """The deadline that matters (TodoItem.deadline_text): the passed one, marked so."""
+    if item.status is S.overdue:
+        passed = item.previous_deadline or item.previous.end
+        return t("todo.deadline_passed", lang, date=passed.isoformat())
+    return item.deadline.isoformat()
+
+
+def todo_frame(items: list[TodoItem], *, with_helper: bool, today: date | None = None,
+               lang: str = "zh") -> pd.DataFrame:
+    today = today or date.today()
     return pd.DataFrame([{
-        "状态": "本周到期" if item.urgency == 1 else item.status.zh, "儿童": item.child_name,
-        "学校/村": item.place, **({"帮扶人": item.helper_name} if with_helper else {}),
-        "要求": item.rule_name, "完成情况": item.situation, "截止": item.deadline_text,
+        t("todo.col.status", lang): urgency_text(1, lang) if item.urgency == 1
+        else item.status.label(lang),
+        t("todo.col.child", lang): item.child_name, t("todo.col.place", lang): item.place,
+        **({t("todo.col.helper", lang): item.helper_name} if with_helper else {}),
+        t("todo.col.rule", lang): item.rule_name,
+        t("todo.col.situation", lang): situation(item, today, lang),
+        t("todo.col.deadline", lang): deadline_text(item, lang),
     } for item in items])
 
 
-def rates_frame(rows: list[RateRow], group_label: str) -> pd.DataFrame:
-    return pd.DataFrame([{group_label: r.label, "应完成": r.due, "已完成": r.met,
-                          "已逾期": r.overdue, "完成率": _percent(r.rate)} for r in rows])
+def rates_frame(rows: list[RateRow], group_label: str, lang: str = "zh") -> pd.DataFrame:
+    return pd.DataFrame([{group_label: r.label, t("todo.col.due", lang): r.due,
+                          t("todo.col.met", lang): r.met, t("todo.col.overdue", lang): r.overdue,
+                          t("todo.col.rate", lang): _percent(r.rate)} for r in rows])
 
 
-def rates_chart(rows: list[RateRow], group_label: str) -> alt.Chart:
+def rates_chart(rows: list[RateRow], group_label: str, lang: str = "zh") -> alt.Chart:
     """Completion rate per group as horizontal bars, lowest first."""
-    data = pd.DataFrame([{"名称": r.label, "完成率": r.rate or 0.0, "应完成": r.due,
-                          "已完成": r.met} for r in rows])
+    name, rate = t("todo.col.name", lang), t("todo.col.rate", lang)
+    due, met = t("todo.col.due", lang), t("todo.col.met", lang)
+    data = pd.DataFrame([{name: r.label, rate: r.rate or 0.0, due: r.due, met: r.met}
+                         for r in rows])
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("完成率:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("名称:N", sort=None, title=group_label),
-        tooltip=["名称", "应完成", "已完成", alt.Tooltip("完成率:Q", format=".1%")],
+        x=alt.X(field=rate, type="quantitative", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y(field=name, type="nominal", sort=None, title=group_label),
+        tooltip=[alt.Tooltip(field=name, type="nominal"),
+                 alt.Tooltip(field=due, type="quantitative"),
+                 alt.Tooltip(field=met, type="quantitative"),
+                 alt.Tooltip(field=rate, type="quantitative", format=".1%")],
     ).properties(height=alt.Step(28))
 
 
@@ -68,22 +134,25 @@ def render_my_todo(actor: Actor, today: date) -> None:
     """The top of 我的结对: what is overdue or due this week, the first few items."""
     if actor.helper_id is None:
         return
+    current = lang()
     with db_transaction() as session:
         items = todo_for_helper(session, actor, today=today)
     urgent = [i for i in items if i.urgency <= 1]
     with st.container(border=True):
         if not urgent:
-            st.markdown("**待办** · 本周没有待办")
+            st.markdown(t("todo.my.nothing_this_week", current))
             if items:
-                st.caption(f"本期还有 {len(items)} 项要求未完成,截止日期在下周以后。")
+                st.caption(t("todo.my.later", current, n=len(items)))
             return
         counts = Counter(i.urgency for i in urgent)
-        st.markdown(f"**待办** · 已逾期 {counts[0]} 项 · 本周到期 {counts[1]} 项")
+        st.markdown(t("todo.my.counts", current, overdue=counts[0], this_week=counts[1]))
         for item in urgent[:COMPACT_ITEMS]:
-            st.markdown(f"{URGENCY[item.urgency]} **{md(item.child_name)}** {md(item.rule_name)}"
-                        f"\uff08{item.situation}\uff09")  # numbers and period names only
+            # The situation holds numbers, dates and period names only.
+            st.markdown(t("todo.my.item", current, urgency=urgency_badge(item.urgency, current),
+                          child=md(item.child_name),
+                          rule=md(item.rule_name), situation=situation(item, today, current)))
         if len(urgent) > COMPACT_ITEMS:
-            st.caption(f"还有 {len(urgent) - COMPACT_ITEMS} 项,见“帮扶记录 › 待办”。")
+            st.caption(t("todo.my.more", current, n=len(urgent) - COMPACT_ITEMS))
 
 
 def render_todo(actor: Actor, today: date) -> None:
@@ -96,10 +165,10 @@ def render_todo(actor: Actor, today: date) -> None:
         quiet = no_contact_this_month(session, actor, today=today)
     items = todo_of(judged, today)
     if actor.helper_id is not None:
-        with st.expander("我的待办"):
+        with st.expander(t("todo.mine", lang())):
             _helper_todo(actor, today)
     if not judged:
-        st.info("范围内还没有进行中的结对,结对后这里会显示各项帮扶要求的完成情况。")
+        st.info(t("todo.no_pairings", lang()))
         return
     _overview(judged, items, quiet)
     _rates(judged)
@@ -108,64 +177,75 @@ def render_todo(actor: Actor, today: date) -> None:
 
 
 def _helper_todo(actor: Actor, today: date) -> None:
+    current = lang()
     with db_transaction() as session:
         items = todo_for_helper(session, actor, today=today)
     if not items:
-        st.success("本期帮扶要求均已完成,本周没有待办。")
+        st.success(t("todo.all_done", current))
         return
     counts = Counter(i.urgency for i in items)
-    st.caption(f"已逾期 {counts[0]} · 本周到期 {counts[1]} · 即将到期 {counts[2]} · "
-               f"进行中 {counts[3]}。已逾期:上一周期未完成,本期完成后消除。")
-    st.dataframe(todo_frame(items, with_helper=False), hide_index=True, width="stretch")
+    st.caption(t("todo.helper_counts", current, overdue=counts[0], this_week=counts[1],
+                 soon=counts[2], open=counts[3]))
+    st.dataframe(todo_frame(items, with_helper=False, today=today, lang=current),
+                 hide_index=True, width="stretch")
 
 
 def _overview(judged: list[Standing], items: list[TodoItem], quiet: list[QuietChild]) -> None:
+    current = lang()
     due = [s for s in judged if s.status is not S.paused]
     met = sum(s.status is S.met for s in due)
     cols = st.columns(5)
-    cols[0].metric("完成率", _percent(met / len(due) if due else None),
-                   help="本期已完成的“结对×要求”占应完成的比例(寒暑假暂停的要求不计)")
-    cols[1].metric("已完成", f"{met:,}")
-    cols[2].metric("应完成", f"{len(due):,}", help="进行中的结对 × 适用于该结对的帮扶要求")
-    cols[3].metric("已逾期", f"{sum(i.status is S.overdue for i in items):,}",
-                   help="上一周期未完成、本期也尚未完成的项")
-    cols[4].metric("本月未联系儿童", f"{len(quiet):,}")
+    cols[0].metric(t("todo.col.rate", current), _percent(met / len(due) if due else None),
+                   help=t("todo.rate_help", current))
+    cols[1].metric(t("todo.col.met", current), f"{met:,}")
+    cols[2].metric(t("todo.col.due", current), f"{len(due):,}", help=t("todo.due_help", current))
+    cols[3].metric(t("todo.col.overdue", current),
+                   f"{sum(i.status is S.overdue for i in items):,}",
+                   help=t("todo.overdue_help", current))
+    cols[4].metric(t("todo.quiet_metric", current), f"{len(quiet):,}")
     if paused := len(judged) - len(due):
-        st.caption(f"寒暑假中暂停检查 {paused:,} 项。")
+        st.caption(t("todo.paused", current, n=f"{paused:,}"))
 
 
 def _rates(judged: list[Standing]) -> None:
-    group = st.segmented_control("完成率按", list(GROUPINGS), default="helper",
-                                 format_func=GROUP_LABELS.get, key="todo_rates_by") or "helper"
+    current = lang()
+    group = st.segmented_control(t("todo.rates_by", current), list(GROUPINGS), default="helper",
+                                 format_func=lambda g: group_label(g, current),
+                                 key="todo_rates_by") or "helper"
     rows = rates_of(judged, group)
-    label = GROUP_LABELS[group]
-    st.dataframe(rates_frame(rows, label), hide_index=True, width="stretch",
+    label = group_label(group, current)
+    st.dataframe(rates_frame(rows, label, current), hide_index=True, width="stretch",
                  height=min(38 + 35 * len(rows), 360))
     # A bar per group reads well up to a few dozen groups (schools, villages, rules).
     if 1 < len(rows) <= CHART_MAX_BARS:
-        st.altair_chart(rates_chart(rows, label), width="stretch")
+        st.altair_chart(rates_chart(rows, label, current), width="stretch")
 
 
 def _overdue(actor: Actor, today: date, overdue: list[TodoItem]) -> None:
-    st.subheader(f"逾期清单({len(overdue):,} 项)")
+    current = lang()
+    st.subheader(t("todo.overdue_title", current, n=f"{len(overdue):,}"))
     if not overdue:
-        st.success("没有逾期的帮扶要求。")
+        st.success(t("todo.no_overdue", current))
         return
-    st.dataframe(todo_frame(overdue[:SHOWN_ROWS], with_helper=True), hide_index=True,
-                 width="stretch")
+    st.dataframe(todo_frame(overdue[:SHOWN_ROWS], with_helper=True, today=today, lang=current),
+                 hide_index=True, width="stretch")
     if len(overdue) > SHOWN_ROWS:
-        st.caption(f"只显示前 {SHOWN_ROWS} 项,完整清单请下载。")
+        st.caption(t("todo.shown_only", current, n=SHOWN_ROWS))
     _download(actor, today, "todo")
 
 
 def _quiet(actor: Actor, today: date, quiet: list[QuietChild]) -> None:
-    with st.expander(f"本月尚无任何帮扶记录的儿童({len(quiet):,} 人)"):
+    current = lang()
+    with st.expander(t("todo.quiet_title", current, n=f"{len(quiet):,}")):
         if not quiet:
-            st.success("本月每个结对儿童都已有帮扶记录。")
+            st.success(t("todo.quiet_none", current))
             return
         st.dataframe(pd.DataFrame([{
-            "儿童": c.name, "学校": c.school, "村(社区)": c.village, "帮扶人": c.helpers,
-            "最近帮扶": c.last_contact.isoformat() if c.last_contact else "从未联系",
+            t("todo.col.child", current): c.name, t("todo.col.school", current): c.school,
+            t("todo.group.village", current): c.village,
+            t("todo.col.helper", current): c.helpers,
+            t("todo.col.last_contact", current): c.last_contact.isoformat() if c.last_contact
+            else t("todo.never_contacted", current),
         } for c in quiet[:SHOWN_ROWS]]), hide_index=True, width="stretch")
         _download(actor, today, "no_contact")
 
@@ -173,13 +253,16 @@ def _quiet(actor: Actor, today: date, quiet: list[QuietChild]) -> None:
 def _download(actor: Actor, today: date, kind: str) -> None:
     if not actor.can(Capability.EXPORT):
         return
+    current = lang()
     chosen = TODO_EXPORTS[kind]
     left, middle, right = st.columns([2, 2, 1])
-    fmt = left.radio("格式", EXPORT_FORMATS, horizontal=True, key=f"{kind}_export_fmt",
+    fmt = left.radio(t("contacts.export.format", current), EXPORT_FORMATS, horizontal=True,
+                     key=f"{kind}_export_fmt",
                      format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = middle.checkbox("含敏感信息", key=f"{kind}_export_sensitive",
+    sensitive = middle.checkbox(t("contacts.export.sensitive", current),
+                                key=f"{kind}_export_sensitive",
                                 disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-                                help="姓名默认打码;勾选后导出原文,并记入操作日志。")
+                                help=t("todo.sensitive_help", current))
 
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
@@ -187,7 +270,7 @@ def _download(actor: Actor, today: date, kind: str) -> None:
             return chosen.export(session, actor=actor, fmt=fmt, today=today,
                                  include_sensitive=sensitive)
 
-    right.download_button(f"下载{chosen.title}", build,
+    right.download_button(t(f"todo.download.{kind}", current), build,
                           file_name=filename_for(chosen.title, fmt, today),
                           key=f"{kind}_export_download", on_click="ignore",
                           icon=":material/download:")

@@ -22,9 +22,9 @@ today = date.today()
 st.title(t("nav.contacts", current))
 show_flash()
 coordinating = actor.can(Capability.MANAGE_PAIRINGS)
-names = ["记录帮扶", "最近记录", "待办"]
+names = [t(f"contacts.tab.{tab}", current) for tab in ("log", "recent", "todo")]
 if coordinating:
-    names += ["专项行动", "导入", "导出"]
+    names += [t(f"contacts.tab.{tab}", current) for tab in ("campaigns", "import", "export")]
 # Only the open tab runs: a county's 待办 takes seconds and must not slow down logging.
 tabs = st.tabs(names, key=TABS_KEY, on_change="rerun")
 with tabs[0]:
@@ -40,7 +40,8 @@ if coordinating and tabs[3].open:
         render_campaigns(actor, today)
 if coordinating and tabs[4].open:
     with tabs[4]:
-        import_panel(actor, "contacts", current, template_name="帮扶记录导入模板.csv")
+        import_panel(actor, "contacts", current,
+                     template_name=t("contacts.import_template", current))
 if coordinating and tabs[5].open:
     with tabs[5]:
         render_contact_exports(actor, today)

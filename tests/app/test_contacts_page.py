@@ -93,14 +93,14 @@ def test_helper_logs_a_contact_for_their_own_child(world, engine):
     assert not at.exception
     child = at.selectbox(key="log_contact_child")
     assert child.value.name == "张小明"
-    assert [o for o in child.options] == ["张小明(李家村)"]  # only their own child
+    assert [o for o in child.options] == ["张小明（李家村）"]  # only their own child
     assert not any(s.key and s.key.startswith("log_contact_helper") for s in at.selectbox)
     _kind(at, "log_contact").set_value(ContactKind.home_visit)
     next(n for n in at.number_input if n.key.startswith("log_contact_minutes")).set_value(45)
     next(t for t in at.text_area if t.key.startswith("log_contact_notes")).input("看望奶奶")
     _form_button(at, "log_contact").click().run()
     assert not at.exception
-    assert "已记录:张小明 · 家访(今天)。" in _texts(at)
+    assert "已记录：张小明 · 家访（今天）。" in _texts(at)
     assert _contacts(engine) == [
         ("张小明", "李老师", ContactKind.home_visit, TODAY, 45, "看望奶奶")]
     # The saved form is a new one: blank again, with a new token.
@@ -147,7 +147,7 @@ def test_a_refusal_keeps_the_form_and_its_token(world, engine):
 def test_coordinator_picks_a_child_then_a_helper_defaulting_to_the_childs_own(world, engine):
     at = _app(engine, _log_script, "coordinator")
     child = at.selectbox(key="log_contact_child")
-    assert sorted(child.options) == ["张小明(李家村)", "王小红(李家村)"]  # not 赵小刚: other town
+    assert sorted(child.options) == ["张小明（李家村）", "王小红（李家村）"]  # not 赵小刚: other town
     at.text_input(key="log_contact_search").input("zxm").run()
     child = at.selectbox(key="log_contact_child")
     assert child.value.name == "张小明"
@@ -156,7 +156,7 @@ def test_coordinator_picks_a_child_then_a_helper_defaulting_to_the_childs_own(wo
     _kind(at, "log_contact").set_value(ContactKind.phone_visit)
     _form_button(at, "log_contact").click().run()
     assert not at.exception
-    assert "已记录:张小明 · 电访(今天)。" in _texts(at)
+    assert "已记录：张小明 · 电访（今天）。" in _texts(at)
     assert _contacts(engine)[0][:3] == ("张小明", "李老师", ContactKind.phone_visit)
 
 
@@ -165,7 +165,7 @@ def test_coordinator_logs_for_an_unpaired_child_with_any_helper(world, engine):
     at.text_input(key="log_contact_search").input("王小红").run()
     child = at.selectbox(key="log_contact_child").value
     helper = at.selectbox(key=f"log_contact_helper_{child.child_id}")
-    assert helper.options == ["李老师(教师)"]
+    assert helper.options == ["李老师（教师）"]
     # Not the child's own helper: nobody is chosen for the coordinator, saving asks for one.
     assert helper.value is None
     _kind(at, "log_contact").set_value(ContactKind.home_visit)
@@ -204,7 +204,7 @@ def test_three_taps_on_a_card_log_a_contact_and_the_card_updates(world, engine, 
     at = _app(engine, _my_children_script, "helper")
     assert not at.exception
     texts = " ".join(str(m.value) for m in at.markdown)
-    assert "**最近帮扶**:还没有帮扶记录" in texts
+    assert "**最近帮扶**：还没有帮扶记录" in texts
     with Session(engine) as session:
         child_id = session.scalar(select(Child.id).where(Child.name == "张小明"))
     key = f"quick_log_{child_id}"
@@ -214,9 +214,9 @@ def test_three_taps_on_a_card_log_a_contact_and_the_card_updates(world, engine, 
     pills.set_value(ContactKind.home_visit)  # tap 2 (tap 1 opens the expander, client-side)
     _form_button(at, key).click().run()  # tap 3
     assert not at.exception
-    assert "已记录:张小明 · 家访(今天)。" in _texts(at)
+    assert "已记录：张小明 · 家访（今天）。" in _texts(at)
     texts = " ".join(str(m.value) for m in at.markdown)
-    assert f"**最近帮扶**:{TODAY:%Y-%m-%d}(今天)" in texts
+    assert f"**最近帮扶**：{TODAY:%Y-%m-%d}（今天）" in texts
     assert _contacts(engine) == [("张小明", "李老师", ContactKind.home_visit, TODAY, None, None)]
 
 
@@ -327,5 +327,5 @@ def test_the_contacts_page_logs_from_its_first_tab(world, engine, role, tabs):
     _kind(at, "log_contact").set_value(ContactKind.talk)
     _form_button(at, "log_contact").click().run()
     assert not at.exception
-    assert "已记录:张小明 · 谈心(今天)。" in _texts(at)
+    assert "已记录：张小明 · 谈心（今天）。" in _texts(at)
     assert _contacts(engine)[0][:3] == ("张小明", "李老师", ContactKind.talk)

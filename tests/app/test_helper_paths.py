@@ -43,7 +43,7 @@ def test_a_helper_lands_on_my_pairings_after_logging_in(world):
     assert not at.exception
     assert "我的结对" in _titles(at)
     assert any(e.label == "记录帮扶" for e in at.expander)  # the quick logger, one tap away
-    assert "您好,李老师" not in _titles(at)
+    assert "您好，李老师" not in _titles(at)
 
 
 def test_a_coordinator_still_lands_on_the_overview(world):
@@ -172,12 +172,12 @@ def test_quick_log_offers_today_yesterday_and_another_day(world, engine, no_page
     key = _quick_key(engine)
     day = _by_prefix(at.segmented_control, f"{key}_day_")
     assert day.options == [f"今天 {TODAY:%m-%d}", f"昨天 {YESTERDAY:%m-%d}", "其他日期"]
-    assert day.value == "今天"
+    assert day.value == "today"
     _by_prefix(at.pills, f"{key}_kind_").set_value(ContactKind.home_visit)
-    day.set_value("昨天")
+    day.set_value("yesterday")
     _submit(at, key)
     assert not at.exception
-    assert "已记录:张小明 · 家访(昨天)。" in _texts(at)
+    assert "已记录：张小明 · 家访（昨天）。" in _texts(at)
     assert _dates(engine) == [("张小明", YESTERDAY)]
 
 
@@ -186,7 +186,7 @@ def test_quick_log_on_another_day_needs_the_date_and_refuses_a_future_one(world,
     at = _app(engine, _my_children_script, "helper")
     key = _quick_key(engine)
     _by_prefix(at.pills, f"{key}_kind_").set_value(ContactKind.talk)
-    _by_prefix(at.segmented_control, f"{key}_day_").set_value("其他日期")
+    _by_prefix(at.segmented_control, f"{key}_day_").set_value("other")
     _submit(at, key)
     assert "请填写帮扶日期" in _texts(at)
     _by_prefix(at.date_input, f"{key}_other_day_").set_value(TODAY + timedelta(days=2))
@@ -197,7 +197,7 @@ def test_quick_log_on_another_day_needs_the_date_and_refuses_a_future_one(world,
     earlier = TODAY - timedelta(days=5)
     _by_prefix(at.date_input, f"{key}_other_day_").set_value(earlier)
     _submit(at, key)
-    assert f"已记录:张小明 · 谈心({earlier:%m-%d})。" in _texts(at)
+    assert f"已记录：张小明 · 谈心（{earlier:%m-%d}）。" in _texts(at)
     assert _dates(engine) == [("张小明", earlier)]
 
 

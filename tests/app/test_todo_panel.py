@@ -92,6 +92,10 @@ def test_the_card_badge_says_attention_while_an_item_is_overdue(world, engine):
     assert not at.exception
     titles = [m.value for m in at.markdown if str(m.value).startswith("#### 张小明")]
     assert titles and "需关注" in titles[0] and "正常" not in titles[0]
+    # The card says why: the overdue rule, not a silence of 30 days.
+    assert ":orange[逾期：每周亲情电话至少1次]" in _text(at)
+    assert "超过30天未联系" not in _text(at)
+    assert "其中 1 名需关注，已排在最前。" in _text(at)
 
     _log(engine, "张小明", ContactKind.parent_call, TODAY)  # this week's call clears it
     at.run()
@@ -161,8 +165,8 @@ def test_a_coordinator_sees_rates_the_overdue_list_and_quiet_children(world, eng
                        "本月未联系儿童": "1"}
     assert "李老师" in _cells(at, 0)  # rates per helper first
     assert "已逾期" in _cells(at, 1) and "张小明" in _cells(at, 1)
-    assert at.subheader[0].value == "逾期清单(2 项)"
-    assert at.expander[-1].label == "本月尚无任何帮扶记录的儿童(1 人)"
+    assert at.subheader[0].value == "逾期清单（2 项）"
+    assert at.expander[-1].label == "本月尚无任何帮扶记录的儿童（1 人）"
     assert "赵小刚" not in _cells(at, 1)  # another town
 
     at.segmented_control(key="todo_rates_by").set_value("rule").run()

@@ -117,7 +117,7 @@ def test_yesterday_is_one_tap_more_and_another_day_needs_its_date(
         assert _home_visits(engine) == []
         page.get_by_text(f"昨天 {date.today() - timedelta(days=1):%m-%d}", exact=True).click()
         page.get_by_role("button", name="保存", exact=True).click()
-        expect(page.get_by_text("已记录:王小红 · 家访(昨天)").first).to_be_visible()
+        expect(page.get_by_text("已记录：王小红 · 家访（昨天）").first).to_be_visible()
         assert _home_visits(engine) == [date.today() - timedelta(days=1)]
 
 
