@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 from components.child_form import child_form
 from components.feedback import FLASH_KEY, show_problem
 from components.markup import md
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from db.models import Child
 from services import orgs, roster
 from services.child_input import ChildInput
 from services.errors import ConcurrentEdit, DomainError
+from services.i18n import t
 from services.permissions import Actor
 from services.vocab import Category, OrgKind
 
-SAVE, SAVE_AND_NEXT = "保存", "保存并继续录入"
 ROUND_KEY = "child_entry_round"
 LAST_PLACE_KEY = "child_entry_last_place"
 
@@ -28,7 +28,8 @@ def show_duplicate_links(exc: roster.DuplicateChild) -> None:
     """A link to each existing record the person may open; none for a match outside scope."""
     for duplicate in exc.duplicates:
         st.page_link("pages/roster.py",
-                     label=f"打开已有档案：{md(duplicate.name)}（{md(duplicate.reason)}）",
+                     label=t("roster.entry.open_existing", lang(), name=md(duplicate.name),
+                             reason=md(duplicate.reason)),
                      icon=":material/open_in_new:",
                      query_params={"child": str(duplicate.child_id)})
 
@@ -56,16 +57,17 @@ def render_quick_entry(actor: Actor, today: date) -> None:
     with db_transaction() as session:
         villages = orgs.places_in_scope(session, actor, {OrgKind.village, OrgKind.community})
         schools = orgs.places_in_scope(session, actor, {OrgKind.school})
+    lg = lang()
     if not villages:
-        st.info("您的范围内还没有村(社区)。请管理员在“管理 › 组织机构”中添加,"
-                "或在“导入”中上传名单时自动建立。")
+        st.info(t("roster.entry.no_villages", lg))
         return
     # Defaults follow the last child entered: coordinators enter a class or a village at a time.
     last = st.session_state.get(LAST_PLACE_KEY, {})
     current = ChildInput(categories=[Category.left_behind], **last)
     round_ = st.session_state.setdefault(ROUND_KEY, 0)
+    save, save_and_next = t("common.save", lg), t("roster.entry.save_and_next", lg)
     result = child_form(key=f"new_child_{round_}", villages=villages, schools=schools,
-                        today=today, current=current, submit_labels=(SAVE, SAVE_AND_NEXT))
+                        today=today, current=current, submit_labels=(save, save_and_next))
     if result is None:
         return
     data, pressed = result
@@ -76,12 +78,12 @@ def render_quick_entry(actor: Actor, today: date) -> None:
     st.session_state[LAST_PLACE_KEY] = {
         "village_id": data.village_id, "town_id": data.town_id, "school_id": data.school_id,
         "grade": data.grade, "class_name": data.class_name}
-    if pressed == SAVE_AND_NEXT:
+    if pressed == save_and_next:
         st.session_state[ROUND_KEY] = round_ + 1  # a fresh form for the next child
-        st.session_state[FLASH_KEY] = f"已保存“{name}”，请继续录入下一名儿童。"
+        st.session_state[FLASH_KEY] = t("roster.entry.saved_next", lg, name=name)
         st.rerun()
-    st.success(f"已保存“{md(name)}”。")
-    st.page_link("pages/roster.py", label=f"打开{md(name)}的成长档案", icon=":material/person:",
-                 query_params={"child": str(child_id)})
+    st.success(t("roster.entry.saved", lg, name=md(name)))
+    st.page_link("pages/roster.py", label=t("roster.entry.open_record", lg, name=md(name)),
+                 icon=":material/person:", query_params={"child": str(child_id)})
 
 

@@ -22,11 +22,12 @@ from components.feedback import (
 from components.markup import md
 from components.pairing_actions import pairing_actions
 from components.pairing_board import suggestion_cards
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from db.models import Child
 from services import orgs, pairing, risk, roster, timeline
 from services.child_input import child_to_input
 from services.errors import DomainError
+from services.i18n import t
 from services.permissions import Actor, Capability
 from services.validators import age_on
 from services.vocab import ArchiveReason, OrgKind, RiskLevel
@@ -40,35 +41,51 @@ def _header(child: Child, places: dict[int, str], today: date) -> None:
         badges.append(ARCHIVED_BADGE)
     st.title(md(child.name))
     st.markdown(" ".join(badges))
-    parts = [child.gender.zh, f"{age_on(child.birth_date, today)}岁",
-             "、".join(c.zh for c in child.category_codes), places.get(child.village_id, "")]
+    lg = lang()
+    parts = [child.gender.label(lg),
+             t("roster.child.age", lg, age=age_on(child.birth_date, today)),
+             t("roster.list_separator", lg).join(c.label(lg) for c in child.category_codes),
+             places.get(child.village_id, "")]
     if school := places.get(child.school_id or 0):
         parts.append(f"{school} {child.grade or ''}{child.class_name or ''}".strip())
     st.caption(" · ".join(md(part) for part in parts))
 
 
 def _facts(child: Child) -> None:
-    rows = [("出生日期", child.birth_date.isoformat()), ("身份证号", child.id_number or ""),
-            ("监护类型", child.guardian_type.zh if child.guardian_type else ""),
-            ("留守类型", child.left_behind_type.zh if child.left_behind_type else ""),
-            ("家庭经济状况", child.economic_status.zh if child.economic_status else ""),
-            ("学业成绩", child.academic_level.zh if child.academic_level else ""),
-            ("与父母联系方式", child.contact_with_parents or ""), ("家庭住址", child.address or ""),
-            ("健康状况", child.health or ""), ("心理状况", child.psychological_notes or ""),
-            ("兴趣爱好", child.hobbies or ""),
-            ("曾发生安全事故", "是" if child.safety_incident else "否"),
-            ("寄宿", "是" if child.boarding else "否"),
-            ("关注标签", child.concern_tags or ""), ("备注", child.notes or "")]
-    st.dataframe(pd.DataFrame(rows, columns=["项目", "内容"]), hide_index=True, width="stretch",
-                 height=38 + 35 * len(rows))
-    relatives = [{"关系": r.relation_detail or r.relation.zh, "姓名": r.name, "电话": r.phone or "",
-                  "务工地/住址": r.work_place or r.address or ""}
+    lg = lang()
+    yes, no = t("roster.child.yes", lg), t("roster.child.no", lg)
+    rows = [(t("roster.form.birth_date_plain", lg), child.birth_date.isoformat()),
+            (t("roster.form.id_number", lg), child.id_number or ""),
+            (t("roster.form.guardian_type", lg),
+             child.guardian_type.label(lg) if child.guardian_type else ""),
+            (t("roster.form.left_behind_type", lg),
+             child.left_behind_type.label(lg) if child.left_behind_type else ""),
+            (t("roster.form.economic_status", lg),
+             child.economic_status.label(lg) if child.economic_status else ""),
+            (t("roster.form.academic_level", lg),
+             child.academic_level.label(lg) if child.academic_level else ""),
+            (t("roster.form.contact_with_parents", lg), child.contact_with_parents or ""),
+            (t("roster.form.address", lg), child.address or ""),
+            (t("roster.form.health", lg), child.health or ""),
+            (t("roster.form.psychological", lg), child.psychological_notes or ""),
+            (t("roster.form.hobbies", lg), child.hobbies or ""),
+            (t("roster.form.safety_incident", lg), yes if child.safety_incident else no),
+            (t("roster.form.boarding", lg), yes if child.boarding else no),
+            (t("roster.form.concern_tags", lg), child.concern_tags or ""),
+            (t("roster.form.notes", lg), child.notes or "")]
+    st.dataframe(pd.DataFrame(rows, columns=[t("roster.child.col.item", lg),
+                                             t("roster.child.col.value", lg)]),
+                 hide_index=True, width="stretch", height=38 + 35 * len(rows))
+    relatives = [{t("roster.child.col.relation", lg): r.relation_detail or r.relation.label(lg),
+                  t("roster.child.col.name", lg): r.name,
+                  t("roster.child.col.phone", lg): r.phone or "",
+                  t("roster.child.col.work_place", lg): r.work_place or r.address or ""}
                  for r in child.relatives if r.archived_at is None]
-    st.markdown("**家庭成员**")
+    st.markdown(t("roster.child.family", lg))
     if relatives:
         st.dataframe(pd.DataFrame(relatives), hide_index=True, width="stretch")
     else:
-        st.caption("还没有登记家庭成员，可在“修改”中补充。")
+        st.caption(t("roster.child.no_family", lg))
 
 
 def _edit(actor: Actor, child: Child, today: date) -> None:
@@ -77,7 +94,8 @@ def _edit(actor: Actor, child: Child, today: date) -> None:
         schools = orgs.places_in_scope(session, actor, {OrgKind.school})
     opened = remembered_version("child", child.id, child.version)
     result = child_form(key=f"edit_child_{child.id}", villages=villages, schools=schools,
-                        today=today, current=child_to_input(child), submit_labels=("保存修改",))
+                        today=today, current=child_to_input(child),
+                        submit_labels=(t("roster.child.save_changes", lang()),))
     if result is None:
         return
     # After a stale save the form keeps what this person typed; the 档案 tab shows the other change.
@@ -87,97 +105,127 @@ def _edit(actor: Actor, child: Child, today: date) -> None:
     if saved is None:
         return
     forget_version("child", child.id)
-    st.session_state[FLASH_KEY] = "已保存修改。"
+    st.session_state[FLASH_KEY] = t("roster.child.changes_saved", lang())
     st.rerun()
 
 
 def _risk(actor: Actor, child: Child, today: date) -> None:
+    lg = lang()
     with db_transaction() as session:
         history = risk.assessments_of(session, actor, child.id)
     if actor.can(Capability.EDIT_ROSTER):
         with st.form(f"risk_{child.id}", clear_on_submit=True, enter_to_submit=False):
             cols = st.columns(4)
-            level = cols[0].selectbox("总体风险 *", list(RiskLevel), format_func=lambda r: r.zh)
-            aspects = [cols[i + 1].selectbox(label, [None, *RiskLevel], key=f"risk_{label}",
-                                             format_func=lambda r: "—" if r is None else r.zh)
-                       for i, label in enumerate(("监护风险", "身体风险", "行为风险"))]
-            assessed_on = st.date_input("评估日期", value=today, max_value=today,
-                                        format="YYYY-MM-DD")
-            notes = st.text_input("评估说明")
-            if st.form_submit_button("记录评估", type="primary"):
+            level = cols[0].selectbox(t("roster.risk.overall", lg), list(RiskLevel),
+                                      format_func=lambda r: r.label(lg))
+            # The widget keys stay the Chinese names they have always had.
+            aspects = [cols[i + 1].selectbox(t(label_key, lg), [None, *RiskLevel],
+                                             key=f"risk_{key_name}",
+                                             format_func=lambda r: "—" if r is None
+                                             else r.label(lg))
+                       for i, (label_key, key_name) in enumerate((
+                           ("roster.risk.guardianship", "监护风险"),
+                           ("roster.risk.physical", "身体风险"),
+                           ("roster.risk.behavioural", "行为风险")))]
+            assessed_on = st.date_input(t("roster.risk.assessed_on", lg), value=today,
+                                        max_value=today, format="YYYY-MM-DD")
+            notes = st.text_input(t("roster.risk.notes", lg))
+            if st.form_submit_button(t("roster.risk.record", lg), type="primary"):
                 apply_change("child", lambda s: risk.record_assessment(
                     s, actor=actor, child_id=child.id, assessed_on=assessed_on, level=level,
                     today=today, guardianship=aspects[0], physical=aspects[1],
-                    behavioural=aspects[2], notes=notes), child.id, "已记录风险评估。")
+                    behavioural=aspects[2], notes=notes), child.id,
+                    t("roster.risk.recorded", lg))
     if history:
         st.dataframe(pd.DataFrame([{
-            "日期": a.assessed_on.isoformat(), "总体": a.level.zh,
-            "监护": a.guardianship_risk.zh if a.guardianship_risk else "",
-            "身体": a.physical_risk.zh if a.physical_risk else "",
-            "行为": a.behavioural_risk.zh if a.behavioural_risk else "", "说明": a.notes or "",
+            t("roster.risk.col.date", lg): a.assessed_on.isoformat(),
+            t("roster.risk.col.overall", lg): a.level.label(lg),
+            t("roster.risk.col.guardianship", lg):
+                a.guardianship_risk.label(lg) if a.guardianship_risk else "",
+            t("roster.risk.col.physical", lg):
+                a.physical_risk.label(lg) if a.physical_risk else "",
+            t("roster.risk.col.behavioural", lg):
+                a.behavioural_risk.label(lg) if a.behavioural_risk else "",
+            t("roster.risk.col.notes", lg): a.notes or "",
         } for a in history]), hide_index=True, width="stretch")
     else:
-        st.caption("还没有风险评估记录。")
+        st.caption(t("roster.risk.none", lg))
 
 
 def _timeline(actor: Actor, child: Child) -> None:
     with db_transaction() as session:
         entries = timeline.child_timeline(session, actor, child.id)
+    lg = lang()
     if not entries:
-        st.caption("还没有记录。")
+        st.caption(t("roster.timeline.none", lg))
         return
-    st.dataframe(pd.DataFrame([{"日期": e.on.isoformat(), "类别": e.kind, "内容": e.text,
-                                "经办人": e.by or ""} for e in entries]),
+    st.dataframe(pd.DataFrame([{t("roster.timeline.col.date", lg): e.on.isoformat(),
+                                t("roster.timeline.col.kind", lg): e.kind,
+                                t("roster.timeline.col.text", lg): e.text,
+                                t("roster.timeline.col.by", lg): e.by or ""} for e in entries]),
                  hide_index=True, width="stretch")
 
 
 def _pairings(actor: Actor, child: Child, today: date) -> None:
     with db_transaction() as session:
         records = pairing.child_pairings(session, actor, child.id)
+    lg = lang()
     manage = actor.can(Capability.MANAGE_PAIRINGS)
     if not records:
-        st.caption("尚未结对。")
+        st.caption(t("roster.pairings.none", lg))
     else:
         st.dataframe(pd.DataFrame([{
-            "帮扶人": f"{r.helper_name}({r.helper_kind.zh})",
-            "开始日期": r.started_on.isoformat(),
-            "结束日期": r.ended_on.isoformat() if r.ended_on else "进行中", "结束原因": r.ending,
+            t("roster.pairings.col.helper", lg): t("roster.pairings.helper", lg,
+                                                   name=r.helper_name,
+                                                   kind=r.helper_kind.label(lg)),
+            t("roster.pairings.col.started_on", lg): r.started_on.isoformat(),
+            t("roster.pairings.col.ended_on", lg):
+                r.ended_on.isoformat() if r.ended_on else t("roster.pairings.ongoing", lg),
+            t("roster.pairings.col.ending", lg): r.ending,
         } for r in records]), hide_index=True, width="stretch")
     if not manage or child.archived_at is not None:
         return
     if current := [r for r in records if r.is_open]:
-        chosen = st.selectbox("调整结对", current, key=f"child_pairing_{child.id}",
-                              format_func=lambda r: f"{r.helper_name}({r.helper_kind.zh})")
+        chosen = st.selectbox(t("roster.pairings.adjust", lg), current,
+                              key=f"child_pairing_{child.id}",
+                              format_func=lambda r: t("roster.pairings.helper", lg,
+                                                      name=r.helper_name,
+                                                      kind=r.helper_kind.label(lg)))
         pairing_actions(actor, pairing_id=chosen.id, version=chosen.version,
                         child_name=child.name, helper_id=chosen.helper_id,
                         helper_name=chosen.helper_name, started_on=chosen.started_on,
                         today=today, key=f"child_pair_{chosen.id}")
-    if st.toggle("增加帮扶人" if current else "为其结对", key=f"child_add_helper_{child.id}",
-                 value=not current):
+    if st.toggle(t("roster.pairings.add_helper" if current else "roster.pairings.pair", lg),
+                 key=f"child_add_helper_{child.id}", value=not current):
         suggestion_cards(actor, child.id, child.name, today, today)
 
 
 def _archive(actor: Actor, child: Child) -> None:
+    lg = lang()
     opened = remembered_version("child", child.id, child.version)
     if child.archived_at is not None:
-        st.info(f"此档案已归档（{child.archived_at:%Y-%m-%d}）。恢复后重新计入统计。")
-        if st.button("恢复档案", key=f"restore_{child.id}"):
+        st.info(t("roster.archive.is_archived", lg, on=f"{child.archived_at:%Y-%m-%d}"))
+        if st.button(t("roster.archive.restore", lg), key=f"restore_{child.id}"):
             apply_change("child", lambda s: roster.restore_child(
                 s, actor=actor, child_id=child.id, expected_version=opened),
-                child.id, "已恢复档案。")
+                child.id, t("roster.archive.restored", lg))
         return
     with st.form(f"archive_{child.id}", enter_to_submit=False):
-        reason = st.selectbox("归档原因", list(ArchiveReason), format_func=lambda r: r.zh)
-        note = st.text_input("说明（可选）", placeholder="如：父母已返乡照顾")
-        st.caption("归档不会删除任何记录，随时可以恢复。")
-        if st.form_submit_button("归档"):
+        reason = st.selectbox(t("roster.archive.reason", lg), list(ArchiveReason),
+                              format_func=lambda r: r.label(lg))
+        note = st.text_input(t("roster.archive.note", lg),
+                             placeholder=t("roster.archive.note_placeholder", lg))
+        st.caption(t("roster.archive.hint", lg))
+        if st.form_submit_button(t("roster.archive.submit", lg)):
             apply_change("child", lambda s: roster.archive_child(
                 s, actor=actor, child_id=child.id, expected_version=opened, reason=reason,
-                note=note), child.id, "已归档。")
+                note=note), child.id, t("roster.archive.archived", lg))
 
 
 def render_child_page(actor: Actor, child_id: int, today: date) -> None:
-    st.page_link("pages/roster.py", label="返回名单", icon=":material/arrow_back:")
+    lg = lang()
+    st.page_link("pages/roster.py", label=t("roster.child.back", lg),
+                 icon=":material/arrow_back:")
     show_flash()
     try:
         with db_transaction() as session:
@@ -188,21 +236,23 @@ def render_child_page(actor: Actor, child_id: int, today: date) -> None:
         show_problem(exc)
         return
     _header(child, places, today)
-    contact_card_buttons(actor, lambda: [child.id], title=f"{child.name}联系卡", today=today,
+    contact_card_buttons(actor, lambda: [child.id],
+                         title=t("roster.child.cards_title", lg, name=child.name), today=today,
                          key=f"child_cards_{child.id}")
     editable = actor.can(Capability.EDIT_ROSTER)
-    names = ["档案", "成长档案", "结对", "风险评估"] + (["修改", "归档"] if editable else [])
-    tabs = dict(zip(names, st.tabs(names), strict=True))
-    with tabs["档案"]:
+    names = ["facts", "timeline", "pairings", "risk"] + (["edit", "archive"] if editable else [])
+    tabs = dict(zip(names, st.tabs([t(f"roster.child.tab_{name}", lg) for name in names]),
+                    strict=True))
+    with tabs["facts"]:
         _facts(child)
-    with tabs["成长档案"]:
+    with tabs["timeline"]:
         _timeline(actor, child)
-    with tabs["结对"]:
+    with tabs["pairings"]:
         _pairings(actor, child, today)
-    with tabs["风险评估"]:
+    with tabs["risk"]:
         _risk(actor, child, today)
     if editable:
-        with tabs["修改"]:
+        with tabs["edit"]:
             _edit(actor, child, today)
-        with tabs["归档"]:
+        with tabs["archive"]:
             _archive(actor, child)

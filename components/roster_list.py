@@ -12,10 +12,11 @@ from components.contact_cards_panel import contact_card_buttons
 from components.feedback import show_problem
 from components.markup import md
 from components.pickers import org_select
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services import orgs
 from services.errors import DomainError
-from services.exports import EXPORT_FORMATS, filename_for
+from services.exports import EXPORT_FORMATS, ExportColumn, filename_for
+from services.i18n import has_text, t
 from services.permissions import Actor, Capability
 from services.roster_export import ROSTER_COLUMNS, export_roster
 from services.roster_search import (
@@ -35,6 +36,7 @@ from services.vocab import (
     GuardianType,
     LeftBehindType,
     RiskLevel,
+    Vocabulary,
 )
 
 PAGE_SIZE = 50
@@ -50,15 +52,18 @@ def _url_filter() -> RosterFilter:
     return RosterFilter.from_query_params(params)
 
 
-def _label(value: object) -> str:
+def _label(value: object, lang: str) -> str:
     if value == UNASSESSED:
-        return "未评估"
-    return value.label() if isinstance(value, AgeBand) else getattr(value, "zh", str(value))
+        return t("roster.filter.unassessed", lang)
+    if isinstance(value, AgeBand | Vocabulary):
+        return value.label(lang)
+    return str(value)
 
 
-def _multi(label: str, options: list, current: tuple, key: str) -> tuple:
+def _multi(label: str, options: list, current: tuple, key: str, lang: str) -> tuple:
     return tuple(st.multiselect(label, options, default=list(current), key=key,
-                                format_func=_label, placeholder="全部"))
+                                format_func=lambda v: _label(v, lang),
+                                placeholder=t("common.all", lang)))
 
 
 def filter_bar(actor: Actor, lang: str) -> RosterFilter:
@@ -67,45 +72,58 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
     with db_transaction() as session:
         nodes = orgs.org_tree(session, actor)
     top = st.columns([3, 2, 2, 2])
-    text = top[0].text_input("搜索", value=start.text, key="roster_q",
-                             placeholder="姓名、拼音或首字母(如 lxy)、身份证号后几位")
+    text = top[0].text_input(t("common.search", lang), value=start.text, key="roster_q",
+                             placeholder=t("roster.filter.search_placeholder", lang))
     with top[1]:
-        org = org_select("单位", nodes, key="roster_org", lang=lang, none_label="全部",
-                         index_of=start.org_unit_id)
+        org = org_select(t("roster.filter.unit", lang), nodes, key="roster_org", lang=lang,
+                         none_label=t("common.all", lang), index_of=start.org_unit_id)
         counted_only = org is not None and st.toggle(
-            "只列本单位统计的儿童", value=start.counted_only, key="roster_home",
-            help="与总览的口径一致：乡镇、村只列户籍在本地的儿童，学校只列在本校就读的儿童；"
-                 "关闭时还列出在本地学校就读、户籍在外地的儿童。")
+            t("roster.filter.counted_only", lang), value=start.counted_only, key="roster_home",
+            help=t("roster.filter.counted_only_help", lang))
     with top[2]:
-        categories = _multi("儿童类别", list(Category), start.categories, "roster_cat")
+        categories = _multi(t("roster.form.categories_plain", lang), list(Category),
+                            start.categories, "roster_cat", lang)
     with top[3]:
-        risks = _multi("风险等级", [*RiskLevel, UNASSESSED], start.risk_levels, "roster_risk")
-    with st.expander("更多筛选"):
+        risks = _multi(t("roster.filter.risk_level", lang), [*RiskLevel, UNASSESSED],
+                       start.risk_levels, "roster_risk", lang)
+    with st.expander(t("roster.filter.more", lang)):
         cols = st.columns(3)
         with cols[0]:
-            ages = _multi("年龄段", list(AgeBand), start.age_bands, "roster_age")
-            guardians = _multi("监护类型", list(GuardianType), start.guardian_types, "roster_gt")
+            ages = _multi(t("roster.filter.age_band", lang), list(AgeBand), start.age_bands,
+                          "roster_age", lang)
+            guardians = _multi(t("roster.form.guardian_type", lang), list(GuardianType),
+                               start.guardian_types, "roster_gt", lang)
         with cols[1]:
-            left_behind = _multi("留守类型", list(LeftBehindType), start.left_behind_types,
-                                 "roster_lbt")
-            economic = _multi("家庭经济状况", list(EconomicStatus), start.economic_statuses,
-                              "roster_eco")
+            left_behind = _multi(t("roster.form.left_behind_type", lang), list(LeftBehindType),
+                                 start.left_behind_types, "roster_lbt", lang)
+            economic = _multi(t("roster.form.economic_status", lang), list(EconomicStatus),
+                              start.economic_statuses, "roster_eco", lang)
         with cols[2]:
-            academic = _multi("学业成绩", list(AcademicLevel), start.academic_levels, "roster_acad")
-            pairing = st.selectbox("结对情况", [None, *PairingState], key="roster_pair",
+            academic = _multi(t("roster.form.academic_level", lang), list(AcademicLevel),
+                              start.academic_levels, "roster_acad", lang)
+            pairing_labels = {None: t("common.all", lang),
+                              "paired": t("roster.filter.paired", lang),
+                              "unpaired": t("roster.filter.unpaired", lang)}
+            pairing = st.selectbox(t("roster.filter.pairing", lang), [None, *PairingState],
+                                   key="roster_pair",
                                    index=[None, *PairingState].index(start.pairing),
-                                   format_func=lambda p: {None: "全部", "paired": "已结对",
-                                                          "unpaired": "未结对"}[p])
+                                   format_func=lambda p: pairing_labels[p])
         cols = st.columns(3)
-        key_concern = cols[0].toggle("只看重点关注", value=bool(start.key_concern), key="roster_kc")
-        grade = cols[2].text_input("年级", value=start.grade, key="roster_grade",
-                                   placeholder="如:三年级")
-        class_name = cols[2].text_input("班级", value=start.class_name, key="roster_cls",
-                                        placeholder="如:2班")
-        status = cols[1].selectbox("档案状态", list(RecordStatus), key="roster_status",
+        key_concern = cols[0].toggle(t("roster.filter.key_concern_only", lang),
+                                     value=bool(start.key_concern), key="roster_kc")
+        grade = cols[2].text_input(t("roster.form.grade", lang), value=start.grade,
+                                   key="roster_grade",
+                                   placeholder=t("roster.filter.grade_placeholder", lang))
+        class_name = cols[2].text_input(t("roster.form.class_name", lang), value=start.class_name,
+                                        key="roster_cls",
+                                        placeholder=t("roster.filter.class_placeholder", lang))
+        status_labels = {"active": t("roster.filter.active", lang),
+                         "archived": t("roster.filter.archived", lang),
+                         "all": t("common.all", lang)}
+        status = cols[1].selectbox(t("roster.filter.status", lang), list(RecordStatus),
+                                   key="roster_status",
                                    index=list(RecordStatus).index(start.status),
-                                   format_func=lambda s: {"active": "在册", "archived": "已归档",
-                                                          "all": "全部"}[s])
+                                   format_func=lambda s: status_labels[s])
     chosen = RosterFilter(text=text, org_unit_id=org, counted_only=counted_only,
                           categories=categories, risk_levels=risks,
                           age_bands=ages, guardian_types=guardians, left_behind_types=left_behind,
@@ -131,15 +149,19 @@ def _apply_saved(saved: dict[int, dict]) -> None:
 
 def saved_filter_bar(actor: Actor, current: RosterFilter) -> None:
     """常用筛选: pick one of this person's saved filters, or save the current one by name."""
+    lg = lang()
     with db_transaction() as session:
         saved = {f.id: (f.name, f.params) for f in saved_filters(session, actor, "roster")}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.selectbox("常用筛选", [None, *saved], key="roster_saved", placeholder="选择已保存的筛选",
+    left.selectbox(t("roster.saved.label", lg), [None, *saved], key="roster_saved",
+                   placeholder=t("roster.saved.placeholder", lg),
                    index=None, format_func=lambda i: "" if i is None else saved[i][0],
                    on_change=_apply_saved, args=({i: p for i, (_, p) in saved.items()},))
-    with right.popover("保存当前筛选", icon=":material/bookmark_add:", width="stretch"):
-        name = st.text_input("名称", key="roster_saved_name", placeholder="如:本镇红黄色儿童")
-        if st.button("保存", key="roster_saved_save", type="primary"):
+    with right.popover(t("roster.saved.save_current", lg), icon=":material/bookmark_add:",
+                       width="stretch"):
+        name = st.text_input(t("roster.saved.name", lg), key="roster_saved_name",
+                             placeholder=t("roster.saved.name_placeholder", lg))
+        if st.button(t("common.save", lg), key="roster_saved_save", type="primary"):
             try:
                 with db_transaction() as session:
                     save_filter(session, actor=actor, page="roster", name=name,
@@ -147,7 +169,7 @@ def saved_filter_bar(actor: Actor, current: RosterFilter) -> None:
             except DomainError as exc:
                 show_problem(exc)
             else:
-                st.success(f"已保存“{md(name.strip())}”。")
+                st.success(t("roster.entry.saved", lg, name=md(name.strip())))
 
 
 def _open_child(child_id: int) -> None:
@@ -169,7 +191,7 @@ def _picked_row(selection: object) -> int | None:
 
 def page_caption(page: int, pages: int, total: int) -> str:
     """E.g. 第 2/7 页，共 312 人."""
-    return f"第 {page}/{pages} 页\uff0c共 {total:,} 人"
+    return t("roster.pager.caption", lang(), page=page, pages=pages, total=f"{total:,}")
 
 
 def pager(page: int, pages: int, total: int, *, key: str, state_key: str = PAGE_KEY) -> None:
@@ -177,11 +199,14 @@ def pager(page: int, pages: int, total: int, *, key: str, state_key: str = PAGE_
     def go_to(target: int) -> None:
         st.session_state[state_key] = target
 
+    lg = lang()
     left, middle, right = st.columns([1, 3, 1], vertical_alignment="center")
-    left.button("上一页", key=f"{key}_prev", icon=":material/chevron_left:", width="stretch",
+    left.button(t("roster.pager.previous", lg), key=f"{key}_prev",
+                icon=":material/chevron_left:", width="stretch",
                 disabled=page <= 1, on_click=go_to, args=(max(1, page - 1),))
     middle.markdown(page_caption(page, pages, total), text_alignment="center")
-    right.button("下一页", key=f"{key}_next", icon=":material/chevron_right:", width="stretch",
+    right.button(t("roster.pager.next", lg), key=f"{key}_next",
+                 icon=":material/chevron_right:", width="stretch",
                  disabled=page >= pages, on_click=go_to, args=(min(pages, page + 1),))
 
 
@@ -196,42 +221,54 @@ def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None
             page = st.session_state[PAGE_KEY] = result.pages
             result = search_children(session, actor, roster_filter, today=today, page=page,
                                      page_size=PAGE_SIZE, order="risk")
+    lg = lang()
     if result.total == 0:
-        st.info("没有符合条件的儿童。可以放宽筛选条件\uff0c或在“录入”中新增、在“导入”中上传名单。")
+        st.info(t("roster.list.empty", lg))
         return
+    risk_column = t("roster.list.col.risk", lg)
+    separator = t("roster.list_separator", lg)
     frame = pd.DataFrame([{
-        "风险": risk_cell(r.risk_level), "姓名": ("⚠ " if r.key_concern else "") + r.name,
-        "性别": r.gender.zh, "年龄": r.age, "类别": "、".join(c.zh for c in r.categories),
-        "乡镇": r.town, "村（社区）": r.village,
-        "学校班级": f"{r.school or ''} {r.grade or ''}{r.class_name or ''}".strip(),
-        "监护类型": r.guardian_type.zh if r.guardian_type else "",
-        "帮扶人": "、".join(r.helpers) or "未结对",
+        risk_column: risk_cell(r.risk_level),
+        t("roster.list.col.name", lg): ("⚠ " if r.key_concern else "") + r.name,
+        t("roster.list.col.gender", lg): r.gender.label(lg),
+        t("roster.list.col.age", lg): r.age,
+        t("roster.list.col.categories", lg): separator.join(c.label(lg) for c in r.categories),
+        t("roster.list.col.town", lg): r.town, t("roster.list.col.village", lg): r.village,
+        t("roster.list.col.school_class", lg):
+            f"{r.school or ''} {r.grade or ''}{r.class_name or ''}".strip(),
+        t("roster.list.col.guardian_type", lg):
+            r.guardian_type.label(lg) if r.guardian_type else "",
+        t("roster.list.col.helpers", lg):
+            separator.join(r.helpers) or t("roster.filter.unpaired", lg),
     } for r in result.rows])
-    event = st.dataframe(style_risk(frame, "风险"), hide_index=True, width="stretch",
+    event = st.dataframe(style_risk(frame, risk_column), hide_index=True, width="stretch",
                          on_select="rerun", selection_mode=["single-row", "single-cell"],
                          key=f"roster_table_{page}")
     if (row := _picked_row(event.selection)) is not None and row < len(result.rows):
         _open_child(result.rows[row].id)
-    st.caption("按风险排序（红、黄、未评估、蓝、绿）\uff0c同一风险按姓名\uff1b"
-               "点姓名打开成长档案\uff1b⚠ 为重点关注")
+    st.caption(t("roster.list.order_hint", lg))
     pager(result.page, result.pages, result.total, key="roster_page")
 
 
 def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None:
     if not actor.can(Capability.EXPORT):
         return
+    lg = lang()
     with st.container(border=True):
-        st.markdown("**导出当前名单**")
+        st.markdown(t("roster.export.title", lg))
         cols = st.columns(3)
-        fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key="roster_fmt",
+        fmt = cols[0].radio(t("roster.export.format", lg), EXPORT_FORMATS, horizontal=True,
+                            key="roster_fmt",
                             format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
         sensitive = cols[1].checkbox(
-            "含敏感信息", key="roster_sensitive", disabled=not actor.can(
+            t("roster.export.sensitive", lg), key="roster_sensitive", disabled=not actor.can(
                 Capability.EXPORT_SENSITIVE),
-            help="姓名、电话、身份证号和住址默认打码;勾选后导出原文,并记入操作日志。")
-        keys = st.multiselect("列", [c.key for c in ROSTER_COLUMNS],
+            help=t("roster.export.sensitive_help", lg))
+        headers = {c.key: _column_label(c, lg) for c in ROSTER_COLUMNS}
+        keys = st.multiselect(t("roster.export.columns", lg), [c.key for c in ROSTER_COLUMNS],
                               default=[c.key for c in ROSTER_COLUMNS], key="roster_columns",
-                              format_func={c.key: c.header for c in ROSTER_COLUMNS}.get)
+                              format_func=headers.get,
+                              placeholder=t("common.choose_many", lg))
 
         def build() -> bytes:
             # Runs only when the button is clicked, so the list page never pays for a file.
@@ -239,10 +276,18 @@ def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None
                 return export_roster(session, actor=actor, roster_filter=roster_filter, fmt=fmt,
                                      today=today, include_sensitive=sensitive, column_keys=keys)
 
-        cols[2].download_button("下载", build, file_name=filename_for("儿童名单", fmt, today),
+        cols[2].download_button(t("roster.export.download", lg), build,
+                                file_name=filename_for(t("roster.export.file_stem", lg), fmt,
+                                                       today),
                                 key="roster_download", type="primary", on_click="ignore",
                                 icon=":material/download:", disabled=not keys)
-        st.markdown("**联系卡**(当前筛选的全部儿童,一次最多2000张)")
+        st.markdown(t("roster.export.cards", lg))
         contact_card_buttons(actor, lambda: filtered_child_ids(
-            actor, roster_filter, today=today), title="儿童联系卡", today=today,
-            key="roster_cards")
+            actor, roster_filter, today=today), title=t("roster.export.cards_title", lg),
+            today=today, key="roster_cards")
+
+
+def _column_label(column: ExportColumn, lang: str) -> str:
+    """A file column's name in the picker: the catalogue's, else the file's own header."""
+    key = f"roster.export.col.{column.key}"
+    return t(key, lang) if has_text(key) else column.header

@@ -39,6 +39,7 @@ if editable:
     with tabs[1]:
         render_quick_entry(actor, today)
     with tabs[2]:
-        import_panel(actor, "roster", current, template_name="儿童名单导入模板.csv")
+        import_panel(actor, "roster", current,
+                     template_name=t("roster.import.template_file", current))
     with tabs[3]:
         render_review(actor, today)
