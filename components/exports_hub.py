@@ -12,6 +12,7 @@ from components.feedback import show_problem
 from components.markup import md
 from components.pickers import org_select
 from components.session import db_transaction
+from components.session import lang as ui_lang
 from services.errors import DomainError
 from services.export_kinds import (
     ExportFile,
@@ -22,22 +23,21 @@ from services.export_kinds import (
     hub_lists,
 )
 from services.exports import EXPORT_FORMATS
+from services.i18n import t
 from services.orgs import org_tree
 from services.permissions import Actor, Capability
 from services.terms import term_of
 
 FILE_KEY = "exports_hub_file"  # (the choices it was built from, the ExportFile)
-FORMAT_LABELS = {"csv": "CSV（UTF-8,Excel/WPS 可直接打开）", "xlsx": "Excel(XLSX)"}
-SENSITIVE_HELP = ("默认打码：每一列中的人名（儿童、亲属、帮扶人、记录人等）、电话、身份证号和住址，"
-                  "以及备注、记录等文字中出现的本条记录相关人员姓名和号码；"
-                  "勾选后导出原文，并记入操作日志。请妥善保管文件，用完即删。")
+FORMAT_LABELS = {"csv": "exports.format.csv", "xlsx": "exports.format.xlsx"}
+SENSITIVE_HELP = "exports.sensitive_help"
 
 
 def _period_input(chosen: HubList, spec: ExportFilter, today: date) -> tuple[date, date | None]:
     term = term_of(today)
     picked = st.date_input(spec.label, value=(term.start, term.end), format="YYYY-MM-DD",
                            key=f"exports_{chosen.kind}_period",
-                           help=f"默认本学期（{term.name}）。")
+                           help=t("exports.period_help", ui_lang(), term=term.name))
     if isinstance(picked, date):
         return picked, picked
     start = picked[0] if picked else term.start
@@ -57,7 +57,8 @@ def _filter_input(session: Session, actor: Actor, chosen: HubList, spec: ExportF
         return st.checkbox(spec.label, key=key)
     options = spec.choices(session, actor, today) if spec.choices else []
     labels: dict[object, str] = {None: spec.none_label, **dict(options)}
-    return st.selectbox(spec.label, list(labels), key=key, format_func=labels.__getitem__)
+    return st.selectbox(spec.label, list(labels), key=key, format_func=labels.__getitem__,
+                        placeholder=t("common.choose", lang))
 
 
 def _filter_values(actor: Actor, chosen: HubList, today: date, lang: str) -> dict[str, object]:
@@ -71,24 +72,28 @@ def _filter_values(actor: Actor, chosen: HubList, today: date, lang: str) -> dic
 
 
 def _column_keys(chosen: HubList) -> list[str] | None:
+    current = ui_lang()
     if not chosen.columns:
-        st.caption("列随问卷题目而定，导出全部列。")
+        st.caption(t("exports.columns_follow_survey", current))
         return None
     headers = {c.key: c.header for c in chosen.columns}
-    return st.multiselect("列", list(headers), default=list(headers),
+    return st.multiselect(t("exports.columns", current), list(headers), default=list(headers),
                           key=f"exports_{chosen.kind}_columns", format_func=headers.__getitem__,
-                          help="默认全部列；删去不需要的列，顺序与名单一致。", placeholder="请选择")
+                          help=t("exports.columns_help", current),
+                          placeholder=t("common.choose_many", current))
 
 
 def _progress_bar() -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
     """A progress callback for export_list and a function that removes the bar."""
-    bar = st.progress(0.0, text="正在读取数据…")
+    current = ui_lang()
+    bar = st.progress(0.0, text=t("exports.reading", current))
 
     def report(done: int, total: int | None) -> None:
         if total is None:
-            bar.progress(0.0, text="正在读取数据…")
+            bar.progress(0.0, text=t("exports.reading", current))
         elif total:
-            bar.progress(min(done / total, 1.0), text=f"正在写入文件：{done:,} / {total:,} 行")
+            bar.progress(min(done / total, 1.0),
+                         text=t("exports.writing", current, done=f"{done:,}", total=f"{total:,}"))
 
     return report, bar.empty
 
@@ -111,46 +116,51 @@ def _build(actor: Actor, chosen: HubList, today: date, choices: dict[str, object
 
 
 def _empty_advice(chosen: HubList) -> str:
+    current = ui_lang()
     if chosen.filters:
         loosen = "、".join(f.label for f in chosen.filters)
-        return (f"没有符合条件的记录，未生成文件。请放宽筛选条件（{loosen}）后再点“生成文件”，"
-                "例如把日期范围改到上个学期，或把组织范围选为“全部”。")
-    return "这份名单目前是空的，未生成文件。请先在相应页面录入数据，或换一份名单导出。"
+        return t("exports.nothing_matches", current, filters=loosen)
+    return t("exports.list_empty", current)
 
 
 def _show_file(chosen: HubList, built: ExportFile) -> None:
     if built.rows == 0:
         st.info(_empty_advice(chosen), icon=":material/info:")
         return
+    current = ui_lang()
     size = f"{len(built.data) / 1024:,.0f} KB"
-    st.success(f"已生成“{md(built.filename)}”：共 {built.rows:,} 行，{size}。")
-    st.download_button("下载文件", built.data, file_name=built.filename, type="primary",
-                       key="exports_download", on_click="ignore", icon=":material/download:")
+    st.success(t("exports.made", current, file=md(built.filename), rows=f"{built.rows:,}",
+                 size=size))
+    st.download_button(t("exports.download", current), built.data, file_name=built.filename,
+                       type="primary", key="exports_download", on_click="ignore",
+                       icon=":material/download:")
 
 
 def render_exports_hub(actor: Actor, today: date, lang: str) -> None:
     """The whole hub: list, filters, columns, format, sensitivity, build and download."""
     lists = hub_lists()
-    kind = st.selectbox("名单", list(lists), key="exports_kind",
-                        format_func=lambda k: lists[k].title)
+    kind = st.selectbox(t("exports.list", lang), list(lists), key="exports_kind",
+                        format_func=lambda k: lists[k].title,
+                        placeholder=t("common.choose", lang))
     chosen = lists[kind]
     filters = _filter_values(actor, chosen, today, lang)
     columns = _column_keys(chosen)
     left, right = st.columns(2)
-    fmt = left.radio("格式", EXPORT_FORMATS, index=1, horizontal=True, key="exports_fmt",
-                     format_func=FORMAT_LABELS.__getitem__)
+    fmt = left.radio(t("exports.format", lang), EXPORT_FORMATS, index=1, horizontal=True,
+                     key="exports_fmt", format_func=lambda f: t(FORMAT_LABELS[f], lang))
     sensitive = False
     if actor.can(Capability.EXPORT_SENSITIVE):
-        sensitive = right.checkbox("含敏感信息", key="exports_sensitive", help=SENSITIVE_HELP)
+        sensitive = right.checkbox(t("exports.sensitive", lang), key="exports_sensitive",
+                                   help=t(SENSITIVE_HELP, lang))
     choices = {"kind": kind, "fmt": fmt, "sensitive": sensitive, "columns": columns,
                "filters": filters}
-    if st.button("生成文件", type="primary", key="exports_build", icon=":material/build:",
-                 disabled=columns == []):
+    if st.button(t("exports.build", lang), type="primary", key="exports_build",
+                 icon=":material/build:", disabled=columns == []):
         _build(actor, chosen, today, choices)
     if columns == []:
-        st.warning("请至少选择一列。")
+        st.warning(t("exports.choose_a_column", lang))
     stored = st.session_state.get(FILE_KEY)
     if stored is not None and stored[0] == choices:
         _show_file(chosen, stored[1])
     elif stored is not None and stored[0]["kind"] == kind:
-        st.caption("选项已改变，请重新点“生成文件”。")
+        st.caption(t("exports.build_again", lang))

@@ -13,15 +13,19 @@ from components.feedback import apply_change, remembered_version, show_problem
 from components.helper_form import helper_form
 from components.markup import md
 from components.match_health_panel import render_match_health
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services import helpers, orgs, pairing
 from services.errors import DomainError
+from services.i18n import t
 from services.match_health import HelperHealth, helper_health
 from services.permissions import Actor
 from services.vocab import HelperKind, OrgKind
 
 REGISTER_ROUND = "helper_register_round"
-LEAVE_REASONS = ("工作调动", "服务期满", "本人申请退出", "外出务工", "其他")
+# The reason is stored as written in Chinese (it is the helper's record), shown by its key.
+LEAVE_REASONS = {"工作调动": "pairing.leave.transferred", "服务期满": "pairing.leave.term_ended",
+                 "本人申请退出": "pairing.leave.asked_to_leave",
+                 "外出务工": "pairing.leave.working_away", "其他": "pairing.leave.other"}
 
 
 def _form_choices(actor: Actor, helper_id: int | None) -> dict:
@@ -35,26 +39,37 @@ def render_register(actor: Actor, today: date) -> None:
     """登记帮扶人: the empty form; the saved helper appears in the list and on the board."""
     # A saved form starts afresh under a new key; a refused one keeps what was typed.
     round_ = st.session_state.setdefault(REGISTER_ROUND, 0)
+    current = lang()
     result = helper_form(key=f"helper_new_{round_}", today=today,
-                         default_unit=actor.org_unit_id, submit_label="登记",
+                         default_unit=actor.org_unit_id,
+                         submit_label=t("pairing.helpers.register", current),
                          **_form_choices(actor, None))
     if result is not None:
         def register(session: Session) -> None:
             helpers.create_helper(session, actor=actor, data=result, today=today)
             st.session_state[REGISTER_ROUND] = round_ + 1
 
-        apply_change("helper", register, 0, f"已登记帮扶人“{result.name.strip()}”。")
+        apply_change("helper", register, 0,
+                     t("pairing.helpers.registered", current, name=result.name.strip()))
 
 
 def _table(rows: list[HelperHealth], today: date) -> list[int]:
+    current = lang()
+    flags = t("pairing.helpers.col.flags", current)
     frame = pd.DataFrame([{
-        "姓名": h.name, "提示": ";".join(h.flags(today)), "类型": h.kind.zh,
-        "已结对/可结对": f"{h.load}/{h.capacity}",
-        "最近帮扶": h.last_contact.isoformat() if h.last_contact else "无记录",
-        "单位": h.unit, "电话": h.phone or "", "状态": "在岗" if h.active else "已停用",
+        t("pairing.helpers.col.name", current): h.name,
+        flags: t("pairing.flag_sep", current).join(h.flags(today)),
+        t("pairing.helpers.col.kind", current): h.kind.label(current),
+        t("pairing.helpers.col.load", current): f"{h.load}/{h.capacity}",
+        t("pairing.col.last_contact", current): (
+            h.last_contact.isoformat() if h.last_contact else t("pairing.no_record", current)),
+        t("pairing.helpers.col.unit", current): h.unit,
+        t("pairing.helpers.col.phone", current): h.phone or "",
+        t("pairing.col.status", current): t(
+            "pairing.helpers.active" if h.active else "pairing.helpers.inactive", current),
     } for h in rows])
     flagged = "background-color: #fef08a; color: #713f12"
-    styled = frame.style.map(lambda v: flagged if v else "", subset=["提示"])
+    styled = frame.style.map(lambda v: flagged if v else "", subset=[flags])
     listed = zlib.crc32(",".join(str(h.helper_id) for h in rows).encode())
     event = st.dataframe(styled, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row", key=f"helpers_table_{listed}",
@@ -63,30 +78,41 @@ def _table(rows: list[HelperHealth], today: date) -> list[int]:
 
 
 def render_helper_list(actor: Actor, today: date) -> None:
+    current = lang()
     cols = st.columns([2, 2, 1], vertical_alignment="bottom")
-    text = cols[0].text_input("姓名", key="helpers_q", placeholder="输入姓名查找")
-    kind = cols[1].selectbox("类型", [None, *HelperKind], key="helpers_kind",
-                             format_func=lambda k: "全部" if k is None else k.zh)
-    inactive = cols[2].checkbox("含已停用", key="helpers_inactive")
+    text = cols[0].text_input(t("pairing.helpers.col.name", current), key="helpers_q",
+                              placeholder=t("pairing.helpers.name_hint", current))
+    kind = cols[1].selectbox(t("pairing.helpers.col.kind", current), [None, *HelperKind],
+                             key="helpers_kind",
+                             format_func=lambda k: t("common.all", current) if k is None
+                             else k.label(current))
+    inactive = cols[2].checkbox(t("pairing.helpers.with_inactive", current),
+                                key="helpers_inactive")
     with db_transaction() as session:
         rows = helper_health(session, actor, today=today, include_inactive=inactive,
                              kind=kind, text=text)
     if not rows:
-        st.info("没有符合条件的帮扶人。可在“登记帮扶人”中逐个登记，或在“导入”中上传帮扶人名单。")
+        st.info(t("pairing.helpers.none_found", current))
         return
     flagged = sum(bool(h.flags(today)) for h in rows)
     picked = _table(rows, today)
-    st.caption(f"共 {len(rows):,} 人" + (f",{flagged} 人需要留意（已排在最前）" if flagged else "")
-               + "。点选一行查看其结对、修改或停用。")
+    note = t("pairing.helpers.flagged", current, n=flagged) if flagged else ""
+    st.caption(t("pairing.helpers.total", current, n=f"{len(rows):,}", flagged=note))
     if picked:
         _details(actor, rows[picked[0]], today)
 
 
 def _details(actor: Actor, row: HelperHealth, today: date) -> None:
-    st.subheader(f"{md(row.name)}({row.kind.zh})")
+    current = lang()
+    st.subheader(t("pairing.name_detail", current, name=md(row.name),
+                   detail=row.kind.label(current)))
     if not row.active:
-        st.warning(f"已停用：{md(row.archive_reason)}")
-    tabs = st.tabs(["结对情况", "结对历史", "修改", "停用" if row.active else "恢复"])
+        st.warning(t("pairing.helpers.deactivated_because", current,
+                     reason=md(row.archive_reason)))
+    tabs = st.tabs([t("pairing.tab.health", current), t("pairing.helpers.history", current),
+                    t("pairing.helpers.edit", current),
+                    t("pairing.helpers.deactivate" if row.active else "pairing.helpers.reactivate",
+                      current)])
     with tabs[0]:
         render_match_health(actor, today, helper_id=row.helper_id, key=f"hh_{row.helper_id}")
     with tabs[1]:
@@ -103,12 +129,16 @@ def _details(actor: Actor, row: HelperHealth, today: date) -> None:
 def _history(actor: Actor, helper_id: int) -> None:
     with db_transaction() as session:
         records = pairing.helper_pairings(session, actor, helper_id)
+    current = lang()
     if not records:
-        st.caption("还没有结对记录。")
+        st.caption(t("pairing.helpers.no_history", current))
         return
     st.dataframe(pd.DataFrame([{
-        "儿童": r.child_name, "开始日期": r.started_on.isoformat(),
-        "结束日期": r.ended_on.isoformat() if r.ended_on else "进行中", "结束原因": r.ending,
+        t("pairing.col.child", current): r.child_name,
+        t("pairing.col.started", current): r.started_on.isoformat(),
+        t("pairing.col.ended", current): (r.ended_on.isoformat() if r.ended_on
+                                          else t("pairing.helpers.ongoing", current)),
+        t("pairing.col.end_reason", current): r.ending,
     } for r in records]), hide_index=True, width="stretch")
 
 
@@ -122,25 +152,28 @@ def _edit(actor: Actor, helper_id: int, today: date) -> None:
         return
     opened = remembered_version("helper", helper_id, version)
     result = helper_form(key=f"helper_edit_{helper_id}", today=today, current=current,
-                         submit_label="保存修改", **_form_choices(actor, helper_id))
+                         submit_label=t("pairing.helpers.save_changes", lang()),
+                         **_form_choices(actor, helper_id))
     if result is not None:
         apply_change("helper", lambda s: helpers.update_helper(
             s, actor=actor, helper_id=helper_id, expected_version=opened, data=result,
-            today=today), helper_id, "已保存修改。")
+            today=today), helper_id, t("pairing.helpers.changes_saved", lang()))
 
 
 def _deactivate(actor: Actor, row: HelperHealth) -> None:
     opened = remembered_version("helper", row.helper_id, row.version)
+    current = lang()
     with st.form(f"helper_off_{row.helper_id}", enter_to_submit=False):
-        reason = st.selectbox("停用原因", LEAVE_REASONS)
-        note = st.text_input("说明（可选）", placeholder="如：调往县城小学")
+        reason = st.selectbox(t("pairing.helpers.leave_reason", current), list(LEAVE_REASONS),
+                              format_func=lambda r: t(LEAVE_REASONS[r], current))
+        note = st.text_input(t("pairing.helpers.leave_note", current),
+                             placeholder=t("pairing.helpers.leave_note_hint", current))
         if row.load:
-            st.caption(f"停用后，其结对的{row.load}名儿童会出现在结对看板的待结对名单中"
-                       "（标注“原帮扶人已停用”），为其重新结对时原结对自动结束。")
-        if st.form_submit_button("停用"):
+            st.caption(t("pairing.helpers.leave_effect", current, n=row.load))
+        if st.form_submit_button(t("pairing.helpers.deactivate", current)):
             text = reason + (f":{note.strip()}" if note.strip() else "")
-            message = f"已停用帮扶人“{row.name}”。" + (
-                f"其{row.load}名结对儿童待重新结对，请到“结对看板”安排。" if row.load else "")
+            message = t("pairing.helpers.deactivated", current, name=row.name) + (
+                t("pairing.helpers.to_repair", current, n=row.load) if row.load else "")
             apply_change("helper", lambda s: helpers.deactivate_helper(
                 s, actor=actor, helper_id=row.helper_id, expected_version=opened, reason=text),
                 row.helper_id, message)
@@ -148,7 +181,9 @@ def _deactivate(actor: Actor, row: HelperHealth) -> None:
 
 def _reactivate(actor: Actor, row: HelperHealth) -> None:
     opened = remembered_version("helper", row.helper_id, row.version)
-    if st.button("恢复为在岗", key=f"helper_on_{row.helper_id}"):
+    current = lang()
+    if st.button(t("pairing.helpers.reactivate_button", current),
+                 key=f"helper_on_{row.helper_id}"):
         apply_change("helper", lambda s: helpers.reactivate_helper(
             s, actor=actor, helper_id=row.helper_id, expected_version=opened), row.helper_id,
-            f"已恢复帮扶人“{row.name}”。")
+            t("pairing.helpers.reactivated", current, name=row.name))

@@ -6,34 +6,39 @@ from datetime import date
 
 import streamlit as st
 
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services.exports import EXPORT_FORMATS, filename_for
+from services.i18n import t
 from services.pairing_export import PAIRING_EXPORTS
 from services.permissions import Actor, Capability
 
 # The one option each list has beyond format and sensitivity.
-EXTRA_OPTION = {"helpers": ("include_inactive", "含已停用的帮扶人"),
-                "pairings": ("include_ended", "含已结束的结对（结对历史）")}
+EXTRA_OPTION = {"helpers": ("include_inactive", "pairing.export.include_inactive"),
+                "pairings": ("include_ended", "pairing.export.include_ended")}
 
 
 def render_pairing_exports(actor: Actor, today: date) -> None:
     if not actor.can(Capability.EXPORT):
         return
-    kind = st.radio("名单", list(PAIRING_EXPORTS), horizontal=True, key="pairing_export_kind",
+    current = lang()
+    kind = st.radio(t("pairing.export.list", current), list(PAIRING_EXPORTS), horizontal=True,
+                    key="pairing_export_kind",
                     format_func=lambda k: PAIRING_EXPORTS[k].title)
     chosen = PAIRING_EXPORTS[kind]
     cols = st.columns(3)
-    fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key="pairing_export_fmt",
+    fmt = cols[0].radio(t("pairing.export.format", current), EXPORT_FORMATS, horizontal=True,
+                        key="pairing_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
     sensitive = cols[1].checkbox(
-        "含敏感信息", key="pairing_export_sensitive",
+        t("pairing.export.sensitive", current), key="pairing_export_sensitive",
         disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help="姓名和电话默认打码；勾选后导出原文，并记入操作日志。")
+        help=t("pairing.export.sensitive_help", current))
     options = {}
     if kind in EXTRA_OPTION:
         name, label = EXTRA_OPTION[kind]
-        options[name] = cols[2].checkbox(label, key=f"pairing_export_{name}")
-    st.caption("列：" + "、".join(c.header for c in chosen.columns))
+        options[name] = cols[2].checkbox(t(label, current), key=f"pairing_export_{name}")
+    st.caption(t("pairing.export.columns", current,
+                 columns="、".join(c.header for c in chosen.columns)))
 
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
@@ -41,6 +46,7 @@ def render_pairing_exports(actor: Actor, today: date) -> None:
             return chosen.export(session, actor=actor, fmt=fmt, today=today,
                                  include_sensitive=sensitive, **options)
 
-    st.download_button("下载", build, file_name=filename_for(chosen.title, fmt, today),
+    st.download_button(t("pairing.export.download", current), build,
+                       file_name=filename_for(chosen.title, fmt, today),
                        key="pairing_export_download", type="primary", on_click="ignore",
                        icon=":material/download:")

@@ -7,22 +7,25 @@ from datetime import date
 import streamlit as st
 
 from components.markup import md
-from components.session import db_transaction
+from components.session import db_transaction, lang
+from services.i18n import t
 from services.permissions import Actor
 from services.report_draft import draft_markdown
 from services.reporting import build_report
 from services.stats import StatsScope
 
-FORMAT_LABELS = {"docx": "Word(DOCX)", "pdf": "PDF", "md": "Markdown"}
+FORMAT_LABELS = {"docx": "reports.format.docx", "pdf": "reports.format.pdf",
+                 "md": "reports.format.md"}
 MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "pdf": "application/pdf", "md": "text/markdown",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 DRAFT_KEY, DRAFT_SCOPE, FILE_KEY = "report_draft", "report_draft_scope", "report_file"
 DECK_KEY, DECK_SCOPE = "deck_file", "deck_scope"
-DRAFT_LABEL = "活动总结草稿（Markdown，可直接修改）"
-MASKED_LABEL = "脱敏"
-MASKED_HELP = ("用于会上宣读或对外报送：人数少于5人的数字写作“<5”，可据以反推的数字写作“≥5”，"
-               "人数少于5人的单位只写总数。")
+# The draft and the deck stay Chinese in both languages (official documents); the page's own
+# words are the catalogue's.
+DRAFT_LABEL = "reports.draft_label"
+MASKED_LABEL = "reports.masked"
+MASKED_HELP = "reports.masked_help"
 
 
 def _fresh_draft(actor: Actor, scope: StatsScope, today: date, masked: bool) -> None:
@@ -35,37 +38,40 @@ def _fresh_draft(actor: Actor, scope: StatsScope, today: date, masked: bool) -> 
 
 def render_draft(actor: Actor, scope: StatsScope, *, today: date) -> None:
     """The draft, written from the figures once per scope; the user's edits are kept."""
-    masked = st.toggle(MASKED_LABEL, key="report_masked", help=MASKED_HELP)
+    current = lang()
+    masked = st.toggle(t(MASKED_LABEL, current), key="report_masked",
+                       help=t(MASKED_HELP, current))
     if st.session_state.get(DRAFT_SCOPE) != (scope, masked):
-        with st.spinner("正在根据数据撰写草稿…"):
+        with st.spinner(t("reports.writing_draft", current)):
             _fresh_draft(actor, scope, today, masked)
-    st.caption("草稿中的数字全部来自系统数据；请补充“五、下一步打算”，修改后再下载。")
-    st.text_area(DRAFT_LABEL, key=DRAFT_KEY, height=560)
+    st.caption(t("reports.draft_note", current))
+    st.text_area(t(DRAFT_LABEL, current), key=DRAFT_KEY, height=560)
     rewrite, fmt_col, make = st.columns([1, 2, 1], vertical_alignment="bottom")
     # A callback: it runs before the text area exists, so it may replace the text.
-    rewrite.button("按最新数据重写", icon=":material/refresh:",
-                   help="丢弃当前修改，按最新数据重新生成草稿",
+    rewrite.button(t("reports.rewrite", current), icon=":material/refresh:",
+                   help=t("reports.rewrite_help", current),
                    on_click=_fresh_draft, args=(actor, scope, today, masked))
-    fmt = fmt_col.radio("格式", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get,
+    fmt = fmt_col.radio(t("reports.format", current), list(FORMAT_LABELS),
+                        format_func=lambda f: t(FORMAT_LABELS[f], current),
                         horizontal=True, key="report_format")
-    if make.button("生成文件", type="primary", icon=":material/description:"):
+    if make.button(t("reports.build", current), type="primary", icon=":material/description:"):
         text = st.session_state[DRAFT_KEY]
         if not text.strip():
-            st.error("草稿是空的，请先生成或填写内容。")
+            st.error(t("reports.draft_empty", current))
             return
-        with st.spinner("正在生成文件…"), db_transaction() as session:
+        with st.spinner(t("reports.building", current)), db_transaction() as session:
             st.session_state[FILE_KEY] = build_report(session, actor, scope, fmt, today=today,
                                                       text=text, masked=masked)
     _offer_file("report_download")
 
 
 def render_deck(actor: Actor, scope: StatsScope, *, today: date) -> None:
-    st.write("标题页、每个统计部分一页（图表和主要数字）、活动照片、存在问题；"
-             "不含任何儿童的姓名、电话和身份证号，人数少于5人的数字写作“<5”。")
+    current = lang()
+    st.write(t("reports.deck_note", current))
     if st.session_state.get(DECK_SCOPE) != scope:
         st.session_state.pop(DECK_KEY, None)  # a deck of other figures must not be offered
-    if st.button("生成会议汇报 PPT", type="primary", icon=":material/slideshow:"):
-        bar = st.progress(0.0, text="准备中…")
+    if st.button(t("reports.build_deck", current), type="primary", icon=":material/slideshow:"):
+        bar = st.progress(0.0, text=t("reports.preparing", current))
         st.session_state[DECK_SCOPE] = scope
         with db_transaction() as session:
             st.session_state[DECK_KEY] = build_report(
@@ -82,7 +88,8 @@ def _offer_file(button_key: str, *, key: str = FILE_KEY) -> None:
         return
     data, name = made
     fmt = name.rsplit(".", 1)[-1]
-    st.download_button(f"下载 {md(name)}", data, file_name=name, mime=MIME[fmt],
+    st.download_button(t("reports.download", lang(), name=md(name)), data, file_name=name,
+                       mime=MIME[fmt],
                        icon=":material/download:", key=button_key)
 
 

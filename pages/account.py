@@ -15,9 +15,11 @@ current = lang()
 st.title(t("account.title", current))
 with db_transaction() as session:
     scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
-st.markdown(f"{t('login.username', current)}:{md(actor.username)}  \n"
-            f"{t('sidebar.role', current)}:{actor.role.label(current)}  \n"
-            f"{t('sidebar.scope', current)}:{md(scope)}")
+facts = [(t("login.username", current), md(actor.username)),
+         (t("sidebar.role", current), actor.role.label(current)),
+         (t("sidebar.scope", current), md(scope))]
+st.markdown("  \n".join(t("account.field", current, label=label, value=value)
+                        for label, value in facts))
 
 st.subheader(t("account.change_password", current))
 with st.form("change_password", clear_on_submit=False, enter_to_submit=False):

@@ -13,5 +13,5 @@ actor = current_actor(Capability.EXPORT)
 current = lang()
 
 st.title(t("nav.exports", current))
-st.caption("选择名单、筛选条件和列，生成 CSV 或 Excel 文件。姓名、电话、身份证号和住址默认打码。")
+st.caption(t("exports.caption", current))
 render_exports_hub(actor, date.today(), current)

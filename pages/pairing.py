@@ -21,7 +21,9 @@ today = date.today()
 st.title(t("nav.pairing", current))
 show_flash()
 board, health, people, register, imports, exports = st.tabs(
-    ["结对看板", "结对情况", "帮扶人", "登记帮扶人", "导入", "导出"])
+    [t("pairing.tab.board", current), t("pairing.tab.health", current),
+     t("pairing.tab.helpers", current), t("pairing.tab.register", current),
+     t("pairing.tab.import", current), t("pairing.tab.export", current)])
 with board:
     render_board(actor, today)
 with health:
@@ -31,9 +33,9 @@ with people:
 with register:
     render_register(actor, today)
 with imports:
-    st.markdown("**帮扶人名单**")
+    st.markdown(f"**{t('pairing.import.helpers', current)}**")
     import_panel(actor, "helpers", current, template_name="帮扶人导入模板.csv")
-    st.markdown("**结对名单**")
+    st.markdown(f"**{t('pairing.import.pairings', current)}**")
     import_panel(actor, "pairings", current, template_name="结对导入模板.csv")
 with exports:
     render_pairing_exports(actor, today)

@@ -6,15 +6,18 @@ import streamlit as st
 
 from components.dashboard_filters import render_filters
 from components.report_panel import render_deck, render_draft
-from components.session import current_actor
+from components.session import current_actor, lang
+from services.i18n import t
 from services.permissions import Capability
 
 actor = current_actor(Capability.EXPORT)
+current = lang()
 today = date.today()
-st.title("汇报")
+st.title(t("nav.reports", current))
 scope = render_filters(actor, today=today)
 if scope is not None:
-    draft_tab, deck_tab = st.tabs(["活动总结", "会议汇报 PPT"])
+    draft_tab, deck_tab = st.tabs([t("reports.tab.summary", current),
+                                   t("reports.tab.deck", current)])
     with draft_tab:
         render_draft(actor, scope, today=today)
     with deck_tab:

@@ -108,7 +108,7 @@ def test_picking_several_children_pairs_each_with_their_top_suggestion(world, en
         make_child(session, village=village, name="李小花")
         make_helper(session, org_unit=village, name="陈阿姨", kind=HelperKind.caring_parent)
     at = _pick_rows(_board("coordinator"), [0, 1])
-    assert at.radio(key="board_how").value == "各自按首选推荐结对"
+    assert at.radio(key="board_how").value == "pairing.board.top_pick"  # 各自按首选推荐结对
     plan = next(df for df in at.dataframe if df.key is None).value  # the preview of the plan
     assert sorted(plan["儿童"]) == ["李小花", "王小红"]
     at.button(key="board_pair_many").click().run()
@@ -174,9 +174,9 @@ def test_my_pairings_shows_the_helpers_own_child_with_a_phone_to_call(world, eng
     text = " ".join(str(e.value) for e in [*at.markdown, *at.caption])
     assert "#### 张小明" in text
     assert "王小红" not in text and "赵小刚" not in text
-    assert "**联系**:奶奶 张奶奶 :material/call: [13912345678](tel:13912345678)" in text
-    assert "**最近帮扶**:还没有帮扶记录" in text
-    assert "**下一步**:" in text
+    assert "**联系**：奶奶 张奶奶 :material/call: [13912345678](tel:13912345678)" in text
+    assert "**最近帮扶**：还没有帮扶记录" in text
+    assert "**下一步**：" in text
     assert any(badge in text for badge in ("[正常]", "[需关注]", "[新结对]"))  # by date.today()
 
 
@@ -196,7 +196,7 @@ def test_child_page_pairing_tab_lists_the_helper(world, engine):
     assert not at.exception
     assert "结对" in [tab.label for tab in at.tabs]
     history = next(df.value for df in at.dataframe if "帮扶人" in df.value.columns)
-    assert history.to_dict("records") == [{"帮扶人": "李老师(教师)", "开始日期": "2026-03-01",
+    assert history.to_dict("records") == [{"帮扶人": "李老师（教师）", "开始日期": "2026-03-01",
                                            "结束日期": "进行中", "结束原因": ""}]
     adjust = at.selectbox(key=f"child_pairing_{_id_of(engine, Child, '张小明')}")
     assert adjust.label == "调整结对" and adjust.value.helper_name == "李老师"
