@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from components.feedback import apply_change
 from components.markup import md
 from components.pickers import org_label
-from components.session import db_transaction
+from components.session import db_transaction, lang
+from components.uploader import file_uploader
+from db.models import ActivityKindRow
 from services import activities, photos
 from services.activities import ActivityInput, DonationInput
 from services.activity_queries import (
@@ -31,12 +33,15 @@ from services.activity_queries import (
     search_child_choices,
 )
 from services.errors import DomainError
+from services.i18n import t
 from services.orgs import OrgNode, Place, org_tree, places_in_scope
 from services.permissions import Actor
 from services.vocab import OrgKind
 
 NEW_ROUND = "activity_new_round"
-GROUPS = {"class": "整班", "school": "整校", "village": "整村(社区)"}
+# group code -> the key of its label
+GROUPS = {"class": "activities.form.group_class", "school": "activities.form.group_school",
+          "village": "activities.form.group_village"}
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,15 @@ class Choices:
     providers: list[str]
 
 
+def kind_label(kind: ActivityKindRow, language: str) -> str:
+    """An activity kind's name: the English one in English when it has one."""
+    return kind.label_en if language == "en" and kind.label_en else kind.label_zh
+
+
 def load_choices(actor: Actor) -> Choices:
     """What the form's selectors offer this actor, read in one transaction."""
     with db_transaction() as session:
-        kinds = {k.code: k.label_zh for k in activities.list_activity_kinds(session)}
+        kinds = {k.code: kind_label(k, lang()) for k in activities.list_activity_kinds(session)}
         return Choices(kinds, org_tree(session, actor),
                        places_in_scope(session, actor, {OrgKind.school}),
                        places_in_scope(session, actor, {OrgKind.village, OrgKind.community}),
@@ -101,31 +111,44 @@ def _take_group(actor: Actor, prefix: str) -> None:
     new = [c for c in found if c.id not in chosen]
     state[f"{prefix}_labels"].update({c.id: c.label for c in found})
     state[f"{prefix}_children"] = chosen + [c.id for c in new]
-    state[f"{prefix}_group_note"] = (f"已加入{len(new)}名儿童" if new else "这些儿童都已在名单中") \
-        + (f"(共{len(found)}名在册)" if found else ";没有找到在册儿童")
+    language = lang()
+    state[f"{prefix}_group_note"] = (
+        t("activities.form.group_added", language, n=len(new)) if new
+        else t("activities.form.group_all_listed", language)) \
+        + (t("activities.form.group_on_roll", language, n=len(found)) if found
+           else t("activities.form.group_none_found", language))
 
 
 def _group_picker(actor: Actor, prefix: str, choices: Choices) -> None:
-    with st.expander("整班、整校或整村加入(加入后可在上面逐个删除)"):
+    language = lang()
+    with st.expander(t("activities.form.group_title", language)):
         cols = st.columns([1, 2, 2, 1], vertical_alignment="bottom")
-        group = cols[0].selectbox("按", list(GROUPS), key=f"{prefix}_group",
-                                  format_func=GROUPS.get)
+        group = cols[0].selectbox(t("activities.form.group_by", language), list(GROUPS),
+                                  key=f"{prefix}_group",
+                                  format_func=lambda g: t(GROUPS[g], language))
         if group == "village":
             by_id = {p.id: p.label for p in choices.villages}
-            cols[1].selectbox("村(社区)", list(by_id), key=f"{prefix}_village",
-                              format_func=by_id.get)
+            cols[1].selectbox(t("activities.form.village", language), list(by_id),
+                              key=f"{prefix}_village", format_func=by_id.get,
+                              placeholder=t("common.choose", language))
         else:
             by_id = {p.id: p.label for p in choices.schools}
-            school = cols[1].selectbox("学校", list(by_id), key=f"{prefix}_school",
-                                       format_func=by_id.get)
+            school = cols[1].selectbox(t("activities.form.school", language), list(by_id),
+                                       key=f"{prefix}_school", format_func=by_id.get,
+                                       placeholder=t("common.choose", language))
             if group == "class" and school is not None:
                 with db_transaction() as session:
                     classes = classes_of_school(session, actor, school)
                 options = [(g, c) for g, c, _ in classes]
                 counts = {(g, c): n for g, c, n in classes}
-                cols[2].selectbox("班级", options, key=f"{prefix}_class",
-                                  format_func=lambda o: f"{o[0]}{o[1] or ''}({counts[o]}人)")
-        cols[3].button("加入", key=f"{prefix}_take", on_click=_take_group,
+                cols[2].selectbox(t("activities.form.class", language), options,
+                                  key=f"{prefix}_class",
+                                  placeholder=t("common.choose", language),
+                                  format_func=lambda o: t("activities.form.class_option",
+                                                          language, grade=o[0],
+                                                          klass=o[1] or "", n=counts[o]))
+        cols[3].button(t("activities.form.group_add", language), key=f"{prefix}_take",
+                       on_click=_take_group,
                        args=(actor, prefix))
         if note := st.session_state.pop(f"{prefix}_group_note", None):
             st.caption(md(note))
@@ -133,8 +156,8 @@ def _group_picker(actor: Actor, prefix: str, choices: Choices) -> None:
 
 def _attendees(actor: Actor, today: date, prefix: str, choices: Choices) -> list[int]:
     labels: dict[int, str] = st.session_state[f"{prefix}_labels"]
-    text = st.text_input("查找儿童", key=f"{prefix}_search",
-                         placeholder="姓名、拼音首字母(如 zxm)或身份证号后几位,找到后在下面勾选")
+    text = st.text_input(t("activities.form.find_child", lang()), key=f"{prefix}_search",
+                         placeholder=t("activities.form.find_child_hint", lang()))
     found: list[ChildChoice] = []
     if text.strip():
         with db_transaction() as session:
@@ -142,9 +165,10 @@ def _attendees(actor: Actor, today: date, prefix: str, choices: Choices) -> list
         labels.update({c.id: c.label for c in found})
     chosen = st.session_state.get(f"{prefix}_children", [])
     options = list(dict.fromkeys([*chosen, *(c.id for c in found)]))
-    picked = st.multiselect("参加儿童", options, key=f"{prefix}_children",
+    picked = st.multiselect(t("activities.form.children", lang()), options,
+                            key=f"{prefix}_children",
                             format_func=lambda i: labels.get(i, str(i)),
-                            placeholder="先在上面查找,或整班、整校加入")
+                            placeholder=t("activities.form.children_hint", lang()))
     _group_picker(actor, prefix, choices)
     return picked
 
@@ -161,25 +185,34 @@ def activity_fields(actor: Actor, today: date, prefix: str, choices: Choices,
     st.session_state.setdefault(f"{prefix}_helper_labels", dict(helper_labels or {}))
     cols = st.columns([1, 2, 1])
     kinds = choices.kinds
-    kind = cols[0].selectbox("类型 *", list(kinds), key=f"{prefix}_kind", format_func=kinds.get)
-    title = cols[1].text_input("名称 *", key=f"{prefix}_title", max_chars=200,
-                               placeholder="如:防溺水安全教育讲座")
-    held_on = cols[2].date_input("日期 *", key=f"{prefix}_held_on", max_value=today,
-                                 format="YYYY-MM-DD")
+    language = lang()
+    kind = cols[0].selectbox(t("activities.form.kind", language), list(kinds),
+                             key=f"{prefix}_kind", format_func=kinds.get,
+                             placeholder=t("common.choose", language))
+    title = cols[1].text_input(t("activities.form.title", language), key=f"{prefix}_title",
+                               max_chars=200,
+                               placeholder=t("activities.form.title_hint", language))
+    held_on = cols[2].date_input(t("activities.form.held_on", language), key=f"{prefix}_held_on",
+                                 max_value=today, format="YYYY-MM-DD")
     cols = st.columns([2, 2, 1])
     units = {n.id: n for n in choices.units}
-    unit = cols[0].selectbox("举办单位 *", list(units), key=f"{prefix}_unit",
-                             format_func=lambda i: org_label(units[i], "zh"))
-    place = cols[1].text_input("地点", key=f"{prefix}_place", placeholder="如:学校礼堂")
-    sessions = cols[2].number_input("场次 *", min_value=1, max_value=activities.MAX_SESSIONS,
-                                    step=1, key=f"{prefix}_sessions")
+    unit = cols[0].selectbox(t("activities.form.unit", language), list(units),
+                             key=f"{prefix}_unit",
+                             format_func=lambda i: org_label(units[i], language),
+                             placeholder=t("common.choose", language))
+    place = cols[1].text_input(t("activities.form.place", language), key=f"{prefix}_place",
+                               placeholder=t("activities.form.place_hint", language))
+    sessions = cols[2].number_input(t("activities.form.sessions", language), min_value=1,
+                                    max_value=activities.MAX_SESSIONS, step=1,
+                                    key=f"{prefix}_sessions")
     child_ids = _attendees(actor, today, prefix, choices)
-    extra = st.number_input("其他人次(成人、其他学生等不在名单里的参加人员)", min_value=0,
+    extra = st.number_input(t("activities.form.extra", language), min_value=0,
                             max_value=activities.MAX_EXTRA, step=1, key=f"{prefix}_extra")
     total = activities.person_times(len(child_ids), int(extra))
-    st.markdown(f"**人次**:参加儿童 {len(child_ids)} + 其他 {int(extra)} = "
-                f":blue-background[**{total} 人次**]" + (f",共 {int(sessions)} 场"
-                                                         if sessions > 1 else ""))
+    st.markdown(t("activities.form.person_times", language, children=len(child_ids),
+                  extra=int(extra), total=total)
+                + (t("activities.form.sessions_n", language, n=int(sessions))
+                   if sessions > 1 else ""))
     helper_ids, providers = _people(actor, prefix, unit, choices)
     donation = _donation(prefix, providers, child_ids)
     volunteers, cost, notes = _more(prefix)
@@ -197,40 +230,47 @@ def _people(actor: Actor, prefix: str, unit: int | None, choices: Choices
         helpers = dict(helpers_for_unit(session, actor, unit))
     chosen = st.session_state.get(f"{prefix}_helpers", [])
     known: dict[int, str] = st.session_state[f"{prefix}_helper_labels"]
-    helpers.update({i: known.get(i, f"(编号{i})") for i in chosen if i not in helpers})
+    helpers.update({i: known.get(i, t("activities.form.helper_number", lang(), id=i))
+                    for i in chosen if i not in helpers})
     cols = st.columns(2)
-    helper_ids = cols[0].multiselect("服务的帮扶人、志愿者", list(helpers),
+    helper_ids = cols[0].multiselect(t("activities.form.helpers", lang()), list(helpers),
                                      key=f"{prefix}_helpers", format_func=helpers.get,
-                                     placeholder="可多选")
+                                     placeholder=t("activities.form.any", lang()))
     names = list(dict.fromkeys([*choices.providers,
                                 *st.session_state.get(f"{prefix}_providers", [])]))
-    providers = cols[1].multiselect("资源方", names, key=f"{prefix}_providers",
-                                    accept_new_options=True,
-                                    placeholder="选择或输入新的资源方名称")
+    providers = cols[1].multiselect(t("activities.form.providers", lang()), names,
+                                    key=f"{prefix}_providers", accept_new_options=True,
+                                    placeholder=t("activities.form.providers_hint", lang()))
     return helper_ids, [p for p in providers if p.strip()]
 
 
 def _donation(prefix: str, providers: list[str], child_ids: list[int]) -> DonationInput | None:
     labels: dict[int, str] = st.session_state[f"{prefix}_labels"]
-    with st.expander("捐助(可选):本次活动发放的善款和物资"):
+    language = lang()
+    with st.expander(t("activities.form.gift_title", language)):
         cols = st.columns([1, 2, 2])
-        money = cols[0].number_input("捐助金额(元)", min_value=0.0, step=100.0,
-                                     key=f"{prefix}_money")
-        goods = cols[1].text_input("物资", key=f"{prefix}_goods", placeholder="如:书包25个")
+        money = cols[0].number_input(t("activities.form.gift_money", language), min_value=0.0,
+                                     step=100.0, key=f"{prefix}_money")
+        goods = cols[1].text_input(t("activities.form.gift_goods", language),
+                                   key=f"{prefix}_goods",
+                                   placeholder=t("activities.form.gift_goods_hint", language))
         # "" rather than None: a None value would show as "nothing chosen yet".
         if st.session_state.get(f"{prefix}_gift_from") not in ("", *providers):
             st.session_state[f"{prefix}_gift_from"] = ""
-        source = cols[2].selectbox("捐助方", ["", *providers], key=f"{prefix}_gift_from",
-                                   format_func=lambda p: p or "未指定")
+        source = cols[2].selectbox(t("activities.form.gift_from", language), ["", *providers],
+                                   key=f"{prefix}_gift_from",
+                                   format_func=lambda p: p or t("activities.form.gift_from_none",
+                                                                language))
         every = st.session_state.get(f"{prefix}_recipients_all", True)
         st.session_state[f"{prefix}_recipients"] = list(child_ids) if every else [
             i for i in st.session_state.get(f"{prefix}_recipients", []) if i in child_ids]
         recipients = st.multiselect(
-            "受助儿童\uff08默认为全部参加儿童\uff0c可删去未受助的\uff1b全部删去表示集体发放\uff09",
+            t("activities.form.recipients", language),
             child_ids, key=f"{prefix}_recipients", format_func=lambda i: labels.get(i, str(i)),
-            on_change=_recipients_picked, args=(prefix, tuple(child_ids)), placeholder="可多选")
+            on_change=_recipients_picked, args=(prefix, tuple(child_ids)),
+            placeholder=t("activities.form.any", language))
         if every and child_ids:
-            st.caption(f"受助儿童随参加儿童变化\uff1a现为全部{len(child_ids)}名参加儿童\uff0c平均分配。")
+            st.caption(t("activities.form.recipients_follow", language, n=len(child_ids)))
     if not money and not goods.strip():
         return None
     return DonationInput(money_yuan=Decimal(str(money)), goods=goods, provider_name=source or None,
@@ -244,14 +284,15 @@ def _recipients_picked(prefix: str, child_ids: tuple[int, ...]) -> None:
 
 
 def _more(prefix: str) -> tuple[int, float | None, str]:
-    with st.expander("更多:志愿者人数、费用、备注"):
+    with st.expander(t("activities.form.more", lang())):
         cols = st.columns(2)
-        volunteers = cols[0].number_input("志愿者人数", min_value=0,
+        volunteers = cols[0].number_input(t("activities.form.volunteers", lang()), min_value=0,
                                           max_value=activities.MAX_VOLUNTEERS, step=1,
                                           key=f"{prefix}_volunteers")
-        cost = cols[1].number_input("活动费用(元)", min_value=0.0, step=100.0,
-                                    key=f"{prefix}_cost", value=None)
-        notes = st.text_area("备注", key=f"{prefix}_notes", max_chars=2000)
+        cost = cols[1].number_input(t("activities.form.cost", lang()), min_value=0.0,
+                                    step=100.0, key=f"{prefix}_cost", value=None)
+        notes = st.text_area(t("activities.form.notes", lang()), key=f"{prefix}_notes",
+                             max_chars=2000)
     return int(volunteers), cost, notes
 
 
@@ -270,20 +311,23 @@ def render_new_activity(actor: Actor, today: date) -> None:
     token = st.session_state.setdefault(f"{prefix}_token", uuid.uuid4().hex)
     choices = load_choices(actor)
     if not choices.units:
-        st.info("您的管辖范围内还没有单位,请管理员先建立乡镇、村或学校。")
+        st.info(t("activities.form.no_units", lang()))
         return
     default_unit = actor.org_unit_id if actor.org_unit_id in {n.id for n in choices.units} \
         else choices.units[0].id
     data = activity_fields(actor, today, prefix, choices, ActivityInput(
         kind=next(iter(choices.kinds), ""), title="", held_on=today, org_unit_id=default_unit))
-    uploads = st.file_uploader(
-        f"照片(最多{photos.MAX_PHOTOS}张,JPG 或 PNG,每张不超过{photos.MAX_BYTES // 2**20} MB)",
-        type=["jpg", "jpeg", "png"], accept_multiple_files=True, key=f"{prefix}_photos",
-        max_upload_size=photos.MAX_BYTES // 2**20) or []
+    uploads = file_uploader(
+        t("activities.form.photos", lang(), most=photos.MAX_PHOTOS,
+          mb=photos.MAX_BYTES // 2**20),
+        types=["jpg", "jpeg", "png"], multiple=True, key=f"{prefix}_photos",
+        max_mb=photos.MAX_BYTES // 2**20, lang=lang()) or []
     too_many = len(uploads) > photos.MAX_PHOTOS
     if too_many:
-        st.error(f"选了{len(uploads)}张照片,每个活动最多{photos.MAX_PHOTOS}张,请删去一些。")
-    if st.button("保存活动", key=f"{prefix}_save", type="primary", disabled=too_many):
+        st.error(t("activities.form.too_many_photos", lang(), n=len(uploads),
+                   most=photos.MAX_PHOTOS))
+    if st.button(t("activities.form.save", lang()), key=f"{prefix}_save", type="primary",
+                 disabled=too_many):
         files = [(u.name, u.getvalue()) for u in uploads]
 
         def save(session: Session) -> None:
@@ -293,6 +337,7 @@ def render_new_activity(actor: Actor, today: date) -> None:
                 photos.save_photos(session, actor=actor, activity_id=activity.id, files=files)
             st.session_state[NEW_ROUND] = round_ + 1
 
-        apply_change("activity", save, 0, f"已保存活动“{data.title.strip()}”:"
-                     f"{data.sessions}场,{data.person_times}人次"
-                     + (f",照片{len(files)}张。" if files else "。"))
+        apply_change("activity", save, 0, t(
+            "activities.form.saved", lang(), title=data.title.strip(), sessions=data.sessions,
+            person_times=data.person_times,
+            photos=t("activities.form.saved_photos", lang(), n=len(files)) if files else ""))

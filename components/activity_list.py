@@ -10,19 +10,31 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.activity_form import activity_fields, load_choices
+from components.activity_form import activity_fields, kind_label, load_choices
 from components.feedback import apply_change, remembered_version, show_problem
 from components.markup import md, md_block
-from components.session import db_transaction
+from components.session import db_transaction, lang
+from components.uploader import file_uploader
 from services import activities, photos
 from services.activities import ActivityDetail, ActivityInput, ActivityRow
 from services.activity_export import ACTIVITY_EXPORTS
 from services.errors import DomainError
 from services.exports import EXPORT_FORMATS, filename_for
+from services.i18n import t
 from services.permissions import Actor, Capability
 
-PERIODS = {"30": "近30天", "term": "本学期", "year": "今年", "365": "近一年", "custom": "自定义"}
-ARCHIVE_REASONS = ("重复登记", "登记有误", "活动取消", "其他")
+# period code -> the key of its label
+PERIODS = {"30": "activities.period.last_30", "term": "activities.period.term",
+           "year": "activities.period.year", "365": "activities.period.last_365",
+           "custom": "activities.period.custom"}
+# export code -> the key of its name
+EXPORT_TITLES = {"activities": "activities.export.activities",
+                 "attendance": "activities.export.attendance"}
+# The reason is stored as written (Chinese, as it always was); each has a label to show.
+ARCHIVE_REASONS = {"重复登记": "activities.archive.duplicate",
+                   "登记有误": "activities.archive.wrong",
+                   "活动取消": "activities.archive.cancelled",
+                   "其他": "activities.archive.other"}
 
 
 def _term_start(today: date) -> date:
@@ -37,14 +49,17 @@ def _term_start(today: date) -> date:
 def period_picker(key: str, today: date) -> tuple[date, date]:
     """A period as two dates: the usual ones a summary covers, or any range."""
     cols = st.columns([2, 3])
-    choice = cols[0].selectbox("时间", list(PERIODS), key=f"{key}_period",
-                               format_func=PERIODS.get, index=1)
+    choice = cols[0].selectbox(t("activities.period.label", lang()), list(PERIODS),
+                               key=f"{key}_period",
+                               format_func=lambda p: t(PERIODS[p], lang()), index=1)
     starts = {"30": today - timedelta(days=30), "term": _term_start(today),
               "year": date(today.year, 1, 1), "365": today - timedelta(days=365)}
     if choice != "custom":
-        cols[1].caption(f"{starts[choice]:%Y-%m-%d} 至 {today:%Y-%m-%d}")
+        cols[1].caption(t("activities.period.range", lang(), start=f"{starts[choice]:%Y-%m-%d}",
+                          end=f"{today:%Y-%m-%d}"))
         return starts[choice], today
-    picked = cols[1].date_input("起止日期", value=(_term_start(today), today), max_value=today,
+    picked = cols[1].date_input(t("activities.period.dates", lang()),
+                                value=(_term_start(today), today), max_value=today,
                                 key=f"{key}_range", format="YYYY-MM-DD")
     if isinstance(picked, tuple) and len(picked) == 2:
         return picked[0], picked[1]
@@ -56,35 +71,50 @@ def render_activities(actor: Actor, today: date) -> None:
     with cols[0]:
         date_from, date_to = period_picker("activities", today)
     with db_transaction() as session:
-        kinds = {k.code: k.label_zh for k in activities.list_activity_kinds(
+        kinds = {k.code: kind_label(k, lang()) for k in activities.list_activity_kinds(
             session, include_archived=True)}
-    kind = cols[1].selectbox("类型", [None, *kinds], key="activities_kind", placeholder="全部",
-                             format_func=lambda k: "全部" if k is None else kinds[k])
-    archived = cols[2].checkbox("含已归档", key="activities_archived")
+    kind = cols[1].selectbox(t("activities.list.kind", lang()), [None, *kinds],
+                             key="activities_kind", placeholder=t("common.all", lang()),
+                             format_func=lambda k: t("common.all", lang()) if k is None
+                             else kinds[k])
+    archived = cols[2].checkbox(t("activities.list.with_archived", lang()),
+                                key="activities_archived")
     with db_transaction() as session:
         rows = activities.list_activities(session, actor, date_from=date_from, date_to=date_to,
                                           kind=kind, include_archived=archived)
     totals = activities.activity_totals(rows)
     metrics = st.columns(4)
-    metrics[0].metric("活动", f"{totals.activities:,} 项")
-    metrics[1].metric("场次", f"{totals.sessions:,} 场")
-    metrics[2].metric("人次", f"{totals.person_times:,}")
-    metrics[3].metric("其中参加儿童", f"{totals.attending:,} 人次")
+    metrics[0].metric(t("activities.metric.activities", lang()),
+                      t("activities.metric.activities_n", lang(), n=f"{totals.activities:,}"))
+    metrics[1].metric(t("activities.metric.sessions", lang()),
+                      t("activities.metric.sessions_n", lang(), n=f"{totals.sessions:,}"))
+    metrics[2].metric(t("activities.metric.person_times", lang()), f"{totals.person_times:,}")
+    metrics[3].metric(t("activities.metric.attending", lang()),
+                      t("activities.metric.attending_n", lang(), n=f"{totals.attending:,}"))
     if not rows:
-        st.info("这段时间还没有活动记录。可在“新建活动”中登记,或在“导入”中上传活动表。")
+        st.info(t("activities.list.empty", lang()))
         return
-    picked = _table(rows)
-    st.caption(f"共 {len(rows):,} 项。点选一行查看详情、照片,修改或归档。")
+    picked = _table(rows, kinds)
+    st.caption(t("activities.list.count", lang(), n=f"{len(rows):,}"))
     if picked:
-        _details(actor, rows[picked[0]], today)
+        _details(actor, rows[picked[0]], today, kinds)
 
 
-def _table(rows: list[ActivityRow]) -> list[int]:
+def _table(rows: list[ActivityRow], kinds: dict[str, str]) -> list[int]:
+    language = lang()
     frame = pd.DataFrame([{
-        "日期": r.held_on.isoformat(), "名称": r.title + ("(已归档)" if r.archived else ""),
-        "类型": r.kind_label, "场次": r.sessions, "人次": r.person_times,
-        "参加儿童": r.attending, "其他人次": r.extra, "单位": r.org_unit,
-        "地点": r.place or "", "照片": f"{r.photos}张" if r.photos else "",
+        t("activities.col.date", language): r.held_on.isoformat(),
+        t("activities.col.title", language): r.title + (
+            t("activities.list.archived_mark", language) if r.archived else ""),
+        t("activities.col.kind", language): kinds.get(r.kind, r.kind_label),
+        t("activities.col.sessions", language): r.sessions,
+        t("activities.col.person_times", language): r.person_times,
+        t("activities.col.attending", language): r.attending,
+        t("activities.col.extra", language): r.extra,
+        t("activities.col.unit", language): r.org_unit,
+        t("activities.col.place", language): r.place or "",
+        t("activities.col.photos", language):
+            t("activities.col.photos_n", language, n=r.photos) if r.photos else "",
     } for r in rows])
     listed = zlib.crc32(",".join(str(r.id) for r in rows).encode())
     event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
@@ -93,7 +123,7 @@ def _table(rows: list[ActivityRow]) -> list[int]:
     return list(event.selection.rows)
 
 
-def _details(actor: Actor, row: ActivityRow, today: date) -> None:
+def _details(actor: Actor, row: ActivityRow, today: date, kinds: dict[str, str]) -> None:
     try:
         with db_transaction() as session:
             detail = activities.activity_detail(session, actor, row.id)
@@ -101,17 +131,22 @@ def _details(actor: Actor, row: ActivityRow, today: date) -> None:
         show_problem(exc)
         return
     a = detail.activity
-    st.subheader(f"{md(a.title)}({md(detail.kind_label)})")
+    st.subheader(t("activities.detail.heading", lang(), title=md(a.title),
+                   kind=md(kinds.get(a.kind, detail.kind_label))))
     if a.is_archived:
-        st.warning(f"已归档:{md(a.archive_reason)}")
-    tabs = st.tabs(["详情", "照片", "修改", "恢复" if a.is_archived else "归档"])
+        st.warning(t("activities.detail.archived", lang(), reason=md(a.archive_reason)))
+    tabs = st.tabs([t("activities.detail.tab_summary", lang()),
+                    t("activities.detail.tab_photos", lang()),
+                    t("activities.detail.tab_edit", lang()),
+                    t("activities.detail.tab_restore" if a.is_archived
+                      else "activities.detail.tab_archive", lang())])
     with tabs[0]:
         _summary(detail)
     with tabs[1]:
         _photos(actor, detail)
     with tabs[2]:
         if a.is_archived:
-            st.caption("已归档的活动不能修改,请先恢复。")
+            st.caption(t("activities.detail.archived_no_edit", lang()))
         else:
             _edit(actor, detail, today)
     with tabs[3]:
@@ -120,23 +155,35 @@ def _details(actor: Actor, row: ActivityRow, today: date) -> None:
 
 def _summary(detail: ActivityDetail) -> None:
     a = detail.activity
-    st.markdown(f"**{a.held_on:%Y-%m-%d}** · {md(detail.org_unit)} · {md(a.place or '地点未填')}")
-    st.markdown(f"**{a.sessions}场**,参加儿童 {len(detail.attendees)} + 其他 "
-                f"{a.extra_person_times} = **{detail.person_times} 人次**")
+    language = lang()
+    sep = t("activities.sep", language)
+    st.markdown(f"**{a.held_on:%Y-%m-%d}** · {md(detail.org_unit)} · "
+                f"{md(a.place or t('activities.detail.no_place', language))}")
+    st.markdown(t("activities.detail.person_times", language, sessions=a.sessions,
+                  children=len(detail.attendees), extra=a.extra_person_times,
+                  total=detail.person_times))
     if detail.attendees:
-        st.markdown("**参加儿童**:" + "、".join(md(c.name) for c in detail.attendees))
+        st.markdown(t("activities.detail.attendees", language,
+                      names=sep.join(md(c.name) for c in detail.attendees)))
     if detail.helpers:
-        st.markdown("**服务人员**:" + "、".join(md(name) for _, name in detail.helpers))
+        st.markdown(t("activities.detail.helpers", language,
+                      names=sep.join(md(name) for _, name in detail.helpers)))
     if detail.providers:
-        st.markdown("**资源方**:" + "、".join(md(p) for p in detail.providers))
+        st.markdown(t("activities.detail.providers", language,
+                      names=sep.join(md(p) for p in detail.providers)))
     for gift in detail.donations:
-        parts = [f"{gift.money_yuan:,.2f}元" if gift.money_yuan else "", md(gift.goods)]
-        to = f"(受助:{'、'.join(md(r) for r in gift.recipients)})" if gift.recipients else ""
-        by = f"{md(gift.provider)}捐助" if gift.provider else "捐助"
-        st.markdown(f"**{by}**:{' '.join(p for p in parts if p)}{to}")
+        parts = [t("activities.detail.money", language, yuan=f"{gift.money_yuan:,.2f}")
+                 if gift.money_yuan else "", md(gift.goods)]
+        to = t("activities.detail.recipients", language,
+               names=sep.join(md(r) for r in gift.recipients)) if gift.recipients else ""
+        by = t("activities.detail.gift_by", language, provider=md(gift.provider)) \
+            if gift.provider else t("activities.detail.gift", language)
+        st.markdown(t("activities.detail.gift_line", language, by=by,
+                      what=" ".join(p for p in parts if p), to=to))
     if a.volunteers or a.cost_yuan is not None:
-        st.caption(f"志愿者 {a.volunteers} 人" + (f",费用 {a.cost_yuan:,.2f} 元"
-                                              if a.cost_yuan is not None else ""))
+        st.caption(t("activities.detail.volunteers", language, n=a.volunteers)
+                   + (t("activities.detail.cost", language, yuan=f"{a.cost_yuan:,.2f}")
+                      if a.cost_yuan is not None else ""))
     if a.notes:
         st.caption(md_block(a.notes))
 
@@ -152,23 +199,28 @@ def _photos(actor: Actor, detail: ActivityDetail) -> None:
                     st.image(str(path), caption=md(photo.caption or photo.filename),
                              width="stretch")
                 else:
-                    st.warning(f"照片文件“{md(photo.filename)}”不在数据文件夹中")
-                if not a.is_archived and st.button("删除", key=f"photo_del_{photo.id}",
+                    st.warning(t("activities.photos.missing", lang(), name=md(photo.filename)))
+                if not a.is_archived and st.button(t("activities.photos.delete", lang()),
+                                                   key=f"photo_del_{photo.id}",
                                                    icon=":material/delete:"):
                     apply_change("activity_photo", lambda s, p=photo.id: photos.remove_photo(
-                        s, actor=actor, photo_id=p), photo.id, "已删除照片。")
+                        s, actor=actor, photo_id=p), photo.id,
+                        t("activities.photos.deleted", lang()))
     else:
-        st.caption("还没有照片。")
+        st.caption(t("activities.photos.none", lang()))
     room = photos.MAX_PHOTOS - len(detail.photos)
     if a.is_archived or room <= 0:
         return
-    uploads = st.file_uploader(f"添加照片(还可添加{room}张)", type=["jpg", "jpeg", "png"],
-                               accept_multiple_files=True, key=f"photo_add_{a.id}",
-                               max_upload_size=photos.MAX_BYTES // 2**20) or []
-    if uploads and st.button("上传", key=f"photo_up_{a.id}", type="primary"):
+    uploads = file_uploader(t("activities.photos.add", lang(), n=room),
+                            types=["jpg", "jpeg", "png"], multiple=True,
+                            key=f"photo_add_{a.id}", max_mb=photos.MAX_BYTES // 2**20,
+                            lang=lang()) or []
+    if uploads and st.button(t("activities.photos.upload", lang()), key=f"photo_up_{a.id}",
+                             type="primary"):
         files = [(u.name, u.getvalue()) for u in uploads]
         apply_change("activity_photo", lambda s: photos.save_photos(
-            s, actor=actor, activity_id=a.id, files=files), a.id, f"已添加{len(files)}张照片。")
+            s, actor=actor, activity_id=a.id, files=files), a.id,
+            t("activities.photos.added", lang(), n=len(files)))
 
 
 def _edit(actor: Actor, detail: ActivityDetail, today: date) -> None:
@@ -184,57 +236,64 @@ def _edit(actor: Actor, detail: ActivityDetail, today: date) -> None:
         donations=tuple(gifts[:1]), volunteers=a.volunteers, cost_yuan=a.cost_yuan,
         notes=a.notes)
     if len(gifts) > 1:
-        st.caption(f"该活动登记了{len(gifts)}笔捐助,这里只显示第一笔;保存时其余各笔保持不变。")
+        st.caption(t("activities.edit.more_gifts", lang(), n=len(gifts)))
     choices = load_choices(actor)
     if a.kind not in choices.kinds:  # a kind stopped since: the activity keeps it
-        choices = replace(choices, kinds={**choices.kinds, a.kind: f"{detail.kind_label}(已停用)"})
+        choices = replace(choices, kinds={**choices.kinds, a.kind: t(
+            "activities.edit.kind_stopped", lang(), kind=detail.kind_label)})
     prefix = f"act_edit_{a.id}_{opened}"
     data = activity_fields(actor, today, prefix, choices, current,
                            {c.id: c.label for c in detail.attendees}, dict(detail.helpers))
     if len(gifts) > 1:
         data = replace(data, donations=data.donations + tuple(gifts[1:]))
-    if st.button("保存修改", key=f"{prefix}_save", type="primary"):
+    if st.button(t("activities.edit.save", lang()), key=f"{prefix}_save", type="primary"):
         apply_change("activity", lambda s: activities.update_activity(
             s, actor=actor, activity_id=a.id, expected_version=opened, data=data, today=today),
-            a.id, f"已保存修改:{data.sessions}场,{data.person_times}人次。")
+            a.id, t("activities.edit.saved", lang(), sessions=data.sessions,
+                    person_times=data.person_times))
 
 
 def _archive(actor: Actor, detail: ActivityDetail) -> None:
     a = detail.activity
     opened = remembered_version("activity", a.id, a.version)
     if a.is_archived:
-        if st.button("恢复活动", key=f"activity_restore_{a.id}"):
+        if st.button(t("activities.archive.restore", lang()), key=f"activity_restore_{a.id}"):
             apply_change("activity", lambda s: activities.restore_activity(
-                s, actor=actor, activity_id=a.id, expected_version=opened), a.id, "已恢复活动。")
+                s, actor=actor, activity_id=a.id, expected_version=opened), a.id,
+                t("activities.archive.restored", lang()))
         return
     with st.form(f"activity_archive_{a.id}"):
-        reason = st.selectbox("归档原因", ARCHIVE_REASONS)
-        note = st.text_input("说明(可选)")
-        st.caption("归档后该活动不再计入列表和统计,其登记的捐助一并归档;可随时恢复。")
-        if st.form_submit_button("归档"):
-            text = reason + (f":{note.strip()}" if note.strip() else "")
+        reason = st.selectbox(t("activities.archive.reason", lang()), list(ARCHIVE_REASONS),
+                              format_func=lambda r: t(ARCHIVE_REASONS[r], lang()))
+        note = st.text_input(t("activities.archive.note", lang()))
+        st.caption(t("activities.archive.hint", lang()))
+        if st.form_submit_button(t("activities.archive.submit", lang())):
+            text = reason + (f"\uff1a{note.strip()}" if note.strip() else "")
             apply_change("activity", lambda s: activities.archive_activity(
                 s, actor=actor, activity_id=a.id, expected_version=opened, reason=text),
-                a.id, f"已归档活动“{a.title}”。")
+                a.id, t("activities.archive.done", lang(), title=a.title))
 
 
 def render_activity_exports(actor: Actor, today: date) -> None:
     """导出: the activity list or the attendance list of a period, CSV or Excel."""
     if not actor.can(Capability.EXPORT):
-        st.info("您没有导出权限。")
+        st.info(t("activities.export.not_allowed", lang()))
         return
-    kind = st.radio("名单", list(ACTIVITY_EXPORTS), horizontal=True, key="activity_export_kind",
-                    format_func=lambda k: ACTIVITY_EXPORTS[k].title)
+    kind = st.radio(t("activities.export.list", lang()), list(ACTIVITY_EXPORTS), horizontal=True,
+                    key="activity_export_kind",
+                    format_func=lambda k: t(EXPORT_TITLES[k], lang()))
     chosen = ACTIVITY_EXPORTS[kind]
     date_from, date_to = period_picker("activity_export", today)
     cols = st.columns(2)
-    fmt = cols[0].radio("格式", EXPORT_FORMATS, horizontal=True, key="activity_export_fmt",
+    fmt = cols[0].radio(t("activities.export.format", lang()), EXPORT_FORMATS, horizontal=True,
+                        key="activity_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
     sensitive = cols[1].checkbox(
-        "含敏感信息", key="activity_export_sensitive",
+        t("activities.export.sensitive", lang()), key="activity_export_sensitive",
         disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help="儿童和服务人员姓名默认打码;勾选后导出原文,并记入操作日志。")
-    st.caption("列:" + "、".join(c.header for c in chosen.columns))
+        help=t("activities.export.sensitive_help", lang()))
+    st.caption(t("activities.export.columns", lang(),
+                 columns=t("activities.sep", lang()).join(c.header for c in chosen.columns)))
 
     def build() -> bytes:
         try:
@@ -246,6 +305,7 @@ def render_activity_exports(actor: Actor, today: date) -> None:
             show_problem(exc)
             return b""
 
-    st.download_button("下载", build, file_name=filename_for(chosen.title, fmt, today),
+    st.download_button(t("activities.export.download", lang()), build,
+                       file_name=filename_for(chosen.title, fmt, today),
                        key="activity_export_download", type="primary", on_click="ignore",
                        icon=":material/download:")

@@ -16,17 +16,16 @@ from pathlib import Path
 import streamlit as st
 
 from components.markup import md
-from components.session import db_transaction, settings
+from components.session import db_transaction, lang, settings
 from services import audit
 from services.backup import BackupError, make_backup
 from services.backup.text import size_text
+from services.i18n import t
 from services.permissions import Actor, Capability
 
 HELD_KEY = "admin_backup_file"
 PREFIX = "shouwang-download-"
 STALE_AFTER_S = 3600
-WARNING = ("备份文件包含全部儿童档案（姓名、身份证号、电话、住址）、照片和操作日志，"
-           "只能保存在加密或上锁的地方，不要通过微信、QQ 或电子邮件发送。")
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _make(actor: Actor) -> None:
     """Make a new archive with a progress bar; keep it for the download button."""
     _forget(st.session_state.get(HELD_KEY))
     target = _new_target()
-    bar = st.progress(0.0, text="准备备份")
+    bar = st.progress(0.0, text=t("admin.backup.preparing", lang()))
     config = settings()
     try:
         result = make_backup(config.database_url, target, actor=actor, data_dir=config.data_dir,
@@ -96,17 +95,18 @@ def _downloaded(actor: Actor, held: HeldBackup) -> None:
 def render_backup(actor: Actor) -> None:
     """The 备份 section of 管理: make a backup, then download it (admins only)."""
     if not actor.can(Capability.MANAGE_USERS):
-        st.error("只有管理员可以备份数据。")
+        st.error(t("admin.backup.admins_only", lang()))
         return
-    st.caption(WARNING)
-    if st.button("生成备份", key="admin_backup_make", icon=":material/backup:"):
+    st.caption(t("admin.backup.warning", lang()))
+    if st.button(t("admin.backup.make", lang()), key="admin_backup_make",
+                 icon=":material/backup:"):
         _make(actor)
     held: HeldBackup | None = st.session_state.get(HELD_KEY)
     if held is None or not Path(held.path).is_file():
         return
-    st.success(md(f"备份已生成：{size_text(held.size)}，{held.children}名儿童，"
-                  f"{held.photos}张照片。下载后，服务器上的这份临时文件即删除。"))
-    st.download_button("下载备份文件", data=Path(held.path).read_bytes(),
+    st.success(md(t("admin.backup.made", lang(), size=size_text(held.size),
+                    children=held.children, photos=held.photos)))
+    st.download_button(t("admin.backup.download", lang()), data=Path(held.path).read_bytes(),
                        file_name=Path(held.path).name, mime="application/gzip",
                        key="admin_backup_download", on_click=_downloaded, args=(actor, held),
                        icon=":material/download:")

@@ -9,38 +9,47 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import FLASH_KEY, apply_change, remembered_version, show_problem
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from db.models import CareRule
 from services import care_rules
 from services.care_rules import RuleInput
 from services.errors import DomainError
+from services.i18n import t
 from services.permissions import Actor
-from services.terms import holiday_name
+from services.terms import WINTER_HOLIDAY, in_school_holiday
 from services.vocab import Category, ContactKind, HelperKind, RiskLevel, RuleAudience, RulePeriod
-
-ANY = "不限"
 
 
 def _label(vocabulary: type, code: str | None) -> str:
-    return vocabulary(code).zh if code else ANY
+    return vocabulary(code).label(lang()) if code else t("admin.rules.any", lang())
 
 
 def applies_to(rule: CareRule) -> str:
     """Whom a rule binds, in words: "红色风险 · 志愿者的结对", or 全部结对."""
-    words = [f"{rule.risk_level.zh}色风险" if rule.risk_level else "",
-             rule.category.zh if rule.category else "",
-             f"{rule.helper_kind.zh}的结对" if rule.helper_kind else ""]
-    return " · ".join(w for w in words if w) or "全部结对"
+    language = lang()
+    words = [t("admin.rules.risk", language, level=rule.risk_level.label(language))
+             if rule.risk_level else "",
+             rule.category.label(language) if rule.category else "",
+             t("admin.rules.helper_kind", language, kind=rule.helper_kind.label(language))
+             if rule.helper_kind else ""]
+    return " · ".join(w for w in words if w) or t("admin.rules.all_pairings", language)
 
 
 def rules_frame(rules: list[CareRule]) -> pd.DataFrame:
+    language = lang()
     return pd.DataFrame([{
-        "名称": r.name, "联系对象": r.audience.zh,
-        "帮扶方式": "、".join(ContactKind(k).zh for k in r.contact_kinds
-                          if k in ContactKind.codes()),
-        "最少次数": r.min_count, "周期": r.period.zh, "适用": applies_to(r),
-        "寒暑假暂停": "是" if r.pauses_in_holidays else "否",
-        "状态": "启用" if r.is_active else "停用",
+        t("admin.rules.col.name", language): r.name,
+        t("admin.rules.col.audience", language): r.audience.label(language),
+        t("admin.rules.col.kinds", language): t("admin.sep", language).join(
+            ContactKind(k).label(language) for k in r.contact_kinds
+            if k in ContactKind.codes()),
+        t("admin.rules.col.min_count", language): r.min_count,
+        t("admin.rules.col.period", language): r.period.label(language),
+        t("admin.rules.col.applies", language): applies_to(r),
+        t("admin.rules.col.pauses", language):
+            t("admin.yes" if r.pauses_in_holidays else "admin.no", language),
+        t("admin.rules.col.status", language):
+            t("admin.rules.active" if r.is_active else "admin.rules.inactive", language),
     } for r in rules])
 
 
@@ -48,64 +57,78 @@ def render_care_rules(actor: Actor, today: date) -> None:
     with db_transaction() as session:
         rules = care_rules.list_rules(session)
         session.expunge_all()
-    st.caption("每项要求按“结对”检查：儿童本人 — 由该帮扶人完成；监护人、父母 — 任何人联系均计入。"
-               "已逾期：上一周期未完成，本期完成后消除。")
-    if holiday := holiday_name(today):
-        st.info(f"今天在{holiday}中：标记“寒暑假暂停”的要求暂不检查。")
+    language = lang()
+    st.caption(t("admin.rules.caption", language))
+    if in_school_holiday(today):
+        winter = WINTER_HOLIDAY[0] <= (today.month, today.day) <= WINTER_HOLIDAY[1]
+        holiday = t("admin.rules.winter" if winter else "admin.rules.summer", language)
+        st.info(t("admin.rules.holiday", language, holiday=holiday))
     st.dataframe(rules_frame(rules), hide_index=True, width="stretch")
-    with st.expander("新增帮扶要求"):
+    with st.expander(t("admin.rules.new", language)):
         _rule_form(actor, None, key="rule_new")
     if not rules:
         return
     by_id = {r.id: r for r in rules}
-    rule_id = st.selectbox("修改或停用", list(by_id), key="rule_pick",
-                           format_func=lambda i: f"{by_id[i].name}"
-                           f"{'' if by_id[i].is_active else '(已停用)'}")
+    rule_id = st.selectbox(t("admin.rules.pick", language), list(by_id), key="rule_pick",
+                           placeholder=t("common.choose", language),
+                           format_func=lambda i: by_id[i].name + (
+                               "" if by_id[i].is_active
+                               else t("admin.rules.inactive_mark", language)))
     rule = by_id[rule_id]
     opened = remembered_version("care_rule", rule.id, rule.version)
     _rule_form(actor, rule, key=f"rule_{rule.id}_{opened}", opened=opened)
-    verb = "停用" if rule.is_active else "启用"
-    if st.button(f"{verb}该要求", key=f"rule_toggle_{rule.id}"):
+    toggle, done = ("admin.rules.deactivate", "admin.rules.deactivated") if rule.is_active \
+        else ("admin.rules.activate", "admin.rules.activated")
+    if st.button(t(toggle, language), key=f"rule_toggle_{rule.id}"):
         apply_change("care_rule", lambda s: care_rules.set_rule_active(
             s, actor=actor, rule_id=rule.id, expected_version=opened,
-            active=not rule.is_active), rule.id, f"已{verb}“{rule.name}”。")
+            active=not rule.is_active), rule.id, t(done, language, name=rule.name))
 
 
 def _choice(label: str, vocabulary: type, current: str | None, key: str) -> str | None:
     options = [None, *vocabulary.codes()]
     return st.selectbox(label, options, index=options.index(current), key=key,
-                        format_func=lambda c: _label(vocabulary, c))
+                        format_func=lambda c: _label(vocabulary, c),
+                        placeholder=t("common.choose", lang()))
 
 
 def _rule_form(actor: Actor, rule: CareRule | None, *, key: str, opened: int = 0) -> None:
     data = care_rules.rule_to_input(rule) if rule else RuleInput("", (), 1, "month")
+    language = lang()
     with st.form(key, enter_to_submit=False):
-        name = st.text_input("名称", value=data.name, max_chars=100, key=f"{key}_name",
-                             placeholder="如：每月谈心至少1次")
-        kinds = st.multiselect("帮扶方式（任一种都计入）", ContactKind.codes(),
+        name = st.text_input(t("admin.rules.name", language), value=data.name, max_chars=100,
+                             key=f"{key}_name", placeholder=t("admin.rules.name_hint", language))
+        kinds = st.multiselect(t("admin.rules.kinds", language), ContactKind.codes(),
                                default=list(data.contact_kinds), format_func=_kind_label,
-                               key=f"{key}_kinds", placeholder="请选择")
+                               key=f"{key}_kinds", placeholder=t("common.choose", language))
         left, right = st.columns(2)
-        count = left.number_input("最少次数", min_value=1, max_value=31, value=data.min_count,
-                                  key=f"{key}_count")
-        period = right.selectbox("周期", RulePeriod.codes(),
+        count = left.number_input(t("admin.rules.min_count", language), min_value=1,
+                                  max_value=31, value=data.min_count, key=f"{key}_count")
+        period = right.selectbox(t("admin.rules.period", language), RulePeriod.codes(),
                                  index=RulePeriod.codes().index(data.period),
-                                 format_func=lambda c: RulePeriod(c).zh, key=f"{key}_period")
-        audience = st.selectbox("联系对象", RuleAudience.codes(),
+                                 format_func=lambda c: RulePeriod(c).label(language),
+                                 key=f"{key}_period", placeholder=t("common.choose", language))
+        audience = st.selectbox(t("admin.rules.audience", language), RuleAudience.codes(),
                                 index=RuleAudience.codes().index(data.audience),
-                                format_func=lambda c: RuleAudience(c).zh, key=f"{key}_audience")
+                                format_func=lambda c: RuleAudience(c).label(language),
+                                key=f"{key}_audience", placeholder=t("common.choose", language))
         cols = st.columns(3)
         with cols[0]:
-            risk = _choice("风险等级", RiskLevel, data.risk_level, f"{key}_risk")
+            risk = _choice(t("admin.rules.risk_level", language), RiskLevel, data.risk_level,
+                           f"{key}_risk")
         with cols[1]:
-            category = _choice("儿童类别", Category, data.category, f"{key}_category")
+            category = _choice(t("admin.rules.category", language), Category, data.category,
+                               f"{key}_category")
         with cols[2]:
-            helper_kind = _choice("帮扶人类型", HelperKind, data.helper_kind, f"{key}_helper")
-        pauses = st.checkbox("寒暑假暂停（如在校谈心）", value=data.pauses_in_holidays,
+            helper_kind = _choice(t("admin.rules.helper", language), HelperKind,
+                                  data.helper_kind, f"{key}_helper")
+        pauses = st.checkbox(t("admin.rules.pauses", language), value=data.pauses_in_holidays,
                              key=f"{key}_pauses")
-        notes = st.text_area("备注", value=data.notes or "", key=f"{key}_notes")
-        submitted = st.form_submit_button("保存修改" if rule else "新增", type="primary",
-                                          key=f"{key}_submit")
+        notes = st.text_area(t("admin.rules.notes", language), value=data.notes or "",
+                             key=f"{key}_notes")
+        submitted = st.form_submit_button(
+            t("admin.rules.save" if rule else "admin.rules.add", language), type="primary",
+            key=f"{key}_submit")
     if not submitted:
         return
     new = RuleInput(name, tuple(kinds), int(count), period, audience, risk, category,
@@ -113,7 +136,7 @@ def _rule_form(actor: Actor, rule: CareRule | None, *, key: str, opened: int = 0
     if rule is not None:
         apply_change("care_rule", lambda s: care_rules.update_rule(
             s, actor=actor, rule_id=rule.id, expected_version=opened, data=new),
-            rule.id, f"已保存“{new.name.strip()}”，从本期起按新要求检查。")
+            rule.id, t("admin.rules.saved", language, name=new.name.strip()))
         return
     try:
         with db_transaction() as session:
@@ -121,9 +144,9 @@ def _rule_form(actor: Actor, rule: CareRule | None, *, key: str, opened: int = 0
     except DomainError as exc:
         show_problem(exc)
         return
-    st.session_state[FLASH_KEY] = f"已新增“{new.name.strip()}”。"
+    st.session_state[FLASH_KEY] = t("admin.rules.added", language, name=new.name.strip())
     st.rerun()
 
 
 def _kind_label(code: str) -> str:
-    return ContactKind(code).zh
+    return ContactKind(code).label(lang())

@@ -70,7 +70,9 @@ def _edit_forms(actor: Actor, accounts: list[User], nodes: list[OrgNode], lang: 
         return
     by_id = {u.id: u for u in accounts}
     user_id = st.selectbox(t("users.pick", lang), list(by_id), key="edit_user_id",
-                           format_func=lambda i: f"{by_id[i].display_name}({by_id[i].username})")
+                           format_func=lambda i: t("admin.users.option", lang,
+                                                   name=by_id[i].display_name,
+                                                   username=by_id[i].username))
     user = by_id[user_id]
     opened = remembered_version("user", user.id, user.version)
     with st.form(f"user_role_{user.id}", enter_to_submit=False):

@@ -18,7 +18,9 @@ today = date.today()
 
 st.title(t("nav.activities", current))
 show_flash()
-listing, new, imports, exports = st.tabs(["活动列表", "新建活动", "导入", "导出"])
+listing, new, imports, exports = st.tabs([
+    t("activities.tab.list", current), t("activities.tab.new", current),
+    t("activities.tab.import", current), t("activities.tab.export", current)])
 with listing:
     render_activities(actor, today)
 with new:

@@ -21,8 +21,10 @@ current = lang()
 st.title(t("admin.title", current))
 show_flash()
 users_tab, orgs_tab, rules_tab, kinds_tab, import_tab, audit_tab, backup_tab = st.tabs([
-    t("admin.tab.users", current), t("admin.tab.orgs", current), "帮扶要求", "活动类型",
-    t("admin.tab.import", current), t("admin.tab.audit", current), "备份"])
+    t("admin.tab.users", current), t("admin.tab.orgs", current),
+    t("admin.tab.care_rules", current), t("admin.tab.activity_kinds", current),
+    t("admin.tab.import", current), t("admin.tab.audit", current),
+    t("admin.tab.backup", current)])
 with users_tab:
     render_users(actor, current)
 with orgs_tab:

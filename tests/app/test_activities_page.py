@@ -64,7 +64,7 @@ def test_new_activity_shows_person_times_before_saving_then_saves(world, engine)
 
     at.button(key=f"{NEW}_save").click().run()
 
-    assert "已保存活动“防溺水安全教育讲座”:1场,21人次。" in " ".join(s.value for s in at.success)
+    assert "已保存活动“防溺水安全教育讲座”：1场，21人次。" in " ".join(s.value for s in at.success)
     with Session(engine) as session:
         saved = session.scalars(select(Activity)).one()
         assert (saved.extra_person_times, saved.org_unit_id) == (20, world.town_id)
@@ -134,7 +134,7 @@ def test_list_shows_totals_and_an_activity_with_its_photo(world, engine, data_di
     at.session_state[table.key] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception
-    assert "中秋慰问(节日慰问)" in [h.value for h in at.subheader]
+    assert "中秋慰问（节日慰问）" in [h.value for h in at.subheader]
     assert any("参加儿童 1 + 其他 9" in m.value for m in at.markdown)
 
     images = at.get("image")
@@ -205,7 +205,7 @@ def test_an_activity_is_edited_from_its_details(world, engine):
     assert any("参加儿童 1 + 其他 30 = :blue-background[**31 人次**]" in m.value
                for m in at.markdown)
     at.button(key=f"{prefix}_save").click().run()
-    assert "已保存修改:1场,31人次。" in " ".join(s.value for s in at.success)
+    assert "已保存修改：1场，31人次。" in " ".join(s.value for s in at.success)
     with Session(engine) as session:
         saved = session.get(Activity, activity_id)
         assert (saved.extra_person_times, saved.version) == (30, 2)
