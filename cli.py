@@ -91,7 +91,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Check every row of FILE; write all of it, or nothing when any row is bad."""
     path = Path(args.file)
     if not path.is_file():
-        raise DomainError(f"找不到文件:{path}")
+        raise DomainError(f"找不到文件：{path}")
     refuse_oversize(path.stat().st_size)  # before reading a multi-GB file into memory
     from tqdm import tqdm
 
@@ -110,13 +110,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not audited(session, seen, "import"):  # the service records what it writes
             cli_audit.record_import(session, args.actor, args.kind, path, report)
     if not report.ok:
-        print(f"{path.name}:发现{report.error_count}处问题,未写入任何数据。", file=sys.stderr)
+        print(f"{path.name}：发现{report.error_count}处问题，未写入任何数据。", file=sys.stderr)
         for error in report.errors:
             print(f"  第{error.row}行 [{error.column}] {error.reason}", file=sys.stderr)
         if report.error_count > len(report.errors):
             print(f"  ……只列出前{len(report.errors)}处。", file=sys.stderr)
         return EXIT_FAILED
-    print(("试导入(未写入):" if args.dry_run else "导入完成:") + report.summary())
+    print(("试导入（未写入）：" if args.dry_run else "导入完成：") + report.summary())
     for change in report.changes:
         details = ";".join(f"{c.column} {c.before or '（空）'} → {c.after or '（空）'}"
                            for c in change.changes)
@@ -167,7 +167,7 @@ def _org_id(session: Session, name: str | None) -> int | None:
         return None
     found = orgs.find_org_unit(session, name)
     if len(found) != 1:
-        raise DomainError(f"找不到唯一名为“{name}”的单位(找到{len(found)}个)。")
+        raise DomainError(f"找不到唯一名为“{name}”的单位（找到{len(found)}个）。")
     return found[0].id
 
 
@@ -389,19 +389,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.actor = cli_actor(getattr(args, "operator", None))
         return run(args)
     except (DomainError, schema.DatabaseProblem, UnknownLabel) as exc:
-        print(f"错误:{exc}", file=sys.stderr)
+        print(f"错误：{exc}", file=sys.stderr)
         if args.command in REFUSALS_AUDITED and hasattr(args, "actor"):
             cli_audit.record_refusal(load_settings().database_url, args.actor, args.command,
                            getattr(args, "kind", None) or args.command, exc, arguments)
         return EXIT_FAILED
     except OperationalError as exc:  # the database went away in the middle of a command
         problem = schema.explain(exc, make_engine(load_settings().database_url))
-        print(f"错误:{problem}", file=sys.stderr)
+        print(f"错误：{problem}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a person gets one line, never a traceback
         # Only the kind of error: its text can quote the SQL parameters (names, ID numbers),
         # and this line lands in cron logs.
-        print(f"错误:操作未完成（{type(exc).__name__}）。", file=sys.stderr)
+        print(f"错误：操作未完成（{type(exc).__name__}）。", file=sys.stderr)
         return EXIT_FAILED
 
 

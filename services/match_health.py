@@ -148,7 +148,7 @@ class HelperHealth:
     def flags(self, today: date) -> list[str]:
         words = []
         if self.over_capacity:
-            words.append(f"超出可结对人数({self.load}/{self.capacity})")
+            words.append(f"超出可结对人数（{self.load}/{self.capacity}）")
         if self.silent(today):
             words.append("30天内无帮扶记录")
         return words

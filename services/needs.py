@@ -71,14 +71,14 @@ def _recordable_child(session: Session, actor: Actor, child_id: int) -> Child:
     if not (actor.can(Capability.MANAGE_RESOURCES) or actor.can(Capability.LOG_CONTACTS)):
         raise PermissionDenied()
     if actor.role is Role.helper and actor.helper_id is None:
-        raise PermissionDenied("您的账号还没有关联帮扶人档案,请联系负责人。")
+        raise PermissionDenied("您的账号还没有关联帮扶人档案，请联系负责人。")
     child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
     if child is None:
         if actor.role is Role.helper:
             raise PermissionDenied("您只能为与您结对的儿童登记需求。")
         raise NotFound("儿童档案")
     if child.archived_at is not None:
-        raise DomainError(f"“{child.name}”的档案已归档,不能登记需求。")
+        raise DomainError(f"“{child.name}”的档案已归档，不能登记需求。")
     return child
 
 
@@ -87,9 +87,9 @@ def _need_problems(session: Session, child: Child, *, description: str, found_on
                    today: date) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not description:
-        problems["需求描述"] = "请简要描述需求,如:需要轮椅,家庭无力购买"
+        problems["需求描述"] = "请简要描述需求，如：需要轮椅，家庭无力购买"
     elif len(description) > MAX_DESCRIPTION:
-        problems["需求描述"] = f"需求描述最多{MAX_DESCRIPTION}字(现有{len(description)}字)"
+        problems["需求描述"] = f"需求描述最多{MAX_DESCRIPTION}字（现有{len(description)}字）"
     if found_on > today:
         problems["发现日期"] = "发现日期不能晚于今天"
     elif found_on < child.birth_date:
@@ -124,7 +124,7 @@ def record_need(session: Session, *, actor: Actor, child_id: int, kind: NeedKind
     session.add(need)
     session.flush()
     audit.record(session, actor, "create", ENTITY, need.id, after=audit.snapshot(need),
-                 summary=f"登记需求:{child.name} · {need.kind.zh}")
+                 summary=f"登记需求：{child.name} · {need.kind.zh}")
     return need
 
 
@@ -166,7 +166,7 @@ def link_need(session: Session, *, actor: Actor, need_id: int, expected_version:
     name = provider.name if provider else ""
     return _transition(session, actor, need_id, expected_version, S.linked,
                        {"资源方": provider_id, "对接内容": asked}, apply,
-                       f"对接资源方:{name}({asked})")
+                       f"对接资源方：{name}({asked})")
 
 
 def resolve_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
@@ -178,7 +178,7 @@ def resolve_need(session: Session, *, actor: Actor, need_id: int, expected_versi
         need.resolution, need.resolved_on = resolution, today
 
     return _transition(session, actor, need_id, expected_version, S.resolved,
-                       {"解决方式": resolution}, apply, f"需求已解决:{resolution}")
+                       {"解决方式": resolution}, apply, f"需求已解决：{resolution}")
 
 
 def close_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
@@ -190,7 +190,7 @@ def close_need(session: Session, *, actor: Actor, need_id: int, expected_version
         need.closed_reason, need.closed_on = reason[:300], today
 
     return _transition(session, actor, need_id, expected_version, S.closed,
-                       {"关闭原因": reason}, apply, f"关闭需求:{reason}")
+                       {"关闭原因": reason}, apply, f"关闭需求：{reason}")
 
 
 def reopen_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
@@ -203,7 +203,7 @@ def reopen_need(session: Session, *, actor: Actor, need_id: int, expected_versio
         need.provider_id = need.asked = need.linked_on = None
 
     return _transition(session, actor, need_id, expected_version, S.open,
-                       {"重新打开原因": reason}, apply, f"重新打开需求:{reason}")
+                       {"重新打开原因": reason}, apply, f"重新打开需求：{reason}")
 
 
 @dataclass(frozen=True)

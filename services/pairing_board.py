@@ -123,7 +123,7 @@ class HelperPlace:
 
     @property
     def label(self) -> str:
-        return f"{self.name}({self.kind.zh},{self.unit},已结对{self.load}/{self.capacity})"
+        return f"{self.name}（{self.kind.zh}，{self.unit}，已结对{self.load}/{self.capacity}）"
 
 
 def helpers_with_places(session: Session, actor: Actor) -> list[HelperPlace]:

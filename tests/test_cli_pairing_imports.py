@@ -55,7 +55,7 @@ def test_cli_import_pairings_with_bad_rows_exits_1_and_lists_each_row(village_wi
     out, err = capsys.readouterr()
     assert out == ""
     lines = err.splitlines()
-    assert lines[0] == "结对.csv:发现2处问题,未写入任何数据。"
+    assert lines[0] == "结对.csv：发现2处问题，未写入任何数据。"
     assert lines[1].startswith("  第3行 [帮扶人姓名] 帮扶人“刘建国”可结对1人，目前已结对1人")
     assert lines[2] == "  第4行 [儿童姓名] 找不到儿童“赵四”(或不在您的管辖范围内)"
     assert _count(engine, Pairing) == 0
@@ -77,9 +77,9 @@ def test_cli_imports_helpers_then_pairings_from_gb18030(village_with_child, engi
     assert cli.main(["import", "pairings", pairings]) == 0
 
     assert capsys.readouterr().out.splitlines() == [
-        "导入完成:共读取1行:已新增1条,已更新0条,无变化0条。",
-        "试导入(未写入):共读取2行:将新增2条,将更新0条,无变化0条。",
-        "导入完成:共读取2行:已新增2条,已更新0条,无变化0条。",
-        "导入完成:共读取2行:已新增0条,已更新0条,无变化2条。",
+        "导入完成：共读取1行：已新增1条，已更新0条，无变化0条。",
+        "试导入（未写入）：共读取2行：将新增2条，将更新0条，无变化0条。",
+        "导入完成：共读取2行：已新增2条，已更新0条，无变化0条。",
+        "导入完成：共读取2行：已新增0条，已更新0条，无变化2条。",
     ]
     assert (_count(engine, Helper), _count(engine, Pairing)) == (2, 2)

@@ -94,7 +94,7 @@ def test_an_ambiguous_org_name_is_refused(county, engine, capsys):
         make_org(session, "石门镇", OrgKind.town)  # a second one
     code, _, err = run(capsys, "--json", *PERIOD, "--org", "石门镇")
     assert code == 1
-    assert "找不到唯一名为“石门镇”的单位(找到2个)" in err
+    assert "找不到唯一名为“石门镇”的单位（找到2个）" in err
 
 
 def test_without_json_prints_one_line_per_section(county, capsys):

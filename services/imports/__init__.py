@@ -93,7 +93,8 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "将" if self.dry_run else "已"
-        head = f"共读取{self.rows_read}行:{verb}新增{self.created}条,{verb}更新{self.updated}条,"
+        head = (f"共读取{self.rows_read}行\uff1a{verb}新增{self.created}条\uff0c"
+                f"{verb}更新{self.updated}条\uff0c")
         return head + f"无变化{self.unchanged}条。"
 
 

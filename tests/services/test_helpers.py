@@ -203,7 +203,7 @@ def test_capacity_may_drop_below_the_load_and_the_helper_is_then_flagged(session
 
     [health] = helper_health(session, ADMIN, today=TODAY)
     assert health.over_capacity
-    assert health.flags(TODAY) == ["超出可结对人数(2/1)"]
+    assert health.flags(TODAY) == ["超出可结对人数（2/1）"]
 
 
 # --- deactivating ----------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_dry_run_reports_the_result_and_writes_nothing(session, engine):
 
     assert (report.ok, report.dry_run, report.written) == (True, True, False)
     assert (report.rows_read, report.created, report.updated, report.unchanged) == (4, 4, 0, 0)
-    assert report.summary() == "共读取4行:将新增4条,将更新0条,无变化0条。"
+    assert report.summary() == "共读取4行：将新增4条，将更新0条，无变化0条。"
     with Session(engine) as other:
         assert (_count(other), audited_writes(other)) == (0, 0)
         assert import_probes(other) == ["import_dry_run"]
@@ -184,7 +184,7 @@ def test_a_good_file_creates_every_unit_in_one_go(session, engine):
         assert actions == ["create"] * 4 + ["import"]
         summary = other.scalars(select(AuditEvent.summary).where(
             AuditEvent.action == "import")).one()
-        assert summary == "orgs.csv:共读取4行:已新增4条,已更新0条,无变化0条。"
+        assert summary == "orgs.csv:共读取4行：已新增4条，已更新0条，无变化0条。"
 
 
 UNKNOWN_KIND = "无法识别“镇村”,可填写:县、乡镇、街道、村、社区、学校"
@@ -329,7 +329,7 @@ def test_cli_import_of_a_bad_file_exits_1_and_lists_row_errors(cli_database, eng
 
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.splitlines() == ["机构.csv:发现1处问题,未写入任何数据。",
+    assert err.splitlines() == ["机构.csv：发现1处问题，未写入任何数据。",
                                 f"  第6行 [类型] {UNKNOWN_KIND}"]
     with Session(engine) as other:
         assert _count(other) == 0
@@ -340,19 +340,19 @@ def test_cli_import_of_a_good_file_exits_0_after_a_dry_run(cli_database, engine,
     path = _write(tmp_path, "orgs.csv", GOOD_FILE, encoding="gb18030")
 
     assert cli.main(["import", "orgs", path, "--dry-run"]) == 0
-    assert capsys.readouterr().out == "试导入(未写入):共读取4行:将新增4条,将更新0条,无变化0条。\n"
+    assert capsys.readouterr().out == "试导入（未写入）：共读取4行：将新增4条，将更新0条，无变化0条。\n"
     with Session(engine) as other:
         assert _count(other) == 0
 
     assert cli.main(["import", "orgs", path]) == 0
-    assert capsys.readouterr().out == "导入完成:共读取4行:已新增4条,已更新0条,无变化0条。\n"
+    assert capsys.readouterr().out == "导入完成：共读取4行：已新增4条，已更新0条，无变化0条。\n"
     with Session(engine) as other:
         assert _count(other) == 4
 
 
 def test_cli_import_of_a_missing_file_exits_1(cli_database, tmp_path, capsys):
     assert cli.main(["import", "orgs", str(tmp_path / "none.csv")]) == 1
-    assert capsys.readouterr().err.startswith("错误:找不到文件:")
+    assert capsys.readouterr().err.startswith("错误：找不到文件：")
 
 
 def test_cli_init_twice_succeeds(cli_database, engine: Engine, capsys):

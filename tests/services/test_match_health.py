@@ -196,7 +196,7 @@ def test_helpers_with_flags_come_first(session, places):
     rows = helper_health(session, ADMIN, today=TODAY)
 
     assert [(r.name, r.load, r.capacity, r.flags(TODAY)) for r in rows] == [
-        ("乙老师", 2, 1, ["超出可结对人数(2/1)"]), ("甲老师", 1, 2, [])]
+        ("乙老师", 2, 1, ["超出可结对人数（2/1）"]), ("甲老师", 1, 2, [])]
 
 
 def test_an_archived_childs_leftover_pairing_does_not_count_as_load(session, places):

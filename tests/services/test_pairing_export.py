@@ -208,7 +208,7 @@ def test_helpers_show_load_last_contact_status_and_flags(session, county):
     assert (li["类型"], li["性别"], li["单位"], li["所属组织"]) == ("教师", "女", "石门镇中心小学",
                                                                    "石门镇")
     assert (li["可结对人数"], li["已结对人数"], li["最近帮扶日期"]) == ("1", "2", "2026-11-20")
-    assert (li["状态"], li["提示"]) == ("在岗", "超出可结对人数(2/1)")
+    assert (li["状态"], li["提示"]) == ("在岗", "超出可结对人数（2/1）")
     assert rows["'" + FORMULA_NAME]["提示"] == "30天内无帮扶记录"
     assert "周老师" not in rows
 
