@@ -12,13 +12,13 @@ import streamlit as st
 import config
 from components.markup import md, md_block
 from components.navigation import pages_for
+from components.session import lang as page_lang
 from services import charts, small_cells
 from services.charts import SELECTION
 from services.i18n import t
 from services.permissions import Actor
 from services.stats import Statistics
-from services.stats_text import Section, pct, shown_total
-from services.terms import as_of_words
+from services.stats_text import Section, as_of_text, pct, period_name, shown_total, withheld_note
 from services.vocab import Category
 
 
@@ -27,14 +27,15 @@ def local_time(stats: Statistics) -> str:
     return config.local_time(stats.computed_at, "%H:%M:%S")
 
 
-def updated_caption(stats: Statistics) -> str:
-    return f"数据更新于 {local_time(stats)}（每 10 秒自动刷新）"
+def updated_caption(stats: Statistics, lang: str = "zh") -> str:
+    return t("dashboard.updated", lang, time=local_time(stats))
 
 
 def _count(value: int | small_cells.Cell, unit: str, lang: str) -> str:
+    """"1,234人" (`unit`: a `stats.unit.*` key; in English the number alone)."""
     shown = f"{value:,}" if isinstance(value, int) else (
         str(value) if value.withheld else f"{value.value:,}")
-    return f"{shown}{unit}" if lang == "zh" else shown
+    return t(f"stats.unit.{unit}", lang, n=shown)
 
 
 # On a phone Streamlit stacks columns one per row; two tiles per row keep them on one screen.
@@ -52,7 +53,7 @@ def render_tiles(stats: Statistics, lang: str, *, suppress: bool) -> None:
 
 def _tiles(stats: Statistics, lang: str, suppress: bool) -> None:
     """The headline tiles, every one over the chosen period and unit (labels say which)."""
-    c, p, when = stats.children, stats.pairing, stats.period_name
+    c, p, when = stats.children, stats.pairing, period_name(stats, lang)
     total = shown_total(stats, suppress=suppress)
     kinds = " · ".join(
         f"{Category(code).label(lang)} {small_cells.part(n, c.total, suppress=suppress)}"
@@ -62,7 +63,7 @@ def _tiles(stats: Statistics, lang: str, suppress: bool) -> None:
     paired = small_cells.part(p.children_paired, p.children, suppress=suppress)
     first = st.columns(4)
     first[0].metric(t("dash.my_children" if stats.for_helper else "dash.children", lang),
-                    _count(total, "人", lang), help=kinds or None)
+                    _count(total, "people", lang), help=kinds or None)
     first[1].metric(t("dash.enrolled", lang),
                     "—" if c.share_of_enrolled is None or enrolled.withheld or total.withheld
                     else pct(c.enrolled_children, c.enrolled_students),
@@ -73,19 +74,19 @@ def _tiles(stats: Statistics, lang: str, suppress: bool) -> None:
                     help=None if paired.withheld or total.withheld else
                     t("dash.coverage_help", lang, paired=p.children_paired, unpaired=p.unpaired))
     first[3].metric(t("dash.contacts", lang, when=when),
-                    _count(stats.contacts_total, "人次", lang))
+                    _count(stats.contacts_total, "attendances", lang))
     second = st.columns(4)
     done = stats.activities_total
-    second[0].metric(t("dash.activities", lang, when=when), _count(done.sessions, "场", lang))
+    second[0].metric(t("dash.activities", lang, when=when), _count(done.sessions, "sessions", lang))
     second[1].metric(t("dash.person_times", lang, when=when),
-                     _count(done.person_times, "人次", lang))
+                     _count(done.person_times, "attendances", lang))
     second[2].metric(t("dash.open_needs", lang),
-                     _count(small_cells.count(open_needs, suppress=suppress), "个", lang))
-    second[3].metric(t("dash.overdue", lang), _count(stats.overdue, "项", lang))
+                     _count(small_cells.count(open_needs, suppress=suppress), "items", lang))
+    second[3].metric(t("dash.overdue", lang), _count(stats.overdue, "tasks", lang))
     if kinds:
         st.caption(kinds)
     if stats.as_of < stats.scope.date_to:
-        st.caption(f"{when}尚未结束，数字{as_of_words(stats.as_of)}。")
+        st.caption(t("dashboard.running", lang, when=when, as_of=as_of_text(stats.as_of, lang)))
 
 
 def _selected_key(event: Mapping | None) -> str | None:
@@ -107,9 +108,11 @@ def _open_picked(section: Section, picked: str | None) -> None:
 
 def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
     """Title, charts (a click opens the matching list) and the sentence as the seeds write it."""
+    current = page_lang()
     st.subheader(md(section.title), anchor=f"sec-{section.key}")
     if section.is_empty:
-        st.info(f"暂无数据。{md(section.empty_hint)}", icon=":material/info:")
+        st.info(t("dashboard.no_data", current, hint=md(section.empty_hint)),
+                icon=":material/info:")
         return
     clickable = any(SELECTION in str(spec.get("params", "")) for spec in specs)
     # A section with nothing to draw (its counts withheld) gives its sentence the whole width.
@@ -119,9 +122,9 @@ def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
         st.markdown(md_block(section.text))
         page = section.page
         if page and page in {spec.path for spec in pages_for(actor)}:
-            st.page_link(page, label="查看明细", icon=":material/list:")
+            st.page_link(page, label=t("dashboard.details", current), icon=":material/list:")
         if clickable:
-            st.caption("点击图中的条形，打开对应的儿童名单。")
+            st.caption(t("dashboard.click_hint", current))
     if chart_col is None:
         return
     with chart_col:
@@ -137,4 +140,4 @@ def render_sections(view: list[tuple[Section, list[dict]]], actor: Actor) -> Non
         with st.container(border=True):
             render_section(section, specs, actor)
     if any(section.withheld for section, _ in view):
-        st.caption(small_cells.NOTE)
+        st.caption(withheld_note(page_lang()))

@@ -12,9 +12,10 @@ import streamlit as st
 
 from components.markup import md
 from components.pickers import org_label
-from components.session import db_transaction
+from components.session import db_transaction, lang
 from services import orgs
 from services.errors import DomainError
+from services.i18n import t
 from services.orgs import OrgNode
 from services.permissions import Actor, org_in_scope
 from services.stats import StatsScope
@@ -22,9 +23,11 @@ from services.terms import report_periods
 from services.vocab import Category, Role
 
 CUSTOM = "custom"
-PRESET_LABELS = {"month": "本月", "term": "本学期", "school_year": "本学年", "year": "今年",
-                 CUSTOM: "自定义"}
-EVERYWHERE, ALL_LABEL = 0, "全部（我的范围）"  # a select box shows None as "no choice yet"
+# Each preset by the catalogue key of its label.
+PRESET_LABELS = {"month": "dashboard.period.month", "term": "dashboard.period.term",
+                 "school_year": "dashboard.period.school_year", "year": "dashboard.period.year",
+                 CUSTOM: "dashboard.period.custom"}
+EVERYWHERE, ALL_LABEL = 0, "dashboard.all_scope"  # a select box shows None as "no choice yet"
 KEYS = {"org": "dash_org", "period": "dash_period", "dates": "dash_dates", "cat": "dash_cat"}
 
 
@@ -48,20 +51,23 @@ def _unit_select(nodes: list[OrgNode], org: int | None) -> int | None:
     """County › township › school or village, as an indented tree; 0 is the whole scope."""
     by_id = {n.id: n for n in nodes}
     options = [EVERYWHERE, *by_id]
-    chosen = st.selectbox("单位", options, key=KEYS["org"],
+    current = lang()
+    chosen = st.selectbox(t("dashboard.unit", current), options, key=KEYS["org"],
                           index=options.index(org) if org in by_id else 0,
-                          format_func=lambda i: ALL_LABEL if i == EVERYWHERE
-                          else org_label(by_id[i], "zh"))
+                          format_func=lambda i: t(ALL_LABEL, current) if i == EVERYWHERE
+                          else org_label(by_id[i], current),
+                          placeholder=t("common.choose", current))
     return None if chosen == EVERYWHERE else chosen
 
 
-def period_of_choice(preset: str, dates: tuple[date, ...], today: date) -> tuple[date, date]:
+def period_of_choice(preset: str, dates: tuple[date, ...], today: date, lang: str = "zh"
+                     ) -> tuple[date, date]:
     """A preset runs from its start to its end (figures are dated, so the future is empty)."""
     if preset != CUSTOM:
         chosen = report_periods(today)[preset]
         return chosen.start, chosen.end
     if len(dates) != 2:
-        raise DomainError("请选择开始和结束两个日期")
+        raise DomainError(t("dashboard.pick_two_dates", lang))
     return dates[0], dates[1]
 
 
@@ -72,25 +78,31 @@ def render_filters(actor: Actor, *, today: date) -> StatsScope | None:
     shows the same figures.
     """
     org, preset, dates, categories = _from_url()
+    current = lang()
     with db_transaction(write=False) as session:
         nodes = orgs.org_tree(session, actor) if actor.role is not Role.helper else []
     unit_col, period_col, cat_col = st.columns([1, 2, 1], vertical_alignment="bottom")
     with unit_col:
         org_id = _unit_select(nodes, org) if nodes else None
     with period_col:
-        preset = st.segmented_control("时段", list(PRESET_LABELS), default=preset,
-                                      key=KEYS["period"], format_func=PRESET_LABELS.get) or "term"
+        preset = st.segmented_control(t("dashboard.period", current), list(PRESET_LABELS),
+                                      default=preset, key=KEYS["period"],
+                                      format_func=lambda p: t(PRESET_LABELS[p], current)
+                                      ) or "term"
         chosen: tuple[date, ...] = ()
         if preset == CUSTOM:
             start = report_periods(today)["term"].start
-            chosen = tuple(st.date_input("起止日期", value=dates or (start, today),
+            chosen = tuple(st.date_input(t("dashboard.dates", current),
+                                         value=dates or (start, today),
                                          key=KEYS["dates"], max_value=today,
                                          format="YYYY-MM-DD"))
     with cat_col:
-        picked = st.multiselect("儿童类别", list(Category), default=categories, key=KEYS["cat"],
-                                format_func=lambda c: c.label(), placeholder="全部类别")
+        picked = st.multiselect(t("dashboard.categories", current), list(Category),
+                                default=categories, key=KEYS["cat"],
+                                format_func=lambda c: c.label(current),
+                                placeholder=t("dashboard.all_categories", current))
     try:
-        start, end = period_of_choice(preset, chosen, today)
+        start, end = period_of_choice(preset, chosen, today, current)
         scope = StatsScope(start, end, org_id, tuple(picked))
     except DomainError as exc:
         st.info(md(str(exc)))

@@ -6,14 +6,17 @@ presentation clickers send) press the 上一页 / 下一页 buttons. Only aggreg
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from components.markup import html_text, md
-from services import small_cells
+from components.session import lang
+from services.i18n import LANGUAGES, t
 from services.stats import Statistics
-from services.stats_text import Section
+from services.stats_text import Section, org_name, withheld_note
 
-PREVIOUS, NEXT = "上一页", "下一页"
+PREVIOUS, NEXT = "meeting.previous", "meeting.next"  # the page turners' catalogue keys
 
 FULL_SCREEN_CSS = """
 <style>
@@ -66,14 +69,15 @@ if (!window.__shouwangMeetingKeys) {
     const forward = ["ArrowRight", "PageDown", " "].includes(event.key);
     const back = ["ArrowLeft", "PageUp"].includes(event.key);
     if (!forward && !back) return;
-    const label = forward ? "NEXT_LABEL" : "PREVIOUS_LABEL";
+    const labels = forward ? NEXT_LABELS : PREVIOUS_LABELS;
     const button = [...document.querySelectorAll("button")]
-      .find((b) => b.innerText.trim().endsWith(label));
+      .find((b) => labels.some((label) => b.innerText.trim().endsWith(label)));
     if (button && !button.disabled) { event.preventDefault(); button.click(); }
   });
 }
 </script>
-""".replace("NEXT_LABEL", NEXT).replace("PREVIOUS_LABEL", PREVIOUS)
+""".replace("NEXT_LABELS", json.dumps([t(NEXT, code) for code in LANGUAGES])).replace(
+    "PREVIOUS_LABELS", json.dumps([t(PREVIOUS, code) for code in LANGUAGES]))
 
 
 def full_screen() -> None:
@@ -93,26 +97,29 @@ def go_to(index: int) -> None:
 
 
 def render_controls(index: int, count: int, *, key: str) -> None:
+    current = lang()
     back, where, forward = st.columns([1, 1, 1], vertical_alignment="center")
-    if back.button(PREVIOUS, icon=":material/arrow_back:", key=f"{key}_prev",
+    if back.button(t(PREVIOUS, current), icon=":material/arrow_back:", key=f"{key}_prev",
                    disabled=index == 0, use_container_width=True):
         go_to(index - 1)
         st.rerun()
     where.markdown(f"<p style='text-align:center;margin:0'>{int(index) + 1} / {int(count)}</p>",
                    unsafe_allow_html=True)
-    if forward.button(NEXT, icon=":material/arrow_forward:", key=f"{key}_next",
+    if forward.button(t(NEXT, current), icon=":material/arrow_forward:", key=f"{key}_next",
                       disabled=index == count - 1, use_container_width=True):
         go_to(index + 1)
         st.rerun()
 
 
 def render_slide(stats: Statistics, section: Section, specs: list[dict], period: str) -> None:
+    current = lang()
     # Layout needs HTML here; every value in it is escaped (the org name is user text).
     st.markdown(f"<div class='meeting-title'>{html_text(section.title)}</div>"
-                f"<div class='meeting-sub'>{html_text(stats.org)} · {html_text(period)}</div>",
+                f"<div class='meeting-sub'>{html_text(org_name(stats, current))} · "
+                f"{html_text(period)}</div>",
                 unsafe_allow_html=True)
     if section.is_empty:
-        st.info(f"暂无数据。{md(section.empty_hint)}")
+        st.info(t("dashboard.no_data", current, hint=md(section.empty_hint)))
         return
     if section.figures:
         columns = st.container(key="meeting_figures").columns(min(len(section.figures), 4))
@@ -127,4 +134,4 @@ def render_slide(stats: Statistics, section: Section, specs: list[dict], period:
     text_col.markdown(f"<div class='meeting-text'>{html_text(section.text)}</div>",
                       unsafe_allow_html=True)
     if section.withheld:
-        text_col.caption(small_cells.NOTE)
+        text_col.caption(withheld_note(current))

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from services.charts import ROW_HEIGHT
+from services.i18n import t
 from services.stats_text import Bar, Section
 
 # Pixels the charts of one screen may take at 1280×720, below the page turners, the title and
 # the figures (tests/browser/test_meeting_fit.py measures the whole screen).
 CHART_BUDGET = 400
 GROUP_CHROME = 64  # a chart's title, padding and the gap to the next element
-OPEN, CLOSE = "\uff08", "\uff09"
 
 
 def bar_step(bars: int) -> int:
@@ -54,13 +54,14 @@ def pack(groups: list[list[Bar]], budget: int = CHART_BUDGET) -> list[list[list[
     return screens
 
 
-def split(section: Section, budget: int = CHART_BUDGET) -> list[Section]:
+def split(section: Section, budget: int = CHART_BUDGET, lang: str = "zh") -> list[Section]:
     """The section as one or more screens, each with the bars of its own charts."""
     if section.is_empty:
         return [section]
     screens = pack(bar_groups(section), budget)
     if len(screens) <= 1:
         return [section]
-    return [replace(section, title=f"{section.title}{OPEN}{number}/{len(screens)}{CLOSE}",
+    return [replace(section, title=t("meeting.part", lang, title=section.title, number=number,
+                                     count=len(screens)),
                     bars=tuple(bar for group in groups for bar in group))
             for number, groups in enumerate(screens, start=1)]

@@ -32,12 +32,13 @@ def statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Stat
     return _statistics(_lens(actor), scope, today)
 
 
-def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False
-                  ) -> list[tuple[Section, list[dict]]]:
+def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False,
+                  lang: str = "zh") -> list[tuple[Section, list[dict]]]:
     """Each section with its charts as Vega-Lite specs, built once per figures and cached:
     building Altair charts costs far more than drawing a finished spec. `big`: meeting
-    screens, a long section split over several (`components.meeting_slides`)."""
-    return _sections_view(_lens(actor), scope, today, big=big)
+    screens, a long section split over several (`components.meeting_slides`). `lang`: the
+    page's language, part of the cache key."""
+    return _sections_view(_lens(actor), scope, today, big=big, lang=lang)
 
 
 def data_changed() -> None:
@@ -53,18 +54,18 @@ def _statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Sta
 
 
 @st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
-def _sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool
-                   ) -> list[tuple[Section, list[dict]]]:
+def _sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool,
+                   lang: str = "zh") -> list[tuple[Section, list[dict]]]:
     figures = _statistics(actor, scope, today)
     pages = frozenset(spec.path for spec in pages_for(actor))
-    built = sections(figures, suppress=suppressed(actor, big=big), pages=pages)
+    built = sections(figures, suppress=suppressed(actor, big=big), pages=pages, lang=lang)
     if big:
         # A meeting screen draws every chart group; one that would not fit is split in two.
-        return [(part, charts.group_specs(part, big=True, max_groups=len(part.bars)))
-                for section in built for part in split(section)]
+        return [(part, charts.group_specs(part, big=True, max_groups=len(part.bars), lang=lang))
+                for section in built for part in split(section, lang=lang)]
     people = actor.can(Capability.VIEW_PEOPLE)
     return [(section, charts.group_specs(
-                section, max_groups=3,
+                section, max_groups=3, lang=lang,
                 clickable=people and any(bar.link for bar in section.bars)))
             for section in built]
 

@@ -34,8 +34,8 @@ elif actor.role is Role.viewer:
     st.caption(t("home.viewer_note", current))
 
 scope = render_filters(actor, today=today)
-if meeting_col.button("会议模式", icon=":material/co_present:", use_container_width=True,
-                      disabled=scope is None):
+if meeting_col.button(t("nav.meeting", current), icon=":material/co_present:",
+                      use_container_width=True, disabled=scope is None):
     st.switch_page("pages/meeting.py",
                    query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
@@ -45,8 +45,8 @@ def live(actor: Actor, scope: StatsScope) -> None:
     # A fragment's errors stop at the fragment, so it guards the database itself.
     with database_guard():
         figures = stats_cache.statistics(actor, scope, date.today())
-        view = stats_cache.sections_view(actor, scope, date.today())
-    st.caption(updated_caption(figures))
+        view = stats_cache.sections_view(actor, scope, date.today(), lang=current)
+    st.caption(updated_caption(figures, current))
     if figures.children.total == 0:
         st.info(t("home.empty", current))
         if actor.role is Role.helper:

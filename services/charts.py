@@ -11,6 +11,7 @@ import zlib
 
 import altair as alt
 
+from services.i18n import t
 from services.roster_search import AgeBand
 from services.stats_text import Bar, Section
 from services.vocab import (
@@ -90,7 +91,8 @@ def _step(bars: int, big: bool) -> int:
     return max(16, min(round(ROW_HEIGHT * 1.5), 280 // max(bars, 1)))
 
 
-def _group_chart(bars: list[Bar], *, big: bool, clickable: bool, number: int) -> alt.Chart:
+def _group_chart(bars: list[Bar], *, big: bool, clickable: bool, number: int,
+                 lang: str = "zh") -> alt.Chart:
     size = 18 if big else 12
     order = [b.label for b in bars]
     base = alt.Chart(_values(bars)).encode(
@@ -99,7 +101,8 @@ def _group_chart(bars: list[Bar], *, big: bool, clickable: bool, number: int) ->
         # On a projector the bars carry their numbers: the axis would only take height.
         x=alt.X("value:Q", title=None, axis=None if big else alt.Axis(
             tickMinStep=1, tickCount=5, grid=False, labelFontSize=size - 2)),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title="数量")])
+        tooltip=[alt.Tooltip("label:N", title=t("stats.chart.item", lang)),
+                 alt.Tooltip("value:Q", title=t("stats.chart.count", lang))])
     marks = base.mark_bar(cornerRadiusEnd=3).encode(color=alt.Color("colour:N", scale=None))
     if clickable:
         # One name per group: charts stacked in one view may not share a selection's name.
@@ -127,37 +130,38 @@ def _styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def group_charts(section: Section, *, big: bool = False, clickable: bool = False,
-                 max_groups: int = 3) -> list[alt.LayerChart]:
+                 max_groups: int = 3, lang: str = "zh") -> list[alt.LayerChart]:
     """One horizontal bar chart per group of the section's bars (none when it is empty).
 
     Separate charts rather than one concatenated view: only a single view can take its
     container's width, which keeps the bars inside their column at any screen width.
     """
-    return [_styled(_group_chart(bars, big=big, clickable=clickable, number=number))
+    return [_styled(_group_chart(bars, big=big, clickable=clickable, number=number, lang=lang))
             for number, bars in enumerate(_groups(section, max_groups))]
 
 
 def group_specs(section: Section, *, big: bool = False, clickable: bool = False,
-                max_groups: int = 3) -> list[dict]:
+                max_groups: int = 3, lang: str = "zh") -> list[dict]:
     """`group_charts` as Vega-Lite dicts: built once per statistics object and cached, so a
     rerun of the page draws them without building Altair objects again."""
     return [chart.to_dict() for chart in group_charts(section, big=big, clickable=clickable,
-                                                      max_groups=max_groups)]
+                                                      max_groups=max_groups, lang=lang)]
 
 
-def section_chart(section: Section, *, big: bool = False,
-                  max_groups: int = 3) -> alt.VConcatChart | alt.LayerChart | None:
+def section_chart(section: Section, *, big: bool = False, max_groups: int = 3,
+                  lang: str = "zh") -> alt.VConcatChart | alt.LayerChart | None:
     """The section's groups stacked in one chart (for images); None when it has nothing."""
-    charts = [_group_chart(bars, big=big, clickable=False, number=number)
+    charts = [_group_chart(bars, big=big, clickable=False, number=number, lang=lang)
               for number, bars in enumerate(_groups(section, max_groups))]
     if not charts:
         return None
     return _styled(charts[0] if len(charts) == 1 else alt.vconcat(*charts, spacing=18))
 
 
-def chart_png(section: Section, *, width: int = 900, scale: float = 2.0) -> bytes | None:
+def chart_png(section: Section, *, width: int = 900, scale: float = 2.0,
+              lang: str = "zh") -> bytes | None:
     """The section's chart as a PNG (vl-convert), for the deck and the written summary."""
-    chart = section_chart(section, big=True)
+    chart = section_chart(section, big=True, lang=lang)
     if chart is None:
         return None
     spec = chart.to_dict()

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from components import stats_cache
 from components.navigation import pages_for
 from components.session import db_transaction
-from db.models import Child, OrgUnit, User
+from db.models import CareRule, Child, OrgUnit, User
 from services import small_cells
 from services.permissions import Actor
 from services.stats import StatsScope
@@ -394,3 +394,38 @@ def test_no_section_sends_a_reader_to_a_page_they_cannot_open(town, role):
         for title, path in named.items():
             if f"“{title}" in hint or f"「{title}" in hint:
                 assert path in allowed, hint
+
+
+# ── English ──────────────────────────────────────────────────────────────────────────────
+DATA_NAMES = ("青山县", "石门镇", "李家村", "东乡", "新村", "管理员", "刘主任", "李老师", "督导")
+
+
+def _chinese_left(text: str) -> list[str]:
+    import re
+
+    for name in DATA_NAMES:
+        text = text.replace(name, "")
+    return re.findall(r".{0,20}[\u3000-\u303f\u3400-\u9fff\uff00-\uffef].{0,20}", text)
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_the_dashboard_and_meeting_mode_in_english(town, engine, role):
+    with Session(engine) as session, session.begin():
+        session.execute(update(User).values(language="en"))
+        # The seeded care rules' names are stored text (Chinese), not the page's words.
+        session.execute(update(CareRule).values(name="A rule"))
+    at = _home(role)
+    assert not at.exception, at.exception
+    assert "Children" in _metrics(at)
+    main = [*[str(e.value) for e in [*at.subheader, *at.info, *at.markdown]],
+            *[f"{m.label} {m.value}" for m in at.metric],
+            *[str(c.value) for c in at.caption if "·" not in str(c.value)]]
+    assert not _chinese_left("\n".join(main)), _chinese_left("\n".join(main))
+    assert "Overview" in [s.value for s in at.subheader]
+    at.switch_page("pages/meeting.py").run()
+    assert not at.exception, at.exception
+    shown = "\n".join([*[str(e.value) for e in [*at.markdown, *at.info, *at.caption]],
+                       *[b.label for b in at.button],
+                       *[f"{m.label} {m.value}" for m in at.metric]])
+    assert "Next" in shown and "Leave" in shown
+    assert not _chinese_left(shown), _chinese_left(shown)

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import CareRule, Child, OrgUnit
+from db.models import CareRule, Child, OrgUnit, SurveyAnswer, SurveyQuestion
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.stats import StatsScope, compute
 from services.stats_text import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, Section, sections
 from services.vocab import Category
 from tests.factories import make_child
-from tests.pairing_factories import ADMIN, TODAY, coordinator_of
+from tests.pairing_factories import ADMIN, TODAY, coordinator_of, helper_actor
 from tests.services.test_stats import END, QUESTION, START, World, build_world
 
 NOT_PUNCT = f"[^{COMMA}{SEMI}{COLON}{PAUSE}{OPEN}{CLOSE}{STOP}]"
@@ -275,3 +275,75 @@ def test_bars_and_their_lists_count_a_commuter_once_where_they_live(session, wor
         assert stats.children.attending_from_elsewhere == 1
         distribution = next(s for s in sections(stats) if s.key == "distribution")
         assert "另有在本镇学校就读、户籍在外镇的儿童1人" in distribution.text
+
+
+# ── English ──────────────────────────────────────────────────────────────────────────────
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+LATIN_ORGS = {"平安县": "Ping'an County", "石门镇": "Shimen", "青山乡": "Qingshan",
+              "城关街道": "Chengguan", "李家村": "Lijia", "张家村": "Zhangjia",
+              "石门镇中心小学": "Shimen Central School", "石门镇第二小学": "Shimen No. 2 School",
+              "王家村": "Wangjia", "东街社区": "Dongjie"}
+LATIN_ANSWERS = {"0次": "never", "1-2次": "once or twice", "3次以上": "three times or more"}
+
+
+def latin_world(session: Session) -> None:
+    """The small county with every name that reaches the statistics written in Latin letters,
+    so any Chinese character in the English sentences is the module's own."""
+    for zh, latin in LATIN_ORGS.items():
+        session.execute(update(OrgUnit).where(OrgUnit.name == zh).values(name=latin))
+    session.execute(update(CareRule).values(name="A home visit every term"))
+    session.execute(update(SurveyQuestion).values(
+        text="How often do you call your parents each week?",
+        options=list(LATIN_ANSWERS.values())))
+    for zh, latin in LATIN_ANSWERS.items():
+        session.execute(update(SurveyAnswer).where(SurveyAnswer.answer == zh)
+                        .values(answer=latin))
+    session.flush()
+
+
+def all_words(found: list[Section]) -> list[str]:
+    words = []
+    for s in found:
+        words += [s.title, s.text, s.empty_hint or "", *s.extras.values()]
+        words += [w for f in s.figures for w in (f.label, f.value)]
+        words += [w for b in s.bars for w in (b.group, b.label)]
+    return words
+
+
+@pytest.mark.parametrize("suppress", [False, True])
+@pytest.mark.parametrize("who", ["admin", "town", "school", "helper"])
+def test_english_sections_have_no_chinese(session, world, suppress, who):
+    latin_world(session)
+    actor = {"admin": ADMIN, "town": coordinator_of(world.town),
+             "school": coordinator_of(world.school),
+             "helper": helper_actor(world.helpers["li"])}[who]
+    for scope in (StatsScope(START, END), StatsScope(START, END, categories=(Category.disabled,)),
+                  StatsScope(START, TODAY)):
+        stats = compute(session, actor, scope, today=TODAY)
+        english = sections(stats, suppress=suppress, lang="en")
+        assert [s.key for s in english] == [s.key for s in sections(stats, suppress=suppress)]
+        for words in all_words(english):
+            assert not CHINESE.search(words), (who, words)
+        # The Chinese words are those of the default, untouched by the new parameter.
+        assert sections(stats, suppress=suppress, lang="zh") == sections(stats, suppress=suppress)
+
+
+def test_english_reads_as_english(session, world):
+    latin_world(session)
+    by_key = {s.key: s for s in sections(compute(session, ADMIN, StatsScope(START, END),
+                                                 today=END), lang="en")}
+    assert by_key["basics"].text.startswith("Ping'an County has 5 children in care (")
+    assert "Boys: 3 (60.0%); girls: 2 (40.0%)." in by_key["basics"].text
+    assert by_key["surveys"].text.startswith("“How often do you call your parents each week?”: ")
+    # The Chinese sentence is the one it always was, with the data's own names.
+    zh = {s.key: s for s in sections(compute(session, ADMIN, StatsScope(START, END), today=END))}
+    assert zh["basics"].text.startswith(
+        f"Ping'an County现有关爱对象5人{OPEN}留守儿童3人{PAUSE}困境儿童2人{PAUSE}残障儿童1人"
+        f"{CLOSE}{STOP}其中男生3人{COMMA}占60.0%")
+
+
+def test_english_empty_states_have_no_chinese(session):
+    stats = compute(session, ADMIN, StatsScope(START, END), today=END)
+    for pages in (None, frozenset()):
+        for words in all_words(sections(stats, pages=pages, lang="en")):
+            assert not CHINESE.search(words), words
