@@ -227,7 +227,7 @@ def activity_fields(actor: Actor, today: date, prefix: str, choices: Choices,
 def _people(actor: Actor, prefix: str, unit: int | None, choices: Choices
             ) -> tuple[list[int], list[str]]:
     with db_transaction() as session:
-        helpers = dict(helpers_for_unit(session, actor, unit))
+        helpers = dict(helpers_for_unit(session, actor, unit, lang()))
     chosen = st.session_state.get(f"{prefix}_helpers", [])
     known: dict[int, str] = st.session_state[f"{prefix}_helper_labels"]
     helpers.update({i: known.get(i, t("activities.form.helper_number", lang(), id=i))

@@ -58,7 +58,7 @@ def _table(rows: list[HelperHealth], today: date) -> list[int]:
     flags = t("pairing.helpers.col.flags", current)
     frame = pd.DataFrame([{
         t("pairing.helpers.col.name", current): h.name,
-        flags: t("pairing.flag_sep", current).join(h.flags(today)),
+        flags: t("pairing.flag_sep", current).join(h.flags(today, current)),
         t("pairing.helpers.col.kind", current): h.kind.label(current),
         t("pairing.helpers.col.load", current): f"{h.load}/{h.capacity}",
         t("pairing.col.last_contact", current): (

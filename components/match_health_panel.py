@@ -52,7 +52,7 @@ def health_frame(rows: list[PairingHealth], today: date, lang: str, *,
         t("pairing.health.col.this_month", lang): r.contacts_this_month,
         t("pairing.health.col.this_term", lang): r.contacts_this_term,
         # why it needs attention: the overdue rules, or the silence
-        t("pairing.health.col.note", lang): r.attention_reason,
+        t("pairing.health.col.note", lang): r.attention_reason_in(lang),
     } for r in rows])
 
 

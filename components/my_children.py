@@ -13,7 +13,7 @@ from components.session import db_transaction, lang
 from components.todo_panel import period_label
 from services.compliance import DueItem
 from services.i18n import t
-from services.match_health import QUIET_DAYS, PairingHealth, pairing_health
+from services.match_health import pairing_health
 from services.my_pairings import MyChild, my_children
 from services.permissions import Actor
 from services.vocab import Gender, MatchHealth, Relation
@@ -36,19 +36,6 @@ def _since(day: date | None, today: date, lang: str) -> str:
     if days == 0:
         return t("my.since_today", lang, date=f"{day:%Y-%m-%d}")
     return t("my.since_days", lang, date=f"{day:%Y-%m-%d}", days=days)
-
-
-def attention_reason(health: PairingHealth, lang: str) -> str:
-    """Why the pairing needs attention (PairingHealth.attention_reason, in `lang`): its
-    overdue care rules, or the silence. Rule names are data, escaped for markdown."""
-    if health.status is not MatchHealth.attention:
-        return ""
-    if health.overdue_rules:
-        rules = t("my.rule_separator", lang).join(md(r) for r in health.overdue_rules)
-        return t("my.reason.overdue", lang, rules=rules)
-    if health.last_contact:
-        return t("my.reason.quiet", lang, days=QUIET_DAYS)
-    return t("my.no_contact_yet", lang)
 
 
 def _due_text(item: DueItem, today: date, lang: str) -> str:
@@ -123,5 +110,5 @@ def render_my_children(actor: Actor, today: date) -> None:
     for child in children:
         reason = ""
         if child.child_id in health:
-            reason = attention_reason(health[child.child_id], current)
+            reason = health[child.child_id].attention_reason_in(current, md)
         _card(actor, child, today, reason)

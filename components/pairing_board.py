@@ -44,7 +44,7 @@ def _waiting_table(waiting: list[WaitingChild]) -> list[int]:
     frame = pd.DataFrame([{
         risk: risk_cell(c.risk_level),
         t("pairing.board.col.name", current): ("⚠ " if c.key_concern else "") + c.name,
-        t("pairing.board.col.note", current): c.note,
+        t("pairing.board.col.note", current): c.note_in(current),
         t("pairing.board.col.gender_age", current): t(
             "pairing.board.gender_age", current, gender=c.gender.label(current), age=c.age),
         t("pairing.board.col.category", current): t("pairing.list_sep", current).join(

@@ -26,6 +26,7 @@ from db.models import (
     donation_recipients,
 )
 from services.errors import DomainError, NotFound
+from services.i18n import DEFAULT_LANGUAGE, t
 from services.permissions import (
     Actor,
     Capability,
@@ -291,8 +292,8 @@ def _town_of(session: Session, org_unit_id: int) -> int:
     return unit.id if unit is not None else org_unit_id
 
 
-def helpers_for_unit(session: Session, actor: Actor, org_unit_id: int | None
-                     ) -> list[tuple[int, str]]:
+def helpers_for_unit(session: Session, actor: Actor, org_unit_id: int | None,
+                     lang: str = DEFAULT_LANGUAGE) -> list[tuple[int, str]]:
     """Active helpers in scope who could serve at the unit: those of its town, or all."""
     # helpers_visible() asks for no capability: without this a viewer would get every name.
     actor.require(Capability.MANAGE_ACTIVITIES)
@@ -302,7 +303,8 @@ def helpers_for_unit(session: Session, actor: Actor, org_unit_id: int | None
     if org_unit_id is not None:
         town = select(OrgUnit.id).where(_subtree(_town_of(session, org_unit_id)))
         stmt = stmt.where(or_(Helper.org_unit_id.in_(town), Helper.school_id.in_(town)))
-    return [(helper_id, f"{name}({kind.zh})") for helper_id, name, kind in session.execute(stmt)]
+    return [(helper_id, t("choice.helper", lang, name=name, kind=kind.label(lang)))
+            for helper_id, name, kind in session.execute(stmt)]
 
 
 def provider_names(session: Session) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing
 from services.compliance import ComplianceStatus, standings
+from services.i18n import DEFAULT_LANGUAGE, t
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.terms import month_of, term_of
 from services.vocab import HelperKind, MatchHealth, Role
@@ -53,11 +55,18 @@ class PairingHealth:
     @property
     def attention_reason(self) -> str:
         """Why the pairing needs attention, in words: the overdue rules, or the silence."""
+        return self.attention_reason_in(DEFAULT_LANGUAGE)
+
+    def attention_reason_in(self, lang: str, rule_name: Callable[[str], str] = str) -> str:
+        """attention_reason in `lang`; `rule_name` escapes the rules' names for markdown."""
         if self.status is not MatchHealth.attention:
             return ""
         if self.overdue_rules:
-            return "逾期\uff1a" + "、".join(self.overdue_rules)
-        return f"超过{QUIET_DAYS}天未联系" if self.last_contact else "还没有帮扶记录"
+            rules = t("health.rule_separator", lang).join(map(rule_name, self.overdue_rules))
+            return t("health.reason.overdue", lang, rules=rules)
+        if self.last_contact:
+            return t("health.reason.quiet", lang, days=QUIET_DAYS)
+        return t("health.reason.no_contact", lang)
 
     def days_since_contact(self, today: date) -> int | None:
         return None if self.last_contact is None else (today - self.last_contact).days
@@ -145,12 +154,13 @@ class HelperHealth:
             return False
         return self.last_contact is None or (today - self.last_contact).days > QUIET_DAYS
 
-    def flags(self, today: date) -> list[str]:
+    def flags(self, today: date, lang: str = DEFAULT_LANGUAGE) -> list[str]:
         words = []
         if self.over_capacity:
-            words.append(f"超出可结对人数（{self.load}/{self.capacity}）")
+            words.append(t("health.flag.over_capacity", lang, load=self.load,
+                           capacity=self.capacity))
         if self.silent(today):
-            words.append("30天内无帮扶记录")
+            words.append(t("health.flag.silent", lang, days=QUIET_DAYS))
         return words
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
+from services.i18n import DEFAULT_LANGUAGE, t
 from services.pairing import child_is_paired
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.roster_search import MAX_TEXT, text_clause
@@ -37,11 +38,14 @@ class WaitingChild:
     @property
     def note(self) -> str:
         """What the risk colour does not already say: a deactivated helper, 困境, 重点关注."""
+        return self.note_in(DEFAULT_LANGUAGE)
+
+    def note_in(self, lang: str) -> str:
         if self.helper_left:
-            return "原帮扶人已停用"
-        if difficult := [c.zh for c in self.categories if c in DIFFICULTY]:
+            return t("board.note.helper_left", lang)
+        if difficult := [c.label(lang) for c in self.categories if c in DIFFICULTY]:
             return difficult[0]
-        return "重点关注" if self.key_concern else ""
+        return t("board.note.key_concern", lang) if self.key_concern else ""
 
     @property
     def priority(self) -> str:
