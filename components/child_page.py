@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.badges import ARCHIVED_BADGE, KEY_CONCERN_BADGE, risk_badge
+from components.badges import archived_badge, key_concern_badge, risk_badge
 from components.child_entry import save_child
 from components.child_form import child_form
 from components.contact_cards_panel import contact_card_buttons
@@ -34,14 +34,14 @@ from services.vocab import ArchiveReason, OrgKind, RiskLevel
 
 
 def _header(child: Child, places: dict[int, str], today: date) -> None:
-    badges = [risk_badge(child.risk_level)]
+    lg = lang()
+    badges = [risk_badge(child.risk_level, lg)]
     if child.key_concern:
-        badges.append(KEY_CONCERN_BADGE)
+        badges.append(key_concern_badge(lg))
     if child.archived_at:
-        badges.append(ARCHIVED_BADGE)
+        badges.append(archived_badge(lg))
     st.title(md(child.name))
     st.markdown(" ".join(badges))
-    lg = lang()
     parts = [child.gender.label(lg),
              t("roster.child.age", lg, age=age_on(child.birth_date, today)),
              t("roster.list_separator", lg).join(c.label(lg) for c in child.category_codes),
@@ -154,7 +154,7 @@ def _risk(actor: Actor, child: Child, today: date) -> None:
 
 def _timeline(actor: Actor, child: Child) -> None:
     with db_transaction() as session:
-        entries = timeline.child_timeline(session, actor, child.id)
+        entries = timeline.child_timeline(session, actor, child.id, lang())
     lg = lang()
     if not entries:
         st.caption(t("roster.timeline.none", lg))

@@ -228,7 +228,7 @@ def roster_table(actor: Actor, roster_filter: RosterFilter, today: date) -> None
     risk_column = t("roster.list.col.risk", lg)
     separator = t("roster.list_separator", lg)
     frame = pd.DataFrame([{
-        risk_column: risk_cell(r.risk_level),
+        risk_column: risk_cell(r.risk_level, lg),
         t("roster.list.col.name", lg): ("⚠ " if r.key_concern else "") + r.name,
         t("roster.list.col.gender", lg): r.gender.label(lg),
         t("roster.list.col.age", lg): r.age,
