@@ -1,4 +1,9 @@
-"""导出: pick a list, its filters, columns and format; build the file with a progress bar."""
+"""导出: pick a list, its filters, columns and format; build the file with a progress bar.
+
+A list's title and a filter's labels are shown in the page's language from the `export_lists.`
+catalogue, by the list's kind and the filter's name; the file and its column headers stay
+Chinese (they match the import templates).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from components.markup import md
 from components.pickers import org_select
 from components.session import db_transaction
 from components.session import lang as ui_lang
+from components.todo_panel import period_label
 from services.errors import DomainError
 from services.export_kinds import (
     ExportFile,
@@ -23,7 +29,7 @@ from services.export_kinds import (
     hub_lists,
 )
 from services.exports import EXPORT_FORMATS
-from services.i18n import t
+from services.i18n import has_text, t
 from services.orgs import org_tree
 from services.permissions import Actor, Capability
 from services.terms import term_of
@@ -33,11 +39,34 @@ FORMAT_LABELS = {"csv": "exports.format.csv", "xlsx": "exports.format.xlsx"}
 SENSITIVE_HELP = "exports.sensitive_help"
 
 
-def _period_input(chosen: HubList, spec: ExportFilter, today: date) -> tuple[date, date | None]:
+def _text_or(key: str, lang: str, fallback: str) -> str:
+    """The catalogue's text for `key`, or the service's Chinese when the key is missing."""
+    return t(key, lang) if has_text(key) else fallback
+
+
+def list_title(kind: str, title: str, lang: str) -> str:
+    """A list's title in `lang`, by its kind; `title` (the file's Chinese name) if unknown."""
+    return _text_or(f"export_lists.list.{kind}", lang, title)
+
+
+def filter_label(spec: ExportFilter, lang: str) -> str:
+    return _text_or(f"export_lists.filter.{spec.name}", lang, spec.label)
+
+
+def filter_none_label(spec: ExportFilter, lang: str) -> str:
+    """What the filter's "no choice" (the export function's default) is called in `lang`."""
+    if not spec.none_label:
+        return ""
+    return _text_or(f"export_lists.filter_all.{spec.name}", lang, spec.none_label)
+
+
+def _period_input(chosen: HubList, spec: ExportFilter, today: date,
+                  lang: str) -> tuple[date, date | None]:
     term = term_of(today)
-    picked = st.date_input(spec.label, value=(term.start, term.end), format="YYYY-MM-DD",
-                           key=f"exports_{chosen.kind}_period",
-                           help=t("exports.period_help", ui_lang(), term=term.name))
+    picked = st.date_input(filter_label(spec, lang), value=(term.start, term.end),
+                           format="YYYY-MM-DD", key=f"exports_{chosen.kind}_period",
+                           help=t("exports.period_help", lang,
+                                  term=period_label(term, today, lang)))
     if isinstance(picked, date):
         return picked, picked
     start = picked[0] if picked else term.start
@@ -49,15 +78,16 @@ def _filter_input(session: Session, actor: Actor, chosen: HubList, spec: ExportF
     """One filter's widget; returns the value to pass (None for the function's default)."""
     key = f"exports_{chosen.kind}_{spec.name}"
     if spec.kind is FilterKind.PERIOD:
-        return _period_input(chosen, spec, today)
+        return _period_input(chosen, spec, today, lang)
+    label = filter_label(spec, lang)
     if spec.kind is FilterKind.ORG_UNIT:
-        return org_select(spec.label, org_tree(session, actor), key=key, lang=lang,
-                          none_label=spec.none_label)
+        return org_select(label, org_tree(session, actor), key=key, lang=lang,
+                          none_label=filter_none_label(spec, lang))
     if spec.kind is FilterKind.FLAG:
-        return st.checkbox(spec.label, key=key)
-    options = spec.choices(session, actor, today) if spec.choices else []
-    labels: dict[object, str] = {None: spec.none_label, **dict(options)}
-    return st.selectbox(spec.label, list(labels), key=key, format_func=labels.__getitem__,
+        return st.checkbox(label, key=key)
+    options = spec.choices(session, actor, today, lang) if spec.choices else []
+    labels: dict[object, str] = {None: filter_none_label(spec, lang), **dict(options)}
+    return st.selectbox(label, list(labels), key=key, format_func=labels.__getitem__,
                         placeholder=t("common.choose", lang))
 
 
@@ -118,7 +148,8 @@ def _build(actor: Actor, chosen: HubList, today: date, choices: dict[str, object
 def _empty_advice(chosen: HubList) -> str:
     current = ui_lang()
     if chosen.filters:
-        loosen = "、".join(f.label for f in chosen.filters)
+        loosen = t("export_lists.separator", current).join(
+            filter_label(f, current) for f in chosen.filters)
         return t("exports.nothing_matches", current, filters=loosen)
     return t("exports.list_empty", current)
 
@@ -140,7 +171,7 @@ def render_exports_hub(actor: Actor, today: date, lang: str) -> None:
     """The whole hub: list, filters, columns, format, sensitivity, build and download."""
     lists = hub_lists()
     kind = st.selectbox(t("exports.list", lang), list(lists), key="exports_kind",
-                        format_func=lambda k: lists[k].title,
+                        format_func=lambda k: list_title(k, lists[k].title, lang),
                         placeholder=t("common.choose", lang))
     chosen = lists[kind]
     filters = _filter_values(actor, chosen, today, lang)

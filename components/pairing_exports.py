@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.exports_hub import list_title
 from components.session import db_transaction, lang
 from services.exports import EXPORT_FORMATS, filename_for
 from services.i18n import t
@@ -23,7 +24,7 @@ def render_pairing_exports(actor: Actor, today: date) -> None:
     current = lang()
     kind = st.radio(t("pairing.export.list", current), list(PAIRING_EXPORTS), horizontal=True,
                     key="pairing_export_kind",
-                    format_func=lambda k: PAIRING_EXPORTS[k].title)
+                    format_func=lambda k: list_title(k, PAIRING_EXPORTS[k].title, current))
     chosen = PAIRING_EXPORTS[kind]
     cols = st.columns(3)
     fmt = cols[0].radio(t("pairing.export.format", current), EXPORT_FORMATS, horizontal=True,
@@ -37,8 +38,10 @@ def render_pairing_exports(actor: Actor, today: date) -> None:
     if kind in EXTRA_OPTION:
         name, label = EXTRA_OPTION[kind]
         options[name] = cols[2].checkbox(t(label, current), key=f"pairing_export_{name}")
+    # The column headers stay Chinese: they are the file's, shared with the import templates.
     st.caption(t("pairing.export.columns", current,
-                 columns="、".join(c.header for c in chosen.columns)))
+                 columns=t("export_lists.separator", current).join(
+                     c.header for c in chosen.columns)))
 
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.

@@ -4,6 +4,11 @@ Each domain module declares its own exports (PAIRING_EXPORTS, CONTACT_EXPORTS, �
 only gathers them, so adding a list never means editing the command line. The exports hub
 (导出) also needs each list's filters: they are read from the export function's keyword
 parameters and described once here, in FILTERS.
+
+The titles and labels here are Chinese: a title names the exported file and its sheet, which
+stay Chinese. The UI shows a list's title and a filter's labels in its own language from the
+`export_lists.` catalogue, by the list's kind and the filter's name; only the choices, built
+here from the data, are composed in the language asked for.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from services.exports import (
     export_options,
     filename_for,
 )
+from services.i18n import DEFAULT_LANGUAGE, t
 from services.permissions import Actor
 from services.vocab import Category
 
@@ -68,12 +74,17 @@ class FilterKind(StrEnum):
     CHOICE = "choice"  # one of `choices`, or `none_label` for the function's default
 
 
-Choices = Callable[[Session, Actor, date], list[tuple[object, str]]]
+# (session, actor, today, lang) → (value, label in `lang`) pairs.
+Choices = Callable[[Session, Actor, date, str], list[tuple[object, str]]]
 
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """One filter a list's export function takes: its parameter name, label and kind."""
+    """One filter a list's export function takes: its parameter name, label and kind.
+
+    `label` and `none_label` are the Chinese ones; the UI shows `export_lists.filter.<name>`
+    and `export_lists.filter_all.<name>` in its language.
+    """
 
     name: str
     label: str
@@ -82,31 +93,44 @@ class ExportFilter:
     choices: Choices | None = None
 
 
-def _campaigns(session: Session, actor: Actor, today: date) -> list[tuple[object, str]]:
-    from services.campaigns import list_campaigns
-    return [(c.id, f"{c.name}({c.status})") for c in list_campaigns(session, actor, today=today)]
+def _campaigns(session: Session, actor: Actor, today: date,
+               lang: str = DEFAULT_LANGUAGE) -> list[tuple[object, str]]:
+    from services.campaigns import ENDED, RUNNING, UPCOMING, list_campaigns
+    status_keys = {UPCOMING: "campaigns.status.upcoming", RUNNING: "campaigns.status.running",
+                   ENDED: "campaigns.status.ended"}
+
+    def status(code: str) -> str:
+        return t(status_keys[code], lang) if code in status_keys else code
+
+    return [(c.id, t("export_lists.choice.campaign", lang, name=c.name, status=status(c.status)))
+            for c in list_campaigns(session, actor, today=today)]
 
 
-def _drives(session: Session, actor: Actor, today: date) -> list[tuple[object, str]]:
+def _drives(session: Session, actor: Actor, today: date,
+            lang: str = DEFAULT_LANGUAGE) -> list[tuple[object, str]]:
     from services.wishes import list_drives
     return [(d.id, d.name) for d in list_drives(session, actor)]
 
 
-def _surveys(session: Session, actor: Actor, today: date) -> list[tuple[object, str]]:
+def _surveys(session: Session, actor: Actor, today: date,
+             lang: str = DEFAULT_LANGUAGE) -> list[tuple[object, str]]:
     from services.surveys import list_surveys
-    return [(s.id, f"{s.title}({s.held_on:%Y-%m-%d})") for s in list_surveys(session, actor)]
+    return [(s.id, t("export_lists.choice.survey", lang, title=s.title,
+                     held_on=f"{s.held_on:%Y-%m-%d}"))
+            for s in list_surveys(session, actor)]
 
 
-def _categories(session: Session, actor: Actor, today: date) -> list[tuple[object, str]]:
-    return [(category, category.zh) for category in Category]
+def _categories(session: Session, actor: Actor, today: date,
+                lang: str = DEFAULT_LANGUAGE) -> list[tuple[object, str]]:
+    return [(category, category.label(lang)) for category in Category]
 
 
 F = FilterKind
 FILTERS: dict[str, ExportFilter] = {f.name: f for f in (
     ExportFilter(PERIOD, "日期范围", F.PERIOD),
-    ExportFilter("org_unit_id", "组织范围", F.ORG_UNIT, "全部(我的管辖范围)"),
+    ExportFilter("org_unit_id", "组织范围", F.ORG_UNIT, "全部（我的管辖范围）"),
     ExportFilter("include_inactive", "含已停用的帮扶人", F.FLAG),
-    ExportFilter("include_ended", "含已结束的结对(结对历史)", F.FLAG),
+    ExportFilter("include_ended", "含已结束的结对（结对历史）", F.FLAG),
     ExportFilter("campaign_id", "专项行动", F.CHOICE, "全部进行中的专项行动", _campaigns),
     ExportFilter("drive_id", "心愿征集活动", F.CHOICE, "全部心愿", _drives),
     ExportFilter("survey_id", "问卷", F.CHOICE, "最近一次问卷", _surveys),
@@ -195,7 +219,7 @@ def export_list(session: Session, *, actor: Actor, kind: str, fmt: str, today: d
     """
     lists = hub_lists()
     if kind not in lists:
-        raise DomainError(f"没有名为“{kind}”的名单,可选:{'、'.join(lists)}。")
+        raise DomainError(f"没有名为“{kind}”的名单，可选：{'、'.join(lists)}。")
     chosen = lists[kind]
     keywords = _keywords(chosen, filters or {})
     if columns is not None and chosen.columns and not columns:

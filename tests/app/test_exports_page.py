@@ -1,12 +1,16 @@
-"""导出 through AppTest: who may open it, and a list becoming a file to download."""
+"""导出 through AppTest: who may open it, a list becoming a file to download, and its
+list titles and filter labels in the user's language."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent
+from db.models import AuditEvent, User
+from services.export_kinds import FILTERS, hub_lists
 from tests.app.conftest import logged_in
 
 PAGE = "pages/exports.py"
@@ -75,3 +79,58 @@ def test_a_sensitive_export_from_the_page_is_audited_once(world, engine):
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "export_sensitive")) == 1
+
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _set_language(engine, username: str, language: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.scalar(select(User).where(User.username == username)).language = language
+
+
+def _filter_texts(at) -> list[str]:
+    """Each list's filter labels and the name of a choice filter's default (its first option;
+    the other options are user data such as org unit names), with the column chooser's label
+    and help and the date range's help."""
+    texts: list[str] = []
+    for box in at.main.selectbox:
+        if box.key and box.key != "exports_kind" and box.key.startswith("exports_"):
+            texts += [box.label, box.options[0]]
+    for widget in [*at.main.checkbox, *at.main.multiselect, *at.main.date_input]:
+        if widget.key and widget.key.startswith("exports_"):
+            texts += [widget.label, widget.help or ""]
+    return texts
+
+
+def _every_list(at) -> tuple[list[str], list[str]]:
+    """The list chooser's titles, and the filter texts of every list once chosen."""
+    titles = list(at.selectbox(key="exports_kind").options)
+    texts: list[str] = []
+    for kind in hub_lists():
+        at.selectbox(key="exports_kind").set_value(kind).run()
+        assert not at.exception, kind
+        texts += _filter_texts(at)
+    return titles, texts
+
+
+def test_in_english_list_titles_and_filter_labels_have_no_chinese(world, engine):
+    _set_language(engine, "admin", "en")
+    at = open_hub("admin")
+    assert not at.exception
+    titles, texts = _every_list(at)
+    assert len(titles) == len(hub_lists())
+    assert "Children" in titles and "Pairings" in titles
+    assert "Unit" in texts and "All (my scope)" in texts
+    chinese = [text for text in titles + texts if CHINESE.search(text)]
+    assert chinese == []
+
+
+def test_in_chinese_list_titles_and_filter_labels_are_unchanged(world):
+    at = open_hub("admin")
+    titles, texts = _every_list(at)
+    assert titles == [h.title for h in hub_lists().values()]
+    for spec in FILTERS.values():
+        assert spec.label in texts, spec.name
+        assert not spec.none_label or spec.none_label in texts, spec.name
+    assert "全部（我的管辖范围）" in texts

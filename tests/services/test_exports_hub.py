@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -25,6 +26,7 @@ from services.export_kinds import (
     list_exports,
 )
 from services.exports import ExportColumn, ExportOptions, export_bytes, export_options
+from services.i18n import catalogue
 from services.permissions import Actor
 from services.vocab import OrgKind, Relation, Role
 from tests.factories import make_child, make_org
@@ -201,3 +203,27 @@ def test_options_name_the_sheet_and_apply_only_inside_their_block():
     outside = export_bytes("xlsx", [{"a": 1, "b": 2}], columns, include_sensitive=False)
     assert (_sheet(inside).title, [c.value for c in _sheet(inside)[1]]) == ("结对名单", ["乙"])
     assert (_sheet(outside).title, _sheet(outside).max_column) == ("名单", 2)
+
+
+def test_every_list_and_filter_has_its_label_in_the_catalogue_in_chinese_as_the_service_says():
+    zh, en = catalogue("zh"), catalogue("en")
+    for kind, chosen in hub_lists().items():
+        key = f"export_lists.list.{kind}"
+        assert zh[key] == chosen.title, kind  # the file keeps the same Chinese title
+        assert key in en, kind
+    for name, spec in FILTERS.items():
+        assert zh[f"export_lists.filter.{name}"] == spec.label, name
+        if spec.none_label:
+            assert zh[f"export_lists.filter_all.{name}"] == spec.none_label, name
+
+
+def test_choices_are_labelled_in_the_language_asked_for(seeded):
+    for name in ("category", "survey_id", "campaign_id"):
+        choices = FILTERS[name].choices
+        assert choices is not None
+        chinese = choices(seeded, ADMIN, TODAY, "zh")
+        english = choices(seeded, ADMIN, TODAY, "en")
+        assert [v for v, _ in chinese] == [v for v, _ in english], name
+        assert chinese != english or not chinese, name
+    categories = dict(FILTERS["category"].choices(seeded, ADMIN, TODAY, "en"))
+    assert all(not re.search(r"[\u4e00-\u9fff]", label) for label in categories.values())
