@@ -125,7 +125,8 @@ def _group_picker(actor: Actor, prefix: str, choices: Choices) -> None:
         cols = st.columns([1, 2, 2, 1], vertical_alignment="bottom")
         group = cols[0].selectbox(t("activities.form.group_by", language), list(GROUPS),
                                   key=f"{prefix}_group",
-                                  format_func=lambda g: t(GROUPS[g], language))
+                                  format_func=lambda g: t(GROUPS[g], language),
+                    placeholder=t("common.choose", lang()))
         if group == "village":
             by_id = {p.id: p.label for p in choices.villages}
             cols[1].selectbox(t("activities.form.village", language), list(by_id),
@@ -260,7 +261,8 @@ def _donation(prefix: str, providers: list[str], child_ids: list[int]) -> Donati
         source = cols[2].selectbox(t("activities.form.gift_from", language), ["", *providers],
                                    key=f"{prefix}_gift_from",
                                    format_func=lambda p: p or t("activities.form.gift_from_none",
-                                                                language))
+                                                                language),
+                     placeholder=t("common.choose", lang()))
         every = st.session_state.get(f"{prefix}_recipients_all", True)
         st.session_state[f"{prefix}_recipients"] = list(child_ids) if every else [
             i for i in st.session_state.get(f"{prefix}_recipients", []) if i in child_ids]

@@ -51,7 +51,8 @@ def period_picker(key: str, today: date) -> tuple[date, date]:
     cols = st.columns([2, 3])
     choice = cols[0].selectbox(t("activities.period.label", lang()), list(PERIODS),
                                key=f"{key}_period",
-                               format_func=lambda p: t(PERIODS[p], lang()), index=1)
+                               format_func=lambda p: t(PERIODS[p], lang()), index=1,
+                 placeholder=t("common.choose", lang()))
     starts = {"30": today - timedelta(days=30), "term": _term_start(today),
               "year": date(today.year, 1, 1), "365": today - timedelta(days=365)}
     if choice != "custom":
@@ -264,7 +265,8 @@ def _archive(actor: Actor, detail: ActivityDetail) -> None:
         return
     with st.form(f"activity_archive_{a.id}"):
         reason = st.selectbox(t("activities.archive.reason", lang()), list(ARCHIVE_REASONS),
-                              format_func=lambda r: t(ARCHIVE_REASONS[r], lang()))
+                              format_func=lambda r: t(ARCHIVE_REASONS[r], lang()),
+                     placeholder=t("common.choose", lang()))
         note = st.text_input(t("activities.archive.note", lang()))
         st.caption(t("activities.archive.hint", lang()))
         if st.form_submit_button(t("activities.archive.submit", lang())):

@@ -65,7 +65,8 @@ def _edit_form(actor: Actor, nodes: list[OrgNode], lang: str) -> None:
     st.subheader(t("orgs.edit", lang))
     by_id = {n.id: n for n in nodes}
     unit_id = st.selectbox(t("orgs.pick", lang), list(by_id), key="edit_org_id",
-                           format_func=lambda i: org_label(by_id[i], lang))
+                           format_func=lambda i: org_label(by_id[i], lang),
+                  placeholder=t("common.choose", lang))
     node = by_id[unit_id]
     opened = remembered_version("org", node.id, node.version)
     with st.form(f"edit_org_{node.id}", enter_to_submit=False):

@@ -72,7 +72,8 @@ def _edit_forms(actor: Actor, accounts: list[User], nodes: list[OrgNode], lang: 
     user_id = st.selectbox(t("users.pick", lang), list(by_id), key="edit_user_id",
                            format_func=lambda i: t("admin.users.option", lang,
                                                    name=by_id[i].display_name,
-                                                   username=by_id[i].username))
+                                                   username=by_id[i].username),
+                  placeholder=t("common.choose", lang))
     user = by_id[user_id]
     opened = remembered_version("user", user.id, user.version)
     with st.form(f"user_role_{user.id}", enter_to_submit=False):

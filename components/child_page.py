@@ -117,12 +117,14 @@ def _risk(actor: Actor, child: Child, today: date) -> None:
         with st.form(f"risk_{child.id}", clear_on_submit=True, enter_to_submit=False):
             cols = st.columns(4)
             level = cols[0].selectbox(t("roster.risk.overall", lg), list(RiskLevel),
-                                      format_func=lambda r: r.label(lg))
+                                      format_func=lambda r: r.label(lg),
+                        placeholder=t("common.choose", lang()))
             # The widget keys stay the Chinese names they have always had.
             aspects = [cols[i + 1].selectbox(t(label_key, lg), [None, *RiskLevel],
                                              key=f"risk_{key_name}",
                                              format_func=lambda r: "—" if r is None
-                                             else r.label(lg))
+                                             else r.label(lg),
+                           placeholder=t("common.choose", lang()))
                        for i, (label_key, key_name) in enumerate((
                            ("roster.risk.guardianship", "监护风险"),
                            ("roster.risk.physical", "身体风险"),
@@ -190,7 +192,8 @@ def _pairings(actor: Actor, child: Child, today: date) -> None:
                               key=f"child_pairing_{child.id}",
                               format_func=lambda r: t("roster.pairings.helper", lg,
                                                       name=r.helper_name,
-                                                      kind=r.helper_kind.label(lg)))
+                                                      kind=r.helper_kind.label(lg)),
+                     placeholder=t("common.choose", lang()))
         pairing_actions(actor, pairing_id=chosen.id, version=chosen.version,
                         child_name=child.name, helper_id=chosen.helper_id,
                         helper_name=chosen.helper_name, started_on=chosen.started_on,
@@ -212,7 +215,8 @@ def _archive(actor: Actor, child: Child) -> None:
         return
     with st.form(f"archive_{child.id}", enter_to_submit=False):
         reason = st.selectbox(t("roster.archive.reason", lg), list(ArchiveReason),
-                              format_func=lambda r: r.label(lg))
+                              format_func=lambda r: r.label(lg),
+                     placeholder=t("common.choose", lang()))
         note = st.text_input(t("roster.archive.note", lg),
                              placeholder=t("roster.archive.note_placeholder", lg))
         st.caption(t("roster.archive.hint", lg))

@@ -33,6 +33,7 @@ from services.i18n import has_text, t
 from services.orgs import org_tree
 from services.permissions import Actor, Capability
 from services.terms import term_of
+from services.typography import full_width
 
 FILE_KEY = "exports_hub_file"  # (the choices it was built from, the ExportFile)
 FORMAT_LABELS = {"csv": "exports.format.csv", "xlsx": "exports.format.xlsx"}
@@ -106,7 +107,10 @@ def _column_keys(chosen: HubList) -> list[str] | None:
     if not chosen.columns:
         st.caption(t("exports.columns_follow_survey", current))
         return None
-    headers = {c.key: c.header for c in chosen.columns}
+    # The file's own headers, as the import templates spell them ("乡镇(街道)"); shown with
+    # Chinese punctuation.
+    headers = {c.key: full_width(c.header) if current == "zh" else c.header
+               for c in chosen.columns}
     return st.multiselect(t("exports.columns", current), list(headers), default=list(headers),
                           key=f"exports_{chosen.kind}_columns", format_func=headers.__getitem__,
                           help=t("exports.columns_help", current),

@@ -19,7 +19,8 @@ def _pick(label: str, options: list, current: object, key: str, labels: dict) ->
     choices = [None, *options]
     index = choices.index(current) if current in choices else 0
     return st.selectbox(label, choices, index=index, key=key,
-                        format_func=lambda o: "—" if o is None else labels[o])
+                        format_func=lambda o: "—" if o is None else labels[o],
+               placeholder=t("common.choose", lang()))
 
 
 def helper_form(*, key: str, units: list[OrgNode], schools: list[Place], accounts: list[User],
@@ -35,7 +36,8 @@ def helper_form(*, key: str, units: list[OrgNode], schools: list[Place], account
         kinds = list(HelperKind)
         kind = cols[1].selectbox(t("pairing.form.kind", current_lang), kinds,
                                  index=kinds.index(data.kind),
-                                 format_func=lambda k: k.label(current_lang))
+                                 format_func=lambda k: k.label(current_lang),
+                   placeholder=t("common.choose", lang()))
         with cols[2]:
             gender = _pick(t("pairing.form.gender", current_lang), list(Gender), data.gender,
                            f"{key}_gender", {g: g.label(current_lang) for g in Gender})

@@ -85,7 +85,8 @@ def render_helper_list(actor: Actor, today: date) -> None:
     kind = cols[1].selectbox(t("pairing.helpers.col.kind", current), [None, *HelperKind],
                              key="helpers_kind",
                              format_func=lambda k: t("common.all", current) if k is None
-                             else k.label(current))
+                             else k.label(current),
+               placeholder=t("common.choose", lang()))
     inactive = cols[2].checkbox(t("pairing.helpers.with_inactive", current),
                                 key="helpers_inactive")
     with db_transaction() as session:
@@ -165,7 +166,8 @@ def _deactivate(actor: Actor, row: HelperHealth) -> None:
     current = lang()
     with st.form(f"helper_off_{row.helper_id}", enter_to_submit=False):
         reason = st.selectbox(t("pairing.helpers.leave_reason", current), list(LEAVE_REASONS),
-                              format_func=lambda r: t(LEAVE_REASONS[r], current))
+                              format_func=lambda r: t(LEAVE_REASONS[r], current),
+                     placeholder=t("common.choose", lang()))
         note = st.text_input(t("pairing.helpers.leave_note", current),
                              placeholder=t("pairing.helpers.leave_note_hint", current))
         if row.load:

@@ -25,7 +25,8 @@ def _reason_and_date(key: str, started_on: date, today: date,
     cols = st.columns(2)
     reason = cols[0].selectbox(t("pairing.actions.reason", current), CHOSEN_REASONS,
                                index=CHOSEN_REASONS.index(default),
-                               format_func=lambda r: r.label(current), key=f"{key}_reason")
+                               format_func=lambda r: r.label(current), key=f"{key}_reason",
+                 placeholder=t("common.choose", lang()))
     on = cols[1].date_input(t("pairing.actions.date", current), value=today,
                             min_value=started_on, max_value=today,
                             format="YYYY-MM-DD", key=f"{key}_date")

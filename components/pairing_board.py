@@ -42,7 +42,7 @@ def _waiting_table(waiting: list[WaitingChild]) -> list[int]:
     current = lang()
     risk = t("pairing.board.col.risk", current)
     frame = pd.DataFrame([{
-        risk: risk_cell(c.risk_level),
+        risk: risk_cell(c.risk_level, current),
         t("pairing.board.col.name", current): ("⚠ " if c.key_concern else "") + c.name,
         t("pairing.board.col.note", current): c.note_in(current),
         t("pairing.board.col.gender_age", current): t(

@@ -43,4 +43,5 @@ def vocab_select(label: str, vocabulary: type[V], *, key: str, lang: str,
     members = list(vocabulary)
     index = members.index(current) if current in members else 0
     return st.selectbox(label, members, index=index, key=key,
-                        format_func=lambda m: m.label(lang))
+                        format_func=lambda m: m.label(lang),
+               placeholder=t("common.choose", lang))

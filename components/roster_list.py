@@ -107,7 +107,8 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
             pairing = st.selectbox(t("roster.filter.pairing", lang), [None, *PairingState],
                                    key="roster_pair",
                                    index=[None, *PairingState].index(start.pairing),
-                                   format_func=lambda p: pairing_labels[p])
+                                   format_func=lambda p: pairing_labels[p],
+                          placeholder=t("common.choose", lang))
         cols = st.columns(3)
         key_concern = cols[0].toggle(t("roster.filter.key_concern_only", lang),
                                      value=bool(start.key_concern), key="roster_kc")
@@ -123,7 +124,8 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
         status = cols[1].selectbox(t("roster.filter.status", lang), list(RecordStatus),
                                    key="roster_status",
                                    index=list(RecordStatus).index(start.status),
-                                   format_func=lambda s: status_labels[s])
+                                   format_func=lambda s: status_labels[s],
+                     placeholder=t("common.choose", lang))
     chosen = RosterFilter(text=text, org_unit_id=org, counted_only=counted_only,
                           categories=categories, risk_levels=risks,
                           age_bands=ages, guardian_types=guardians, left_behind_types=left_behind,

@@ -40,8 +40,8 @@ def render_sidebar(actor: Actor, authenticator: stauth.Authenticate) -> None:
         scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
     with st.sidebar:
         st.markdown(f"**{md(st.session_state.get('name') or actor.username)}**")
-        st.caption(f"{t('sidebar.role', current)}:{actor.role.label(current)}  \n"
-                   f"{t('sidebar.scope', current)}:{md(scope)}")
+        st.caption(f"{t('sidebar.role', current, role=actor.role.label(current))}  \n"
+                   f"{t('sidebar.scope', current, scope=md(scope))}")
         choice = st.segmented_control(t("sidebar.language", current), list(LANGUAGES),
                                       format_func=LANGUAGES.get, default=current,
                                       key="language_switch")

@@ -16,8 +16,8 @@ st.title(t("account.title", current))
 with db_transaction() as session:
     scope = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole", current)
 facts = [(t("login.username", current), md(actor.username)),
-         (t("sidebar.role", current), actor.role.label(current)),
-         (t("sidebar.scope", current), md(scope))]
+         (t("account.role", current), actor.role.label(current)),
+         (t("account.scope", current), md(scope))]
 st.markdown("  \n".join(t("account.field", current, label=label, value=value)
                         for label, value in facts))
 

@@ -3,6 +3,7 @@ sidebar closing after a page is chosen, and a Chinese 无权限 page for a page 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -119,6 +120,30 @@ def test_yesterday_is_one_tap_more_and_another_day_needs_its_date(
         page.get_by_role("button", name="保存", exact=True).click()
         expect(page.get_by_text("已记录：王小红 · 家访（昨天）").first).to_be_visible()
         assert _home_visits(engine) == [date.today() - timedelta(days=1)]
+
+
+def test_another_day_is_typed_into_a_date_field_that_speaks_chinese(
+        browser, app_server, engine, helper_world):
+    """The date field's segments read 年/月/日 (to the eye and to a screen reader), and typing a
+    date into them still works: the rewriting leaves the field to React."""
+    day = date.today() - timedelta(days=3)
+    with _phone(browser, "helper_phone_other_day") as page:
+        log_in(page, app_server, "lilaoshi")
+        page.get_by_role("heading", name="我的结对").first.wait_for()
+        settle(page)
+        page.get_by_text("记录帮扶", exact=True).first.click()
+        page.get_by_text("家访", exact=True).first.click()
+        page.get_by_text("其他日期", exact=True).click()
+        year = page.locator('[data-testid="stDateInputField"] [data-type="year"]').first
+        expect(year).to_have_text("年")
+        expect(year).to_have_attribute("aria-label", re.compile(r"^年\uff0c"))
+        expect(year).to_have_attribute("aria-valuetext", "未填")
+        year.click()
+        page.keyboard.type(f"{day:%Y%m%d}")
+        expect(year).to_have_text(f"{day:%Y}")
+        page.get_by_role("button", name="保存", exact=True).click()
+        expect(page.get_by_text("已记录").first).to_be_visible()
+        assert _home_visits(engine) == [day]
 
 
 def test_the_sidebar_closes_after_a_page_is_chosen_on_a_phone(
