@@ -51,13 +51,13 @@ TEMPLATE_TITLE = "留守儿童关爱需求问卷调查"
 # The seeds' questionnaire: the first two as their 调查问卷统计 words them, the others from what
 # the same reports counted (联系方式主要是打电话, 很少见面, the help they ask for).
 SEED_TEMPLATE: tuple[QuestionInput, ...] = (
-    QuestionInput("你有心里话最想对谁说?",
-                  ["父亲", "母亲", "(外)祖父母", "临时监护人", "老师", "同学朋友", "不想说"]),
-    QuestionInput("你在学习方面遇到的最大困难是什么?",
-                  ["没人辅导,没人监督", "学习习惯不好", "听不懂课", "作业太多", "没有困难"]),
-    QuestionInput("你和父母主要通过什么方式联系?", ["打电话", "视频通话", "书信", "很少联系"]),
-    QuestionInput("你多长时间和父母见一次面?", ["每月", "半年", "一年", "一年以上"]),
-    QuestionInput("你最希望得到哪些帮助?(可多选)",
+    QuestionInput("你有心里话最想对谁说？",
+                  ["父亲", "母亲", "（外）祖父母", "临时监护人", "老师", "同学朋友", "不想说"]),
+    QuestionInput("你在学习方面遇到的最大困难是什么？",
+                  ["没人辅导，没人监督", "学习习惯不好", "听不懂课", "作业太多", "没有困难"]),
+    QuestionInput("你和父母主要通过什么方式联系？", ["打电话", "视频通话", "书信", "很少联系"]),
+    QuestionInput("你多长时间和父母见一次面？", ["每月", "半年", "一年", "一年以上"]),
+    QuestionInput("你最希望得到哪些帮助？（可多选）",
                   ["学习辅导", "心理疏导", "亲情联系", "安全教育", "生活物资", "兴趣活动"],
                   QuestionKind.multiple),
 )
@@ -270,7 +270,7 @@ def _problems(data: SurveyInput) -> dict[str, str]:
         elif any(len(o) > MAX_OPTION for o in options):
             problems[where] = f"每个选项最多{MAX_OPTION}个字"
         elif q.kind is QuestionKind.multiple and any("、" in o for o in options):
-            problems[where] = "多选题的选项里不能有“、”(它用来分隔多个答案)"
+            problems[where] = "多选题的选项里不能有“、”（它用来分隔多个答案）"
         seen.add(text)
     return problems
 
@@ -300,7 +300,7 @@ def create_survey(session: Session, *, actor: Actor, data: SurveyInput) -> Surve
     session.add(survey)
     session.flush()
     audit.record(session, actor, "create", "survey", survey.id, after=audit.snapshot(survey),
-                 summary=f"新建问卷 {survey.title}({len(data.questions)}题)")
+                 summary=f"新建问卷 {survey.title}（{len(data.questions)}题）")
     return survey
 
 
@@ -359,7 +359,7 @@ def _check_same_shape(survey: Survey, new: list[SurveyQuestion]) -> None:
         a.options == b.options and a.kind == b.kind
         for a, b in zip(survey.questions, new, strict=False))
     if not same:
-        raise ValidationFailed({"题目": "问卷已有答案,只能修改标题和题目文字,"
+        raise ValidationFailed({"题目": "问卷已有答案，只能修改标题和题目文字，"
                                         "不能增删题目、修改选项或题型"})
 
 
@@ -398,9 +398,9 @@ def answer_problem(question: SurveyQuestion, chosen: Sequence[str]) -> str | Non
     """Why these answers do not fit the question, or None."""
     unknown = [c for c in chosen if c not in question.options]
     if unknown:
-        return (f"“{'、'.join(unknown)}”不是本题的选项(可选:{'、'.join(question.options)})")
+        return (f"“{'、'.join(unknown)}”不是本题的选项（可选：{'、'.join(question.options)}）")
     if question.kind is QuestionKind.single and len(chosen) > 1:
-        return f"单选题只能选一个答案,填写了{len(chosen)}个:{'、'.join(chosen)}"
+        return f"单选题只能选一个答案，填写了{len(chosen)}个：{'、'.join(chosen)}"
     return None
 
 
@@ -415,7 +415,7 @@ def _answerable_children(session: Session, actor: Actor, survey: Survey,
     if len(found) < len(set(child_ids)):
         raise NotFound("儿童")
     if archived := [c.name for c in found.values() if c.archived_at is not None]:
-        raise ValidationFailed({"、".join(archived): "已归档,不能录入问卷答案"})
+        raise ValidationFailed({"、".join(archived): "已归档，不能录入问卷答案"})
     return found
 
 
@@ -480,8 +480,8 @@ def record_grid(session: Session, *, actor: Actor, survey_id: int,
     session.flush()
     names = "、".join(c.name for c in list(children.values())[:5])
     audit.record(session, actor, "answer", "survey", survey.id,
-                 summary=f"录入问卷“{survey.title}”答案:{names}等{len(rows)}人"
-                 if len(rows) > 5 else f"录入问卷“{survey.title}”答案:{names}")
+                 summary=f"录入问卷“{survey.title}”答案：{names}等{len(rows)}人"
+                 if len(rows) > 5 else f"录入问卷“{survey.title}”答案：{names}")
     return len(rows)
 
 

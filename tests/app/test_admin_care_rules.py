@@ -35,7 +35,7 @@ def test_the_rules_are_listed_with_whom_they_bind(world):
     assert len(rows) == 7
     assert rows["每月谈心至少1次"]["寒暑假暂停"] == "是"
     assert rows["红色风险儿童每周走访至少1次"]["适用"] == "红色风险"
-    assert rows["志愿者(爱心辅导员)每月走访至少2次"]["适用"] == "志愿者的结对"
+    assert rows["志愿者（爱心辅导员）每月走访至少2次"]["适用"] == "志愿者的结对"
     assert rows["每月与监护人交流至少1次"]["联系对象"] == "监护人"
     assert rows["每月与监护人交流至少1次"]["帮扶方式"] == "家访、电访"
 

@@ -82,7 +82,7 @@ def test_an_admin_creates_the_seeds_questionnaire(world, engine):
     assert "已用调查模板新建问卷" in _texts(at.success)
     with Session(engine) as session:
         survey = session.scalar(select(Survey))
-        assert survey.questions[0].text == "你有心里话最想对谁说?"
+        assert survey.questions[0].text == "你有心里话最想对谁说？"
     assert at.selectbox(key="survey_pick").value == survey.id
 
 

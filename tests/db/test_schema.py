@@ -210,3 +210,19 @@ def test_every_vocabulary_check_lists_exactly_its_codes(tmp_path):
             found = re.search(rf"CONSTRAINT {name} CHECK \((.*)\)", ddl[table.name])
             assert found, f"{name} missing"
             assert set(re.findall(r"'([a-z_]+)'", found.group(1))) == set(column.type.enums), name
+
+
+@pytest.mark.parametrize(("stored", "after"), [
+    ("志愿者(爱心辅导员)每月走访至少2次", "志愿者\uff08爱心辅导员\uff09每月走访至少2次"),
+    ("志愿者每月走访两次", "志愿者每月走访两次"),  # renamed by an administrator: kept
+])
+def test_the_volunteer_rule_gets_chinese_brackets_unless_renamed(tmp_path, stored, after):
+    engine = make_engine(f"sqlite:///{tmp_path / 'rules.db'}")
+    _upgrade_to(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE care_rules SET name = :name "
+                          "WHERE code = 'volunteer_twice_monthly_visit'"), {"name": stored})
+    _upgrade_to(engine, "0008")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM care_rules "
+                                 "WHERE code = 'volunteer_twice_monthly_visit'")).scalar() == after

@@ -208,9 +208,9 @@ def test_bad_questionnaires_are_refused(session, questions, field, why):
 def test_the_seed_template_holds_the_seeds_questions(session):
     survey = create_from_template(session, actor=ADMIN, held_on=HELD)
     texts = [q.text for q in survey.questions]
-    assert texts[:2] == ["你有心里话最想对谁说?", "你在学习方面遇到的最大困难是什么?"]
+    assert texts[:2] == ["你有心里话最想对谁说？", "你在学习方面遇到的最大困难是什么？"]
     assert len(texts) == len(SEED_TEMPLATE) >= 3
-    assert "没人辅导,没人监督" in survey.questions[1].options
+    assert "没人辅导，没人监督" in survey.questions[1].options
     assert [s.title for s in list_surveys(session, ADMIN)] == ["留守儿童关爱需求问卷调查"]
 
 
