@@ -57,7 +57,7 @@ def test_cli_import_pairings_with_bad_rows_exits_1_and_lists_each_row(village_wi
     lines = err.splitlines()
     assert lines[0] == "结对.csv：发现2处问题，未写入任何数据。"
     assert lines[1].startswith("  第3行 [帮扶人姓名] 帮扶人“刘建国”可结对1人，目前已结对1人")
-    assert lines[2] == "  第4行 [儿童姓名] 找不到儿童“赵四”(或不在您的管辖范围内)"
+    assert lines[2] == "  第4行 [儿童姓名] 找不到儿童“赵四”（或不在您的管辖范围内）"
     assert _count(engine, Pairing) == 0
 
 

@@ -103,7 +103,7 @@ Importer = Callable[[Session, Actor, Table, ImportReport], None]
 
 def header_errors(table: Table, allowed: list[str], required: list[str]) -> list[RowError]:
     """Unknown columns and missing required columns, reported against row 1."""
-    errors = [RowError(1, col, f"未知列(可用列:{'、'.join(allowed)})")
+    errors = [RowError(1, col, f"未知列（可用列：{'、'.join(allowed)}）")
               for col in table.header if col and col not in allowed]
     errors += [RowError(1, col, "缺少必填列") for col in required if col not in table.header]
     if len(set(table.header)) != len(table.header):
@@ -134,7 +134,7 @@ def import_history(session: Session, actor: Actor, kind: str, *,
     return list(session.scalars(stmt))
 
 
-OVERFLOW = "本行的单元格比表头多:记录中的英文逗号请改为中文逗号,或给该单元格加上引号"
+OVERFLOW = "本行的单元格比表头多：记录中的英文逗号请改为中文逗号，或给该单元格加上引号"
 IMPORT_KINDS = ("orgs", "roster", "helpers", "pairings", "contacts", "activities")
 
 
@@ -153,7 +153,7 @@ def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filena
     importers = _importers()
     if kind not in importers:
         known = "、".join(importers)
-        raise DomainError(f"暂不支持导入“{kind}”,目前可导入:{known}")
+        raise DomainError(f"暂不支持导入“{kind}”，目前可导入：{known}")
     table = read_table(data, filename)
     report = ImportReport(kind=kind, rows_read=len(table.rows), dry_run=dry_run,
                           progress=progress)

@@ -36,17 +36,18 @@ from services.imports.rows import RowError, RowReader, parse_day
 from services.permissions import Actor, Capability, org_units_visible
 
 # 单位 and 备注 are optional additions: without 单位 the activity belongs to the importer's unit.
-COLUMNS = ["名称", "类型", "日期", "地点", "场次", "人次", "参加儿童", "捐助金额(元)", "捐助物资",
-           "资源方", "单位", "备注"]
+COLUMNS = ["名称", "类型", "日期", "地点", "场次", "人次", "参加儿童",
+           "捐助金额(元)",  # keep-ascii
+           "捐助物资", "资源方", "单位", "备注"]
 REQUIRED = ["名称", "类型", "日期"]
 SEPARATORS = re.compile("[、,;\uff0c\uff1b\n]")  # also the full-width comma and semicolon
 # 张小明(2015-03-02) or 张小明(身份证号) tells namesakes apart.
 QUALIFIED = re.compile("^(?P<name>[^(\uff08]+)[(\uff08](?P<key>[^)\uff09]+)[)\uff09]$")
-NAMESAKE_HINT = ";同名儿童可写成“姓名(出生日期)”,如 张小明(2015-03-02)"
+NAMESAKE_HINT = "；同名儿童可写成“姓名（出生日期）”，如 张小明（2015-03-02）"
 # The form's field labels, as the file's columns.
 COLUMN_OF = {"名称": "名称", "类型": "类型", "日期": "日期", "地点": "地点", "场次": "场次",
              "其他人次": "人次", "参加儿童": "参加儿童", "资源方": "资源方", "举办单位": "单位",
-             "捐助": "捐助金额(元)", "备注": "备注"}
+             "捐助": "捐助金额(元)", "备注": "备注"}  # keep-ascii
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _line(session: Session, actor: Actor, cells: RowReader, names: list[str],
     providers = tuple(_names(cells.text("资源方", max_len=1000)))
     notes = cells.note("备注", max_len=2000)
     if total is not None and total < len(child_ids):
-        cells.fail("人次", f"人次({total})少于参加儿童人数({len(child_ids)}):"
+        cells.fail("人次", f"人次（{total}）少于参加儿童人数（{len(child_ids)}）："
                            "人次应为参加儿童与其他参加人员的合计")
     if title is None or kind is None or held_on is None:
         report.errors += cells.errors
@@ -140,8 +141,8 @@ def _unit(session: Session, actor: Actor, cells: RowReader) -> int | None:
     found = list(session.scalars(select(OrgUnit.id).where(
         OrgUnit.name == name, OrgUnit.archived_at.is_(None), org_units_visible(actor))))
     if len(found) != 1:
-        cells.fail("单位", f"找不到唯一名为“{name}”的单位(或不在您的管辖范围内)"
-                   if not found else f"有{len(found)}个名为“{name}”的单位,无法确定是哪一个")
+        cells.fail("单位", f"找不到唯一名为“{name}”的单位（或不在您的管辖范围内）"
+                   if not found else f"有{len(found)}个名为“{name}”的单位，无法确定是哪一个")
         return None
     return found[0]
 
@@ -165,7 +166,7 @@ def _children(cells: RowReader, names: list[str], children: ChildLookup) -> list
     for name in names:
         key = _child_key(name)
         if key is None:
-            cells.fail("参加儿童", f"“{name}”:括号内应为出生日期(如 2015-03-02)或身份证号")
+            cells.fail("参加儿童", f"“{name}”：括号内应为出生日期（如 2015-03-02）或身份证号")
             continue
         try:
             child = children.find(key)
@@ -182,7 +183,7 @@ def _children(cells: RowReader, names: list[str], children: ChildLookup) -> list
 
 def _donation(cells: RowReader) -> DonationInput | None:
     refused = len(cells.errors)
-    money = cells.money("捐助金额(元)")
+    money = cells.money("捐助金额(元)")  # keep-ascii
     goods = cells.text("捐助物资")
     if len(cells.errors) > refused:
         return None
@@ -205,7 +206,7 @@ def _without_repeats(session: Session, lines: list[ActivityLine], report: Import
         key = _key(line.data)
         if key in first:
             report.errors.append(RowError(line.number, "名称",
-                                          f"与第{first[key]}行重复(类型、名称、日期和单位都相同)"))
+                                          f"与第{first[key]}行重复（类型、名称、日期和单位都相同）"))
             continue
         first[key] = line.number
         if session.scalar(select(Activity.id).where(

@@ -20,7 +20,7 @@ from services.permissions import Actor, children_visible
 from services.validators import id_number_problem
 
 LOOKUP_CHUNK = 900  # below SQLite's limit on bound parameters per statement
-NOT_IN_SCOPE = "(或不在您的管辖范围内)"
+NOT_IN_SCOPE = "（或不在您的管辖范围内）"
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,13 @@ class ChildLookup:
         if not candidates:
             raise ChildNotFound(f"找不到儿童“{key.name}”{NOT_IN_SCOPE}")
         if key.birth_date is None:
-            return _one(candidates, "同名儿童,请填写出生日期或身份证号")
+            return _one(candidates, "同名儿童，请填写出生日期或身份证号")
         same_day = [c for c in candidates if c.birth_date == key.birth_date]
         if not same_day:
             known = "、".join(sorted({f"{c.birth_date:%Y-%m-%d}" for c in candidates})[:3])
             raise ChildNotFound(f"找不到{key.birth_date:%Y-%m-%d}出生的“{key.name}”"
-                                f"(系统中同名儿童的出生日期:{known})", "birth_date")
-        return _one(same_day, "同名且出生日期相同的儿童,请填写身份证号")
+                                f"（系统中同名儿童的出生日期：{known}）", "birth_date")
+        return _one(same_day, "同名且出生日期相同的儿童，请填写身份证号")
 
     def _by_id_number(self, key: ChildKey, number: str) -> Child:
         if why := id_number_problem(number, key.birth_date):
@@ -95,10 +95,10 @@ class ChildLookup:
             unnumbered = [c for c in self._by_name.get(key.name, [])
                           if c.id_number is None and c.birth_date == born]
             if unnumbered:
-                return _one(unnumbered, "同名且出生日期相同的儿童,请核对")
+                return _one(unnumbered, "同名且出生日期相同的儿童，请核对")
             raise ChildNotFound(f"找不到身份证号为{number}的儿童{NOT_IN_SCOPE}", "id_number")
         if child.name != key.name:
-            raise ChildNotFound(f"身份证号{number}登记的儿童是“{child.name}”,与填写的姓名不一致",
+            raise ChildNotFound(f"身份证号{number}登记的儿童是“{child.name}”，与填写的姓名不一致",
                                 "id_number")
         return child
 

@@ -25,7 +25,8 @@ from services.validators import digits_only
 from services.vocab import ContactKind
 
 # 帮扶人单位 / 帮扶人电话 tell two helpers of the same name apart; the follow-up pair is optional.
-COLUMNS = ["儿童姓名", "儿童出生日期", "儿童身份证号", "帮扶人姓名", "方式", "日期", "时长(分钟)",
+COLUMNS = ["儿童姓名", "儿童出生日期", "儿童身份证号", "帮扶人姓名", "方式", "日期",
+           "时长(分钟)",  # keep-ascii
            "记录", "帮扶人单位", "帮扶人电话", "需跟进", "跟进日期"]
 REQUIRED = ["儿童姓名", "帮扶人姓名", "方式", "日期"]
 CHILD_COLUMNS = {"name": "儿童姓名", "birth_date": "儿童出生日期", "id_number": "儿童身份证号"}
@@ -79,7 +80,7 @@ def _parse(table: Table, report: ImportReport) -> list[ContactLine]:
         kind = cells.vocab("方式", ContactKind, required=True)
         on = cells.day("日期", required=True)
         # Bounded by contact_problems (最多600分钟); integer() refuses 1.9, 1e400 and 20 digits.
-        minutes = cells.integer("时长(分钟)")
+        minutes = cells.integer("时长(分钟)")  # keep-ascii
         notes = cells.note("记录", max_len=MAX_NOTES) or ""
         follow_up_on = cells.day("跟进日期")
         follow_up = cells.yes_no("需跟进")
@@ -114,7 +115,7 @@ def _check(session: Session, lines: list[ContactLine], children: ChildLookup,
         key = (child.id, helper.id, line.kind, line.contact_date)
         if key in first:
             report.errors.append(RowError(line.number, "日期", f"与第{first[key]}行重复"
-                                          "(同一儿童、帮扶人、方式和日期)"))
+                                          "（同一儿童、帮扶人、方式和日期）"))
             continue
         first[key] = line.number
         if key in on_record:
@@ -141,7 +142,7 @@ def _find(line: ContactLine, children: ChildLookup, helpers: HelperLookup,
 
 def _problems(line: ContactLine, child: Child, helper: Helper, today: date) -> dict[str, str]:
     if child.archived_at is not None:
-        return {"儿童姓名": f"“{child.name}”的档案已归档,不能记录帮扶"}
+        return {"儿童姓名": f"“{child.name}”的档案已归档，不能记录帮扶"}
     problems = contact_problems(child, contact_date=line.contact_date, minutes=line.minutes,
                                 notes=line.notes, follow_up=line.follow_up,
                                 follow_up_on=line.follow_up_on, today=today)
@@ -192,4 +193,4 @@ def _plain(value: dict) -> dict:
 
 
 def _summary(line: ContactLine, child: Child, helper: Helper) -> str:
-    return f"{helper.name}{line.kind.zh}{child.name}({line.contact_date:%Y-%m-%d},导入)"
+    return f"{helper.name}{line.kind.zh}{child.name}（{line.contact_date:%Y-%m-%d}，导入）"

@@ -171,8 +171,8 @@ def _match(row: HelperRow, known: _Known, claimed: dict[int, int]) -> Helper | N
     """The existing helper the row updates, or None for a new one (or an unclear match)."""
     found = {h.id: h for k in row.keys for h in known.by_key.get(k, [])}
     if len(found) > 1:
-        row.cells.fail("姓名", f"系统中有{len(found)}名帮扶人与此行姓名、单位或电话相同,"
-                               "无法确定更新哪一位,请在帮扶人页面核对")
+        row.cells.fail("姓名", f"系统中有{len(found)}名帮扶人与此行姓名、单位或电话相同，"
+                               "无法确定更新哪一位，请在帮扶人页面核对")
         return None
     if not found:
         return None
@@ -210,10 +210,10 @@ def _wanted(row: HelperRow, existing: Helper | None, units: _Units, actor: Actor
 
 def _unit_problem(name: str | None, found: int) -> str:
     if not name:
-        return "请填写帮扶人所属的乡镇、村(社区)或学校名称"
+        return "请填写帮扶人所属的乡镇、村（社区）或学校名称"
     if found > 1:
-        return f"有{found}个名为“{name}”的单位,无法确定帮扶人所属单位"
-    return f"单位“{name}”不是系统中的单位,请先在管理页添加或填写乡镇/村/学校名称"
+        return f"有{found}个名为“{name}”的单位，无法确定帮扶人所属单位"
+    return f"单位“{name}”不是系统中的单位，请先在管理页添加或填写乡镇/村/学校名称"
 
 
 def _school_id(row: HelperRow, units: _Units) -> int | None:
@@ -222,8 +222,9 @@ def _school_id(row: HelperRow, units: _Units) -> int | None:
     schools = units.named(row.school_name, {OrgKind.school})
     if len(schools) == 1:
         return schools[0].id
-    row.cells.fail("学校", f"有{len(schools)}所名为“{row.school_name}”的学校,无法确定"
-                   if schools else f"学校“{row.school_name}”不是系统中的学校(或不在您的管辖范围内)")
+    row.cells.fail("学校", f"有{len(schools)}所名为“{row.school_name}”的学校，无法确定"
+                   if schools else f"学校“{row.school_name}”不是系统中的学校"
+                   "（或不在您的管辖范围内）")
     return None
 
 

@@ -97,7 +97,7 @@ def _parent_is_known(session: Session, row: OrgRow, rows: list[OrgRow],
                    if not any(u.kind is key[1] for u in existing)]
     candidates = len(existing) + len(new_in_file)
     if candidates > 1 or any(n > 1 for n in in_file.values()):
-        why = f"有多个名为“{row.parent_name}”的单位,无法确定"
+        why = f"有多个名为“{row.parent_name}”的单位，无法确定"
         report.errors.append(RowError(row.number, "上级", why))
         return False
     if candidates == 0:

@@ -115,12 +115,12 @@ class HelperLookup:
                       if row.helper_unit in (None, h.work_unit)
                       and row.helper_phone in (None, h.phone)]
         if not candidates:
-            raise HelperNotFound(f"找不到帮扶人“{row.helper_name}”(或不在您的管辖范围内),"
+            raise HelperNotFound(f"找不到帮扶人“{row.helper_name}”（或不在您的管辖范围内），"
                                  "请先登记或导入帮扶人")
         active = [h for h in candidates if h.archived_at is None]
         if len(active) > 1:
             units = "、".join(h.work_unit or "未填单位" for h in active)
-            raise HelperNotFound(f"找到{len(active)}名同名帮扶人“{row.helper_name}”({units}),"
+            raise HelperNotFound(f"找到{len(active)}名同名帮扶人“{row.helper_name}”（{units}），"
                                  "请增加“帮扶人单位”或“帮扶人电话”列加以区分")
         return active[0] if active else candidates[0]
 
@@ -142,7 +142,7 @@ def _check(session: Session, rows: list[PairingRow], children: ChildLookup,
         pair = (child.id, helper.id)
         if pair in first:
             report.errors.append(RowError(row.number, "帮扶人姓名",
-                                          f"与第{first[pair]}行重复(同一儿童与同一帮扶人)"))
+                                          f"与第{first[pair]}行重复（同一儿童与同一帮扶人）"))
             continue
         first[pair] = row.number
         if pair in already:
@@ -205,7 +205,7 @@ def _create(session: Session, actor: Actor, accepted: list[NewPairing], today: d
                                 expected_version=old.version,
                                 ended_on=max(new.row.started_on, old.started_on),
                                 reason=PairingEndReason.helper_left,
-                                note="帮扶人已停用,已重新结对", today=today)
+                                note="帮扶人已停用，已重新结对", today=today)
         made = Pairing(child_id=new.child.id, helper_id=new.helper.id,
                        started_on=new.row.started_on)
         session.add(made)
@@ -232,7 +232,7 @@ def _save(session: Session, actor: Actor, waiting: list[tuple[Pairing, NewPairin
     try:
         session.flush()
     except IntegrityError as exc:  # the open-pairing index: someone paired them meanwhile
-        raise pairing.PairingRefused("导入期间有其他人结对了相同的儿童与帮扶人,"
+        raise pairing.PairingRefused("导入期间有其他人结对了相同的儿童与帮扶人，"
                                      "请重新检查后再导入。") from exc
     for made, new in waiting:
         audit.record(session, actor, "create", "pairing", made.id, after=audit.snapshot(made),

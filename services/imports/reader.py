@@ -112,7 +112,7 @@ def read_table(data: bytes, filename: str) -> Table:
     """Parse the file's first sheet; blank rows are skipped, every cell becomes stripped text."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".csv", ".xlsx", ".xls"}:
-        raise DomainError(f"不支持的文件类型“{suffix or filename}”,请上传 .csv 或 .xlsx 文件。")
+        raise DomainError(f"不支持的文件类型“{suffix or filename}”，请上传 .csv 或 .xlsx 文件。")
     refuse_oversize(len(data))
     if suffix == ".xls" and not is_zip(data):
         raise DomainError("不支持旧版 .xls 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入。")
@@ -126,7 +126,7 @@ def _table(grid: Iterable[tuple[int, list[str]]]) -> Table:
     lines = iter(grid)
     first = next(lines, None)
     if first is None:
-        raise DomainError("文件是空的:第一行应为表头。")
+        raise DomainError("文件是空的：第一行应为表头。")
     header = [_header_cell(h) for h in first[1]]
     while header and not header[-1]:
         header.pop()
@@ -185,7 +185,7 @@ def _decode(data: bytes, filename: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DomainError("无法识别文件编码:请另存为 UTF-8 或 GB18030(GBK)编码的 CSV。")
+    raise DomainError("无法识别文件编码：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。")
 
 
 def _csv_grid(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
@@ -238,7 +238,7 @@ def _xlsx_grid(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         rows = sheet.iter_rows()
     except Exception as exc:  # calamine raises its own untyped errors for broken files
-        raise DomainError(f"无法读取 Excel 文件:{exc}") from exc
+        raise DomainError(f"无法读取 Excel 文件：{exc}") from exc
     for number, row in enumerate(rows, start=1):
         cells = [_cell_text(v) for v in row]
         _width_problem(number, cells)

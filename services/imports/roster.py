@@ -31,7 +31,7 @@ from services.vocab import (
 )
 
 LOOKUP_CHUNK = 900  # below SQLite's limit on bound parameters per statement
-REQUIRED = ["姓名", "性别", "出生日期", "儿童类别", "乡镇(街道)", "村(社区)"]
+REQUIRED = ["姓名", "性别", "出生日期", "儿童类别", "乡镇(街道)", "村(社区)"]  # keep-ascii
 RELATIVE_COLUMNS = {
     Relation.father: ("父亲姓名", "父亲电话", "父亲务工地", None, None),
     Relation.mother: ("母亲姓名", "母亲电话", "母亲务工地", None, None),
@@ -41,7 +41,7 @@ RELATIVE_COLUMNS = {
 FIELD_COLUMNS = {
     "name": "姓名", "gender": "性别", "birth_date": "出生日期", "id_number": "身份证号",
     "categories": "儿童类别", "left_behind_type": "留守类型", "guardian_type": "监护类型",
-    "town_id": "乡镇(街道)", "village_id": "村(社区)", "in_mountain_area": "是否山区",
+    "town_id": "乡镇(街道)", "village_id": "村(社区)", "in_mountain_area": "是否山区",  # keep-ascii
     "school_id": "学校", "grade": "年级", "class_name": "班级", "address": "家庭住址",
     "economic_status": "家庭经济状况", "academic_level": "学业成绩", "health": "健康状况",
     "psychological_notes": "心理状况", "hobbies": "兴趣爱好",
@@ -255,8 +255,8 @@ def _resolve_places(session: Session, actor: Actor, cells: RowReader,
 
     A sheet names the same few places thousands of times: each is looked up once per import.
     """
-    town_name, village_name = cells.values.get("乡镇(街道)", "").strip(), cells.values.get(
-        "村(社区)", "").strip()
+    town_name = cells.values.get("乡镇(街道)", "").strip()  # keep-ascii
+    village_name = cells.values.get("村(社区)", "").strip()  # keep-ascii
     key = (town_name, village_name, cells.values.get("学校", "").strip())
     if key not in cache:
         found = _lookup_places(session, actor, cells)
@@ -272,17 +272,18 @@ def _resolve_places(session: Session, actor: Actor, cells: RowReader,
 
 def _lookup_places(session: Session, actor: Actor,
                    cells: RowReader) -> tuple[OrgUnit, OrgUnit, OrgUnit | None] | None:
-    town_name, village_name = cells.text("乡镇(街道)", required=True), cells.text(
-        "村(社区)", required=True)
+    town_name, village_name = cells.text("乡镇(街道)", required=True), cells.text(  # keep-ascii
+        "村(社区)", required=True)  # keep-ascii
     school_name = cells.text("学校")
     if not town_name or not village_name:
         return None
-    column = "乡镇(街道)"  # the column a refusal is reported under: the unit being resolved
+    # The column a refusal is reported under: the unit being resolved.
+    column = "乡镇(街道)"  # keep-ascii
     try:
         town_kind = OrgKind.subdistrict if town_name.endswith("街道") else OrgKind.town
         town = _find_town(session, town_name, town_kind) or orgs.ensure_unit_for_roster(
             session, actor=actor, name=town_name, kind=town_kind, parent_id=_county_id(session))
-        column = "村(社区)"
+        column = "村(社区)"  # keep-ascii
         village_kind = OrgKind.community if village_name.endswith("社区") else OrgKind.village
         village = orgs.ensure_unit_for_roster(session, actor=actor, name=village_name,
                                               kind=village_kind, parent_id=town.id)
@@ -309,7 +310,7 @@ def _county_id(session: Session) -> int | None:
 def _update(session: Session, actor: Actor, number: int, child: Child, parsed: dict,
             report: ImportReport, today: date) -> Child | None:
     if child.archived_at is not None:
-        raise DomainError(f"“{child.name}”的档案已归档,请先在儿童档案中恢复后再导入。")
+        raise DomainError(f"“{child.name}”的档案已归档，请先在儿童档案中恢复后再导入。")
     current = child_to_input(child)
     wanted = ChildInput(**{**current.__dict__,
                            **{k: v for k, v in parsed.items() if k != "risk_level"}})

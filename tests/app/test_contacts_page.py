@@ -147,7 +147,8 @@ def test_a_refusal_keeps_the_form_and_its_token(world, engine):
 def test_coordinator_picks_a_child_then_a_helper_defaulting_to_the_childs_own(world, engine):
     at = _app(engine, _log_script, "coordinator")
     child = at.selectbox(key="log_contact_child")
-    assert sorted(child.options) == ["张小明（李家村）", "王小红（李家村）"]  # not 赵小刚: other town
+    # Not 赵小刚: another town.
+    assert sorted(child.options) == ["张小明（李家村）", "王小红（李家村）"]
     at.text_input(key="log_contact_search").input("zxm").run()
     child = at.selectbox(key="log_contact_child")
     assert child.value.name == "张小明"

@@ -78,14 +78,14 @@ def test_person_times_column_is_the_total(session, places, children, total, atte
 def test_person_times_below_the_children_named_is_refused(session, places):
     report = _import(session, [_row(参加儿童="张小明、王小红", 人次="1")])
     assert _errors(report) == [(2, "人次")]
-    assert "人次(1)少于参加儿童人数(2)" in report.errors[0].reason
+    assert "人次（1）少于参加儿童人数（2）" in report.errors[0].reason
     assert _count(session, Activity) == 0
 
 
 def test_namesakes_need_a_birth_date_and_it_finds_them(session, places):
     report = _import(session, [_row(参加儿童="李小刚")])
     assert _errors(report) == [(2, "参加儿童")]
-    assert "张小明(2015-03-02)" in report.errors[0].reason
+    assert "张小明（2015-03-02）" in report.errors[0].reason
     report = _import(session, [_row(参加儿童="李小刚(2014-05-06)、孙小强", 人次="10")])
     assert report.ok, report.errors
     assert _count(session, Attendance) == 2

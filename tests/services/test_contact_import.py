@@ -78,7 +78,7 @@ def test_good_rows_are_saved_with_an_audit_event_each(session, world):
     events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "care_contact")).all()
     assert len(events) == 3 and {e.action for e in events} == {"create"}
     assert events[1].after["kind"] == "home_visit" and events[1].after["minutes"] is None
-    assert events[0].summary == f"李老师谈心张小明({DAY},导入)"
+    assert events[0].summary == f"李老师谈心张小明（{DAY}，导入）"
 
 
 def test_importing_the_same_file_twice_saves_each_contact_once(session, world):
@@ -138,7 +138,7 @@ def test_an_archived_child_is_a_row_error(session, world):
                     .values(archived_at=datetime(2026, 1, 1), archive_reason="迁出"))
     report = _import(session, [_row(child="王小红")])
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (2, "儿童姓名", "“王小红”的档案已归档,不能记录帮扶")]
+        (2, "儿童姓名", "“王小红”的档案已归档，不能记录帮扶")]
 
 
 def test_a_deactivated_helper_is_accepted_only_up_to_the_day_they_stopped(session, world):
@@ -154,7 +154,7 @@ def test_a_deactivated_helper_is_accepted_only_up_to_the_day_they_stopped(sessio
 def test_the_same_contact_twice_in_a_file_is_a_row_error(session, world):
     report = _import(session, [_row(), _row(notes="另一行")])
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (3, "日期", "与第2行重复(同一儿童、帮扶人、方式和日期)")]
+        (3, "日期", "与第2行重复（同一儿童、帮扶人、方式和日期）")]
 
 
 def test_follow_up_columns_are_optional_and_checked(session, world):

@@ -89,5 +89,5 @@ def test_an_unquoted_dotted_key_is_refused_not_nested(tmp_path, monkeypatch):
 
 
 def test_a_broken_file_names_itself(tmp_path, monkeypatch):
-    with pytest.raises(CatalogueError, match="a.toml"):
+    with pytest.raises(CatalogueError, match=r"a\.toml"):
         _load_from(tmp_path, monkeypatch, {"a.toml": '"x.y" = \n'})

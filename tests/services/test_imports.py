@@ -103,11 +103,11 @@ def test_xlsx_is_read_with_numbers_and_dates_as_text():
 
 
 @pytest.mark.parametrize(("data", "filename", "message"), [
-    pytest.param(b"a,b\n", "orgs.txt", "不支持的文件类型“.txt”,请上传 .csv 或 .xlsx 文件。",
+    pytest.param(b"a,b\n", "orgs.txt", "不支持的文件类型“.txt”，请上传 .csv 或 .xlsx 文件。",
                  id="txt"),
-    pytest.param(b"a,b\n", "orgs", "不支持的文件类型“orgs”,请上传 .csv 或 .xlsx 文件。",
+    pytest.param(b"a,b\n", "orgs", "不支持的文件类型“orgs”，请上传 .csv 或 .xlsx 文件。",
                  id="no-extension"),
-    pytest.param(b"", "orgs.csv", "文件是空的:第一行应为表头。", id="empty-csv"),
+    pytest.param(b"", "orgs.csv", "文件是空的：第一行应为表头。", id="empty-csv"),
 ])
 def test_unreadable_files_are_refused_with_a_reason(data, filename, message):
     with pytest.raises(DomainError) as refused:
@@ -200,7 +200,7 @@ def bad(name: str, bad_row: str, *errors: RowError, header: str = HEADER,
 @pytest.mark.parametrize(("header", "good", "bad_row", "errors"), [
     bad("unknown-kind", "王家村,镇村,石门镇,,", RowError(6, "类型", UNKNOWN_KIND)),
     bad("unknown-column", "王家村,村,石门镇,,,新建",
-        RowError(1, "备注", f"未知列(可用列:{ORG_COLUMNS})"),
+        RowError(1, "备注", f"未知列（可用列：{ORG_COLUMNS}）"),
         header=f"{HEADER},备注", good=WITH_NOTE),
     bad("missing-required-column", "王家村,石门镇,,", RowError(1, "类型", "缺少必填列"),
         header="名称,上级,是否山区,在籍学生数", good=WITHOUT_KIND),
@@ -253,7 +253,7 @@ def test_an_ambiguous_parent_is_a_row_error_whatever_the_row_order(session, engi
     report = _import(session, "\n".join([HEADER, *rows]) + "\n")
     session.commit()
 
-    assert report.errors == [RowError(school_row, "上级", "有多个名为“新村”的单位,无法确定")]
+    assert report.errors == [RowError(school_row, "上级", "有多个名为“新村”的单位，无法确定")]
     with Session(engine) as other:
         assert _count(other) == 0
 
@@ -340,7 +340,8 @@ def test_cli_import_of_a_good_file_exits_0_after_a_dry_run(cli_database, engine,
     path = _write(tmp_path, "orgs.csv", GOOD_FILE, encoding="gb18030")
 
     assert cli.main(["import", "orgs", path, "--dry-run"]) == 0
-    assert capsys.readouterr().out == "试导入（未写入）：共读取4行：将新增4条，将更新0条，无变化0条。\n"
+    assert capsys.readouterr().out == (
+        "试导入（未写入）：共读取4行：将新增4条，将更新0条，无变化0条。\n")
     with Session(engine) as other:
         assert _count(other) == 0
 

@@ -135,9 +135,9 @@ def test_any_other_unit_is_kept_as_written_in_the_coordinators_scope(session, pl
 
 
 @pytest.mark.parametrize(("unit", "reason"), [
-    ("青山县志愿者协会", "单位“青山县志愿者协会”不是系统中的单位,请先在管理页添加"),
-    ("", "请填写帮扶人所属的乡镇、村(社区)或学校名称"),
-    ("李家村", "有2个名为“李家村”的单位,无法确定帮扶人所属单位"),
+    ("青山县志愿者协会", "单位“青山县志愿者协会”不是系统中的单位，请先在管理页添加"),
+    ("", "请填写帮扶人所属的乡镇、村（社区）或学校名称"),
+    ("李家村", "有2个名为“李家村”的单位，无法确定帮扶人所属单位"),
 ])
 def test_without_a_scope_of_their_own_the_unit_must_name_one_org_unit(session, places, unit,
                                                                     reason):
@@ -291,8 +291,8 @@ def test_a_child_is_found_by_name_birth_date_or_id_number(session, namesakes, ke
 
 @pytest.mark.parametrize(("key", "field", "reason"), [
     (ChildKey("赵四"), "name", "找不到儿童“赵四”"),
-    (ChildKey("张小明"), "name", "找到2名同名儿童,请填写出生日期或身份证号"),
-    (ChildKey("张小明", date(2017, 1, 1)), "birth_date", "出生日期:2015-03-01、2016-07-09"),
+    (ChildKey("张小明"), "name", "找到2名同名儿童，请填写出生日期或身份证号"),
+    (ChildKey("张小明", date(2017, 1, 1)), "birth_date", "出生日期：2015-03-01、2016-07-09"),
     (ChildKey("林小雨", id_number="110101201503020013"), "id_number", "校验位"),
     (ChildKey("林小雨", date(2015, 3, 3), _id("2015-03-02")), "id_number", "不一致"),
     (ChildKey("王丽", id_number=_id("2015-03-02")), "id_number", "登记的儿童是“林小雨”"),
@@ -420,7 +420,7 @@ def test_namesake_helpers_are_told_apart_by_phone(session, world):
     make_helper(session, name="王芳", org_unit=session.get(OrgUnit, village_id),
                 work_unit="石门镇", phone="13900000002")
     report = _pairings(session, [["林小雨", "", "", "王芳", ""]])
-    assert "找到2名同名帮扶人“王芳”(李家村、石门镇)" in report.errors[0].reason
+    assert "找到2名同名帮扶人“王芳”（李家村、石门镇）" in report.errors[0].reason
     header = [*PAIRING_HEADER, "帮扶人电话"]
     report = _pairings(session, [["林小雨", "", "", "王芳", "", "139 0000 0002"]], header=header)
     assert report.ok, report.errors
@@ -431,7 +431,7 @@ def test_the_same_pair_twice_in_one_file_is_a_row_error(session, world):
     report = _pairings(session, [["林小雨", "", "", "陈丽华", ""],
                                  ["林小雨", "2015-03-02", "", "陈丽华", "2025-09-01"]])
     assert [(e.row, e.reason) for e in report.errors] == [
-        (3, "与第2行重复(同一儿童与同一帮扶人)")]
+        (3, "与第2行重复（同一儿童与同一帮扶人）")]
 
 
 def test_reimporting_the_same_pairings_changes_nothing(session, world):
@@ -463,7 +463,7 @@ def test_a_coordinator_cannot_pair_children_outside_their_town(session, world):
     report = _pairings(session, [["林小雨", "", "", "陈丽华", ""],
                                  ["李东", "", "", "陈丽华", ""]], actor=coordinator)
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (3, "儿童姓名", "找不到儿童“李东”(或不在您的管辖范围内)")]
+        (3, "儿童姓名", "找不到儿童“李东”（或不在您的管辖范围内）")]
     assert _count(session, Pairing) == 0
 
 
