@@ -122,7 +122,9 @@ def log_in(page: object, url: str, username: str, display_name: str | None = Non
     page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     if display_name is None:
-        page.get_by_role("button", name="退出登录").wait_for()
+        # Attached, not visible: on a phone the sidebar holding it is closed (or closing).
+        page.get_by_role("button", name="退出登录", include_hidden=True).first.wait_for(
+            state="attached")
     else:
         page.get_by_role("heading", name=f"您好，{display_name}").first.wait_for()
     settle(page)
