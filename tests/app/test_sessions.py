@@ -72,15 +72,20 @@ def test_saving_the_same_role_and_scope_keeps_the_session(world, engine):
     assert _still_in(at)
 
 
-def test_changing_ones_own_password_ends_only_the_other_sessions(world, engine):
-    here = logged_in("coordinator", "刘主任")
-    elsewhere = logged_in("coordinator", "刘主任")
-    here.switch_page("pages/account.py").run()
-    fields = {field.label: field for field in here.text_input}
+def _change_own_password(at) -> None:
+    """Set a new password on 我的账户, as its owner would."""
+    at.switch_page("pages/account.py").run()
+    fields = {field.label: field for field in at.text_input}
     fields["原密码"].input(DEFAULT_PASSWORD)
     fields["新密码"].input("NewPass2026")
     fields["再次输入新密码"].input("NewPass2026")
-    here.button[0].click().run()
+    at.button[0].click().run()
+
+
+def test_changing_ones_own_password_ends_only_the_other_sessions(world, engine):
+    here = logged_in("coordinator", "刘主任")
+    elsewhere = logged_in("coordinator", "刘主任")
+    _change_own_password(here)
     assert not here.exception
     assert here.success, _errors(here)
     here.run()
@@ -121,12 +126,7 @@ def test_the_page_writes_a_login_cookie_the_gate_accepts_until_logout(world, eng
 def test_a_new_own_password_writes_a_cookie_issued_after_it(world, engine):
     at = login("coordinator")
     before = _written_cookie(at)
-    at.switch_page("pages/account.py").run()
-    fields = {field.label: field for field in at.text_input}
-    fields["原密码"].input(DEFAULT_PASSWORD)
-    fields["新密码"].input("NewPass2026")
-    fields["再次输入新密码"].input("NewPass2026")
-    at.button[0].click().run()
+    _change_own_password(at)
     at.run()
     after = _written_cookie(at)
     assert after is not None and after != before
@@ -185,12 +185,7 @@ def test_a_write_the_database_refuses_gets_a_chinese_message(world, monkeypatch,
 
     monkeypatch.setattr("services.users.change_own_password", refused)
     at = logged_in("coordinator", "刘主任")
-    at.switch_page("pages/account.py").run()
-    fields = {field.label: field for field in at.text_input}
-    fields["原密码"].input(DEFAULT_PASSWORD)
-    fields["新密码"].input("NewPass2026")
-    fields["再次输入新密码"].input("NewPass2026")
-    at.button[0].click().run()
+    _change_own_password(at)
     assert not at.exception
     assert message in _errors(at)
     assert not at.success
@@ -224,11 +219,6 @@ def test_a_save_that_waited_out_the_lock_says_the_database_is_busy(world, monkey
 
     monkeypatch.setattr("services.users.change_own_password", busy)
     at = logged_in("coordinator", "刘主任")
-    at.switch_page("pages/account.py").run()
-    fields = {field.label: field for field in at.text_input}
-    fields["原密码"].input(DEFAULT_PASSWORD)
-    fields["新密码"].input("NewPass2026")
-    fields["再次输入新密码"].input("NewPass2026")
-    at.button[0].click().run()
+    _change_own_password(at)
     assert not at.exception
     assert "数据库正忙" in _errors(at)

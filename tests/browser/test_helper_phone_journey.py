@@ -61,6 +61,16 @@ def _home_visits(engine) -> list[date]:
             CareContact.kind == ContactKind.home_visit)))
 
 
+def _home_visit_on_another_day(page, app_server: str) -> None:
+    """Log in as the helper and open 记录帮扶 on a home visit with 其他日期 chosen."""
+    log_in(page, app_server, "lilaoshi")
+    page.get_by_role("heading", name="我的结对").first.wait_for()
+    settle(page)
+    page.get_by_text("记录帮扶", exact=True).first.click()
+    page.get_by_text("家访", exact=True).first.click()
+    page.get_by_text("其他日期", exact=True).click()
+
+
 def test_from_login_to_a_logged_visit_in_four_taps(browser, app_server, engine, helper_world):
     with _phone(browser, "helper_phone_four_taps") as page:
         taps = 0
@@ -107,12 +117,7 @@ def test_a_refresh_keeps_the_helper_logged_in_also_after_an_earlier_login(
 def test_yesterday_is_one_tap_more_and_another_day_needs_its_date(
         browser, app_server, engine, helper_world):
     with _phone(browser, "helper_phone_yesterday") as page:
-        log_in(page, app_server, "lilaoshi")
-        page.get_by_role("heading", name="我的结对").first.wait_for()
-        settle(page)
-        page.get_by_text("记录帮扶", exact=True).first.click()
-        page.get_by_text("家访", exact=True).first.click()
-        page.get_by_text("其他日期", exact=True).click()
+        _home_visit_on_another_day(page, app_server)
         page.get_by_role("button", name="保存", exact=True).click()
         expect(page.get_by_text("请填写帮扶日期").first).to_be_visible()
         assert _home_visits(engine) == []
@@ -128,12 +133,7 @@ def test_another_day_is_typed_into_a_date_field_that_speaks_chinese(
     date into them still works: the rewriting leaves the field to React."""
     day = date.today() - timedelta(days=3)
     with _phone(browser, "helper_phone_other_day") as page:
-        log_in(page, app_server, "lilaoshi")
-        page.get_by_role("heading", name="我的结对").first.wait_for()
-        settle(page)
-        page.get_by_text("记录帮扶", exact=True).first.click()
-        page.get_by_text("家访", exact=True).first.click()
-        page.get_by_text("其他日期", exact=True).click()
+        _home_visit_on_another_day(page, app_server)
         year = page.locator('[data-testid="stDateInputField"] [data-type="year"]').first
         expect(year).to_have_text("年")
         expect(year).to_have_attribute("aria-label", re.compile(r"^年\uff0c"))
