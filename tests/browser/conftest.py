@@ -94,17 +94,23 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
 
 
 def settle(page: object, quiet_ms: int = 900, limit_ms: int = 20_000) -> None:
-    """Wait until the page stops changing.
+    """Wait until the script has finished its run and the page has stopped changing.
 
     After each page load the login cookie's component reports back and Streamlit reruns the
-    page once more; elements clicked during that rerun are stale copies that do nothing.
+    page once more; elements clicked during that rerun are stale copies that do nothing. The
+    app root's script state says whether a run is still going: on a busy machine a run can
+    pause longer than any quiet interval, so quiet text alone is not enough.
     """
     page.wait_for_function(
         """([quiet, limit]) => {
             const now = Date.now();
-            const text = document.body.innerText;
+            const app = document.querySelector('[data-testid="stApp"]');
+            const state = app ? app.getAttribute("data-test-script-state") : "";
+            const text = document.body.innerText + "|" + state;
             const w = window;
-            if (w.__settleText !== text) { w.__settleText = text; w.__settleSince = now; }
+            if (w.__settleText !== text || state !== "notRunning") {
+                w.__settleText = text; w.__settleSince = now;
+            }
             w.__settleStart = w.__settleStart || now;
             const done = now - w.__settleSince >= quiet || now - w.__settleStart >= limit;
             if (done) { w.__settleStart = 0; }
