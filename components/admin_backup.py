@@ -74,7 +74,7 @@ def _make(actor: Actor) -> None:
     except BackupError as exc:
         shutil.rmtree(target.parent, ignore_errors=True)
         bar.empty()
-        st.error(md(str(exc)))
+        st.error(md(exc.text(lang())))
         return
     bar.empty()
     st.session_state[HELD_KEY] = HeldBackup(str(result.path), result.size,

@@ -56,6 +56,7 @@ from services.activity_queries import (
     person_times,
 )
 from services.errors import DomainError, ValidationFailed
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -440,7 +441,7 @@ def update_activity(session: Session, *, actor: Actor, activity_id: int, expecte
                     data: ActivityInput, today: date) -> Activity:
     """Save changes to the version the person opened; a stale version is refused."""
     activity = get_activity(session, actor, activity_id)
-    audit.require_version(activity, expected_version, "活动")
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
     if activity.is_archived:
         raise DomainError("该活动已归档，不能修改。")
     data = data.normalised()
@@ -474,7 +475,7 @@ def archive_activity(session: Session, *, actor: Actor, activity_id: int, expect
                      reason: str) -> Activity:
     """Archive an activity (e.g. entered twice) with the donations recorded at it."""
     activity = get_activity(session, actor, activity_id)
-    audit.require_version(activity, expected_version, "活动")
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
     if activity.is_archived:
         raise DomainError("该活动已归档。")
     if not reason.strip():
@@ -489,7 +490,7 @@ def archive_activity(session: Session, *, actor: Actor, activity_id: int, expect
 def restore_activity(session: Session, *, actor: Actor, activity_id: int,
                      expected_version: int) -> Activity:
     activity = get_activity(session, actor, activity_id)
-    audit.require_version(activity, expected_version, "活动")
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
     if not activity.is_archived:
         raise DomainError("该活动未归档。")
     with audit.tracked(session, actor, activity, "activity", action="restore",

@@ -12,6 +12,7 @@ from db.base import utcnow
 from db.models import ActivityKindRow
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.vocab import ActivityKind, UnknownLabel
 
@@ -125,8 +126,8 @@ def _tracked(session: Session, actor: Actor, row: ActivityKindRow, *, action: st
 def _get(session: Session, code: str, expected_version: int) -> ActivityKindRow:
     row = session.get(ActivityKindRow, code)
     if row is None:
-        raise NotFound("活动类型")
-    audit.require_version(row, expected_version, "活动类型")
+        raise NotFound(Msg("errors.what.activity_kind"))
+    audit.require_version(row, expected_version, Msg("errors.what.activity_kind"))
     return row
 
 

@@ -26,7 +26,7 @@ from db.models import (
     donation_recipients,
 )
 from services.errors import DomainError, NotFound
-from services.i18n import DEFAULT_LANGUAGE, t
+from services.i18n import DEFAULT_LANGUAGE, Msg, t
 from services.permissions import (
     Actor,
     Capability,
@@ -61,7 +61,7 @@ def get_activity(session: Session, actor: Actor, activity_id: int) -> Activity:
     activity = session.scalar(select(Activity).where(Activity.id == activity_id,
                                                      activities_visible(actor)))
     if activity is None:
-        raise NotFound("活动")
+        raise NotFound(Msg("errors.what.activity"))
     return activity
 
 

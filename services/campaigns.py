@@ -30,6 +30,7 @@ from db.models import (
 from services import audit
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -41,7 +42,7 @@ from services.permissions import (
 from services.validators import age_on
 from services.vocab import ActivityKind, Category, ContactKind, Relation, RiskLevel
 
-WHAT = "专项行动"
+WHAT = Msg("errors.what.campaign")
 MAX_NAME = 100
 MAX_DAYS = 731  # longer than two years is a typo in a date, not a drive
 UPCOMING, RUNNING, ENDED = "未开始", "进行中", "已结束"
@@ -330,7 +331,7 @@ def _target_unit(session: Session, actor: Actor, org_unit_id: int | None) -> int
         return actor.org_unit_id
     if not org_in_scope(session, actor, org_unit_id):
         if session.get(OrgUnit, org_unit_id) is None:
-            raise NotFound("单位")
+            raise NotFound(Msg("errors.what.org_unit"))
         raise PermissionDenied("所选单位不在您的管辖范围内。")
     return org_unit_id
 

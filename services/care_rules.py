@@ -13,6 +13,7 @@ from db.base import utcnow
 from db.models import CareRule
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.vocab import (
     Category,
@@ -111,7 +112,7 @@ def list_rules(session: Session, *, include_archived: bool = False) -> list[Care
 def get_rule(session: Session, rule_id: int) -> CareRule:
     rule = session.get(CareRule, rule_id)
     if rule is None:
-        raise NotFound("帮扶要求")
+        raise NotFound(Msg("errors.what.care_rule"))
     return rule
 
 
@@ -182,7 +183,7 @@ def update_rule(session: Session, *, actor: Actor, rule_id: int, expected_versio
                 data: RuleInput) -> CareRule:
     """Save changes to the version the admin opened; the code stays, so history still reads."""
     rule = get_rule(session, rule_id)
-    audit.require_version(rule, expected_version, "帮扶要求")
+    audit.require_version(rule, expected_version, Msg("errors.what.care_rule"))
     _check(session, actor, data, rule.id)
     with audit.tracked(session, actor, rule, ENTITY, summary=f"修改帮扶要求 {data.name.strip()}"):
         _apply(rule, data)
@@ -194,7 +195,7 @@ def set_rule_active(session: Session, *, actor: Actor, rule_id: int, expected_ve
     """Stop checking a rule (it stays listed) or start again."""
     _require_admin(actor)
     rule = get_rule(session, rule_id)
-    audit.require_version(rule, expected_version, "帮扶要求")
+    audit.require_version(rule, expected_version, Msg("errors.what.care_rule"))
     if rule.archived_at is not None:
         raise DomainError(f"帮扶要求“{rule.name}”已归档。")
     if rule.is_active is active:
@@ -210,7 +211,7 @@ def archive_rule(session: Session, *, actor: Actor, rule_id: int, expected_versi
     """Put a rule away for good (it is kept, hidden from the list, and never checked)."""
     _require_admin(actor)
     rule = get_rule(session, rule_id)
-    audit.require_version(rule, expected_version, "帮扶要求")
+    audit.require_version(rule, expected_version, Msg("errors.what.care_rule"))
     if not reason.strip():
         raise ValidationFailed({"归档原因": "请说明归档原因"})
     with audit.tracked(session, actor, rule, ENTITY, action="archive",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing, User
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.vocab import ContactKind, Role
@@ -63,7 +64,7 @@ def _child(session: Session, actor: Actor, child_id: int) -> Child:
     if child is None:
         if actor.role is Role.helper:
             raise PermissionDenied(NOT_PAIRED)
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     return child
 
 
@@ -78,7 +79,7 @@ def _helper(session: Session, actor: Actor, helper_id: int | None) -> Helper:
         raise ValidationFailed({"帮扶人": "请选择帮扶人"})
     helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor)))
     if helper is None:
-        raise NotFound("帮扶人")
+        raise NotFound(Msg("errors.what.helper"))
     return helper
 
 
@@ -142,7 +143,7 @@ def _visible_contact(session: Session, actor: Actor, contact_id: int) -> CareCon
     contact = session.scalar(select(CareContact).join(Child, Child.id == CareContact.child_id)
                              .where(CareContact.id == contact_id, children_visible(actor)))
     if contact is None or contact.archived_at is not None:
-        raise NotFound("帮扶记录")
+        raise NotFound(Msg("errors.what.contact"))
     return contact
 
 
@@ -162,7 +163,7 @@ def edit_contact(session: Session, *, actor: Actor, contact_id: int, expected_ve
     how = access(actor, contact, today)
     if how is None:
         _refuse_access(actor, contact)
-    audit.require_version(contact, expected_version, "帮扶记录")
+    audit.require_version(contact, expected_version, Msg("errors.what.contact"))
     notes, reason = (notes or "").strip(), reason.strip()
     problems = contact_problems(contact.child, contact_date=contact_date, minutes=minutes,
                                 notes=notes, follow_up=follow_up, follow_up_on=follow_up_on,
@@ -190,7 +191,7 @@ def archive_contact(session: Session, *, actor: Actor, contact_id: int, expected
     contact = _visible_contact(session, actor, contact_id)
     if access(actor, contact, today) is None:
         _refuse_access(actor, contact)
-    audit.require_version(contact, expected_version, "帮扶记录")
+    audit.require_version(contact, expected_version, Msg("errors.what.contact"))
     if not reason.strip():
         raise ValidationFailed({"撤销原因": "请写明撤销原因，如：儿童选错、重复记录"})
     with audit.tracked(session, actor, contact, ENTITY, action="archive",

@@ -12,6 +12,7 @@ from db.base import utcnow
 from db.models import Helper, Pairing, User
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import Actor, Capability, helpers_visible, org_in_scope
 from services.validators import (
     age_on,
@@ -122,7 +123,7 @@ def get_helper(session: Session, actor: Actor, helper_id: int) -> Helper:
     actor.require(Capability.VIEW_PEOPLE)
     helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor)))
     if helper is None:
-        raise NotFound("帮扶人")
+        raise NotFound(Msg("errors.what.helper"))
     return helper
 
 
@@ -160,7 +161,7 @@ def update_helper(session: Session, *, actor: Actor, helper_id: int, expected_ve
     """Save changes to the version the person opened; capacity may drop below the load
     (the helper is then flagged as over capacity until a child is reassigned)."""
     helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, "帮扶人")
+    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
     data = data.normalised()
     _check(session, actor, data, today=today, helper_id=helper.id)
     with audit.tracked(session, actor, helper, "helper", summary=f"修改帮扶人 {data.name}"):
@@ -178,7 +179,7 @@ def deactivate_helper(session: Session, *, actor: Actor, helper_id: int, expecte
     """Stop a helper taking children; return their open pairings, which now need a new helper."""
     actor.require(Capability.MANAGE_PAIRINGS)
     helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, "帮扶人")
+    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
     if helper.archived_at is not None:
         raise DomainError(f"帮扶人“{helper.name}”已停用。")
     if not reason.strip():
@@ -193,7 +194,7 @@ def reactivate_helper(session: Session, *, actor: Actor, helper_id: int,
                       expected_version: int) -> Helper:
     actor.require(Capability.MANAGE_PAIRINGS)
     helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, "帮扶人")
+    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
     if helper.archived_at is None:
         raise DomainError(f"帮扶人“{helper.name}”未停用。")
     with audit.tracked(session, actor, helper, "helper", action="restore",

@@ -22,6 +22,7 @@ from db.base import utcnow
 from db.models import Activity, Child, Donation, OrgUnit, ResourceProvider, donation_recipients
 from services import audit
 from services.errors import DomainError, NotFound, ValidationFailed
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -31,7 +32,7 @@ from services.permissions import (
 )
 from services.vocab import DonationDirection as D
 
-WHAT = "台账记录"
+WHAT = Msg("errors.what.ledger_entry")
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 MAX_YUAN = Decimal("9999999999.99")

@@ -17,6 +17,7 @@ from db.models import CareContact, Child, OrgUnit, User
 from db.models.resources import Need, ResourceProvider
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -76,7 +77,7 @@ def _recordable_child(session: Session, actor: Actor, child_id: int) -> Child:
     if child is None:
         if actor.role is Role.helper:
             raise PermissionDenied("您只能为与您结对的儿童登记需求。")
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     if child.archived_at is not None:
         raise DomainError(f"“{child.name}”的档案已归档，不能登记需求。")
     return child
@@ -133,7 +134,7 @@ def _managed_need(session: Session, actor: Actor, need_id: int) -> Need:
     need = session.scalar(select(Need).join(Child, Child.id == Need.child_id)
                           .where(Need.id == need_id, children_visible(actor)))
     if need is None or need.archived_at is not None:
-        raise NotFound("需求")
+        raise NotFound(Msg("errors.what.need"))
     return need
 
 
@@ -142,7 +143,7 @@ def _transition(session: Session, actor: Actor, need_id: int, expected_version: 
                 apply: Callable[[Need], None], summary: str) -> Need:
     """Check the move, its required fields and the version, then change and audit it."""
     need = _managed_need(session, actor, need_id)
-    audit.require_version(need, expected_version, "需求")
+    audit.require_version(need, expected_version, Msg("errors.what.need"))
     move = check_move(need.status, target)
     _missing(move, given)
     with audit.tracked(session, actor, need, ENTITY, action=move.action,
@@ -158,7 +159,7 @@ def link_need(session: Session, *, actor: Actor, need_id: int, expected_version:
     asked = (asked or "").strip()
     provider = None if provider_id is None else session.get(ResourceProvider, provider_id)
     if provider_id is not None and (provider is None or provider.archived_at is not None):
-        raise NotFound("资源方")
+        raise NotFound(Msg("errors.what.provider"))
 
     def apply(need: Need) -> None:
         need.provider_id, need.asked, need.linked_on = provider_id, asked[:300], today

@@ -14,6 +14,7 @@ from db.base import utcnow
 from db.models import Child, OrgUnit
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import Actor, Capability, org_in_scope, org_units_visible
 from services.validators import clean_org_name, org_name_problem
 from services.vocab import OrgKind
@@ -182,7 +183,7 @@ def update_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expecte
     """Rename or change the flags of a unit; a stale version is refused, not overwritten."""
     actor.require(Capability.MANAGE_ORGS)
     unit = get_org_unit(session, org_unit_id)
-    audit.require_version(unit, expected_version, "单位")
+    audit.require_version(unit, expected_version, Msg("errors.what.org_unit"))
     name = clean_org_name(name)
     if problems := _problems(session, name, unit.kind, unit.parent, enrolled_students, unit.id):
         raise ValidationFailed(problems)
@@ -197,7 +198,7 @@ def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expect
     """Archive a unit that has no active sub-units and no active children."""
     actor.require(Capability.MANAGE_ORGS)
     unit = get_org_unit(session, org_unit_id)
-    audit.require_version(unit, expected_version, "单位")
+    audit.require_version(unit, expected_version, Msg("errors.what.org_unit"))
     active_subunits = session.scalar(select(func.count()).where(
         OrgUnit.parent_id == unit.id, OrgUnit.archived_at.is_(None)))
     active_children = session.scalar(select(func.count()).select_from(Child).where(
@@ -215,7 +216,7 @@ def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expect
 def get_org_unit(session: Session, org_unit_id: int) -> OrgUnit:
     unit = session.get(OrgUnit, org_unit_id)
     if unit is None:
-        raise NotFound("单位")
+        raise NotFound(Msg("errors.what.org_unit"))
     return unit
 
 

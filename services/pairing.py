@@ -14,6 +14,7 @@ from db.models import Child, Helper, Pairing
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied
 from services.helpers import get_helper
+from services.i18n import Msg
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.vocab import ArchiveReason, HelperKind, PairingEndReason, Role
 
@@ -66,7 +67,7 @@ def safeguard_problem(child: Child, helper: Helper) -> str | None:
 def visible_child(session: Session, actor: Actor, child_id: int) -> Child:
     child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
     if child is None:
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     return child
 
 
@@ -75,7 +76,7 @@ def _locked_helper(session: Session, actor: Actor, helper_id: int) -> Helper:
     helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor))
                             .with_for_update())
     if helper is None:
-        raise NotFound("帮扶人")
+        raise NotFound(Msg("errors.what.helper"))
     return helper
 
 
@@ -172,7 +173,7 @@ def _open_pairing(session: Session, actor: Actor, pairing_id: int) -> Pairing:
     pairing = session.get(Pairing, pairing_id)
     if pairing is None or session.scalar(select(Child.id).where(
             Child.id == pairing.child_id, children_visible(actor))) is None:
-        raise NotFound("结对")
+        raise NotFound(Msg("errors.what.pairing"))
     if pairing.ended_on is not None:
         raise DomainError(f"该结对已于{pairing.ended_on:%Y-%m-%d}结束。")
     return pairing
@@ -184,7 +185,7 @@ def end_pairing(session: Session, *, actor: Actor, pairing_id: int, expected_ver
     """End a pairing with a reason; it stays in both people's history."""
     actor.require(Capability.MANAGE_PAIRINGS)
     pairing = _open_pairing(session, actor, pairing_id)
-    audit.require_version(pairing, expected_version, "结对")
+    audit.require_version(pairing, expected_version, Msg("errors.what.pairing"))
     if ended_on < pairing.started_on:
         raise PairingRefused(f"结束日期不能早于开始日期（{pairing.started_on:%Y-%m-%d}）。")
     if ended_on > today:

@@ -23,6 +23,7 @@ from db.models import Activity, ActivityPhoto
 from services import audit
 from services.activity_queries import activities_visible, get_activity
 from services.errors import DomainError, NotFound
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -90,7 +91,7 @@ def photo_path(photo: ActivityPhoto, *, data_dir: Path | None = None) -> Path:
     root = (_data_dir(data_dir) / PHOTO_DIR).resolve()
     path = (_data_dir(data_dir) / photo.path).resolve()
     if not path.is_relative_to(root):
-        raise NotFound("照片文件")
+        raise NotFound(Msg("errors.what.photo_file"))
     return path
 
 
@@ -169,7 +170,7 @@ def save_photos(session: Session, *, actor: Actor, activity_id: int,
 def get_photo(session: Session, actor: Actor, photo_id: int) -> ActivityPhoto:
     photo = session.get(ActivityPhoto, photo_id)
     if photo is None:
-        raise NotFound("照片")
+        raise NotFound(Msg("errors.what.photo"))
     get_activity(session, actor, photo.activity_id)  # the activity must be in scope
     return photo
 

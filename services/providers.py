@@ -13,12 +13,13 @@ from db.base import utcnow
 from db.models import Child, Donation, Need, ResourceProvider, Wish
 from services import audit
 from services.errors import NotFound, ValidationFailed
+from services.i18n import Msg
 from services.ledger import EntryRow, entries_visible, list_entries
 from services.permissions import Actor, Capability, children_visible
 from services.validators import phone_problem
 from services.vocab import DonationDirection, ProviderKind, WishStatus
 
-WHAT = "资源方"
+WHAT = Msg("errors.what.provider")
 MAX_NAME, MAX_PERSON, MAX_OFFERS = 100, 50, 300
 
 

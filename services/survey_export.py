@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services import audit
 from services.errors import NotFound, PermissionDenied
 from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.surveys import answer_grid, get_survey, list_surveys, results
 from services.vocab import Category
@@ -32,7 +33,7 @@ def _survey_id(session: Session, actor: Actor, survey_id: int | None) -> int:
         return survey_id
     surveys = list_surveys(session, actor)
     if not surveys:
-        raise NotFound("问卷")
+        raise NotFound(Msg("errors.what.survey"))
     return surveys[0].id
 
 

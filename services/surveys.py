@@ -14,6 +14,7 @@ from db.base import utcnow
 from db.models import Child, ChildCategory, OrgUnit, Survey, SurveyAnswer, SurveyQuestion
 from services import audit
 from services.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -24,7 +25,7 @@ from services.permissions import (
 )
 from services.vocab import Category, QuestionKind
 
-WHAT = "问卷"
+WHAT = Msg("errors.what.survey")
 MAX_TITLE, MAX_TEXT, MAX_OPTION = 200, 300, 200
 # How a cell lists several options: 、 , ; and their full-width forms.
 SEPARATORS = "、,;\uff0c\uff1b"
@@ -413,7 +414,7 @@ def _answerable_children(session: Session, actor: Actor, survey: Survey,
             Child.id.in_(child_ids[start:start + 900]), children_visible(actor),
             children_under(survey.org_unit_id))))
     if len(found) < len(set(child_ids)):
-        raise NotFound("儿童")
+        raise NotFound(Msg("errors.what.child"))
     if archived := [c.name for c in found.values() if c.archived_at is not None]:
         raise ValidationFailed({"、".join(archived): "已归档，不能录入问卷答案"})
     return found

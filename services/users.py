@@ -13,6 +13,7 @@ from db.base import utcnow
 from db.models import Helper, OrgUnit, User
 from services import audit
 from services.errors import DomainError, NotFound, ValidationFailed
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.validators import display_name_problem, password_problem, username_problem
 from services.vocab import Role
@@ -34,8 +35,8 @@ def _check_password(password: str) -> None:
 def _get(session: Session, user_id: int, expected_version: int | None = None) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("用户")
-    audit.require_version(user, expected_version, "用户")
+        raise NotFound(Msg("errors.what.user"))
+    audit.require_version(user, expected_version, Msg("errors.what.user"))
     return user
 
 
@@ -137,7 +138,7 @@ def reset_password(session: Session, *, actor: Actor, user_id: int, new_password
 def change_own_password(session: Session, *, actor: Actor, old_password: str,
                         new_password: str) -> User:
     if actor.user_id is None:
-        raise NotFound("用户")
+        raise NotFound(Msg("errors.what.user"))
     user = _get(session, actor.user_id)
     if not password_matches(old_password, user.password_hash):
         raise ValidationFailed({"原密码": "原密码不正确"})

@@ -21,6 +21,7 @@ from db.base import utcnow
 from db.models import Child, OrgUnit, ResourceProvider, Wish, WishDrive
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -35,7 +36,7 @@ from services.photos import WRITTEN, PhotoInfo, _track, check_photo
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.vocab import WishStatus
 
-WHAT, DRIVE = "心愿", "心愿活动"
+WHAT, DRIVE = Msg("errors.what.wish"), Msg("errors.what.wish_drive")
 MAX_CONTENT, MAX_NAME, MAX_TAKER = 200, 100, 100
 MAX_COST = Decimal("99999999.99")
 PHOTO_DIR = PurePosixPath("photos", "wishes")
@@ -218,7 +219,7 @@ def photo_file(wish: WishRow | Wish, *, data_dir: Path | None = None) -> Path | 
     base = Path(data_dir) if data_dir is not None else load_settings().data_dir
     path = (base / wish.photo_path).resolve()
     if not path.is_relative_to((base / PHOTO_DIR).resolve()):
-        raise NotFound("照片文件")
+        raise NotFound(Msg("errors.what.photo_file"))
     return path
 
 
@@ -290,7 +291,7 @@ def collect_wish(session: Session, *, actor: Actor, child_id: int, content: str,
     actor.require(Capability.MANAGE_RESOURCES)
     child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
     if child is None:
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     if drive_id is not None:
         get_drive(session, actor, drive_id)
     problems: dict[str, str] = {}
