@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
+from services.errors import field_label
 from services.i18n import Msg
 from services.validators import (
     birth_date_problem,
@@ -125,20 +126,20 @@ def child_problems(session: Session, data: ChildInput, *, today: date) -> dict[s
     """Every rule a child's record must keep, as {column header: reason}; empty when fine."""
     problems: dict[str, str] = {}
     if why := person_name_problem(data.name):
-        problems[_field("name", "姓名")] = why
+        problems[field_label("name", "姓名")] = why
     if data.gender is None:
-        problems[_field("gender", "性别")] = Msg("errors.valid.required")
+        problems[field_label("gender", "性别")] = Msg("errors.valid.required")
     if data.birth_date is None:
-        problems[_field("birth_date", "出生日期")] = Msg("errors.valid.required")
+        problems[field_label("birth_date", "出生日期")] = Msg("errors.valid.required")
     elif why := birth_date_problem(data.birth_date, today):
-        problems[_field("birth_date", "出生日期")] = why
+        problems[field_label("birth_date", "出生日期")] = why
     if not data.categories:
-        problems[_field("categories", "儿童类别")] = Msg("errors.child.no_category")
+        problems[field_label("categories", "儿童类别")] = Msg("errors.child.no_category")
     if data.id_number:
         if why := id_number_problem(data.id_number, data.birth_date):
-            problems[_field("id_number", "身份证号")] = why
+            problems[field_label("id_number", "身份证号")] = why
         elif data.gender and (shown := gender_of_id_number(data.id_number)) is not data.gender:
-            problems[_field("id_number", "身份证号")] = Msg("errors.child.id_gender",
+            problems[field_label("id_number", "身份证号")] = Msg("errors.child.id_gender",
                                                          gender=shown)
     problems.update(_place_problems(session, data))
     problems.update(_text_problems(data))
@@ -147,22 +148,17 @@ def child_problems(session: Session, data: ChildInput, *, today: date) -> dict[s
     return problems
 
 
-def _field(name: str, header: str) -> Msg:
-    """A problem's field: the import template's header in Chinese, the form's label in English."""
-    return Msg.keeping(header, f"errors.field.{name}")
-
-
 def _text_problems(data: ChildInput) -> dict[str, str]:
     """Every free-text field within its column's length, printable, lines only in notes."""
     problems = {}
     for name, (column, max_len) in LINE_FIELDS.items():
         value = getattr(data, name)
         if value and (why := line_problem(value, max_len=max_len)):
-            problems[_field(name, column)] = why
+            problems[field(name, column)] = why
     for name, (column, max_len) in NOTE_FIELDS.items():
         value = getattr(data, name)
         if value and (why := text_problem(value, max_len=max_len, multiline=True)):
-            problems[_field(name, column)] = why
+            problems[field(name, column)] = why
     return problems
 
 
@@ -191,17 +187,19 @@ def _place_problems(session: Session, data: ChildInput) -> dict[str, str]:
     problems: dict[str, str] = {}
     town = session.get(OrgUnit, data.town_id) if data.town_id else None
     village = session.get(OrgUnit, data.village_id) if data.village_id else None
+    town_field = field_label("town", "乡镇(街道)")  # keep-ascii
+    village_field = field_label("village", "村(社区)")  # keep-ascii
     if town is None or town.kind not in TOWN_KINDS:
-        problems[_field("town", "乡镇(街道)")] = Msg("errors.child.town_missing")  # keep-ascii
+        problems[town_field] = Msg("errors.child.town_missing")
     if village is None or village.kind not in VILLAGE_KINDS:
-        problems[_field("village", "村(社区)")] = Msg("errors.child.village_missing")  # keep-ascii
+        problems[village_field] = Msg("errors.child.village_missing")
     elif town is not None and village.parent_id != town.id:
-        problems[_field("village", "村(社区)")] = Msg(  # keep-ascii
-            "errors.child.village_elsewhere", village=village.name, town=town.name)
+        problems[village_field] = Msg("errors.child.village_elsewhere", village=village.name,
+                                      town=town.name)
     if data.school_id:
         school = session.get(OrgUnit, data.school_id)
         if school is None or school.kind is not OrgKind.school:
-            problems[_field("school", "学校")] = Msg("errors.child.school_missing")
+            problems[field_label("school", "学校")] = Msg("errors.child.school_missing")
     return problems
 
 

@@ -72,3 +72,9 @@ class DatabaseBusy(DomainError):
 
     def __init__(self) -> None:
         super().__init__(Msg("errors.database_busy"))
+
+
+def field_label(name: str, header: str) -> Msg:
+    """A problem's field label: `header` in Chinese as written (often an import file's column
+    name, so a row error points at it), `errors.field.<name>` in other languages."""
+    return Msg.keeping(header, f"errors.field.{name}")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, CareContact, Child, Helper
 from services.contacts import ENTITY, MAX_NOTES, contact_problems, helper_problem
+from services.i18n import Msg
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK, ChildKey, ChildLookup, ChildNotFound
 from services.imports.pairings import HelperLookup, HelperNotFound
@@ -142,7 +143,7 @@ def _find(line: ContactLine, children: ChildLookup, helpers: HelperLookup,
 
 def _problems(line: ContactLine, child: Child, helper: Helper, today: date) -> dict[str, str]:
     if child.archived_at is not None:
-        return {"儿童姓名": f"“{child.name}”的档案已归档，不能记录帮扶"}
+        return {"儿童姓名": Msg("errors.contact.child_archived_row", child=child.name)}
     problems = contact_problems(child, contact_date=line.contact_date, minutes=line.minutes,
                                 notes=line.notes, follow_up=line.follow_up,
                                 follow_up_on=line.follow_up_on, today=today)
