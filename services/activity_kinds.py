@@ -61,7 +61,7 @@ def resolve_kind(session: Session, text: str) -> ActivityKindRow:
 
 def _require_admin(actor: Actor) -> None:
     if not actor.can(Capability.MANAGE_USERS):
-        raise PermissionDenied("只有管理员可以维护活动类型。")
+        raise PermissionDenied(Msg("errors.permission.activity_kinds"))
 
 
 def _label_problems(session: Session, label_zh: str, label_en: str | None,

@@ -332,7 +332,7 @@ def _target_unit(session: Session, actor: Actor, org_unit_id: int | None) -> int
     if not org_in_scope(session, actor, org_unit_id):
         if session.get(OrgUnit, org_unit_id) is None:
             raise NotFound(Msg("errors.what.org_unit"))
-        raise PermissionDenied("所选单位不在您的管辖范围内。")
+        raise PermissionDenied(Msg("errors.permission.unit_out_of_scope"))
     return org_unit_id
 
 
@@ -367,7 +367,7 @@ def _for_change(session: Session, actor: Actor, campaign_id: int,
     if campaign is None:
         raise NotFound(WHAT)
     if not _editable(session, actor, campaign.org_unit_id):
-        raise PermissionDenied("该专项行动由上级单位发起，您可以查看进度，但不能修改。")
+        raise PermissionDenied(Msg("errors.permission.campaign_from_above"))
     audit.require_version(campaign, expected_version, WHAT)
     return campaign
 
@@ -439,7 +439,7 @@ def export_campaign_gaps(session: Session, *, actor: Actor, fmt: str, today: dat
     actor.require(Capability.EXPORT)
     actor.require(Capability.VIEW_AGGREGATES)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     in_scope = children_visible(actor)
     if campaign_id is not None:
         campaigns = [_one(session, actor, campaign_id)[0]]

@@ -98,7 +98,7 @@ def rule_problems(data: RuleInput) -> dict[str, str]:
 
 def _require_admin(actor: Actor) -> None:
     if not actor.can(Capability.MANAGE_RULES):
-        raise PermissionDenied("只有管理员可以修改帮扶要求。")
+        raise PermissionDenied(Msg("errors.permission.care_rules"))
 
 
 def list_rules(session: Session, *, include_archived: bool = False) -> list[CareRule]:

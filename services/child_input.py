@@ -154,11 +154,11 @@ def _text_problems(data: ChildInput) -> dict[str, str]:
     for name, (column, max_len) in LINE_FIELDS.items():
         value = getattr(data, name)
         if value and (why := line_problem(value, max_len=max_len)):
-            problems[field(name, column)] = why
+            problems[field_label(name, column)] = why
     for name, (column, max_len) in NOTE_FIELDS.items():
         value = getattr(data, name)
         if value and (why := text_problem(value, max_len=max_len, multiline=True)):
-            problems[field(name, column)] = why
+            problems[field_label(name, column)] = why
     return problems
 
 

@@ -133,7 +133,7 @@ def _check(session: Session, actor: Actor, data: HelperInput, *, today: date,
     if problems := helper_problems(session, data, today=today, helper_id=helper_id):
         raise ValidationFailed(problems)
     if actor.role is not Role.admin and not org_in_scope(session, actor, data.org_unit_id):
-        raise PermissionDenied("只能登记您管辖范围内的帮扶人。")
+        raise PermissionDenied(Msg("errors.permission.helper_out_of_scope"))
 
 
 def _apply(helper: Helper, data: HelperInput) -> None:

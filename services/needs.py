@@ -72,11 +72,11 @@ def _recordable_child(session: Session, actor: Actor, child_id: int) -> Child:
     if not (actor.can(Capability.MANAGE_RESOURCES) or actor.can(Capability.LOG_CONTACTS)):
         raise PermissionDenied()
     if actor.role is Role.helper and actor.helper_id is None:
-        raise PermissionDenied("您的账号还没有关联帮扶人档案，请联系负责人。")
+        raise PermissionDenied(Msg("errors.contact.no_helper_record"))
     child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
     if child is None:
         if actor.role is Role.helper:
-            raise PermissionDenied("您只能为与您结对的儿童登记需求。")
+            raise PermissionDenied(Msg("errors.permission.need_not_paired"))
         raise NotFound(Msg("errors.what.child_record"))
     if child.archived_at is not None:
         raise DomainError(f"“{child.name}”的档案已归档，不能登记需求。")

@@ -88,7 +88,7 @@ def ensure_unit_for_roster(session: Session, *, actor: Actor, name: str, kind: O
                           f"可能是笔误，未自动新建。如确是新的{kind.zh}，请先在 管理 › 组织机构 "
                           "中添加后再导入；否则请改为已有的名称。")
     if actor.org_unit_id is not None and not org_in_scope(session, actor, parent_id):
-        raise PermissionDenied(f"“{name}”不在您的管辖范围内，请联系管理员先建立该单位。")
+        raise PermissionDenied(Msg("errors.permission.org_out_of_scope", name=name))
     return _create(session, actor, name, kind, parent_id, False, None)
 
 

@@ -58,7 +58,7 @@ def export_results(session: Session, *, actor: Actor, fmt: str, today: date,
     """
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     chosen = _survey_id(session, actor, survey_id)
     rows = list(result_rows(session, actor, chosen, org_unit_id=org_unit_id, category=category))
     return export_bytes(fmt, rows, RESULT_COLUMNS, include_sensitive=False,
@@ -71,7 +71,7 @@ def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
     """问卷答案明细: one row per child who answered; a sensitive export goes in the audit log."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     chosen = _survey_id(session, actor, survey_id)
     survey = get_survey(session, actor, chosen)
     columns = FIXED_ANSWER_COLUMNS + tuple(

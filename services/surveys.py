@@ -286,7 +286,7 @@ def _unit(session: Session, actor: Actor, org_unit_id: int | None) -> int | None
     if org_unit_id is None:
         return actor.org_unit_id
     if not org_in_scope(session, actor, org_unit_id):
-        raise PermissionDenied("所选单位不在您的管辖范围内。")
+        raise PermissionDenied(Msg("errors.permission.unit_out_of_scope"))
     return org_unit_id
 
 

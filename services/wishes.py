@@ -415,7 +415,7 @@ def _drive_unit(session: Session, actor: Actor, org_unit_id: int | None) -> int 
     if org_unit_id is None:
         return actor.org_unit_id
     if not org_in_scope(session, actor, org_unit_id):
-        raise PermissionDenied("所选单位不在您的管辖范围内。")
+        raise PermissionDenied(Msg("errors.permission.unit_out_of_scope"))
     return org_unit_id
 
 
@@ -441,7 +441,7 @@ def _drive_for_change(session: Session, actor: Actor, drive_id: int,
     actor.require(Capability.MANAGE_RESOURCES)
     drive = get_drive(session, actor, drive_id)
     if actor.org_unit_id is not None and not org_in_scope(session, actor, drive.org_unit_id):
-        raise PermissionDenied("该心愿活动由上级单位发起，您可以查看进度，但不能修改。")
+        raise PermissionDenied(Msg("errors.permission.wish_drive_from_above"))
     audit.require_version(drive, expected_version, DRIVE)
     return drive
 
