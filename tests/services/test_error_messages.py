@@ -146,7 +146,8 @@ def test_a_batch_refusal_names_the_child_in_either_language(session):
     with pytest.raises(pairing.PairingRefused) as caught:
         pairing.pair_children(session, actor=ADMIN, assignments=batch, started_on=TODAY,
                               today=TODAY)
-    assert caught.value.message == "Tom Li：“Tom Li”已与“Ms Smith”结对，不能重复结对。未做任何结对。"
+    assert caught.value.message == ("Tom Li：“Tom Li”已与“Ms Smith”结对，不能重复结对。"
+                                    "未做任何结对。")
     assert caught.value.text("en") == ("Tom Li: “Tom Li” is already paired with “Ms Smith”. "
                                        "No pairing was made.")
 
@@ -203,8 +204,9 @@ def _id(birth: str, seq: str) -> str:
 
 def test_bad_import_rows_give_reasons_in_either_language(session):
     make_places(session)
-    header = ["姓名", "性别", "出生日期", "儿童类别", "乡镇(街道)", "村(社区)", "年级",  # keep-ascii
-              "父亲姓名", "父亲电话", "是否寄宿"]
+    header = ["姓名", "性别", "出生日期", "儿童类别",
+              "乡镇(街道)", "村(社区)",  # keep-ascii
+              "年级", "父亲姓名", "父亲电话", "是否寄宿"]
     rows = [["Tom Li", "男", "2015-13-01", "留守儿童", "石门镇", "李家村", "", "", "", ""],
             ["Ann Wu", "女", "yesterday", "留守儿童", "石门镇", "李家村", "", "", "", ""],
             ["Bo Chen", "男", "2015-03-01", "留守儿童", "石门镇", "李家村", "x" * 21, "Li Chen",
