@@ -115,8 +115,8 @@ def _check(session: Session, lines: list[ContactLine], children: ChildLookup,
             continue
         key = (child.id, helper.id, line.kind, line.contact_date)
         if key in first:
-            report.errors.append(RowError(line.number, "日期", f"与第{first[key]}行重复"
-                                          "（同一儿童、帮扶人、方式和日期）"))
+            report.errors.append(RowError(line.number, "日期", Msg("errors.import.same_contact",
+                                                                      row=first[key])))
             continue
         first[key] = line.number
         if key in on_record:
