@@ -109,10 +109,12 @@ def _render_key(key: str, lang: str, fields: dict[str, object]) -> str:
 
 
 def render(text: object, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A message in `lang`: a Msg from the catalogue, a vocabulary member by its label,
-    anything else as it is."""
+    """A message in `lang`: a Msg from the catalogue, a vocabulary member by its label, a
+    tuple as a list (张三、李四 / 张三, 李四), anything else as it is."""
     if isinstance(text, Msg):
         return text.render(lang)
+    if isinstance(text, tuple):
+        return t("errors.list_separator", lang).join(render(item, lang) for item in text)
     if isinstance(text, Enum) and callable(label := getattr(text, "label", None)):
         return str(label(lang))
     return "" if text is None else str(text)
