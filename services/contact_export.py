@@ -80,7 +80,7 @@ def export_contacts(session: Session, *, actor: Actor, fmt: str, today: date,
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     if date_from is not None and date_to is not None and date_from > date_to:
-        raise DomainError("开始日期不能晚于结束日期。")
+        raise DomainError.of("errors.period.reversed")
     rows = contact_rows(session, actor, date_from=date_from, date_to=date_to)
     data = export_bytes(fmt, rows, CONTACT_COLUMNS, include_sensitive=include_sensitive,
                         sheet_name=TITLE)

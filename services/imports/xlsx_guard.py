@@ -246,12 +246,11 @@ def _scan_sheet(book: zipfile.ZipFile, sheet: str) -> None:
         while chunk := stream.read(CHUNK):
             read += len(chunk)
             if read > MAX_UNZIPPED:
-                raise SheetTooLarge("工作表解压后过大，已拒绝导入（可能是压缩炸弹）。")
+                raise SheetTooLarge.of("errors.file.sheet_unzipped")
             chunk = tail + chunk
             cut = chunk.rfind(b"<")
             if cut < 0 or len(chunk) - cut > MAX_TEXT_BYTES:
-                raise SheetTooLarge(f"工作表中有单元格的内容过长（超过{MAX_CELL_CHARS}个字），"
-                                    "请精简后再导入。")
+                raise SheetTooLarge.of("errors.file.sheet_cell_long", max=MAX_CELL_CHARS)
             seen.feed(chunk[:cut])
             tail = chunk[cut:]
     seen.feed(tail)
