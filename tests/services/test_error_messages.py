@@ -238,3 +238,23 @@ def test_an_unknown_label_in_a_row_keeps_its_chinese_and_lists_the_accepted_labe
     (error,) = report.errors
     assert error.reason == "无法识别“X”,可填写:男、女"  # keep-ascii
     assert render(error.reason, "en") == "“X” is not recognised; accepted values: 男、女"
+
+
+def test_every_message_key_the_code_names_is_in_the_catalogue():
+    """A mistyped key would show itself (errors.pairing.over_capasity) instead of a message."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    named = re.compile(r"""(?:Msg|\.of)\(\s*"([a-z_.0-9]+)"|"""
+                       r"""Msg\.keeping\([^,]+,\s*"([a-z_.0-9]+)"|"""
+                       r"""field_label\(\s*"([a-z_0-9]+)\"""")
+    missing, found = [], 0
+    for folder in ("services", "components", "pages"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for key, kept, field in named.findall(path.read_text(encoding="utf-8")):
+                found += 1
+                wanted = key or kept or f"errors.field.{field}"
+                if wanted not in catalogue("zh"):
+                    missing.append(f"{path.relative_to(root)}: {wanted}")
+    assert found > 400
+    assert missing == []
