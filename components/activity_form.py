@@ -105,7 +105,7 @@ def _take_group(actor: Actor, prefix: str) -> None:
                 grade_class=tuple(grade_class) if grade_class else None,
                 village_id=village if group == "village" else None)
     except DomainError as exc:
-        state[f"{prefix}_group_note"] = exc.message
+        state[f"{prefix}_group_note"] = exc.text(lang())
         return
     chosen = state.setdefault(f"{prefix}_children", [])
     new = [c for c in found if c.id not in chosen]

@@ -20,7 +20,7 @@ from components.session import db_transaction, lang, settings
 from services import audit
 from services.backup import BackupError, make_backup
 from services.backup.text import size_text
-from services.i18n import t
+from services.i18n import render, t
 from services.permissions import Actor, Capability
 
 HELD_KEY = "admin_backup_file"
@@ -70,11 +70,12 @@ def _make(actor: Actor) -> None:
     config = settings()
     try:
         result = make_backup(config.database_url, target, actor=actor, data_dir=config.data_dir,
-                             progress=lambda done, stage: bar.progress(done, text=stage))
+                             progress=lambda done, stage: bar.progress(
+                                 done, text=render(stage, lang())))
     except BackupError as exc:
         shutil.rmtree(target.parent, ignore_errors=True)
         bar.empty()
-        st.error(md(str(exc)))
+        st.error(md(exc.text(lang())))
         return
     bar.empty()
     st.session_state[HELD_KEY] = HeldBackup(str(result.path), result.size,

@@ -15,7 +15,7 @@ from streamlit_authenticator.utilities import LoginError
 from components.session import ACTOR_KEY, LANG_KEY, db_transaction, lang, settings
 from db.base import utcnow
 from services import audit, users
-from services.i18n import t
+from services.i18n import render, t
 from services.permissions import Actor
 from services.validators import display_name_problem, password_problem, username_problem
 
@@ -40,7 +40,7 @@ class ShouwangValidator(stauth.Validator):
         return password_problem(password) is None
 
     def diagnose_password(self, password: str) -> str:
-        return password_problem(password) or ""
+        return render(password_problem(password), lang())
 
 
 def _policy() -> users.LoginPolicy:

@@ -16,7 +16,7 @@ from db.models import Child
 from services import orgs, roster
 from services.child_input import ChildInput
 from services.errors import ConcurrentEdit, DomainError
-from services.i18n import t
+from services.i18n import render, t
 from services.permissions import Actor
 from services.vocab import Category, OrgKind
 
@@ -29,7 +29,7 @@ def show_duplicate_links(exc: roster.DuplicateChild) -> None:
     for duplicate in exc.duplicates:
         st.page_link("pages/roster.py",
                      label=t("roster.entry.open_existing", lang(), name=md(duplicate.name),
-                             reason=md(duplicate.reason)),
+                             reason=md(render(duplicate.reason, lang()))),
                      icon=":material/open_in_new:",
                      query_params={"child": str(duplicate.child_id)})
 

@@ -105,7 +105,7 @@ def render_filters(actor: Actor, *, today: date) -> StatsScope | None:
         start, end = period_of_choice(preset, chosen, today, current)
         scope = StatsScope(start, end, org_id, tuple(picked))
     except DomainError as exc:
-        st.info(md(str(exc)))
+        st.info(md(exc.text(current)))
         return None
     _to_url(scope, preset)
     return scope

@@ -21,12 +21,14 @@ FLASH_KEY = "shouwang_flash"
 
 
 def show_problem(exc: DomainError) -> None:
+    """The refusal in the reader's language (a message without a catalogue key stays Chinese)."""
+    current = lang()
     if isinstance(exc, ValidationFailed) and len(exc.problems) > 1:
-        lines = "\n".join(t("feedback.problem", lang(), field=md_message(field),
-                            why=md_message(why)) for field, why in exc.problems.items())
-        st.error(f"{t('feedback.fix_these', lang())}\n\n{lines}")
+        lines = "\n".join(t("feedback.problem", current, field=md_message(field),
+                            why=md_message(why)) for field, why in exc.problems_in(current))
+        st.error(f"{t('feedback.fix_these', current)}\n\n{lines}")
     else:
-        st.error(md_message(exc.message))
+        st.error(md_message(exc.text(current)))
 
 
 def remembered_version(kind: str, record_id: int, current: int) -> int:

@@ -13,7 +13,7 @@ from components.session import db_transaction
 from components.uploader import file_uploader
 from config import local_time
 from services.errors import DomainError
-from services.i18n import t
+from services.i18n import render, t
 from services.imports import ImportReport, import_history, run_import
 from services.imports.reader import MAX_BYTES
 from services.permissions import Actor
@@ -104,5 +104,5 @@ def _show_report(report: ImportReport, lang: str) -> None:
         st.caption(t("import.errors_cut", lang, shown=len(report.errors)))
     st.dataframe(pd.DataFrame([{
         t("import.col.row", lang): e.row, t("import.col.column", lang): e.column,
-        t("import.col.reason", lang): e.reason,
+        t("import.col.reason", lang): render(e.reason, lang),
     } for e in report.errors]), hide_index=True, width="stretch")

@@ -75,7 +75,7 @@ def suggestion_cards(actor: Actor, child_id: int, child_name: str, started_on: d
         with st.container(border=True):
             st.markdown(f"**{rank}. {md(s.helper_name)}** · {s.helper_kind.label(current)}"
                         f" · {md(s.unit)}")
-            st.caption(md(s.why))
+            st.caption(md(s.why_in(current)))
             if st.button(t("pairing.board.pair_with", current, name=md(s.helper_name)),
                          key=f"pair_{child_id}_{s.helper_id}",
                          type="primary", icon=":material/handshake:"):
@@ -133,7 +133,7 @@ def _top_picks(actor: Actor, chosen: list[WaitingChild], today: date) -> list[As
             plan.append(Assignment(child.id, pick.helper_id))
             shown.append({
                 t("pairing.col.child", current): child.name,
-                t("pairing.board.col.why", current): pick.why,
+                t("pairing.board.col.why", current): pick.why_in(current),
                 t("pairing.col.helper", current): t(
                     "pairing.name_detail", current, name=pick.helper_name,
                     detail=pick.helper_kind.label(current))})

@@ -67,7 +67,7 @@ def database_guard() -> Iterator[None]:
         st.error(f"**{t('error.database', lang())}**\n\n{problem}")
         st.stop()
     except DatabaseBusy as exc:  # waited the whole busy timeout behind other writers
-        st.error(exc.message)
+        st.error(exc.text(lang()))
         st.stop()
     except DataError:
         _log.exception("a write the services let through was refused by the database")

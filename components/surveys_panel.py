@@ -24,7 +24,7 @@ from components.uploader import file_uploader
 from db.models import SurveyQuestion
 from services.errors import ConcurrentEdit, DomainError
 from services.exports import EXPORT_FORMATS, ListExport, filename_for
-from services.i18n import t
+from services.i18n import Msg, t
 from services.imports import ImportReport
 from services.imports.reader import MAX_BYTES
 from services.orgs import OrgNode, org_tree
@@ -251,7 +251,7 @@ def _save_grid(actor: Actor, summary: SurveySummary, questions: list[SurveyQuest
             saved = record_grid(session, actor=actor, survey_id=summary.id, rows=changes,
                                 loaded=loaded)
     except StaleDataError:
-        show_problem(ConcurrentEdit("问卷答案"))
+        show_problem(ConcurrentEdit(Msg("errors.what.survey_answers")))
         return
     except DomainError as exc:
         show_problem(exc)

@@ -22,7 +22,7 @@ try:
     scope = scope_from_url(actor, today=today)
     figures = stats_cache.statistics(actor, scope, today)
 except (DomainError, PermissionDenied) as exc:
-    st.error(md(str(exc)) or t("meeting.no_access", current))
+    st.error(md(exc.text(current)) or t("meeting.no_access", current))
     st.stop()
 view = stats_cache.sections_view(actor, scope, today, big=True, lang=current)
 index = current_index(len(view))

@@ -55,7 +55,8 @@ from services.activity_queries import (
     list_activities,
     person_times,
 )
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -172,13 +173,13 @@ def activity_problems(session: Session, actor: Actor, data: ActivityInput, *, to
     _field_problems(session, actor, data, today, activity, problems)
     before = _current_links(session, activity)
     if why := _children_problem(session, actor, data, before[0], checked):
-        problems["参加儿童"] = why
+        problems[field_label("attendees", "参加儿童")] = why
     if why := _helpers_problem(session, actor, data.helper_ids, before[1], checked):
-        problems["服务人员"] = why
+        problems[field_label("activity_helpers", "服务人员")] = why
     if any(len(name) > 100 for name in data.provider_names):
-        problems["资源方"] = "资源方名称最多100个字"
+        problems[field_label("providers", "资源方")] = Msg("errors.activity.provider_long")
     if why := _donations_problem(session, actor, data):
-        problems["捐助"] = why
+        problems[field_label("donation", "捐助")] = why
     return problems
 
 
@@ -186,38 +187,44 @@ def _field_problems(session: Session, actor: Actor, data: ActivityInput, today: 
                     activity: Activity | None, problems: dict[str, str]) -> None:
     kind = session.get(ActivityKindRow, data.kind) if data.kind else None
     if kind is None:
-        problems["类型"] = "请选择活动类型"
+        problems[field_label("activity_kind", "类型")] = Msg("errors.activity.kind_missing")
     elif kind.is_archived and (activity is None or activity.kind != kind.code):
-        problems["类型"] = f"活动类型“{kind.label_zh}”已停用，请选择其他类型"
+        problems[field_label("activity_kind", "类型")] = Msg(
+            "errors.activity.kind_inactive", kind=Msg.keeping(
+                kind.label_zh, "errors.activity.kind_name", name=kind.label_en or kind.label_zh))
     if not data.title:
-        problems["名称"] = "必填"
+        problems[field_label("title", "名称")] = Msg("errors.valid.required")
     elif len(data.title) > 200:
-        problems["名称"] = "最多200个字"
+        problems[field_label("title", "名称")] = Msg("errors.valid.too_long", max_len=200)
     if data.held_on > today:
-        problems["日期"] = "活动日期不能晚于今天"
+        problems[field_label("held_on", "日期")] = Msg("errors.activity.date_future")
     elif data.held_on < EARLIEST:
-        problems["日期"] = f"活动日期不能早于{EARLIEST:%Y-%m-%d}"
+        problems[field_label("held_on", "日期")] = Msg("errors.activity.date_early",
+                                                          on=EARLIEST.isoformat())
     if data.place and len(data.place) > 200:
-        problems["地点"] = "最多200个字"
+        problems[field_label("place", "地点")] = Msg("errors.valid.too_long", max_len=200)
     if why := _unit_problem(session, actor, data.org_unit_id):
-        problems["举办单位"] = why
+        problems[field_label("host", "举办单位")] = why
     if not 1 <= data.sessions <= MAX_SESSIONS:
-        problems["场次"] = f"场次应在1到{MAX_SESSIONS}之间"
+        problems[field_label("sessions", "场次")] = Msg("errors.activity.sessions",
+                                                     max=MAX_SESSIONS)
     if not 0 <= data.extra_person_times <= MAX_EXTRA:
-        problems["其他人次"] = f"其他人次应在0到{MAX_EXTRA:,}之间"
+        problems[field_label("extra_person_times", "其他人次")] = Msg(
+            "errors.activity.extra", max=f"{MAX_EXTRA:,}")
     if not 0 <= data.volunteers <= MAX_VOLUNTEERS:
-        problems["志愿者人数"] = f"应在0到{MAX_VOLUNTEERS:,}之间"
+        problems[field_label("volunteers", "志愿者人数")] = Msg(
+            "errors.helper.capacity", max=f"{MAX_VOLUNTEERS:,}")
     if data.cost_yuan is not None and not 0 <= data.cost_yuan <= MAX_YUAN:
-        problems["费用"] = "费用应为0到1000万元之间的金额"
+        problems[field_label("cost", "费用")] = Msg("errors.activity.cost")
     if data.notes and len(data.notes) > 2000:
-        problems["备注"] = "最多2000个字"
+        problems[field_label("notes", "备注")] = Msg("errors.valid.too_long", max_len=2000)
 
 
 def _unit_problem(session: Session, actor: Actor, org_unit_id: int | None) -> str | None:
     if org_unit_id is None:
-        return "请选择举办单位" if actor.org_unit_id is not None else None
+        return Msg("errors.activity.host_missing") if actor.org_unit_id is not None else None
     if not org_in_scope(session, actor, org_unit_id):
-        return "举办单位不存在或不在您的管辖范围内"
+        return Msg("errors.activity.host_out_of_scope")
     return None
 
 
@@ -239,14 +246,14 @@ def _children_problem(session: Session, actor: Actor, data: ActivityInput, alrea
             select(Child).where(Child.id.in_(chunk), children_visible(actor))))
     unknown = [i for i in data.child_ids if i not in checked.children]
     if unknown:
-        return f"有{len(unknown)}名儿童不存在或不在您的管辖范围内"
+        return Msg("errors.activity.unknown_children", count=len(unknown))
     chosen = [checked.children[i] for i in data.child_ids]
     archived = [c.name for c in chosen if c.archived_at is not None and c.id not in already]
     if archived:
-        return f"“{'、'.join(archived[:5])}”的档案已归档，不能记为参加活动"
+        return Msg("errors.activity.archived_children", names=tuple(archived[:5]))
     unborn = [c.name for c in chosen if c.birth_date > data.held_on]
     if unborn:
-        return f"活动日期早于“{'、'.join(unborn[:5])}”的出生日期，请核对日期"
+        return Msg("errors.activity.unborn_children", names=tuple(unborn[:5]))
     return None
 
 
@@ -256,11 +263,11 @@ def _helpers_problem(session: Session, actor: Actor, helper_ids: tuple[int, ...]
         checked.helpers.update((h.id, h) for h in session.scalars(
             select(Helper).where(Helper.id.in_(chunk), helpers_visible(actor))))
     if any(i not in checked.helpers for i in helper_ids):
-        return "有服务人员不存在或不在您的管辖范围内"
+        return Msg("errors.activity.unknown_helpers")
     stopped = [checked.helpers[i].name for i in helper_ids
                if checked.helpers[i].archived_at is not None and i not in already]
     if stopped:
-        return f"帮扶人“{'、'.join(stopped)}”已停用"
+        return Msg("errors.activity.inactive_helpers", names=tuple(stopped))
     return None
 
 
@@ -268,21 +275,22 @@ def _donations_problem(session: Session, actor: Actor, data: ActivityInput) -> s
     attending = set(data.child_ids)
     for gift in data.donations:
         if gift.is_empty:
-            return "请填写捐助金额或物资"
+            return Msg("errors.activity.gift_empty")
         if not 0 <= gift.money_yuan <= MAX_YUAN:
-            return "捐助金额应为0到1000万元之间的金额"
+            return Msg("errors.activity.gift_money")
         if gift.goods and len(gift.goods) > 200:
-            return "捐助物资最多200个字"
+            return Msg("errors.activity.gift_goods_long")
         if gift.goods_value_yuan is not None and not 0 <= gift.goods_value_yuan <= MAX_YUAN:
-            return "物资折价应为0到1000万元之间的金额"
+            return Msg("errors.activity.gift_value")
         if gift.provider_name and gift.provider_name not in data.provider_names:
-            return f"捐助方“{gift.provider_name}”应在本次活动的资源方中"
+            return Msg("errors.activity.gift_provider", name=gift.provider_name)
         outsiders = [i for i in gift.recipients_among(data.child_ids) if i not in attending][:5]
         if outsiders:
             known = dict(session.execute(select(Child.id, Child.name).where(
                 Child.id.in_(outsiders), children_visible(actor))).all())
-            names = "、".join(known.get(i, "不在管辖范围内的儿童") for i in outsiders)
-            return f"受助儿童须是参加本次活动的儿童（“{names}”未参加）"
+            hidden = Msg("errors.activity.child_out_of_scope")
+            return Msg("errors.activity.gift_outsiders",
+                       names=tuple(known.get(i, hidden) for i in outsiders))
     return None
 
 
@@ -372,7 +380,7 @@ def _flush_new(session: Session, activity: Activity) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
-        raise DomainError("该活动已经保存过了，请勿重复提交；刷新后可在活动列表中看到它。") from exc
+        raise DomainError.of("errors.activity.already_saved") from exc
 
 
 def _first_with_token(session: Session, client_token: str) -> Activity | None:
@@ -440,9 +448,9 @@ def update_activity(session: Session, *, actor: Actor, activity_id: int, expecte
                     data: ActivityInput, today: date) -> Activity:
     """Save changes to the version the person opened; a stale version is refused."""
     activity = get_activity(session, actor, activity_id)
-    audit.require_version(activity, expected_version, "活动")
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
     if activity.is_archived:
-        raise DomainError("该活动已归档，不能修改。")
+        raise DomainError.of("errors.activity.archived_no_edit")
     data = data.normalised()
     checked = _check(session, actor, data, today=today, activity=activity)
     before_count = len(_current_links(session, activity)[0])
@@ -474,11 +482,12 @@ def archive_activity(session: Session, *, actor: Actor, activity_id: int, expect
                      reason: str) -> Activity:
     """Archive an activity (e.g. entered twice) with the donations recorded at it."""
     activity = get_activity(session, actor, activity_id)
-    audit.require_version(activity, expected_version, "活动")
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
     if activity.is_archived:
-        raise DomainError("该活动已归档。")
+        raise DomainError.of("errors.activity.already_archived")
     if not reason.strip():
-        raise ValidationFailed({"归档原因": "请说明归档原因，如：重复登记"})
+        raise ValidationFailed({field_label("archive_reason", "归档原因"):
+                                Msg("errors.activity.archive_reason_missing")})
     with audit.tracked(session, actor, activity, "activity", action="archive",
                        summary=f"归档活动 {activity.title}({reason.strip()})"):
         activity.archived_at, activity.archive_reason = utcnow(), reason.strip()[:200]
@@ -489,9 +498,9 @@ def archive_activity(session: Session, *, actor: Actor, activity_id: int, expect
 def restore_activity(session: Session, *, actor: Actor, activity_id: int,
                      expected_version: int) -> Activity:
     activity = get_activity(session, actor, activity_id)
-    audit.require_version(activity, expected_version, "活动")
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
     if not activity.is_archived:
-        raise DomainError("该活动未归档。")
+        raise DomainError.of("errors.activity.not_archived")
     with audit.tracked(session, actor, activity, "activity", action="restore",
                        summary=f"恢复活动 {activity.title}"):
         activity.archived_at, activity.archive_reason = None, None

@@ -30,6 +30,7 @@ from services import audit
 from services.activity_queries import activities_visible, list_activities
 from services.errors import PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.name_masking import people_by_child, people_by_provider, provider_people
 from services.permissions import Actor, Capability, children_visible
 
@@ -167,7 +168,7 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
     actor.require(Capability.EXPORT)
     actor.require(Capability.MANAGE_ACTIVITIES)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
                         sheet_name=TITLES[kind])
     if include_sensitive:

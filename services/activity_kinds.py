@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import ActivityKindRow
 from services import audit
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.vocab import ActivityKind, UnknownLabel
 
@@ -55,33 +56,43 @@ def resolve_kind(session: Session, text: str) -> ActivityKindRow:
                 _normal(row.label_zh), _normal(row.label_en or "")}:
             return row
     accepted = "、".join(r.label_zh for r in rows)
-    raise DomainError(f"无法识别活动类型“{text.strip()}”，可填写：{accepted}")
+    raise DomainError.of("errors.kind.unknown", text=text.strip(), accepted=accepted)
 
 
 def _require_admin(actor: Actor) -> None:
     if not actor.can(Capability.MANAGE_USERS):
-        raise PermissionDenied("只有管理员可以维护活动类型。")
+        raise PermissionDenied(Msg("errors.permission.activity_kinds"))
+
+
+NAME = field_label("name_of", "名称")
+
+
+def kind_name(row: ActivityKindRow) -> Msg:
+    """The kind's name as a message field: Chinese, or its English name when it has one."""
+    return Msg.keeping(row.label_zh, "errors.activity.kind_name",
+                       name=row.label_en or row.label_zh)
 
 
 def _label_problems(session: Session, label_zh: str, label_en: str | None,
                     code: str | None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not label_zh:
-        problems["名称"] = "必填"
+        problems[NAME] = Msg("errors.valid.required")
     elif len(label_zh) > MAX_LABEL:
-        problems["名称"] = f"最多{MAX_LABEL}个字"
+        problems[NAME] = Msg("errors.valid.too_long", max_len=MAX_LABEL)
     if label_en and len(label_en) > MAX_LABEL:
-        problems["英文名称"] = f"最多{MAX_LABEL}个字符"
+        problems[field_label("label_en", "英文名称")] = Msg("errors.kind.en_too_long",
+                                                                max=MAX_LABEL)
     if problems:
         return problems
     for row in session.scalars(select(ActivityKindRow).where(ActivityKindRow.code != (code or ""))):
         if _normal(row.label_zh) == _normal(label_zh):
-            state = "（已停用，可在列表中恢复）" if row.is_archived else ""
-            problems["名称"] = f"已有活动类型“{row.label_zh}”{state}"
+            problems[NAME] = Msg("errors.kind.taken_archived" if row.is_archived
+                                 else "errors.kind.taken", kind=row.label_zh)
             return problems
     for kind in ActivityKind:
         if kind.value != code and _normal(label_zh) in {_normal(s) for s in kind.synonyms}:
-            problems["名称"] = f"“{label_zh}”是内置类型“{kind.zh}”的名称或别称，导入时会被识别为它"
+            problems[NAME] = Msg("errors.kind.builtin_synonym", label=label_zh, kind=kind)
     return problems
 
 
@@ -125,8 +136,8 @@ def _tracked(session: Session, actor: Actor, row: ActivityKindRow, *, action: st
 def _get(session: Session, code: str, expected_version: int) -> ActivityKindRow:
     row = session.get(ActivityKindRow, code)
     if row is None:
-        raise NotFound("活动类型")
-    audit.require_version(row, expected_version, "活动类型")
+        raise NotFound(Msg("errors.what.activity_kind"))
+    audit.require_version(row, expected_version, Msg("errors.what.activity_kind"))
     return row
 
 
@@ -149,9 +160,9 @@ def archive_activity_kind(session: Session, *, actor: Actor, code: str,
     _require_admin(actor)
     row = _get(session, code, expected_version)
     if row.is_builtin:
-        raise DomainError(f"“{row.label_zh}”是内置活动类型，不能停用。")
+        raise DomainError.of("errors.kind.builtin", kind=kind_name(row))
     if row.is_archived:
-        raise DomainError(f"活动类型“{row.label_zh}”已停用。")
+        raise DomainError.of("errors.kind.already_archived", kind=kind_name(row))
     with _tracked(session, actor, row, action="archive",
                        summary=f"停用活动类型 {row.label_zh}"):
         row.archived_at, row.archive_reason = utcnow(), "停用"
@@ -163,7 +174,7 @@ def restore_activity_kind(session: Session, *, actor: Actor, code: str,
     _require_admin(actor)
     row = _get(session, code, expected_version)
     if not row.is_archived:
-        raise DomainError(f"活动类型“{row.label_zh}”未停用。")
+        raise DomainError.of("errors.kind.not_archived", kind=kind_name(row))
     with _tracked(session, actor, row, action="restore",
                        summary=f"恢复活动类型 {row.label_zh}"):
         row.archived_at, row.archive_reason = None, None

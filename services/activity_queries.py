@@ -26,7 +26,7 @@ from db.models import (
     donation_recipients,
 )
 from services.errors import DomainError, NotFound
-from services.i18n import DEFAULT_LANGUAGE, t
+from services.i18n import DEFAULT_LANGUAGE, Msg, t
 from services.permissions import (
     Actor,
     Capability,
@@ -61,7 +61,7 @@ def get_activity(session: Session, actor: Actor, activity_id: int) -> Activity:
     activity = session.scalar(select(Activity).where(Activity.id == activity_id,
                                                      activities_visible(actor)))
     if activity is None:
-        raise NotFound("活动")
+        raise NotFound(Msg("errors.what.activity"))
     return activity
 
 
@@ -257,12 +257,12 @@ def children_for_group(session: Session, actor: Actor, *, school_id: int | None 
     """Every active child in scope of a school, of one class of it, or of a village."""
     clauses = [children_visible(actor), Child.archived_at.is_(None)]
     if school_id is None and village_id is None:
-        raise DomainError("请选择学校（可再选班级）或村（社区）。")
+        raise DomainError.of("errors.activity.group_missing")
     if school_id is not None:
         clauses.append(Child.school_id == school_id)
     if grade_class is not None:
         if school_id is None:
-            raise DomainError("按班级选择时请先选学校。")
+            raise DomainError.of("errors.activity.class_without_school")
         grade, class_name = grade_class
         clauses.append(Child.grade == grade)
         if class_name:

@@ -28,8 +28,9 @@ from db.models import (
     Relative,
 )
 from services import audit
-from services.errors import NotFound, PermissionDenied, ValidationFailed
+from services.errors import NotFound, PermissionDenied, ValidationFailed, field_label
 from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -41,7 +42,7 @@ from services.permissions import (
 from services.validators import age_on
 from services.vocab import ActivityKind, Category, ContactKind, Relation, RiskLevel
 
-WHAT = "专项行动"
+WHAT = Msg("errors.what.campaign")
 MAX_NAME = 100
 MAX_DAYS = 731  # longer than two years is a typo in a date, not a drive
 UPCOMING, RUNNING, ENDED = "未开始", "进行中", "已结束"
@@ -293,34 +294,38 @@ def campaign_progress(session: Session, actor: Actor, campaign_id: int, *,
 
 # ---- writing --------------------------------------------------------------------------------
 
+NAME, PERIOD = field_label("name_of", "名称"), field_label("period", "起止日期")
+
+
 def _problems(session: Session, data: CampaignInput, org_unit_id: int | None,
               current: Campaign | None) -> dict[str, str]:
     """What is wrong with the input, by field label; empty when it may be saved."""
     problems: dict[str, str] = {}
     name = data.name.strip()
     if not name:
-        problems["名称"] = "请填写专项行动名称"
+        problems[NAME] = Msg("errors.campaign.name_missing")
     elif len(name) > MAX_NAME:
-        problems["名称"] = f"名称最多{MAX_NAME}个字"
+        problems[NAME] = Msg("errors.valid.too_long", max_len=MAX_NAME)
     if data.starts_on is None or data.ends_on is None:
-        problems["起止日期"] = "请填写开始日期和结束日期"
+        problems[PERIOD] = Msg("errors.wish.period_missing")
     elif data.ends_on < data.starts_on:
-        problems["起止日期"] = "结束日期不能早于开始日期"
+        problems[PERIOD] = Msg("errors.wish.period_reversed")
     elif (data.ends_on - data.starts_on).days > MAX_DAYS:
-        problems["起止日期"] = "时间跨度不能超过两年，请检查日期"
+        problems[PERIOD] = Msg("errors.campaign.period_long")
     if (data.activity_kind is None) == (data.contact_kind is None):
-        problems["覆盖方式"] = "请在活动类型和帮扶方式中选择且只选择一项"
+        problems[field_label("reach", "覆盖方式")] = Msg("errors.campaign.reach")
     elif data.activity_kind is not None and data.activity_kind != (
             current.activity_kind if current else None):
         kind = session.get(ActivityKindRow, data.activity_kind)
         if kind is None or kind.archived_at is not None:
-            problems["活动类型"] = f"没有“{data.activity_kind}”这一活动类型"
+            problems[field_label("campaign_kind", "活动类型")] = Msg(
+                "errors.campaign.no_kind", kind=data.activity_kind)
     same_unit = (Campaign.org_unit_id.is_(None) if org_unit_id is None
                  else Campaign.org_unit_id == org_unit_id)
-    if name and "名称" not in problems and session.scalar(select(Campaign.id).where(
+    if name and NAME not in problems and session.scalar(select(Campaign.id).where(
             Campaign.name == name, same_unit, Campaign.archived_at.is_(None),
             Campaign.id != (current.id if current else -1))) is not None:
-        problems["名称"] = f"同一范围内已有名为“{name}”的专项行动，请换一个名称"
+        problems[NAME] = Msg("errors.campaign.name_taken", name=name)
     return problems
 
 
@@ -330,8 +335,8 @@ def _target_unit(session: Session, actor: Actor, org_unit_id: int | None) -> int
         return actor.org_unit_id
     if not org_in_scope(session, actor, org_unit_id):
         if session.get(OrgUnit, org_unit_id) is None:
-            raise NotFound("单位")
-        raise PermissionDenied("所选单位不在您的管辖范围内。")
+            raise NotFound(Msg("errors.what.org_unit"))
+        raise PermissionDenied(Msg("errors.permission.unit_out_of_scope"))
     return org_unit_id
 
 
@@ -366,7 +371,7 @@ def _for_change(session: Session, actor: Actor, campaign_id: int,
     if campaign is None:
         raise NotFound(WHAT)
     if not _editable(session, actor, campaign.org_unit_id):
-        raise PermissionDenied("该专项行动由上级单位发起，您可以查看进度，但不能修改。")
+        raise PermissionDenied(Msg("errors.permission.campaign_from_above"))
     audit.require_version(campaign, expected_version, WHAT)
     return campaign
 
@@ -438,7 +443,7 @@ def export_campaign_gaps(session: Session, *, actor: Actor, fmt: str, today: dat
     actor.require(Capability.EXPORT)
     actor.require(Capability.VIEW_AGGREGATES)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     in_scope = children_visible(actor)
     if campaign_id is not None:
         campaigns = [_one(session, actor, campaign_id)[0]]

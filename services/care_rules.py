@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import CareRule
 from services import audit
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.vocab import (
     Category,
@@ -60,9 +61,13 @@ def _optional(vocabulary: type, value: str | None, label: str,
     if value in (None, ""):
         return None
     if value not in vocabulary.codes():
-        problems[label] = f"无法识别“{value}”，可选：{'、'.join(vocabulary.accepted_labels())}"
+        problems[label] = Msg("errors.rule.unknown", value=value, accepted=tuple(vocabulary))
         return None
     return vocabulary(value)
+
+
+NAME, KINDS = field_label("name_of", "名称"), field_label("rule_kinds", "帮扶方式")
+COUNT = field_label("min_count", "最少次数")
 
 
 def rule_problems(data: RuleInput) -> dict[str, str]:
@@ -70,34 +75,37 @@ def rule_problems(data: RuleInput) -> dict[str, str]:
     problems: dict[str, str] = {}
     name = data.name.strip()
     if not name:
-        problems["名称"] = "请填写要求的名称，如：每月谈心至少1次"
+        problems[NAME] = Msg("errors.rule.name_missing")
     elif len(name) > NAME_MAX:
-        problems["名称"] = f"名称最多{NAME_MAX}个字（现有{len(name)}个）"
+        problems[NAME] = Msg("errors.rule.name_long", max=NAME_MAX, length=len(name))
     kinds = list(data.contact_kinds)
     if not kinds:
-        problems["帮扶方式"] = "请至少选择一种帮扶方式（如家访、谈心）"
+        problems[KINDS] = Msg("errors.rule.kinds_missing")
     elif unknown := [k for k in kinds if k not in ContactKind.codes()]:
-        problems["帮扶方式"] = (f"无法识别“{'、'.join(map(str, unknown))}”，可选："
-                            f"{'、'.join(ContactKind.accepted_labels())}")
+        problems[KINDS] = Msg("errors.rule.unknown", value="、".join(map(str, unknown)),
+                              accepted=tuple(ContactKind))
     if isinstance(data.min_count, bool) or not isinstance(data.min_count, int):
-        problems["最少次数"] = "请填写整数次数"
+        problems[COUNT] = Msg("errors.rule.count_integer")
     elif not MIN_COUNT <= data.min_count <= MAX_COUNT:
-        problems["最少次数"] = f"最少次数应在{MIN_COUNT}到{MAX_COUNT}之间"
+        problems[COUNT] = Msg("errors.rule.count_range", min=MIN_COUNT, max=MAX_COUNT)
     if data.period not in RulePeriod.codes():
-        problems["周期"] = f"请选择周期：{'、'.join(RulePeriod.accepted_labels())}"
+        problems[field_label("period_of", "周期")] = Msg("errors.rule.period",
+                                                         accepted=tuple(RulePeriod))
     if data.audience not in RuleAudience.codes():
-        problems["联系对象"] = f"请选择联系对象：{'、'.join(RuleAudience.accepted_labels())}"
-    _optional(RiskLevel, data.risk_level, "风险等级", problems)
-    _optional(Category, data.category, "儿童类别", problems)
-    _optional(HelperKind, data.helper_kind, "帮扶人类型", problems)
+        problems[field_label("audience", "联系对象")] = Msg("errors.rule.audience",
+                                                          accepted=tuple(RuleAudience))
+    _optional(RiskLevel, data.risk_level, field_label("risk_level", "风险等级"), problems)
+    _optional(Category, data.category, field_label("categories", "儿童类别"), problems)
+    _optional(HelperKind, data.helper_kind, field_label("helper_kind", "帮扶人类型"),
+              problems)
     if data.notes and len(data.notes) > 1000:
-        problems["备注"] = "备注最多1000字"
+        problems[field_label("notes", "备注")] = Msg("errors.rule.notes_long")
     return problems
 
 
 def _require_admin(actor: Actor) -> None:
     if not actor.can(Capability.MANAGE_RULES):
-        raise PermissionDenied("只有管理员可以修改帮扶要求。")
+        raise PermissionDenied(Msg("errors.permission.care_rules"))
 
 
 def list_rules(session: Session, *, include_archived: bool = False) -> list[CareRule]:
@@ -111,7 +119,7 @@ def list_rules(session: Session, *, include_archived: bool = False) -> list[Care
 def get_rule(session: Session, rule_id: int) -> CareRule:
     rule = session.get(CareRule, rule_id)
     if rule is None:
-        raise NotFound("帮扶要求")
+        raise NotFound(Msg("errors.what.care_rule"))
     return rule
 
 
@@ -135,7 +143,7 @@ def _check(session: Session, actor: Actor, data: RuleInput, rule_id: int | None)
     if problems := rule_problems(data):
         raise ValidationFailed(problems)
     if (twin := _same_as(session, data, rule_id)) is not None:
-        raise DomainError(f"已有相同的帮扶要求“{twin.name}”，无需重复添加。")
+        raise DomainError.of("errors.rule.twin", name=twin.name)
 
 
 def _apply(rule: CareRule, data: RuleInput) -> None:
@@ -182,7 +190,7 @@ def update_rule(session: Session, *, actor: Actor, rule_id: int, expected_versio
                 data: RuleInput) -> CareRule:
     """Save changes to the version the admin opened; the code stays, so history still reads."""
     rule = get_rule(session, rule_id)
-    audit.require_version(rule, expected_version, "帮扶要求")
+    audit.require_version(rule, expected_version, Msg("errors.what.care_rule"))
     _check(session, actor, data, rule.id)
     with audit.tracked(session, actor, rule, ENTITY, summary=f"修改帮扶要求 {data.name.strip()}"):
         _apply(rule, data)
@@ -194,11 +202,12 @@ def set_rule_active(session: Session, *, actor: Actor, rule_id: int, expected_ve
     """Stop checking a rule (it stays listed) or start again."""
     _require_admin(actor)
     rule = get_rule(session, rule_id)
-    audit.require_version(rule, expected_version, "帮扶要求")
+    audit.require_version(rule, expected_version, Msg("errors.what.care_rule"))
     if rule.archived_at is not None:
-        raise DomainError(f"帮扶要求“{rule.name}”已归档。")
+        raise DomainError.of("errors.rule.archived", name=rule.name)
     if rule.is_active is active:
-        raise DomainError(f"帮扶要求“{rule.name}”已{'启用' if active else '停用'}。")
+        raise DomainError.of("errors.rule.already_on" if active else "errors.rule.already_off",
+                             name=rule.name)
     verb = "启用" if active else "停用"
     with audit.tracked(session, actor, rule, ENTITY, summary=f"{verb}帮扶要求 {rule.name}"):
         rule.is_active = active
@@ -210,9 +219,10 @@ def archive_rule(session: Session, *, actor: Actor, rule_id: int, expected_versi
     """Put a rule away for good (it is kept, hidden from the list, and never checked)."""
     _require_admin(actor)
     rule = get_rule(session, rule_id)
-    audit.require_version(rule, expected_version, "帮扶要求")
+    audit.require_version(rule, expected_version, Msg("errors.what.care_rule"))
     if not reason.strip():
-        raise ValidationFailed({"归档原因": "请说明归档原因"})
+        raise ValidationFailed({field_label("archive_reason", "归档原因"):
+                                Msg("errors.rule.archive_reason_missing")})
     with audit.tracked(session, actor, rule, ENTITY, action="archive",
                        summary=f"归档帮扶要求 {rule.name}({reason.strip()})"):
         rule.archived_at, rule.archive_reason = utcnow(), reason.strip()[:200]

@@ -10,6 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
+from services.errors import field_label
+from services.i18n import Msg
 from services.validators import (
     birth_date_problem,
     clean_name,
@@ -124,20 +126,21 @@ def child_problems(session: Session, data: ChildInput, *, today: date) -> dict[s
     """Every rule a child's record must keep, as {column header: reason}; empty when fine."""
     problems: dict[str, str] = {}
     if why := person_name_problem(data.name):
-        problems["姓名"] = why
+        problems[field_label("name", "姓名")] = why
     if data.gender is None:
-        problems["性别"] = "必填"
+        problems[field_label("gender", "性别")] = Msg("errors.valid.required")
     if data.birth_date is None:
-        problems["出生日期"] = "必填"
+        problems[field_label("birth_date", "出生日期")] = Msg("errors.valid.required")
     elif why := birth_date_problem(data.birth_date, today):
-        problems["出生日期"] = why
+        problems[field_label("birth_date", "出生日期")] = why
     if not data.categories:
-        problems["儿童类别"] = "至少选择一个类别"
+        problems[field_label("categories", "儿童类别")] = Msg("errors.child.no_category")
     if data.id_number:
         if why := id_number_problem(data.id_number, data.birth_date):
-            problems["身份证号"] = why
+            problems[field_label("id_number", "身份证号")] = why
         elif data.gender and (shown := gender_of_id_number(data.id_number)) is not data.gender:
-            problems["身份证号"] = f"身份证号显示性别为{shown.zh},与填写的性别不一致"
+            problems[field_label("id_number", "身份证号")] = Msg("errors.child.id_gender",
+                                                         gender=shown)
     problems.update(_place_problems(session, data))
     problems.update(_text_problems(data))
     for relative in data.relatives:
@@ -151,27 +154,32 @@ def _text_problems(data: ChildInput) -> dict[str, str]:
     for name, (column, max_len) in LINE_FIELDS.items():
         value = getattr(data, name)
         if value and (why := line_problem(value, max_len=max_len)):
-            problems[column] = why
+            problems[field_label(name, column)] = why
     for name, (column, max_len) in NOTE_FIELDS.items():
         value = getattr(data, name)
         if value and (why := text_problem(value, max_len=max_len, multiline=True)):
-            problems[column] = why
+            problems[field_label(name, column)] = why
     return problems
 
 
 def _relative_problems(relative: RelativeInput) -> dict[str, str]:
     column = RELATION_COLUMN[relative.relation]
+    who = relative.relation
+
+    def header(name: str, suffix: str) -> Msg:
+        return Msg.keeping(f"{column}{suffix}", f"errors.field.relative_{name}", relative=who)
+
     problems = {}
     if relative.phone and (why := phone_problem(relative.phone)):
-        problems[f"{column}电话"] = why
+        problems[header("phone", "电话")] = why
     if not relative.name.strip():
-        problems[f"{column}姓名"] = "填写了电话,请同时填写姓名"
+        problems[header("name", "姓名")] = Msg("errors.child.relative_name_missing")
     elif why := person_name_problem(relative.name):
-        problems[f"{column}姓名"] = why
+        problems[header("name", "姓名")] = why
     for name, (suffix, max_len) in RELATIVE_FIELDS.items():
         value = getattr(relative, name)
         if value and (why := line_problem(value, max_len=max_len)):
-            problems[f"{column}{suffix}"] = why
+            problems[header(name, suffix)] = why
     return problems
 
 
@@ -179,16 +187,19 @@ def _place_problems(session: Session, data: ChildInput) -> dict[str, str]:
     problems: dict[str, str] = {}
     town = session.get(OrgUnit, data.town_id) if data.town_id else None
     village = session.get(OrgUnit, data.village_id) if data.village_id else None
+    town_field = field_label("town", "乡镇(街道)")  # keep-ascii
+    village_field = field_label("village", "村(社区)")  # keep-ascii
     if town is None or town.kind not in TOWN_KINDS:
-        problems["乡镇(街道)"] = "必填:请选择乡镇或街道"
+        problems[town_field] = Msg("errors.child.town_missing")
     if village is None or village.kind not in VILLAGE_KINDS:
-        problems["村(社区)"] = "必填:请选择村或社区"
+        problems[village_field] = Msg("errors.child.village_missing")
     elif town is not None and village.parent_id != town.id:
-        problems["村(社区)"] = f"“{village.name}”不属于“{town.name}”"
+        problems[village_field] = Msg("errors.child.village_elsewhere", village=village.name,
+                                      town=town.name)
     if data.school_id:
         school = session.get(OrgUnit, data.school_id)
         if school is None or school.kind is not OrgKind.school:
-            problems["学校"] = "请选择学校"
+            problems[field_label("school", "学校")] = Msg("errors.child.school_missing")
     return problems
 
 
@@ -218,7 +229,7 @@ def find_duplicates(session: Session, data: ChildInput, *,
     found = []
     for child in session.scalars(stmt):
         same_id = bool(data.id_number) and child.id_number == data.id_number
-        reason = "身份证号相同" if same_id else "姓名、出生日期和村（社区）相同"
+        reason = Msg("errors.child.same_id" if same_id else "errors.child.same_name_birth_village")
         found.append(Duplicate(child.id, child.name, reason))
     return found
 

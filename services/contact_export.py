@@ -16,6 +16,7 @@ from db.models import CareContact, Child, Helper, OrgUnit, User
 from services import audit
 from services.errors import DomainError, PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.name_masking import people_by_child
 from services.permissions import Actor, Capability, children_visible
 
@@ -77,9 +78,9 @@ def export_contacts(session: Session, *, actor: Actor, fmt: str, today: date,
     """帮扶记录 in `fmt` for the period (all dates when open); sensitive exports are audited."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     if date_from is not None and date_to is not None and date_from > date_to:
-        raise DomainError("开始日期不能晚于结束日期。")
+        raise DomainError.of("errors.period.reversed")
     rows = contact_rows(session, actor, date_from=date_from, date_to=date_to)
     data = export_bytes(fmt, rows, CONTACT_COLUMNS, include_sensitive=include_sensitive,
                         sheet_name=TITLE)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, aliased
 
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing, User
 from services import audit
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.vocab import ContactKind, Role
@@ -24,8 +25,13 @@ MAX_MINUTES = 600  # ten hours: a longer single contact is a typing slip
 MAX_NOTES = 2000
 EDIT_DAYS = 7  # the author may change a contact this many days after saving it
 ENTITY = "care_contact"
-NOT_PAIRED = "您只能为与您结对的儿童记录帮扶。"
-NO_HELPER_RECORD = "您的账号还没有关联帮扶人档案，请联系负责人。"
+NOT_PAIRED = Msg("errors.contact.not_paired")
+NO_HELPER_RECORD = Msg("errors.contact.no_helper_record")
+DATE = field_label("contact_date", "日期")
+MINUTES = field_label("minutes", "时长(分钟)")  # keep-ascii
+NOTES = field_label("contact_notes", "记录")
+FOLLOW_UP_ON = field_label("follow_up_on", "跟进日期")
+HELPER = field_label("helper", "帮扶人")
 
 
 def contact_problems(child: Child, *, contact_date: date, minutes: int | None, notes: str,
@@ -33,26 +39,27 @@ def contact_problems(child: Child, *, contact_date: date, minutes: int | None, n
     """Field → what is wrong, for the form, the import and corrections alike."""
     problems: dict[str, str] = {}
     if contact_date > today:
-        problems["日期"] = "日期不能晚于今天"
+        problems[DATE] = Msg("errors.valid.date_future")
     elif contact_date < child.birth_date:
-        problems["日期"] = f"日期不能早于儿童出生日期（{child.birth_date:%Y-%m-%d}）"
+        problems[DATE] = Msg("errors.contact.before_birth", born=child.birth_date.isoformat())
     if minutes is not None and minutes < 0:
-        problems["时长(分钟)"] = "时长不能为负数"  # keep-ascii
+        problems[MINUTES] = Msg("errors.contact.minutes_negative")
     elif minutes is not None and minutes > MAX_MINUTES:
-        problems["时长(分钟)"] = f"时长最多{MAX_MINUTES}分钟（10小时），请核对"  # keep-ascii
+        problems[MINUTES] = Msg("errors.contact.minutes_too_many", max=MAX_MINUTES)
     if len(notes) > MAX_NOTES:
-        problems["记录"] = f"记录最多{MAX_NOTES}字（现有{len(notes)}字）"
+        problems[NOTES] = Msg("errors.contact.notes_too_long", max=MAX_NOTES, length=len(notes))
     if follow_up and follow_up_on is None:
-        problems["跟进日期"] = "勾选“需跟进”时请填写跟进日期"
+        problems[FOLLOW_UP_ON] = Msg("errors.contact.follow_up_missing")
     elif follow_up and follow_up_on is not None and follow_up_on < contact_date:
-        problems["跟进日期"] = "跟进日期不能早于帮扶日期"
+        problems[FOLLOW_UP_ON] = Msg("errors.contact.follow_up_early")
     return problems
 
 
 def helper_problem(helper: Helper, contact_date: date) -> str | None:
     """A deactivated helper's contacts may be recorded only up to the day they stopped."""
     if helper.archived_at is not None and contact_date > helper.archived_at.date():
-        return f"帮扶人“{helper.name}”已于{helper.archived_at:%Y-%m-%d}停用"
+        return Msg("errors.contact.helper_inactive", helper=helper.name,
+                   on=helper.archived_at.date().isoformat())
     return None
 
 
@@ -63,7 +70,7 @@ def _child(session: Session, actor: Actor, child_id: int) -> Child:
     if child is None:
         if actor.role is Role.helper:
             raise PermissionDenied(NOT_PAIRED)
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     return child
 
 
@@ -72,13 +79,13 @@ def _helper(session: Session, actor: Actor, helper_id: int | None) -> Helper:
         if actor.helper_id is None:
             raise PermissionDenied(NO_HELPER_RECORD)
         if helper_id not in (None, actor.helper_id):
-            raise PermissionDenied("帮扶人只能以本人名义记录帮扶。")
+            raise PermissionDenied(Msg("errors.contact.only_self"))
         helper_id = actor.helper_id
     if helper_id is None:
-        raise ValidationFailed({"帮扶人": "请选择帮扶人"})
+        raise ValidationFailed({HELPER: Msg("errors.contact.choose_helper")})
     helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor)))
     if helper is None:
-        raise NotFound("帮扶人")
+        raise NotFound(Msg("errors.what.helper"))
     return helper
 
 
@@ -97,13 +104,13 @@ def log_contact(session: Session, *, actor: Actor, child_id: int, helper_id: int
         return first
     child = _child(session, actor, child_id)
     if child.archived_at is not None:
-        raise DomainError(f"“{child.name}”的档案已归档，不能记录帮扶。")
+        raise DomainError.of("errors.contact.child_archived", child=child.name)
     helper = _helper(session, actor, helper_id)
     notes = (notes or "").strip()
     problems = contact_problems(child, contact_date=contact_date, minutes=minutes, notes=notes,
                                 follow_up=follow_up, follow_up_on=follow_up_on, today=today)
     if why := helper_problem(helper, contact_date):
-        problems["帮扶人"] = why
+        problems[HELPER] = why
     if problems:
         raise ValidationFailed(problems)
     contact = CareContact(child_id=child.id, helper_id=helper.id, kind=ContactKind(kind),
@@ -114,7 +121,7 @@ def log_contact(session: Session, *, actor: Actor, child_id: int, helper_id: int
     try:
         session.flush()
     except IntegrityError as exc:  # the same token saved by a request running alongside
-        raise DomainError("这条帮扶记录已经保存过了，请勿重复提交。") from exc
+        raise DomainError.of("errors.contact.already_saved") from exc
     audit.record(session, actor, "create", ENTITY, contact.id, after=audit.snapshot(contact),
                  summary=f"{helper.name}{contact.kind.zh}{child.name}({contact_date:%Y-%m-%d})")
     return contact
@@ -142,14 +149,14 @@ def _visible_contact(session: Session, actor: Actor, contact_id: int) -> CareCon
     contact = session.scalar(select(CareContact).join(Child, Child.id == CareContact.child_id)
                              .where(CareContact.id == contact_id, children_visible(actor)))
     if contact is None or contact.archived_at is not None:
-        raise NotFound("帮扶记录")
+        raise NotFound(Msg("errors.what.contact"))
     return contact
 
 
 def _refuse_access(actor: Actor, contact: CareContact) -> None:
     if is_author(actor, contact):
-        raise PermissionDenied(f"帮扶记录保存{EDIT_DAYS}天后已锁定，如需更正请联系负责人。")
-    raise PermissionDenied("只能修改本人填写的帮扶记录；如需更正他人的记录，请联系负责人。")
+        raise PermissionDenied(Msg("errors.contact.locked", days=EDIT_DAYS))
+    raise PermissionDenied(Msg("errors.contact.not_author"))
 
 
 def edit_contact(session: Session, *, actor: Actor, contact_id: int, expected_version: int,
@@ -162,15 +169,16 @@ def edit_contact(session: Session, *, actor: Actor, contact_id: int, expected_ve
     how = access(actor, contact, today)
     if how is None:
         _refuse_access(actor, contact)
-    audit.require_version(contact, expected_version, "帮扶记录")
+    audit.require_version(contact, expected_version, Msg("errors.what.contact"))
     notes, reason = (notes or "").strip(), reason.strip()
     problems = contact_problems(contact.child, contact_date=contact_date, minutes=minutes,
                                 notes=notes, follow_up=follow_up, follow_up_on=follow_up_on,
                                 today=today)
     if contact.helper is not None and (why := helper_problem(contact.helper, contact_date)):
-        problems["帮扶人"] = why
+        problems[HELPER] = why
     if how == "correct" and not reason:
-        problems["更正说明"] = "更正已锁定或他人的记录时，请写明更正原因"
+        problems[field_label("correction_reason", "更正说明")] = Msg(
+            "errors.contact.reason_missing")
     if problems:
         raise ValidationFailed(problems)
     summary = ("修改帮扶记录" if how == "edit" else f"更正帮扶记录：{reason}")[:300]
@@ -190,9 +198,10 @@ def archive_contact(session: Session, *, actor: Actor, contact_id: int, expected
     contact = _visible_contact(session, actor, contact_id)
     if access(actor, contact, today) is None:
         _refuse_access(actor, contact)
-    audit.require_version(contact, expected_version, "帮扶记录")
+    audit.require_version(contact, expected_version, Msg("errors.what.contact"))
     if not reason.strip():
-        raise ValidationFailed({"撤销原因": "请写明撤销原因，如：儿童选错、重复记录"})
+        raise ValidationFailed({field_label("withdraw_reason", "撤销原因"):
+                                Msg("errors.contact.withdraw_reason_missing")})
     with audit.tracked(session, actor, contact, ENTITY, action="archive",
                        summary=f"撤销帮扶记录：{reason.strip()}"[:300]):
         contact.archived_at = datetime.combine(today, datetime.min.time())

@@ -198,12 +198,13 @@ def _keywords(chosen: HubList, values: Mapping[str, object]) -> dict[str, object
     known = {f.name for f in chosen.filters}
     unknown = set(values) - known
     if unknown:
-        raise DomainError(f"{chosen.title}不能按“{'、'.join(sorted(unknown))}”筛选。")
+        raise DomainError.of("errors.export.unknown_filter", list=chosen.title,
+                             filters="、".join(sorted(unknown)))
     keywords = {name: value for name, value in values.items() if name != PERIOD}
     if PERIOD in values and values[PERIOD] is not None:
         start, end = values[PERIOD]  # type: ignore[misc]
         if start is not None and end is not None and start > end:
-            raise DomainError("开始日期不能晚于结束日期。")
+            raise DomainError.of("errors.period.reversed")
         keywords.update(date_from=start, date_to=end)
     return keywords
 
@@ -219,11 +220,11 @@ def export_list(session: Session, *, actor: Actor, kind: str, fmt: str, today: d
     """
     lists = hub_lists()
     if kind not in lists:
-        raise DomainError(f"没有名为“{kind}”的名单，可选：{'、'.join(lists)}。")
+        raise DomainError.of("errors.export.unknown_list", kind=kind, lists="、".join(lists))
     chosen = lists[kind]
     keywords = _keywords(chosen, filters or {})
     if columns is not None and chosen.columns and not columns:
-        raise DomainError("请至少选择一列再导出。")
+        raise DomainError.of("errors.export.no_columns")
     options = ExportOptions(columns=columns if chosen.columns else None,
                             sheet_name=chosen.title, progress=progress)
     with export_options(options):

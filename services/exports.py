@@ -23,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from services import audit
 from services.errors import DomainError
+from services.i18n import Msg
 from services.name_masking import (
     mask_address,
     mask_id_number,
@@ -215,8 +216,9 @@ def _write_cells(sheet: Worksheet, data: Iterable[list[Cell]]) -> int:
     row_index = 0
     for row_index, cells in enumerate(data, start=1):
         if row_index >= XLSX_MAX_ROWS:
-            raise DomainError(
-                f"超过 Excel 单表上限({XLSX_MAX_ROWS - 1:,} 行),请缩小筛选范围或导出为 CSV。")
+            raise DomainError(Msg.keeping(
+                f"超过 Excel 单表上限({XLSX_MAX_ROWS - 1:,} 行),请缩小筛选范围或导出为 CSV。",
+                "errors.export.too_many_rows", max=f"{XLSX_MAX_ROWS - 1:,}"))
         for col_index, cell in enumerate(cells):
             if cell.__class__ is str:
                 if cell:
@@ -229,7 +231,9 @@ def _write_cells(sheet: Worksheet, data: Iterable[list[Cell]]) -> int:
 def _check_format(fmt: str) -> str:
     normalised = fmt.strip().lower().lstrip(".")
     if normalised not in EXPORT_FORMATS:
-        raise DomainError(f"不支持的导出格式“{fmt}”,可选:{'、'.join(EXPORT_FORMATS)}。")
+        raise DomainError(Msg.keeping(
+            f"不支持的导出格式“{fmt}”,可选:{'、'.join(EXPORT_FORMATS)}。",
+            "errors.export.format", fmt=fmt, formats="、".join(EXPORT_FORMATS)))
     return normalised
 
 
@@ -313,7 +317,7 @@ def export_bytes(fmt: str, rows: Rows, columns: Columns, *, include_sensitive: b
         sheet_name = options.sheet_name or sheet_name
         rows = _tracked(rows, options)
     if not chosen:
-        raise DomainError("请至少选择一列再导出。")
+        raise DomainError.of("errors.export.no_columns")
     if fmt == "csv":
         return to_csv(rows, chosen, include_sensitive=include_sensitive)
     return to_xlsx(rows, chosen, include_sensitive=include_sensitive, sheet_name=sheet_name)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Helper, Pairing, User
 from services import audit
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import Actor, Capability, helpers_visible, org_in_scope
 from services.validators import (
     age_on,
@@ -61,23 +62,26 @@ def helper_problems(session: Session, data: HelperInput, *, today: date,
     """Every problem with the input, keyed by the field label a person sees."""
     problems: dict[str, str] = {}
     if why := person_name_problem(data.name):
-        problems["姓名"] = why
-    for column, value, max_len in (("单位", data.work_unit, 100), ("班级", data.class_name, 20)):
+        problems[field_label("name", "姓名")] = why
+    for label, value, max_len in ((field_label("work_unit", "单位"), data.work_unit, 100),
+                                  (field_label("class_name", "班级"), data.class_name, 20)):
         if value and (why := line_problem(value, max_len=max_len)):
-            problems[column] = why
+            problems[label] = why
     if data.phone and (why := phone_problem(data.phone)):
-        problems["电话"] = why
+        problems[field_label("phone", "电话")] = why
     if not 0 <= data.capacity <= MAX_CAPACITY:
-        problems["可结对人数"] = f"应在0到{MAX_CAPACITY}之间"
+        problems[field_label("capacity", "可结对人数")] = Msg("errors.helper.capacity",
+                                                            max=MAX_CAPACITY)
     if data.org_unit_id is None:
-        problems["所属单位"] = "请选择帮扶人所属的乡镇、村（社区）或学校"
+        problems[field_label("helper_unit", "所属单位")] = Msg("errors.helper.unit_missing")
     if data.kind is HelperKind.peer_student:
         problems.update(_peer_problems(data, today))
     if data.user_id is not None and (why := _account_problem(session, data.user_id, helper_id)):
-        problems["登录账号"] = why
+        problems[field_label("account", "登录账号")] = why
     if data.name and (twin := _same_person(session, data, helper_id)):
-        problems["姓名"] = (f"该单位已登记帮扶人“{twin.name}”（电话 {twin.phone or '未填'}），"
-                          "请勿重复登记；如确为同名的两人，请填写各自的电话")
+        problems[field_label("name", "姓名")] = Msg(
+            "errors.helper.twin", name=twin.name,
+            phone=twin.phone or Msg("errors.helper.phone_missing"))
     return problems
 
 
@@ -95,25 +99,25 @@ def _peer_problems(data: HelperInput, today: date) -> dict[str, str]:
     """A peer student is checked against the child's age and gender, so both must be known."""
     problems = {}
     if data.school_id is None:
-        problems["学校"] = "结对同学需填写所在学校"
+        problems[field_label("school", "学校")] = Msg("errors.helper.peer_school")
     if data.gender is None:
-        problems["性别"] = "结对同学需填写性别（应与被帮扶儿童相同）"
+        problems[field_label("gender", "性别")] = Msg("errors.helper.peer_gender")
     if data.birth_date is None:
-        problems["出生日期"] = "结对同学需填写出生日期（应比被帮扶儿童年长）"
+        problems[field_label("birth_date", "出生日期")] = Msg("errors.helper.peer_birth_date")
     elif age_on(data.birth_date, today) not in PEER_AGES:
-        problems["出生日期"] = "结对同学应为6至18岁的在校学生"
+        problems[field_label("birth_date", "出生日期")] = Msg("errors.helper.peer_age")
     return problems
 
 
 def _account_problem(session: Session, user_id: int, helper_id: int | None) -> str | None:
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        return "该账号不存在或已停用"
+        return Msg("errors.helper.account_missing")
     if user.role is not Role.helper:
-        return "只能关联角色为“帮扶人”的账号"
+        return Msg("errors.helper.account_role")
     linked = session.scalar(select(Helper).where(Helper.user_id == user_id))
     if linked is not None and linked.id != helper_id:
-        return f"该账号已关联帮扶人“{linked.name}”"
+        return Msg("errors.helper.account_linked", name=linked.name)
     return None
 
 
@@ -122,7 +126,7 @@ def get_helper(session: Session, actor: Actor, helper_id: int) -> Helper:
     actor.require(Capability.VIEW_PEOPLE)
     helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor)))
     if helper is None:
-        raise NotFound("帮扶人")
+        raise NotFound(Msg("errors.what.helper"))
     return helper
 
 
@@ -132,7 +136,7 @@ def _check(session: Session, actor: Actor, data: HelperInput, *, today: date,
     if problems := helper_problems(session, data, today=today, helper_id=helper_id):
         raise ValidationFailed(problems)
     if actor.role is not Role.admin and not org_in_scope(session, actor, data.org_unit_id):
-        raise PermissionDenied("只能登记您管辖范围内的帮扶人。")
+        raise PermissionDenied(Msg("errors.permission.helper_out_of_scope"))
 
 
 def _apply(helper: Helper, data: HelperInput) -> None:
@@ -160,7 +164,7 @@ def update_helper(session: Session, *, actor: Actor, helper_id: int, expected_ve
     """Save changes to the version the person opened; capacity may drop below the load
     (the helper is then flagged as over capacity until a child is reassigned)."""
     helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, "帮扶人")
+    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
     data = data.normalised()
     _check(session, actor, data, today=today, helper_id=helper.id)
     with audit.tracked(session, actor, helper, "helper", summary=f"修改帮扶人 {data.name}"):
@@ -178,11 +182,12 @@ def deactivate_helper(session: Session, *, actor: Actor, helper_id: int, expecte
     """Stop a helper taking children; return their open pairings, which now need a new helper."""
     actor.require(Capability.MANAGE_PAIRINGS)
     helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, "帮扶人")
+    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
     if helper.archived_at is not None:
-        raise DomainError(f"帮扶人“{helper.name}”已停用。")
+        raise DomainError.of("errors.helper.already_inactive", name=helper.name)
     if not reason.strip():
-        raise ValidationFailed({"停用原因": "请说明停用原因，如：工作调动、服务期满"})
+        raise ValidationFailed({field_label("deactivate_reason", "停用原因"):
+                                Msg("errors.helper.reason_missing")})
     with audit.tracked(session, actor, helper, "helper", action="archive",
                        summary=f"停用帮扶人 {helper.name}({reason.strip()})"):
         helper.archived_at, helper.archive_reason = utcnow(), reason.strip()[:200]
@@ -193,9 +198,9 @@ def reactivate_helper(session: Session, *, actor: Actor, helper_id: int,
                       expected_version: int) -> Helper:
     actor.require(Capability.MANAGE_PAIRINGS)
     helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, "帮扶人")
+    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
     if helper.archived_at is None:
-        raise DomainError(f"帮扶人“{helper.name}”未停用。")
+        raise DomainError.of("errors.helper.not_inactive", name=helper.name)
     with audit.tracked(session, actor, helper, "helper", action="restore",
                        summary=f"恢复帮扶人 {helper.name}"):
         helper.archived_at, helper.archive_reason = None, None

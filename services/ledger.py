@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Activity, Child, Donation, OrgUnit, ResourceProvider, donation_recipients
 from services import audit
-from services.errors import DomainError, NotFound, ValidationFailed
+from services.errors import DomainError, NotFound, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -31,7 +32,7 @@ from services.permissions import (
 )
 from services.vocab import DonationDirection as D
 
-WHAT = "台账记录"
+WHAT = Msg("errors.what.ledger_entry")
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 MAX_YUAN = Decimal("9999999999.99")
@@ -192,6 +193,14 @@ def balances(session: Session, actor: Actor, *, on: date | None = None) -> Balan
 
 # ---- writing --------------------------------------------------------------------------------
 
+MONEY = field_label("money", "金额(元)")  # keep-ascii
+QUANTITY = field_label("quantity", "物资数量")
+RECIPIENTS = field_label("recipients", "受助儿童")
+# "每人金额", "每人物资数量": a share per child.
+MONEY_EACH = Msg("errors.field.each", what=Msg("errors.field.amount"))
+QUANTITY_EACH = Msg("errors.field.each", what=Msg("errors.field.quantity"))
+
+
 def _amount(value: Decimal | float | int | str | None, label: str,
             problems: dict[str, str]) -> Decimal | None:
     if value is None or value == "":
@@ -199,14 +208,14 @@ def _amount(value: Decimal | float | int | str | None, label: str,
     try:
         amount = Decimal(str(value))
     except ArithmeticError:
-        problems[label] = "请填写数字"
+        problems[label] = Msg("errors.ledger.number")
         return None
     if not amount.is_finite() or amount < 0:
-        problems[label] = "不能为负数"
+        problems[label] = Msg("errors.org.enrolled_negative")
     elif amount > MAX_YUAN:
-        problems[label] = "数额过大"
+        problems[label] = Msg("errors.ledger.too_large")
     elif amount != amount.quantize(CENT):
-        problems[label] = "最多两位小数"
+        problems[label] = Msg("errors.ledger.decimals")
     return amount
 
 
@@ -228,22 +237,23 @@ def _check_entry(session: Session, *, provider_id: int | None, donated_on: date,
                  money_yuan: object, goods: str | None, goods_quantity: object,
                  goods_unit: str | None, goods_value_yuan: object, today: date,
                  problems: dict[str, str]) -> _Entry:
-    money = _amount(money_yuan, "金额(元)", problems) or ZERO  # keep-ascii
-    quantity = _amount(goods_quantity, "物资数量", problems)
-    value = _amount(goods_value_yuan, "物资价值（元）", problems)
+    money = _amount(money_yuan, MONEY, problems) or ZERO
+    quantity = _amount(goods_quantity, QUANTITY, problems)
+    value = _amount(goods_value_yuan, field_label("goods_value", "物资价值（元）"), problems)
     goods = _text(goods)
     if donated_on > today:
-        problems["日期"] = "日期不能晚于今天"
+        problems[field_label("donated_on", "日期")] = Msg("errors.valid.date_future")
     if goods and not quantity:
-        problems["物资数量"] = "登记物资时请填写数量"
+        problems[QUANTITY] = Msg("errors.ledger.quantity_missing")
     if quantity and not goods:
-        problems["物资名称"] = "请填写物资名称"
-    if not money and not goods and "金额(元)" not in problems:  # keep-ascii
-        problems["金额(元)"] = "金额和物资至少填写一项"  # keep-ascii
+        problems[field_label("goods", "物资名称")] = Msg("errors.ledger.goods_missing")
+    if not money and not goods and MONEY not in problems:
+        problems[MONEY] = Msg("errors.ledger.nothing")
     if provider_id is not None:
         provider = session.get(ResourceProvider, provider_id)
         if provider is None or provider.is_archived:
-            problems["资源方"] = "找不到该资源方，可能已被归档"
+            problems[field_label("need_provider", "资源方")] = Msg(
+                "errors.ledger.provider_missing")
     return _Entry(money, goods, quantity, _text(goods_unit) if goods else None, value)
 
 
@@ -293,24 +303,25 @@ def _recipients(session: Session, actor: Actor, recipients: Sequence[Recipient],
     triples = [(r, None, None) if isinstance(r, int) else r for r in recipients]
     ids = [t[0] for t in triples]
     if not ids:
-        problems["受助儿童"] = "请至少选择一名受助儿童"
+        problems[RECIPIENTS] = Msg("errors.ledger.no_recipients")
         return []
     if len(set(ids)) != len(ids):
-        problems["受助儿童"] = "同一名儿童选了两次"
+        problems[RECIPIENTS] = Msg("errors.ledger.recipient_twice")
         return []
     found = set(session.scalars(select(Child.id).where(
         Child.id.in_(ids), Child.archived_at.is_(None), children_visible(actor))))
     if missing := [i for i in ids if i not in found]:
-        problems["受助儿童"] = f"有{len(missing)}名儿童不在您的管辖范围内或已归档"
+        problems[RECIPIENTS] = Msg("errors.ledger.recipients_missing", count=len(missing))
         return []
-    for index, (label, total) in enumerate((("金额", entry.money), ("物资数量", entry.quantity))):
+    for index, (label, total) in enumerate(((MONEY_EACH, entry.money),
+                                            (QUANTITY_EACH, entry.quantity))):
         shares = [t[index + 1] for t in triples]
         if all(s is None for s in shares):
             continue
         if any(s is None or Decimal(s) < 0 for s in shares):
-            problems[f"每人{label}"] = "按人分配时每名儿童都要填写，且不能为负数"
+            problems[label] = Msg("errors.ledger.shares_missing")
         elif sum(Decimal(s) for s in shares) != (total or ZERO):
-            problems[f"每人{label}"] = f"每人{label}合计应等于发放总{label}"
+            problems[label] = Msg("errors.ledger.shares_sum", what=label.fields["what"])
     return [{"child_id": c, "money_yuan": m, "goods_quantity": g} for c, m, g in triples]
 
 
@@ -334,7 +345,7 @@ def record_given(session: Session, *, actor: Actor, donated_on: date,
     if activity_id is not None:
         activity = session.get(Activity, activity_id)
         if activity is None or activity.archived_at is not None:
-            problems["活动"] = "找不到该活动，可能已被归档"
+            problems[field_label("activity", "活动")] = Msg("errors.ledger.activity_missing")
     if problems:
         raise ValidationFailed(problems)
     _refuse_overdraw(session, actor.org_unit_id, entry, donated_on)
@@ -358,17 +369,17 @@ def _refuse_overdraw(session: Session, org_unit_id: int | None, entry: _Entry,
     _serialise(session)
     if entry.money and (room := _check_room(session, org_unit_id, None, on, entry.money)) \
             is not None:
-        raise DomainError(f"发放金额{entry.money}元超过{on:%Y-%m-%d}起的可用余额{room}元，"
-                          "未保存。")
+        raise DomainError.of("errors.ledger.overdraw_money", money=entry.money,
+                             on=on.isoformat(), room=room)
     if entry.goods and entry.quantity:
         key = (entry.goods, entry.unit or "")
         room = _check_room(session, org_unit_id, key, on, entry.quantity)
         if room is not None and not room:
-            raise DomainError(f"台账中没有可发放的“{entry.goods}”"
-                              f"（单位：{entry.unit or '未填'}），请先登记收入，未保存。")
+            raise DomainError.of("errors.ledger.no_goods", goods=entry.goods,
+                                 unit=entry.unit or Msg("errors.helper.phone_missing"))
         if room is not None:
-            raise DomainError(f"发放“{entry.goods}”{entry.quantity}{entry.unit or ''}"
-                              f"超过可用结余{room}{entry.unit or ''}，未保存。")
+            raise DomainError.of("errors.ledger.overdraw_goods", goods=entry.goods,
+                                 quantity=entry.quantity, room=room, unit=entry.unit or "")
 
 
 def archive_entry(session: Session, *, actor: Actor, entry_id: int, reason: str,
@@ -381,15 +392,15 @@ def archive_entry(session: Session, *, actor: Actor, entry_id: int, reason: str,
         raise NotFound(WHAT)
     audit.require_version(donation, expected_version, WHAT)
     if not (reason or "").strip():
-        raise ValidationFailed({"归档原因": "请填写归档原因"})
+        raise ValidationFailed({field_label("archive_reason", "归档原因"):
+                                Msg("errors.provider.archive_reason_missing")})
     if donation.direction is D.received:
         entry = _Entry(donation.money_yuan, donation.goods, donation.goods_quantity,
                        donation.goods_unit, donation.goods_value_yuan)
         try:
             _refuse_overdraw(session, donation.org_unit_id, entry, donation.donated_on)
         except DomainError:
-            raise DomainError("这笔收入已有部分发放出去，归档后结余会变成负数，不能归档。"
-                              "请先归档相应的发放记录。") from None
+            raise DomainError.of("errors.ledger.receipt_given") from None
     with audit.tracked(session, actor, donation, "donation", action="archive",
                        summary=f"归档台账记录：{reason.strip()}"):
         donation.archived_at, donation.archive_reason = utcnow(), reason.strip()[:200]

@@ -18,6 +18,7 @@ from db.models import Donation, Need, Wish, donation_recipients
 from services import audit
 from services.errors import PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.ledger import entries_visible, fairness, list_entries
 from services.name_masking import people_by_child, people_by_provider, provider_people
 from services.permissions import Actor, Capability
@@ -58,7 +59,7 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
             columns: tuple[ExportColumn, ...], include_sensitive: bool, today: date) -> bytes:
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     rows = list(rows)
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
                         sheet_name=TITLES[kind])

@@ -18,6 +18,7 @@ from db.models import Child, Need
 from services import audit
 from services.errors import PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.name_masking import (
     ProviderPeople,
     people_by_child,
@@ -83,7 +84,7 @@ def export_needs(session: Session, *, actor: Actor, fmt: str, today: date,
     """需求清单 as CSV or XLSX; a sensitive export (names in full) is audited."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     data = export_bytes(fmt, need_rows(session, actor, today=today), NEED_COLUMNS,
                         include_sensitive=include_sensitive, sheet_name=TITLE)
     if include_sensitive:

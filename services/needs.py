@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, aliased
 from db.models import CareContact, Child, OrgUnit, User
 from db.models.resources import Need, ResourceProvider
 from services import audit
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -41,14 +42,17 @@ class Move:
     required: tuple[str, ...]
 
 
+PROVIDER, ASKED = field_label("need_provider", "资源方"), field_label("link_content", "对接内容")
+RESOLUTION, CLOSE = field_label("resolution", "解决方式"), field_label("close_reason", "关闭原因")
+REOPEN = field_label("reopen_reason", "重新打开原因")
 TRANSITIONS: dict[tuple[NeedStatus, NeedStatus], Move] = {
-    (S.open, S.linked): Move("link", ("资源方", "对接内容")),
-    (S.open, S.resolved): Move("resolve", ("解决方式",)),
-    (S.linked, S.resolved): Move("resolve", ("解决方式",)),
-    (S.open, S.closed): Move("close", ("关闭原因",)),
-    (S.linked, S.closed): Move("close", ("关闭原因",)),
-    (S.resolved, S.open): Move("reopen", ("重新打开原因",)),
-    (S.closed, S.open): Move("reopen", ("重新打开原因",)),
+    (S.open, S.linked): Move("link", (PROVIDER, ASKED)),
+    (S.open, S.resolved): Move("resolve", (RESOLUTION,)),
+    (S.linked, S.resolved): Move("resolve", (RESOLUTION,)),
+    (S.open, S.closed): Move("close", (CLOSE,)),
+    (S.linked, S.closed): Move("close", (CLOSE,)),
+    (S.resolved, S.open): Move("reopen", (REOPEN,)),
+    (S.closed, S.open): Move("reopen", (REOPEN,)),
 }
 
 
@@ -56,12 +60,13 @@ def check_move(current: NeedStatus, target: NeedStatus) -> Move:
     """The move from `current` to `target`, or a refusal naming both statuses."""
     move = TRANSITIONS.get((current, target))
     if move is None:
-        raise DomainError(f"需求状态不能从“{current.zh}”改为“{target.zh}”。")
+        raise DomainError.of("errors.need.bad_move", current=current, target=target)
     return move
 
 
 def _missing(move: Move, given: dict[str, object]) -> None:
-    problems = {field: "请填写" if field != "资源方" else "请选择资源方"
+    problems = {field: Msg("errors.need.fill_in" if field != PROVIDER else
+                           "errors.need.choose_provider")
                 for field in move.required if not given.get(field)}
     if problems:
         raise ValidationFailed(problems)
@@ -71,15 +76,19 @@ def _recordable_child(session: Session, actor: Actor, child_id: int) -> Child:
     if not (actor.can(Capability.MANAGE_RESOURCES) or actor.can(Capability.LOG_CONTACTS)):
         raise PermissionDenied()
     if actor.role is Role.helper and actor.helper_id is None:
-        raise PermissionDenied("您的账号还没有关联帮扶人档案，请联系负责人。")
+        raise PermissionDenied(Msg("errors.contact.no_helper_record"))
     child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
     if child is None:
         if actor.role is Role.helper:
-            raise PermissionDenied("您只能为与您结对的儿童登记需求。")
-        raise NotFound("儿童档案")
+            raise PermissionDenied(Msg("errors.permission.need_not_paired"))
+        raise NotFound(Msg("errors.what.child_record"))
     if child.archived_at is not None:
-        raise DomainError(f"“{child.name}”的档案已归档，不能登记需求。")
+        raise DomainError.of("errors.need.child_archived", child=child.name)
     return child
+
+
+DESCRIPTION = field_label("need_description", "需求描述")
+FOUND_ON = field_label("found_on", "发现日期")
 
 
 def _need_problems(session: Session, child: Child, *, description: str, found_on: date,
@@ -87,21 +96,23 @@ def _need_problems(session: Session, child: Child, *, description: str, found_on
                    today: date) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not description:
-        problems["需求描述"] = "请简要描述需求，如：需要轮椅，家庭无力购买"
+        problems[DESCRIPTION] = Msg("errors.need.description_missing")
     elif len(description) > MAX_DESCRIPTION:
-        problems["需求描述"] = f"需求描述最多{MAX_DESCRIPTION}字（现有{len(description)}字）"
+        problems[DESCRIPTION] = Msg("errors.need.description_long", max=MAX_DESCRIPTION,
+                                     length=len(description))
     if found_on > today:
-        problems["发现日期"] = "发现日期不能晚于今天"
+        problems[FOUND_ON] = Msg("errors.need.found_future")
     elif found_on < child.birth_date:
-        problems["发现日期"] = "发现日期不能早于儿童出生日期"
+        problems[FOUND_ON] = Msg("errors.need.found_before_birth")
     if due_on is not None and due_on < found_on:
-        problems["期限"] = "期限不能早于发现日期"
+        problems[field_label("due_on", "期限")] = Msg("errors.need.due_early")
     if owner_id is not None and session.get(User, owner_id) is None:
-        problems["负责人"] = "找不到该负责人账号"
+        problems[field_label("owner", "负责人")] = Msg("errors.need.owner_missing")
     if care_contact_id is not None:
         contact = session.get(CareContact, care_contact_id)
         if contact is None or contact.archived_at is not None or contact.child_id != child.id:
-            problems["帮扶记录"] = "该帮扶记录不存在或不是这名儿童的"
+            problems[field_label("care_contact", "帮扶记录")] = Msg(
+                "errors.need.contact_elsewhere")
     return problems
 
 
@@ -133,7 +144,7 @@ def _managed_need(session: Session, actor: Actor, need_id: int) -> Need:
     need = session.scalar(select(Need).join(Child, Child.id == Need.child_id)
                           .where(Need.id == need_id, children_visible(actor)))
     if need is None or need.archived_at is not None:
-        raise NotFound("需求")
+        raise NotFound(Msg("errors.what.need"))
     return need
 
 
@@ -142,7 +153,7 @@ def _transition(session: Session, actor: Actor, need_id: int, expected_version: 
                 apply: Callable[[Need], None], summary: str) -> Need:
     """Check the move, its required fields and the version, then change and audit it."""
     need = _managed_need(session, actor, need_id)
-    audit.require_version(need, expected_version, "需求")
+    audit.require_version(need, expected_version, Msg("errors.what.need"))
     move = check_move(need.status, target)
     _missing(move, given)
     with audit.tracked(session, actor, need, ENTITY, action=move.action,
@@ -158,14 +169,14 @@ def link_need(session: Session, *, actor: Actor, need_id: int, expected_version:
     asked = (asked or "").strip()
     provider = None if provider_id is None else session.get(ResourceProvider, provider_id)
     if provider_id is not None and (provider is None or provider.archived_at is not None):
-        raise NotFound("资源方")
+        raise NotFound(Msg("errors.what.provider"))
 
     def apply(need: Need) -> None:
         need.provider_id, need.asked, need.linked_on = provider_id, asked[:300], today
 
     name = provider.name if provider else ""
     return _transition(session, actor, need_id, expected_version, S.linked,
-                       {"资源方": provider_id, "对接内容": asked}, apply,
+                       {PROVIDER: provider_id, ASKED: asked}, apply,
                        f"对接资源方：{name}({asked})")
 
 
@@ -178,7 +189,7 @@ def resolve_need(session: Session, *, actor: Actor, need_id: int, expected_versi
         need.resolution, need.resolved_on = resolution, today
 
     return _transition(session, actor, need_id, expected_version, S.resolved,
-                       {"解决方式": resolution}, apply, f"需求已解决：{resolution}")
+                       {RESOLUTION: resolution}, apply, f"需求已解决：{resolution}")
 
 
 def close_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
@@ -190,7 +201,7 @@ def close_need(session: Session, *, actor: Actor, need_id: int, expected_version
         need.closed_reason, need.closed_on = reason[:300], today
 
     return _transition(session, actor, need_id, expected_version, S.closed,
-                       {"关闭原因": reason}, apply, f"关闭需求：{reason}")
+                       {CLOSE: reason}, apply, f"关闭需求：{reason}")
 
 
 def reopen_need(session: Session, *, actor: Actor, need_id: int, expected_version: int,
@@ -203,7 +214,7 @@ def reopen_need(session: Session, *, actor: Actor, need_id: int, expected_versio
         need.provider_id = need.asked = need.linked_on = None
 
     return _transition(session, actor, need_id, expected_version, S.open,
-                       {"重新打开原因": reason}, apply, f"重新打开需求：{reason}")
+                       {REOPEN: reason}, apply, f"重新打开需求：{reason}")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from db.base import utcnow
 from db.models import Child, OrgUnit
 from services import audit
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import Actor, Capability, org_in_scope, org_units_visible
 from services.validators import clean_org_name, org_name_problem
 from services.vocab import OrgKind
@@ -51,14 +52,19 @@ class OrgNode:
         return "  " * self.depth + ("└ " if self.depth else "") + self.name
 
 
+NAME, PARENT = field_label("org_name", "名称"), field_label("parent", "上级")
+ENROLLED = field_label("enrolled", "在籍学生数")
+
+
 def shape_problem(kind: OrgKind, parent: OrgUnit | None) -> str | None:
     """Why `kind` cannot sit under `parent`, or None."""
     parent_kind = parent.kind if parent else None
     if parent_kind in ALLOWED_PARENTS[kind]:
         return None
     if parent is None:
-        return f"{kind.zh}必须填写上级单位"
-    return f"{kind.zh}不能设在{parent_kind.zh if parent_kind else ''}“{parent.name}”之下"
+        return Msg("errors.org.parent_missing", kind=kind)
+    return Msg("errors.org.wrong_parent", kind=kind, parent_kind=parent_kind or "",
+               parent=parent.name)
 
 
 def create_org_unit(session: Session, *, actor: Actor, name: str, kind: OrgKind,
@@ -83,11 +89,9 @@ def ensure_unit_for_roster(session: Session, *, actor: Actor, name: str, kind: O
             u for u in siblings if name_key(u.name) == key]:
         return same[0]
     if near := next((u for u in siblings if one_edit_apart(key, name_key(u.name))), None):
-        raise DomainError(f"{kind.zh}“{name}”与已有的{kind.zh}“{near.name}”只差一个字，"
-                          f"可能是笔误，未自动新建。如确是新的{kind.zh}，请先在 管理 › 组织机构 "
-                          "中添加后再导入；否则请改为已有的名称。")
+        raise DomainError.of("errors.org.near_name", kind=kind, name=name, near=near.name)
     if actor.org_unit_id is not None and not org_in_scope(session, actor, parent_id):
-        raise PermissionDenied(f"“{name}”不在您的管辖范围内，请联系管理员先建立该单位。")
+        raise PermissionDenied(Msg("errors.permission.org_out_of_scope", name=name))
     return _create(session, actor, name, kind, parent_id, False, None)
 
 
@@ -134,7 +138,7 @@ def _create(session: Session, actor: Actor, name: str, kind: OrgKind, parent_id:
     parent = session.get(OrgUnit, parent_id) if parent_id is not None else None
     problems = _problems(session, name, kind, parent, enrolled_students, exclude_id=None)
     if parent_id is not None and parent is None:
-        problems["上级"] = "上级单位不存在"
+        problems[PARENT] = Msg("errors.org.parent_unknown")
     if problems:
         raise ValidationFailed(problems)
     unit = OrgUnit(name=name.strip(), kind=kind, parent=parent, is_mountain_area=is_mountain_area,
@@ -158,22 +162,22 @@ def _problems(session: Session, name: str, kind: OrgKind, parent: OrgUnit | None
               enrolled_students: int | None, exclude_id: int | None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not name.strip():
-        problems["名称"] = "名称不能为空"
+        problems[NAME] = Msg("errors.org.name_empty")
     elif why := org_name_problem(name):
-        problems["名称"] = f"名称{why}"
+        problems[NAME] = Msg("errors.org.name_problem", why=why)
     if why := shape_problem(kind, parent):
-        problems["上级"] = why
+        problems[PARENT] = why
     if enrolled_students is not None and enrolled_students < 0:
-        problems["在籍学生数"] = "不能为负数"
+        problems[ENROLLED] = Msg("errors.org.enrolled_negative")
     elif enrolled_students is not None and enrolled_students > MAX_ENROLLED:
-        problems["在籍学生数"] = f"不能大于{MAX_ENROLLED}"
+        problems[ENROLLED] = Msg("errors.row.at_most", max=MAX_ENROLLED)
     clash = select(OrgUnit.id).where(
         OrgUnit.name == name.strip(),
         OrgUnit.parent_id.is_(None) if parent is None else OrgUnit.parent_id == parent.id)
     if exclude_id is not None:
         clash = clash.where(OrgUnit.id != exclude_id)
     if name.strip() and session.scalar(clash) is not None:
-        problems["名称"] = f"同一上级下已有“{name.strip()}”"
+        problems[NAME] = Msg("errors.org.name_taken", name=name.strip())
     return problems
 
 
@@ -182,7 +186,7 @@ def update_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expecte
     """Rename or change the flags of a unit; a stale version is refused, not overwritten."""
     actor.require(Capability.MANAGE_ORGS)
     unit = get_org_unit(session, org_unit_id)
-    audit.require_version(unit, expected_version, "单位")
+    audit.require_version(unit, expected_version, Msg("errors.what.org_unit"))
     name = clean_org_name(name)
     if problems := _problems(session, name, unit.kind, unit.parent, enrolled_students, unit.id):
         raise ValidationFailed(problems)
@@ -197,15 +201,15 @@ def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expect
     """Archive a unit that has no active sub-units and no active children."""
     actor.require(Capability.MANAGE_ORGS)
     unit = get_org_unit(session, org_unit_id)
-    audit.require_version(unit, expected_version, "单位")
+    audit.require_version(unit, expected_version, Msg("errors.what.org_unit"))
     active_subunits = session.scalar(select(func.count()).where(
         OrgUnit.parent_id == unit.id, OrgUnit.archived_at.is_(None)))
     active_children = session.scalar(select(func.count()).select_from(Child).where(
         Child.archived_at.is_(None),
         or_(Child.town_id == unit.id, Child.village_id == unit.id, Child.school_id == unit.id)))
     if active_subunits or active_children:
-        raise DomainError(f"“{unit.name}”下还有{active_subunits}个下级单位、{active_children}名"
-                          "在册儿童，请先处理后再归档。")
+        raise DomainError.of("errors.org.not_empty", name=unit.name, units=active_subunits,
+                             children=active_children)
     with audit.tracked(session, actor, unit, "org_unit", action="archive",
                        summary=f"归档单位 {unit.name}"):
         unit.archived_at, unit.archive_reason = utcnow(), reason.strip() or "归档"
@@ -215,7 +219,7 @@ def archive_org_unit(session: Session, *, actor: Actor, org_unit_id: int, expect
 def get_org_unit(session: Session, org_unit_id: int) -> OrgUnit:
     unit = session.get(OrgUnit, org_unit_id)
     if unit is None:
-        raise NotFound("单位")
+        raise NotFound(Msg("errors.what.org_unit"))
     return unit
 
 

@@ -14,6 +14,7 @@ from db.models import Child, Helper, Pairing
 from services import audit
 from services.errors import DomainError, NotFound, PermissionDenied
 from services.helpers import get_helper
+from services.i18n import Msg
 from services.permissions import Actor, Capability, children_visible, helpers_visible
 from services.vocab import ArchiveReason, HelperKind, PairingEndReason, Role
 
@@ -49,24 +50,25 @@ def open_load(session: Session, helper_ids: Sequence[int]) -> dict[int, int]:
     return {helper_id: count for helper_id, count in rows}
 
 
-def safeguard_problem(child: Child, helper: Helper) -> str | None:
+def safeguard_problem(child: Child, helper: Helper) -> Msg | None:
     """Why this helper may not be paired with this child at all, whatever the load."""
     if helper.kind is not HelperKind.peer_student:
         return None
     if helper.birth_date is None or helper.gender is None:
-        return f"结对同学“{helper.name}”缺少出生日期或性别，无法核对是否合适"
+        return Msg("errors.pairing.peer_unknown", helper=helper.name)
     if helper.gender is not child.gender:
-        return f"结对同学应与被帮扶儿童同性别（“{helper.name}”为{helper.gender.zh}生）"
+        return Msg("errors.pairing.peer_gender", helper=helper.name, gender=helper.gender)
     if helper.birth_date >= child.birth_date:
-        return (f"结对同学应比被帮扶儿童年长（“{helper.name}”生于{helper.birth_date:%Y-%m-%d},"
-                f"“{child.name}”生于{child.birth_date:%Y-%m-%d})")
+        return Msg("errors.pairing.peer_younger", helper=helper.name,
+                   helper_born=helper.birth_date.isoformat(), child=child.name,
+                   child_born=child.birth_date.isoformat())
     return None
 
 
 def visible_child(session: Session, actor: Actor, child_id: int) -> Child:
     child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
     if child is None:
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     return child
 
 
@@ -75,7 +77,7 @@ def _locked_helper(session: Session, actor: Actor, helper_id: int) -> Helper:
     helper = session.scalar(select(Helper).where(Helper.id == helper_id, helpers_visible(actor))
                             .with_for_update())
     if helper is None:
-        raise NotFound("帮扶人")
+        raise NotFound(Msg("errors.what.helper"))
     return helper
 
 
@@ -83,20 +85,20 @@ def pairing_refusal(session: Session, child: Child, helper: Helper, load: int,
              started_on: date, today: date) -> str | None:
     """Why this pairing may not be made, given the helper's current load; None when it may."""
     if child.archived_at is not None:
-        return f"“{child.name}”的档案已归档，不能结对"
+        return Msg("errors.pairing.child_archived", child=child.name)
     if helper.archived_at is not None:
-        return f"帮扶人“{helper.name}”已停用，不能结对"
+        return Msg("errors.pairing.helper_inactive", helper=helper.name)
     if started_on > today:
-        return "开始日期不能晚于今天"
+        return Msg("errors.pairing.start_future")
     if started_on < child.birth_date:
-        return "开始日期不能早于儿童出生日期"
+        return Msg("errors.pairing.start_before_birth")
     if session.scalar(select(Pairing.id).where(
             Pairing.child_id == child.id, Pairing.helper_id == helper.id,
             Pairing.ended_on.is_(None))) is not None:
-        return f"“{child.name}”已与“{helper.name}”结对，不能重复结对"
+        return Msg("errors.pairing.already_paired", child=child.name, helper=helper.name)
     if load >= helper.capacity:
-        return (f"帮扶人“{helper.name}”可结对{helper.capacity}人，目前已结对{load}人，不能再增加；"
-                "请选择其他帮扶人，或先调整其可结对人数")
+        return Msg("errors.pairing.over_capacity", helper=helper.name,
+                   capacity=helper.capacity, load=load)
     return safeguard_problem(child, helper)
 
 
@@ -105,7 +107,7 @@ def pair_children(session: Session, *, actor: Actor, assignments: Sequence[Assig
     """Make every pairing or none: the first refusal names the child and the rule."""
     actor.require(Capability.MANAGE_PAIRINGS)
     if not assignments:
-        raise DomainError("请先选择要结对的儿童。")
+        raise DomainError.of("errors.pairing.no_children")
     helpers = {a.helper_id: _locked_helper(session, actor, a.helper_id) for a in assignments}
     load = open_load(session, list(helpers))
     made = []
@@ -115,8 +117,8 @@ def pair_children(session: Session, *, actor: Actor, assignments: Sequence[Assig
         current = load.get(helper.id, 0)
         if why := pairing_refusal(session, child, helper, current, started_on, today):
             if len(assignments) > 1:
-                raise PairingRefused(f"{child.name}:{why}。未做任何结对。")
-            raise PairingRefused(why + "。")
+                raise PairingRefused.of("errors.pairing.refused_one_of", child=child.name, why=why)
+            raise PairingRefused.of("errors.pairing.refused", why=why)
         _end_with_inactive_helpers(session, actor, child, started_on)
         pairing = Pairing(child_id=child.id, helper_id=helper.id, started_on=started_on)
         session.add(pairing)
@@ -144,7 +146,8 @@ def _flush_or_refuse(session: Session, child: Child, helper: Helper) -> None:
     transaction commits on release. A refusal rolls the caller's whole transaction back anyway.
     """
     # Worded first: a failed flush expires every loaded attribute.
-    duplicate = f"“{child.name}”已与“{helper.name}”结对，不能重复结对。"
+    duplicate = Msg("errors.pairing.refused", why=Msg(
+        "errors.pairing.already_paired", child=child.name, helper=helper.name))
     try:
         session.flush()
     except IntegrityError as exc:
@@ -172,9 +175,9 @@ def _open_pairing(session: Session, actor: Actor, pairing_id: int) -> Pairing:
     pairing = session.get(Pairing, pairing_id)
     if pairing is None or session.scalar(select(Child.id).where(
             Child.id == pairing.child_id, children_visible(actor))) is None:
-        raise NotFound("结对")
+        raise NotFound(Msg("errors.what.pairing"))
     if pairing.ended_on is not None:
-        raise DomainError(f"该结对已于{pairing.ended_on:%Y-%m-%d}结束。")
+        raise DomainError.of("errors.pairing.already_ended", on=pairing.ended_on.isoformat())
     return pairing
 
 
@@ -184,13 +187,14 @@ def end_pairing(session: Session, *, actor: Actor, pairing_id: int, expected_ver
     """End a pairing with a reason; it stays in both people's history."""
     actor.require(Capability.MANAGE_PAIRINGS)
     pairing = _open_pairing(session, actor, pairing_id)
-    audit.require_version(pairing, expected_version, "结对")
+    audit.require_version(pairing, expected_version, Msg("errors.what.pairing"))
     if ended_on < pairing.started_on:
-        raise PairingRefused(f"结束日期不能早于开始日期（{pairing.started_on:%Y-%m-%d}）。")
+        raise PairingRefused.of("errors.pairing.end_before_start",
+                                on=pairing.started_on.isoformat())
     if ended_on > today:
-        raise PairingRefused("结束日期不能晚于今天。")
+        raise PairingRefused.of("errors.pairing.end_future")
     if reason is PairingEndReason.other and not note.strip():
-        raise PairingRefused("结束原因为“其他”时，请写明具体原因。")
+        raise PairingRefused.of("errors.pairing.end_other_reason")
     _close(session, actor, pairing, ended_on, reason, note)
     return pairing
 
@@ -201,7 +205,7 @@ def reassign(session: Session, *, actor: Actor, pairing_id: int, expected_versio
     """End the pairing and start one with another helper on the same day, in one step."""
     old = _open_pairing(session, actor, pairing_id)
     if old.helper_id == helper_id:
-        raise PairingRefused("新帮扶人与原帮扶人相同，请选择其他帮扶人。")
+        raise PairingRefused.of("errors.pairing.same_helper")
     child_id = old.child_id
     end_pairing(session, actor=actor, pairing_id=pairing_id, expected_version=expected_version,
                 ended_on=on, reason=reason, note=note, today=today)

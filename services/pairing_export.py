@@ -16,6 +16,7 @@ from db.models import CareContact, Child, ChildCategory, Helper, OrgUnit, Pairin
 from services import audit
 from services.errors import PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.match_health import helper_health, pairing_health
 from services.name_masking import people_by_child
 from services.pairing import PairingRecord
@@ -65,7 +66,7 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
     """The rows as a file; the permission checks come before any row is read."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
                         sheet_name=TITLES[kind])
     if include_sensitive:

@@ -23,6 +23,7 @@ from db.models import Activity, ActivityPhoto
 from services import audit
 from services.activity_queries import activities_visible, get_activity
 from services.errors import DomainError, NotFound
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -56,28 +57,29 @@ class PhotoInfo:
 def check_photo(filename: str, data: bytes) -> PhotoInfo:
     """What the bytes really are: a JPEG or PNG within the limits, whatever the file is called."""
     if not data:
-        raise PhotoRefused(f"“{filename}”是空文件。")
+        raise PhotoRefused.of("errors.photo.empty", filename=filename)
     if len(data) > MAX_BYTES:
-        raise PhotoRefused(f"“{filename}”有{len(data) / 1024 / 1024:.1f} MB，"
-                           f"每张照片不能超过{MAX_BYTES // 1024 // 1024} MB，请压缩后再上传。")
+        raise PhotoRefused.of("errors.photo.too_large", filename=filename,
+                              size=f"{len(data) / 1024 / 1024:.1f}", max=MAX_BYTES // 1024 // 1024)
     fmt = next((f for magic, f in MAGIC.items() if data.startswith(magic)), None)
     if fmt is None:
-        raise PhotoRefused(f"“{filename}”不是 JPG 或 PNG 格式的图片。")
+        raise PhotoRefused.of("errors.photo.format", filename=filename)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise PhotoRefused(f"“{filename}”的尺寸（{width}×{height}）过大。")
+                    raise PhotoRefused.of("errors.photo.pixels", filename=filename,
+                                          width=width, height=height)
                 image.load()  # decodes every pixel: a truncated or forged file fails here
                 if image.format != fmt.upper():
-                    raise PhotoRefused(f"“{filename}”不是 JPG 或 PNG 格式的图片。")
+                    raise PhotoRefused.of("errors.photo.format", filename=filename)
     except PhotoRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoRefused(f"“{filename}”已损坏或不是有效的图片，无法打开。") from exc
+        raise PhotoRefused.of("errors.photo.broken", filename=filename) from exc
     return PhotoInfo(fmt, width, height)
 
 
@@ -90,7 +92,7 @@ def photo_path(photo: ActivityPhoto, *, data_dir: Path | None = None) -> Path:
     root = (_data_dir(data_dir) / PHOTO_DIR).resolve()
     path = (_data_dir(data_dir) / photo.path).resolve()
     if not path.is_relative_to(root):
-        raise NotFound("照片文件")
+        raise NotFound(Msg("errors.what.photo_file"))
     return path
 
 
@@ -132,8 +134,7 @@ def save_photo(session: Session, *, actor: Actor, activity_id: int, filename: st
     activity = get_activity(session, actor, activity_id)
     name = Path(filename or "照片").name[:200] or "照片"
     if photo_count(session, activity.id) >= MAX_PHOTOS:
-        raise PhotoRefused(f"每个活动最多{MAX_PHOTOS}张照片，“{name}”未保存；"
-                           "可先删除不需要的照片。")
+        raise PhotoRefused.of("errors.photo.full", max=MAX_PHOTOS, filename=name)
     info = check_photo(name, data)
     caption = (caption or "").strip()[:200] or None
     relative = _relative_path(activity.held_on, info.extension)
@@ -158,8 +159,8 @@ def save_photos(session: Session, *, actor: Actor, activity_id: int,
     """Save several photos, or none: every file is checked before the first is written."""
     room = MAX_PHOTOS - photo_count(session, activity_id)
     if len(files) > room:
-        raise PhotoRefused(f"每个活动最多{MAX_PHOTOS}张照片，本次选了{len(files)}张，"
-                           f"还可以上传{max(room, 0)}张。")
+        raise PhotoRefused.of("errors.photo.too_many", max=MAX_PHOTOS, chosen=len(files),
+                              room=max(room, 0))
     for filename, data in files:
         check_photo(filename, data)
     return [save_photo(session, actor=actor, activity_id=activity_id, filename=filename,
@@ -169,7 +170,7 @@ def save_photos(session: Session, *, actor: Actor, activity_id: int,
 def get_photo(session: Session, actor: Actor, photo_id: int) -> ActivityPhoto:
     photo = session.get(ActivityPhoto, photo_id)
     if photo is None:
-        raise NotFound("照片")
+        raise NotFound(Msg("errors.what.photo"))
     get_activity(session, actor, photo.activity_id)  # the activity must be in scope
     return photo
 

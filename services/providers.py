@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Child, Donation, Need, ResourceProvider, Wish
 from services import audit
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, ValidationFailed, field_label
+from services.i18n import Msg
 from services.ledger import EntryRow, entries_visible, list_entries
 from services.permissions import Actor, Capability, children_visible
 from services.validators import phone_problem
 from services.vocab import DonationDirection, ProviderKind, WishStatus
 
-WHAT = "资源方"
+WHAT = Msg("errors.what.provider")
 MAX_NAME, MAX_PERSON, MAX_OFFERS = 100, 50, 300
 
 
@@ -62,23 +63,26 @@ def _clean(value: str | None, limit: int) -> str | None:
     return (value or "").strip()[:limit] or None
 
 
+NAME = field_label("name_of", "名称")
+
+
 def _checked(session: Session, data: ProviderInput, exclude_id: int | None) -> dict[str, object]:
     problems: dict[str, str] = {}
     name = (data.name or "").strip()
     if not name:
-        problems["名称"] = "请填写资源方名称"
+        problems[NAME] = Msg("errors.provider.name_missing")
     elif len(name) > MAX_NAME:
-        problems["名称"] = f"名称最多{MAX_NAME}字"
+        problems[NAME] = Msg("errors.provider.name_long", max=MAX_NAME)
     elif session.scalar(select(ResourceProvider.id).where(
             ResourceProvider.name == name, ResourceProvider.id != (exclude_id or -1))):
-        problems["名称"] = f"已有名为“{name}”的资源方"
+        problems[NAME] = Msg("errors.provider.name_taken", name=name)
     phone = (data.phone or "").strip()
     if phone and (why := phone_problem(phone)):
-        problems["电话"] = why
+        problems[field_label("phone", "电话")] = why
     try:
         kind = ProviderKind(data.kind)
     except ValueError:
-        problems["类型"] = "请选择资源方类型"
+        problems[field_label("provider_kind", "类型")] = Msg("errors.provider.kind_missing")
         kind = ProviderKind.other
     if problems:
         raise ValidationFailed(problems)
@@ -125,7 +129,8 @@ def archive_provider(session: Session, *, actor: Actor, provider_id: int, reason
     provider = _get(session, provider_id)
     audit.require_version(provider, expected_version, WHAT)
     if not (reason or "").strip():
-        raise ValidationFailed({"归档原因": "请填写归档原因"})
+        raise ValidationFailed({field_label("archive_reason", "归档原因"):
+                                Msg("errors.provider.archive_reason_missing")})
     with audit.tracked(session, actor, provider, "provider", action="archive",
                        summary=f"归档资源方：{provider.name}"):
         provider.archived_at, provider.archive_reason = utcnow(), reason.strip()[:200]

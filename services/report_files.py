@@ -441,4 +441,4 @@ def render(text: str, fmt: str, *, title: str) -> bytes:
         return markdown_to_docx(text, title=title)
     if fmt == "pdf":
         return markdown_to_pdf(text, title=title)
-    raise DomainError(f"不支持的格式{fmt}")
+    raise DomainError.of("errors.report.format_plain", fmt=fmt)

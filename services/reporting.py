@@ -41,7 +41,7 @@ def build_report(session: Session, actor: Actor, scope: StatsScope, fmt: str, *,
     """
     actor.require(Capability.EXPORT)
     if fmt not in REPORT_KINDS:
-        raise DomainError(f"不支持的格式“{fmt}”，可选：{'、'.join(REPORT_KINDS)}")
+        raise DomainError.of("errors.report.format", fmt=fmt, formats="、".join(REPORT_KINDS))
     stats = compute(session, actor, scope, today=today)
     name = report_filename(stats.org, scope, fmt)
     audit.record_disclosure(session, actor, "report", "report", what=f"生成汇报文件{name}",

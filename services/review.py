@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Child
 from services import audit
+from services.i18n import Msg
 from services.permissions import Actor, Capability, children_visible
 from services.roster import get_child
 from services.roster_search import years_after, years_before
@@ -56,7 +57,7 @@ def confirm_still_correct(session: Session, *, actor: Actor, child_id: int,
     """Mark the record as checked today; it leaves the list until the next reason appears."""
     actor.require(Capability.EDIT_ROSTER)
     child = get_child(session, actor, child_id)
-    audit.require_version(child, expected_version, "儿童档案")
+    audit.require_version(child, expected_version, Msg("errors.what.child_record"))
     child.updated_at = utcnow()
     session.flush()
     audit.record(session, actor, "review", "child", child.id,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Child, RiskAssessment
 from services import audit
-from services.errors import ValidationFailed
+from services.errors import ValidationFailed, field_label
 from services.permissions import Actor, Capability
 from services.roster import get_child
 from services.validators import not_future_problem
@@ -24,7 +24,7 @@ def record_assessment(session: Session, *, actor: Actor, child_id: int, assessed
     actor.require(Capability.EDIT_ROSTER)
     child = get_child(session, actor, child_id)
     if why := not_future_problem(assessed_on, today):
-        raise ValidationFailed({"评估日期": why})
+        raise ValidationFailed({field_label("assessed_on", "评估日期"): why})
     assessment = RiskAssessment(child_id=child.id, assessed_on=assessed_on, level=level,
                                 guardianship_risk=guardianship, physical_risk=physical,
                                 behavioural_risk=behavioural, assessor_id=actor.user_id,

@@ -23,6 +23,7 @@ from services.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from services.i18n import Msg
 from services.pairing import end_pairings_of_archived_child
 from services.permissions import Actor, Capability, children_visible, org_in_scope
 from services.pinyin import pinyin_keys
@@ -38,9 +39,9 @@ PLAIN_FIELDS = (
 )
 # Says nothing about the record it matched: its name, town and even which field matched are
 # outside the actor's scope.
-OUT_OF_SCOPE_DUPLICATE = "可能与您管辖范围外的已有档案重复，请联系县级管理员核实。"
-SAME_PLACE_AND_BIRTH = "姓名、出生日期和村（社区）相同"
-SAVE_CONFLICT = "保存时与他人同时提交的修改冲突，未保存。请刷新后重试。"
+OUT_OF_SCOPE_DUPLICATE = Msg("errors.child.duplicate_out_of_scope")
+SAME_PLACE_AND_BIRTH = Msg("errors.child.same_name_birth_village")
+SAVE_CONFLICT = Msg("errors.save_conflict")
 
 
 class DuplicateChild(DomainError):
@@ -53,8 +54,7 @@ class DuplicateChild(DomainError):
     def __init__(self, duplicates: list[Duplicate]) -> None:
         if duplicates:
             first = duplicates[0]
-            message = (f"疑似重复：已有儿童“{first.name}”（{first.reason}），"
-                       "请打开已有档案核对，不要重复录入。")
+            message = Msg("errors.child.duplicate", name=first.name, reason=first.reason)
         else:
             message = OUT_OF_SCOPE_DUPLICATE
         super().__init__(message)
@@ -67,7 +67,7 @@ def get_child(session: Session, actor: Actor, child_id: int) -> Child:
         select(Child).where(Child.id == child_id, children_visible(actor))
         .options(selectinload(Child.categories), selectinload(Child.relatives)))
     if child is None:
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     return child
 
 
@@ -78,7 +78,7 @@ def _check(session: Session, actor: Actor, data: ChildInput, *, today: date,
         raise ValidationFailed(problems)
     if actor.role is not Role.admin and not any(
             _in_scope(session, actor, unit) for unit in (data.village_id, data.school_id)):
-        raise PermissionDenied("只能录入您管辖范围内的儿童。")
+        raise PermissionDenied(Msg("errors.child.out_of_scope"))
     if check_duplicates:
         refuse_duplicates(session, actor, data, exclude_id=exclude_id)
 
@@ -118,7 +118,7 @@ def guarded_save(session: Session, actor: Actor, data: ChildInput | None,
         with session.begin_nested():
             yield
     except StaleDataError as exc:
-        raise ConcurrentEdit("儿童档案") from exc
+        raise ConcurrentEdit(Msg("errors.what.child_record")) from exc
     except IntegrityError as exc:
         if data is not None:
             refuse_duplicates(session, actor, data, exclude_id=exclude_id)
@@ -201,7 +201,7 @@ def update_child(session: Session, *, actor: Actor, child_id: int, expected_vers
                  data: ChildInput, today: date) -> Child:
     """Save changes made to the version the person opened; a newer one is never overwritten."""
     child = get_child(session, actor, child_id)
-    audit.require_version(child, expected_version, "儿童档案")
+    audit.require_version(child, expected_version, Msg("errors.what.child_record"))
     data = data.normalised()
     _check(session, actor, data, today=today, exclude_id=child.id)
     before = _snapshot(child)
@@ -220,9 +220,9 @@ def archive_child(session: Session, *, actor: Actor, child_id: int, expected_ver
                   reason: ArchiveReason, note: str = "") -> Child:
     actor.require(Capability.EDIT_ROSTER)
     child = get_child(session, actor, child_id)
-    audit.require_version(child, expected_version, "儿童档案")
+    audit.require_version(child, expected_version, Msg("errors.what.child_record"))
     if child.archived_at is not None:
-        raise DomainError(f"“{child.name}”的档案已归档。")
+        raise DomainError.of("errors.child.already_archived", name=child.name)
     text = reason.zh + (f":{note.strip()}" if note.strip() else "")
     with guarded_save(session, actor, None), audit.tracked(
             session, actor, child, "child", action="archive",
@@ -237,9 +237,9 @@ def restore_child(session: Session, *, actor: Actor, child_id: int,
                   expected_version: int) -> Child:
     actor.require(Capability.EDIT_ROSTER)
     child = get_child(session, actor, child_id)
-    audit.require_version(child, expected_version, "儿童档案")
+    audit.require_version(child, expected_version, Msg("errors.what.child_record"))
     if child.archived_at is None:
-        raise DomainError(f"“{child.name}”的档案未归档。")
+        raise DomainError.of("errors.child.not_archived", name=child.name)
     with guarded_save(session, actor, None), audit.tracked(
             session, actor, child, "child", action="restore",
             summary=f"恢复 {child.name} 的档案"):

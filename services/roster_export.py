@@ -14,6 +14,7 @@ from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services import audit
 from services.errors import PermissionDenied
 from services.exports import ExportColumn, Sensitivity, audited, export_bytes
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.validators import age_on
@@ -150,7 +151,7 @@ def export_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter
     """The filtered roster as CSV or XLSX; names, phones, IDs and addresses masked unless asked."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     columns = [c for c in ROSTER_COLUMNS if column_keys is None or c.key in column_keys]
     data = export_bytes(fmt, roster_rows(session, actor, roster_filter, today=today), columns,
                         include_sensitive=include_sensitive, sheet_name=ROSTER_TITLE)

@@ -8,10 +8,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.models import SavedFilter
-from services.errors import ValidationFailed
+from services.errors import ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import Actor
 
 MAX_PER_PAGE = 20
+
+NAME = field_label("name_of", "名称")
 
 
 def saved_filters(session: Session, actor: Actor, page: str) -> list[SavedFilter]:
@@ -27,16 +30,16 @@ def save_filter(session: Session, *, actor: Actor, page: str, name: str,
     """Keep the filter under `name`; saving an existing name replaces what it holds."""
     name = name.strip()
     if not name or len(name) > 50:
-        raise ValidationFailed({"名称": "请填写1–50个字的名称"})
+        raise ValidationFailed({NAME: Msg("errors.filter.name")})
     if actor.user_id is None:
-        raise ValidationFailed({"名称": "命令行账户不能保存常用筛选"})
+        raise ValidationFailed({NAME: Msg("errors.filter.cli")})
     existing = {f.name: f for f in saved_filters(session, actor, page)}
     if name in existing:
         existing[name].params = params
         session.flush()
         return existing[name]
     if len(existing) >= MAX_PER_PAGE:
-        raise ValidationFailed({"名称": f"最多保存{MAX_PER_PAGE}个常用筛选，请先删除不用的"})
+        raise ValidationFailed({NAME: Msg("errors.filter.too_many", max=MAX_PER_PAGE)})
     saved = SavedFilter(user_id=actor.user_id, page=page, name=name, params=params)
     session.add(saved)
     session.flush()

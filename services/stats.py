@@ -131,7 +131,7 @@ class StatsScope:
 
     def __post_init__(self) -> None:
         if self.date_from > self.date_to:
-            raise DomainError("开始日期不能晚于结束日期")
+            raise DomainError.of("errors.period.reversed_plain")
         object.__setattr__(self, "categories",
                            tuple(c for c in Category if c in set(self.categories)))
 

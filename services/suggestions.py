@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Child, Helper, OrgUnit, Pairing
+from services.i18n import DEFAULT_LANGUAGE, Msg, render, t
 from services.pairing import open_load, safeguard_problem, visible_child
 from services.permissions import Actor, Capability, helpers_visible
 from services.validators import age_on
@@ -25,8 +26,8 @@ IDLE_POINTS = 10
 LOAD_PENALTY = 5
 # A child at red or yellow risk is better served by someone trained for it.
 TRAINED_FOR_RISK = {HelperKind.social_worker: 20, HelperKind.child_director: 10}
-CLOSE_KINDS_LABEL = {HelperKind.class_teacher: "本班班主任", HelperKind.teacher: "本班任课教师",
-                     HelperKind.peer_student: "同班同学"}
+CLOSE_KINDS = {HelperKind.class_teacher: "class_teacher", HelperKind.teacher: "teacher",
+               HelperKind.peer_student: "peer_student"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ class Suggestion:
 
     @property
     def why(self) -> str:
-        return "\uff1b".join(self.reasons)
+        return self.why_in(DEFAULT_LANGUAGE)
+
+    def why_in(self, lang: str) -> str:
+        """The reasons in `lang`, joined (；in Chinese)."""
+        return t("pairing.suggest.separator", lang).join(render(r, lang) for r in self.reasons)
 
 
 def class_label(grade: str | None, class_name: str | None) -> str | None:
@@ -51,7 +56,7 @@ def class_label(grade: str | None, class_name: str | None) -> str | None:
     return label or None
 
 
-def _closeness(child: Child, helper: Helper, town_unit_ids: set[int]) -> tuple[int, str] | None:
+def _closeness(child: Child, helper: Helper, town_unit_ids: set[int]) -> tuple[int, Msg] | None:
     """Points and words for where the helper stands relative to the child, or None if far."""
     kind = helper.kind
     at_school = child.school_id is not None and child.school_id in (
@@ -59,15 +64,16 @@ def _closeness(child: Child, helper: Helper, town_unit_ids: set[int]) -> tuple[i
     same_class = at_school and helper.class_name is not None and helper.class_name == class_label(
         child.grade, child.class_name)
     if same_class and kind in CLASS_POINTS:
-        return CLASS_POINTS[kind], f"{CLOSE_KINDS_LABEL[kind]}\uff08{helper.class_name}\uff09"
+        return CLASS_POINTS[kind], Msg(f"pairing.suggest.same_class.{CLOSE_KINDS[kind]}",
+                                       class_name=helper.class_name)
     if kind in (HelperKind.peer_student, HelperKind.class_teacher) and not at_school:
         return None  # peer students and class teachers look after their own school's children
     if at_school:
-        return SCHOOL_POINTS.get(kind, 20), f"同校{kind.zh}"
+        return SCHOOL_POINTS.get(kind, 20), Msg("pairing.suggest.same_school", kind=kind)
     if helper.org_unit_id == child.village_id:
-        return VILLAGE_POINTS.get(kind, 30), f"同村{kind.zh}"
+        return VILLAGE_POINTS.get(kind, 30), Msg("pairing.suggest.same_village", kind=kind)
     if helper.org_unit_id in town_unit_ids:
-        return TOWN_POINTS, f"同乡镇{kind.zh}"
+        return TOWN_POINTS, Msg("pairing.suggest.same_town", kind=kind)
     return None
 
 
@@ -85,18 +91,18 @@ def rank(child: Child, helper: Helper, load: int, *, today: date,
     reasons = [where]
     if helper.kind is HelperKind.peer_student and helper.birth_date:
         years = age_on(helper.birth_date, today) - age_on(child.birth_date, today)
-        older = f"大{years}岁" if years > 0 else "年龄稍长"
-        reasons.append(f"比孩子{older}，同为{child.gender.zh}生")
+        reasons.append(Msg("pairing.suggest.older_by", years=years, gender=child.gender)
+                       if years > 0 else Msg("pairing.suggest.older", gender=child.gender))
     if child.risk_level in (RiskLevel.red, RiskLevel.yellow) and helper.kind in TRAINED_FOR_RISK:
         score += TRAINED_FOR_RISK[helper.kind]
-        reasons.append(f"{helper.kind.zh}适合{child.risk_level.zh}色风险儿童")
+        reasons.append(Msg("pairing.suggest.trained", kind=helper.kind, risk=child.risk_level))
     free = helper.capacity - load
     if load == 0:
         score += IDLE_POINTS
-        reasons.append(f"尚未结对，可结对{free}人")
+        reasons.append(Msg("pairing.suggest.idle", free=free))
     else:
         score -= LOAD_PENALTY * load
-        reasons.append(f"已结对{load}人，还可结对{free}人")
+        reasons.append(Msg("pairing.suggest.room", load=load, free=free))
     return Suggestion(helper.id, helper.name, helper.kind, "", load, helper.capacity, score,
                       tuple(reasons))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services import audit
 from services.errors import NotFound, PermissionDenied
 from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.surveys import answer_grid, get_survey, list_surveys, results
 from services.vocab import Category
@@ -32,7 +33,7 @@ def _survey_id(session: Session, actor: Actor, survey_id: int | None) -> int:
         return survey_id
     surveys = list_surveys(session, actor)
     if not surveys:
-        raise NotFound("问卷")
+        raise NotFound(Msg("errors.what.survey"))
     return surveys[0].id
 
 
@@ -57,7 +58,7 @@ def export_results(session: Session, *, actor: Actor, fmt: str, today: date,
     """
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     chosen = _survey_id(session, actor, survey_id)
     rows = list(result_rows(session, actor, chosen, org_unit_id=org_unit_id, category=category))
     return export_bytes(fmt, rows, RESULT_COLUMNS, include_sensitive=False,
@@ -70,7 +71,7 @@ def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
     """问卷答案明细: one row per child who answered; a sensitive export goes in the audit log."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     chosen = _survey_id(session, actor, survey_id)
     survey = get_survey(session, actor, chosen)
     columns = FIXED_ANSWER_COLUMNS + tuple(

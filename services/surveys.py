@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from db.base import utcnow
 from db.models import Child, ChildCategory, OrgUnit, Survey, SurveyAnswer, SurveyQuestion
 from services import audit
-from services.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationFailed
+from services.errors import (
+    ConcurrentEdit,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    field_label,
+)
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -24,7 +31,7 @@ from services.permissions import (
 )
 from services.vocab import Category, QuestionKind
 
-WHAT = "问卷"
+WHAT = Msg("errors.what.survey")
 MAX_TITLE, MAX_TEXT, MAX_OPTION = 200, 300, 200
 # How a cell lists several options: 、 , ; and their full-width forms.
 SEPARATORS = "、,;\uff0c\uff1b"
@@ -242,35 +249,38 @@ def split_options(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+TITLE, QUESTIONS = field_label("survey_title", "标题"), field_label("questions", "题目")
+
+
 def _problems(data: SurveyInput) -> dict[str, str]:
     problems: dict[str, str] = {}
     title = data.title.strip()
     if not title:
-        problems["标题"] = "请填写问卷标题"
+        problems[TITLE] = Msg("errors.survey.title_missing")
     elif len(title) > MAX_TITLE:
-        problems["标题"] = f"标题最多{MAX_TITLE}个字"
+        problems[TITLE] = Msg("errors.survey.title_long", max=MAX_TITLE)
     if data.held_on is None:
-        problems["调查日期"] = "请填写调查日期"
+        problems[field_label("survey_date", "调查日期")] = Msg("errors.survey.date_missing")
     if not data.questions:
-        problems["题目"] = "问卷至少要有一道题"
+        problems[QUESTIONS] = Msg("errors.survey.no_questions")
     seen: set[str] = set()
     for number, q in enumerate(data.questions, start=1):
-        where, text = f"第{number}题", q.text.strip()
+        where, text = Msg("errors.field.question_no", number=number), q.text.strip()
         options = [o.strip() for o in q.options if o.strip()]
         if not text:
-            problems[where] = "请填写题目"
+            problems[where] = Msg("errors.survey.question_missing")
         elif len(text) > MAX_TEXT:
-            problems[where] = f"题目最多{MAX_TEXT}个字"
+            problems[where] = Msg("errors.survey.question_long", max=MAX_TEXT)
         elif text in seen:
-            problems[where] = f"与前面的题目“{text}”重复"
+            problems[where] = Msg("errors.survey.question_repeated", text=text)
         elif len(options) < 2:
-            problems[where] = "每道题至少要有两个选项"
+            problems[where] = Msg("errors.survey.two_options")
         elif len(set(options)) != len(options):
-            problems[where] = "选项有重复"
+            problems[where] = Msg("errors.survey.options_repeated")
         elif any(len(o) > MAX_OPTION for o in options):
-            problems[where] = f"每个选项最多{MAX_OPTION}个字"
+            problems[where] = Msg("errors.survey.option_long", max=MAX_OPTION)
         elif q.kind is QuestionKind.multiple and any("、" in o for o in options):
-            problems[where] = "多选题的选项里不能有“、”（它用来分隔多个答案）"
+            problems[where] = Msg("errors.survey.option_separator")
         seen.add(text)
     return problems
 
@@ -285,7 +295,7 @@ def _unit(session: Session, actor: Actor, org_unit_id: int | None) -> int | None
     if org_unit_id is None:
         return actor.org_unit_id
     if not org_in_scope(session, actor, org_unit_id):
-        raise PermissionDenied("所选单位不在您的管辖范围内。")
+        raise PermissionDenied(Msg("errors.permission.unit_out_of_scope"))
     return org_unit_id
 
 
@@ -359,8 +369,7 @@ def _check_same_shape(survey: Survey, new: list[SurveyQuestion]) -> None:
         a.options == b.options and a.kind == b.kind
         for a, b in zip(survey.questions, new, strict=False))
     if not same:
-        raise ValidationFailed({"题目": "问卷已有答案，只能修改标题和题目文字，"
-                                        "不能增删题目、修改选项或题型"})
+        raise ValidationFailed({QUESTIONS: Msg("errors.survey.answered")})
 
 
 def archive_survey(session: Session, *, actor: Actor, survey_id: int, expected_version: int,
@@ -398,9 +407,10 @@ def answer_problem(question: SurveyQuestion, chosen: Sequence[str]) -> str | Non
     """Why these answers do not fit the question, or None."""
     unknown = [c for c in chosen if c not in question.options]
     if unknown:
-        return (f"“{'、'.join(unknown)}”不是本题的选项（可选：{'、'.join(question.options)}）")
+        return Msg("errors.survey.not_an_option", answers="、".join(unknown),
+                   options="、".join(question.options))
     if question.kind is QuestionKind.single and len(chosen) > 1:
-        return f"单选题只能选一个答案，填写了{len(chosen)}个：{'、'.join(chosen)}"
+        return Msg("errors.survey.single", count=len(chosen), answers="、".join(chosen))
     return None
 
 
@@ -413,9 +423,9 @@ def _answerable_children(session: Session, actor: Actor, survey: Survey,
             Child.id.in_(child_ids[start:start + 900]), children_visible(actor),
             children_under(survey.org_unit_id))))
     if len(found) < len(set(child_ids)):
-        raise NotFound("儿童")
+        raise NotFound(Msg("errors.what.child"))
     if archived := [c.name for c in found.values() if c.archived_at is not None]:
-        raise ValidationFailed({"、".join(archived): "已归档，不能录入问卷答案"})
+        raise ValidationFailed({"、".join(archived): Msg("errors.survey.archived_children")})
     return found
 
 
@@ -434,7 +444,8 @@ def check_answers(survey: Survey, child_name: str, answers: Answers) -> dict[str
     for qid, chosen in _clean(answers).items():
         question = by_id.get(qid)
         if question is None:
-            problems[f"{child_name} · 第{qid}号题"] = "不是本问卷的题目"
+            problems[Msg("errors.field.child_question_id", child=child_name, id=qid)] = Msg(
+                "errors.survey.not_a_question")
         elif why := answer_problem(question, chosen):
             problems[f"{child_name} · {question.text}"] = why
     return problems
@@ -492,4 +503,4 @@ def _refuse_stale(session: Session, survey: Survey, children: Mapping[int, Child
         before = {qid: sorted(v) for qid, v in _clean(loaded.get(cid, {})).items() if v}
         now = {qid: sorted(v) for qid, v in stored.get(cid, {}).items()}
         if before != now:
-            raise ConcurrentEdit(f"“{children[cid].name}”的问卷答案")
+            raise ConcurrentEdit(Msg("errors.what.answers_of", name=children[cid].name))

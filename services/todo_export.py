@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services import audit
 from services.errors import PermissionDenied
 from services.exports import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.todo import QuietChild, TodoItem, no_contact_this_month, todo_items
 
@@ -53,7 +54,7 @@ def _check(actor: Actor, include_sensitive: bool) -> None:
     """Before any row is read: the actor may export, and names only if asked and allowed."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Helper, OrgUnit, User
 from services import audit
-from services.errors import DomainError, NotFound, ValidationFailed
+from services.errors import DomainError, NotFound, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 from services.validators import display_name_problem, password_problem, username_problem
 from services.vocab import Role
@@ -26,22 +27,26 @@ def password_matches(password: str, password_hash: str) -> bool:
     return bcrypt.checkpw(password.encode(), password_hash.encode())
 
 
+USERNAME = field_label("username", "登录名")
+
+
 def _check_password(password: str) -> None:
     if problem := password_problem(password):
-        raise ValidationFailed({"密码": problem})
+        raise ValidationFailed({field_label("password", "密码"): problem})
 
 
 def _get(session: Session, user_id: int, expected_version: int | None = None) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("用户")
-    audit.require_version(user, expected_version, "用户")
+        raise NotFound(Msg("errors.what.user"))
+    audit.require_version(user, expected_version, Msg("errors.what.user"))
     return user
 
 
 def _check_scope(session: Session, role: Role, org_unit_id: int | None) -> None:
     if org_unit_id is not None and session.get(OrgUnit, org_unit_id) is None:
-        raise ValidationFailed({"管辖范围": "所选单位不存在"})
+        raise ValidationFailed({field_label("scope", "管辖范围"):
+                                Msg("errors.user.unit_missing")})
 
 
 def create_user(session: Session, *, actor: Actor, username: str, display_name: str, role: Role,
@@ -52,14 +57,14 @@ def create_user(session: Session, *, actor: Actor, username: str, display_name: 
     username = username.strip().lower()
     problems = {
         label: why for label, why in (
-            ("登录名", username_problem(username)),
-            ("姓名", display_name_problem(display_name)),
-            ("密码", password_problem(password)),
+            (USERNAME, username_problem(username)),
+            (field_label("display_name", "姓名"), display_name_problem(display_name)),
+            (field_label("password", "密码"), password_problem(password)),
         ) if why
     }
-    if not problems.get("登录名") and session.scalar(
+    if not problems.get(USERNAME) and session.scalar(
             select(func.count()).where(User.username == username)):
-        problems["登录名"] = f"登录名“{username}”已被使用"
+        problems[USERNAME] = Msg("errors.user.username_taken", username=username)
     if problems:
         raise ValidationFailed(problems)
     _check_scope(session, role, org_unit_id)
@@ -84,7 +89,7 @@ def _guard_last_admin(session: Session, user: User) -> None:
     others = session.scalar(select(func.count()).where(
         User.role == Role.admin, User.is_active.is_(True), User.id != user.id))
     if not others:
-        raise DomainError("这是最后一个启用的管理员账户，不能停用或改为其他角色。")
+        raise DomainError.of("errors.user.last_admin")
 
 
 def set_role_and_scope(session: Session, *, actor: Actor, user_id: int, role: Role,
@@ -109,7 +114,7 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool,
     user = _get(session, user_id, expected_version)
     if not active:
         if user.id == actor.user_id:
-            raise DomainError("不能停用自己的账户。")
+            raise DomainError.of("errors.user.self")
         _guard_last_admin(session, user)
     summary = f"{'启用' if active else '停用'}用户 {user.username}"
     with audit.tracked(session, actor, user, "user", summary=summary):
@@ -137,13 +142,15 @@ def reset_password(session: Session, *, actor: Actor, user_id: int, new_password
 def change_own_password(session: Session, *, actor: Actor, old_password: str,
                         new_password: str) -> User:
     if actor.user_id is None:
-        raise NotFound("用户")
+        raise NotFound(Msg("errors.what.user"))
     user = _get(session, actor.user_id)
     if not password_matches(old_password, user.password_hash):
-        raise ValidationFailed({"原密码": "原密码不正确"})
+        raise ValidationFailed({field_label("old_password", "原密码"):
+                                Msg("errors.user.old_password_wrong")})
     _check_password(new_password)
     if old_password == new_password:
-        raise ValidationFailed({"新密码": "新密码不能与原密码相同"})
+        raise ValidationFailed({field_label("new_password", "新密码"):
+                                Msg("errors.user.password_unchanged")})
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     # Every other session ends; the caller renews its own (see components.auth).

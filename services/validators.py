@@ -1,10 +1,15 @@
-"""Field rules shared by forms, imports and the CLI; each returns a Chinese reason or None."""
+"""Field rules shared by forms, imports and the CLI; each returns a reason (a `Msg`) or None.
+
+A reason is the Chinese text it always was and renders in English with `render(why, lang)`.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from datetime import date
+
+from services.i18n import Msg
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -42,7 +47,7 @@ def phone_problem(phone: str) -> str | None:
     cleaned = digits_only(phone)
     if MOBILE.match(cleaned) or LANDLINE.match(cleaned):
         return None
-    return "请填写11位手机号（如 13812345678）或带区号的固定电话（如 0755-12345678）"
+    return Msg("errors.valid.phone")
 
 
 def id_number_checksum(first17: str) -> str:
@@ -54,15 +59,15 @@ def id_number_problem(id_number: str, birth_date: date | None = None) -> str | N
     """An 18-character 身份证号 with a valid checksum and, when given, the same birth date."""
     value = digits_only(id_number).upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        return "身份证号应为18位，最后一位可以是数字或X"
+        return Msg("errors.valid.id_length")
     if id_number_checksum(value[:17]) != value[17]:
-        return "身份证号校验位不正确，请核对"
+        return Msg("errors.valid.id_checksum")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "身份证号中的出生日期无效"
+        return Msg("errors.valid.id_birth_invalid")
     if birth_date is not None and born != birth_date:
-        return f"身份证号中的出生日期（{born.isoformat()}）与填写的出生日期不一致"
+        return Msg("errors.valid.id_birth_mismatch", born=born.isoformat())
     return None
 
 
@@ -75,32 +80,32 @@ def age_on(birth_date: date, today: date) -> int:
 def birth_date_problem(birth_date: date, today: date) -> str | None:
     """Not in the future, and a child of 0–18."""
     if birth_date > today:
-        return "出生日期不能晚于今天"
+        return Msg("errors.valid.birth_future")
     if age_on(birth_date, today) > MAX_AGE:
-        return f"年龄超过{MAX_AGE}周岁，不属于儿童档案范围"
+        return Msg("errors.valid.too_old", max_age=MAX_AGE)
     return None
 
 
 def not_future_problem(day: date, today: date) -> str | None:
-    return "日期不能晚于今天" if day > today else None
+    return Msg("errors.valid.date_future") if day > today else None
 
 
 def password_problem(password: str) -> str | None:
     """At least 8 characters with a letter and a digit, no outer spaces, at most 72 bytes."""
     if password != password.strip():
-        return "密码首尾不能有空格"
+        return Msg("errors.valid.password_spaces")
     if len(password) < PASSWORD_MIN:
-        return f"密码至少{PASSWORD_MIN}位"
+        return Msg("errors.valid.password_short", min=PASSWORD_MIN)
     if len(password.encode()) > PASSWORD_MAX_BYTES:
-        return f"密码过长：最多{PASSWORD_MAX_BYTES}字节（约24个汉字或72个字母）"
+        return Msg("errors.valid.password_long", max_bytes=PASSWORD_MAX_BYTES)
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return "密码须同时包含字母和数字"
+        return Msg("errors.valid.password_mix")
     return None
 
 
 def username_problem(username: str) -> str | None:
     if not USERNAME.match(username):
-        return "登录名为2–32位小写字母、数字、汉字或 _ . -"
+        return Msg("errors.valid.username")
     return None
 
 
@@ -108,52 +113,52 @@ def display_name_problem(name: str) -> str | None:
     """Any script, from one character (many Chinese names are two); printable, no markup."""
     stripped = name.strip()
     if not stripped:
-        return "姓名不能为空"
+        return Msg("errors.valid.name_empty")
     if len(stripped) > DISPLAY_NAME_MAX:
-        return f"姓名最多{DISPLAY_NAME_MAX}个字"
+        return Msg("errors.valid.name_long", max_len=DISPLAY_NAME_MAX)
     if why := text_problem(stripped, max_len=DISPLAY_NAME_MAX):
         return why
     if bad := next((ch for ch in stripped if ch in MARKUP), None):
-        return f"姓名不能含有符号“{bad}”"
+        return Msg("errors.valid.name_symbol", char=bad)
     return None
 
 
 def text_problem(text: str, *, max_len: int, multiline: bool = False) -> str | None:
     """Printable text of at most `max_len` characters; line breaks only where `multiline`."""
     if len(text) > max_len:
-        return f"最多{max_len}个字"
+        return Msg("errors.valid.too_long", max_len=max_len)
     for ch in text:
         if ch in "\n\t" and multiline:
             continue
         if ch in "\n\r\u2028\u2029" and not multiline:
-            return "不能换行"
+            return Msg("errors.valid.no_line_breaks")
         if ch in BIDI or (not multiline and ch in INVISIBLE):
-            return f"含有不可见的格式字符（U+{ord(ch):04X}），请删除后重新输入"
+            return Msg("errors.valid.invisible_format", code=f"U+{ord(ch):04X}")
         if unicodedata.category(ch) in {"Cc", "Cs", "Cn", "Zl", "Zp"} or (
                 not multiline and unicodedata.category(ch) == "Cf"):
-            return f"含有不可见的控制字符（U+{ord(ch):04X}），请删除后重新输入"
+            return Msg("errors.valid.invisible_control", code=f"U+{ord(ch):04X}")
     return None
 
 
 def _name_problem(name: str, max_len: int, allowed: frozenset[str], digits: bool) -> str | None:
     if not name.strip():
-        return "必填"
+        return Msg("errors.valid.required")
     if why := text_problem(name, max_len=max_len):
         return why
     for ch in name:
         if ch in MARKUP:
-            return f"不能含有符号“{ch}”"
+            return Msg("errors.valid.symbol", char=ch)
         kind = unicodedata.category(ch)
         if kind[0] in "LM" or ch in allowed or (digits and kind[0] == "N"):
             continue
-        return f"不能含有“{ch}”：{_allowed_words(digits)}"
+        return Msg("errors.valid.char", char=ch, allowed=_allowed_words(digits))
     return None
 
 
-def _allowed_words(digits: bool) -> str:
+def _allowed_words(digits: bool) -> Msg:
     if digits:
-        return "名称只能由文字、数字、空格、括号和 · - 、 等符号组成"
-    return "姓名只能由文字、空格和 · - . 组成（少数民族姓名用 ·）"
+        return Msg("errors.valid.org_name_chars")
+    return Msg("errors.valid.person_name_chars")
 
 
 def person_name_problem(name: str, *, max_len: int = PERSON_NAME_MAX) -> str | None:
@@ -171,7 +176,7 @@ def line_problem(text: str, *, max_len: int) -> str | None:
     if why := text_problem(text, max_len=max_len):
         return why
     if bad := next((ch for ch in text if ch in "<>`"), None):
-        return f"不能含有符号“{bad}”"
+        return Msg("errors.valid.symbol", char=bad)
     return None
 
 

@@ -9,6 +9,8 @@ import unicodedata
 from enum import StrEnum
 from typing import Self
 
+from services.i18n import Msg
+
 
 class UnknownLabel(ValueError):
     """A label that the vocabulary does not accept; the message lists the accepted ones."""
@@ -51,7 +53,9 @@ class Vocabulary(StrEnum):
             if wanted == member.en.lower():
                 return member
         accepted = "、".join(cls.accepted_labels())
-        raise UnknownLabel(f"无法识别“{text.strip()}”,可填写:{accepted}")
+        raise UnknownLabel(Msg.keeping(f"无法识别“{text.strip()}”,可填写:{accepted}",
+                                       "errors.row.unknown_label", text=text.strip(),
+                                       accepted=accepted))
 
 
 def _normalise(text: str) -> str:

@@ -17,6 +17,7 @@ from db.models import Child, Wish
 from services import audit
 from services.errors import PermissionDenied
 from services.exports import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.i18n import Msg
 from services.name_masking import people_by_child, people_by_provider, provider_people
 from services.permissions import Actor, Capability, children_visible
 from services.wishes import list_wishes
@@ -55,7 +56,7 @@ def export_wishes(session: Session, *, actor: Actor, fmt: str, today: date,
     """心愿清单: one drive's wishes or all of them; a sensitive export goes in the audit log."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
-        raise PermissionDenied("只有负责人和管理员可以导出含敏感信息的名单。")
+        raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     rows = list(wish_rows(session, actor, drive_id=drive_id))
     data = export_bytes(fmt, rows, WISH_COLUMNS, include_sensitive=include_sensitive,
                         sheet_name=TITLE)

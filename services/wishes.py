@@ -20,7 +20,8 @@ from config import load_settings
 from db.base import utcnow
 from db.models import Child, OrgUnit, ResourceProvider, Wish, WishDrive
 from services import audit
-from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from services.i18n import Msg
 from services.permissions import (
     Actor,
     Capability,
@@ -35,7 +36,7 @@ from services.photos import WRITTEN, PhotoInfo, _track, check_photo
 from services.roster_search import RosterFilter, filtered_child_ids
 from services.vocab import WishStatus
 
-WHAT, DRIVE = "心愿", "心愿活动"
+WHAT, DRIVE = Msg("errors.what.wish"), Msg("errors.what.wish_drive")
 MAX_CONTENT, MAX_NAME, MAX_TAKER = 200, 100, 100
 MAX_COST = Decimal("99999999.99")
 PHOTO_DIR = PurePosixPath("photos", "wishes")
@@ -47,11 +48,13 @@ MOVES: dict[str, frozenset[WishStatus]] = {
     "release": frozenset({WishStatus.taken}),
 }
 REFUSED = {
-    ("take", WishStatus.taken): "该心愿已被认领，如需换人请先取消认领。",
-    ("take", WishStatus.fulfilled): "该心愿已经实现，不能再认领。",
-    ("release", WishStatus.collected): "该心愿还没有被认领，无需取消。",
-    ("release", WishStatus.fulfilled): "该心愿已经实现，不能取消认领。",
+    ("take", WishStatus.taken): "errors.wish.already_taken",
+    ("take", WishStatus.fulfilled): "errors.wish.fulfilled_no_take",
+    ("release", WishStatus.collected): "errors.wish.not_taken",
+    ("release", WishStatus.fulfilled): "errors.wish.fulfilled_no_release",
 }
+COLLECTED_ON = field_label("collected_on", "征集日期")
+TAKEN_ON = field_label("taken_on", "认领日期")
 S = WishStatus
 
 
@@ -218,7 +221,7 @@ def photo_file(wish: WishRow | Wish, *, data_dir: Path | None = None) -> Path | 
     base = Path(data_dir) if data_dir is not None else load_settings().data_dir
     path = (base / wish.photo_path).resolve()
     if not path.is_relative_to((base / PHOTO_DIR).resolve()):
-        raise NotFound("照片文件")
+        raise NotFound(Msg("errors.what.photo_file"))
     return path
 
 
@@ -227,11 +230,11 @@ def photo_file(wish: WishRow | Wish, *, data_dir: Path | None = None) -> Path | 
 def _date_problem(day: date | None, today: date, earliest: date | None,
                   earliest_label: str) -> str | None:
     if day is None:
-        return "请填写日期"
+        return Msg("errors.wish.date_missing")
     if day > today:
-        return "日期不能晚于今天"
+        return Msg("errors.valid.date_future")
     if earliest is not None and day < earliest:
-        return f"不能早于{earliest_label}({earliest:%Y-%m-%d})"
+        return Msg("errors.wish.date_early", label=earliest_label, on=earliest.isoformat())
     return None
 
 
@@ -241,9 +244,9 @@ def _cost(value: Decimal | float | str | None) -> tuple[Decimal | None, str | No
     try:
         cost = Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation:
-        return None, "请填写金额，如 50 或 49.5"
+        return None, Msg("errors.wish.cost")
     if not cost.is_finite() or cost < 0 or cost > MAX_COST:
-        return None, "金额须在 0 到 99,999,999.99 元之间"
+        return None, Msg("errors.wish.cost_range")
     return cost, None
 
 
@@ -262,8 +265,9 @@ def _check_move(wish: Wish, move: str) -> None:
     if wish.status in MOVES[move]:
         return
     if move == "fulfil":  # only a fulfilled wish is not in MOVES["fulfil"]
-        raise DomainError(f"该心愿已于{wish.fulfilled_on:%Y-%m-%d}实现，不能重复登记满愿。")
-    raise DomainError(REFUSED[(move, wish.status)])
+        raise DomainError.of("errors.wish.already_fulfilled",
+                             on=wish.fulfilled_on.isoformat() if wish.fulfilled_on else "")
+    raise DomainError.of(REFUSED[(move, wish.status)])
 
 
 def _taker(session: Session, provider_id: int | None, donor: str | None
@@ -273,13 +277,16 @@ def _taker(session: Session, provider_id: int | None, donor: str | None
     if provider_id is not None:
         provider = session.get(ResourceProvider, provider_id)
         if provider is None or provider.archived_at is not None:
-            return None, None, "所选资源方不存在或已停用"
+            return None, None, Msg("errors.wish.provider_missing")
         return provider.id, provider.name, None
     if not name:
-        return None, None, "请选择资源方，或填写爱心人士姓名"
+        return None, None, Msg("errors.wish.taker_missing")
     if len(name) > MAX_TAKER:
-        return None, None, f"姓名最多{MAX_TAKER}个字"
+        return None, None, Msg("errors.valid.name_long", max_len=MAX_TAKER)
     return None, name, None
+
+
+WISH = field_label("wish", "心愿")
 
 
 def collect_wish(session: Session, *, actor: Actor, child_id: int, content: str,
@@ -290,22 +297,22 @@ def collect_wish(session: Session, *, actor: Actor, child_id: int, content: str,
     actor.require(Capability.MANAGE_RESOURCES)
     child = session.scalar(select(Child).where(Child.id == child_id, children_visible(actor)))
     if child is None:
-        raise NotFound("儿童档案")
+        raise NotFound(Msg("errors.what.child_record"))
     if drive_id is not None:
         get_drive(session, actor, drive_id)
     problems: dict[str, str] = {}
     text = (content or "").strip()
     if not text:
-        problems["心愿"] = "请填写心愿内容"
+        problems[WISH] = Msg("errors.wish.content_missing")
     elif len(text) > MAX_CONTENT:
-        problems["心愿"] = f"心愿内容最多{MAX_CONTENT}个字"
+        problems[WISH] = Msg("errors.wish.content_long", max=MAX_CONTENT)
     if child.archived_at is not None:
-        problems["儿童"] = "该儿童档案已归档，不能再征集心愿"
+        problems[field_label("child", "儿童")] = Msg("errors.wish.child_archived")
     if problem := _date_problem(collected_on, today, None, ""):
-        problems["征集日期"] = problem
+        problems[COLLECTED_ON] = problem
     cost, cost_problem = _cost(estimated_cost_yuan)
     if cost_problem:
-        problems["预计金额"] = cost_problem
+        problems[field_label("estimated_cost", "预计金额")] = cost_problem
     if problems:
         raise ValidationFailed(problems)
     wish = Wish(child_id=child.id, content=text, status=S.collected, collected_on=collected_on,
@@ -325,9 +332,9 @@ def take_wish(session: Session, *, actor: Actor, wish_id: int, expected_version:
     wish = _for_change(session, actor, wish_id, expected_version)
     _check_move(wish, "take")
     provider_id, name, problem = _taker(session, provider_id, donor)
-    problems = {"认领方": problem} if problem else {}
-    if day_problem := _date_problem(taken_on, today, wish.collected_on, "征集日期"):
-        problems["认领日期"] = day_problem
+    problems = {field_label("taker", "认领方"): problem} if problem else {}
+    if day_problem := _date_problem(taken_on, today, wish.collected_on, COLLECTED_ON):
+        problems[TAKEN_ON] = day_problem
     if problems:
         raise ValidationFailed(problems)
     with audit.tracked(session, actor, wish, "wish", action="take",
@@ -374,12 +381,12 @@ def fulfil_wish(session: Session, *, actor: Actor, wish_id: int, expected_versio
     if provider_id is not None or (donor or "").strip() or wish.status is S.collected:
         new_id, name, problem = _taker(session, provider_id, donor)
         if problem:
-            problems["满愿方"] = problem
+            problems[field_label("fulfiller", "满愿方")] = problem
         taker = (new_id, name)
-    earliest, label = ((wish.taken_on, "认领日期") if wish.taken_on
-                       else (wish.collected_on, "征集日期"))
+    earliest, label = ((wish.taken_on, TAKEN_ON) if wish.taken_on
+                       else (wish.collected_on, COLLECTED_ON))
     if day_problem := _date_problem(fulfilled_on, today, earliest, label):
-        problems["实现日期"] = day_problem
+        problems[field_label("fulfilled_on", "实现日期")] = day_problem
     if problems:
         raise ValidationFailed(problems)
     # Checked before anything changes: a refused photo leaves the wish as it was.
@@ -397,16 +404,19 @@ def fulfil_wish(session: Session, *, actor: Actor, wish_id: int, expected_versio
 
 # ---- drives ---------------------------------------------------------------------------------
 
+PERIOD = field_label("period", "起止日期")
+
+
 def _drive_problems(name: str, starts_on: date | None, ends_on: date | None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not name.strip():
-        problems["名称"] = "请填写心愿活动名称"
+        problems[field_label("title", "名称")] = Msg("errors.wish.drive_name_missing")
     elif len(name.strip()) > MAX_NAME:
-        problems["名称"] = f"名称最多{MAX_NAME}个字"
+        problems[field_label("title", "名称")] = Msg("errors.valid.too_long", max_len=MAX_NAME)
     if starts_on is None or ends_on is None:
-        problems["起止日期"] = "请填写开始日期和结束日期"
+        problems[PERIOD] = Msg("errors.wish.period_missing")
     elif ends_on < starts_on:
-        problems["起止日期"] = "结束日期不能早于开始日期"
+        problems[PERIOD] = Msg("errors.wish.period_reversed")
     return problems
 
 
@@ -414,7 +424,7 @@ def _drive_unit(session: Session, actor: Actor, org_unit_id: int | None) -> int 
     if org_unit_id is None:
         return actor.org_unit_id
     if not org_in_scope(session, actor, org_unit_id):
-        raise PermissionDenied("所选单位不在您的管辖范围内。")
+        raise PermissionDenied(Msg("errors.permission.unit_out_of_scope"))
     return org_unit_id
 
 
@@ -440,7 +450,7 @@ def _drive_for_change(session: Session, actor: Actor, drive_id: int,
     actor.require(Capability.MANAGE_RESOURCES)
     drive = get_drive(session, actor, drive_id)
     if actor.org_unit_id is not None and not org_in_scope(session, actor, drive.org_unit_id):
-        raise PermissionDenied("该心愿活动由上级单位发起，您可以查看进度，但不能修改。")
+        raise PermissionDenied(Msg("errors.permission.wish_drive_from_above"))
     audit.require_version(drive, expected_version, DRIVE)
     return drive
 

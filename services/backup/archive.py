@@ -155,7 +155,8 @@ def write_archive(out: Path, manifest: Manifest, files: dict[str, Path]) -> int:
         os.replace(temp, out)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise BackupError(f"无法写入备份文件 {out}：{exc.strerror or exc}") from exc
+        raise BackupError.of("errors.backup.write_failed", path=str(out),
+                             why=exc.strerror or str(exc)) from exc
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -176,7 +177,7 @@ def _add_file(tar: tarfile.TarFile, name: str, path: Path, size: int) -> None:
         with path.open("rb") as source:
             tar.addfile(info, source)
     except FileNotFoundError as exc:
-        raise BackupError(f"“{name}”在备份过程中被删除，请重新备份。") from exc
+        raise BackupError.of("errors.backup.vanished", name=name) from exc
 
 
 def _safe_member(name: str, manifest: Manifest) -> str:

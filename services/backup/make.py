@@ -21,6 +21,7 @@ from services.backup.archive import (
     photo_files,
     write_archive,
 )
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 
 KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -38,7 +39,7 @@ def database_kind(url: str) -> str:
     """`sqlite` or `postgresql`: the only databases a backup can be made of."""
     backend = make_url(url).get_backend_name()
     if backend not in DATABASE_MEMBERS:
-        raise BackupError(f"不支持备份这种数据库（{backend}），只支持 SQLite 和 PostgreSQL。")
+        raise BackupError.of("errors.backup.backend", backend=backend)
     return backend
 
 
@@ -58,19 +59,19 @@ def make_backup(url: str, out: Path, *, actor: Actor, data_dir: Path,
     kind = database_kind(url)
     with tempfile.TemporaryDirectory(prefix="shouwang-backup-") as tmp:
         copy = Path(tmp) / DATABASE_MEMBERS[kind]
-        report(0.05, "复制数据库")
+        report(0.05, Msg("errors.backup.stage.copy"))
         counts, revision = _copy_database(kind, url, copy)
         if revision is None:
-            raise BackupError("数据库尚未初始化（没有版本信息），没有可备份的数据。")
-        report(0.5, "计算校验值")
+            raise BackupError.of("errors.backup.empty_database")
+        report(0.5, Msg("errors.backup.stage.checksums"))
         files = {copy.name: copy, **photo_files(data_dir)}
         manifest = Manifest(database=kind, schema_revision=revision, row_counts=counts,
                             files=describe(files), created_at=_now(), operator=actor.username)
-        report(0.7, "写入备份文件")
+        report(0.7, Msg("errors.backup.stage.write"))
         size = write_archive(Path(out), manifest, files)
     result = BackupResult(Path(out), size, manifest)
     audit_event(url, actor, action, result.path, size, manifest)
-    report(1.0, "完成")
+    report(1.0, Msg("errors.backup.stage.done"))
     return result
 
 

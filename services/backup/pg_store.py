@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from services.backup.archive import BackupError
 from services.backup.sqlite_store import PEOPLES_TABLES, quote
+from services.i18n import Msg
 
 TOOL_DIRS = Path("/usr/lib/postgresql")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -66,8 +67,7 @@ def find_tool(name: str, server_major: int) -> Path:
         major = _major(tool) if tool.is_file() else None
         if major is not None and major >= server_major:
             return tool
-    raise BackupError(f"找不到与数据库服务器（PostgreSQL {server_major}）匹配的 {name}："
-                      f"请安装 postgresql-client-{server_major}。")
+    raise BackupError.of("errors.backup.no_tool", major=server_major, name=name)
 
 
 def server_major(conn: Connection) -> int:
@@ -113,7 +113,8 @@ def dump(url: str, snapshot_id: str, major: int, target: Path) -> None:
     """pg_dump in custom format, reading exactly the exported snapshot."""
     tool = find_tool("pg_dump", major)
     _run([str(tool), "--format=custom", f"--snapshot={snapshot_id}", "--no-owner",
-          "--no-privileges", f"--file={target}"], tool_env(url), "pg_dump 备份失败")
+          "--no-privileges", f"--file={target}"], tool_env(url),
+         Msg("errors.backup.pg_dump_failed"))
 
 
 def check_dump(path: Path, major: int) -> None:
@@ -161,7 +162,8 @@ def _run(command: list[str], env: dict[str, str], failure: str) -> None:
                               check=False, stdin=subprocess.DEVNULL)
     except OSError as exc:
         tool = Path(command[0]).name
-        raise BackupError(f"{failure}：无法运行 {tool}（{exc.strerror}）。") from exc
+        raise BackupError.of("errors.backup.tool_unrunnable", failure=failure, tool=tool,
+                             why=exc.strerror or "") from exc
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         errors = [line for line in lines if "ERROR" in line or "FATAL" in line]
@@ -169,4 +171,4 @@ def _run(command: list[str], env: dict[str, str], failure: str) -> None:
         password = env.get("PGPASSWORD")
         if password:
             detail = detail.replace(password, "***")
-        raise BackupError(f"{failure}：{detail[:300]}")
+        raise BackupError.of("errors.backup.tool_failed", failure=failure, detail=detail[:300])

@@ -22,6 +22,7 @@ from services.backup.make import (
     database_kind,
     make_backup,
 )
+from services.i18n import Msg
 from services.permissions import Actor, Capability
 
 
@@ -47,7 +48,7 @@ def restore_backup(url: str, archive: Path, *, actor: Actor, data_dir: Path, for
     archive = Path(archive)
     with tempfile.TemporaryDirectory(prefix="shouwang-restore-") as tmp:
         work = Path(tmp)
-        report(0.05, "校验备份文件")
+        report(0.05, Msg("errors.backup.stage.verify"))
         manifest = extract(archive, work / "content")
         check_compatible(manifest, kind)
         restored = work / "content" / DATABASE_MEMBERS[kind]
@@ -58,11 +59,11 @@ def restore_backup(url: str, archive: Path, *, actor: Actor, data_dir: Path, for
             if not _target_empty(kind, url, engine):
                 if not force:
                     raise BackupError(_not_empty_message(kind, url, engine))
-                report(0.2, "备份现有数据")
+                report(0.2, Msg("errors.backup.stage.pre_backup"))
                 engine.dispose()
                 pre = make_backup(url, _pre_restore_path(pre_restore_dir or archive.parent),
                                   actor=actor, data_dir=data_dir, action="backup_pre_restore")
-            report(0.4, "恢复数据库")
+            report(0.4, Msg("errors.backup.stage.restore"))
             staged = photo_folder.stage(work / "content" / PHOTO_DIR, data_dir)
             try:
                 _replace_database(kind, url, engine, restored, manifest, major, work)
@@ -70,7 +71,7 @@ def restore_backup(url: str, archive: Path, *, actor: Actor, data_dir: Path, for
                 photo_folder.discard(staged)
                 raise
             photo_folder.swap(staged, data_dir)
-            report(0.8, "升级数据库结构")
+            report(0.8, Msg("errors.backup.stage.upgrade"))
             engine.dispose()
             revision = schema.upgrade(engine)
             counts = _counts(kind, url, engine)
@@ -78,7 +79,7 @@ def restore_backup(url: str, archive: Path, *, actor: Actor, data_dir: Path, for
             engine.dispose()
     note = f"；恢复前的数据已备份到 {pre.path.name}" if pre else ""
     audit_event(url, actor, "restore", archive, archive.stat().st_size, manifest, note)
-    report(1.0, "完成")
+    report(1.0, Msg("errors.backup.stage.done"))
     return RestoreResult(manifest, counts, revision, pre)
 
 

@@ -23,21 +23,21 @@ def database_path(url: str) -> Path:
     """The file behind a sqlite:/// URL; an in-memory database cannot be backed up."""
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
-        raise BackupError("内存中的 SQLite 数据库无法备份或恢复，请使用数据库文件。")
+        raise BackupError.of("errors.backup.in_memory")
     return Path(database)
 
 
 def snapshot(source: Path, target: Path) -> None:
     """Copy the live database at `source` into the new file `target`, consistently."""
     if not source.is_file():
-        raise BackupError(f"找不到数据库文件：{source}")
+        raise BackupError.of("errors.backup.no_database_file", path=str(source))
     try:
         with closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as src, \
                 closing(sqlite3.connect(target)) as dst:
             src.backup(dst)  # all pages in one step: one read transaction, one moment
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
     except sqlite3.Error as exc:
-        raise BackupError(f"无法复制数据库文件：{exc}") from exc
+        raise BackupError.of("errors.backup.copy_failed", why=str(exc)) from exc
 
 
 def table_counts(path: Path) -> dict[str, int]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import AuditEvent
 from services import audit
 from services.errors import DomainError
+from services.i18n import Msg
 from services.imports.reader import Table, read_table
 from services.imports.rows import RowError
 from services.permissions import Actor
@@ -103,11 +104,12 @@ Importer = Callable[[Session, Actor, Table, ImportReport], None]
 
 def header_errors(table: Table, allowed: list[str], required: list[str]) -> list[RowError]:
     """Unknown columns and missing required columns, reported against row 1."""
-    errors = [RowError(1, col, f"未知列（可用列：{'、'.join(allowed)}）")
+    errors = [RowError(1, col, Msg("errors.import.unknown_column", allowed="、".join(allowed)))
               for col in table.header if col and col not in allowed]
-    errors += [RowError(1, col, "缺少必填列") for col in required if col not in table.header]
+    errors += [RowError(1, col, Msg("errors.import.missing_column"))
+               for col in required if col not in table.header]
     if len(set(table.header)) != len(table.header):
-        errors.append(RowError(1, "表头", "有重复的列名"))
+        errors.append(RowError(1, "表头", Msg("errors.import.duplicate_columns")))
     return errors
 
 
@@ -134,12 +136,12 @@ def import_history(session: Session, actor: Actor, kind: str, *,
     return list(session.scalars(stmt))
 
 
-OVERFLOW = "本行的单元格比表头多：记录中的英文逗号请改为中文逗号，或给该单元格加上引号"
+OVERFLOW = Msg("errors.import.overflow")
 IMPORT_KINDS = ("orgs", "roster", "helpers", "pairings", "contacts", "activities")
 
 
 # Someone saved one of the file's children while it was being imported (PostgreSQL).
-IMPORT_RACE = "导入期间有其他人录入或修改了文件中的儿童，本次未写入任何数据。请重新导入。"
+IMPORT_RACE = Msg("errors.import.race")
 DRY_RUN_ACTION, REFUSED_ACTION = "import_dry_run", "import_refused"
 
 
@@ -153,7 +155,7 @@ def run_import(session: Session, *, actor: Actor, kind: str, data: bytes, filena
     importers = _importers()
     if kind not in importers:
         known = "、".join(importers)
-        raise DomainError(f"暂不支持导入“{kind}”，目前可导入：{known}")
+        raise DomainError.of("errors.import.unknown_kind", kind=kind, known=known)
     table = read_table(data, filename)
     report = ImportReport(kind=kind, rows_read=len(table.rows), dry_run=dry_run,
                           progress=progress)

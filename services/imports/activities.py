@@ -29,6 +29,7 @@ from services.activities import (
     resolve_kind,
 )
 from services.errors import DomainError
+from services.i18n import Msg
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import ChildKey, ChildLookup, ChildNotFound
 from services.imports.reader import Table
@@ -43,7 +44,6 @@ REQUIRED = ["名称", "类型", "日期"]
 SEPARATORS = re.compile("[、,;\uff0c\uff1b\n]")  # also the full-width comma and semicolon
 # 张小明(2015-03-02) or 张小明(身份证号) tells namesakes apart.
 QUALIFIED = re.compile("^(?P<name>[^(\uff08]+)[(\uff08](?P<key>[^)\uff09]+)[)\uff09]$")
-NAMESAKE_HINT = "；同名儿童可写成“姓名（出生日期）”，如 张小明（2015-03-02）"
 # The form's field labels, as the file's columns.
 COLUMN_OF = {"名称": "名称", "类型": "类型", "日期": "日期", "地点": "地点", "场次": "场次",
              "其他人次": "人次", "参加儿童": "参加儿童", "资源方": "资源方", "举办单位": "单位",
@@ -99,8 +99,7 @@ def _line(session: Session, actor: Actor, cells: RowReader, names: list[str],
     providers = tuple(_names(cells.text("资源方", max_len=1000)))
     notes = cells.note("备注", max_len=2000)
     if total is not None and total < len(child_ids):
-        cells.fail("人次", f"人次（{total}）少于参加儿童人数（{len(child_ids)}）："
-                           "人次应为参加儿童与其他参加人员的合计")
+        cells.fail("人次", Msg("errors.import.person_times", total=total, children=len(child_ids)))
     if title is None or kind is None or held_on is None:
         report.errors += cells.errors
         return None
@@ -141,8 +140,8 @@ def _unit(session: Session, actor: Actor, cells: RowReader) -> int | None:
     found = list(session.scalars(select(OrgUnit.id).where(
         OrgUnit.name == name, OrgUnit.archived_at.is_(None), org_units_visible(actor))))
     if len(found) != 1:
-        cells.fail("单位", f"找不到唯一名为“{name}”的单位（或不在您的管辖范围内）"
-                   if not found else f"有{len(found)}个名为“{name}”的单位，无法确定是哪一个")
+        cells.fail("单位", Msg("errors.import.no_unit", name=name) if not found
+                   else Msg("errors.import.units_alike", count=len(found), name=name))
         return None
     return found[0]
 
@@ -166,16 +165,16 @@ def _children(cells: RowReader, names: list[str], children: ChildLookup) -> list
     for name in names:
         key = _child_key(name)
         if key is None:
-            cells.fail("参加儿童", f"“{name}”：括号内应为出生日期（如 2015-03-02）或身份证号")
+            cells.fail("参加儿童", Msg("errors.import.child_brackets", name=name))
             continue
         try:
             child = children.find(key)
         except ChildNotFound as exc:
-            hint = NAMESAKE_HINT if "同名" in exc.message else ""
-            cells.fail("参加儿童", exc.message + hint)
+            cells.fail("参加儿童", Msg("errors.import.namesake_hint", why=exc.message)
+                       if "同名" in exc.message else exc.message)
             continue
         if child.id in found:
-            cells.fail("参加儿童", f"“{name}”重复填写")
+            cells.fail("参加儿童", Msg("errors.import.child_twice", name=name))
             continue
         found.append(child.id)
     return found
@@ -206,7 +205,7 @@ def _without_repeats(session: Session, lines: list[ActivityLine], report: Import
         key = _key(line.data)
         if key in first:
             report.errors.append(RowError(line.number, "名称",
-                                          f"与第{first[key]}行重复（类型、名称、日期和单位都相同）"))
+                                          Msg("errors.import.same_activity", row=first[key])))
             continue
         first[key] = line.number
         if session.scalar(select(Activity.id).where(

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from db.models import Child
 from services.errors import DomainError
+from services.i18n import Msg
 from services.permissions import Actor, children_visible
 from services.validators import id_number_problem
 
 LOOKUP_CHUNK = 900  # below SQLite's limit on bound parameters per statement
-NOT_IN_SCOPE = "（或不在您的管辖范围内）"
 
 
 @dataclass(frozen=True)
@@ -75,15 +75,15 @@ class ChildLookup:
             return self._by_id_number(key, key.number)
         candidates = self._by_name.get(key.name, [])
         if not candidates:
-            raise ChildNotFound(f"找不到儿童“{key.name}”{NOT_IN_SCOPE}")
+            raise ChildNotFound(Msg("errors.lookup.no_child", name=key.name))
         if key.birth_date is None:
-            return _one(candidates, "同名儿童，请填写出生日期或身份证号")
+            return _one(candidates, "errors.lookup.namesakes")
         same_day = [c for c in candidates if c.birth_date == key.birth_date]
         if not same_day:
             known = "、".join(sorted({f"{c.birth_date:%Y-%m-%d}" for c in candidates})[:3])
-            raise ChildNotFound(f"找不到{key.birth_date:%Y-%m-%d}出生的“{key.name}”"
-                                f"（系统中同名儿童的出生日期：{known}）", "birth_date")
-        return _one(same_day, "同名且出生日期相同的儿童，请填写身份证号")
+            raise ChildNotFound(Msg("errors.lookup.no_birth_date", name=key.name,
+                                    born=key.birth_date.isoformat(), known=known), "birth_date")
+        return _one(same_day, "errors.lookup.twins_need_id")
 
     def _by_id_number(self, key: ChildKey, number: str) -> Child:
         if why := id_number_problem(number, key.birth_date):
@@ -95,19 +95,19 @@ class ChildLookup:
             unnumbered = [c for c in self._by_name.get(key.name, [])
                           if c.id_number is None and c.birth_date == born]
             if unnumbered:
-                return _one(unnumbered, "同名且出生日期相同的儿童，请核对")
-            raise ChildNotFound(f"找不到身份证号为{number}的儿童{NOT_IN_SCOPE}", "id_number")
+                return _one(unnumbered, "errors.lookup.twins_check")
+            raise ChildNotFound(Msg("errors.lookup.no_id_number", number=number), "id_number")
         if child.name != key.name:
-            raise ChildNotFound(f"身份证号{number}登记的儿童是“{child.name}”，与填写的姓名不一致",
-                                "id_number")
+            raise ChildNotFound(Msg("errors.lookup.id_other_name", number=number,
+                                    name=child.name), "id_number")
         return child
 
 
-def _one(candidates: list[Child], what: str) -> Child:
+def _one(candidates: list[Child], key: str) -> Child:
     """The only candidate, or the only active one among archived namesakes."""
     if len(candidates) == 1:
         return candidates[0]
     active = [c for c in candidates if c.archived_at is None]
     if len(active) == 1:
         return active[0]
-    raise ChildNotFound(f"找到{len(active) or len(candidates)}名{what}")
+    raise ChildNotFound(Msg(key, count=len(active) or len(candidates)))

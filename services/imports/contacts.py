@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, CareContact, Child, Helper
 from services.contacts import ENTITY, MAX_NOTES, contact_problems, helper_problem
+from services.i18n import Msg
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK, ChildKey, ChildLookup, ChildNotFound
 from services.imports.pairings import HelperLookup, HelperNotFound
@@ -114,8 +115,8 @@ def _check(session: Session, lines: list[ContactLine], children: ChildLookup,
             continue
         key = (child.id, helper.id, line.kind, line.contact_date)
         if key in first:
-            report.errors.append(RowError(line.number, "日期", f"与第{first[key]}行重复"
-                                          "（同一儿童、帮扶人、方式和日期）"))
+            report.errors.append(RowError(line.number, "日期", Msg("errors.import.same_contact",
+                                                                      row=first[key])))
             continue
         first[key] = line.number
         if key in on_record:
@@ -142,7 +143,7 @@ def _find(line: ContactLine, children: ChildLookup, helpers: HelperLookup,
 
 def _problems(line: ContactLine, child: Child, helper: Helper, today: date) -> dict[str, str]:
     if child.archived_at is not None:
-        return {"儿童姓名": f"“{child.name}”的档案已归档，不能记录帮扶"}
+        return {"儿童姓名": Msg("errors.contact.child_archived_row", child=child.name)}
     problems = contact_problems(child, contact_date=line.contact_date, minutes=line.minutes,
                                 notes=line.notes, follow_up=line.follow_up,
                                 follow_up_on=line.follow_up_on, today=today)

@@ -19,6 +19,7 @@ from db.models import Helper, OrgUnit
 from services import helpers
 from services.errors import DomainError, PermissionDenied, ValidationFailed
 from services.helpers import HelperInput, helper_to_input
+from services.i18n import Msg
 from services.imports import FieldChange, ImportReport, RecordChange, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK
 from services.imports.reader import Table
@@ -92,7 +93,7 @@ def _read_rows(table: Table, report: ImportReport) -> list[HelperRow]:
             report.errors += cells.errors
             continue
         if repeat := next((seen[k] for k in row.keys if k in seen), None):
-            cells.fail("姓名", f"与第{repeat}行是同一名帮扶人")
+            cells.fail("姓名", Msg("errors.import.same_helper", row=repeat))
             report.errors += cells.errors
             continue
         seen.update(dict.fromkeys(row.keys, number))
@@ -171,14 +172,13 @@ def _match(row: HelperRow, known: _Known, claimed: dict[int, int]) -> Helper | N
     """The existing helper the row updates, or None for a new one (or an unclear match)."""
     found = {h.id: h for k in row.keys for h in known.by_key.get(k, [])}
     if len(found) > 1:
-        row.cells.fail("姓名", f"系统中有{len(found)}名帮扶人与此行姓名、单位或电话相同，"
-                               "无法确定更新哪一位，请在帮扶人页面核对")
+        row.cells.fail("姓名", Msg("errors.import.helpers_alike", count=len(found)))
         return None
     if not found:
         return None
     helper = next(iter(found.values()))
     if helper.id in claimed:
-        row.cells.fail("姓名", f"与第{claimed[helper.id]}行是同一名帮扶人")
+        row.cells.fail("姓名", Msg("errors.import.same_helper", row=claimed[helper.id]))
         return None
     claimed[helper.id] = row.cells.number
     return helper
@@ -208,12 +208,12 @@ def _wanted(row: HelperRow, existing: Helper | None, units: _Units, actor: Actor
     return replace(base, **row.values, org_unit_id=org_unit_id, school_id=school_id)
 
 
-def _unit_problem(name: str | None, found: int) -> str:
+def _unit_problem(name: str | None, found: int) -> Msg:
     if not name:
-        return "请填写帮扶人所属的乡镇、村（社区）或学校名称"
+        return Msg("errors.import.helper_unit_missing")
     if found > 1:
-        return f"有{found}个名为“{name}”的单位，无法确定帮扶人所属单位"
-    return f"单位“{name}”不是系统中的单位，请先在管理页添加或填写乡镇/村/学校名称"
+        return Msg("errors.import.helper_units_alike", count=found, name=name)
+    return Msg("errors.import.helper_unit_unknown", name=name)
 
 
 def _school_id(row: HelperRow, units: _Units) -> int | None:
@@ -222,9 +222,9 @@ def _school_id(row: HelperRow, units: _Units) -> int | None:
     schools = units.named(row.school_name, {OrgKind.school})
     if len(schools) == 1:
         return schools[0].id
-    row.cells.fail("学校", f"有{len(schools)}所名为“{row.school_name}”的学校，无法确定"
-                   if schools else f"学校“{row.school_name}”不是系统中的学校"
-                   "（或不在您的管辖范围内）")
+    row.cells.fail("学校", Msg("errors.import.schools_alike", count=len(schools),
+                               name=row.school_name) if schools
+                   else Msg("errors.import.school_unknown", name=row.school_name))
     return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from db.models import OrgUnit
 from services import audit, orgs
 from services.errors import ValidationFailed
+from services.i18n import Msg
 from services.imports import ImportReport, header_errors
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader
@@ -46,7 +47,8 @@ def import_orgs(session: Session, actor: Actor, table: Table, report: ImportRepo
     while pending:
         waiting = [r for r in pending if not _apply(session, actor, report, r)]
         if len(waiting) == len(pending):
-            report.errors += [RowError(r.number, "上级", f"上级单位“{r.parent_name}”不存在")
+            report.errors += [RowError(r.number, "上级",
+                                       Msg("errors.import.no_parent", name=r.parent_name))
                               for r in waiting]
             return
         pending = waiting
@@ -79,7 +81,8 @@ def _drop_repeats(rows: list[OrgRow], report: ImportReport) -> list[OrgRow]:
     for row in rows:
         key = (row.name, row.kind, row.parent_name)
         if key in first:
-            report.errors.append(RowError(row.number, "名称", f"与第{first[key]}行重复"))
+            report.errors.append(RowError(row.number, "名称",
+                                          Msg("errors.import.same_row", row=first[key])))
         else:
             first[key] = row.number
             kept.append(row)
@@ -101,7 +104,8 @@ def _parent_is_known(session: Session, row: OrgRow, rows: list[OrgRow],
         report.errors.append(RowError(row.number, "上级", why))
         return False
     if candidates == 0:
-        report.errors.append(RowError(row.number, "上级", f"上级单位“{row.parent_name}”不存在"))
+        report.errors.append(RowError(row.number, "上级",
+                                      Msg("errors.import.no_parent", name=row.parent_name)))
         return False
     return True
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.models import Child, Helper, Pairing
 from services import audit, pairing
 from services.errors import DomainError
+from services.i18n import Msg
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK, ChildKey, ChildLookup, ChildNotFound
 from services.imports.reader import Table
@@ -115,13 +116,12 @@ class HelperLookup:
                       if row.helper_unit in (None, h.work_unit)
                       and row.helper_phone in (None, h.phone)]
         if not candidates:
-            raise HelperNotFound(f"找不到帮扶人“{row.helper_name}”（或不在您的管辖范围内），"
-                                 "请先登记或导入帮扶人")
+            raise HelperNotFound(Msg("errors.lookup.no_helper", name=row.helper_name))
         active = [h for h in candidates if h.archived_at is None]
         if len(active) > 1:
             units = "、".join(h.work_unit or "未填单位" for h in active)
-            raise HelperNotFound(f"找到{len(active)}名同名帮扶人“{row.helper_name}”（{units}），"
-                                 "请增加“帮扶人单位”或“帮扶人电话”列加以区分")
+            raise HelperNotFound(Msg("errors.lookup.helper_namesakes", count=len(active),
+                                     name=row.helper_name, units=units))
         return active[0] if active else candidates[0]
 
 
@@ -142,7 +142,8 @@ def _check(session: Session, rows: list[PairingRow], children: ChildLookup,
         pair = (child.id, helper.id)
         if pair in first:
             report.errors.append(RowError(row.number, "帮扶人姓名",
-                                          f"与第{first[pair]}行重复（同一儿童与同一帮扶人）"))
+                                          Msg("errors.import.same_pairing",
+                                                              row=first[pair])))
             continue
         first[pair] = row.number
         if pair in already:
@@ -232,8 +233,7 @@ def _save(session: Session, actor: Actor, waiting: list[tuple[Pairing, NewPairin
     try:
         session.flush()
     except IntegrityError as exc:  # the open-pairing index: someone paired them meanwhile
-        raise pairing.PairingRefused("导入期间有其他人结对了相同的儿童与帮扶人，"
-                                     "请重新检查后再导入。") from exc
+        raise pairing.PairingRefused.of("errors.import.pairing_race") from exc
     for made, new in waiting:
         audit.record(session, actor, "create", "pairing", made.id, after=audit.snapshot(made),
                      summary=f"{new.child.name} 与{new.helper.kind.zh}{new.helper.name}结对")

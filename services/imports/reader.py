@@ -21,6 +21,7 @@ from typing import overload
 from python_calamine import CalamineWorkbook
 
 from services.errors import DomainError
+from services.i18n import Msg
 from services.imports.xlsx_guard import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -104,18 +105,18 @@ class Table:
 def refuse_oversize(size: int) -> None:
     """Refuse a file over MAX_BYTES; callers holding a path check before reading it."""
     if size > MAX_BYTES:
-        raise DomainError(f"文件过大（{size / 1024 / 1024:.1f} MB），最大 "
-                          f"{MAX_BYTES // 1024 // 1024} MB，请分成几个文件导入。")
+        raise DomainError.of("errors.file.too_large", size=f"{size / 1024 / 1024:.1f}",
+                             max=MAX_BYTES // 1024 // 1024)
 
 
 def read_table(data: bytes, filename: str) -> Table:
     """Parse the file's first sheet; blank rows are skipped, every cell becomes stripped text."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".csv", ".xlsx", ".xls"}:
-        raise DomainError(f"不支持的文件类型“{suffix or filename}”，请上传 .csv 或 .xlsx 文件。")
+        raise DomainError.of("errors.file.type", suffix=suffix or filename)
     refuse_oversize(len(data))
     if suffix == ".xls" and not is_zip(data):
-        raise DomainError("不支持旧版 .xls 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入。")
+        raise DomainError.of("errors.file.old_xls")
     grid = _xlsx_grid(data, filename) if suffix in {".xlsx", ".xls"} else _csv_grid(data,
                                                                                      filename)
     return _table(grid)
@@ -126,7 +127,7 @@ def _table(grid: Iterable[tuple[int, list[str]]]) -> Table:
     lines = iter(grid)
     first = next(lines, None)
     if first is None:
-        raise DomainError("文件是空的：第一行应为表头。")
+        raise DomainError.of("errors.file.empty")
     header = [_header_cell(h) for h in first[1]]
     while header and not header[-1]:
         header.pop()
@@ -134,7 +135,7 @@ def _table(grid: Iterable[tuple[int, list[str]]]) -> Table:
     width = len(header)
     for number, cells in lines:
         if number - 1 > MAX_ROWS:
-            raise DomainError(f"文件超过{MAX_ROWS}行数据，{REFUSED_LIMIT}。")
+            raise DomainError.of("errors.file.too_many_rows", max=MAX_ROWS, limit=REFUSED_LIMIT)
         values = tuple(cells[i].strip() if i < len(cells) else "" for i in range(width))
         if any(values):
             _refuse_bad_cells(number, header, values)
@@ -152,17 +153,17 @@ def _header_cell(text: str) -> str:
 def _refuse_bad_cells(number: int, header: list[str], values: tuple[str, ...]) -> None:
     for column, value in zip(header, values, strict=True):
         if len(value) > MAX_CELL_CHARS:
-            raise DomainError(f"第{number}行“{column}”列的内容有{len(value)}个字，"
-                              f"超过{MAX_CELL_CHARS}个字的上限，请精简后再导入。")
+            raise DomainError.of("errors.file.cell_too_long", row=number, column=column,
+                                 length=len(value), max=MAX_CELL_CHARS)
         if bad := CONTROL.search(value):
-            raise DomainError(f"第{number}行“{column}”列含有不可见的控制字符"
-                              f"（U+{ord(bad[0]):04X}），请删除后再导入。")
+            raise DomainError.of("errors.file.control_char", row=number, column=column,
+                                 code=f"U+{ord(bad[0]):04X}")
 
 
 def _width_problem(number: int, cells: list[str]) -> None:
     if len(cells) > MAX_COLUMNS and any(c.strip() for c in cells[MAX_COLUMNS:]):
-        raise DomainError(f"第{number}行有{len(cells)}列，超过{MAX_COLUMNS}列的上限，"
-                          "请只保留需要导入的列。")
+        raise DomainError.of("errors.file.too_many_columns", row=number, count=len(cells),
+                             max=MAX_COLUMNS)
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -170,22 +171,20 @@ def _width_problem(number: int, cells: list[str]) -> None:
 def _decode(data: bytes, filename: str) -> str:
     """UTF-16 by its BOM, else UTF-8 (with or without BOM), else GB18030."""
     if is_zip(data):
-        raise DomainError(f"“{filename}”实际是 Excel 工作簿，请把文件扩展名改为 .xlsx 后再导入，"
-                          "或在 Excel 中另存为 CSV。")
+        raise DomainError.of("errors.file.xlsx_named_csv", filename=filename)
     if what := sniff(data):
-        raise DomainError(f"“{filename}”不是 CSV 文本文件，看起来是{what}。")
+        raise DomainError.of("errors.file.not_csv", filename=filename, what=what)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise DomainError("文件标明是 UTF-16 编码，但内容无法按 UTF-16 读取，"
-                              "请另存为 UTF-8 编码的 CSV。") from exc
+            raise DomainError.of("errors.file.bad_utf16") from exc
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DomainError("无法识别文件编码：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。")
+    raise DomainError.of("errors.file.encoding")
 
 
 def _csv_grid(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
@@ -201,19 +200,19 @@ def _csv_grid(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise DomainError(f"第{reader.line_num}行附近无法按 CSV 读取（{_csv_reason(exc)}），"
-                              "请检查引号是否成对、单元格是否过长。") from exc
+            raise DomainError.of("errors.file.bad_csv", row=reader.line_num,
+                                 why=_csv_reason(exc)) from exc
         number += 1
         _width_problem(number, cells)
         yield number, [c.replace("\r\n", "\n").replace("\r", "\n") for c in cells]
 
 
-def _csv_reason(exc: csv.Error) -> str:
+def _csv_reason(exc: csv.Error) -> Msg:
     if "field larger than field limit" in str(exc):
-        return f"有单元格超过{csv.field_size_limit()}个字符"
+        return Msg("errors.file.csv_cell_limit", max=csv.field_size_limit())
     if "NUL" in str(exc):
-        return "含有空字符 NUL，可能是二进制文件或 UTF-16 编码"
-    return "格式错误"
+        return Msg("errors.file.csv_nul")
+    return Msg("errors.file.csv_format")
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -233,17 +232,19 @@ def _xlsx_grid(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     try:
         check_xlsx(data, filename)
     except DomainError as exc:
-        raise DomainError(f"无法读取 Excel 文件：{exc.message}") from exc
+        raise DomainError.of("errors.file.unreadable_xlsx", why=exc.message) from exc
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         rows = sheet.iter_rows()
     except Exception as exc:  # calamine raises its own untyped errors for broken files
-        raise DomainError(f"无法读取 Excel 文件：{exc}") from exc
+        raise DomainError.of("errors.file.unreadable_xlsx", why=str(exc)) from exc
     for number, row in enumerate(rows, start=1):
         cells = [_cell_text(v) for v in row]
         _width_problem(number, cells)
         for index, cell in enumerate(cells):
             if len(cell) > MAX_CELL_CHARS:
-                raise DomainError(f"第{number}行第{index + 1}列（{column_letters(index + 1)}"
-                                  f"{number}）的内容超过{MAX_CELL_CHARS}个字，请精简后再导入。")
+                raise DomainError.of("errors.file.xlsx_cell_too_long", row=number,
+                                     column=index + 1,
+                                     cell=f"{column_letters(index + 1)}{number}",
+                                     max=MAX_CELL_CHARS)
         yield number, cells

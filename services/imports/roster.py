@@ -13,6 +13,7 @@ from db.models.children import identity_key
 from services import orgs, risk, roster
 from services.child_input import ChildInput, RelativeInput, child_to_input
 from services.errors import DomainError, NotFound, ValidationFailed
+from services.i18n import Msg
 from services.imports import FieldChange, ImportReport, RecordChange, header_errors
 from services.imports.reader import Table
 from services.imports.rows import RowReader
@@ -96,7 +97,7 @@ def _read_rows(session: Session, actor: Actor, table: Table, report: ImportRepor
         parsed.update(resolved)
         keys = [k for k in (parsed.get("id_number"), _key(parsed)) if k]
         if repeat := next((seen[k] for k in keys if k in seen), None):
-            cells.fail("姓名", f"与第{repeat}行是同一名儿童")
+            cells.fail("姓名", Msg("errors.import.same_child", row=repeat))
             report.errors += cells.errors
             continue
         seen.update(dict.fromkeys(keys, number))
@@ -310,7 +311,7 @@ def _county_id(session: Session) -> int | None:
 def _update(session: Session, actor: Actor, number: int, child: Child, parsed: dict,
             report: ImportReport, today: date) -> Child | None:
     if child.archived_at is not None:
-        raise DomainError(f"“{child.name}”的档案已归档，请先在儿童档案中恢复后再导入。")
+        raise DomainError.of("errors.import.child_archived", name=child.name)
     current = child_to_input(child)
     wanted = ChildInput(**{**current.__dict__,
                            **{k: v for k, v in parsed.items() if k != "risk_level"}})

@@ -10,10 +10,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
+from services.i18n import Msg
 from services.validators import line_problem, text_problem
 from services.vocab import UnknownLabel, Vocabulary, parse_yes_no
 
 V = TypeVar("V", bound=Vocabulary)
+DATE_FORMAT = Msg("errors.row.date_format")
 DATE_PATTERN = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 # 12, +12, 12.0 (Excel writes whole numbers so) and 1,234 with thousands separators.
 INTEGER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(0*))?$")
@@ -49,23 +51,20 @@ def parse_integer(text: str, *, minimum: int = 0, maximum: int | None = None) ->
     match = INTEGER.match(value)
     if match is None:
         if SCIENTIFIC.match(value) or value.lower().lstrip("+-") in {"inf", "infinity", "nan"}:
-            raise ValueError("应为整数，不能是科学计数法或无穷大（如 1e400）")
+            raise ValueError(Msg("errors.row.integer_scientific"))
         if DECIMAL.match(value):
-            raise ValueError("应为整数，不能有小数")
-        raise ValueError("应为整数")
+            raise ValueError(Msg("errors.row.integer_decimal"))
+        raise ValueError(Msg("errors.row.integer"))
     digits = match[2].replace(",", "")
     if len(digits.lstrip("0")) > MAX_DIGITS:
-        raise ValueError(f"数值过大{_at_most(maximum)}")
+        raise ValueError(Msg("errors.row.number_huge") if maximum is None
+                         else Msg("errors.row.number_huge_at_most", max=maximum))
     number = int(digits) * (-1 if match[1] == "-" else 1)
     if number < minimum:
-        raise ValueError(f"不能小于{minimum}")
+        raise ValueError(Msg("errors.row.at_least", min=minimum))
     if maximum is not None and number > maximum:
-        raise ValueError(f"不能大于{maximum}")
+        raise ValueError(Msg("errors.row.at_most", max=maximum))
     return number
-
-
-def _at_most(maximum: int | None) -> str:
-    return f"（最多{maximum}）" if maximum is not None else ""
 
 
 def parse_money(text: str, *, maximum: Decimal = MONEY_MAX) -> Decimal:
@@ -73,16 +72,16 @@ def parse_money(text: str, *, maximum: Decimal = MONEY_MAX) -> Decimal:
     value = _plain_number(text).translate(CURRENCY)
     match = DECIMAL.match(value)
     if match is None:
-        raise ValueError("应为不小于0的金额，如 2000 或 1500.50")
+        raise ValueError(Msg("errors.row.money"))
     if match[1] == "-":
-        raise ValueError("金额不能为负数")
+        raise ValueError(Msg("errors.row.money_negative"))
     if len(match[3] or "") > 2:
-        raise ValueError("金额最多两位小数（精确到分）")
+        raise ValueError(Msg("errors.row.money_decimals"))
     if len(match[2].replace(",", "").lstrip("0")) > MAX_DIGITS:
-        raise ValueError(f"金额过大（最多{maximum:,}元）")
+        raise ValueError(Msg("errors.row.money_huge", max=f"{maximum:,}"))
     amount = Decimal(f"{match[2].replace(',', '')}.{match[3] or '0'}")
     if amount > maximum:
-        raise ValueError(f"金额过大（最多{maximum:,}元）")
+        raise ValueError(Msg("errors.row.money_huge", max=f"{maximum:,}"))
     return amount
 
 
@@ -95,8 +94,14 @@ def parse_day(text: str) -> date:
         value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
     match = DATE_PATTERN.match(value)
     if not match:
-        raise ValueError("日期格式应为 2024-03-05")
+        raise ValueError(DATE_FORMAT)
     return date(*(int(g) for g in match.groups()))
+
+
+def reason_of(exc: ValueError) -> str:
+    """A parser's or vocabulary's reason, still a `Msg` (it renders in English) when it is one."""
+    reason = exc.args[0] if exc.args else ""
+    return reason if isinstance(reason, Msg) else str(exc)
 
 
 @dataclass
@@ -114,10 +119,10 @@ class RowReader:
         value = self.values.get(column, "").strip()
         if not value:
             if required:
-                self.fail(column, "必填")
+                self.fail(column, Msg("errors.valid.required"))
             return None
         if len(value) > max_len:
-            self.fail(column, f"最多{max_len}个字")
+            self.fail(column, Msg("errors.valid.too_long", max_len=max_len))
             return None
         return value
 
@@ -144,7 +149,7 @@ class RowReader:
         try:
             return vocabulary.parse(value)
         except UnknownLabel as exc:
-            self.fail(column, str(exc))
+            self.fail(column, reason_of(exc))
             return None
 
     def vocab_list(self, column: str, vocabulary: type[V], *, required: bool = False) -> list[V]:
@@ -159,7 +164,7 @@ class RowReader:
             try:
                 member = vocabulary.parse(part)
             except UnknownLabel as exc:
-                self.fail(column, str(exc))
+                self.fail(column, reason_of(exc))
                 continue
             if member not in found:
                 found.append(member)
@@ -172,7 +177,7 @@ class RowReader:
         try:
             return parse_yes_no(value)
         except UnknownLabel:
-            self.fail(column, "请填写“是”或“否”")
+            self.fail(column, Msg("errors.row.yes_no"))
             return None
 
     def integer(self, column: str, *, minimum: int = 0, maximum: int | None = None,
@@ -184,7 +189,7 @@ class RowReader:
         try:
             return parse_integer(value, minimum=minimum, maximum=maximum)
         except ValueError as exc:
-            self.fail(column, str(exc))
+            self.fail(column, reason_of(exc))
             return None
 
     def money(self, column: str, *, maximum: Decimal = MONEY_MAX) -> Decimal | None:
@@ -194,7 +199,7 @@ class RowReader:
         try:
             return parse_money(value, maximum=maximum)
         except ValueError as exc:
-            self.fail(column, str(exc))
+            self.fail(column, reason_of(exc))
             return None
 
     def day(self, column: str, *, required: bool = False) -> date | None:
@@ -204,7 +209,8 @@ class RowReader:
         try:
             return parse_day(value)
         except ValueError as exc:
-            self.fail(column, str(exc) if "格式" in str(exc) else "不是有效日期")
+            self.fail(column, reason_of(exc) if exc.args and exc.args[0] == DATE_FORMAT
+                      else Msg("errors.row.invalid_date"))
             return None
 
 

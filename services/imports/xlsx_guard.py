@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from services.errors import DomainError
+from services.i18n import Msg
 
 MAX_ROWS = 100_000  # data rows below the header
 MAX_COLUMNS = 200
@@ -37,12 +38,13 @@ DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\s+ref=\"((?:[A-Z]{1,3}\d{1,7}:)?([A-Z]{1,3})(\d{1,7}))\"")
 CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 # What a file that is not a workbook usually starts with.
-MAGIC = ((b"\x89PNG", "PNG 图片"), (b"%PDF", "PDF 文档"), (b"\xff\xd8\xff", "JPEG 图片"),
-         (b"GIF8", "GIF 图片"), (b"\xd0\xcf\x11\xe0", "旧版 .xls 工作簿或加密的文件"),
-         (b"Rar!", "RAR 压缩包"), (b"\x1f\x8b", "gzip 压缩包"), (b"7z\xbc\xaf", "7z 压缩包"))
-REFUSED_LIMIT = (f"超过上限（最多{MAX_ROWS}行数据、{MAX_COLUMNS}列，"
-                 f"行数×列数不超过{MAX_CELLS // 10_000}万），"
-                 "请把数据分成几个文件，或只复制有数据的区域到新工作表后再导入")
+MAGIC = tuple((magic, Msg(f"errors.file.kind.{kind}")) for magic, kind in (
+    (b"\x89PNG", "png"), (b"%PDF", "pdf"), (b"\xff\xd8\xff", "jpeg"), (b"GIF8", "gif"),
+    (b"\xd0\xcf\x11\xe0", "xls"), (b"Rar!", "rar"), (b"\x1f\x8b", "gzip"), (b"7z\xbc\xaf", "7z")))
+# Chinese counts cells in 万 (300万), English in digits (3,000,000).
+REFUSED_LIMIT = Msg("errors.file.over_limit", rows=MAX_ROWS, columns=MAX_COLUMNS,
+                    cells=Msg.keeping(f"{MAX_CELLS // 10_000}万", "errors.file.count",
+                                      n=f"{MAX_CELLS:,}"))
 
 
 class SheetTooLarge(DomainError):
@@ -66,7 +68,7 @@ def column_letters(number: int) -> str:
     return letters
 
 
-def sniff(data: bytes) -> str | None:
+def sniff(data: bytes) -> Msg | None:
     """What a file is when its first bytes say so (PNG, PDF …), or None."""
     return next((what for magic, what in MAGIC if data.startswith(magic)), None)
 
@@ -78,9 +80,8 @@ def is_zip(data: bytes) -> bool:
 def check_xlsx(data: bytes, filename: str) -> None:
     """Refuse anything calamine should not open: not a workbook, a bomb, or a sheet too large."""
     if not is_zip(data):
-        what = sniff(data) or "文本或其他格式的文件"
-        raise DomainError(f"“{filename}”不是 Excel 工作簿（.xlsx），看起来是{what}。"
-                          "请用 Excel 或 WPS 打开后另存为 .xlsx，或另存为 CSV 再导入。")
+        what = sniff(data) or Msg("errors.file.kind.other")
+        raise DomainError.of("errors.file.not_xlsx", filename=filename, what=what)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             _check_members(book)
@@ -89,28 +90,25 @@ def check_xlsx(data: bytes, filename: str) -> None:
             _scan_sheet(book, sheet)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
             NotImplementedError, RuntimeError, ElementTree.ParseError, KeyError) as exc:
-        raise DomainError(f"“{filename}”已损坏或不是有效的 .xlsx 工作簿，"
-                          "请用 Excel 或 WPS 打开后重新保存再导入。") from exc
+        raise DomainError.of("errors.file.broken_xlsx", filename=filename) from exc
 
 
 def _check_members(book: zipfile.ZipFile) -> None:
     """Declared sizes first: a bomb is refused before one byte of it is inflated."""
     members = book.infolist()
     if len(members) > MAX_MEMBERS:
-        raise DomainError(f"工作簿内含{len(members)}个部件，不像正常的 Excel 文件，已拒绝导入。")
+        raise DomainError.of("errors.file.too_many_parts", count=len(members))
     if sum(m.file_size for m in members) > MAX_UNZIPPED:
-        raise DomainError(f"工作簿解压后超过{MAX_UNZIPPED // 1024 // 1024} MB，已拒绝导入"
-                          "（可能是压缩炸弹）。请只保留需要导入的数据后重新保存。")
+        raise DomainError.of("errors.file.unzipped_too_large", mb=MAX_UNZIPPED // 1024 // 1024)
     for member in members:
         if member.flag_bits & 0x1:
-            raise DomainError("工作簿设置了密码（已加密），请取消密码后另存为 .xlsx 再导入。")
+            raise DomainError.of("errors.file.encrypted")
         if member.file_size > RATIO_FROM and member.file_size > MAX_RATIO * max(
                 member.compress_size, 1):
-            raise DomainError(f"工作簿中的“{member.filename}”压缩比异常（超过{MAX_RATIO}:1），"
-                              "已拒绝导入（可能是压缩炸弹）。")
+            raise DomainError.of("errors.file.ratio", part=member.filename, ratio=MAX_RATIO)
         if member.filename.endswith("sharedStrings.xml") and (
                 member.file_size > MAX_SHARED_STRINGS):
-            raise DomainError("工作簿中的文字内容超过 100 MB，已拒绝导入。")
+            raise DomainError.of("errors.file.text_too_large")
 
 
 def _small_xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
@@ -163,13 +161,14 @@ def _check_dimension(book: zipfile.ZipFile, sheet: str) -> None:
     if match is None:
         return  # optional in the format: the scan below finds the extent anyway
     _refuse_extent(int(match[3]), column_number(match[2].decode()),
-                   f"工作表标明的使用范围（{match[1].decode()}）")
+                   Msg("errors.file.declared_range", range=match[1].decode()))
 
 
-def _refuse_extent(rows: int, columns: int, what: str) -> None:
+def _refuse_extent(rows: int, columns: int, what: Msg) -> None:
     """Refuse an extent beyond the limits; `rows` counts the header row too."""
     if rows - 1 > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
-        raise SheetTooLarge(f"{what}为{rows}行×{columns}列，{REFUSED_LIMIT}。")
+        raise SheetTooLarge.of("errors.file.extent", what=what, rows=rows, columns=columns,
+                               limit=REFUSED_LIMIT)
 
 
 # A row or cell start tag and everything up to the next "<" (a literal "<" cannot occur in an
@@ -230,7 +229,7 @@ class _Extent:
         if row > self.max_row or column > self.max_column:
             self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, column)
             _refuse_extent(self.max_row, self.max_column,
-                           f"工作表中有数据的区域（到 {column_letters(column)}{row}）")
+                           Msg("errors.file.used_range", cell=f"{column_letters(column)}{row}"))
 
 
 def _plain(chunk: bytes) -> bool:
@@ -247,12 +246,11 @@ def _scan_sheet(book: zipfile.ZipFile, sheet: str) -> None:
         while chunk := stream.read(CHUNK):
             read += len(chunk)
             if read > MAX_UNZIPPED:
-                raise SheetTooLarge("工作表解压后过大，已拒绝导入（可能是压缩炸弹）。")
+                raise SheetTooLarge.of("errors.file.sheet_unzipped")
             chunk = tail + chunk
             cut = chunk.rfind(b"<")
             if cut < 0 or len(chunk) - cut > MAX_TEXT_BYTES:
-                raise SheetTooLarge(f"工作表中有单元格的内容过长（超过{MAX_CELL_CHARS}个字），"
-                                    "请精简后再导入。")
+                raise SheetTooLarge.of("errors.file.sheet_cell_long", max=MAX_CELL_CHARS)
             seen.feed(chunk[:cut])
             tail = chunk[cut:]
     seen.feed(tail)

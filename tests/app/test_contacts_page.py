@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY
+from components.session import ACTOR_KEY, LANG_KEY
 from db.models import AuditEvent, CareContact, Child, Helper, User
 from services.users import actor_for
 from services.vocab import ContactKind, Role
@@ -141,6 +141,23 @@ def test_a_refusal_keeps_the_form_and_its_token(world, engine):
     assert "跟进日期不能早于帮扶日期" in _texts(at)
     assert at.session_state["log_contact_token"] == token
     assert _kind(at, "log_contact").value is ContactKind.talk
+    assert _contacts(engine) == []
+
+
+def test_a_refusal_reads_in_english_in_english_mode(world, engine):
+    with Session(engine) as session:
+        actor = actor_for(session, session.scalar(select(User).where(User.username == "helper")))
+    at = AppTest.from_function(_log_script, args=(TODAY.isoformat(),), default_timeout=30)
+    at.session_state[ACTOR_KEY] = actor
+    at.session_state[LANG_KEY] = "en"
+    at.run()
+    _kind(at, "log_contact").set_value(ContactKind.talk)
+    next(d for d in at.date_input if d.key.startswith("log_contact_follow_on")).set_value(
+        TODAY - timedelta(days=1))
+    next(c for c in at.checkbox if c.key.startswith("log_contact_follow")).check()
+    _form_button(at, "log_contact").click().run()
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("Follow-up date: The follow-up date cannot be before the contact")
     assert _contacts(engine) == []
 
 
