@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from config import load_settings
+from config import load_settings, local_today
 from db import schema
 from db.engine import make_engine, transaction
 from services import backup, cli_audit, orgs, stats, stats_text, users
@@ -173,7 +173,7 @@ def _org_id(session: Session, name: str | None) -> int | None:
 
 def _period(args: argparse.Namespace) -> tuple[date, date]:
     """--from/--to as dates: by default this term up to today."""
-    today = date.today()
+    today = local_today()
     try:
         end = date.fromisoformat(args.to) if args.to else today
         start = date.fromisoformat(args.date_from) if args.date_from else term_of(end).start
@@ -187,7 +187,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     start, end = _period(args)
     with transaction(_engine()) as session:
         scope = stats.StatsScope(start, end, _org_id(session, args.org))
-        figures = stats.compute(session, args.actor, scope, today=date.today())
+        figures = stats.compute(session, args.actor, scope, today=local_today())
         record_command(session, args.actor, "stats", "statistics",
                        f"统计数字：{args.org or '全部'}，{start}至{end}", org=args.org,
                        date_from=start.isoformat(), date_to=end.isoformat(),
@@ -208,7 +208,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with transaction(_engine()) as session:
         scope = stats.StatsScope(start, end, _org_id(session, args.org))
         with watch(session) as seen:
-            data, _ = build_report(session, args.actor, scope, args.format, today=date.today(),
+            data, _ = build_report(session, args.actor, scope, args.format, today=local_today(),
                                    masked=args.masked)
         if not audited(session, seen, "report"):
             record_command(session, args.actor, "report", "report",
@@ -246,12 +246,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     with transaction(_engine()) as session, watch(session) as seen, \
             export_options(ExportOptions()) as options:
         if args.kind == "roster":
-            data = export_roster(session, actor=args.actor, fmt=fmt, today=date.today(),
+            data = export_roster(session, actor=args.actor, fmt=fmt, today=local_today(),
                                  roster_filter=_roster_filter(session, args.filter),
                                  include_sensitive=args.include_sensitive)
         else:
             data = lists[args.kind].export(
-                session, actor=args.actor, fmt=fmt, today=date.today(),
+                session, actor=args.actor, fmt=fmt, today=local_today(),
                 include_sensitive=args.include_sensitive)
         if not audited(session, seen, "export"):
             sensitive = "含敏感信息" if args.include_sensitive else "已遮盖敏感信息"

@@ -6,7 +6,7 @@ import os
 import secrets
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -106,6 +106,12 @@ def display_zone(environ: dict[str, str] | None = None) -> ZoneInfo:
     """The configured zone every time is shown on (`SHOUWANG_TZ` in the environment or
     `.streamlit/secrets.toml`, default Asia/Shanghai)."""
     return zone_info(load_settings(environ).time_zone)
+
+
+def local_today(zone: ZoneInfo | None = None) -> date:
+    """Today's date where the users are (the configured zone), not where the server runs: a
+    server on UTC would still be on yesterday until 08:00 in Beijing."""
+    return datetime.now(zone or display_zone()).date()
 
 
 def local_time(moment: datetime, fmt: str = "%Y-%m-%d %H:%M",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.markup import md
 from components.session import db_transaction, lang
+from config import local_today
 from services.compliance import ComplianceStatus, Standing, standings
 from services.exports import EXPORT_FORMATS, filename_for
 from services.i18n import t
@@ -95,7 +96,7 @@ def deadline_text(item: TodoItem, lang: str) -> str:
 
 def todo_frame(items: list[TodoItem], *, with_helper: bool, today: date | None = None,
                lang: str = "zh") -> pd.DataFrame:
-    today = today or date.today()
+    today = today or local_today()
     return pd.DataFrame([{
         t("todo.col.status", lang): urgency_text(1, lang) if item.urgency == 1
         else item.status.label(lang),

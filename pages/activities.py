@@ -1,7 +1,5 @@
 """活动: group activities with their 场次 and 人次, photos and donations; import and export."""
 
-from datetime import date
-
 import streamlit as st
 
 from components.activity_form import render_new_activity
@@ -9,12 +7,13 @@ from components.activity_list import render_activities, render_activity_exports
 from components.feedback import show_flash
 from components.importer import import_panel
 from components.session import current_actor, lang
+from config import local_today
 from services.i18n import t
 from services.permissions import Capability
 
 actor = current_actor(Capability.MANAGE_ACTIVITIES)
 current = lang()
-today = date.today()
+today = local_today()
 
 st.title(t("nav.activities", current))
 show_flash()

@@ -1,7 +1,5 @@
 """管理: users, the org tree, care rules, activity kinds, org imports, the audit log, backups."""
 
-from datetime import date
-
 import streamlit as st
 
 from components.admin_activity_kinds import render_activity_kinds
@@ -13,6 +11,7 @@ from components.audit_log import render_audit_log
 from components.feedback import show_flash
 from components.importer import import_panel
 from components.session import current_actor, lang
+from config import local_today
 from services.i18n import t
 from services.permissions import Capability
 
@@ -30,7 +29,7 @@ with users_tab:
 with orgs_tab:
     render_orgs(actor, current)
 with rules_tab:
-    render_care_rules(actor, date.today())
+    render_care_rules(actor, local_today())
 with kinds_tab:
     render_activity_kinds(actor)
 with import_tab:

@@ -1,7 +1,5 @@
 """帮扶记录: log a care contact, the recent ones, 待办 and compliance, 专项行动, import, export."""
 
-from datetime import date
-
 import streamlit as st
 
 from components.campaign_panel import render_campaigns
@@ -11,13 +9,14 @@ from components.feedback import show_flash
 from components.importer import import_panel
 from components.session import current_actor, lang
 from components.todo_panel import render_todo
+from config import local_today
 from services.i18n import t
 from services.permissions import Capability
 
 TABS_KEY = "contacts_tabs"
 actor = current_actor(Capability.LOG_CONTACTS)
 current = lang()
-today = date.today()
+today = local_today()
 
 st.title(t("nav.contacts", current))
 show_flash()

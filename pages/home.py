@@ -1,7 +1,5 @@
 """总览: the live dashboard of the seeds' statistics sections, for the user's scope."""
 
-from datetime import date
-
 import streamlit as st
 
 from components import stats_cache
@@ -9,6 +7,7 @@ from components.dashboard import render_sections, render_tiles, updated_caption
 from components.dashboard_filters import render_filters
 from components.markup import md
 from components.session import current_actor, database_guard, db_transaction, lang
+from config import local_today
 from services import orgs
 from services.i18n import t
 from services.permissions import Actor
@@ -17,7 +16,7 @@ from services.vocab import Role
 
 actor = current_actor()
 current = lang()
-today = date.today()
+today = local_today()
 with db_transaction(write=False) as session:
     scope_name = orgs.scope_label(session, actor.org_unit_id, current) or t("sidebar.whole",
                                                                             current)
@@ -44,8 +43,8 @@ if meeting_col.button(t("nav.meeting", current), icon=":material/co_present:",
 def live(actor: Actor, scope: StatsScope) -> None:
     # A fragment's errors stop at the fragment, so it guards the database itself.
     with database_guard():
-        figures = stats_cache.statistics(actor, scope, date.today())
-        view = stats_cache.sections_view(actor, scope, date.today(), lang=current)
+        figures = stats_cache.statistics(actor, scope, local_today())
+        view = stats_cache.sections_view(actor, scope, local_today(), lang=current)
     st.caption(updated_caption(figures, current))
     if figures.children.total == 0:
         st.info(t("home.empty", current))

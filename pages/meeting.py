@@ -1,7 +1,5 @@
 """会议模式: the dashboard's sections one per screen, for a meeting room or a phone."""
 
-from datetime import date
-
 import streamlit as st
 
 from components import stats_cache
@@ -10,13 +8,14 @@ from components.dashboard_filters import scope_from_url
 from components.markup import md
 from components.meeting import current_index, full_screen, render_controls, render_slide
 from components.session import current_actor, lang
+from config import local_today
 from services.errors import DomainError, PermissionDenied
 from services.i18n import t
 from services.stats_text import period_span
 
 actor = current_actor()
 current = lang()
-today = date.today()
+today = local_today()
 full_screen()
 try:
     scope = scope_from_url(actor, today=today)

@@ -1,7 +1,5 @@
 """结对帮扶: the pairing board, how each pair is going, the helpers, import and export."""
 
-from datetime import date
-
 import streamlit as st
 
 from components.feedback import show_flash
@@ -11,12 +9,13 @@ from components.match_health_panel import render_match_health
 from components.pairing_board import render_board
 from components.pairing_exports import render_pairing_exports
 from components.session import current_actor, lang
+from config import local_today
 from services.i18n import t
 from services.permissions import Capability
 
 actor = current_actor(Capability.MANAGE_PAIRINGS)
 current = lang()
-today = date.today()
+today = local_today()
 
 st.title(t("nav.pairing", current))
 show_flash()

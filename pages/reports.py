@@ -1,18 +1,17 @@
 """汇报: the written 活动总结 draft and the meeting deck for a unit and period."""
 
-from datetime import date
-
 import streamlit as st
 
 from components.dashboard_filters import render_filters
 from components.report_panel import render_deck, render_draft
 from components.session import current_actor, lang
+from config import local_today
 from services.i18n import t
 from services.permissions import Capability
 
 actor = current_actor(Capability.EXPORT)
 current = lang()
-today = date.today()
+today = local_today()
 st.title(t("nav.reports", current))
 scope = render_filters(actor, today=today)
 if scope is not None:

@@ -1,7 +1,5 @@
 """需求与资源: needs, wishes, resource providers, the donations ledger and surveys."""
 
-from datetime import date
-
 import streamlit as st
 
 from components.feedback import show_flash
@@ -11,12 +9,13 @@ from components.providers_panel import render_providers
 from components.session import current_actor, lang
 from components.surveys_panel import render_surveys
 from components.wishes_panel import render_wishes
+from config import local_today
 from services.i18n import t
 from services.permissions import Capability
 
 TABS_KEY = "resources_tabs"
 actor = current_actor(Capability.MANAGE_RESOURCES)
-today = date.today()
+today = local_today()
 
 st.title(t("nav.resources", lang()))
 show_flash()

@@ -1,7 +1,5 @@
 """儿童档案: the roster list, quick entry, import, and one child's page (?child=ID)."""
 
-from datetime import date
-
 import streamlit as st
 
 from components.child_entry import render_quick_entry
@@ -11,12 +9,13 @@ from components.importer import import_panel
 from components.review_panel import render_review
 from components.roster_list import export_panel, filter_bar, roster_table, saved_filter_bar
 from components.session import current_actor, lang
+from config import local_today
 from services.i18n import t
 from services.permissions import Capability
 
 actor = current_actor(Capability.VIEW_PEOPLE)
 current = lang()
-today = date.today()
+today = local_today()
 
 if child := st.query_params.get("child"):
     render_child_page(actor, int(child) if child.isdigit() else 0, today)

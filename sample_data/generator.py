@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import Connection, Engine, func, select
 
+from config import local_today
 from db.models import Child, User
 from sample_data import (
     activities,
@@ -51,7 +52,7 @@ def seed_database(engine: Engine, *, scale: str = "demo", seed: int = 42,
         raise DomainError(f"未知的数据规模“{scale}”,可选:{'、'.join(SCALES)}")
     with engine.begin() as conn:
         _refuse_if_not_empty(conn)
-        ctx = Context(SCALES[scale], seed, today or date.today(), next_ids(conn))
+        ctx = Context(SCALES[scale], seed, today or local_today(), next_ids(conn))
         writer = Writer(conn, progress)
         _generate(ctx, writer, scale)
         reset_sequences(conn)

@@ -21,6 +21,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
+from config import local_today
 from db.models import Child, Helper, OrgUnit, Pairing, Relative
 from services import audit
 from services.errors import DomainError
@@ -168,7 +169,7 @@ tr.line td {{ border-top: 0.5px solid #bbb; }}
 
 def cards_html(cards: list[ContactCard], *, title: str, printed_on: date | None = None) -> str:
     """A self-contained A4 page, two cards a row, no card split across pages; no script."""
-    day = (printed_on or date.today()).isoformat()
+    day = (printed_on or local_today()).isoformat()
     body = "\n".join(map(_card_html, cards)) or '<p class="none">没有可打印的联系卡。</p>'
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
@@ -215,7 +216,7 @@ def cards_pdf(cards: list[ContactCard], *, title: str, printed_on: date | None =
     """The cards on A4, two a row; a row of cards never breaks across pages."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    day = (printed_on or date.today()).isoformat()
+    day = (printed_on or local_today()).isoformat()
 
     def header_and_footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import (
     Activity,
     ActivityKindRow,
@@ -131,7 +132,7 @@ def _child(session: Session, village, school, name: str, *, risk: RiskLevel,
     session.add(Relative(child_id=child.id, relation=Relation.father,
                          name=named("父", IMAGE), phone="13812345678",
                          work_place=named("广东", JS_URL, 100)))
-    session.add(RiskAssessment(child_id=child.id, assessed_on=date.today() - timedelta(days=3),
+    session.add(RiskAssessment(child_id=child.id, assessed_on=local_today() - timedelta(days=3),
                                level=risk, notes=ALL))
     return child
 
@@ -330,7 +331,7 @@ def _traces(session: Session, town, kind: str, people: dict, today: date) -> Cam
 def build_hostile_world(session: Session, data_dir: Path, today: date | None = None
                         ) -> HostileWorld:
     """Fill an empty, migrated database (the caller commits) with the hostile world."""
-    today = today or date.today()
+    today = today or local_today()
     county, town, village, school = _orgs(session)
     people = _people(session, county, town, village, school, today)
     unpaired = people["children"][4]

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 import cli
+from config import local_today
 
-TODAY = date.today()
+TODAY = local_today()
 START = TODAY - timedelta(days=330)
 PERIOD = ["--from", START.isoformat(), "--to", TODAY.isoformat()]
 

@@ -49,3 +49,18 @@ def test_the_dashboard_and_the_admin_pages_use_the_configured_zone(monkeypatch):
     assert local_time(Figures()) == "00:30:05"  # type: ignore[arg-type]
     monkeypatch.setenv("SHOUWANG_TZ", "UTC")
     assert local_time(Figures()) == "16:30:05"  # type: ignore[arg-type]
+
+
+def test_today_is_the_date_where_the_users_are_not_where_the_server_runs(monkeypatch):
+    # Shanghai and Honolulu are 18 hours apart: at any moment either their dates differ, or
+    # both equal the UTC date minus/plus what the offsets say. Both must follow the zone.
+    moment = datetime.now(UTC)
+    for name in ("Asia/Shanghai", "Pacific/Honolulu", "UTC"):
+        monkeypatch.setenv("SHOUWANG_TZ", name)
+        before = moment.astimezone(config.zone_info(name)).date()
+        today = config.local_today()
+        after = datetime.now(UTC).astimezone(config.zone_info(name)).date()
+        assert today in (before, after), name
+    monkeypatch.setenv("SHOUWANG_TZ", "Asia/Shanghai")
+    east, west = config.local_today(), config.local_today(config.zone_info("Pacific/Honolulu"))
+    assert (east - west).days in (0, 1)  # +8 vs −10 hours: Beijing is never behind Honolulu

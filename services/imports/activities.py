@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import Activity, OrgUnit
 from services.activities import (
     MAX_EXTRA,
@@ -66,7 +67,7 @@ def import_activities(session: Session, actor: Actor, table: Table,
     report.errors += header_errors(table, COLUMNS, REQUIRED)
     if report.errors:
         return
-    today = date.today()
+    today = local_today()
     named = {number: _names(values.get("参加儿童")) for number, values in table.rows}
     keys = {text: _child_key(text) for names in named.values() for text in names}
     children = ChildLookup.load(session, actor, [k for k in keys.values() if k is not None])
@@ -110,7 +111,7 @@ def _line(session: Session, actor: Actor, cells: RowReader, names: list[str],
         sessions=sessions or 1, child_ids=tuple(child_ids),
         extra_person_times=max(total - len(child_ids), 0) if total is not None else 0,
         provider_names=providers, donations=(donation,) if donation else (), notes=notes)
-    problems = activity_problems(session, actor, data.normalised(), today=date.today(),
+    problems = activity_problems(session, actor, data.normalised(), today=local_today(),
                                  checked=Checked())
     # A cell already refused says it once; the form's checks add what the cells could not see.
     refused = {error.column for error in cells.errors}

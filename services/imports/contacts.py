@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import AuditEvent, CareContact, Child, Helper
 from services.contacts import ENTITY, MAX_NOTES, contact_problems, helper_problem
 from services.i18n import Msg
@@ -58,7 +59,7 @@ def import_contacts(session: Session, actor: Actor, table: Table, report: Import
     report.errors += header_errors(table, COLUMNS, REQUIRED)
     if report.errors:
         return
-    today = date.today()
+    today = local_today()
     with session.no_autoflush:
         lines = _parse(table, report)
         children = ChildLookup.load(session, actor, [line.child for line in lines])

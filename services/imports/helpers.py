@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import Helper, OrgUnit
 from services import helpers
 from services.errors import DomainError, PermissionDenied, ValidationFailed
@@ -65,7 +66,7 @@ def import_helpers(session: Session, actor: Actor, table: Table, report: ImportR
     report.errors += header_errors(table, COLUMNS, REQUIRED)
     if report.errors:
         return
-    today = date.today()
+    today = local_today()
     rows = _read_rows(table, report)
     units = _Units.load(session, actor, {n for r in rows for n in (r.unit_name, r.school_name)})
     known = _Known.load(session, actor, {r.values["name"] for r in rows})

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import Child, Helper, Pairing
 from services import audit, pairing
 from services.errors import DomainError
@@ -56,7 +57,7 @@ def import_pairings(session: Session, actor: Actor, table: Table, report: Import
     report.errors += header_errors(table, COLUMNS, REQUIRED)
     if report.errors:
         return
-    today = date.today()
+    today = local_today()
     rows = _parse(table, report, today)
     children = ChildLookup.load(session, actor, [r.child for r in rows])
     helpers = HelperLookup.load(session, actor, {r.helper_name for r in rows},

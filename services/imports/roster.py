@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import Child, OrgUnit
 from db.models.children import identity_key
 from services import orgs, risk, roster
@@ -62,7 +63,7 @@ def import_roster(session: Session, actor: Actor, table: Table, report: ImportRe
     report.errors += header_errors(table, COLUMNS, REQUIRED)
     if report.errors:
         return
-    today = date.today()
+    today = local_today()
     # Flushes happen where ids are needed; autoflush before every query is wasted work.
     with session.no_autoflush:
         # The places stay referenced for the whole import: the identity map is weak, and the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from config import local_today
 from db.models import Activity, ActivityKindRow, Attendance, Child, OrgUnit
 from services import activities, photos
 from services.activities import ActivityInput
@@ -115,10 +116,10 @@ def _image() -> bytes:
 
 def test_list_shows_totals_and_an_activity_with_its_photo(world, engine, data_dir):
     actor = Actor.system("t")
-    held = date.today() - timedelta(days=3)
+    held = local_today() - timedelta(days=3)
     with Session(engine) as session, session.begin():
         child = session.scalar(select(Child).where(Child.name == "张小明"))
-        activity = activities.create_activity(session, actor=actor, today=date.today(),
+        activity = activities.create_activity(session, actor=actor, today=local_today(),
                                               data=ActivityInput(
             kind="festival_visit", title="中秋慰问", held_on=held, org_unit_id=world.town_id,
             sessions=2, extra_person_times=9, child_ids=(child.id,)))
@@ -187,13 +188,13 @@ def _select_first_row(at: AppTest) -> AppTest:
 
 def _saved_activity(engine, world, **overrides) -> int:
     values = {"kind": "festival_visit", "title": "中秋慰问",
-              "held_on": date.today() - timedelta(days=3), "org_unit_id": world.town_id,
+              "held_on": local_today() - timedelta(days=3), "org_unit_id": world.town_id,
               "extra_person_times": 9}
     with Session(engine) as session, session.begin():
         child = session.scalar(select(Child).where(Child.name == "张小明"))
         data = ActivityInput(**(values | overrides), child_ids=(child.id,))
         return activities.create_activity(session, actor=Actor.system(), data=data,
-                                          today=date.today()).id
+                                          today=local_today()).id
 
 
 def test_an_activity_is_edited_from_its_details(world, engine):

@@ -3,7 +3,7 @@ someone is taken off; what is saved is what the form showed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from config import local_today
 from db.models import Child, Donation, donation_recipients
 from services import activities
 from services.activities import ActivityInput, DonationInput
@@ -79,9 +80,9 @@ def test_an_edit_that_adds_an_attendee_gives_to_them_too(world, engine):
     ids = _ids(engine)
     with Session(engine) as session, session.begin():
         activity_id = activities.create_activity(
-            session, actor=Actor.system(), today=date.today(), data=ActivityInput(
+            session, actor=Actor.system(), today=local_today(), data=ActivityInput(
                 kind="festival_visit", title="中秋送温暖", org_unit_id=world.town_id,
-                held_on=date.today() - timedelta(days=3), child_ids=(ids["张小明"],),
+                held_on=local_today() - timedelta(days=3), child_ids=(ids["张小明"],),
                 donations=(DonationInput(money_yuan=Decimal(600)),))).id
     at = logged_in("coordinator").switch_page("pages/activities.py").run()
     table = next(df for df in at.dataframe if (df.key or "").startswith("activities_table_"))

@@ -15,17 +15,17 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from components.session import ACTOR_KEY, LANG_KEY
+from config import local_today
 from db.models import AuditEvent, CareContact, Child, Helper, User
 from services.users import actor_for
 from services.vocab import ContactKind, Role
 from tests.app.conftest import logged_in
 from tests.factories import make_user
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def _log_script(today_iso: str) -> None:
-    from datetime import date
 
     from components.contact_form import render_log_contact
     from components.feedback import show_flash
@@ -36,7 +36,6 @@ def _log_script(today_iso: str) -> None:
 
 
 def _recent_script(today_iso: str) -> None:
-    from datetime import date
 
     from components.contact_list import render_contact_exports, render_recent_contacts
     from components.feedback import show_flash
@@ -48,7 +47,6 @@ def _recent_script(today_iso: str) -> None:
 
 
 def _my_children_script(today_iso: str) -> None:
-    from datetime import date
 
     from components.feedback import show_flash
     from components.my_children import render_my_children

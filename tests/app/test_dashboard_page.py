@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from components import stats_cache
 from components.navigation import pages_for
 from components.session import db_transaction
+from config import local_today
 from db.models import CareRule, Child, OrgUnit, User
 from services import small_cells
 from services.permissions import Actor
@@ -207,7 +208,7 @@ def _last_month_and_a_preset_holding_it(today: date) -> tuple[date, str]:
 
 
 def test_the_period_in_the_url_chooses_which_contacts_count(town, engine):
-    before, longer = _last_month_and_a_preset_holding_it(date.today())
+    before, longer = _last_month_and_a_preset_holding_it(local_today())
     with Session(engine) as session, session.begin():
         child = session.scalar(select(Child).where(Child.name == NEAR))
         make_contact(session, child, None, before)
@@ -268,7 +269,7 @@ def test_a_helper_has_no_unit_filter_and_ignores_an_org_in_the_url(town):
 def test_a_write_through_db_transaction_clears_the_cached_figures(town, engine):
     with Session(engine) as session:
         admin = actor_for(session, session.scalar(select(User).where(User.username == "admin")))
-    today = date.today()
+    today = local_today()
     term = report_periods(today)["term"]
     scope = StatsScope(term.start, term.end)
     before = stats_cache.statistics(admin, scope, today)
@@ -289,7 +290,7 @@ def test_a_write_through_db_transaction_clears_the_cached_figures(town, engine):
 def test_a_read_only_transaction_keeps_the_cache(town, engine):
     with Session(engine) as session:
         admin = actor_for(session, session.scalar(select(User).where(User.username == "admin")))
-    today = date.today()
+    today = local_today()
     term = report_periods(today)["term"]
     scope = StatsScope(term.start, term.end)
     before = stats_cache.statistics(admin, scope, today)

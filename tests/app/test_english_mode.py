@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from google.protobuf.message import Message
@@ -18,6 +18,7 @@ from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Session
 
 from components.importer import TEMPLATES
+from config import local_today
 from db.base import Base
 from db.models import User
 from services.i18n import catalogue
@@ -58,8 +59,8 @@ def latin_world(db_url: str, engine, monkeypatch: pytest.MonkeyPatch) -> dict[st
                   display_name="Director Liu")
         account = make_user(session, "helper", Role.helper, display_name="Teacher Li")
         helper = make_helper(session, org_unit=town, user_id=account.id, name="Teacher Li")
-        make_pairing(session, paired, helper, started_on=date.today() - timedelta(days=60))
-        make_contact(session, paired, helper, date.today() - timedelta(days=40))
+        make_pairing(session, paired, helper, started_on=local_today() - timedelta(days=60))
+        make_contact(session, paired, helper, local_today() - timedelta(days=40))
         make_user(session, "viewer", Role.viewer, display_name="Supervisor")
         for user in session.scalars(select(User)):
             user.language = "en"

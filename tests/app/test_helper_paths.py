@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from streamlit.util import calc_hash
 
 from components.session import ACTOR_KEY
+from config import local_today
 from db.models import CareContact, Child, User
 from services.users import actor_for
 from services.vocab import ContactKind
 from tests.app.conftest import logged_in, login
 from tests.factories import DEFAULT_PASSWORD
 
-TODAY = date.today()
+TODAY = local_today()
 YESTERDAY = TODAY - timedelta(days=1)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from components.session import ACTOR_KEY
+from config import local_today
 from db.models import CareContact, Child, Helper, User
 from db.models.resources import Need, ResourceProvider
 from services.needs import link_need
@@ -23,11 +24,10 @@ from services.users import actor_for
 from services.vocab import ContactKind, NeedKind, NeedStatus
 from tests.app.conftest import logged_in
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def _needs_script(today_iso: str) -> None:
-    from datetime import date
 
     from components.feedback import show_flash
     from components.needs_panel import render_needs
@@ -38,7 +38,6 @@ def _needs_script(today_iso: str) -> None:
 
 
 def _recent_script(today_iso: str) -> None:
-    from datetime import date
 
     from components.contact_list import render_recent_contacts
     from components.feedback import show_flash

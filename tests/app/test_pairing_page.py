@@ -177,7 +177,7 @@ def test_my_pairings_shows_the_helpers_own_child_with_a_phone_to_call(world, eng
     assert "**联系**：奶奶 张奶奶 :material/call: [13912345678](tel:13912345678)" in text
     assert "**最近帮扶**：还没有帮扶记录" in text
     assert "**下一步**：" in text
-    assert any(badge in text for badge in ("[正常]", "[需关注]", "[新结对]"))  # by date.today()
+    assert any(badge in text for badge in ("[正常]", "[需关注]", "[新结对]"))  # by local_today()
 
 
 def test_helper_account_without_a_helper_record_is_told_whom_to_ask(world, engine):

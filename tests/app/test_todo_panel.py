@@ -1,6 +1,6 @@
 """待办 in AppTest: a helper's block on 我的结对 and list on 帮扶记录, a coordinator's overview.
 
-The pages use date.today(), so the contacts here are dated relative to it.
+The pages use local_today(), so the contacts here are dated relative to it.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from components.session import ACTOR_KEY
+from config import local_today
 from db.models import CareContact, CareRule, Child, Helper, Pairing
 from services.permissions import Actor
 from services.vocab import ContactKind, Role
 from tests.app.conftest import logged_in
 
-TODAY = date.today()
+TODAY = local_today()
 LAST_WEEK = TODAY - timedelta(days=TODAY.weekday() + 1)  # last Sunday
 
 
@@ -133,14 +134,13 @@ def test_the_helpers_todo_tab_lists_their_own_items_only(world, engine):
 
 def _panel() -> None:
     """The 待办 tab alone, as pages/contacts.py shows it."""
-    from datetime import date
 
     import streamlit as st
 
     from components.session import ACTOR_KEY
     from components.todo_panel import render_todo
 
-    render_todo(st.session_state[ACTOR_KEY], date.today())
+    render_todo(st.session_state[ACTOR_KEY], local_today())
 
 
 def _panel_app(actor: Actor) -> AppTest:

@@ -118,6 +118,45 @@ def settle(page: object, quiet_ms: int = 900, limit_ms: int = 20_000) -> None:
         }""", arg=[quiet_ms, limit_ms], polling=150, timeout=limit_ms + 5_000)
 
 
+def open_expander(page: object, label: str) -> None:
+    """Open the first expander called `label` and wait for its opening animation to end.
+
+    A click while the expander still grows can land where a button was a frame earlier: on a
+    loaded machine the 保存 of 记录帮扶 was tapped and nothing was sent (about 1 run in 4).
+    """
+    page.get_by_text(label, exact=True).first.click()
+    still(page)
+
+
+def steady_box(locator: object) -> dict[str, float]:
+    """The element's box once it has not moved for ten frames: measure, then click at once.
+
+    Clicking a pager button scrolls the page; a box measured while the page still scrolls
+    sends a click by coordinates (a grid cell) to the wrong place.
+    """
+    locator.scroll_into_view_if_needed()
+    x, y, width, height = locator.evaluate("""(el) => new Promise((resolve) => {
+        let last = "", same = 0;
+        const tick = () => {
+            const r = el.getBoundingClientRect();
+            const key = [r.x, r.y, r.width, r.height].join();
+            same = key === last ? same + 1 : 0;
+            last = key;
+            if (same >= 10) { resolve([r.x, r.y, r.width, r.height]); }
+            else { requestAnimationFrame(tick); }
+        };
+        tick();
+    })""")
+    return {"x": x, "y": y, "width": width, "height": height}
+
+
+def still(page: object) -> None:
+    """Wait until no animation or transition is running (an opening expander, a grid that
+    scrolls), so that a click lands where the element is."""
+    page.wait_for_function(
+        "document.getAnimations().every((a) => a.playState !== 'running')", polling=100)
+
+
 def log_in(page: object, url: str, username: str, display_name: str | None = None) -> None:
     """Log in through the form and wait until the app has settled on the home page: its
     greeting when the display name is given, else the sidebar's logout button."""

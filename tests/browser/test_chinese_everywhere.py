@@ -10,11 +10,12 @@ reports any Latin word that is not a name Chinese users also write in Latin (CSV
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
+from config import local_today
 from services.vocab import OrgKind, Role
 from tests.browser.conftest import ARTIFACTS, log_in, settle
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
@@ -60,8 +61,8 @@ def county(engine) -> None:
         make_child(session, village=village, name="张小明")
         account = make_user(session, "lilaoshi", Role.helper, display_name="李老师")
         helper = make_helper(session, org_unit=town, user_id=account.id)
-        make_pairing(session, child, helper, started_on=date.today() - timedelta(days=30))
-        make_contact(session, child, helper, date.today() - timedelta(days=3))
+        make_pairing(session, child, helper, started_on=local_today() - timedelta(days=30))
+        make_contact(session, child, helper, local_today() - timedelta(days=3))
         make_user(session, "guanli", Role.admin, display_name="管理员")
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import CareContact, CareRule
 from services.vocab import ContactKind, OrgKind, RiskLevel, Role
-from tests.browser.conftest import ARTIFACTS, log_in, settle
+from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
 from tests.factories import (
     make_child,
     make_helper,
@@ -36,7 +37,7 @@ def red_child(engine) -> None:
         child.risk_level = RiskLevel.red
         account = make_user(session, "lilaoshi", Role.helper, display_name="李老师")
         helper = make_helper(session, org_unit=town, user_id=account.id)
-        make_pairing(session, child, helper, started_on=date.today() - timedelta(days=60))
+        make_pairing(session, child, helper, started_on=local_today() - timedelta(days=60))
         session.execute(update(CareRule).where(CareRule.code != "red_weekly_visit")
                         .values(is_active=False))
 
@@ -60,7 +61,7 @@ def test_a_helper_logs_a_home_visit_from_my_pairings_and_the_todo_clears(
         expect(page.get_by_text("已逾期 1 项")).to_be_visible()
         expect(page.get_by_text(RULE).first).to_be_visible()
 
-        page.get_by_text("记录帮扶", exact=True).first.click()
+        open_expander(page, "记录帮扶")
         page.get_by_text("家访", exact=True).first.click()  # a pill
         page.get_by_role("button", name="保存", exact=True).click()
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import CareContact
 from services.vocab import Category, OrgKind, Role
-from tests.browser.conftest import ARTIFACTS, log_in, settle
+from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
 from tests.factories import (
     make_child,
     make_helper,
@@ -46,7 +46,7 @@ def town(engine) -> None:
         account = make_user(session, "lilaoshi", Role.helper, display_name="李老师")
         helper = make_helper(session, org_unit=town, user_id=account.id)
         make_pairing(session, paired, helper)
-        make_contact(session, near, None, date.today())
+        make_contact(session, near, None, local_today())
         make_user(session, "dudao", Role.viewer, display_name="督导")
 
 
@@ -87,7 +87,7 @@ def test_a_contact_logged_elsewhere_reaches_the_open_dashboard_without_a_reload(
         phone.goto(f"{app_server}/my")
         phone.get_by_role("heading", name="我的结对").first.wait_for()
         settle(phone)
-        phone.get_by_text("记录帮扶", exact=True).first.click()
+        open_expander(phone, "记录帮扶")
         phone.get_by_text("家访", exact=True).first.click()
         phone.get_by_role("button", name="保存", exact=True).click()
         expect(phone.get_by_text("已记录").first).to_be_visible()

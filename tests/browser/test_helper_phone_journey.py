@@ -13,9 +13,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import CareContact
 from services.vocab import ContactKind, OrgKind, Role
-from tests.browser.conftest import ARTIFACTS, log_in, settle
+from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_child,
@@ -38,7 +39,7 @@ def helper_world(engine) -> None:
         child = make_child(session, village=village, name="王小红")
         account = make_user(session, "lilaoshi", Role.helper, display_name="李老师")
         helper = make_helper(session, org_unit=town, user_id=account.id)
-        make_pairing(session, child, helper, started_on=date.today() - timedelta(days=20))
+        make_pairing(session, child, helper, started_on=local_today() - timedelta(days=20))
         make_user(session, "dudao", Role.viewer, display_name="督导")
 
 
@@ -66,7 +67,7 @@ def _home_visit_on_another_day(page, app_server: str) -> None:
     log_in(page, app_server, "lilaoshi")
     page.get_by_role("heading", name="我的结对").first.wait_for()
     settle(page)
-    page.get_by_text("记录帮扶", exact=True).first.click()
+    open_expander(page, "记录帮扶")
     page.get_by_text("家访", exact=True).first.click()
     page.get_by_text("其他日期", exact=True).click()
 
@@ -88,12 +89,13 @@ def test_from_login_to_a_logged_visit_in_four_taps(browser, app_server, engine, 
         page.get_by_role("heading", name="我的结对").first.wait_for()
         settle(page)
         expect(page.get_by_role("heading", name="王小红")).to_be_visible()
-        tap(page.get_by_text("记录帮扶", exact=True).first)
+        open_expander(page, "记录帮扶")
+        taps += 1
         tap(page.get_by_text("家访", exact=True).first)  # a pill; 今天 is already chosen
         tap(page.get_by_role("button", name="保存", exact=True))
         expect(page.get_by_text("已记录").first).to_be_visible()
         assert taps <= 4
-        assert _home_visits(engine) == [date.today()]
+        assert _home_visits(engine) == [local_today()]
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"] + 1, f"the page is {width}px wide on a phone"
 
@@ -121,17 +123,17 @@ def test_yesterday_is_one_tap_more_and_another_day_needs_its_date(
         page.get_by_role("button", name="保存", exact=True).click()
         expect(page.get_by_text("请填写帮扶日期").first).to_be_visible()
         assert _home_visits(engine) == []
-        page.get_by_text(f"昨天 {date.today() - timedelta(days=1):%m-%d}", exact=True).click()
+        page.get_by_text(f"昨天 {local_today() - timedelta(days=1):%m-%d}", exact=True).click()
         page.get_by_role("button", name="保存", exact=True).click()
         expect(page.get_by_text("已记录：王小红 · 家访（昨天）").first).to_be_visible()
-        assert _home_visits(engine) == [date.today() - timedelta(days=1)]
+        assert _home_visits(engine) == [local_today() - timedelta(days=1)]
 
 
 def test_another_day_is_typed_into_a_date_field_that_speaks_chinese(
         browser, app_server, engine, helper_world):
     """The date field's segments read 年/月/日 (to the eye and to a screen reader), and typing a
     date into them still works: the rewriting leaves the field to React."""
-    day = date.today() - timedelta(days=3)
+    day = local_today() - timedelta(days=3)
     with _phone(browser, "helper_phone_other_day") as page:
         _home_visit_on_another_day(page, app_server)
         year = page.locator('[data-testid="stDateInputField"] [data-type="year"]').first

@@ -3,13 +3,14 @@ links it to a resource provider on 需求与资源 › 需求, resolves it, and 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import CareContact
 from db.models.resources import Need, ResourceProvider
 from services.vocab import ContactKind, NeedStatus, OrgKind, Role
@@ -35,10 +36,10 @@ def visited(engine) -> None:
         village = make_org(session, "李家村", OrgKind.village, parent=town)
         child = make_child(session, village=village, name="王小红")
         helper = make_helper(session, org_unit=town, name="李老师")
-        make_pairing(session, child, helper, started_on=date.today() - timedelta(days=60))
+        make_pairing(session, child, helper, started_on=local_today() - timedelta(days=60))
         session.add(CareContact(child_id=child.id, helper_id=helper.id,
                                 kind=ContactKind.home_visit,
-                                contact_date=date.today() - timedelta(days=2)))
+                                contact_date=local_today() - timedelta(days=2)))
         session.add(ResourceProvider(name="潮汕商会", offers="助学、辅具"))
         make_user(session, "liu", Role.coordinator, org_unit=town, display_name="刘主任")
 

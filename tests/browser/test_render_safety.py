@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from db.models import Child, OrgUnit
-from tests.browser.conftest import ARTIFACTS, log_in, settle
+from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
 from tests.hostile_world import EVIL_HOST, HostileWorld, build_hostile_world
 
 pytestmark = pytest.mark.browser
@@ -158,7 +158,7 @@ def test_my_pairings_builds_nothing_from_hostile_data(hostile, engine, app_serve
     _visit(page, f"{app_server}/my")
     name = _name(engine, Child, hostile.child_id)
     shows_as_text(page, "h4", name)
-    page.get_by_text("记录帮扶", exact=True).first.click()
+    open_expander(page, "记录帮扶")
     settle(page)
     _shot(page, "render_my_pairings.png")
     assert_nothing_built_from_data(page, watch, "我的结对")

@@ -4,7 +4,7 @@ deck from the page (the progress bar runs) and downloads it."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from docx import Document
@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from pptx import Presentation
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import CareContact
 from services.vocab import ContactKind, OrgKind, Role
 from tests.browser.conftest import log_in, settle
@@ -36,9 +37,9 @@ def town(engine) -> None:
         visited = make_child(session, village=village, name=NAMES[0])
         make_child(session, village=village, name=NAMES[1])
         helper = make_helper(session, org_unit=town, name="李老师")
-        make_pairing(session, visited, helper, started_on=date.today() - timedelta(days=60))
+        make_pairing(session, visited, helper, started_on=local_today() - timedelta(days=60))
         session.add(CareContact(child_id=visited.id, helper_id=helper.id,
-                                kind=ContactKind.home_visit, contact_date=date.today()))
+                                kind=ContactKind.home_visit, contact_date=local_today()))
         make_user(session, "liu", Role.coordinator, org_unit=town, display_name="刘主任")
 
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from services.vocab import OrgKind, RiskLevel, Role
-from tests.browser.conftest import log_in, settle
+from tests.browser.conftest import ARTIFACTS, log_in, settle, steady_box, still
 from tests.factories import make_child, make_org, make_user
 
 pytestmark = pytest.mark.browser
@@ -35,12 +35,19 @@ def test_clicking_a_name_opens_the_record_and_the_pager_turns_pages(page, app_se
     page.get_by_role("button", name="上一页").click()
     expect(page.get_by_text("第 1/2 页\uff0c共 51 人")).to_be_visible()
     settle(page)
-    # 王小红 is red: the first row. Click her name cell (the second column) in the grid.
-    grid = page.get_by_test_id("stDataFrame").first
-    box = grid.bounding_box()
-    assert box is not None
-    header = grid.locator("th", has_text="姓名").first
-    name_box = header.bounding_box() if header.count() else None
-    x = (name_box["x"] + name_box["width"] / 2) if name_box else box["x"] + 110
-    page.mouse.click(x, box["y"] + 35 + 35 / 2)
-    expect(page.get_by_role("heading", name="王小红")).to_be_visible(timeout=15_000)
+    still(page)
+    # 王小红 is red: the first row. Click her name cell (the second column) in the grid, which
+    # is drawn on a canvas: by coordinates, once the grid has stopped moving.
+    box = steady_box(page.get_by_test_id("stDataFrame").first)
+    page.screenshot(path=str(ARTIFACTS / "roster_before_click.png"))
+    # The grid tracks the pointer on animation frames: let it see the pointer over the cell
+    # (its toolbar appears) before pressing, or a loaded machine drops the click.
+    page.mouse.move(box["x"] + 110, box["y"] + 35 + 35 / 2)
+    page.get_by_test_id("stElementToolbar").first.wait_for()
+    page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.mouse.down()
+    page.mouse.up()
+    try:
+        expect(page.get_by_role("heading", name="王小红")).to_be_visible()
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "roster_after_click.png"))

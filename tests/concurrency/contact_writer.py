@@ -12,11 +12,11 @@ import json
 import sys
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from config import local_today
 from db.engine import make_engine, transaction
 from services import contacts
 from services.errors import DatabaseBusy
@@ -39,8 +39,8 @@ def main(argv: list[str]) -> int:
             with transaction(engine) as session:
                 contacts.log_contact(session, actor=actor, child_id=int(child_id),
                                      helper_id=int(helper_id), kind=ContactKind.talk,
-                                     contact_date=date.today(), minutes=10, notes="并发写入",
-                                     client_token=uuid.uuid4().hex, today=date.today())
+                                     contact_date=local_today(), minutes=10, notes="并发写入",
+                                     client_token=uuid.uuid4().hex, today=local_today())
             committed += 1
         except DatabaseBusy:
             locked += 1

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from config import local_today
 from db.models import Activity, Attendance, Donation, ResourceProvider
 from services.errors import PermissionDenied
 from services.imports import run_import
@@ -19,7 +20,7 @@ from tests.pairing_factories import ADMIN, coordinator_of, make_child_in, make_p
 TEMPLATES = Path(__file__).resolve().parents[2] / "sample_data" / "templates"
 HEADER = ["名称", "类型", "日期", "地点", "场次", "人次", "参加儿童", "捐助金额(元)", "捐助物资",
           "资源方"]
-DAY = (date.today() - timedelta(days=10)).isoformat()
+DAY = (local_today() - timedelta(days=10)).isoformat()
 
 
 def _csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
@@ -92,7 +93,7 @@ def test_namesakes_need_a_birth_date_and_it_finds_them(session, places):
 
 
 def test_every_bad_row_is_reported_and_nothing_is_written(session, places):
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (local_today() + timedelta(days=3)).isoformat()
     report = _import(session, [
         _row(),
         _row(名称="", 类型="跳舞"),

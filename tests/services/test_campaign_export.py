@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import cli
+from config import local_today
 from db.models import AuditEvent
 from services.campaigns import (
     CAMPAIGN_EXPORTS,
@@ -137,7 +138,7 @@ def test_the_export_is_offered_under_its_kind():
 
 
 def test_cli_exports_the_running_campaigns_gaps(db_url, engine, monkeypatch, tmp_path, capsys):
-    today = date.today()  # the CLI exports as of today
+    today = local_today()  # the CLI exports as of today
     with Session(engine) as session, session.begin():
         places = make_places(session)
         make_child_in(session, places.village, "王小红")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
+from config import local_today
 from db.models import AuditEvent, CareContact, Child, Helper, Pairing
 from services.imports import run_import
 from services.permissions import Actor
@@ -18,7 +19,7 @@ from tests.factories import audited_writes, import_probes, make_helper, make_pai
 from tests.pairing_factories import make_child_in, make_contact, make_places
 
 ADMIN = Actor.system()
-TODAY = date.today()
+TODAY = local_today()
 TEMPLATES = Path(__file__).resolve().parents[2] / "sample_data" / "templates"
 HEADER = ["儿童姓名", "儿童出生日期", "儿童身份证号", "帮扶人姓名", "方式", "日期", "时长(分钟)",
           "记录"]

@@ -14,6 +14,7 @@ from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db import schema
 from db.base import utcnow
 from db.models import (
@@ -258,7 +259,7 @@ def test_recipients_taken_off_an_activity_are_refused_on_update(session, world):
 # --- import ----------------------------------------------------------------------------------
 
 HEADER = "名称,类型,日期,场次,人次,参加儿童,捐助金额(元),捐助物资,资源方"
-DAY = (date.today() - timedelta(days=5)).isoformat()
+DAY = (local_today() - timedelta(days=5)).isoformat()
 
 
 def _import(session, lines: list[str], actor: Actor):

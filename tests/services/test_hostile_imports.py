@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config import local_today
 from db.models import (
     Activity,
     AuditEvent,
@@ -39,7 +40,7 @@ from tests.factories import make_helper
 from tests.pairing_factories import ADMIN, make_child_in, make_places
 from tests.services import hostile_corpus as hc
 
-DAY = (date.today() - timedelta(days=5)).isoformat()
+DAY = (local_today() - timedelta(days=5)).isoformat()
 HEADERS = {
     "orgs": ["名称", "类型", "上级", "是否山区", "在籍学生数"],
     "roster": ["姓名", "性别", "出生日期", "儿童类别", "乡镇(街道)", "村(社区)", "年级",

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from config import local_today
 from db.base import utcnow
 from db.models import AuditEvent, Helper, OrgUnit, Pairing
 from services.errors import PermissionDenied
@@ -31,7 +32,7 @@ from tests.factories import (
 )
 
 ADMIN = Actor.system()
-TODAY = date.today()
+TODAY = local_today()
 TEMPLATES = Path(__file__).resolve().parents[2] / "sample_data" / "templates"
 HELPER_HEADER = ["姓名", "类型", "单位", "电话", "可结对人数"]
 PAIRING_HEADER = ["儿童姓名", "儿童出生日期", "儿童身份证号", "帮扶人姓名", "开始日期"]
