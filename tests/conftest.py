@@ -30,6 +30,19 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+UI_FOLDERS = ("app", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the pages' tests `ui`. The PostgreSQL pass of .ci/run runs the services, schema,
+    permission, concurrency and command-line tests, and of the ui tests only the journeys marked
+    `both_databases`: the pages reach the database through the services tested underneath."""
+    for item in items:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        if parts and parts[0] in UI_FOLDERS:
+            item.add_marker(pytest.mark.ui)
+
+
 def _is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 

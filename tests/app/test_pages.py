@@ -11,6 +11,8 @@ from services.users import password_matches
 from tests.app.conftest import logged_in
 from tests.factories import DEFAULT_PASSWORD
 
+pytestmark = pytest.mark.both_databases
+
 
 def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}

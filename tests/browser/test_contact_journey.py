@@ -21,7 +21,7 @@ from tests.factories import (
     make_user,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.both_databases]
 
 PHONE = {"width": 390, "height": 844}
 RULE = "红色风险儿童每周走访至少1次"

@@ -22,7 +22,7 @@ from tests.factories import (
 )
 from tests.pairing_factories import make_contact
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.both_databases]
 
 DESKTOP = {"width": 1280, "height": 900}
 PROJECTOR = {"width": 1920, "height": 1080}

@@ -10,7 +10,7 @@ from services.vocab import OrgKind, Role
 from tests.browser.conftest import settle
 from tests.factories import DEFAULT_PASSWORD, make_child, make_org, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.both_databases]
 
 
 @pytest.fixture
