@@ -9,7 +9,7 @@ fi
 wanted="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
 stamp=.venv/.shouwang-installed
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
-  echo "安装依赖(requirements.lock 中的固定版本)…" >&2
+  echo "安装依赖（requirements.lock 中的固定版本）…" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[test]"
   echo "$wanted" > "$stamp"
 fi

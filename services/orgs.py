@@ -259,13 +259,16 @@ def find_org_unit(session: Session, name: str, *, kinds: set[OrgKind] | None = N
 
 
 def scope_label(session: Session, org_unit_id: int | None, lang: str = "zh") -> str | None:
-    """"石门镇(乡镇)" for a scoped account, None for the whole database."""
+    """"石门镇（乡镇）" ("石门镇 (Township)" in English) for a scoped account, None for the
+    whole database."""
     if org_unit_id is None:
         return None
     unit = session.get(OrgUnit, org_unit_id)
     if unit is None:
         return None
-    return f"{unit.name}({unit.kind.label(lang)})"
+    if lang == "zh":
+        return f"{unit.name}\uff08{unit.kind.label(lang)}\uff09"
+    return f"{unit.name} ({unit.kind.label(lang)})"
 
 
 def find_org_unit_of_kind(session: Session, kind: OrgKind) -> list[OrgUnit]:

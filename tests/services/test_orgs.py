@@ -293,10 +293,10 @@ def test_org_tree_of_a_scoped_actor_starts_at_its_unit(session):
 
 
 @pytest.mark.parametrize(("kind", "lang", "label"), [
-    (K.town, "zh", "石门镇(乡镇)"),
-    (K.town, "en", "石门镇(Township)"),
-    (K.subdistrict, "zh", "石门镇(街道)"),
-    (K.county, "zh", "石门镇(县)"),
+    (K.town, "zh", "石门镇\uff08乡镇\uff09"),
+    (K.town, "en", "石门镇 (Township)"),
+    (K.subdistrict, "zh", "石门镇\uff08街道\uff09"),
+    (K.county, "zh", "石门镇\uff08县\uff09"),
 ])
 def test_scope_label_names_the_unit_and_its_kind(session, kind, lang, label):
     unit = make_org(session, "石门镇", kind)
