@@ -22,11 +22,11 @@ class DemoUser:
 
 
 DEMO_USERS: list[DemoUser] = [
-    DemoUser("admin", "管理员", Role.admin, "demo-admin-2026", "全部数据\uff08系统管理\uff09"),
-    DemoUser("coordinator", "刘晓红", Role.coordinator, "demo-coord-2026", "石门镇\uff08乡镇\uff09"),
+    DemoUser("admin", "管理员", Role.admin, "demo-admin-2026", "全部数据（系统管理）"),
+    DemoUser("coordinator", "刘晓红", Role.coordinator, "demo-coord-2026", "石门镇（乡镇）"),
     DemoUser("helper", "李春梅", Role.helper, "demo-helper-2026",
-             "仅本人结对的儿童\uff08石门镇学校的班主任\uff09"),
-    DemoUser("viewer", "陈建国", Role.viewer, "demo-viewer-2026", "青溪县全县\uff08仅汇总数据\uff09"),
+             "仅本人结对的儿童（石门镇学校的班主任）"),
+    DemoUser("viewer", "陈建国", Role.viewer, "demo-viewer-2026", "青溪县全县（仅汇总数据）"),
 ]
 
 
