@@ -7,7 +7,7 @@ state, as app.py leaves it: pages/contacts.py also shows other people's panels (
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -26,34 +26,37 @@ TODAY = local_today()
 
 
 def _log_script(today_iso: str) -> None:
+    import datetime
 
     from components.contact_form import render_log_contact
     from components.feedback import show_flash
     from components.session import current_actor
 
     show_flash()
-    render_log_contact(current_actor(), date.fromisoformat(today_iso))
+    render_log_contact(current_actor(), datetime.date.fromisoformat(today_iso))
 
 
 def _recent_script(today_iso: str) -> None:
+    import datetime
 
     from components.contact_list import render_contact_exports, render_recent_contacts
     from components.feedback import show_flash
     from components.session import current_actor
 
     show_flash()
-    render_recent_contacts(current_actor(), date.fromisoformat(today_iso))
-    render_contact_exports(current_actor(), date.fromisoformat(today_iso))
+    render_recent_contacts(current_actor(), datetime.date.fromisoformat(today_iso))
+    render_contact_exports(current_actor(), datetime.date.fromisoformat(today_iso))
 
 
 def _my_children_script(today_iso: str) -> None:
+    import datetime
 
     from components.feedback import show_flash
     from components.my_children import render_my_children
     from components.session import current_actor
 
     show_flash()
-    render_my_children(current_actor(), date.fromisoformat(today_iso))
+    render_my_children(current_actor(), datetime.date.fromisoformat(today_iso))
 
 
 def _app(engine, script, username: str) -> AppTest:

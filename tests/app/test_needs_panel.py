@@ -7,7 +7,7 @@ app.py leaves it; the last test goes through pages/resources.py once its other p
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -28,23 +28,25 @@ TODAY = local_today()
 
 
 def _needs_script(today_iso: str) -> None:
+    import datetime
 
     from components.feedback import show_flash
     from components.needs_panel import render_needs
     from components.session import current_actor
 
     show_flash()
-    render_needs(current_actor(), date.fromisoformat(today_iso))
+    render_needs(current_actor(), datetime.date.fromisoformat(today_iso))
 
 
 def _recent_script(today_iso: str) -> None:
+    import datetime
 
     from components.contact_list import render_recent_contacts
     from components.feedback import show_flash
     from components.session import current_actor
 
     show_flash()
-    render_recent_contacts(current_actor(), date.fromisoformat(today_iso))
+    render_recent_contacts(current_actor(), datetime.date.fromisoformat(today_iso))
 
 
 def _actor(engine, username: str = "coordinator") -> Actor:

@@ -134,11 +134,11 @@ def test_the_helpers_todo_tab_lists_their_own_items_only(world, engine):
 
 def _panel() -> None:
     """The 待办 tab alone, as pages/contacts.py shows it."""
-
     import streamlit as st
 
     from components.session import ACTOR_KEY
     from components.todo_panel import render_todo
+    from config import local_today
 
     render_todo(st.session_state[ACTOR_KEY], local_today())
 
