@@ -43,8 +43,9 @@ if meeting_col.button(t("nav.meeting", current), icon=":material/co_present:",
 def live(actor: Actor, scope: StatsScope) -> None:
     # A fragment's errors stop at the fragment, so it guards the database itself.
     with database_guard():
-        figures = stats_cache.statistics(actor, scope, local_today())
-        view = stats_cache.sections_view(actor, scope, local_today(), lang=current)
+        day = local_today()
+        figures = stats_cache.statistics(actor, scope, day)
+        view = stats_cache.sections_view(actor, scope, day, lang=current)
     st.caption(updated_caption(figures, current))
     if figures.children.total == 0:
         st.info(t("home.empty", current))

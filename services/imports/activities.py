@@ -75,7 +75,8 @@ def import_activities(session: Session, actor: Actor, table: Table,
     for done, (number, values) in enumerate(table.rows, start=1):
         if done % 200 == 0:
             report.advance(done)
-        line = _line(session, actor, RowReader(number, values), named[number], children, report)
+        line = _line(session, actor, RowReader(number, values), named[number], children, report,
+                     today)
         if line is not None:
             lines.append(line)
     new = _without_repeats(session, lines, report, today)
@@ -86,7 +87,7 @@ def import_activities(session: Session, actor: Actor, table: Table,
 
 
 def _line(session: Session, actor: Actor, cells: RowReader, names: list[str],
-          children: ChildLookup, report: ImportReport) -> ActivityLine | None:
+          children: ChildLookup, report: ImportReport, today: date) -> ActivityLine | None:
     """One row as an ActivityInput, every problem reported against its column."""
     title = cells.line("名称", required=True)
     kind = _kind(session, cells)
@@ -111,7 +112,7 @@ def _line(session: Session, actor: Actor, cells: RowReader, names: list[str],
         sessions=sessions or 1, child_ids=tuple(child_ids),
         extra_person_times=max(total - len(child_ids), 0) if total is not None else 0,
         provider_names=providers, donations=(donation,) if donation else (), notes=notes)
-    problems = activity_problems(session, actor, data.normalised(), today=local_today(),
+    problems = activity_problems(session, actor, data.normalised(), today=today,
                                  checked=Checked())
     # A cell already refused says it once; the form's checks add what the cells could not see.
     refused = {error.column for error in cells.errors}
