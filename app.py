@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from components.auth import require_login
-from components.branding import ICON, apply_page_style
-from components.navigation import build_navigation, reserve_page_urls
-from components.session import database_guard, engine, lang, settings
-from components.sidebar import render_sidebar
+from components.access.auth import require_login
+from components.access.sidebar import render_sidebar
+from components.common.branding import ICON, apply_page_style
+from components.common.navigation import build_navigation, reserve_page_urls
+from components.common.session import database_guard, engine, lang, settings
 from config import ConfigError
-from services.i18n import t
+from core.i18n import t
 
 SIGNED_IN_KEY = "shouwang_signed_in"
 

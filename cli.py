@@ -15,20 +15,23 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from config import load_settings, local_today
+from core.errors import DomainError
+from core.vocab import Role, UnknownLabel
 from db import schema
 from db.engine import make_engine, transaction
-from services import backup, cli_audit, orgs, stats, stats_text, users
+from services import backup
+from services.access import cli_audit, orgs, users
+from services.access.cli_audit import audited, cli_actor, record_command, watch
 from services.backup import text as backup_text
-from services.cli_audit import audited, cli_actor, record_command, watch
-from services.errors import DomainError
-from services.export_kinds import list_exports
-from services.exports import EXPORT_FORMATS, ExportOptions, export_options
+from services.care.terms import term_of
+from services.exports.export_kinds import list_exports
+from services.exports.roster_export import export_roster
+from services.exports.tables import EXPORT_FORMATS, ExportOptions, export_options
 from services.imports import IMPORT_KINDS, run_import
 from services.imports.reader import refuse_oversize
-from services.roster_export import export_roster
-from services.roster_search import RosterFilter
-from services.terms import term_of
-from services.vocab import Role, UnknownLabel
+from services.roster.roster_search import RosterFilter
+from services.stats import figures as stats
+from services.stats import stats_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -202,7 +205,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The 活动总结 draft (md, docx, pdf) or the meeting deck (pptx) for a unit and period."""
-    from services.reporting import build_report
+    from services.reports.reporting import build_report
 
     start, end = _period(args)
     with transaction(_engine()) as session:

@@ -27,9 +27,9 @@ from db import schema
 from db.engine import make_engine
 from db.models import Child, Pairing
 from sample_data import seed_database
-from services import contacts
+from services.access.permissions import Actor
 from services.backup import make_backup, restore_backup
-from services.permissions import Actor
+from services.care import contacts
 
 ACTOR = Actor.system("cli:bench")
 

@@ -20,18 +20,18 @@ from datetime import date
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.vocab import Category, ContactKind, OrgKind, RiskLevel
 from db.engine import make_engine
 from db.models import CareContact, OrgUnit, User
-from services import users
-from services.campaigns import (
+from services.access import users
+from services.access.permissions import Actor
+from services.care.campaigns import (
     CampaignInput,
     campaign_progress,
     create_campaign,
     export_campaign_gaps,
     list_campaigns,
 )
-from services.permissions import Actor
-from services.vocab import Category, ContactKind, OrgKind, RiskLevel
 
 
 def clock(label: str, func, *args, **kwargs):

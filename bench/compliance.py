@@ -17,8 +17,10 @@ from sqlalchemy import select
 from bench.seed_county import timed
 from db.engine import make_engine, transaction
 from db.models import User
-from services import compliance, todo, todo_export, users
-from services.permissions import Actor
+from services.access import users
+from services.access.permissions import Actor
+from services.care import compliance, todo
+from services.exports import todo_export
 
 
 def _all_standings(session, actor, today):

@@ -28,14 +28,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from core.errors import ConcurrentEdit, DatabaseBusy, DomainError
+from core.vocab import Category, ContactKind, Gender
 from db.engine import make_engine, transaction
 from db.models import CareContact, Child, Pairing
-from services import contacts, roster
-from services.child_input import ChildInput, child_to_input
-from services.errors import ConcurrentEdit, DatabaseBusy, DomainError
+from services.access.permissions import Actor
+from services.care import contacts
 from services.imports import run_import
-from services.permissions import Actor
-from services.vocab import Category, ContactKind, Gender
+from services.roster import records as roster
+from services.roster.child_input import ChildInput, child_to_input
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTE = "并发基准"

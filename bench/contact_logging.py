@@ -16,10 +16,12 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
+from core.vocab import ContactKind
 from db.engine import make_engine, transaction
 from db.models import AuditEvent, CareContact, User
-from services import contacts, my_pairings, users
-from services.vocab import ContactKind
+from services.access import users
+from services.care import contacts
+from services.pairing import my_pairings
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sample_data import names, places
-from services.exports import ExportColumn, Sensitivity, prepare_rows, to_csv, to_xlsx
+from services.exports.tables import ExportColumn, Sensitivity, prepare_rows, to_csv, to_xlsx
 
 S = Sensitivity
 COLUMNS = tuple(ExportColumn(*spec) for spec in (

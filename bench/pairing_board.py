@@ -16,8 +16,10 @@ from sqlalchemy import select
 from bench.seed_county import timed
 from db.engine import make_engine, transaction
 from db.models import User
-from services import match_health, my_pairings, pairing_board, stats, suggestions, users
-from services.permissions import Actor
+from services.access import users
+from services.access.permissions import Actor
+from services.pairing import match_health, my_pairings, pairing_board, suggestions
+from services.stats import figures as stats
 
 
 def main() -> None:

@@ -25,9 +25,9 @@ from db import schema
 from db.engine import make_engine
 from db.models import User
 from sample_data import seed_database
-from services import users
-from services.pairing_export import PAIRING_EXPORTS
-from services.permissions import Actor
+from services.access import users
+from services.access.permissions import Actor
+from services.exports.pairing_export import PAIRING_EXPORTS
 
 TODAY = date(2026, 11, 30)
 OPTIONS = {"helpers": {"include_inactive": True}, "pairings": {"include_ended": True},

@@ -11,13 +11,13 @@ import time
 from datetime import date
 
 from db.engine import make_engine, transaction
-from services import orgs
-from services.deck import build_deck
-from services.permissions import Actor
-from services.report_draft import draft_markdown
-from services.report_files import render
-from services.stats import StatsScope, compute
-from services.terms import term_of
+from services.access import orgs
+from services.access.permissions import Actor
+from services.care.terms import term_of
+from services.reports.deck import build_deck
+from services.reports.report_draft import draft_markdown
+from services.reports.report_files import render
+from services.stats.figures import StatsScope, compute
 
 
 def main() -> None:

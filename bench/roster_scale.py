@@ -21,10 +21,10 @@ from openpyxl import Workbook
 from db import schema
 from db.engine import make_engine, transaction
 from sample_data import seed_database
+from services.access.permissions import Actor
+from services.exports.roster_export import export_roster
 from services.imports import run_import
-from services.permissions import Actor
-from services.roster_export import export_roster
-from services.roster_search import RosterFilter
+from services.roster.roster_search import RosterFilter
 
 TODAY = date(2026, 11, 30)
 IMPORT_KEYS = ["name", "gender", "birth_date", "id_number", "categories", "left_behind_type",

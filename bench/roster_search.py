@@ -20,20 +20,20 @@ from pathlib import Path
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
+from core.vocab import Category, OrgKind, RiskLevel
 from db import schema
 from db.engine import make_engine
 from db.models import OrgUnit, User
 from sample_data import DatabaseNotEmpty, seed_database
-from services import users
-from services.permissions import Actor
-from services.roster_search import (
+from services.access import users
+from services.access.permissions import Actor
+from services.roster.roster_search import (
     AgeBand,
     PairingState,
     RosterFilter,
     filtered_child_ids,
     search_children,
 )
-from services.vocab import Category, OrgKind, RiskLevel
 
 TODAY = date(2026, 11, 30)
 REPEAT = 5

@@ -19,8 +19,9 @@ from db import schema
 from db.engine import make_engine, transaction
 from db.models import User
 from sample_data import seed_database
-from services import stats, users
-from services.permissions import Actor
+from services.access import users
+from services.access.permissions import Actor
+from services.stats import figures as stats
 
 
 def timed(label: str, func_, *args, repeat: int = 1, **kwargs):

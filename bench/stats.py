@@ -43,15 +43,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from db.engine import make_engine, transaction
-from db.models import OrgUnit, User
-from services import stats
-from services.compliance import GRACE_DAYS, RuleView, rule_clock
-from services.permissions import Actor
-from services.roster_search import AgeBand, years_before
-from services.stats_queries import AGED_OUT_AT, UNASSESSED
-from services.terms import term_of
-from services.vocab import (
+from core.vocab import (
     AcademicLevel,
     ActivityKind,
     Category,
@@ -69,6 +61,14 @@ from services.vocab import (
     RuleAudience,
     RulePeriod,
 )
+from db.engine import make_engine, transaction
+from db.models import OrgUnit, User
+from services.access.permissions import Actor
+from services.care.compliance import GRACE_DAYS, RuleView, rule_clock
+from services.care.terms import term_of
+from services.roster.roster_search import AgeBand, years_before
+from services.stats import figures as stats
+from services.stats.stats_queries import AGED_OUT_AT, UNASSESSED
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "sqlite:////tmp/stats_bench.db"
@@ -447,7 +447,7 @@ def rerun(s: stats.Statistics) -> int:
     """What a rerun does with a cached Statistics when the charts are not cached too: the
     sections' words and every chart's Vega-Lite spec (the page's `charts.group_specs` when it
     exists, else `section_chart(...).to_dict()`)."""
-    from services import charts, stats_text
+    from services.stats import charts, stats_text
 
     size = 0
     for section in stats_text.sections(s):

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.errors import DatabaseBusy
+from core.errors import DatabaseBusy
 
 # How long a write waits for another one to finish. With BEGIN IMMEDIATE only the start of a
 # write transaction waits, and behind a county import (a few seconds, more on a busy server)

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from services.errors import DatabaseBusy
+from core.errors import DatabaseBusy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from components.auth import renew_own_session
-from components.feedback import show_problem
-from components.markup import md
-from components.session import current_actor, db_transaction, lang
-from services import orgs, users
-from services.errors import DomainError
-from services.i18n import t
+from components.access.auth import renew_own_session
+from components.common.feedback import show_problem
+from components.common.markup import md
+from components.common.session import current_actor, db_transaction, lang
+from core.errors import DomainError
+from core.i18n import t
+from services.access import orgs, users
 
 actor = current_actor()
 current = lang()

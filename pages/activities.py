@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from components.activity_form import render_new_activity
-from components.activity_list import render_activities, render_activity_exports
-from components.feedback import show_flash
-from components.importer import import_panel
-from components.session import current_actor, lang
+from components.care.activity_form import render_new_activity
+from components.care.activity_list import render_activities, render_activity_exports
+from components.common.feedback import show_flash
+from components.common.session import current_actor, lang
+from components.imports.importer import import_panel
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 actor = current_actor(Capability.MANAGE_ACTIVITIES)
 current = lang()

@@ -2,18 +2,18 @@
 
 import streamlit as st
 
-from components.admin_activity_kinds import render_activity_kinds
-from components.admin_backup import render_backup
-from components.admin_care_rules import render_care_rules
-from components.admin_orgs import render_orgs
-from components.admin_users import render_users
-from components.audit_log import render_audit_log
-from components.feedback import show_flash
-from components.importer import import_panel
-from components.session import current_actor, lang
+from components.access.admin_backup import render_backup
+from components.access.admin_orgs import render_orgs
+from components.access.admin_users import render_users
+from components.access.audit_log import render_audit_log
+from components.care.admin_activity_kinds import render_activity_kinds
+from components.care.admin_care_rules import render_care_rules
+from components.common.feedback import show_flash
+from components.common.session import current_actor, lang
+from components.imports.importer import import_panel
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 actor = current_actor(Capability.MANAGE_USERS)
 current = lang()

@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from components.campaign_panel import render_campaigns
-from components.contact_form import render_log_contact
-from components.contact_list import render_contact_exports, render_recent_contacts
-from components.feedback import show_flash
-from components.importer import import_panel
-from components.session import current_actor, lang
-from components.todo_panel import render_todo
+from components.care.campaign_panel import render_campaigns
+from components.care.contact_form import render_log_contact
+from components.care.contact_list import render_contact_exports, render_recent_contacts
+from components.care.todo_panel import render_todo
+from components.common.feedback import show_flash
+from components.common.session import current_actor, lang
+from components.imports.importer import import_panel
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 TABS_KEY = "contacts_tabs"
 actor = current_actor(Capability.LOG_CONTACTS)

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.exports_hub import render_exports_hub
-from components.session import current_actor, lang
+from components.common.session import current_actor, lang
+from components.exports.exports_hub import render_exports_hub
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 actor = current_actor(Capability.EXPORT)
 current = lang()

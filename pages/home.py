@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from components import stats_cache
-from components.dashboard import render_sections, render_tiles, updated_caption
-from components.dashboard_filters import render_filters
-from components.markup import md
-from components.session import current_actor, database_guard, db_transaction, lang
+from components.common.markup import md
+from components.common.session import current_actor, database_guard, db_transaction, lang
+from components.stats import stats_cache
+from components.stats.dashboard import render_sections, render_tiles, updated_caption
+from components.stats.dashboard_filters import render_filters
 from config import local_today
-from services import orgs
-from services.i18n import t
-from services.permissions import Actor
-from services.stats import StatsScope
-from services.vocab import Role
+from core.i18n import t
+from core.vocab import Role
+from services.access import orgs
+from services.access.permissions import Actor
+from services.stats.figures import StatsScope
 
 actor = current_actor()
 current = lang()

@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from components import stats_cache
-from components.dashboard import local_time
-from components.dashboard_filters import scope_from_url
-from components.markup import md
-from components.meeting import current_index, full_screen, render_controls, render_slide
-from components.session import current_actor, lang
+from components.common.markup import md
+from components.common.session import current_actor, lang
+from components.stats import stats_cache
+from components.stats.dashboard import local_time
+from components.stats.dashboard_filters import scope_from_url
+from components.stats.meeting import current_index, full_screen, render_controls, render_slide
 from config import local_today
-from services.errors import DomainError, PermissionDenied
-from services.i18n import t
-from services.stats_text import period_span
+from core.errors import DomainError, PermissionDenied
+from core.i18n import t
+from services.stats.stats_text import period_span
 
 actor = current_actor()
 current = lang()

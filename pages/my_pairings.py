@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from components.feedback import show_flash
-from components.my_children import render_my_children
-from components.session import current_actor, lang
-from components.todo_panel import render_my_todo
+from components.care.todo_panel import render_my_todo
+from components.common.feedback import show_flash
+from components.common.session import current_actor, lang
+from components.pairing.my_children import render_my_children
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 actor = current_actor(Capability.LOG_CONTACTS)
 today = local_today()

@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from components.feedback import show_flash
-from components.helper_list import render_helper_list, render_register
-from components.importer import import_panel
-from components.match_health_panel import render_match_health
-from components.pairing_board import render_board
-from components.pairing_exports import render_pairing_exports
-from components.session import current_actor, lang
+from components.common.feedback import show_flash
+from components.common.session import current_actor, lang
+from components.imports.importer import import_panel
+from components.pairing.match_health_panel import render_match_health
+from components.pairing.pairing_board import render_board
+from components.pairing.pairing_exports import render_pairing_exports
+from components.roster.helper_list import render_helper_list, render_register
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 actor = current_actor(Capability.MANAGE_PAIRINGS)
 current = lang()

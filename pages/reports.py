@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from components.dashboard_filters import render_filters
-from components.report_panel import render_deck, render_draft
-from components.session import current_actor, lang
+from components.common.session import current_actor, lang
+from components.reports.report_panel import render_deck, render_draft
+from components.stats.dashboard_filters import render_filters
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 actor = current_actor(Capability.EXPORT)
 current = lang()

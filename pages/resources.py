@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from components.feedback import show_flash
-from components.ledger_panel import render_ledger
-from components.needs_panel import render_needs
-from components.providers_panel import render_providers
-from components.session import current_actor, lang
-from components.surveys_panel import render_surveys
-from components.wishes_panel import render_wishes
+from components.common.feedback import show_flash
+from components.common.session import current_actor, lang
+from components.resources.ledger_panel import render_ledger
+from components.resources.needs_panel import render_needs
+from components.resources.providers_panel import render_providers
+from components.resources.surveys_panel import render_surveys
+from components.resources.wishes_panel import render_wishes
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 TABS_KEY = "resources_tabs"
 actor = current_actor(Capability.MANAGE_RESOURCES)

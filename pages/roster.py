@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from components.child_entry import render_quick_entry
-from components.child_page import render_child_page
-from components.feedback import show_flash
-from components.importer import import_panel
-from components.review_panel import render_review
-from components.roster_list import export_panel, filter_bar, roster_table, saved_filter_bar
-from components.session import current_actor, lang
+from components.common.feedback import show_flash
+from components.common.session import current_actor, lang
+from components.imports.importer import import_panel
+from components.roster.child_entry import render_quick_entry
+from components.roster.child_page import render_child_page
+from components.roster.review_panel import render_review
+from components.roster.roster_list import export_panel, filter_bar, roster_table, saved_filter_bar
 from config import local_today
-from services.i18n import t
-from services.permissions import Capability
+from core.i18n import t
+from services.access.permissions import Capability
 
 actor = current_actor(Capability.VIEW_PEOPLE)
 current = lang()

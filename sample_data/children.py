@@ -6,13 +6,13 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from core.validators import age_on
+from core.vocab import ArchiveReason, Category, OrgKind
 from sample_data import names, places
 from sample_data.context import Context, add_years, day_between, pick
 from sample_data.orgs import COMBINED, HIGH, MIDDLE, PRIMARY, OrgTree, School, Village
 from sample_data.quota import deal
 from sample_data.writer import Row
-from services.validators import age_on
-from services.vocab import ArchiveReason, Category, OrgKind
 
 GRADE_NAMES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级",
                "九年级", "高一", "高二", "高三")

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from sample_data.scales import Scale
-from services.terms import in_school_holiday  # noqa: F401 - the generator and the rules share one calendar
+from services.care.terms import in_school_holiday  # noqa: F401 - the generator and the rules share one calendar
 
 T = TypeVar("T")
 

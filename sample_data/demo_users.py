@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.vocab import Role
 from sample_data.context import Context, stamp, stamps
 from sample_data.helpers import HelperRec
 from sample_data.orgs import OrgTree, School
 from sample_data.writer import Row
-from services.users import hash_password
-from services.vocab import Role
+from services.access.users import hash_password
 
 
 @dataclass(frozen=True)

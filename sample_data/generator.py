@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from sqlalchemy import Connection, Engine, func, select
 
 from config import local_today
+from core.errors import DomainError
 from db.models import Child, User
 from sample_data import (
     activities,
@@ -27,7 +28,6 @@ from sample_data import (
 from sample_data.context import Context
 from sample_data.scales import SCALES, Scale
 from sample_data.writer import Row, Writer, next_ids, reset_sequences
-from services.errors import DomainError
 
 __all__ = ["SCALES", "DatabaseNotEmpty", "Scale", "SeedSummary", "seed_database"]
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from core.vocab import ArchiveReason
 from sample_data import names, places, texts
 from sample_data.children import Kid
 from sample_data.context import Context, day_between, pick, stamp, stamps
 from sample_data.orgs import OrgTree, Unit
 from sample_data.writer import Row
-from services.vocab import ArchiveReason
 
 VOLUNTEER_UNITS = (f"{places.COUNTY}志愿者协会", f"{places.COUNTY}青年志愿者协会",
                    f"{places.COUNTY}应急志愿者协会", f"{places.COUNTY}巾帼志愿服务队",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from services.validators import id_number_checksum
+from core.validators import id_number_checksum
 
 # Common surnames with rough shares (per cent) of China's population; single characters only,
 # so that every full name is two or three characters long.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from core.vocab import OrgKind
 from sample_data import places
 from sample_data.context import Context, stamp, stamps
 from sample_data.quota import choose
 from sample_data.writer import Row
-from services.vocab import OrgKind
 
 MOUNTAIN_SHARE = 0.4
 PRIMARY, MIDDLE, HIGH, COMBINED = "primary", "middle", "high", "combined"

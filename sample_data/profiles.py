@@ -11,7 +11,7 @@ from sample_data.context import Context, pick, stamp, stamps
 from sample_data.orgs import HIGH, MIDDLE
 from sample_data.quota import choose, deal
 from sample_data.writer import Row
-from services.pinyin import pinyin_keys
+from services.roster.pinyin import pinyin_keys
 
 HARDSHIP_SHARE = 0.576
 OTHER_ECONOMIC = (("average", 35), ("comfortable", 7.4))

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.vocab import Category, Gender, HelperKind, OrgKind, PairingEndReason, Role
 from db.models import AuditEvent, Child, ChildCategory, Helper, OrgUnit, Pairing, User
-from services.orgs import write_path
-from services.pinyin import pinyin_keys
-from services.users import hash_password
-from services.vocab import Category, Gender, HelperKind, OrgKind, PairingEndReason, Role
+from services.access.orgs import write_path
+from services.access.users import hash_password
+from services.roster.pinyin import pinyin_keys
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "test-pass-2026"

@@ -17,6 +17,25 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.vocab import (
+    Category,
+    ContactKind,
+    DonationDirection,
+    HelperKind,
+    NeedKind,
+    NeedPriority,
+    NeedStatus,
+    OrgKind,
+    PairingEndReason,
+    ProviderKind,
+    QuestionKind,
+    Relation,
+    RiskLevel,
+    Role,
+    RuleAudience,
+    RulePeriod,
+    WishStatus,
+)
 from db.models import (
     Activity,
     ActivityKindRow,
@@ -42,25 +61,6 @@ from db.models import (
     activity_helpers,
     activity_providers,
     donation_recipients,
-)
-from services.vocab import (
-    Category,
-    ContactKind,
-    DonationDirection,
-    HelperKind,
-    NeedKind,
-    NeedPriority,
-    NeedStatus,
-    OrgKind,
-    PairingEndReason,
-    ProviderKind,
-    QuestionKind,
-    Relation,
-    RiskLevel,
-    Role,
-    RuleAudience,
-    RulePeriod,
-    WishStatus,
 )
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 

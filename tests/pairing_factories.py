@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import DomainError
+from core.vocab import ContactKind, Gender, HelperKind, OrgKind, Relation, Role
 from db.models import AuditEvent, CareContact, Child, Helper, OrgUnit, Pairing, Relative
-from services.errors import DomainError
-from services.permissions import Actor
-from services.vocab import ContactKind, Gender, HelperKind, OrgKind, Relation, Role
+from services.access.permissions import Actor
 from tests.factories import make_child, make_helper, make_org
 
 TODAY = date(2026, 11, 28)

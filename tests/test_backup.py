@@ -22,10 +22,10 @@ import cli
 from db import schema
 from db.engine import make_engine
 from db.models import AuditEvent, Pairing
-from services import contacts
+from services.access.permissions import Actor
 from services.backup import make_backup
 from services.backup.archive import DATABASE_MEMBERS, Manifest
-from services.permissions import Actor
+from services.care import contacts
 from tests import backup_sites
 from tests.backup_sites import ON_POSTGRES, Site, read_archive, write_archive
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import cli
+from core.vocab import OrgKind, Role
 from db.models import User
-from services.users import password_matches
-from services.vocab import OrgKind, Role
+from services.access.users import password_matches
 from tests.factories import make_org
 
 

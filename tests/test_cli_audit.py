@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import cli
+from core.vocab import OrgKind
 from db.models import AuditEvent, OrgUnit, User
-from services import cli_audit
-from services.vocab import OrgKind
+from services.access import cli_audit
 from tests.factories import make_child, make_org
 
 PERIOD = ["--from", "2026-09-01", "--to", "2026-11-30"]

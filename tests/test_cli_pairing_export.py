@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import cli
+from core.vocab import OrgKind
 from db.models import AuditEvent
-from services.cli_audit import system_user
-from services.vocab import OrgKind
+from services.access.cli_audit import system_user
 from tests.factories import make_child, make_helper, make_org, make_pairing
 
 

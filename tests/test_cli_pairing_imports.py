@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import cli
+from core.vocab import HelperKind
 from db.models import Helper, Pairing
-from services.vocab import HelperKind
 from tests.factories import make_child, make_helper, make_town_with_village
 
 

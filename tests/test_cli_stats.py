@@ -9,10 +9,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 import cli
+from core.vocab import OrgKind
 from db.models import CareRule
-from services.vocab import OrgKind
 from tests.factories import make_org
-from tests.services.test_stats import blank, build_world, county_expected, town_expected
+from tests.services.stats.test_stats import blank, build_world, county_expected, town_expected
 
 PERIOD = ["--from", "2026-09-01", "--to", "2026-11-30"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from cli import build_parser
 from services.imports import activities, contacts, helpers, orgs, pairings, roster
-from services.stats import Statistics
+from services.stats.figures import Statistics
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -66,8 +66,8 @@ def _keys(value: object, prefix: str = "") -> list[str]:
 
 def test_every_stats_json_key_is_in_the_statistics_reference(engine):
     from db.engine import transaction
-    from services.permissions import Actor
-    from services.stats import StatsScope, compute
+    from services.access.permissions import Actor
+    from services.stats.figures import StatsScope, compute
 
     with transaction(engine, write=False) as session:
         figures: Statistics = compute(session, Actor.system(), StatsScope(

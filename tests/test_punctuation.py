@@ -16,17 +16,17 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.i18n import catalogue
 from db.models import OrgUnit
 from sample_data.generator import seed_database
-from services.i18n import catalogue
-from services.report_draft import draft_markdown
-from services.stats import StatsScope, compute
-from services.stats_text import sections
+from services.reports.report_draft import draft_markdown
+from services.stats.figures import StatsScope, compute
+from services.stats.stats_text import sections
 from tests.pairing_factories import ADMIN
 
 ROOT = Path(__file__).resolve().parent.parent
 PENDING_FILE = ROOT / "tests" / "punctuation_pending.txt"
-SWEPT = ["components", "pages", "services", "cli.py"]
+SWEPT = ["core", "components", "pages", "services", "cli.py"]
 TODAY = date(2026, 11, 28)
 TERM = StatsScope(date(2026, 9, 1), date(2027, 1, 31))
 
@@ -162,8 +162,9 @@ def test_the_statistics_sentences_use_full_width_punctuation(demo):
 
 
 def test_the_written_draft_uses_full_width_punctuation(demo):
-    if "services/report_draft.py" in pending():
-        pytest.skip("services/report_draft.py is not swept yet (tests/punctuation_pending.txt)")
+    if "services/reports/report_draft.py" in pending():
+        pytest.skip("services/reports/report_draft.py is not swept yet "
+                    "(tests/punctuation_pending.txt)")
     bad = [(key, fixer.ascii_beside_chinese(text)) for key, text in _generated(demo, draft=True)]
     bad = [f"{key}: {found}" for key, found in bad if found]
     assert not bad, "\n".join(bad)

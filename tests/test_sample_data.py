@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import Engine, Table, func, select, text
 from sqlalchemy.orm import Session
 
+from core.validators import id_number_problem
+from core.vocab import GuardianType, NeedStatus, OrgKind, Role, WishStatus
 from db import schema
 from db.engine import make_engine
 from db.models import (
@@ -27,11 +29,9 @@ from db.models import (
     User,
 )
 from sample_data import DEMO_USERS, DatabaseNotEmpty, SeedSummary, seed_database
-from services import stats
-from services.permissions import Actor
-from services.users import actor_for, password_matches
-from services.validators import id_number_problem
-from services.vocab import GuardianType, NeedStatus, OrgKind, Role, WishStatus
+from services.access.permissions import Actor
+from services.access.users import actor_for, password_matches
+from services.stats import figures as stats
 from tests.factories import make_child, make_helper, make_pairing, make_user
 
 TODAY = date(2026, 11, 30)

@@ -40,7 +40,7 @@ def test_a_misspelt_zone_is_refused_naming_the_variable(tmp_path):
 
 
 def test_the_dashboard_and_the_admin_pages_use_the_configured_zone(monkeypatch):
-    from components.dashboard import local_time
+    from components.stats.dashboard import local_time
 
     class Figures:
         computed_at = STORED

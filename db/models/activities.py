@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.vocab import Category, ContactKind, RiskLevel
 from db.base import Archivable, Base, Timestamped, Versioned, coded
-from services.vocab import Category, ContactKind, RiskLevel
 
 
 class ActivityKindRow(Versioned, Archivable, Timestamped, Base):

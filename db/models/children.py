@@ -9,8 +9,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Archivable, Base, Timestamped, Versioned, coded
-from services.vocab import (
+from core.vocab import (
     AcademicLevel,
     Category,
     EconomicStatus,
@@ -21,6 +20,7 @@ from services.vocab import (
     Relation,
     RiskLevel,
 )
+from db.base import Archivable, Base, Timestamped, Versioned, coded
 
 
 class Child(Versioned, Archivable, Timestamped, Base):
@@ -41,7 +41,7 @@ class Child(Versioned, Archivable, Timestamped, Base):
     gender: Mapped[Gender] = mapped_column(coded(Gender, "gender"))
     birth_date: Mapped[date] = mapped_column(Date)
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
-    # identity_key(name, birth_date, village_id), kept by services.roster; NULL only on
+    # identity_key(name, birth_date, village_id), kept by services.roster.records; NULL only on
     # records that already collided with an older one when migration 0006 filled it.
     identity_key: Mapped[str | None] = mapped_column(String(64))
     left_behind_type: Mapped[LeftBehindType | None] = mapped_column(

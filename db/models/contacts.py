@@ -7,10 +7,7 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Archivable, Base, Timestamped, Versioned, coded
-from db.models.children import Child
-from db.models.helpers import Helper
-from services.vocab import (
+from core.vocab import (
     Category,
     ContactKind,
     HelperKind,
@@ -18,6 +15,9 @@ from services.vocab import (
     RuleAudience,
     RulePeriod,
 )
+from db.base import Archivable, Base, Timestamped, Versioned, coded
+from db.models.children import Child
+from db.models.helpers import Helper
 
 
 class CareContact(Versioned, Archivable, Timestamped, Base):

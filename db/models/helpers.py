@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.vocab import Gender, HelperKind, PairingEndReason
 from db.base import Archivable, Base, Timestamped, Versioned, coded
 from db.models.children import Child
-from services.vocab import Gender, HelperKind, PairingEndReason
 
 
 class Helper(Versioned, Archivable, Timestamped, Base):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.vocab import OrgKind
 from db.base import Archivable, Base, Timestamped, Versioned, coded
-from services.vocab import OrgKind
 
 
 class OrgUnit(Versioned, Archivable, Timestamped, Base):

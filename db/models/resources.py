@@ -8,9 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Archivable, Base, Timestamped, Versioned, coded
-from db.models.children import Child
-from services.vocab import (
+from core.vocab import (
     DonationDirection,
     NeedKind,
     NeedPriority,
@@ -18,6 +16,8 @@ from services.vocab import (
     ProviderKind,
     WishStatus,
 )
+from db.base import Archivable, Base, Timestamped, Versioned, coded
+from db.models.children import Child
 
 
 class ResourceProvider(Versioned, Archivable, Timestamped, Base):

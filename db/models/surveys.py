@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.vocab import QuestionKind
 from db.base import Archivable, Base, Timestamped, Versioned, coded
-from services.vocab import QuestionKind
 
 
 class Survey(Versioned, Archivable, Timestamped, Base):

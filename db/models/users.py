@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.vocab import Role
 from db.base import Base, Timestamped, Versioned, coded, utcnow
 from db.models.orgs import OrgUnit
-from services.vocab import Role
 
 
 class User(Versioned, Timestamped, Base):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from services.errors import DomainError
+from core.errors import DomainError
 
 APP = "shouwang"
 FORMAT_VERSION = 1

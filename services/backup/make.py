@@ -10,8 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from core.i18n import Msg
 from db.engine import make_engine, transaction
-from services import audit
+from services.access import audit
+from services.access.permissions import Actor, Capability
 from services.backup import pg_store, sqlite_store
 from services.backup.archive import (
     DATABASE_MEMBERS,
@@ -21,8 +23,6 @@ from services.backup.archive import (
     photo_files,
     write_archive,
 )
-from services.i18n import Msg
-from services.permissions import Actor, Capability
 
 KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 Progress = Callable[[float, str], None]

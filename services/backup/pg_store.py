@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
+from core.i18n import Msg
 from services.backup.archive import BackupError
 from services.backup.sqlite_store import PEOPLES_TABLES, quote
-from services.i18n import Msg
 
 TOOL_DIRS = Path("/usr/lib/postgresql")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -10,8 +10,10 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from core.i18n import Msg
 from db import schema
 from db.engine import make_engine
+from services.access.permissions import Actor, Capability
 from services.backup import pg_store, photo_folder, sqlite_store
 from services.backup.archive import DATABASE_MEMBERS, PHOTO_DIR, BackupError, Manifest, extract
 from services.backup.make import (
@@ -22,8 +24,6 @@ from services.backup.make import (
     database_kind,
     make_backup,
 )
-from services.i18n import Msg
-from services.permissions import Actor, Capability
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.errors import DomainError
+from core.i18n import Msg
+from core.vocab import Role
 from db.models import AuditEvent
-from services import audit
-from services.errors import DomainError
-from services.i18n import Msg
+from services.access import audit
+from services.access.permissions import Actor
 from services.imports.reader import Table, read_table
 from services.imports.rows import RowError
-from services.permissions import Actor
-from services.vocab import Role
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.errors import DomainError
+from core.i18n import Msg
 from db.models import Activity, OrgUnit
-from services.activities import (
+from services.access.permissions import Actor, Capability, org_units_visible
+from services.care.activities import (
     MAX_EXTRA,
     MAX_SESSIONS,
     ActivityInput,
@@ -29,13 +32,10 @@ from services.activities import (
     create_activity,
     resolve_kind,
 )
-from services.errors import DomainError
-from services.i18n import Msg
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import ChildKey, ChildLookup, ChildNotFound
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader, parse_day
-from services.permissions import Actor, Capability, org_units_visible
 
 # 单位 and 备注 are optional additions: without 单位 the activity belongs to the importer's unit.
 COLUMNS = ["名称", "类型", "日期", "地点", "场次", "人次", "参加儿童",

@@ -14,11 +14,11 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core.errors import DomainError
+from core.i18n import Msg
+from core.validators import id_number_problem
 from db.models import Child
-from services.errors import DomainError
-from services.i18n import Msg
-from services.permissions import Actor, children_visible
-from services.validators import id_number_problem
+from services.access.permissions import Actor, children_visible
 
 LOOKUP_CHUNK = 900  # below SQLite's limit on bound parameters per statement
 

@@ -14,17 +14,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.i18n import Msg
+from core.validators import digits_only
+from core.vocab import ContactKind
 from db.models import AuditEvent, CareContact, Child, Helper
-from services.contacts import ENTITY, MAX_NOTES, contact_problems, helper_problem
-from services.i18n import Msg
+from services.access.permissions import Actor, Capability
+from services.care.contacts import ENTITY, MAX_NOTES, contact_problems, helper_problem
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK, ChildKey, ChildLookup, ChildNotFound
 from services.imports.pairings import HelperLookup, HelperNotFound
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader
-from services.permissions import Actor, Capability
-from services.validators import digits_only
-from services.vocab import ContactKind
 
 # 帮扶人单位 / 帮扶人电话 tell two helpers of the same name apart; the follow-up pair is optional.
 COLUMNS = ["儿童姓名", "儿童出生日期", "儿童身份证号", "帮扶人姓名", "方式", "日期",

@@ -16,19 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.i18n import Msg
+from core.validators import digits_only
+from core.vocab import Gender, HelperKind, OrgKind
 from db.models import Helper, OrgUnit
-from services import helpers
-from services.errors import DomainError, PermissionDenied, ValidationFailed
-from services.helpers import HelperInput, helper_to_input
-from services.i18n import Msg
+from services.access.orgs import find_org_unit_of_kind
+from services.access.permissions import Actor, Capability, helpers_visible, org_units_visible
 from services.imports import FieldChange, ImportReport, RecordChange, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK
 from services.imports.reader import Table
 from services.imports.rows import RowReader
-from services.orgs import find_org_unit_of_kind
-from services.permissions import Actor, Capability, helpers_visible, org_units_visible
-from services.validators import digits_only
-from services.vocab import Gender, HelperKind, OrgKind
+from services.roster import helpers
+from services.roster.helpers import HelperInput, helper_to_input
 
 COLUMNS = ["姓名", "类型", "单位", "电话", "可结对人数", "性别", "出生日期", "学校", "班级"]
 REQUIRED = ["姓名", "类型"]

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from core.errors import ValidationFailed
+from core.i18n import Msg
+from core.validators import clean_org_name
+from core.vocab import OrgKind
 from db.models import OrgUnit
-from services import audit, orgs
-from services.errors import ValidationFailed
-from services.i18n import Msg
+from services.access import audit, orgs
+from services.access.permissions import Actor, Capability
 from services.imports import ImportReport, header_errors
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader
-from services.permissions import Actor, Capability
-from services.validators import clean_org_name
-from services.vocab import OrgKind
 
 COLUMNS = ["名称", "类型", "上级", "是否山区", "在籍学生数"]
 REQUIRED = ["名称", "类型"]

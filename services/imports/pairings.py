@@ -15,17 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.errors import DomainError
+from core.i18n import Msg
+from core.validators import digits_only
+from core.vocab import PairingEndReason
 from db.models import Child, Helper, Pairing
-from services import audit, pairing
-from services.errors import DomainError
-from services.i18n import Msg
+from services.access import audit
+from services.access.permissions import Actor, Capability, helpers_visible
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import LOOKUP_CHUNK, ChildKey, ChildLookup, ChildNotFound
 from services.imports.reader import Table
 from services.imports.rows import RowError, RowReader
-from services.permissions import Actor, Capability, helpers_visible
-from services.validators import digits_only
-from services.vocab import PairingEndReason
+from services.pairing import pairings as pairing
 
 # 帮扶人单位 and 帮扶人电话 are optional: they tell two helpers of the same name apart.
 COLUMNS = ["儿童姓名", "儿童出生日期", "儿童身份证号", "帮扶人姓名", "开始日期",

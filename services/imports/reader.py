@@ -20,8 +20,8 @@ from typing import overload
 
 from python_calamine import CalamineWorkbook
 
-from services.errors import DomainError
-from services.i18n import Msg
+from core.errors import DomainError
+from core.i18n import Msg
 from services.imports.xlsx_guard import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,

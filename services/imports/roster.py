@@ -9,17 +9,9 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from config import local_today
-from db.models import Child, OrgUnit
-from db.models.children import identity_key
-from services import orgs, risk, roster
-from services.child_input import ChildInput, RelativeInput, child_to_input
-from services.errors import DomainError, NotFound, ValidationFailed
-from services.i18n import Msg
-from services.imports import FieldChange, ImportReport, RecordChange, header_errors
-from services.imports.reader import Table
-from services.imports.rows import RowReader
-from services.permissions import Actor, Capability, children_visible
-from services.vocab import (
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.i18n import Msg
+from core.vocab import (
     AcademicLevel,
     Category,
     EconomicStatus,
@@ -31,6 +23,16 @@ from services.vocab import (
     Relation,
     RiskLevel,
 )
+from db.models import Child, OrgUnit
+from db.models.children import identity_key
+from services.access import orgs
+from services.access.permissions import Actor, Capability, children_visible
+from services.imports import FieldChange, ImportReport, RecordChange, header_errors
+from services.imports.reader import Table
+from services.imports.rows import RowReader
+from services.roster import records as roster
+from services.roster import risk
+from services.roster.child_input import ChildInput, RelativeInput, child_to_input
 
 LOOKUP_CHUNK = 900  # below SQLite's limit on bound parameters per statement
 REQUIRED = ["姓名", "性别", "出生日期", "儿童类别", "乡镇(街道)", "村(社区)"]  # keep-ascii

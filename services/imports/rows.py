@@ -10,9 +10,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
-from services.i18n import Msg
-from services.validators import line_problem, text_problem
-from services.vocab import UnknownLabel, Vocabulary, parse_yes_no
+from core.i18n import Msg
+from core.validators import line_problem, text_problem
+from core.vocab import UnknownLabel, Vocabulary, parse_yes_no
 
 V = TypeVar("V", bound=Vocabulary)
 DATE_FORMAT = Msg("errors.row.date_format")

@@ -14,8 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from services.errors import DomainError
-from services.i18n import Msg
+from core.errors import DomainError
+from core.i18n import Msg
 
 MAX_ROWS = 100_000  # data rows below the header
 MAX_COLUMNS = 200

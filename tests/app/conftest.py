@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from services.vocab import OrgKind, Role
+from core.vocab import OrgKind, Role
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_child,
@@ -42,7 +42,7 @@ def _navigation_not_legacy_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_figures() -> None:
     """Each test's database reuses the same ids: figures cached by the previous test must go."""
-    from components.stats_cache import data_changed
+    from components.stats.stats_cache import data_changed
 
     data_changed()
 

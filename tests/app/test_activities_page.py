@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from config import local_today
 from db.models import Activity, ActivityKindRow, Attendance, Child, OrgUnit
-from services import activities, photos
-from services.activities import ActivityInput
-from services.permissions import Actor
+from services.access.permissions import Actor
+from services.care import activities, photos
+from services.care.activities import ActivityInput
 from tests.app.conftest import logged_in
 
 NEW = "act_new_0"
@@ -150,9 +150,9 @@ def test_helpers_and_viewers_do_not_get_the_page(world):
 
 def _kinds_app() -> AppTest:
     def script() -> None:
-        from components.admin_activity_kinds import render_activity_kinds
-        from components.feedback import show_flash
-        from services.permissions import Actor
+        from components.care.admin_activity_kinds import render_activity_kinds
+        from components.common.feedback import show_flash
+        from services.access.permissions import Actor
 
         show_flash()
         render_activity_kinds(Actor.system("admin"))

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from config import local_today
 from db.models import Child, Donation, donation_recipients
-from services import activities
-from services.activities import ActivityInput, DonationInput
-from services.permissions import Actor
+from services.access.permissions import Actor
+from services.care import activities
+from services.care.activities import ActivityInput, DonationInput
 from tests.app.conftest import logged_in
 
 NEW = "act_new_0"

@@ -16,9 +16,9 @@ from db.models import AuditEvent
 
 
 def _section(role: str) -> None:
-    from components.admin_backup import render_backup
-    from services.permissions import Actor
-    from services.vocab import Role
+    from components.access.admin_backup import render_backup
+    from core.vocab import Role
+    from services.access.permissions import Actor
 
     render_backup(Actor(user_id=None, username=f"{role}-user", role=Role(role)))
 
@@ -46,7 +46,7 @@ def test_an_admin_makes_a_backup_and_it_is_offered_for_download(world, engine, t
 
 
 def test_a_backup_never_downloaded_is_swept_after_an_hour(world, tmp_path, monkeypatch):
-    from components import admin_backup
+    from components.access import admin_backup
 
     monkeypatch.setattr(admin_backup.tempfile, "tempdir", str(tmp_path))
     stale, fresh = tmp_path / "shouwang-download-old", tmp_path / "shouwang-download-new"
@@ -71,9 +71,9 @@ def test_a_coordinator_cannot_make_a_backup(world, tmp_path, monkeypatch):
 def _section_with_download_click() -> None:
     import streamlit as st
 
-    from components import admin_backup
-    from services.permissions import Actor
-    from services.vocab import Role
+    from components.access import admin_backup
+    from core.vocab import Role
+    from services.access.permissions import Actor
 
     actor = Actor(user_id=None, username="admin-user", role=Role.admin)
     admin_backup.render_backup(actor)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from db.models import CareRule
-from services.care_rules import rule_to_input, update_rule
-from services.permissions import Actor
+from services.access.permissions import Actor
+from services.care.care_rules import rule_to_input, update_rule
 from tests.app.conftest import logged_in
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from db.models import User
-from services import audit
-from services.permissions import Actor
+from services.access import audit
+from services.access.permissions import Actor
 from tests.app.conftest import logged_in
 
 LOGIN_UTC = datetime(2026, 12, 3, 16, 30)  # 2026-12-04 00:30 in Beijing

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY
+from components.common.session import ACTOR_KEY
+from core.vocab import ContactKind, Role
 from db.models import Campaign, CareContact, Child, OrgUnit
-from services.campaigns import CampaignInput, create_campaign
-from services.permissions import Actor
-from services.vocab import ContactKind, Role
+from services.access.permissions import Actor
+from services.care.campaigns import CampaignInput, create_campaign
 
 VISITS = CampaignInput("入户走访", date(2026, 11, 1), date(2026, 11, 30),
                        contact_kind=ContactKind.home_visit)
@@ -26,8 +26,8 @@ def _panel() -> None:
 
     import streamlit as st
 
-    from components.campaign_panel import render_campaigns
-    from components.session import ACTOR_KEY
+    from components.care.campaign_panel import render_campaigns
+    from components.common.session import ACTOR_KEY
 
     render_campaigns(st.session_state[ACTOR_KEY], date(2026, 11, 28))
 

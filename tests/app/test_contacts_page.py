@@ -14,11 +14,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY, LANG_KEY
+from components.common.session import ACTOR_KEY, LANG_KEY
 from config import local_today
+from core.vocab import ContactKind, Role
 from db.models import AuditEvent, CareContact, Child, Helper, User
-from services.users import actor_for
-from services.vocab import ContactKind, Role
+from services.access.users import actor_for
 from tests.app.conftest import logged_in
 from tests.factories import make_user
 
@@ -28,9 +28,9 @@ TODAY = local_today()
 def _log_script(today_iso: str) -> None:
     import datetime
 
-    from components.contact_form import render_log_contact
-    from components.feedback import show_flash
-    from components.session import current_actor
+    from components.care.contact_form import render_log_contact
+    from components.common.feedback import show_flash
+    from components.common.session import current_actor
 
     show_flash()
     render_log_contact(current_actor(), datetime.date.fromisoformat(today_iso))
@@ -39,9 +39,9 @@ def _log_script(today_iso: str) -> None:
 def _recent_script(today_iso: str) -> None:
     import datetime
 
-    from components.contact_list import render_contact_exports, render_recent_contacts
-    from components.feedback import show_flash
-    from components.session import current_actor
+    from components.care.contact_list import render_contact_exports, render_recent_contacts
+    from components.common.feedback import show_flash
+    from components.common.session import current_actor
 
     show_flash()
     render_recent_contacts(current_actor(), datetime.date.fromisoformat(today_iso))
@@ -51,9 +51,9 @@ def _recent_script(today_iso: str) -> None:
 def _my_children_script(today_iso: str) -> None:
     import datetime
 
-    from components.feedback import show_flash
-    from components.my_children import render_my_children
-    from components.session import current_actor
+    from components.common.feedback import show_flash
+    from components.common.session import current_actor
+    from components.pairing.my_children import render_my_children
 
     show_flash()
     render_my_children(current_actor(), datetime.date.fromisoformat(today_iso))
@@ -251,7 +251,7 @@ def test_quick_log_takes_optional_minutes_and_notes(world, engine, no_page_links
 
 
 def test_my_pairings_page_shows_the_quick_logger(world):
-    pytest.importorskip("components.todo_panel")
+    pytest.importorskip("components.care.todo_panel")
     at = logged_in("helper").switch_page("pages/my_pairings.py").run()
     assert not at.exception
     assert any(e.label == "记录帮扶" for e in at.expander)
@@ -335,8 +335,8 @@ def test_coordinator_withdraws_a_contact(world, engine):
     ("coordinator", ["记录帮扶", "最近记录", "待办", "专项行动", "导入", "导出"]),
 ])
 def test_the_contacts_page_logs_from_its_first_tab(world, engine, role, tabs):
-    pytest.importorskip("components.todo_panel")
-    pytest.importorskip("components.campaign_panel")
+    pytest.importorskip("components.care.todo_panel")
+    pytest.importorskip("components.care.campaign_panel")
     at = logged_in(role).switch_page("pages/contacts.py").run()
     assert not at.exception
     assert [t.label for t in at.tabs] == tabs

@@ -12,17 +12,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components import stats_cache
-from components.navigation import pages_for
-from components.session import db_transaction
+from components.common.navigation import pages_for
+from components.common.session import db_transaction
+from components.stats import stats_cache
 from config import local_today
+from core.vocab import Category, OrgKind, Role
 from db.models import CareRule, Child, OrgUnit, User
-from services import small_cells
-from services.permissions import Actor
-from services.stats import StatsScope
-from services.terms import report_periods
-from services.users import actor_for
-from services.vocab import Category, OrgKind, Role
+from services.access.permissions import Actor
+from services.access.users import actor_for
+from services.care.terms import report_periods
+from services.stats import small_cells
+from services.stats.figures import StatsScope
 from tests.app.conftest import logged_in, new_app
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 from tests.pairing_factories import make_contact

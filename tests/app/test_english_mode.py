@@ -17,12 +17,12 @@ from google.protobuf.message import Message
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Session
 
-from components.importer import TEMPLATES
+from components.imports.importer import TEMPLATES
 from config import local_today
+from core.i18n import catalogue
+from core.vocab import Category, OrgKind, Role
 from db.base import Base
 from db.models import User
-from services.i18n import catalogue
-from services.vocab import Category, OrgKind, Role
 from tests.app.conftest import logged_in
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 from tests.pairing_factories import make_contact, make_relative
@@ -117,12 +117,11 @@ def _file_format_words() -> list[str]:
     import importlib
     import pkgutil
 
-    import services
-    from services.exports import ExportColumn
+    from services import exports
+    from services.exports.tables import ExportColumn
 
-    for module in pkgutil.iter_modules(services.__path__):
-        if module.name.endswith("export") or module.name.startswith("export"):
-            importlib.import_module(f"services.{module.name}")  # every export's columns
+    for module in pkgutil.iter_modules(exports.__path__):
+        importlib.import_module(f"services.exports.{module.name}")  # every export's columns
 
     headers = {o.header for o in gc.get_objects() if isinstance(o, ExportColumn)}
     for template in TEMPLATES.glob("*.csv"):

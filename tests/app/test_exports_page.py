@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, User
-from services.export_kinds import FILTERS, hub_lists
+from services.exports.export_kinds import FILTERS, hub_lists
 from tests.app.conftest import logged_in
 
 PAGE = "pages/exports.py"

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.util import calc_hash
 
-from components.session import ACTOR_KEY
+from components.common.session import ACTOR_KEY
 from config import local_today
+from core.vocab import ContactKind
 from db.models import CareContact, Child, User
-from services.users import actor_for
-from services.vocab import ContactKind
+from services.access.users import actor_for
 from tests.app.conftest import logged_in, login
 from tests.factories import DEFAULT_PASSWORD
 
@@ -117,9 +117,9 @@ def test_a_page_the_role_has_opens_normally_by_url(world):
 def _my_children_script(today_iso: str) -> None:
     from datetime import date
 
-    from components.feedback import show_flash
-    from components.my_children import render_my_children
-    from components.session import current_actor
+    from components.common.feedback import show_flash
+    from components.common.session import current_actor
+    from components.pairing.my_children import render_my_children
 
     show_flash()
     render_my_children(current_actor(), date.fromisoformat(today_iso))
@@ -128,9 +128,9 @@ def _my_children_script(today_iso: str) -> None:
 def _log_script(today_iso: str) -> None:
     from datetime import date
 
-    from components.contact_form import render_log_contact
-    from components.feedback import show_flash
-    from components.session import current_actor
+    from components.care.contact_form import render_log_contact
+    from components.common.feedback import show_flash
+    from components.common.session import current_actor
 
     show_flash()
     render_log_contact(current_actor(), date.fromisoformat(today_iso))

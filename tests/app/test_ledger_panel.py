@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY, LANG_KEY
+from components.common.session import ACTOR_KEY, LANG_KEY
+from core.vocab import DonationDirection, Role
 from db.models import Child, Donation, ResourceProvider
-from services.ledger import record_received
-from services.permissions import Actor
-from services.vocab import DonationDirection, Role
+from services.access.permissions import Actor
+from services.resources.ledger import record_received
 
 TODAY = date(2026, 11, 28)
 
@@ -23,8 +23,8 @@ def _providers() -> None:
 
     import streamlit as st
 
-    from components.providers_panel import render_providers
-    from components.session import ACTOR_KEY
+    from components.common.session import ACTOR_KEY
+    from components.resources.providers_panel import render_providers
 
     render_providers(st.session_state[ACTOR_KEY], date(2026, 11, 28))
 
@@ -34,8 +34,8 @@ def _ledger() -> None:
 
     import streamlit as st
 
-    from components.ledger_panel import render_ledger
-    from components.session import ACTOR_KEY
+    from components.common.session import ACTOR_KEY
+    from components.resources.ledger_panel import render_ledger
 
     render_ledger(st.session_state[ACTOR_KEY], date(2026, 11, 28))
 

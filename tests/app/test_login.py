@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from components.navigation import PAGES
-from components.stats_cache import data_changed
+from components.common.navigation import PAGES
+from components.stats.stats_cache import data_changed
 from db.models import AuditEvent, User
 from tests.app.conftest import logged_in, login, new_app
 
@@ -149,7 +149,7 @@ def test_database_lost_mid_session_gives_a_clear_message(world, monkeypatch):
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr("services.stats.compute", unreachable)
+    monkeypatch.setattr("services.stats.figures.compute", unreachable)
     data_changed()  # the figures of the first run are cached
     at.run()
     assert "数据库无法使用" in _errors(at)

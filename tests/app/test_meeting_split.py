@@ -8,10 +8,10 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.meeting_slides import CHART_BUDGET, chart_height, pack, split
+from components.stats.meeting_slides import CHART_BUDGET, chart_height, pack, split
 from sample_data.generator import seed_database
-from services import small_cells
-from services.stats_text import Bar, Section
+from services.stats import small_cells
+from services.stats.stats_text import Bar, Section
 from tests.app.conftest import logged_in
 
 

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY
+from components.common.session import ACTOR_KEY
 from config import local_today
+from core.vocab import ContactKind, NeedKind, NeedStatus
 from db.models import CareContact, Child, Helper, User
 from db.models.resources import Need, ResourceProvider
-from services.needs import link_need
-from services.permissions import Actor
-from services.users import actor_for
-from services.vocab import ContactKind, NeedKind, NeedStatus
+from services.access.permissions import Actor
+from services.access.users import actor_for
+from services.resources.needs import link_need
 from tests.app.conftest import logged_in
 
 TODAY = local_today()
@@ -30,9 +30,9 @@ TODAY = local_today()
 def _needs_script(today_iso: str) -> None:
     import datetime
 
-    from components.feedback import show_flash
-    from components.needs_panel import render_needs
-    from components.session import current_actor
+    from components.common.feedback import show_flash
+    from components.common.session import current_actor
+    from components.resources.needs_panel import render_needs
 
     show_flash()
     render_needs(current_actor(), datetime.date.fromisoformat(today_iso))
@@ -41,9 +41,9 @@ def _needs_script(today_iso: str) -> None:
 def _recent_script(today_iso: str) -> None:
     import datetime
 
-    from components.contact_list import render_recent_contacts
-    from components.feedback import show_flash
-    from components.session import current_actor
+    from components.care.contact_list import render_recent_contacts
+    from components.common.feedback import show_flash
+    from components.common.session import current_actor
 
     show_flash()
     render_recent_contacts(current_actor(), datetime.date.fromisoformat(today_iso))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, OrgUnit, User
-from services.users import password_matches
+from services.access.users import password_matches
 from tests.app.conftest import logged_in
 from tests.factories import DEFAULT_PASSWORD
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.vocab import HelperKind, Relation, Role
 from db.models import Child, Helper, OrgUnit, Pairing, Relative
-from services.vocab import HelperKind, Relation, Role
 from tests.app.conftest import logged_in
 from tests.factories import make_child, make_helper, make_user
 
@@ -203,7 +203,7 @@ def test_child_page_pairing_tab_lists_the_helper(world, engine):
 
 
 def test_a_new_unassessed_child_is_listed_before_green_ones(world, engine):
-    from services.vocab import RiskLevel
+    from core.vocab import RiskLevel
 
     with Session(engine) as session, session.begin():
         for child in session.scalars(select(Child)):

@@ -16,11 +16,11 @@ from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.markup import html_text, md, md_message
-from components.navigation import pages_for
+from components.common.markup import html_text, md, md_message
+from components.common.navigation import pages_for
+from core.vocab import Role
 from db.models import Activity, Child, Helper, OrgUnit
-from services.permissions import Actor
-from services.vocab import Role
+from services.access.permissions import Actor
 from tests.app.conftest import logged_in
 from tests.hostile_world import ALL, EVIL_HOST, PAYLOADS, HostileWorld, build_hostile_world
 
@@ -260,8 +260,8 @@ def test_the_activity_detail_shows_title_place_and_photo_caption_as_text(hostile
 def _refusals() -> None:
     import streamlit as st
 
-    from components.feedback import FLASH_KEY, show_flash, show_problem
-    from services.errors import DomainError, ValidationFailed
+    from components.common.feedback import FLASH_KEY, show_flash, show_problem
+    from core.errors import DomainError, ValidationFailed
 
     st.session_state[FLASH_KEY] = "已保存“![x](http://evil.example/p.png)”。"
     show_flash()

@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from pptx import Presentation
 
-from components.markup import md
+from components.common.markup import md
 from tests.app.conftest import logged_in
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.vocab import Gender, OrgKind, RiskLevel
 from db.models import Child, OrgUnit
-from services.vocab import Gender, OrgKind, RiskLevel
 from tests.app.conftest import logged_in
 from tests.factories import make_child, make_org
 
@@ -237,7 +237,7 @@ def _captions(at) -> str:
 
 
 def test_paging_goes_forward_and_back_with_buttons_and_a_count(world, engine):
-    from components.roster_list import PAGE_SIZE
+    from components.roster.roster_list import PAGE_SIZE
 
     with Session(engine) as session, session.begin():
         village = session.scalar(select(OrgUnit).where(OrgUnit.name == "李家村"))
@@ -268,7 +268,7 @@ def test_paging_goes_forward_and_back_with_buttons_and_a_count(world, engine):
 
 
 def test_narrowing_the_filter_on_a_later_page_starts_again_at_page_one(world, engine):
-    from components.roster_list import PAGE_SIZE
+    from components.roster.roster_list import PAGE_SIZE
 
     with Session(engine) as session, session.begin():
         village = session.scalar(select(OrgUnit).where(OrgUnit.name == "李家村"))

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from components.auth import login_cookie_claims
-from components.session import settings
+from components.access.auth import login_cookie_claims
+from components.common.session import settings
+from core.vocab import Role
 from db.models import User
-from services import users
-from services.permissions import Actor
-from services.vocab import Role
+from services.access import users
+from services.access.permissions import Actor
 from tests.app.conftest import logged_in, login
 from tests.factories import DEFAULT_PASSWORD
 
@@ -183,7 +183,7 @@ def test_a_write_the_database_refuses_gets_a_chinese_message(world, monkeypatch,
     def refused(*_args, **_kwargs):
         raise errors[raised]
 
-    monkeypatch.setattr("services.users.change_own_password", refused)
+    monkeypatch.setattr("services.access.users.change_own_password", refused)
     at = logged_in("coordinator", "刘主任")
     _change_own_password(at)
     assert not at.exception
@@ -212,12 +212,12 @@ def test_the_dashboard_renders_while_another_writer_holds_the_lock(world, db_url
 
 
 def test_a_save_that_waited_out_the_lock_says_the_database_is_busy(world, monkeypatch):
-    from services.errors import DatabaseBusy
+    from core.errors import DatabaseBusy
 
     def busy(*_args, **_kwargs):
         raise DatabaseBusy()
 
-    monkeypatch.setattr("services.users.change_own_password", busy)
+    monkeypatch.setattr("services.access.users.change_own_password", busy)
     at = logged_in("coordinator", "刘主任")
     _change_own_password(at)
     assert not at.exception

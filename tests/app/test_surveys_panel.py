@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY
+from components.common.session import ACTOR_KEY
+from core.vocab import QuestionKind, Role
 from db.models import Child, Survey, SurveyAnswer
-from services.permissions import Actor
-from services.surveys import QuestionInput, SurveyInput, create_survey, record_answers
-from services.vocab import QuestionKind, Role
+from services.access.permissions import Actor
+from services.resources.surveys import QuestionInput, SurveyInput, create_survey, record_answers
 
 WHO = QuestionInput("你有心里话最想对谁说?", ["父亲", "母亲", "老师"])
 HELP = QuestionInput("你最希望得到哪些帮助?", ["学习辅导", "心理疏导"], QuestionKind.multiple)
@@ -26,8 +26,8 @@ def _panel() -> None:
 
     import streamlit as st
 
-    from components.session import ACTOR_KEY
-    from components.surveys_panel import render_surveys
+    from components.common.session import ACTOR_KEY
+    from components.resources.surveys_panel import render_surveys
 
     render_surveys(st.session_state[ACTOR_KEY], date(2026, 11, 28))
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY
+from components.common.session import ACTOR_KEY
 from config import local_today
+from core.vocab import ContactKind, Role
 from db.models import CareContact, CareRule, Child, Helper, Pairing
-from services.permissions import Actor
-from services.vocab import ContactKind, Role
+from services.access.permissions import Actor
 from tests.app.conftest import logged_in
 
 TODAY = local_today()
@@ -136,8 +136,8 @@ def _panel() -> None:
     """The 待办 tab alone, as pages/contacts.py shows it."""
     import streamlit as st
 
-    from components.session import ACTOR_KEY
-    from components.todo_panel import render_todo
+    from components.care.todo_panel import render_todo
+    from components.common.session import ACTOR_KEY
     from config import local_today
 
     render_todo(st.session_state[ACTOR_KEY], local_today())

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.session import ACTOR_KEY, LANG_KEY
+from components.common.session import ACTOR_KEY, LANG_KEY
+from core.vocab import Role, WishStatus
 from db.models import Child, Wish, WishDrive
-from services.permissions import Actor
-from services.vocab import Role, WishStatus
-from services.wishes import collect_wish, create_drive, fulfil_wish, take_wish
+from services.access.permissions import Actor
+from services.resources.wishes import collect_wish, create_drive, fulfil_wish, take_wish
 
 TODAY = date(2026, 11, 28)
 
@@ -26,8 +26,8 @@ def _panel() -> None:
 
     import streamlit as st
 
-    from components.session import ACTOR_KEY
-    from components.wishes_panel import render_wishes
+    from components.common.session import ACTOR_KEY
+    from components.resources.wishes_panel import render_wishes
 
     render_wishes(st.session_state[ACTOR_KEY], date(2026, 11, 28))
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from config import local_today
-from services.vocab import OrgKind, Role
+from core.vocab import OrgKind, Role
 from tests.browser.conftest import ARTIFACTS, log_in, settle
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 from tests.pairing_factories import make_contact

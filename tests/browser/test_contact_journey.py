@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.vocab import ContactKind, OrgKind, RiskLevel, Role
 from db.models import CareContact, CareRule
-from services.vocab import ContactKind, OrgKind, RiskLevel, Role
 from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
 from tests.factories import (
     make_child,

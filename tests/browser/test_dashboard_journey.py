@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.vocab import Category, OrgKind, Role
 from db.models import CareContact
-from services.vocab import Category, OrgKind, Role
 from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
 from tests.factories import (
     make_child,
@@ -29,7 +29,7 @@ PROJECTOR = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
 PAIRED, NEAR, ORPHAN = "欧阳翠萍", "司马嘉懿", "诸葛瑾瑜"
 NAMES = (PAIRED, NEAR, ORPHAN)
-LEFT_BEHIND_BLUE = (0x4C, 0x78, 0xA8)  # services.charts.FIXED["left_behind"]
+LEFT_BEHIND_BLUE = (0x4C, 0x78, 0xA8)  # services.stats.charts.FIXED["left_behind"]
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.vocab import ContactKind, OrgKind, Role
 from db.models import CareContact
-from services.vocab import ContactKind, OrgKind, Role
 from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
 from tests.factories import (
     DEFAULT_PASSWORD,

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from services.vocab import OrgKind, Role
+from core.vocab import OrgKind, Role
 from tests.browser.conftest import settle
 from tests.factories import DEFAULT_PASSWORD, make_child, make_org, make_user
 

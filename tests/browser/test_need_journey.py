@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.vocab import ContactKind, NeedStatus, OrgKind, Role
 from db.models import CareContact
 from db.models.resources import Need, ResourceProvider
-from services.vocab import ContactKind, NeedStatus, OrgKind, Role
 from tests.browser.conftest import log_in, settle
 from tests.factories import (
     make_child,

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
+from core.vocab import OrgKind, Relation, Role
 from db.models import Relative
-from services.vocab import OrgKind, Relation, Role
 from tests.browser.conftest import ARTIFACTS, log_in, settle
 from tests.factories import (
     make_child,

@@ -13,8 +13,8 @@ from pptx import Presentation
 from sqlalchemy.orm import Session
 
 from config import local_today
+from core.vocab import ContactKind, OrgKind, Role
 from db.models import CareContact
-from services.vocab import ContactKind, OrgKind, Role
 from tests.browser.conftest import log_in, settle
 from tests.factories import (
     make_child,

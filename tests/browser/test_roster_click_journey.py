@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from services.vocab import OrgKind, RiskLevel, Role
+from core.vocab import OrgKind, RiskLevel, Role
 from tests.browser.conftest import ARTIFACTS, log_in, settle, steady_box, still
 from tests.factories import make_child, make_org, make_user
 

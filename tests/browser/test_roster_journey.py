@@ -10,7 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from services.vocab import OrgKind, Role
+from core.vocab import OrgKind, Role
 from tests.browser.conftest import log_in, settle
 from tests.factories import make_child, make_org, make_user
 

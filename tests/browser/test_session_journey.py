@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.vocab import OrgKind, Role
 from db.models import User
-from services import users
-from services.vocab import OrgKind, Role
+from services.access import users
 from tests.browser.conftest import log_in, settle
 from tests.factories import make_child, make_org, make_user
 

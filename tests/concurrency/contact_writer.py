@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from config import local_today
+from core.errors import DatabaseBusy
+from core.vocab import ContactKind
 from db.engine import make_engine, transaction
-from services import contacts
-from services.errors import DatabaseBusy
-from services.permissions import Actor
-from services.vocab import ContactKind
+from services.access.permissions import Actor
+from services.care import contacts
 
 MAX_WRITES = 900  # about 90 s: a bound, never reached when the test stops it
 PAUSE_S = 0.1  # the pace of one person logging contacts, not a wait for a condition

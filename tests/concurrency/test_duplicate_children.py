@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import ConcurrentEdit, DomainError
+from core.validators import id_number_checksum
+from core.vocab import Category, Gender, OrgKind, Role
 from db.engine import transaction
 from db.models import Child
-from services import roster
-from services.child_input import ChildInput, find_duplicates
-from services.errors import ConcurrentEdit, DomainError
-from services.permissions import Actor
-from services.validators import id_number_checksum
-from services.vocab import Category, Gender, OrgKind, Role
+from services.access.permissions import Actor
+from services.roster import records as roster
+from services.roster.child_input import ChildInput, find_duplicates
 from tests.factories import make_org
 
 TODAY = date(2026, 12, 3)

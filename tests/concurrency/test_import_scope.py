@@ -8,14 +8,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, update
 
+from core.validators import id_number_checksum
+from core.vocab import ArchiveReason, Category, Gender, HelperKind, OrgKind, Role
 from db.engine import transaction
 from db.models import AuditEvent, Child
-from services import roster
-from services.child_input import ChildInput
+from services.access.permissions import Actor
 from services.imports import run_import
-from services.permissions import Actor
-from services.validators import id_number_checksum
-from services.vocab import ArchiveReason, Category, Gender, HelperKind, OrgKind, Role
+from services.roster import records as roster
+from services.roster.child_input import ChildInput
 from tests.factories import make_helper, make_org
 
 TODAY = date(2026, 12, 3)

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from core.errors import DatabaseBusy, DomainError
+from core.vocab import HelperKind, OrgKind
 from db.engine import make_engine, transaction
 from db.models import CareContact, Child
-from services import orgs
-from services.errors import DatabaseBusy, DomainError
+from services.access import orgs
+from services.access.permissions import Actor
 from services.imports import run_import
-from services.permissions import Actor
-from services.vocab import HelperKind, OrgKind
 from tests.concurrency.helpers import VILLAGES, on_sqlite, roster_csv, wait_until
 from tests.factories import make_child, make_helper, make_org, make_town_with_village
 

@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.vocab import PairingEndReason
 from db import schema
 from db.engine import make_engine
 from db.models import Base, Child, Pairing
-from services.vocab import PairingEndReason
 from tests.factories import make_child, make_helper, make_pairing, make_town_with_village
 
 

@@ -19,8 +19,8 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from services.permissions import Actor
-from services.vocab import Role
+from core.vocab import Role
+from services.access.permissions import Actor
 from tests.permissions.world import CHILDREN, HELPERS, ROLE_OF, VISIBLE, World
 
 

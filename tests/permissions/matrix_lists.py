@@ -5,46 +5,37 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.vocab import OrgKind
 from db.models import Child
-from services import (
-    activity_export,
+from services.access import audit, orgs, users
+from services.access.permissions import Actor
+from services.care import (
     activity_queries,
-    audit,
     campaigns,
     compliance,
     contact_cards,
-    contact_export,
     contacts,
-    export_kinds,
-    helpers,
-    ledger,
-    ledger_export,
-    match_health,
-    my_pairings,
-    need_export,
-    needs,
-    orgs,
-    pairing_board,
-    pairing_export,
     photos,
-    providers,
-    report_draft,
-    reporting,
-    review,
-    roster_export,
-    roster_search,
-    stats,
-    survey_export,
-    surveys,
     todo,
-    todo_export,
-    users,
-    wish_export,
-    wishes,
 )
-from services.permissions import Actor
-from services.stats import StatsScope
-from services.vocab import OrgKind
+from services.exports import (
+    activity_export,
+    contact_export,
+    export_kinds,
+    ledger_export,
+    need_export,
+    pairing_export,
+    roster_export,
+    survey_export,
+    todo_export,
+    wish_export,
+)
+from services.pairing import match_health, my_pairings, pairing_board
+from services.reports import report_draft, reporting
+from services.resources import ledger, needs, providers, surveys, wishes
+from services.roster import helpers, review, roster_search
+from services.stats import figures as stats
+from services.stats.figures import StatsScope
 from tests.permissions.matrix import EVERYONE, PEOPLE, STAFF, A, Entry, H, Kind
 from tests.permissions.world import CHILDREN, TERM_START, TODAY, World
 

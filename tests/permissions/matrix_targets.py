@@ -7,6 +7,16 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from core.vocab import (
+    ArchiveReason,
+    ContactKind,
+    NeedKind,
+    NeedPriority,
+    OrgKind,
+    PairingEndReason,
+    RiskLevel,
+    Role,
+)
 from db.models import (
     Activity,
     CareContact,
@@ -20,43 +30,19 @@ from db.models import (
     User,
     Wish,
 )
-from services import (
-    activities,
-    activity_queries,
-    campaigns,
-    care_rules,
-    contacts,
-    helpers,
-    ledger,
-    needs,
-    orgs,
-    pairing,
-    providers,
-    review,
-    risk,
-    roster,
-    suggestions,
-    surveys,
-    timeline,
-    users,
-    wishes,
-)
-from services.activities import ActivityInput
-from services.activity_kinds import add_activity_kind
-from services.campaigns import CampaignInput
-from services.child_input import child_to_input
-from services.helpers import helper_to_input
-from services.permissions import Actor
-from services.vocab import (
-    ArchiveReason,
-    ContactKind,
-    NeedKind,
-    NeedPriority,
-    OrgKind,
-    PairingEndReason,
-    RiskLevel,
-    Role,
-)
+from services.access import orgs, users
+from services.access.permissions import Actor
+from services.care import activities, activity_queries, campaigns, care_rules, contacts
+from services.care.activities import ActivityInput
+from services.care.activity_kinds import add_activity_kind
+from services.care.campaigns import CampaignInput
+from services.pairing import pairings as pairing
+from services.pairing import suggestions
+from services.resources import ledger, needs, providers, surveys, wishes
+from services.roster import helpers, review, risk, timeline
+from services.roster import records as roster
+from services.roster.child_input import child_to_input
+from services.roster.helpers import helper_to_input
 from tests.permissions.matrix import PEOPLE, STAFF, A, Entry, Kind, Target
 from tests.permissions.world import TODAY, World
 

@@ -10,7 +10,7 @@ from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe, Node, Table
 
-from services.vocab import Role
+from core.vocab import Role
 from tests.app.conftest import _fresh_figures, _navigation_not_legacy_pages, logged_in
 from tests.permissions.world import DISPLAY_NAMES, ROLE_OF, hidden_strings
 

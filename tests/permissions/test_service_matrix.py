@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.errors import NotFound, PermissionDenied, ValidationFailed
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.permissions.matrix import (
     KNOWN_DEFECTS,
     Entry,

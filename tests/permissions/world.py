@@ -15,15 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from db.models import OrgUnit, ResourceProvider
-from services import ledger, needs, surveys, wishes
-from services.activities import ActivityInput, DonationInput, create_activity
-from services.campaigns import CampaignInput, create_campaign
-from services.contacts import log_contact
-from services.permissions import Actor
-from services.risk import record_assessment
-from services.users import actor_for
-from services.vocab import (
+from core.vocab import (
     ContactKind,
     HelperKind,
     NeedKind,
@@ -33,6 +25,14 @@ from services.vocab import (
     RiskLevel,
     Role,
 )
+from db.models import OrgUnit, ResourceProvider
+from services.access.permissions import Actor
+from services.access.users import actor_for
+from services.care.activities import ActivityInput, DonationInput, create_activity
+from services.care.campaigns import CampaignInput, create_campaign
+from services.care.contacts import log_contact
+from services.resources import ledger, needs, surveys, wishes
+from services.roster.risk import record_assessment
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 from tests.pairing_factories import make_relative
 

@@ -1,0 +1,513 @@
+"""活动: group activities with their 场次 and 人次, attendees, helpers, providers and donations.
+
+人次 is always computed one way (CONTRACTS.md): the attending children plus the extra 人次
+recorded for adults and other pupils (`person_times`). Every save is checked whole before
+anything is written. The reading side lives in `activity_queries` and the list of kinds in
+`activity_kinds`; their public names are importable from here too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import DomainError, ValidationFailed, field_label
+from core.i18n import Msg
+from core.vocab import DonationDirection
+from db.base import utcnow
+from db.models import (
+    Activity,
+    ActivityKindRow,
+    Attendance,
+    Child,
+    Donation,
+    Helper,
+    ResourceProvider,
+    activity_helpers,
+    activity_providers,
+    donation_recipients,
+)
+from services.access import audit
+from services.access.permissions import (
+    Actor,
+    Capability,
+    children_visible,
+    helpers_visible,
+    org_in_scope,
+)
+from services.care.activity_kinds import (
+    add_activity_kind,
+    archive_activity_kind,
+    kind_labels,
+    list_activity_kinds,
+    rename_activity_kind,
+    resolve_kind,
+    restore_activity_kind,
+)
+from services.care.activity_queries import (
+    ActivityDetail,
+    ActivityRow,
+    ActivityTotals,
+    ChildChoice,
+    activities_visible,
+    activity_detail,
+    activity_totals,
+    children_for_group,
+    get_activity,
+    in_chunks,
+    list_activities,
+    person_times,
+)
+
+__all__ = [
+    "ActivityDetail", "ActivityInput", "ActivityRow", "ActivityTotals", "ChildChoice",
+    "DonationInput", "activities_visible", "activity_detail", "activity_problems",
+    "activity_totals", "add_activity_kind", "archive_activity", "archive_activity_kind",
+    "children_for_group", "create_activity", "get_activity", "kind_labels",
+    "list_activities", "list_activity_kinds", "person_times", "rename_activity_kind",
+    "resolve_kind", "restore_activity", "restore_activity_kind", "update_activity",
+]
+
+MAX_SESSIONS = 50
+MAX_EXTRA = 100_000
+MAX_VOLUNTEERS = 10_000
+MAX_YUAN = Decimal(10_000_000)
+EARLIEST = date(2000, 1, 1)
+ARCHIVED_WITH_ACTIVITY = "活动已归档"
+
+
+@dataclass(frozen=True)
+class DonationInput:
+    """Money (元) and/or goods given at the activity, in equal shares to its recipients.
+
+    `recipient_ids` None (the default, and always on import) means every attending child, and
+    keeps meaning it when the attendees change; a tuple names the recipients chosen, all of them
+    attendees, and an empty tuple a collective gift to no child in particular.
+    """
+
+    money_yuan: Decimal = Decimal(0)
+    goods: str | None = None
+    goods_value_yuan: Decimal | None = None
+    provider_name: str | None = None
+    recipient_ids: tuple[int, ...] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.money_yuan and not self.goods
+
+    @property
+    def follows_attendees(self) -> bool:
+        return self.recipient_ids is None
+
+    def recipients_among(self, attending: tuple[int, ...]) -> tuple[int, ...]:
+        """The children this gift goes to: those chosen, else every attending child."""
+        return attending if self.recipient_ids is None else self.recipient_ids
+
+
+@dataclass(frozen=True)
+class ActivityInput:
+    """What a form or an import row says about an activity, before any check."""
+
+    kind: str
+    title: str
+    held_on: date
+    org_unit_id: int | None
+    place: str | None = None
+    sessions: int = 1
+    extra_person_times: int = 0
+    child_ids: tuple[int, ...] = ()
+    helper_ids: tuple[int, ...] = ()
+    provider_names: tuple[str, ...] = ()
+    donations: tuple[DonationInput, ...] = ()
+    volunteers: int = 0
+    cost_yuan: Decimal | None = None
+    notes: str | None = None
+
+    @property
+    def person_times(self) -> int:
+        return person_times(len(self.child_ids), self.extra_person_times)
+
+    def normalised(self) -> ActivityInput:
+        def clean(value: str | None) -> str | None:
+            return value.strip() or None if value else None
+
+        names = tuple(dict.fromkeys(n.strip() for n in self.provider_names if n and n.strip()))
+        gifts = tuple(replace(d, goods=clean(d.goods), provider_name=clean(d.provider_name),
+                              recipient_ids=None if d.recipient_ids is None
+                              else tuple(dict.fromkeys(d.recipient_ids)))
+                      for d in self.donations)
+        return replace(self, kind=self.kind.strip(), title=self.title.strip(),
+                       place=clean(self.place), notes=clean(self.notes),
+                       child_ids=tuple(dict.fromkeys(self.child_ids)),
+                       helper_ids=tuple(dict.fromkeys(self.helper_ids)),
+                       provider_names=names, donations=gifts)
+
+
+@dataclass
+class Checked:
+    """The records an input names, loaded once by the checks and reused by the write."""
+
+    children: dict[int, Child] = field(default_factory=dict)
+    helpers: dict[int, Helper] = field(default_factory=dict)
+
+
+# ---- checks --------------------------------------------------------------------------------
+
+def activity_problems(session: Session, actor: Actor, data: ActivityInput, *, today: date,
+                      activity: Activity | None = None,
+                      checked: Checked | None = None) -> dict[str, str]:
+    """Every problem with the input, keyed by the field label a person sees.
+
+    On an edit (`activity` given), children, helpers and a kind it already had stay allowed
+    though they have since been archived; only new ones must be active.
+    """
+    checked = checked if checked is not None else Checked()
+    problems: dict[str, str] = {}
+    _field_problems(session, actor, data, today, activity, problems)
+    before = _current_links(session, activity)
+    if why := _children_problem(session, actor, data, before[0], checked):
+        problems[field_label("attendees", "参加儿童")] = why
+    if why := _helpers_problem(session, actor, data.helper_ids, before[1], checked):
+        problems[field_label("activity_helpers", "服务人员")] = why
+    if any(len(name) > 100 for name in data.provider_names):
+        problems[field_label("providers", "资源方")] = Msg("errors.activity.provider_long")
+    if why := _donations_problem(session, actor, data):
+        problems[field_label("donation", "捐助")] = why
+    return problems
+
+
+def _field_problems(session: Session, actor: Actor, data: ActivityInput, today: date,
+                    activity: Activity | None, problems: dict[str, str]) -> None:
+    kind = session.get(ActivityKindRow, data.kind) if data.kind else None
+    if kind is None:
+        problems[field_label("activity_kind", "类型")] = Msg("errors.activity.kind_missing")
+    elif kind.is_archived and (activity is None or activity.kind != kind.code):
+        problems[field_label("activity_kind", "类型")] = Msg(
+            "errors.activity.kind_inactive", kind=Msg.keeping(
+                kind.label_zh, "errors.activity.kind_name", name=kind.label_en or kind.label_zh))
+    if not data.title:
+        problems[field_label("title", "名称")] = Msg("errors.valid.required")
+    elif len(data.title) > 200:
+        problems[field_label("title", "名称")] = Msg("errors.valid.too_long", max_len=200)
+    if data.held_on > today:
+        problems[field_label("held_on", "日期")] = Msg("errors.activity.date_future")
+    elif data.held_on < EARLIEST:
+        problems[field_label("held_on", "日期")] = Msg("errors.activity.date_early",
+                                                          on=EARLIEST.isoformat())
+    if data.place and len(data.place) > 200:
+        problems[field_label("place", "地点")] = Msg("errors.valid.too_long", max_len=200)
+    if why := _unit_problem(session, actor, data.org_unit_id):
+        problems[field_label("host", "举办单位")] = why
+    if not 1 <= data.sessions <= MAX_SESSIONS:
+        problems[field_label("sessions", "场次")] = Msg("errors.activity.sessions",
+                                                     max=MAX_SESSIONS)
+    if not 0 <= data.extra_person_times <= MAX_EXTRA:
+        problems[field_label("extra_person_times", "其他人次")] = Msg(
+            "errors.activity.extra", max=f"{MAX_EXTRA:,}")
+    if not 0 <= data.volunteers <= MAX_VOLUNTEERS:
+        problems[field_label("volunteers", "志愿者人数")] = Msg(
+            "errors.helper.capacity", max=f"{MAX_VOLUNTEERS:,}")
+    if data.cost_yuan is not None and not 0 <= data.cost_yuan <= MAX_YUAN:
+        problems[field_label("cost", "费用")] = Msg("errors.activity.cost")
+    if data.notes and len(data.notes) > 2000:
+        problems[field_label("notes", "备注")] = Msg("errors.valid.too_long", max_len=2000)
+
+
+def _unit_problem(session: Session, actor: Actor, org_unit_id: int | None) -> str | None:
+    if org_unit_id is None:
+        return Msg("errors.activity.host_missing") if actor.org_unit_id is not None else None
+    if not org_in_scope(session, actor, org_unit_id):
+        return Msg("errors.activity.host_out_of_scope")
+    return None
+
+
+def _current_links(session: Session, activity: Activity | None) -> tuple[set[int], set[int]]:
+    if activity is None or activity.id is None:
+        return set(), set()
+    children = set(session.scalars(select(Attendance.child_id).where(
+        Attendance.activity_id == activity.id)))
+    helpers = set(session.scalars(select(activity_helpers.c.helper_id).where(
+        activity_helpers.c.activity_id == activity.id)))
+    return children, helpers
+
+
+def _children_problem(session: Session, actor: Actor, data: ActivityInput, already: set[int],
+                      checked: Checked) -> str | None:
+    missing = [i for i in data.child_ids if i not in checked.children]
+    for chunk in in_chunks(missing):
+        checked.children.update((c.id, c) for c in session.scalars(
+            select(Child).where(Child.id.in_(chunk), children_visible(actor))))
+    unknown = [i for i in data.child_ids if i not in checked.children]
+    if unknown:
+        return Msg("errors.activity.unknown_children", count=len(unknown))
+    chosen = [checked.children[i] for i in data.child_ids]
+    archived = [c.name for c in chosen if c.archived_at is not None and c.id not in already]
+    if archived:
+        return Msg("errors.activity.archived_children", names=tuple(archived[:5]))
+    unborn = [c.name for c in chosen if c.birth_date > data.held_on]
+    if unborn:
+        return Msg("errors.activity.unborn_children", names=tuple(unborn[:5]))
+    return None
+
+
+def _helpers_problem(session: Session, actor: Actor, helper_ids: tuple[int, ...],
+                     already: set[int], checked: Checked) -> str | None:
+    for chunk in in_chunks(helper_ids):
+        checked.helpers.update((h.id, h) for h in session.scalars(
+            select(Helper).where(Helper.id.in_(chunk), helpers_visible(actor))))
+    if any(i not in checked.helpers for i in helper_ids):
+        return Msg("errors.activity.unknown_helpers")
+    stopped = [checked.helpers[i].name for i in helper_ids
+               if checked.helpers[i].archived_at is not None and i not in already]
+    if stopped:
+        return Msg("errors.activity.inactive_helpers", names=tuple(stopped))
+    return None
+
+
+def _donations_problem(session: Session, actor: Actor, data: ActivityInput) -> str | None:
+    attending = set(data.child_ids)
+    for gift in data.donations:
+        if gift.is_empty:
+            return Msg("errors.activity.gift_empty")
+        if not 0 <= gift.money_yuan <= MAX_YUAN:
+            return Msg("errors.activity.gift_money")
+        if gift.goods and len(gift.goods) > 200:
+            return Msg("errors.activity.gift_goods_long")
+        if gift.goods_value_yuan is not None and not 0 <= gift.goods_value_yuan <= MAX_YUAN:
+            return Msg("errors.activity.gift_value")
+        if gift.provider_name and gift.provider_name not in data.provider_names:
+            return Msg("errors.activity.gift_provider", name=gift.provider_name)
+        outsiders = [i for i in gift.recipients_among(data.child_ids) if i not in attending][:5]
+        if outsiders:
+            known = dict(session.execute(select(Child.id, Child.name).where(
+                Child.id.in_(outsiders), children_visible(actor))).all())
+            hidden = Msg("errors.activity.child_out_of_scope")
+            return Msg("errors.activity.gift_outsiders",
+                       names=tuple(known.get(i, hidden) for i in outsiders))
+    return None
+
+
+def _check(session: Session, actor: Actor, data: ActivityInput, *, today: date,
+           activity: Activity | None) -> Checked:
+    actor.require(Capability.MANAGE_ACTIVITIES)
+    checked = Checked()
+    if problems := activity_problems(session, actor, data, today=today, activity=activity,
+                                     checked=checked):
+        raise ValidationFailed(problems)
+    return checked
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+def providers_named(session: Session, actor: Actor, names: Iterable[str]) -> dict[str, int]:
+    """The resource providers with these names, each created when new (as imports do)."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    found = {p.name: p.id for p in session.scalars(
+        select(ResourceProvider).where(ResourceProvider.name.in_(wanted)))} if wanted else {}
+    for name in wanted:
+        if name not in found:
+            provider = ResourceProvider(name=name)
+            session.add(provider)
+            session.flush()
+            audit.record(session, actor, "create", "resource_provider", provider.id,
+                         after=audit.snapshot(provider), summary=f"新增资源方 {name}")
+            found[name] = provider.id
+    return found
+
+
+def _apply_fields(activity: Activity, data: ActivityInput) -> None:
+    activity.kind, activity.title, activity.held_on = data.kind, data.title, data.held_on
+    activity.place, activity.org_unit_id = data.place, data.org_unit_id
+    activity.sessions, activity.extra_person_times = data.sessions, data.extra_person_times
+    activity.volunteers, activity.cost_yuan, activity.notes = (
+        data.volunteers, data.cost_yuan, data.notes)
+
+
+def _write_links(session: Session, actor: Actor, activity: Activity,
+                 data: ActivityInput) -> None:
+    """Replace the activity's attendees, helpers and providers by the input's."""
+    before_children = _current_links(session, activity)[0]
+    gone = before_children - set(data.child_ids)
+    for chunk in in_chunks(sorted(gone)):
+        session.execute(delete(Attendance).where(Attendance.activity_id == activity.id,
+                                                 Attendance.child_id.in_(chunk)))
+    session.add_all(Attendance(activity_id=activity.id, child_id=i)
+                    for i in data.child_ids if i not in before_children)
+    session.execute(delete(activity_helpers).where(
+        activity_helpers.c.activity_id == activity.id))
+    if data.helper_ids:
+        session.execute(insert(activity_helpers), [
+            {"activity_id": activity.id, "helper_id": i} for i in data.helper_ids])
+    providers = providers_named(session, actor, data.provider_names)
+    session.execute(delete(activity_providers).where(
+        activity_providers.c.activity_id == activity.id))
+    if providers:
+        session.execute(insert(activity_providers), [
+            {"activity_id": activity.id, "provider_id": i} for i in providers.values()])
+    session.flush()
+
+
+def _write_donations(session: Session, actor: Actor, activity: Activity, data: ActivityInput,
+                     checked: Checked) -> None:
+    """Record each gift, to the recipients chosen or else to every attending child."""
+    providers = providers_named(session, actor, data.provider_names)
+    for gift in data.donations:
+        recipients = gift.recipients_among(data.child_ids)
+        donation = Donation(
+            provider_id=providers.get(gift.provider_name) if gift.provider_name else None,
+            donated_on=activity.held_on, money_yuan=gift.money_yuan, goods=gift.goods,
+            goods_value_yuan=gift.goods_value_yuan, activity_id=activity.id,
+            org_unit_id=activity.org_unit_id,
+            recipients=[checked.children[i] for i in recipients])
+        session.add(donation)
+        session.flush()
+        what = f"{gift.money_yuan}元 {gift.goods or ''}".strip()
+        audit.record(session, actor, "create", "donation", donation.id,
+                     after=audit.snapshot(donation) | {"recipients": sorted(recipients)},
+                     summary=f"活动“{activity.title}”捐助 {what}\uff0c受助儿童{len(recipients)}名"
+                     + ("\uff08全部参加儿童\uff09" if gift.follows_attendees else ""))
+
+
+def _flush_new(session: Session, activity: Activity) -> None:
+    """The unique client token catches a double click that got past the first look-up."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise DomainError.of("errors.activity.already_saved") from exc
+
+
+def _first_with_token(session: Session, client_token: str) -> Activity | None:
+    return session.scalar(select(Activity).where(Activity.client_token == client_token))
+
+
+def create_activity(session: Session, *, actor: Actor, data: ActivityInput, today: date,
+                    client_token: str | None = None) -> Activity:
+    """Save an activity with everything it names, or nothing; a repeated token returns the first."""
+    actor.require(Capability.MANAGE_ACTIVITIES)
+    if client_token and (first := _first_with_token(session, client_token)) is not None:
+        return first
+    data = data.normalised()
+    checked = _check(session, actor, data, today=today, activity=None)
+    activity = Activity(client_token=client_token or None)
+    _apply_fields(activity, data)
+    session.add(activity)
+    _flush_new(session, activity)
+    _write_links(session, actor, activity, data)
+    _write_donations(session, actor, activity, data, checked)
+    audit.record(session, actor, "create", "activity", activity.id,
+                 after=audit.snapshot(activity) | {"attending": len(data.child_ids)},
+                 summary=f"新建活动 {data.title}({data.held_on:%Y-%m-%d},{data.sessions}场，"
+                         f"{data.person_times}人次）")
+    return activity
+
+
+def _donation_key(gift: DonationInput, attending: tuple[int, ...]) -> tuple:
+    """What a gift records, its recipients resolved against the attendees it is saved with."""
+    return (gift.money_yuan, gift.goods, gift.goods_value_yuan, gift.provider_name,
+            tuple(sorted(gift.recipients_among(attending))))
+
+
+def _recorded(session: Session, activity_id: int) -> list[tuple[Donation, DonationInput]]:
+    """The active donations given at an activity, each with the recipients it records."""
+    rows = session.scalars(select(Donation).where(
+        Donation.activity_id == activity_id, Donation.archived_at.is_(None))
+        .order_by(Donation.id))
+    return [(d, DonationInput(d.money_yuan, d.goods, d.goods_value_yuan,
+                              d.provider.name if d.provider else None,
+                              tuple(c.id for c in d.recipients))) for d in rows]
+
+
+def activity_donations(session: Session, activity_id: int) -> list[DonationInput]:
+    """The active donations given at an activity, as inputs (the edit form starts from them).
+
+    A gift given directly to exactly the attendees, no share recorded, comes back following
+    them (`recipient_ids` None), so an edit that changes the attendees changes its recipients.
+    """
+    attending = set(session.scalars(select(Attendance.child_id).where(
+        Attendance.activity_id == activity_id)))
+    shared = set(session.scalars(
+        select(donation_recipients.c.donation_id)
+        .join(Donation, Donation.id == donation_recipients.c.donation_id)
+        .where(Donation.activity_id == activity_id,
+               donation_recipients.c.money_yuan.is_not(None)
+               | donation_recipients.c.goods_quantity.is_not(None))))
+    return [replace(gift, recipient_ids=None)
+            if donation.direction is DonationDirection.direct and donation.id not in shared
+            and set(gift.recipient_ids or ()) == attending else gift
+            for donation, gift in _recorded(session, activity_id)]
+
+
+def update_activity(session: Session, *, actor: Actor, activity_id: int, expected_version: int,
+                    data: ActivityInput, today: date) -> Activity:
+    """Save changes to the version the person opened; a stale version is refused."""
+    activity = get_activity(session, actor, activity_id)
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
+    if activity.is_archived:
+        raise DomainError.of("errors.activity.archived_no_edit")
+    data = data.normalised()
+    checked = _check(session, actor, data, today=today, activity=activity)
+    before_count = len(_current_links(session, activity)[0])
+    # Compared as recorded: a gift following the attendees changes when they do.
+    gifts_changed = (Counter(_donation_key(g, ()) for _, g in _recorded(session, activity.id))
+                     != Counter(_donation_key(g, data.child_ids) for g in data.donations))
+    summary = f"修改活动 {data.title}"
+    if before_count != len(data.child_ids):
+        summary += f"（参加儿童 {before_count} → {len(data.child_ids)}）"
+    with audit.tracked(session, actor, activity, "activity", summary=summary):
+        _apply_fields(activity, data)
+        activity.updated_at = utcnow()  # the links change too: bump the version either way
+        _write_links(session, actor, activity, data)
+        if gifts_changed:
+            _archive_donations(session, actor, activity, "活动修改后重新登记")
+            _write_donations(session, actor, activity, data, checked)
+    return activity
+
+
+def _archive_donations(session: Session, actor: Actor, activity: Activity, reason: str) -> None:
+    for donation in session.scalars(select(Donation).where(
+            Donation.activity_id == activity.id, Donation.archived_at.is_(None))):
+        with audit.tracked(session, actor, donation, "donation", action="archive",
+                           summary=f"归档活动“{activity.title}”的捐助（{reason}）"):
+            donation.archived_at, donation.archive_reason = utcnow(), reason
+
+
+def archive_activity(session: Session, *, actor: Actor, activity_id: int, expected_version: int,
+                     reason: str) -> Activity:
+    """Archive an activity (e.g. entered twice) with the donations recorded at it."""
+    activity = get_activity(session, actor, activity_id)
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
+    if activity.is_archived:
+        raise DomainError.of("errors.activity.already_archived")
+    if not reason.strip():
+        raise ValidationFailed({field_label("archive_reason", "归档原因"):
+                                Msg("errors.activity.archive_reason_missing")})
+    with audit.tracked(session, actor, activity, "activity", action="archive",
+                       summary=f"归档活动 {activity.title}({reason.strip()})"):
+        activity.archived_at, activity.archive_reason = utcnow(), reason.strip()[:200]
+        _archive_donations(session, actor, activity, ARCHIVED_WITH_ACTIVITY)
+    return activity
+
+
+def restore_activity(session: Session, *, actor: Actor, activity_id: int,
+                     expected_version: int) -> Activity:
+    activity = get_activity(session, actor, activity_id)
+    audit.require_version(activity, expected_version, Msg("errors.what.activity"))
+    if not activity.is_archived:
+        raise DomainError.of("errors.activity.not_archived")
+    with audit.tracked(session, actor, activity, "activity", action="restore",
+                       summary=f"恢复活动 {activity.title}"):
+        activity.archived_at, activity.archive_reason = None, None
+        for donation in session.scalars(select(Donation).where(
+                Donation.activity_id == activity.id,
+                Donation.archive_reason == ARCHIVED_WITH_ACTIVITY)):
+            with audit.tracked(session, actor, donation, "donation", action="restore",
+                               summary=f"随活动“{activity.title}”恢复捐助"):
+                donation.archived_at, donation.archive_reason = None, None
+    return activity

@@ -1,0 +1,6 @@
+"""The 活动总结: the draft (`report_draft`), the edited text as Markdown, DOCX or PDF
+(`report_files`), the meeting deck (`deck`) and the command line's report (`reporting`).
+
+May import anything in services/ below it, chiefly services.stats; nothing imports it but
+components/, pages/ and cli.py.
+"""

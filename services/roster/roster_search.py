@@ -1,0 +1,401 @@
+"""Roster search: one filter, one WHERE inside the actor's scope, one page of rows at a time.
+
+The same filter serves the list, the URL (`to_query_params`), exports and bulk actions
+(`filtered_child_ids`). Ages are compared as birth-date bounds computed here, so the SQL is
+plain date comparison on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from core.validators import age_on
+from core.vocab import (
+    AcademicLevel,
+    Category,
+    EconomicStatus,
+    Gender,
+    GuardianType,
+    LeftBehindType,
+    RiskLevel,
+    UnknownLabel,
+    Vocabulary,
+    YesNo,
+)
+from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
+from services.access.permissions import Actor, children_visible
+from services.pairing.pairings import child_is_paired
+from services.roster.home_unit import children_counted_in_unit
+
+UNASSESSED: Literal["unassessed"] = "unassessed"
+ID_SUFFIX = re.compile(r"\d{3,}[\dx]")  # the check character X only ever comes last
+PINYIN = re.compile(r"[a-z]+")
+MAX_TEXT = 100
+
+
+class AgeBand(StrEnum):
+    """The seeds' bands (7周岁以下, 7–12, 13–15, 16–18) in whole years on a given day."""
+
+    under_7 = "0-6"
+    primary = "7-12"
+    junior = "13-15"
+    senior = "16-18"
+
+    @property
+    def years(self) -> tuple[int, int]:
+        low, high = self.value.split("-")
+        return int(low), int(high)
+
+    def label(self, lang: str = "zh") -> str:
+        low, high = self.years
+        if low == 0:
+            return f"under {high + 1}" if lang == "en" else f"{high + 1}周岁以下"
+        return f"{low}–{high}" if lang == "en" else f"{low}–{high}岁"
+
+    def born_between(self, today: date) -> tuple[date, date]:
+        """(after, on_or_before): the band holds children born after the one, up to the other."""
+        low, high = self.years
+        return years_before(today, high + 1), years_before(today, low)
+
+
+class PairingState(StrEnum):
+    paired = "paired"
+    unpaired = "unpaired"
+
+
+class RecordStatus(StrEnum):
+    active = "active"
+    archived = "archived"
+    all = "all"
+
+
+class RosterOrder(StrEnum):
+    name = "name"  # by pinyin
+    age = "age"  # youngest first
+    risk = "risk"  # red, yellow, unassessed, blue, green; then by name
+    recent = "recent"  # last changed first
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (the birthday a child turns `years` on)."""
+    return years_before(day, -years)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier; 29 February becomes the 28th in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+RiskChoice = RiskLevel | Literal["unassessed"]
+# Multi-select fields, declared once: field → (URL key, choices in display order).
+MULTI_SELECTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "categories": ("cat", tuple(Category)),
+    "left_behind_types": ("lbt", tuple(LeftBehindType)),
+    "guardian_types": ("gt", tuple(GuardianType)),
+    "age_bands": ("age", tuple(AgeBand)),
+    "economic_statuses": ("eco", tuple(EconomicStatus)),
+    "academic_levels": ("acad", tuple(AcademicLevel)),
+    "risk_levels": ("risk", (*RiskLevel, UNASSESSED)),
+}
+
+
+@dataclass(frozen=True)
+class RosterFilter:
+    """What the roster list is narrowed to; the default is every active child in scope."""
+
+    text: str = ""
+    org_unit_id: int | None = None
+    # Only the children the unit's figures count (where they live; a school: its enrolled),
+    # as 总览's bars do, rather than everyone the unit serves.
+    counted_only: bool = False
+    categories: tuple[Category, ...] = ()
+    left_behind_types: tuple[LeftBehindType, ...] = ()
+    guardian_types: tuple[GuardianType, ...] = ()
+    age_bands: tuple[AgeBand, ...] = ()
+    economic_statuses: tuple[EconomicStatus, ...] = ()
+    academic_levels: tuple[AcademicLevel, ...] = ()
+    risk_levels: tuple[RiskChoice, ...] = ()
+    pairing: PairingState | None = None
+    key_concern: bool | None = None
+    status: RecordStatus = RecordStatus.active
+    grade: str = ""  # as written on the record, e.g. 三年级: a class's 联系卡 or list
+    class_name: str = ""
+
+    def __post_init__(self) -> None:
+        # Canonical form: deduplicated, in vocabulary order, so equal filters compare equal.
+        for name, (_, choices) in MULTI_SELECTS.items():
+            object.__setattr__(self, name, _canonical(getattr(self, name), choices))
+        object.__setattr__(self, "status", RecordStatus(self.status))
+        if self.pairing is not None:
+            object.__setattr__(self, "pairing", PairingState(self.pairing))
+
+    def to_query_params(self) -> dict[str, str | list[str]]:
+        """The non-default fields as short URL parameters, codes not labels."""
+        params: dict[str, str | list[str]] = {}
+        if self.text.strip():
+            params["q"] = self.text
+        if self.org_unit_id is not None:
+            params["org"] = str(self.org_unit_id)
+            if self.counted_only:
+                params["home"] = "1"
+        for name, (key, _) in MULTI_SELECTS.items():
+            if values := getattr(self, name):
+                params[key] = [str(v) for v in values]
+        if self.pairing is not None:
+            params["pair"] = str(self.pairing)
+        if self.key_concern is not None:
+            params["kc"] = "1" if self.key_concern else "0"
+        if self.status is not RecordStatus.active:
+            params["status"] = str(self.status)
+        if self.grade.strip():
+            params["grade"] = self.grade.strip()
+        if self.class_name.strip():
+            params["cls"] = self.class_name.strip()
+        return params
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, Any]) -> RosterFilter:
+        """The inverse of `to_query_params`; values it cannot read are ignored, never raised."""
+        text = (_strings(params, "q") or [""])[-1][:MAX_TEXT]
+        org = (_strings(params, "org") or [""])[-1]
+        key_concern = (_picks(params, "kc", tuple(YesNo)) or [None])[-1]
+        return cls(
+            text=text, org_unit_id=int(org) if org.isascii() and org.isdigit() else None,
+            counted_only=(_strings(params, "home") or [""])[-1] == "1",
+            **{name: tuple(_picks(params, key, choices))
+               for name, (key, choices) in MULTI_SELECTS.items()},
+            pairing=(_picks(params, "pair", tuple(PairingState)) or [None])[-1],
+            key_concern=None if key_concern is None else key_concern is YesNo.yes,
+            status=(_picks(params, "status", tuple(RecordStatus)) or [RecordStatus.active])[-1],
+            grade=(_strings(params, "grade") or [""])[-1][:20],
+            class_name=(_strings(params, "cls") or [""])[-1][:20])
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    id: int
+    name: str
+    gender: Gender
+    birth_date: date
+    age: int
+    categories: tuple[Category, ...]
+    town: str
+    village: str
+    school: str | None
+    grade: str | None
+    class_name: str | None
+    guardian_type: GuardianType | None
+    left_behind_type: LeftBehindType | None
+    economic_status: EconomicStatus | None
+    academic_level: AcademicLevel | None
+    risk_level: RiskLevel | None
+    key_concern: bool
+    helpers: tuple[str, ...]  # names of the currently paired helpers
+    id_number: str | None
+    archived: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    rows: list[RosterRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        """At least 1, so an empty list still reads "page 1 of 1"."""
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+# Who needs attention first: a child not yet assessed may be red, so 未评估 comes after red and
+# yellow and before the children known to be blue or green (the list and the pairing board).
+RISK_ATTENTION: tuple[RiskLevel | None, ...] = (RiskLevel.red, RiskLevel.yellow, None,
+                                                RiskLevel.blue, RiskLevel.green)
+
+
+def risk_attention_rank(level: RiskLevel | None) -> int:
+    """A risk colour's place in `RISK_ATTENTION` (0 for red)."""
+    return RISK_ATTENTION.index(level)
+
+
+_RISK_RANK = case({level: risk_attention_rank(level) for level in RiskLevel},
+                  value=Child.risk_level, else_=risk_attention_rank(None))
+ORDER_BY: dict[RosterOrder, tuple[Any, ...]] = {
+    RosterOrder.name: (Child.name_pinyin, Child.id),
+    RosterOrder.age: (Child.birth_date.desc(), Child.id),
+    RosterOrder.risk: (_RISK_RANK, Child.name_pinyin, Child.id),
+    RosterOrder.recent: (Child.updated_at.desc(), Child.id.desc()),
+}
+
+
+def search_children(session: Session, actor: Actor, roster_filter: RosterFilter, *,
+                    today: date, page: int = 1, page_size: int = 50,
+                    order: str = "name") -> RosterPage:
+    """One page of the matching children the actor may see, and how many match in all.
+
+    Four statements whatever the page size: the count, the page, and the page's categories
+    and current helpers in one batch each.
+    """
+    order_by = ORDER_BY[RosterOrder(order)]
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    page = max(page, 1)
+    where = _where(actor, roster_filter, today)
+    total = session.scalar(select(func.count()).select_from(Child).where(*where)) or 0
+    offset = (page - 1) * page_size
+    if offset >= total:
+        return RosterPage([], total, page, page_size)
+    town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
+    found = session.execute(
+        select(Child.id, Child.name, Child.gender, Child.birth_date, Child.grade,
+               Child.class_name, Child.guardian_type, Child.left_behind_type,
+               Child.economic_status, Child.academic_level, Child.risk_level,
+               Child.key_concern, Child.id_number, Child.version,
+               Child.archived_at.is_not(None).label("archived"), town.name.label("town"),
+               village.name.label("village"), school.name.label("school"))
+        .join(town, town.id == Child.town_id)
+        .join(village, village.id == Child.village_id)
+        .outerjoin(school, school.id == Child.school_id)
+        .where(*where).order_by(*order_by).limit(page_size).offset(offset)).all()
+    ids = [r.id for r in found]
+    categories = _grouped(session, select(ChildCategory.child_id, ChildCategory.category)
+                          .where(ChildCategory.child_id.in_(ids)))
+    helpers = _grouped(session, select(Pairing.child_id, Helper.name)
+                       .join(Helper, Helper.id == Pairing.helper_id)
+                       .where(Pairing.child_id.in_(ids), Pairing.ended_on.is_(None),
+                              Helper.archived_at.is_(None))
+                       .order_by(Pairing.started_on, Helper.name))
+    rows = [RosterRow(**r._asdict(), age=age_on(r.birth_date, today),
+                      categories=_canonical(categories[r.id], tuple(Category)),
+                      helpers=tuple(helpers[r.id])) for r in found]
+    return RosterPage(rows, total, page, page_size)
+
+
+def filtered_child_ids(actor: Actor, roster_filter: RosterFilter, *,
+                       today: date) -> Select[tuple[int]]:
+    """The ids `search_children` would list (unordered), for exports and bulk actions."""
+    return select(Child.id).where(*_where(actor, roster_filter, today))
+
+
+def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[bool]]:
+    clauses = [children_visible(actor)]
+    if f.status is RecordStatus.active:
+        clauses.append(Child.archived_at.is_(None))
+    elif f.status is RecordStatus.archived:
+        clauses.append(Child.archived_at.is_not(None))
+    if (text := text_clause(f.text)) is not None:
+        clauses.append(text)
+    if f.org_unit_id is not None:
+        clauses.append(children_counted_in_unit(f.org_unit_id) if f.counted_only
+                       else _under_org(f.org_unit_id))
+    if f.categories:
+        clauses.append(Child.id.in_(select(ChildCategory.child_id)
+                                    .where(ChildCategory.category.in_(f.categories))))
+    for column, chosen in ((Child.left_behind_type, f.left_behind_types),
+                           (Child.guardian_type, f.guardian_types),
+                           (Child.economic_status, f.economic_statuses),
+                           (Child.academic_level, f.academic_levels)):
+        if chosen:
+            clauses.append(column.in_(chosen))
+    if f.age_bands:
+        bounds = (band.born_between(today) for band in f.age_bands)
+        clauses.append(or_(*((Child.birth_date > after) & (Child.birth_date <= upto)
+                             for after, upto in bounds)))
+    if f.risk_levels:
+        levels = [r for r in f.risk_levels if r != UNASSESSED]
+        risk = [Child.risk_level.in_(levels)] if levels else []
+        if UNASSESSED in f.risk_levels:
+            risk.append(Child.risk_level.is_(None))
+        clauses.append(or_(*risk))
+    if f.pairing is not None:
+        paired = child_is_paired()
+        clauses.append(paired if f.pairing is PairingState.paired else ~paired)
+    if f.key_concern is not None:
+        clauses.append(Child.key_concern == f.key_concern)
+    if f.grade.strip():
+        clauses.append(Child.grade == f.grade.strip())
+    if f.class_name.strip():
+        clauses.append(Child.class_name == f.class_name.strip())
+    return clauses
+
+
+def text_clause(text: str) -> ColumnElement[bool] | None:
+    """ID-number suffix, pinyin (full or initials), else part of the name; None for blank.
+
+    Shared by the roster and the pairing board's search box."""
+    query = text.strip().lower()
+    if not query:
+        return None
+    if ID_SUFFIX.fullmatch(query):
+        return Child.id_number.endswith(query.upper(), autoescape=True)
+    letters = "".join(query.split())
+    if PINYIN.fullmatch(letters):
+        # A prefix of the pinyin is also a substring of it, so one LIKE covers both.
+        return or_(Child.name_pinyin.contains(letters, autoescape=True),
+                   Child.name_initials.startswith(letters, autoescape=True))
+    return Child.name.contains(text.strip(), autoescape=True)
+
+
+def _under_org(org_unit_id: int) -> ColumnElement[bool]:
+    """Children whose town, village or school lies in the unit's subtree."""
+    root = select(OrgUnit.path).where(OrgUnit.id == org_unit_id).scalar_subquery()
+    subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(root, autoescape=False))
+    return or_(Child.town_id.in_(subtree), Child.village_id.in_(subtree),
+               Child.school_id.in_(subtree))
+
+
+def _grouped(session: Session, pairs: Select[Any]) -> dict[int, list[Any]]:
+    """(child id, value) rows as each child's list of values."""
+    found: dict[int, list[Any]] = defaultdict(list)
+    for child_id, value in session.execute(pairs):
+        found[child_id].append(value)
+    return found
+
+
+def _canonical(values: Iterable[str], choices: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Deduplicate and order `values` as `choices` lists them; an unknown value is an error."""
+    wanted = {str(v) for v in values}
+    if unknown := wanted - {str(c) for c in choices}:
+        raise ValueError(f"unknown choice(s): {', '.join(sorted(unknown))}")
+    return tuple(c for c in choices if str(c) in wanted)
+
+
+def _strings(params: Mapping[str, Any], key: str) -> list[str]:
+    """The text values given for `key`, one or repeated; anything else is ignored."""
+    raw = params.get(key)
+    values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list | tuple) else []
+    return [v for v in values if isinstance(v, str)]
+
+
+def _picks(params: Mapping[str, Any], key: str, choices: tuple[Any, ...]) -> list[Any]:
+    """The choices named under `key`, repeated or comma-separated; unknown names dropped."""
+    tokens = (t.strip() for v in _strings(params, key) for t in v.split(","))
+    return [p for t in tokens if t and (p := _pick(t, choices)) is not None]
+
+
+def _pick(token: str, choices: tuple[Any, ...]) -> Any | None:
+    """The choice a URL token names by code or enum name, or (for a vocabulary) any label."""
+    for choice in choices:
+        if token in (str(choice), getattr(choice, "name", None)):
+            return choice
+    vocabulary = type(choices[0])
+    if issubclass(vocabulary, Vocabulary):
+        with suppress(UnknownLabel):
+            return vocabulary.parse(token)
+    return None

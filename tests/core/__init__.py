@@ -1,0 +1,1 @@
+"""Tests of `core`: vocabularies, messages, field rules and typography."""

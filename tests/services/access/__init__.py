@@ -1,0 +1,1 @@
+"""Tests of `services.access`, against a real database."""

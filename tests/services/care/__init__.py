@@ -1,0 +1,1 @@
+"""Tests of `services.care`, against a real database."""

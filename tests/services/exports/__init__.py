@@ -1,0 +1,1 @@
+"""Tests of `services.exports`, against a real database."""

@@ -1,0 +1,1 @@
+"""Tests of `services.imports`, against a real database."""

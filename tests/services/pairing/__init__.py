@@ -1,0 +1,1 @@
+"""Tests of `services.pairing`, against a real database."""

@@ -1,0 +1,1 @@
+"""Tests of `services.reports`, against a real database."""

@@ -1,0 +1,1 @@
+"""Tests of `services.resources`, against a real database."""

@@ -1,0 +1,1 @@
+"""Tests of `services.roster`, against a real database."""

@@ -1,0 +1,1 @@
+"""Tests of `services.stats`, against a real database."""
