@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from core.i18n import Msg
 
@@ -23,7 +23,20 @@ class Vocabulary(StrEnum):
     en: str
     synonyms: tuple[str, ...]
 
-    def __new__(cls, code: str, zh: str, en: str, *synonyms: str) -> Self:
+    if TYPE_CHECKING:
+        # Members are declared as (code, zh, en, *synonyms) tuples, but looked up by their code
+        # alone (`Gender("male")`): this is the call the checker should see.
+        _value_: str
+
+        def __new__(cls, code: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, code: str, zh: str, en: str, *synonyms: str) -> Self:
+            return cls._member(code, zh, en, *synonyms)
+
+    @classmethod
+    def _member(cls, code: str, zh: str, en: str, *synonyms: str) -> Self:
         member = str.__new__(cls, code)
         member._value_ = code
         member.zh = zh
