@@ -1,16 +1,22 @@
-"""AppTest helpers: a small world with one account per role, and a logged-in app."""
+"""AppTest helpers: a small world with one account per role, a logged-in app, and one panel
+run alone with an actor in its session."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from components.common.session import ACTOR_KEY, LANG_KEY
 from core.vocab import OrgKind, Role
+from services.access.permissions import Actor
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_child,
@@ -99,3 +105,46 @@ def logged_in(username: str, display_name: str = "") -> AppTest:
     at.session_state["name"] = display_name or username
     at.session_state["roles"] = []
     return at.run()
+
+
+# ---- one panel alone ------------------------------------------------------------------------
+
+PANEL_DAY = date(2026, 11, 28)
+
+
+def _panel_script(module: str, function: str, today: str) -> None:
+    """One panel as its page's tab shows it: `function(actor, today)` from `module`."""
+    import importlib
+    from datetime import date
+
+    import streamlit as st
+
+    from components.common.session import ACTOR_KEY
+
+    render = getattr(importlib.import_module(module), function)
+    render(st.session_state[ACTOR_KEY], date.fromisoformat(today))
+
+
+def panel_app(render: str, actor: Actor, *, today: date = PANEL_DAY,
+              lang: str | None = None) -> AppTest:
+    """Run one panel's render function (`"components.care.todo_panel:render_todo"`) alone,
+    as `actor`, on `today`, in `lang` when given."""
+    module, function = render.split(":")
+    at = AppTest.from_function(_panel_script, args=(module, function, today.isoformat()),
+                               default_timeout=30)
+    at.session_state[ACTOR_KEY] = actor
+    if lang:
+        at.session_state[LANG_KEY] = lang
+    return at.run()
+
+
+@pytest.fixture
+def coordinator(world: World) -> Actor:
+    """The coordinator of the world's town, as a panel's actor."""
+    return Actor(user_id=None, username="coordinator", role=Role.coordinator,
+                 org_unit_id=world.town_id)
+
+
+def texts(elements: Iterable[Any]) -> str:
+    """The values of a list of AppTest elements, as one string to search."""
+    return " ".join(str(e.value) for e in elements)

@@ -5,43 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.common.session import ACTOR_KEY
-from core.vocab import ContactKind, Role
+from core.vocab import ContactKind
 from db.models import Campaign, CareContact, Child, OrgUnit
 from services.access.permissions import Actor
 from services.care.campaigns import CampaignInput, create_campaign
-
-VISITS = CampaignInput("入户走访", date(2026, 11, 1), date(2026, 11, 30),
-                       contact_kind=ContactKind.home_visit)
-
-
-def _panel() -> None:
-    """The panel alone, as pages/contacts.py shows it in its 专项行动 tab."""
-    from datetime import date
-
-    import streamlit as st
-
-    from components.care.campaign_panel import render_campaigns
-    from components.common.session import ACTOR_KEY
-
-    render_campaigns(st.session_state[ACTOR_KEY], date(2026, 11, 28))
+from tests.app.conftest import panel_app, texts
 
 
 def _app(actor: Actor) -> AppTest:
-    at = AppTest.from_function(_panel, default_timeout=30)
-    at.session_state[ACTOR_KEY] = actor
-    return at.run()
+    return panel_app("components.care.campaign_panel:render_campaigns", actor)
 
 
-@pytest.fixture
-def coordinator(world) -> Actor:
-    return Actor(user_id=None, username="coordinator", role=Role.coordinator,
-                 org_unit_id=world.town_id)
+VISITS = CampaignInput("入户走访", date(2026, 11, 1), date(2026, 11, 30),
+                       contact_kind=ContactKind.home_visit)
 
 
 def _seed(engine, *campaigns: CampaignInput, visited: str | None = None) -> None:
@@ -55,12 +35,8 @@ def _seed(engine, *campaigns: CampaignInput, visited: str | None = None) -> None
                                     contact_date=date(2026, 11, 5)))
 
 
-def _progress_texts(at: AppTest) -> list[str]:
+def _progresstexts(at: AppTest) -> list[str]:
     return [bar.proto.text for bar in at.get("progress")]
-
-
-def _texts(elements) -> str:
-    return " ".join(e.value for e in elements)
 
 
 def _form_inputs(at: AppTest, key: str):
@@ -70,7 +46,7 @@ def _form_inputs(at: AppTest, key: str):
 def test_without_campaigns_it_says_what_to_do_and_opens_the_form(world, coordinator):
     at = _app(coordinator)
     assert not at.exception
-    assert "还没有专项行动" in _texts(at.info)
+    assert "还没有专项行动" in texts(at.info)
     assert at.expander[0].label == "新建专项行动"
     assert at.text_input(key="campaign_new_name").value == ""
 
@@ -84,9 +60,9 @@ def test_a_coordinator_starts_a_campaign_and_sees_its_progress(world, engine, co
     at.date_input(key="campaign_new_end").set_value(date(2026, 11, 30))
     at.button(key="FormSubmitter:campaign_new-新建").click().run()
     assert not at.exception
-    assert "已新建专项行动“春节送温暖慰问”" in _texts(at.success)
+    assert "已新建专项行动“春节送温暖慰问”" in texts(at.success)
     # Their everyone-campaign is everyone in 石门镇: 张小明 and 王小红.
-    assert _progress_texts(at) == ["已覆盖 0/2 (0.0%)"]
+    assert _progresstexts(at) == ["已覆盖 0/2 (0.0%)"]
     with Session(engine) as session:
         stored = session.scalar(select(Campaign))
         assert (stored.name, stored.contact_kind, stored.org_unit_id) == (
@@ -97,7 +73,7 @@ def test_a_refused_campaign_shows_why_and_saves_nothing(world, engine, coordinat
     at = _app(coordinator)
     at.date_input(key="campaign_new_end").set_value(date(2026, 10, 1))
     at.button(key="FormSubmitter:campaign_new-新建").click().run()
-    errors = _texts(at.error)
+    errors = texts(at.error)
     assert "请填写专项行动名称" in errors
     assert "结束日期不能早于开始日期" in errors
     with Session(engine) as session:
@@ -108,7 +84,7 @@ def test_one_campaign_shows_who_is_reached_and_who_is_not(world, engine, coordin
     _seed(engine, VISITS, visited="王小红")
     at = _app(coordinator)
     assert not at.exception
-    assert _progress_texts(at) == ["已覆盖 1/2 (50.0%)"]
+    assert _progresstexts(at) == ["已覆盖 1/2 (50.0%)"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"目标儿童": "2", "已覆盖": "1", "未覆盖": "1", "覆盖率": "50.0%"}
     waiting, reached = at.dataframe
@@ -137,14 +113,14 @@ def test_editing_and_archiving_from_the_panel(world, engine, coordinator):
     at.text_input(key=f"campaign_edit_{campaign_id}_name").input("入户走访(延长)")
     at.date_input(key=f"campaign_edit_{campaign_id}_end").set_value(date(2026, 12, 31))
     at.button(key=f"FormSubmitter:campaign_edit_{campaign_id}-保存修改").click().run()
-    assert "已保存修改" in _texts(at.success)
+    assert "已保存修改" in texts(at.success)
     with Session(engine) as session:
         stored = session.get(Campaign, campaign_id)
         assert (stored.name, stored.ends_on, stored.version) == (
             "入户走访(延长)", date(2026, 12, 31), 2)
     at.button(key=f"FormSubmitter:campaign_archive_{campaign_id}-归档").click().run()
-    assert "已归档专项行动“入户走访(延长)”" in _texts(at.success)
-    assert "还没有专项行动" in _texts(at.info)
+    assert "已归档专项行动“入户走访(延长)”" in texts(at.success)
+    assert "还没有专项行动" in texts(at.info)
 
 
 def test_a_stale_edit_in_the_panel_is_refused(world, engine, coordinator):
@@ -155,6 +131,6 @@ def test_a_stale_edit_in_the_panel_is_refused(world, engine, coordinator):
         session.get(Campaign, campaign_id).notes = "别人的修改"
     at.text_input(key=f"campaign_edit_{campaign_id}_name").input("我的修改")
     at.button(key=f"FormSubmitter:campaign_edit_{campaign_id}-保存修改").click().run()
-    assert "已被其他人修改" in _texts(at.error)
+    assert "已被其他人修改" in texts(at.error)
     with Session(engine) as session:
         assert session.get(Campaign, campaign_id).name == VISITS.name

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.common.session import ACTOR_KEY
 from config import local_today
 from core.vocab import ContactKind, Role
 from db.models import CareContact, CareRule, Child, Helper, Pairing
 from services.access.permissions import Actor
-from tests.app.conftest import logged_in
+from tests.app.conftest import logged_in, panel_app
+
+
+def _panel_app(actor: Actor) -> AppTest:
+    """The 待办 tab alone, as pages/contacts.py shows it, on today's date."""
+    return panel_app("components.care.todo_panel:render_todo", actor, today=local_today())
+
 
 TODAY = local_today()
 LAST_WEEK = TODAY - timedelta(days=TODAY.weekday() + 1)  # last Sunday
@@ -131,28 +135,6 @@ def test_the_helpers_todo_tab_lists_their_own_items_only(world, engine):
 
 
 # --- a coordinator, through the panel alone -----------------------------------------------------
-
-def _panel() -> None:
-    """The 待办 tab alone, as pages/contacts.py shows it."""
-    import streamlit as st
-
-    from components.care.todo_panel import render_todo
-    from components.common.session import ACTOR_KEY
-    from config import local_today
-
-    render_todo(st.session_state[ACTOR_KEY], local_today())
-
-
-def _panel_app(actor: Actor) -> AppTest:
-    at = AppTest.from_function(_panel, default_timeout=30)
-    at.session_state[ACTOR_KEY] = actor
-    return at.run()
-
-
-@pytest.fixture
-def coordinator(world) -> Actor:
-    return Actor(user_id=None, username="coordinator", role=Role.coordinator,
-                 org_unit_id=world.town_id)
 
 
 def test_a_coordinator_sees_rates_the_overdue_list_and_quiet_children(world, engine,

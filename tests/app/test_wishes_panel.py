@@ -5,47 +5,25 @@ from __future__ import annotations
 import io
 from datetime import date
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from components.common.session import ACTOR_KEY, LANG_KEY
-from core.vocab import Role, WishStatus
+from core.vocab import WishStatus
 from db.models import Child, Wish, WishDrive
 from services.access.permissions import Actor
 from services.resources.wishes import collect_wish, create_drive, fulfil_wish, take_wish
+from tests.app.conftest import panel_app, texts
 
-TODAY = date(2026, 11, 28)
-
-
-def _panel() -> None:
-    """The panel alone, as pages/resources.py shows it in its 心愿 tab."""
-    from datetime import date
-
-    import streamlit as st
-
-    from components.common.session import ACTOR_KEY
-    from components.resources.wishes_panel import render_wishes
-
-    render_wishes(st.session_state[ACTOR_KEY], date(2026, 11, 28))
+WISHES = "components.resources.wishes_panel:render_wishes"
 
 
 def _app(actor: Actor) -> AppTest:
-    at = AppTest.from_function(_panel, default_timeout=30)
-    at.session_state[ACTOR_KEY] = actor
-    return at.run()
+    return panel_app(WISHES, actor)
 
 
-@pytest.fixture
-def coordinator(world) -> Actor:
-    return Actor(user_id=None, username="coordinator", role=Role.coordinator,
-                 org_unit_id=world.town_id)
-
-
-def _texts(elements) -> str:
-    return " ".join(e.value for e in elements)
+TODAY = date(2026, 11, 28)
 
 
 def _png() -> bytes:
@@ -85,7 +63,7 @@ def _status(engine) -> list[tuple[str, WishStatus, str | None]]:
 def test_without_drives_or_wishes_it_says_what_to_do(world, coordinator):
     at = _app(coordinator)
     assert not at.exception
-    infos = _texts(at.info)
+    infos = texts(at.info)
     assert "还没有心愿活动" in infos
     assert "还没有心愿。在上方“征集心愿”中" in infos
     assert [e.label for e in at.expander][:2] == ["新建心愿活动", "征集心愿"]
@@ -99,7 +77,7 @@ def test_a_coordinator_collects_a_wish_for_a_child_in_scope(world, engine, coord
     at.number_input(key="wish_cost").set_value(89.0)
     at.button(key="FormSubmitter:wish_new-保存心愿").click().run()
     assert not at.exception
-    assert "已记录张小明(李家村)的心愿" in _texts(at.success)
+    assert "已记录张小明(李家村)的心愿" in texts(at.success)
     assert _status(engine) == [("一个新书包", WishStatus.collected, None)]
     assert list(at.dataframe[0].value["心愿"]) == ["一个新书包"]
 
@@ -107,7 +85,7 @@ def test_a_coordinator_collects_a_wish_for_a_child_in_scope(world, engine, coord
 def test_an_empty_wish_is_refused_in_chinese(world, engine, coordinator):
     at = _app(coordinator)
     at.button(key="FormSubmitter:wish_new-保存心愿").click().run()
-    assert "请填写心愿内容" in _texts(at.error)
+    assert "请填写心愿内容" in texts(at.error)
     assert _status(engine) == []
 
 
@@ -131,12 +109,12 @@ def test_take_then_fulfil_from_the_panel(world, engine, coordinator):
     wish_id = at.selectbox(key="wish_pick").value
     at.text_input(key=f"wish_take_{wish_id}_donor").input("爱心人士陈女士")
     at.button(key=f"FormSubmitter:wish_take_{wish_id}-确认认领").click().run()
-    assert "已登记认领" in _texts(at.success)
+    assert "已登记认领" in texts(at.success)
     assert _status(engine) == [("一套课外书", WishStatus.taken, "爱心人士陈女士")]
     at.button(key=f"FormSubmitter:wish_fulfil_{wish_id}-确认已实现").click().run()
-    assert "已登记王小红的心愿已实现" in _texts(at.success)
+    assert "已登记王小红的心愿已实现" in texts(at.success)
     assert _status(engine) == [("一套课外书", WishStatus.fulfilled, "爱心人士陈女士")]
-    assert "已于2026-11-28由爱心人士陈女士实现" in _texts(at.success)
+    assert "已于2026-11-28由爱心人士陈女士实现" in texts(at.success)
 
 
 def test_a_fulfilled_wish_shows_its_photo(world, engine, coordinator):
@@ -155,7 +133,7 @@ def test_a_stale_fulfilment_is_refused(world, engine, coordinator):
         take_wish(session, actor=Actor.system(), wish_id=wish_id, expected_version=1,
                   taken_on=TODAY, today=TODAY, donor="别人")
     at.button(key=f"FormSubmitter:wish_fulfil_{wish_id}-确认已实现").click().run()
-    assert "已被其他人修改" in _texts(at.error)
+    assert "已被其他人修改" in texts(at.error)
     assert _status(engine) == [("一套课外书", WishStatus.taken, "别人")]
 
 
@@ -164,7 +142,7 @@ def test_a_taken_wish_can_be_released(world, engine, coordinator):
     at = _app(coordinator)
     wish_id = at.selectbox(key="wish_pick").value
     at.button(key=f"FormSubmitter:wish_release_{wish_id}-取消认领").click().run()
-    assert "已取消认领" in _texts(at.success)
+    assert "已取消认领" in texts(at.success)
     assert _status(engine) == [("一套课外书", WishStatus.collected, None)]
 
 
@@ -172,17 +150,17 @@ def test_a_drive_is_started_edited_and_archived_from_the_panel(world, engine, co
     at = _app(coordinator)
     at.text_input(key="wish_drive_name").input("六一微心愿")
     at.button(key="FormSubmitter:wish_drive_new-新建").click().run()
-    assert "已新建心愿活动“六一微心愿”" in _texts(at.success)
+    assert "已新建心愿活动“六一微心愿”" in texts(at.success)
     with Session(engine) as session:
         drive = session.scalar(select(WishDrive))
         assert drive.org_unit_id == world.town_id
     at.selectbox(key="wish_drive").select(drive.id).run()
-    assert "该活动还没有心愿" in _texts(at.info)
+    assert "该活动还没有心愿" in texts(at.info)
     at.text_input(key=f"wish_drive_edit_{drive.id}_name").input("六一“微心愿”满愿行动")
     at.button(key=f"FormSubmitter:wish_drive_edit_{drive.id}-保存修改").click().run()
-    assert "已保存修改" in _texts(at.success)
+    assert "已保存修改" in texts(at.success)
     at.button(key=f"FormSubmitter:wish_drive_archive_{drive.id}-归档").click().run()
-    assert "已归档心愿活动“六一“微心愿”满愿行动”" in _texts(at.success)
+    assert "已归档心愿活动“六一“微心愿”满愿行动”" in texts(at.success)
     assert at.selectbox(key="wish_drive").options == ["全部心愿"]
 
 
@@ -202,10 +180,7 @@ def test_a_wish_without_an_estimate_shows_a_dash_not_none(world, engine, coordin
 
 def test_in_english_the_panel_shows_no_chinese_of_its_own(world, engine, coordinator):
     _seed(engine, ("王小红", "一套课外书", WishStatus.taken))
-    at = AppTest.from_function(_panel, default_timeout=30)
-    at.session_state[ACTOR_KEY] = coordinator
-    at.session_state[LANG_KEY] = "en"
-    at.run()
+    at = panel_app(WISHES, coordinator, lang="en")
     assert not at.exception
     assert [e.label for e in at.expander][:2] == ["New wish drive", "Collect a wish"]
     table = at.dataframe[0].value
