@@ -191,8 +191,6 @@ def test_a_need_found_on_a_visit_is_recorded_from_the_recent_contacts(world, eng
 
 
 def test_the_needs_tab_opens_first_on_the_resources_page(world):
-    for panel in ("ledger_panel", "providers_panel", "surveys_panel", "wishes_panel"):
-        pytest.importorskip(f"components.{panel}")
     at = logged_in("coordinator", "刘主任")
     at.switch_page("pages/resources.py").run()
     assert not at.exception

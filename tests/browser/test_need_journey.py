@@ -29,8 +29,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def visited(engine) -> None:
     """王小红 visited at home two days ago by her teacher; one resource provider; a coordinator."""
-    for panel in ("ledger_panel", "providers_panel", "surveys_panel", "wishes_panel"):
-        pytest.importorskip(f"components.{panel}")  # pages/resources.py shows them all
     with Session(engine) as session, session.begin():
         town = make_org(session, "石门镇", OrgKind.town)
         village = make_org(session, "李家村", OrgKind.village, parent=town)
