@@ -4,48 +4,37 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from cli_commands.backup import cmd_backup, cmd_restore
+from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine, org_id
+from cli_commands.figures import cmd_report, cmd_stats
+from cli_commands.importing import cmd_import
 from config import load_settings, local_today
 from core.errors import DomainError
 from core.vocab import Role, UnknownLabel
 from db import schema
 from db.engine import make_engine, transaction
-from services import backup
-from services.access import cli_audit, orgs, users
+from services.access import cli_audit, users
 from services.access.cli_audit import audited, cli_actor, record_command, watch
-from services.backup import text as backup_text
-from services.care.terms import term_of
 from services.exports.export_kinds import list_exports
 from services.exports.roster_export import export_roster
 from services.exports.tables import EXPORT_FORMATS, ExportOptions, export_options
-from services.imports import IMPORT_KINDS, run_import
-from services.imports.reader import refuse_oversize
+from services.imports import IMPORT_KINDS
 from services.roster.roster_search import RosterFilter
-from services.stats import figures as stats
-from services.stats import stats_text
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _engine(*, ready: bool = True) -> Engine:
-    engine = make_engine(load_settings().database_url)
-    if ready:
-        schema.check_ready(engine)
-    return engine
+# The entry point and the exit codes scripts compare against (docs/command-line.md).
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create or upgrade the schema; running it again changes nothing."""
-    engine = _engine(ready=False)
+    engine = open_engine(ready=False)
     revision = schema.upgrade(engine)
     with transaction(engine) as session:
         record_command(session, args.actor, "init", "database", f"数据库结构升级到 {revision}",
@@ -60,7 +49,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     from sample_data.generator import DatabaseNotEmpty, seed_database
 
-    engine = _engine()
+    engine = open_engine()
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -90,43 +79,6 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    """Check every row of FILE; write all of it, or nothing when any row is bad."""
-    path = Path(args.file)
-    if not path.is_file():
-        raise DomainError(f"找不到文件：{path}")
-    refuse_oversize(path.stat().st_size)  # before reading a multi-GB file into memory
-    from tqdm import tqdm
-
-    # A bar only for a person at a terminal; scripts read stderr for the row errors.
-    with transaction(_engine()) as session, tqdm(desc="检查并导入", unit="行", file=sys.stderr,
-                                                 leave=False,
-                                                 disable=not sys.stderr.isatty()) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        with watch(session) as seen:
-            report = run_import(session, actor=args.actor, kind=args.kind,
-                                data=path.read_bytes(), filename=path.name,
-                                dry_run=args.dry_run, progress=progress)
-        if not audited(session, seen, "import"):  # the service records what it writes
-            cli_audit.record_import(session, args.actor, args.kind, path, report)
-    if not report.ok:
-        print(f"{path.name}：发现{report.error_count}处问题，未写入任何数据。", file=sys.stderr)
-        for error in report.errors:
-            print(f"  第{error.row}行 [{error.column}] {error.reason}", file=sys.stderr)
-        if report.error_count > len(report.errors):
-            print(f"  ……只列出前{len(report.errors)}处。", file=sys.stderr)
-        return EXIT_FAILED
-    print(("试导入（未写入）：" if args.dry_run else "导入完成：") + report.summary())
-    for change in report.changes:
-        details = ";".join(f"{c.column} {c.before or '（空）'} → {c.after or '（空）'}"
-                           for c in change.changes)
-        print(f"  第{change.row}行 {change.record}:{details}")
-    return EXIT_OK
-
-
 def _read_password(prompt: str) -> str:
     if sys.stdin.isatty():
         return getpass.getpass(prompt)
@@ -136,8 +88,8 @@ def _read_password(prompt: str) -> str:
 def cmd_user_add(args: argparse.Namespace) -> int:
     """Create an account; the password is read from standard input."""
     role = Role.parse(args.role)
-    with transaction(_engine()) as session:
-        org_unit_id = _org_id(session, args.org)
+    with transaction(open_engine()) as session:
+        org_unit_id = org_id(session, args.org)
         password = _read_password("密码：")
         user = users.create_user(session, actor=args.actor, username=args.name,
                                  display_name=args.display_name or args.name, role=role,
@@ -150,7 +102,7 @@ def cmd_demo_logins(args: argparse.Namespace) -> int:
     """Print the demo accounts that exist in this database, one per role."""
     from sample_data import DEMO_USERS
 
-    with transaction(_engine()) as session:
+    with transaction(open_engine()) as session:
         present = [u for u in DEMO_USERS if (found := users.find_user(session, u.username))
                    and found.is_active]
     if not present:
@@ -164,66 +116,6 @@ def cmd_demo_logins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _org_id(session: Session, name: str | None) -> int | None:
-    """The one org unit of that name; None when no name is given."""
-    if not name:
-        return None
-    found = orgs.find_org_unit(session, name)
-    if len(found) != 1:
-        raise DomainError(f"找不到唯一名为“{name}”的单位（找到{len(found)}个）。")
-    return found[0].id
-
-
-def _period(args: argparse.Namespace) -> tuple[date, date]:
-    """--from/--to as dates: by default this term up to today."""
-    today = local_today()
-    try:
-        end = date.fromisoformat(args.to) if args.to else today
-        start = date.fromisoformat(args.date_from) if args.date_from else term_of(end).start
-    except ValueError as exc:
-        raise DomainError(f"日期应写成 2026-09-01 的形式：{exc}") from exc
-    return start, end
-
-
-def cmd_stats(args: argparse.Namespace) -> int:
-    """The dashboard's figures for a unit and period: JSON for scripts, sentences for people."""
-    start, end = _period(args)
-    with transaction(_engine()) as session:
-        scope = stats.StatsScope(start, end, _org_id(session, args.org))
-        figures = stats.compute(session, args.actor, scope, today=local_today())
-        record_command(session, args.actor, "stats", "statistics",
-                       f"统计数字：{args.org or '全部'}，{start}至{end}", org=args.org,
-                       date_from=start.isoformat(), date_to=end.isoformat(),
-                       children=figures.as_json()["children"]["total"])
-    if args.json:
-        print(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
-    else:
-        for section in stats_text.sections(figures):
-            print(f"【{section.title}】{section.text}")
-    return EXIT_OK
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """The 活动总结 draft (md, docx, pdf) or the meeting deck (pptx) for a unit and period."""
-    from services.reports.reporting import build_report
-
-    start, end = _period(args)
-    with transaction(_engine()) as session:
-        scope = stats.StatsScope(start, end, _org_id(session, args.org))
-        with watch(session) as seen:
-            data, _ = build_report(session, args.actor, scope, args.format, today=local_today(),
-                                   masked=args.masked)
-        if not audited(session, seen, "report"):
-            record_command(session, args.actor, "report", "report",
-                           f"生成{args.format}汇报：{args.org or '全部'}，{start}至{end}，"
-                           f"写入 {args.out}", org=args.org, format=args.format,
-                           date_from=start.isoformat(), date_to=end.isoformat(),
-                           file=args.out, bytes=len(data))
-    Path(args.out).write_bytes(data)
-    print(f"已生成 {args.out}（{len(data):,} 字节）。")
-    return EXIT_OK
-
-
 def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
     """`--filter cat=留守儿童 --filter org=石门镇` as a RosterFilter (the URL's keys and labels)."""
     params: dict[str, list[str]] = {}
@@ -232,7 +124,7 @@ def _roster_filter(session: Session, pairs: list[str]) -> RosterFilter:
         if not sep or not value.strip():
             raise DomainError(f"筛选条件应写成 字段=值（如 cat=留守儿童），收到“{pair}”。")
         if key == "org" and not value.isdigit():
-            value = str(_org_id(session, value))
+            value = str(org_id(session, value))
         params.setdefault(key.strip(), []).append(value.strip())
     return RosterFilter.from_query_params(params)
 
@@ -246,7 +138,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.filter and args.kind != "roster":
         raise DomainError(f"--filter 只用于儿童名单（roster），导出“{args.kind}”时不能筛选。")
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower() or "xlsx"
-    with transaction(_engine()) as session, watch(session) as seen, \
+    with transaction(open_engine()) as session, watch(session) as seen, \
             export_options(ExportOptions()) as options:
         if args.kind == "roster":
             data = export_roster(session, actor=args.actor, fmt=fmt, today=local_today(),
@@ -275,24 +167,6 @@ def _write(out: str, data: bytes) -> None:
     except OSError as exc:
         raise DomainError(f"无法写入文件 {out}：{exc.strerror or exc}") from exc
 
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    """One archive (mode 0600) of a consistent database copy, the photos and a manifest."""
-    settings = load_settings()
-    _engine().dispose()  # a database without our schema is refused as for every command
-    result = backup.make_backup(settings.database_url, Path(args.out), actor=args.actor,
-                                data_dir=settings.data_dir)
-    print("\n".join(backup_text.backup_lines(result)))
-    return EXIT_OK
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    """Check the archive, restore it (over existing data only with --force), migrate, count."""
-    settings = load_settings()
-    result = backup.restore_backup(settings.database_url, Path(args.file), actor=args.actor,
-                                   data_dir=settings.data_dir, force=args.force)
-    print("\n".join(backup_text.restore_lines(result, args.file)))
-    return EXIT_OK
 
 
 def _period_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:

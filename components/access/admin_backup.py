@@ -68,10 +68,13 @@ def _make(actor: Actor) -> None:
     target = _new_target()
     bar = st.progress(0.0, text=t("admin.backup.preparing", lang()))
     config = settings()
+
+    def advance(done: float, stage: str) -> None:
+        bar.progress(done, text=render(stage, lang()))
+
     try:
         result = make_backup(config.database_url, target, actor=actor, data_dir=config.data_dir,
-                             progress=lambda done, stage: bar.progress(
-                                 done, text=render(stage, lang())))
+                             progress=advance)
     except BackupError as exc:
         shutil.rmtree(target.parent, ignore_errors=True)
         bar.empty()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 import jwt
 import streamlit as st
@@ -204,7 +205,7 @@ def login_cookie_script() -> str:
             " })();</script>")
 
 
-def _end_session(authenticator: stauth.Authenticate, message_key: str) -> None:
+def _end_session(authenticator: stauth.Authenticate, message_key: str) -> NoReturn:
     """Log this browser session out and say why; nothing after this runs."""
     authenticator.logout(location="unrendered")
     forget_login()

@@ -43,7 +43,7 @@ def render_sidebar(actor: Actor, authenticator: stauth.Authenticate) -> None:
         st.caption(f"{t('sidebar.role', current, role=actor.role.label(current))}  \n"
                    f"{t('sidebar.scope', current, scope=md(scope))}")
         choice = st.segmented_control(t("sidebar.language", current), list(LANGUAGES),
-                                      format_func=LANGUAGES.get, default=current,
+                                      format_func=LANGUAGES.__getitem__, default=current,
                                       key="language_switch")
         if choice and choice != current:
             st.session_state[LANG_KEY] = choice

@@ -130,12 +130,12 @@ def _group_picker(actor: Actor, prefix: str, choices: Choices) -> None:
         if group == "village":
             by_id = {p.id: p.label for p in choices.villages}
             cols[1].selectbox(t("activities.form.village", language), list(by_id),
-                              key=f"{prefix}_village", format_func=by_id.get,
+                              key=f"{prefix}_village", format_func=by_id.__getitem__,
                               placeholder=t("common.choose", language))
         else:
             by_id = {p.id: p.label for p in choices.schools}
             school = cols[1].selectbox(t("activities.form.school", language), list(by_id),
-                                       key=f"{prefix}_school", format_func=by_id.get,
+                                       key=f"{prefix}_school", format_func=by_id.__getitem__,
                                        placeholder=t("common.choose", language))
             if group == "class" and school is not None:
                 with db_transaction() as session:
@@ -188,7 +188,7 @@ def activity_fields(actor: Actor, today: date, prefix: str, choices: Choices,
     kinds = choices.kinds
     language = lang()
     kind = cols[0].selectbox(t("activities.form.kind", language), list(kinds),
-                             key=f"{prefix}_kind", format_func=kinds.get,
+                             key=f"{prefix}_kind", format_func=kinds.__getitem__,
                              placeholder=t("common.choose", language))
     title = cols[1].text_input(t("activities.form.title", language), key=f"{prefix}_title",
                                max_chars=200,
@@ -235,7 +235,7 @@ def _people(actor: Actor, prefix: str, unit: int | None, choices: Choices
                     for i in chosen if i not in helpers})
     cols = st.columns(2)
     helper_ids = cols[0].multiselect(t("activities.form.helpers", lang()), list(helpers),
-                                     key=f"{prefix}_helpers", format_func=helpers.get,
+                                     key=f"{prefix}_helpers", format_func=helpers.__getitem__,
                                      placeholder=t("activities.form.any", lang()))
     names = list(dict.fromkeys([*choices.providers,
                                 *st.session_state.get(f"{prefix}_providers", [])]))

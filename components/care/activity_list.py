@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -204,8 +205,8 @@ def _photos(actor: Actor, detail: ActivityDetail) -> None:
                 if not a.is_archived and st.button(t("activities.photos.delete", lang()),
                                                    key=f"photo_del_{photo.id}",
                                                    icon=":material/delete:"):
-                    apply_change("activity_photo", lambda s, p=photo.id: photos.remove_photo(
-                        s, actor=actor, photo_id=p), photo.id,
+                    apply_change("activity_photo", partial(
+                        photos.remove_photo, actor=actor, photo_id=photo.id), photo.id,
                         t("activities.photos.deleted", lang()))
     else:
         st.caption(t("activities.photos.none", lang()))

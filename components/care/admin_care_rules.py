@@ -12,7 +12,15 @@ from components.common.feedback import FLASH_KEY, apply_change, remembered_versi
 from components.common.session import db_transaction, lang
 from core.errors import DomainError
 from core.i18n import t
-from core.vocab import Category, ContactKind, HelperKind, RiskLevel, RuleAudience, RulePeriod
+from core.vocab import (
+    Category,
+    ContactKind,
+    HelperKind,
+    RiskLevel,
+    RuleAudience,
+    RulePeriod,
+    Vocabulary,
+)
 from db.models import CareRule
 from services.access.permissions import Actor
 from services.care import care_rules
@@ -20,7 +28,7 @@ from services.care.care_rules import RuleInput
 from services.care.terms import WINTER_HOLIDAY, in_school_holiday
 
 
-def _label(vocabulary: type, code: str | None) -> str:
+def _label(vocabulary: type[Vocabulary], code: str | None) -> str:
     return vocabulary(code).label(lang()) if code else t("admin.rules.any", lang())
 
 
@@ -85,7 +93,8 @@ def render_care_rules(actor: Actor, today: date) -> None:
             active=not rule.is_active), rule.id, t(done, language, name=rule.name))
 
 
-def _choice(label: str, vocabulary: type, current: str | None, key: str) -> str | None:
+def _choice(label: str, vocabulary: type[Vocabulary], current: str | None,
+            key: str) -> str | None:
     options = [None, *vocabulary.codes()]
     return st.selectbox(label, options, index=options.index(current), key=key,
                         format_func=lambda c: _label(vocabulary, c),

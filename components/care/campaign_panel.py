@@ -284,16 +284,16 @@ def campaign_form(*, key: str, kinds: dict[str, str], units: list[OrgNode], toda
             index=reaches.index(mine) if mine in reaches else 0,
             help=t("campaigns.form.reach_help", lang()),
             placeholder=t("common.choose", lang()))
-        cols = st.columns(3)
-        with cols[0]:
+        unit_col, category_col, risk_col = st.columns(3)
+        with unit_col:
             org_unit_id = org_select(t("campaigns.form.unit", lang()), units, key=f"{key}_unit",
                                      lang=lang(), none_label=t("campaigns.form.everyone", lang()),
                                      index_of=data.org_unit_id)
-        with cols[1]:
+        with category_col:
             category = _choice(t("campaigns.form.category", lang()), list(Category),
                                data.category, f"{key}_category",
                                {c: c.label(lang()) for c in Category})
-        with cols[2]:
+        with risk_col:
             risk = _choice(t("campaigns.form.risk", lang()), list(RiskLevel), data.risk_level,
                            f"{key}_risk",
                            {r: t("campaigns.form.risk_option", lang(), level=r.label(lang()))

@@ -122,7 +122,7 @@ def _day_fields(key: str, token: str, today: date, earliest: date) -> tuple[str 
               YESTERDAY: t("contacts.day.yesterday", current, date=f"{yesterday:%m-%d}"),
               OTHER_DAY: t("contacts.day.other", current)}
     choice = st.segmented_control(t("contacts.date_required", current), list(labels),
-                                  default=TODAY, format_func=labels.get,
+                                  default=TODAY, format_func=labels.__getitem__,
                                   key=f"{key}_day_{token}")
     # No max_value: a future date typed here gets a refusal in words, not a silent clamp.
     other = st.date_input(t("contacts.pick_date", current), value=None, min_value=earliest,

@@ -71,7 +71,7 @@ def _entry_page() -> None:
     """Never run: app.py shows the login form instead of running the navigation."""
 
 
-def reserve_page_urls(lang: str) -> st.Page:  # type: ignore[valid-type]
+def reserve_page_urls(lang: str) -> st.Page:
     """Before login: know every page's URL, show none of them, run none of them.
 
     Without a navigation here Streamlit falls back to its legacy `pages/` mode and lists the
@@ -102,7 +102,7 @@ def _no_access(title: str, lang: str, landing: PageSpec) -> Callable[[], None]:
     return no_access
 
 
-def build_navigation(actor: Actor, lang: str) -> st.navigation:  # type: ignore[valid-type]
+def build_navigation(actor: Actor, lang: str) -> st.Page:
     """The navigation listing exactly the pages this role may open, grouped into sections.
 
     Every other page keeps its URL as a hidden page saying, in the user's language, that

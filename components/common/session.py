@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import streamlit as st
 from sqlalchemy import Engine, event
@@ -107,7 +108,7 @@ def lang() -> str:
     return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
 
 
-def _back_to_entry() -> None:
+def _back_to_entry() -> NoReturn:
     """Send a page opened without app.py's login gate back through it.
 
     Streamlit runs a `pages/` file directly when the process's first run asks for a page
@@ -121,7 +122,7 @@ def _back_to_entry() -> None:
 
 def current_actor(capability: Capability | None = None) -> Actor:
     """The logged-in user as an Actor; a page that needs a capability stops for anyone else."""
-    actor = st.session_state.get(ACTOR_KEY)
+    actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if actor is None:
         _back_to_entry()
     # Navigation already hides the page; this guards a stale link or a forged page switch.

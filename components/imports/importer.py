@@ -38,8 +38,8 @@ def import_panel(actor: Actor, kind: str, lang: str, *, template_name: str) -> N
     fingerprint = hashlib.sha256(data).hexdigest()
     checked_key = f"import_checked_{kind}"
     if st.button(t("import.check", lang), key=f"check_{kind}"):
-        report = _run(actor, kind, data, upload.name, lang, dry_run=True)
-        st.session_state[checked_key] = (fingerprint, report)
+        trial = _run(actor, kind, data, upload.name, lang, dry_run=True)
+        st.session_state[checked_key] = (fingerprint, trial)
     checked = st.session_state.get(checked_key)
     # Only the file that was checked may be imported: a new upload must be checked again.
     if not checked or checked[0] != fingerprint or checked[1] is None:

@@ -16,7 +16,8 @@ from services.pairing.pairing_board import HelperPlace
 from services.pairing.pairings import end_pairing, reassign
 
 # Archiving a child ends pairings by itself; a person picks one of the others.
-CHOSEN_REASONS = [r for r in PairingEndReason if r is not PairingEndReason.child_archived]
+CHOSEN_REASONS: list[PairingEndReason] = [
+    r for r in PairingEndReason if r is not PairingEndReason.child_archived]
 
 
 def _reason_and_date(key: str, started_on: date, today: date,

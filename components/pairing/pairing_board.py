@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -80,8 +81,8 @@ def suggestion_cards(actor: Actor, child_id: int, child_name: str, started_on: d
             if st.button(t("pairing.board.pair_with", current, name=md(s.helper_name)),
                          key=f"pair_{child_id}_{s.helper_id}",
                          type="primary", icon=":material/handshake:"):
-                apply_change("pairing", lambda session, s=s: pair_children(
-                    session, actor=actor, assignments=[Assignment(child_id, s.helper_id)],
+                apply_change("pairing", partial(
+                    pair_children, actor=actor, assignments=[Assignment(child_id, s.helper_id)],
                     started_on=started_on, today=today), child_id,
                     t("pairing.board.paired_one", current, child=child_name,
                       kind=s.helper_kind.label(current), helper=s.helper_name))
@@ -108,9 +109,10 @@ def _pair_several(actor: Actor, chosen: list[WaitingChild], started_on: date,
                                            placeholder=t("common.choose", current))
         plan = [Assignment(c.id, helper.id) for c in chosen]
     else:
-        plan = _top_picks(actor, chosen, today)
-        if plan is None:
+        picks = _top_picks(actor, chosen, today)
+        if picks is None:
             return
+        plan = picks
     if st.button(t("pairing.board.pair_many", current, n=len(chosen)), type="primary",
                  key="board_pair_many"):
         apply_change("pairing", lambda session: pair_children(
@@ -120,7 +122,9 @@ def _pair_several(actor: Actor, chosen: list[WaitingChild], started_on: date,
 
 def _top_picks(actor: Actor, chosen: list[WaitingChild], today: date) -> list[Assignment] | None:
     """Each child's best suggestion, skipping a helper once the batch has filled their places."""
-    plan, shown, taken = [], [], {}
+    plan: list[Assignment] = []
+    shown: list[dict[str, str]] = []
+    taken: dict[int, int] = {}  # helper id → places this batch has filled
     current = lang()
     with db_transaction() as session:
         for child in chosen:

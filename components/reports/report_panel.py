@@ -73,11 +73,14 @@ def render_deck(actor: Actor, scope: StatsScope, *, today: date) -> None:
     if st.button(t("reports.build_deck", current), type="primary", icon=":material/slideshow:"):
         bar = st.progress(0.0, text=t("reports.preparing", current))
         st.session_state[DECK_SCOPE] = scope
+
+        def advance(fraction: float, message: str) -> None:
+            bar.progress(min(fraction, 1.0), text=md(message))
+
         with db_transaction() as session:
             st.session_state[DECK_KEY] = build_report(
                 session, actor, scope, "pptx", today=today,
-                progress=lambda fraction, message: bar.progress(min(fraction, 1.0),
-                                                                text=md(message)))
+                progress=advance)
         bar.empty()
     _offer_file("deck_download", key=DECK_KEY)
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from components.common.feedback import apply_change, show_flash
 from components.common.markup import md
@@ -95,9 +97,9 @@ def render_ledger(actor: Actor, today: date) -> None:
     _export(actor, today, date_from, date_to)
 
 
-def money_and_dates(frame: pd.DataFrame) -> dict[str, object]:
+def money_and_dates(frame: pd.DataFrame) -> dict[str, ColumnConfig]:
     """Column formats as every other page writes them: 8,300.00 and 2026-01-01."""
-    config: dict[str, object] = {}
+    config: dict[str, ColumnConfig] = {}
     for name in frame.columns:
         if any(mark in name for mark in MONEY_MARKS):
             config[name] = st.column_config.NumberColumn(format="%,.2f")
@@ -106,9 +108,14 @@ def money_and_dates(frame: pd.DataFrame) -> dict[str, object]:
     return config
 
 
-def _table(frame: pd.DataFrame, *, stretch: bool = False, into: object = st) -> None:
-    into.dataframe(frame, hide_index=True, column_config=money_and_dates(frame),
-                   **({"width": "stretch"} if stretch else {}))
+def _table(frame: pd.DataFrame, *, stretch: bool = False,
+           into: DeltaGenerator | None = None) -> None:
+    """`frame` in `into` (the page itself by default), its money and dates formatted."""
+    show = st.dataframe if into is None else into.dataframe
+    if stretch:
+        show(frame, hide_index=True, column_config=money_and_dates(frame), width="stretch")
+    else:
+        show(frame, hide_index=True, column_config=money_and_dates(frame))
 
 
 def _metrics(left: Balances) -> None:
@@ -124,7 +131,7 @@ def _received_form(actor: Actor, today: date, providers: dict[int, str]) -> None
         cols = st.columns(2)
         provider = cols[0].selectbox(t("resources.provider", lang()), list(providers),
                                      index=None, key="ledger_in_provider",
-                                     format_func=providers.get,
+                                     format_func=providers.__getitem__,
                                      placeholder=t("resources.ledger.anonymous", lang()))
         on = cols[1].date_input(t("resources.ledger.date", lang()), today, key="ledger_in_date",
                                 max_value=today, format="YYYY-MM-DD")

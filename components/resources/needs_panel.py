@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict
 
 import pandas as pd
 import streamlit as st
@@ -44,6 +45,15 @@ KIND = "need"
 OVERDUE_STYLE = "background-color: #fde2e2"
 MOVE_WORDS = {NeedStatus.linked: "needs.move.link", NeedStatus.resolved: "needs.move.resolve",
               NeedStatus.closed: "needs.move.close", NeedStatus.open: "needs.move.reopen"}
+
+
+class _MoveArgs(TypedDict):
+    """What every status move of one need passes to the service, whichever the move."""
+
+    actor: Actor
+    need_id: int
+    expected_version: int
+    today: date
 
 
 def _summary(actor: Actor, today: date) -> None:
@@ -131,10 +141,12 @@ def _label(row: NeedRow) -> str:
 
 def _need_fields(key: str, today: date) -> tuple[NeedKind, NeedPriority, str, date | None]:
     cols = st.columns(2)
-    kind = cols[0].selectbox(t("needs.form.kind", lang()), list(NeedKind),
+    # Named first: written inline, mypy takes list(NeedKind) for selectbox's empty-options case.
+    kinds, priorities = list(NeedKind), list(NeedPriority)
+    kind = cols[0].selectbox(t("needs.form.kind", lang()), kinds,
                              format_func=lambda k: k.label(lang()), key=f"{key}_kind",
                              placeholder=t("common.choose", lang()))
-    priority = cols[1].selectbox(t("needs.form.priority", lang()), list(NeedPriority), index=1,
+    priority = cols[1].selectbox(t("needs.form.priority", lang()), priorities, index=1,
                                  format_func=lambda p: p.label(lang()), key=f"{key}_priority",
                                  placeholder=t("common.choose", lang()))
     description = st.text_area(t("needs.form.description", lang()), max_chars=MAX_DESCRIPTION,
@@ -167,7 +179,7 @@ def _record_form(actor: Actor, today: date) -> None:
                                           max_value=today, format="YYYY-MM-DD",
                                           key="need_record_found")
             owner_id = cols[1].selectbox(t("needs.form.owner", lang()), list(owners),
-                                         format_func=owners.get, key="need_record_owner",
+                                         format_func=owners.__getitem__, key="need_record_owner",
                                          placeholder=t("common.choose", lang()))
             submitted = st.form_submit_button(t("needs.form.submit", lang()), type="primary")
     if submitted and child is not None:
@@ -202,7 +214,7 @@ def _moves(actor: Actor, need: NeedRow, today: date) -> None:
     target = st.radio(t("needs.move", lang()), targets,
                       format_func=lambda s: t(MOVE_WORDS[s], lang()), horizontal=True,
                       key=f"{key}_move")
-    common = {"actor": actor, "need_id": need.id, "expected_version": version, "today": today}
+    common = _MoveArgs(actor=actor, need_id=need.id, expected_version=version, today=today)
     if target is NeedStatus.linked:
         with db_transaction() as session:
             providers = provider_choices(session, actor)

@@ -335,13 +335,14 @@ def survey_form(*, key: str, today: date, current: SurveyInput | None = None,
         held_on = st.date_input(t("surveys.form.held_on", lang()), value=data.held_on,
                                 key=f"{key}_date", format="YYYY-MM-DD")
         questions = []
+        kinds = list(QuestionKind)  # named: inline, mypy takes it for the no-options overload
         for n in range(int(count)):
             q = data.questions[n] if n < len(data.questions) else QuestionInput("", [])
             st.markdown(t("surveys.form.number", lang(), n=n + 1))
             text = st.text_input(t("surveys.form.question", lang()), value=q.text,
                                  key=f"{key}_q{n}_text")
-            kind = st.radio(t("surveys.form.kind", lang()), list(QuestionKind), horizontal=True,
-                            disabled=locked, index=list(QuestionKind).index(q.kind),
+            kind = st.radio(t("surveys.form.kind", lang()), kinds, horizontal=True,
+                            disabled=locked, index=kinds.index(q.kind),
                             key=f"{key}_q{n}_kind", format_func=lambda k: k.label(lang()))
             options = st.text_area(t("surveys.form.options", lang()), value="\n".join(q.options),
                                    disabled=locked, key=f"{key}_q{n}_options")

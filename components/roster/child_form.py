@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TypeVar
 
 import streamlit as st
 
@@ -24,10 +25,14 @@ from services.roster.child_input import ChildInput, RelativeInput
 
 OLDEST = timedelta(days=366 * 19)
 
+_Coded = TypeVar("_Coded", bound=Vocabulary)
 
-def _choice(label: str, vocabulary: type[Vocabulary], current: Vocabulary | None, *, key: str,
-            required: bool = False) -> Vocabulary | None:
-    options: list[Vocabulary | None] = ([] if required else [None]) + list(vocabulary)
+
+def _choice(label: str, vocabulary: type[_Coded], current: _Coded | None, *, key: str,
+            required: bool = False) -> _Coded | None:
+    options: list[_Coded | None] = list(vocabulary)
+    if not required:
+        options.insert(0, None)  # the blank choice: "not filled in"
     index = options.index(current) if current in options else (None if required else 0)
     lg = lang()
     return st.selectbox(label, options, index=index, key=key,

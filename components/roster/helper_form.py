@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import TypeVar
 
 import streamlit as st
 
@@ -14,9 +16,13 @@ from db.models import User
 from services.access.orgs import OrgNode, Place
 from services.roster.helpers import DEFAULT_CAPACITY, MAX_CAPACITY, HelperInput
 
+_Choice = TypeVar("_Choice")
 
-def _pick(label: str, options: list, current: object, key: str, labels: dict) -> object:
-    choices = [None, *options]
+
+def _pick(label: str, options: list[_Choice], current: _Choice | None, key: str,
+          labels: Mapping[_Choice, str]) -> _Choice | None:
+    """One of `options`, or None: the blank first choice leaves the field empty."""
+    choices: list[_Choice | None] = [None, *options]
     index = choices.index(current) if current in choices else 0
     return st.selectbox(label, choices, index=index, key=key,
                         format_func=lambda o: "—" if o is None else labels[o],
@@ -53,10 +59,10 @@ def helper_form(*, key: str, units: list[OrgNode], schools: list[Place], account
             t("pairing.form.capacity", current_lang), min_value=0, max_value=MAX_CAPACITY,
             value=data.capacity if current else DEFAULT_CAPACITY, step=1,
             help=t("pairing.form.capacity_help", current_lang))
-        cols = st.columns(2)
-        phone = cols[0].text_input(t("pairing.form.phone", current_lang), value=data.phone or "",
-                                   placeholder="13812345678")
-        with cols[1]:
+        halves = st.columns(2)
+        phone = halves[0].text_input(t("pairing.form.phone", current_lang), value=data.phone or "",
+                                     placeholder="13812345678")
+        with halves[1]:
             user_id = _pick(t("pairing.form.account", current_lang), [u.id for u in accounts],
                             data.user_id, f"{key}_account",
                             {u.id: t("pairing.name_detail", current_lang, name=u.display_name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -33,12 +34,15 @@ def render_review(actor: Actor, today: date) -> None:
                             reason=md(item.reason)))
             if mid.button(t("roster.review.still_correct", lg),
                           key=f"review_ok_{item.child_id}"):
-                apply_change("child", lambda s, i=item: review.confirm_still_correct(
-                    s, actor=actor, child_id=i.child_id, expected_version=i.version),
-                    item.child_id, t("roster.review.confirmed", lg, name=item.name))
+                apply_change("child", partial(review.confirm_still_correct, actor=actor,
+                                              child_id=item.child_id,
+                                              expected_version=item.version),
+                             item.child_id, t("roster.review.confirmed", lg, name=item.name))
             if right.button(t("roster.review.archive", lg), key=f"review_archive_{item.child_id}",
                             disabled=item.age < 16):
-                apply_change("child", lambda s, i=item: roster.archive_child(
-                    s, actor=actor, child_id=i.child_id, expected_version=i.version,
-                    reason=ArchiveReason.aged_out, note=f"复核时{i.age}岁"),
-                    item.child_id, t("roster.review.archived", lg, name=item.name))
+                apply_change("child", partial(roster.archive_child, actor=actor,
+                                              child_id=item.child_id,
+                                              expected_version=item.version,
+                                              reason=ArchiveReason.aged_out,
+                                              note=f"复核时{item.age}岁"),
+                             item.child_id, t("roster.review.archived", lg, name=item.name))

@@ -136,10 +136,13 @@ def render_section(section: Section, specs: list[dict], actor: Actor) -> None:
         return
     with chart_col:
         for number, spec in enumerate(specs):
-            event = st.vega_lite_chart(spec=spec, key=f"chart_{section.key}_{number}",
-                                       on_select="rerun" if clickable else "ignore")
+            key = f"chart_{section.key}_{number}"
+            # Only a clickable chart returns its selection state; the others, their element.
             if clickable:
+                event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun")
                 _open_picked(section, _selected_key(event))
+            else:
+                st.vega_lite_chart(spec=spec, key=key, on_select="ignore")
 
 
 def render_sections(view: list[tuple[Section, list[dict]]], actor: Actor) -> None:

@@ -1,0 +1,30 @@
+"""`backup` and `restore`: one archive of the database and the photos, and back again."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cli_commands.common import EXIT_OK, open_engine
+from config import load_settings
+from services import backup
+from services.backup import text as backup_text
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """One archive (mode 0600) of a consistent database copy, the photos and a manifest."""
+    settings = load_settings()
+    open_engine().dispose()  # a database without our schema is refused as for every command
+    result = backup.make_backup(settings.database_url, Path(args.out), actor=args.actor,
+                                data_dir=settings.data_dir)
+    print("\n".join(backup_text.backup_lines(result)))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Check the archive, restore it (over existing data only with --force), migrate, count."""
+    settings = load_settings()
+    result = backup.restore_backup(settings.database_url, Path(args.file), actor=args.actor,
+                                   data_dir=settings.data_dir, force=args.force)
+    print("\n".join(backup_text.restore_lines(result, args.file)))
+    return EXIT_OK
