@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = ("core", "db", "services", "components", "pages", "config", "cli", "app")
+OURS = ("core", "db", "services", "components", "pages", "config", "cli", "cli_commands", "app")
 # What each layer may import of ours (besides itself).
 ALLOWED = {
     "core": set(),
     "db": {"core", "config"},
     "services": {"core", "db", "config"},
     "components": {"core", "db", "config", "services"},
+    "cli_commands": {"core", "db", "config", "services"},
 }
 
 
