@@ -13,7 +13,8 @@ from components.common.session import ACTOR_KEY
 from core.vocab import QuestionKind, Role
 from db.models import Child, Survey, SurveyAnswer
 from services.access.permissions import Actor
-from services.resources.surveys import QuestionInput, SurveyInput, create_survey, record_answers
+from services.resources.survey_answers import record_answers
+from services.resources.surveys import QuestionInput, SurveyInput, create_survey
 
 WHO = QuestionInput("你有心里话最想对谁说?", ["父亲", "母亲", "老师"])
 HELP = QuestionInput("你最希望得到哪些帮助?", ["学习辅导", "心理疏导"], QuestionKind.multiple)

@@ -15,7 +15,8 @@ from components.common.session import ACTOR_KEY, LANG_KEY
 from core.vocab import Role, WishStatus
 from db.models import Child, Wish, WishDrive
 from services.access.permissions import Actor
-from services.resources.wishes import collect_wish, create_drive, fulfil_wish, take_wish
+from services.resources.wish_drives import create_drive
+from services.resources.wishes import collect_wish, fulfil_wish, take_wish
 
 TODAY = date(2026, 11, 28)
 
