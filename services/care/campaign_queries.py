@@ -120,10 +120,10 @@ def status_on(starts_on: date, ends_on: date, today: date) -> str:
 def activity_kind_options(session: Session) -> dict[str, str]:
     """Active activity kinds, code → label: the built-ins in their order, then added ones."""
     rows = session.execute(select(ActivityKindRow.code, ActivityKindRow.label_zh).where(
-        ActivityKindRow.archived_at.is_(None)).order_by(ActivityKindRow.label_zh)).all()
+        ActivityKindRow.archived_at.is_(None)).order_by(ActivityKindRow.label_zh)).tuples()
     builtin = ActivityKind.codes()
-    rows.sort(key=lambda r: builtin.index(r[0]) if r[0] in builtin else len(builtin))
-    return dict(rows)
+    return dict(sorted(rows, key=lambda r: builtin.index(r[0]) if r[0] in builtin
+                       else len(builtin)))
 
 
 def campaigns_visible(session: Session, actor: Actor) -> ColumnElement[bool]:
@@ -192,11 +192,11 @@ def _counts(session: Session, campaign: Campaign, in_scope: ColumnElement[bool])
 def loaded_campaigns(session: Session, actor: Actor, *conditions: ColumnElement[bool]
                      ) -> list[tuple[Campaign, str | None, str | None]]:
     """Visible campaigns with their unit's name and activity kind's label."""
-    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+    return list(session.execute(
         select(Campaign, OrgUnit.name, ActivityKindRow.label_zh)
         .outerjoin(OrgUnit, OrgUnit.id == Campaign.org_unit_id)
         .outerjoin(ActivityKindRow, ActivityKindRow.code == Campaign.activity_kind)
-        .where(campaigns_visible(session, actor), *conditions).order_by(Campaign.id))]
+        .where(campaigns_visible(session, actor), *conditions).order_by(Campaign.id)).tuples())
 
 
 def _summary(session: Session, actor: Actor, loaded: tuple[Campaign, str | None, str | None],

@@ -114,6 +114,9 @@ def _target_unit(session: Session, actor: Actor, org_unit_id: int | None) -> int
 
 
 def _apply(campaign: Campaign, data: CampaignInput, org_unit_id: int | None) -> None:
+    """Copy checked input onto the campaign (`_problems` has refused a missing date)."""
+    assert data.starts_on is not None
+    assert data.ends_on is not None
     campaign.name, campaign.starts_on, campaign.ends_on = (
         data.name.strip(), data.starts_on, data.ends_on)
     campaign.activity_kind, campaign.contact_kind = data.activity_kind, data.contact_kind

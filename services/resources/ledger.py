@@ -51,6 +51,8 @@ WHAT = Msg("errors.what.ledger_entry")
 MAX_YUAN = Decimal("9999999999.99")
 MAX_TEXT = 200
 Recipient = int | tuple[int, Decimal | None, Decimal | None]
+# A sum as a form or a caller gives it (a number input's float, a cell's text); `_amount` reads it.
+Amount = Decimal | float | int | str | None
 
 
 # ---- writing --------------------------------------------------------------------------------
@@ -63,7 +65,7 @@ MONEY_EACH = Msg("errors.field.each", what=Msg("errors.field.amount"))
 QUANTITY_EACH = Msg("errors.field.each", what=Msg("errors.field.quantity"))
 
 
-def _amount(value: Decimal | float | int | str | None, label: str,
+def _amount(value: Amount, label: str,
             problems: dict[str, str]) -> Decimal | None:
     if value is None or value == "":
         return None
@@ -96,8 +98,8 @@ class _Entry:
 
 
 def _check_entry(session: Session, *, provider_id: int | None, donated_on: date,
-                 money_yuan: object, goods: str | None, goods_quantity: object,
-                 goods_unit: str | None, goods_value_yuan: object, today: date,
+                 money_yuan: Amount, goods: str | None, goods_quantity: Amount,
+                 goods_unit: str | None, goods_value_yuan: Amount, today: date,
                  problems: dict[str, str]) -> _Entry:
     money = _amount(money_yuan, MONEY, problems) or ZERO
     quantity = _amount(goods_quantity, QUANTITY, problems)
@@ -132,9 +134,9 @@ def _add(session: Session, actor: Actor, entry: _Entry, direction: D, *, provide
 
 
 def record_received(session: Session, *, actor: Actor, provider_id: int | None, donated_on: date,
-                    money_yuan: object = ZERO, goods: str | None = None,
-                    goods_quantity: object = None, goods_unit: str | None = None,
-                    goods_value_yuan: object = None, notes: str | None = None,
+                    money_yuan: Amount = ZERO, goods: str | None = None,
+                    goods_quantity: Amount = None, goods_unit: str | None = None,
+                    goods_value_yuan: Amount = None, notes: str | None = None,
                     today: date) -> Donation:
     """Record money and/or goods received from a provider (or an anonymous donor)."""
     actor.require(Capability.MANAGE_RESOURCES)
@@ -162,7 +164,8 @@ def _describe(entry: _Entry) -> str:
 def _recipients(session: Session, actor: Actor, recipients: Sequence[Recipient],
                 entry: _Entry, problems: dict[str, str]) -> list[dict[str, object]]:
     """Rows for donation_recipients; shares stay blank for an equal split."""
-    triples = [(r, None, None) if isinstance(r, int) else r for r in recipients]
+    triples: list[tuple[int, Decimal | None, Decimal | None]] = [
+        (r, None, None) if isinstance(r, int) else r for r in recipients]
     ids = [t[0] for t in triples]
     if not ids:
         problems[RECIPIENTS] = Msg("errors.ledger.no_recipients")
@@ -175,22 +178,21 @@ def _recipients(session: Session, actor: Actor, recipients: Sequence[Recipient],
     if missing := [i for i in ids if i not in found]:
         problems[RECIPIENTS] = Msg("errors.ledger.recipients_missing", count=len(missing))
         return []
-    for index, (label, total) in enumerate(((MONEY_EACH, entry.money),
-                                            (QUANTITY_EACH, entry.quantity))):
-        shares = [t[index + 1] for t in triples]
+    for label, total, shares in ((MONEY_EACH, entry.money, [t[1] for t in triples]),
+                                 (QUANTITY_EACH, entry.quantity, [t[2] for t in triples])):
         if all(s is None for s in shares):
             continue
         if any(s is None or Decimal(s) < 0 for s in shares):
             problems[label] = Msg("errors.ledger.shares_missing")
-        elif sum(Decimal(s) for s in shares) != (total or ZERO):
+        elif sum(Decimal(s) for s in shares if s is not None) != (total or ZERO):
             problems[label] = Msg("errors.ledger.shares_sum", what=label.fields["what"])
     return [{"child_id": c, "money_yuan": m, "goods_quantity": g} for c, m, g in triples]
 
 
 def record_given(session: Session, *, actor: Actor, donated_on: date,
-                 recipients: Sequence[Recipient], money_yuan: object = ZERO,
-                 goods: str | None = None, goods_quantity: object = None,
-                 goods_unit: str | None = None, goods_value_yuan: object = None,
+                 recipients: Sequence[Recipient], money_yuan: Amount = ZERO,
+                 goods: str | None = None, goods_quantity: Amount = None,
+                 goods_unit: str | None = None, goods_value_yuan: Amount = None,
                  activity_id: int | None = None, provider_id: int | None = None,
                  notes: str | None = None, today: date) -> Donation:
     """Give money and/or goods out to children, within the balance on that day and after it.

@@ -152,6 +152,7 @@ def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to
     say the help was in goods (an extra key: `stats --json` prints only the contract's two).
     """
     helped = _helped(actor, date_from, date_to)
+    money: Decimal | None
     if shares_only:
         money = _shares_of(session, actor, helped, among)
     else:
@@ -228,8 +229,8 @@ def fairness(session: Session, actor: Actor, *, date_from: date, date_to: date) 
     result.sort(key=lambda r: (-r.times_helped, -r.money_yuan, r.child_name))
     active = session.scalar(select(func.count(Child.id)).where(
         Child.archived_at.is_(None), children_visible(actor)))
-    never = (active or 0) - session.scalar(select(func.count(Child.id)).where(
-        Child.id.in_(list(names)), Child.archived_at.is_(None))) if names else (active or 0)
+    never = (active or 0) - (session.scalar(select(func.count(Child.id)).where(
+        Child.id.in_(list(names)), Child.archived_at.is_(None))) or 0) if names else (active or 0)
     return Fairness(result, never)
 
 

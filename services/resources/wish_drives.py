@@ -75,6 +75,9 @@ def update_drive(session: Session, *, actor: Actor, drive_id: int, expected_vers
     drive = _drive_for_change(session, actor, drive_id, expected_version)
     if problems := _drive_problems(name, starts_on, ends_on):
         raise ValidationFailed(problems)
+    # _drive_problems has refused a missing date.
+    assert starts_on is not None
+    assert ends_on is not None
     with audit.tracked(session, actor, drive, "wish_drive", summary=f"修改心愿活动 {name.strip()}"):
         drive.name, drive.starts_on, drive.ends_on = name.strip(), starts_on, ends_on
         drive.notes = notes.strip() or None

@@ -176,7 +176,7 @@ def take_wish(session: Session, *, actor: Actor, wish_id: int, expected_version:
     wish = _for_change(session, actor, wish_id, expected_version)
     _check_move(wish, "take")
     provider_id, name, problem = _taker(session, provider_id, donor)
-    problems = {field_label("taker", "认领方"): problem} if problem else {}
+    problems: dict[str, str] = {field_label("taker", "认领方"): problem} if problem else {}
     if day_problem := _date_problem(taken_on, today, wish.collected_on, COLLECTED_ON):
         problems[TAKEN_ON] = day_problem
     if problems:
@@ -233,6 +233,7 @@ def fulfil_wish(session: Session, *, actor: Actor, wish_id: int, expected_versio
         problems[field_label("fulfilled_on", "实现日期")] = day_problem
     if problems:
         raise ValidationFailed(problems)
+    assert fulfilled_on is not None  # _date_problem refused a missing day
     # Checked before anything changes: a refused photo leaves the wish as it was.
     info = check_photo(Path(photo[0] or "照片").name, photo[1]) if photo is not None else None
     with audit.tracked(session, actor, wish, "wish", action="fulfil",
@@ -241,7 +242,6 @@ def fulfil_wish(session: Session, *, actor: Actor, wish_id: int, expected_versio
         wish.provider_id, wish.fulfilled_by = taker
         wish.taken_on = wish.taken_on or fulfilled_on
         if photo is not None and info is not None:
-            wish.photo_path = _save_photo(session, info, photo[1], fulfilled_on,  # type: ignore[arg-type]
-                                          data_dir)
+            wish.photo_path = _save_photo(session, info, photo[1], fulfilled_on, data_dir)
     return wish
 
