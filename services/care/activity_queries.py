@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from core.errors import DomainError, NotFound
 from core.i18n import DEFAULT_LANGUAGE, Msg, t
@@ -137,7 +137,10 @@ def list_activities(session: Session, actor: Actor, *, date_from: date | None,
             _subtree(org_unit_id))))
     if not include_archived:
         stmt = stmt.where(Activity.archived_at.is_(None))
-    return [ActivityRow(*(row[:8]), row[8] or "", *(row[9:])) for row in session.execute(stmt)]
+    return [ActivityRow(activity_id, version, held_on, kind, kind_label, title, place, unit_id,
+                        unit or "", sessions, attending_n, extra, photos_n, archived)
+            for (activity_id, version, held_on, kind, kind_label, title, place, unit_id, unit,
+                 sessions, attending_n, extra, photos_n, archived) in session.execute(stmt)]
 
 
 def activity_totals(rows: Iterable[ActivityRow]) -> ActivityTotals:
@@ -220,7 +223,7 @@ class ChildChoice:
 
 
 def _choices(session: Session, condition: ColumnElement[bool],
-             order: Sequence[object] = ()) -> list[ChildChoice]:
+             order: Sequence[InstrumentedAttribute[str | None]] = ()) -> list[ChildChoice]:
     school, village = aliased(OrgUnit), aliased(OrgUnit)
     rows = session.execute(
         select(Child.id, Child.name, Child.grade, Child.class_name, school.name, village.name)
@@ -280,7 +283,8 @@ def classes_of_school(session: Session, actor: Actor, school_id: int
         .where(Child.school_id == school_id, Child.grade.is_not(None),
                Child.archived_at.is_(None), children_visible(actor))
         .group_by(Child.grade, Child.class_name).order_by(Child.grade, Child.class_name))
-    return [(grade, class_name, count) for grade, class_name, count in rows]
+    # `grade is not None` again for the checker: the query already leaves blank grades out.
+    return [(grade, class_name, count) for grade, class_name, count in rows if grade is not None]
 
 
 def _town_of(session: Session, org_unit_id: int) -> int:

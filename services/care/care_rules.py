@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from core.vocab import (
     RiskLevel,
     RuleAudience,
     RulePeriod,
+    Vocabulary,
 )
 from db.base import utcnow
 from db.models import CareRule
@@ -56,8 +56,8 @@ def rule_to_input(rule: CareRule) -> RuleInput:
                      rule.pauses_in_holidays, rule.notes, rule.is_active)
 
 
-def _optional(vocabulary: type, value: str | None, label: str,
-              problems: dict[str, str]) -> Any:
+def _optional(vocabulary: type[Vocabulary], value: str | None, label: str,
+              problems: dict[str, str]) -> Vocabulary | None:
     if value in (None, ""):
         return None
     if value not in vocabulary.codes():

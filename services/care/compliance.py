@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -92,7 +93,7 @@ class RuleView:
                    rule.period, rule.risk_level, rule.category, rule.helper_kind,
                    rule.audience or RuleAudience.child, bool(rule.pauses_in_holidays))
 
-    def applies(self, risk_level: RiskLevel | None, categories: set[str],
+    def applies(self, risk_level: RiskLevel | None, categories: AbstractSet[str],
                 helper_kind: HelperKind | None) -> bool:
         """Whether the rule binds a pairing of this child (colour, categories) and helper."""
         return ((self.risk_level is None or self.risk_level == risk_level)

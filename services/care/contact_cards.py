@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Table
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
@@ -233,7 +233,8 @@ def cards_pdf(cards: list[ContactCard], *, title: str, printed_on: date | None =
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author="守望",
                             leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + HEAD,
                             bottomMargin=MARGIN)
-    story = [KeepTogether([_pair(cards[i:i + 2])]) for i in range(0, len(cards), 2)]
+    story: list[Flowable] = [KeepTogether([_pair(cards[i:i + 2])])
+                             for i in range(0, len(cards), 2)]
     doc.build(story or [Paragraph("没有可打印的联系卡。", _style(10))],
               onFirstPage=header_and_footer, onLaterPages=header_and_footer)
     return buffer.getvalue()

@@ -65,7 +65,7 @@ def check_move(current: NeedStatus, target: NeedStatus) -> Move:
 
 
 def _missing(move: Move, given: dict[str, object]) -> None:
-    problems = {field: Msg("errors.need.fill_in" if field != PROVIDER else
+    problems: dict[str, str] = {field: Msg("errors.need.fill_in" if field != PROVIDER else
                            "errors.need.choose_provider")
                 for field in move.required if not given.get(field)}
     if problems:

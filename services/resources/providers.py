@@ -17,7 +17,8 @@ from db.base import utcnow
 from db.models import Child, Donation, Need, ResourceProvider, Wish
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
-from services.resources.ledger import EntryRow, entries_visible, list_entries
+from services.resources.ledger_balance import entries_visible
+from services.resources.ledger_reading import EntryRow, list_entries
 
 WHAT = Msg("errors.what.provider")
 MAX_NAME, MAX_PERSON, MAX_OFFERS = 100, 50, 300

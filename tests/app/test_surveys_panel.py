@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 from core.vocab import QuestionKind, Role
 from db.models import Child, Survey, SurveyAnswer
 from services.access.permissions import Actor
-from services.resources.surveys import QuestionInput, SurveyInput, create_survey, record_answers
+from services.resources.survey_answers import record_answers
+from services.resources.surveys import QuestionInput, SurveyInput, create_survey
 from tests.app.conftest import panel_app, texts
 
 

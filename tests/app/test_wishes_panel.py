@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from core.vocab import WishStatus
 from db.models import Child, Wish, WishDrive
 from services.access.permissions import Actor
-from services.resources.wishes import collect_wish, create_drive, fulfil_wish, take_wish
+from services.resources.wish_drives import create_drive
+from services.resources.wishes import collect_wish, fulfil_wish, take_wish
 from tests.app.conftest import panel_app, texts
 
 WISHES = "components.resources.wishes_panel:render_wishes"

@@ -12,15 +12,17 @@ from core.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationFa
 from core.vocab import Category, ContactKind, RiskLevel, Role
 from db.models import Activity, ActivityKindRow, Attendance, AuditEvent, Campaign
 from services.access.permissions import Actor
-from services.care.campaigns import (
+from services.care.campaign_queries import (
     ENDED,
     RUNNING,
     UPCOMING,
+    campaign_progress,
+    list_campaigns,
+)
+from services.care.campaigns import (
     CampaignInput,
     archive_campaign,
-    campaign_progress,
     create_campaign,
-    list_campaigns,
     update_campaign,
 )
 from tests.factories import make_helper

@@ -32,7 +32,7 @@ from services.access.permissions import Actor
 from services.care import activities
 from services.care.activities import ActivityInput, DonationInput
 from services.imports import run_import
-from services.resources.ledger import donation_summary, fairness, list_entries
+from services.resources.ledger_reading import donation_summary, fairness, list_entries
 from tests.pairing_factories import ADMIN, TODAY, coordinator_of, make_child_in, make_places
 
 HELD = date(2026, 11, 20)

@@ -18,14 +18,8 @@ from core.errors import PermissionDenied
 from core.vocab import Category, ContactKind, Gender, Relation, Role
 from db.models import AuditEvent
 from services.access.permissions import Actor
-from services.care.campaigns import (
-    CAMPAIGN_EXPORTS,
-    GAPS_TITLE,
-    CampaignInput,
-    archive_campaign,
-    create_campaign,
-    export_campaign_gaps,
-)
+from services.care.campaigns import CampaignInput, archive_campaign, create_campaign
+from services.exports.campaign_export import CAMPAIGN_EXPORTS, GAPS_TITLE, export_campaign_gaps
 from tests.pairing_factories import (
     ADMIN,
     TODAY,

@@ -39,7 +39,8 @@ from services.exports.tables import PEOPLE, ExportColumn, Sensitivity, mask_name
 from services.resources.ledger import record_given, record_received
 from services.resources.needs import close_need, link_need, record_need, resolve_need
 from services.resources.providers import ProviderInput, create_provider
-from services.resources.surveys import QuestionInput, SurveyInput, create_survey, record_answers
+from services.resources.survey_answers import record_answers
+from services.resources.surveys import QuestionInput, SurveyInput, create_survey
 from services.resources.wishes import collect_wish, fulfil_wish, take_wish
 from tests.factories import make_helper, make_pairing, make_user
 from tests.pairing_factories import (

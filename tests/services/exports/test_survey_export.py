@@ -15,7 +15,8 @@ from core.vocab import QuestionKind, Role
 from db.models import AuditEvent
 from services.access.permissions import Actor
 from services.exports.survey_export import SURVEY_EXPORTS, export_answers, export_results
-from services.resources.surveys import QuestionInput, SurveyInput, create_survey, record_answers
+from services.resources.survey_answers import record_answers
+from services.resources.surveys import QuestionInput, SurveyInput, create_survey
 from tests.pairing_factories import ADMIN, TODAY, coordinator_of, make_child_in, make_places
 
 WHO = QuestionInput("你有心里话最想对谁说?", ["父亲", "=母亲", "老师"])

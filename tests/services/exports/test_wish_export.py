@@ -15,7 +15,8 @@ from core.vocab import Role
 from db.models import AuditEvent
 from services.access.permissions import Actor
 from services.exports.wish_export import TITLE, WISH_COLUMNS, WISH_EXPORTS, export_wishes
-from services.resources.wishes import collect_wish, create_drive, fulfil_wish
+from services.resources.wish_drives import create_drive
+from services.resources.wishes import collect_wish, fulfil_wish
 from tests.pairing_factories import ADMIN, TODAY, coordinator_of, make_child_in, make_places
 
 HEADERS = ["儿童姓名", "学校/村", "心愿", "类别", "预计金额(元)", "状态", "征集日期", "认领方",

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from core.vocab import QuestionKind
 from db.models import AuditEvent, Child, SurveyAnswer
 from services.imports.surveys import answer_template, import_answers
-from services.resources.surveys import QuestionInput, SurveyInput, create_survey, record_answers
+from services.resources.survey_answers import record_answers
+from services.resources.surveys import QuestionInput, SurveyInput, create_survey
 from tests.factories import import_probes
 from tests.pairing_factories import ADMIN, coordinator_of, make_child_in, make_places
 

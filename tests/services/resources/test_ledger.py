@@ -12,15 +12,12 @@ from core.errors import DomainError, NotFound, PermissionDenied, ValidationFaile
 from core.vocab import DonationDirection, Role
 from db.models import AuditEvent, Donation, ResourceProvider, donation_recipients
 from services.access.permissions import Actor
-from services.resources.ledger import (
-    GoodsBalance,
-    archive_entry,
-    balances,
+from services.resources.ledger import archive_entry, record_given, record_received
+from services.resources.ledger_balance import GoodsBalance, balances
+from services.resources.ledger_reading import (
     donation_summary,
     fairness,
     list_entries,
-    record_given,
-    record_received,
     totals_by_month,
     totals_by_provider,
 )

@@ -10,21 +10,21 @@ from sqlalchemy import func, select
 from core.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationFailed
 from core.vocab import Category, QuestionKind
 from db.models import AuditEvent, SurveyAnswer
+from services.resources.survey_answers import parse_choices, record_answers, record_grid
+from services.resources.survey_results import (
+    OptionCount,
+    answer_grid,
+    list_surveys,
+    results,
+    survey_summary,
+)
 from services.resources.surveys import (
     SEED_TEMPLATE,
-    OptionCount,
     QuestionInput,
     SurveyInput,
-    answer_grid,
     archive_survey,
     create_from_template,
     create_survey,
-    list_surveys,
-    parse_choices,
-    record_answers,
-    record_grid,
-    results,
-    survey_summary,
     update_survey,
 )
 from tests.pairing_factories import ADMIN, coordinator_of, make_child_in, make_places

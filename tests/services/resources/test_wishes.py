@@ -22,21 +22,16 @@ from core.vocab import ProviderKind, Role, WishStatus
 from db.models import AuditEvent, ResourceProvider, Wish, WishDrive
 from services.access.permissions import Actor
 from services.care.photos import PhotoRefused
-from services.resources.wishes import (
-    archive_drive,
+from services.resources.wish_drives import archive_drive, create_drive, update_drive
+from services.resources.wish_queries import (
     child_options,
-    collect_wish,
-    create_drive,
     drive_progress,
-    fulfil_wish,
     list_drives,
     list_wishes,
     photo_file,
-    release_wish,
-    take_wish,
-    update_drive,
     wish_counts,
 )
+from services.resources.wishes import collect_wish, fulfil_wish, release_wish, take_wish
 from tests.pairing_factories import ADMIN, TODAY, coordinator_of, make_child_in, make_places
 
 S = WishStatus
