@@ -35,7 +35,9 @@ from services.access.permissions import Actor, Capability
 from services.care.photos import ReportPhoto, report_photos
 from services.stats import charts, small_cells
 from services.stats.figures import Statistics, StatsScope, compute, scoped_actor
-from services.stats.stats_text import (
+from services.stats.section_view import shown_total
+from services.stats.stats_text import sections
+from services.stats.stats_words import (
     CLOSE,
     COLON,
     COMMA,
@@ -45,8 +47,6 @@ from services.stats.stats_text import (
     Section,
     pct,
     period_span,
-    sections,
-    shown_total,
 )
 
 FONT = "Microsoft YaHei"  # PowerPoint and WPS have it; LibreOffice falls back to Noto CJK

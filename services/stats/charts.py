@@ -26,7 +26,7 @@ from core.vocab import (
     NeedStatus,
 )
 from services.roster.roster_search import AgeBand
-from services.stats.stats_text import Bar, Section
+from services.stats.stats_words import Bar, Section
 
 FONT_STACK = "'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
 PNG_FONT = "Noto Sans CJK SC"  # vl-convert takes one installed family

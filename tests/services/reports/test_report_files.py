@@ -36,7 +36,7 @@ from services.reports.report_files import (
     render,
     spans,
 )
-from services.stats.stats_text import COMMA, STOP
+from services.stats.stats_words import COMMA, STOP
 from tests.conftest import IN_CI, require
 
 TITLE = "平安县2026年秋季学期关爱服务工作总结"
