@@ -28,7 +28,8 @@ from db.engine import make_engine
 from db.models import Activity, Attendance, OrgUnit
 from services.access.permissions import Actor
 from services.care import photos
-from services.reports.deck import _tidy, build_deck, deck_filename
+from services.reports.deck import build_deck, deck_filename
+from services.reports.deck_text import tidy as _tidy
 from services.stats import small_cells
 from services.stats.charts import section_chart
 from services.stats.figures import StatsScope, compute
