@@ -20,7 +20,14 @@ from db.models import CareContact, Child, ChildCategory, Helper, OrgUnit, Pairin
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible, helpers_visible
 from services.exports.name_masking import people_by_child
-from services.exports.tables import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    PEOPLE,
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 from services.pairing.match_health import helper_health, pairing_health
 from services.pairing.pairing_board import WaitingChild, priority_order, waiting_conditions
 from services.pairing.pairings import PairingRecord
@@ -62,13 +69,14 @@ ENDED, HELPER_STOPPED, HELPER_LEFT = "已结束", "帮扶人已停用", "原帮�
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],
-            columns: tuple[ExportColumn, ...], include_sensitive: bool) -> bytes:
+            columns: tuple[ExportColumn, ...], include_sensitive: bool,
+            *, options: ExportOptions | None) -> bytes:
     """The rows as a file; the permission checks come before any row is read."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
-                        sheet_name=TITLES[kind])
+                        sheet_name=TITLES[kind], options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({fmt})")
@@ -110,10 +118,12 @@ def helper_rows(session: Session, actor: Actor, *, today: date,
 
 
 def export_helpers(session: Session, *, actor: Actor, fmt: str, today: date,
-                   include_sensitive: bool = False, include_inactive: bool = False) -> bytes:
+                   include_sensitive: bool = False, include_inactive: bool = False,
+                   options: ExportOptions | None = None) -> bytes:
     """帮扶人名单: active helpers in scope (deactivated ones too if asked), masked unless asked."""
     rows = helper_rows(session, actor, today=today, include_inactive=include_inactive)
-    return _export(session, actor, "helpers", fmt, rows, HELPER_COLUMNS, include_sensitive)
+    return _export(session, actor, "helpers", fmt, rows, HELPER_COLUMNS, include_sensitive,
+                   options=options)
 
 
 # ---- pairings ------------------------------------------------------------------------------
@@ -189,10 +199,12 @@ def pairing_rows(session: Session, actor: Actor, *, today: date,
 
 
 def export_pairings(session: Session, *, actor: Actor, fmt: str, today: date,
-                    include_sensitive: bool = False, include_ended: bool = False) -> bytes:
+                    include_sensitive: bool = False, include_ended: bool = False,
+                    options: ExportOptions | None = None) -> bytes:
     """结对名单: open pairings with how they go; with include_ended, the ended ones and why."""
     rows = pairing_rows(session, actor, today=today, include_ended=include_ended)
-    return _export(session, actor, "pairings", fmt, rows, PAIRING_COLUMNS, include_sensitive)
+    return _export(session, actor, "pairings", fmt, rows, PAIRING_COLUMNS, include_sensitive,
+                   options=options)
 
 
 # ---- unpaired children ---------------------------------------------------------------------
@@ -242,10 +254,12 @@ def _unpaired_row(child: WaitingChild, town: str, village: str, school: str,
 
 
 def export_unpaired(session: Session, *, actor: Actor, fmt: str, today: date,
-                    include_sensitive: bool = False) -> bytes:
+                    include_sensitive: bool = False,
+                    options: ExportOptions | None = None) -> bytes:
     """未结对儿童名单: every child in scope waiting for a helper, most urgent first, no limit."""
     rows = unpaired_rows(session, actor, today=today)
-    return _export(session, actor, "unpaired", fmt, rows, UNPAIRED_COLUMNS, include_sensitive)
+    return _export(session, actor, "unpaired", fmt, rows, UNPAIRED_COLUMNS, include_sensitive,
+                   options=options)
 
 
 PAIRING_EXPORTS: dict[str, ListExport] = {
