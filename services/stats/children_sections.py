@@ -15,7 +15,7 @@ from core.vocab import (
     NeedKind,
     RiskLevel,
 )
-from services.roster.roster_search import AgeBand
+from services.roster.roster_search import UNASSESSED, AgeBand
 from services.stats.figures import Statistics
 from services.stats.section_view import (
     SectionView,
@@ -64,11 +64,11 @@ def basics(s: Statistics, v: SectionView) -> Section:
     # The roster's category filter means "any of": a bar inside a category filter can only be
     # listed when it is one of the chosen categories.
     bars = vocab_bars(v.t("group.category"), kinds_cells, Category,
-                       lambda code: v.link(categories=(Category(code),))
-                       if not chosen or Category(code) in chosen else None, v)
+                      lambda code: v.link(categories=(Category(code),))
+                      if not chosen or Category(code) in chosen else None, v)
     bars += vocab_bars(v.t("group.gender"), genders, Gender, lambda code: None, v)
     bars += bars_of(v.t("group.age"), ages, lambda code: v.label(AgeBand(code)),
-                  lambda code: v.link(age_bands=(AgeBand(code),)), prefix="age_")
+                    lambda code: v.link(age_bands=(AgeBand(code),)), prefix="age_")
     return Section("basics", title, text, tuple(figures), tuple(bars),
                    withheld=any_withheld(kinds_cells, genders, ages))
 
@@ -104,9 +104,9 @@ def guardianship(s: Statistics, v: SectionView) -> Section:
     figures = (share_figure(v.label(GuardianType(top_code)), top, c.total, v),
                Figure(v.t("fig.both_away"), v.people(both)))
     bars = vocab_bars(v.t("group.guardian"), guardians, GuardianType,
-                       lambda code: v.link(guardian_types=(GuardianType(code),)), v)
+                      lambda code: v.link(guardian_types=(GuardianType(code),)), v)
     bars += vocab_bars(v.t("group.left_behind"), away, LeftBehindType,
-                        lambda code: v.link(left_behind_types=(LeftBehindType(code),)), v)
+                       lambda code: v.link(left_behind_types=(LeftBehindType(code),)), v)
     return Section("guardianship", v.t("title.guardianship"), text, figures, tuple(bars),
                    withheld=any_withheld(guardians, away))
 
@@ -166,9 +166,9 @@ def family_and_study(s: Statistics, v: SectionView) -> Section:
     figures = (share_figure(v.t("fig.hardship"), hardship, c.total, v),
                share_figure(v.t("fig.excellent"), excellent, c.total, v))
     bars = vocab_bars(v.t("group.economy"), economy, EconomicStatus,
-                       lambda code: v.link(economic_statuses=(EconomicStatus(code),)), v)
+                      lambda code: v.link(economic_statuses=(EconomicStatus(code),)), v)
     bars += vocab_bars(v.t("group.study"), study, AcademicLevel,
-                        lambda code: v.link(academic_levels=(AcademicLevel(code),)), v)
+                       lambda code: v.link(academic_levels=(AcademicLevel(code),)), v)
     return Section("family", v.t("title.family"), text, figures, tuple(bars),
                    withheld=any_withheld(economy, study))
 
@@ -196,8 +196,8 @@ def safety(s: Statistics, v: SectionView) -> Section:
                Figure(v.t("fig.red"), v.people(risk["red"])),
                Figure(v.t("fig.psych"), v.t("unit.items", n=psych)))
     bars = bars_of(v.t("group.risk"), risk, risk_label,
-                 lambda code: v.link(risk_levels=(code if code == "unassessed"
-                                                  else RiskLevel(code),)), prefix="risk_")
+                   lambda code: v.link(risk_levels=(UNASSESSED if code == UNASSESSED
+                                                    else RiskLevel(code),)), prefix="risk_")
     return Section("safety", v.t("title.safety"), text, figures, tuple(bars),
                    withheld=any_withheld(risk, incident, concern, boarding, aged_out, psych))
 

@@ -46,9 +46,9 @@ def headline(session: Session, actor: Actor) -> Headline:
     if actor.role is Role.helper:
         # A helper counts their own pairings, not a colleague's with the same child.
         open_pairings = open_pairings.where(Pairing.helper_id == actor.helper_id)
-    open_pairings = open_pairings.subquery()
+    counted = open_pairings.subquery()
     pairings, paired = session.execute(select(
-        func.count(open_pairings.c.id), func.count(open_pairings.c.child_id.distinct()))).one()
+        func.count(counted.c.id), func.count(counted.c.child_id.distinct()))).one()
     return Headline(children or 0, helpers or 0, pairings or 0, paired or 0)
 
 

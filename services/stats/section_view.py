@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TypedDict, Unpack
 
-from core.vocab import Vocabulary
-from services.roster.roster_search import AgeBand, RosterFilter
+from core.vocab import (
+    AcademicLevel,
+    Category,
+    EconomicStatus,
+    GuardianType,
+    LeftBehindType,
+    Vocabulary,
+)
+from services.roster.roster_search import AgeBand, PairingState, RiskChoice, RosterFilter
 from services.stats import small_cells
 from services.stats.figures import Statistics
 from services.stats.small_cells import Cell, exact
@@ -18,6 +26,19 @@ from services.stats.stats_words import Bar, Figure, Section, counted, pct, phras
 ROSTER, PAIRING, ACTIVITIES, CONTACTS, RESOURCES, ADMIN = (
     "pages/roster.py", "pages/pairing.py", "pages/activities.py", "pages/contacts.py",
     "pages/resources.py", "pages/admin.py")
+
+
+class Narrowing(TypedDict, total=False):
+    """The roster filters a bar can stand for (fields of `RosterFilter`)."""
+
+    categories: tuple[Category, ...]
+    left_behind_types: tuple[LeftBehindType, ...]
+    guardian_types: tuple[GuardianType, ...]
+    age_bands: tuple[AgeBand, ...]
+    economic_statuses: tuple[EconomicStatus, ...]
+    academic_levels: tuple[AcademicLevel, ...]
+    risk_levels: tuple[RiskChoice, ...]
+    pairing: PairingState
 
 
 class SectionView:
@@ -61,7 +82,8 @@ class SectionView:
     def sentences(self, *parts: str) -> str:
         return self.gap.join(p for p in parts if p)
 
-    def link(self, **narrowing: object) -> dict[str, str | list[str]] | None:
+    def link(self, **narrowing: Unpack[Narrowing]) -> dict[str, str | list[str]] | None:
+        """The roster's URL filter for the children behind a bar: the base narrowed."""
         if self.suppress:
             return None
         return replace(self.base, **narrowing).to_query_params()
@@ -103,22 +125,22 @@ def shown_total(stats: Statistics, *, suppress: bool) -> Cell:
 
 
 def vocab_parts(cells: Mapping[str, Cell], vocab: type[Vocabulary], total: int,
-                 v: SectionView) -> list[str]:
+                v: SectionView) -> list[str]:
     return [v.item(v.label(vocab(code)), v.counted(c, total)) for code, c in cells.items()
             if c.value]
 
 
 def bars_of(group: str, cells: Mapping[str, Cell], label: Callable[[str], str],
-          link: Callable[[str], Mapping[str, str | list[str]] | None], prefix: str = ""
-          ) -> list[Bar]:
+            link: Callable[[str], Mapping[str, str | list[str]] | None], prefix: str = ""
+            ) -> list[Bar]:
     """A chart's bars; a withheld count draws no bar (its length would give it back)."""
     return [Bar(group, label(code), c.value, f"{prefix}{code}", link(code))
             for code, c in cells.items() if not c.withheld]
 
 
 def vocab_bars(group: str, cells: Mapping[str, Cell], vocab: type[Vocabulary],
-                link: Callable[[str], Mapping[str, str | list[str]] | None], v: SectionView
-                ) -> list[Bar]:
+               link: Callable[[str], Mapping[str, str | list[str]] | None], v: SectionView
+               ) -> list[Bar]:
     return bars_of(group, cells, lambda code: v.label(vocab(code)), link)
 
 

@@ -51,7 +51,7 @@ def pairing(s: Statistics, v: SectionView) -> Section:
         figures.append(Figure(v.t("fig.pairing_rate"), pct(paired.value, p.children)))
     figures.append(Figure(v.t("fig.unpaired"), v.people(unpaired)))
     bars = bars_of(v.t("group.pairing"), state, lambda code: v.t(f"fig.{code}"),
-                 lambda code: v.link(pairing=PairingState(code)))
+                   lambda code: v.link(pairing=PairingState(code)))
     bars += [Bar(v.t("group.helper_kind"), v.label(HelperKind(code)), n, code, None)
              for code, n in p.helpers_by_kind.items() if n]
     return Section("pairing", v.t("title.pairing"), text, tuple(figures), tuple(bars),
@@ -147,9 +147,9 @@ def needs_and_giving(s: Statistics, v: SectionView) -> Section:
                else Figure(v.t("fig.goods"), v.t("unit.times", n=d["goods_entries"])),
                Figure(v.t("fig.helped"), v.t("unit.helpers", n=helped)))
     bars = bars_of(v.t("group.need_kind"), kinds, lambda code: v.label(NeedKind(code)),
-                 lambda code: None, prefix="need_")
+                   lambda code: None, prefix="need_")
     bars += bars_of(v.t("group.need_status"), status, lambda code: v.label(NeedStatus(code)),
-                  lambda code: None, prefix="status_")
+                    lambda code: None, prefix="status_")
     return Section("needs", title, text, figures,
                    tuple(b for b in bars if b.value), page=RESOURCES,
                    withheld=any_withheld(status, kinds, helped))
