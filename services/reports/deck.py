@@ -28,6 +28,7 @@ from pptx.util import Inches
 from sqlalchemy.orm import Session
 
 from services.access.permissions import Actor, Capability
+from services.care.compliance_counts import RuleCount
 from services.care.photos import ReportPhoto, report_photos
 from services.reports.deck_text import (
     ACCENT,
@@ -248,7 +249,7 @@ def _problems(stats: Statistics) -> list[str]:
     return lines
 
 
-def _lowest_rule(stats: Statistics) -> object | None:
+def _lowest_rule(stats: Statistics) -> RuleCount | None:
     rules = [r for r in stats.compliance if r.due and r.met < r.due]
     # Items are pairings × rules: a small count names a few children, as on every deck slide.
     rules = [r for r in rules if not small_cells.count(r.due, suppress=True).withheld

@@ -66,7 +66,7 @@ def lines_needed(text: str, size: float, width: float) -> int:
     """Wrapped lines of `text` at `size` points in a box `width` inches wide (CJK wraps at any
     character; a line loses about one character to punctuation that may not begin a line)."""
     per_line = max(1.0, int((width - 2 * INSET) * 72 / size) - 1)
-    return sum(max(1, -(-_em(line) // per_line)) for line in text.split("\n"))
+    return sum(max(1, int(-(-_em(line) // per_line))) for line in text.split("\n"))
 
 
 def fits(text: str, size: float, width: float, height: float, *, spacing: int = 0) -> bool:

@@ -15,7 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
-from docx.styles.style import BaseStyle
+from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 
@@ -30,13 +30,14 @@ TITLE_STYLE, SIGN_STYLE = "公文标题", "落款"
 THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
-def _east_asian(target: BaseStyle | Run, font: str) -> None:
+def _east_asian(target: CharacterStyle | Run, font: str) -> None:
     """Name the Latin and the East Asian font: Word reads w:eastAsia for Chinese characters."""
     target.font.name = LATIN_FONT
     fonts = target.element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), font)
     for theme in THEME_FONTS:  # a theme font would override the named one
-        fonts.attrib.pop(qn(theme), None)
+        if qn(theme) in fonts.attrib:
+            del fonts.attrib[qn(theme)]
 
 
 def _chinese_defaults(document: DocxDocument) -> None:
@@ -77,10 +78,14 @@ def _font_table(document: DocxDocument) -> None:
 
 
 def _style(document: DocxDocument, name: str, *, font: str, size: float, bold: bool = False,
-           before: float = 0, after: float = 0) -> BaseStyle:
+           before: float = 0, after: float = 0) -> ParagraphStyle:
     styles = document.styles
     style = styles[name] if name in [s.name for s in styles] else styles.add_style(
         name, WD_STYLE_TYPE.PARAGRAPH)
+    # python-docx builds each style as its type's class; every style named here is a paragraph
+    # style of the default template or one added as such.
+    if not isinstance(style, ParagraphStyle):
+        raise TypeError(f"{name} is not a paragraph style")
     if style.base_style is None and name != "Normal":
         style.base_style = styles["Normal"]
     _east_asian(style, font)
@@ -120,8 +125,8 @@ def _a4(document: DocxDocument) -> None:
 
 def _field(paragraph: DocxParagraph, instruction: str) -> None:
     """A Word field (PAGE) as its three fldChar runs, shown as "1" until Word updates it."""
-    for kind, text in (("begin", None), ("instr", instruction), ("separate", None),
-                       ("text", "1"), ("end", None)):
+    for kind, text in (("begin", ""), ("instr", instruction), ("separate", ""),
+                       ("text", "1"), ("end", "")):
         run = paragraph.add_run()
         _east_asian(run, BODY_FONT)
         if kind == "instr":

@@ -20,7 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from services.reports.report_markdown import blocks, spans
 
@@ -125,14 +125,16 @@ def _pdf_styles(fonts: dict[str, str]) -> dict[str, ParagraphStyle]:
     """三号-ish body at 13 pt on 23-pt lines; headings bold and kept with what follows."""
     base = ParagraphStyle("body", fontName=fonts["body"], fontSize=13, leading=23,
                           wordWrap="CJK", firstLineIndent=26, spaceAfter=4)
-    heading = {"firstLineIndent": 0, "keepWithNext": 1}
+    # Headings: no first-line indent, kept with what follows.
     return {
         "title": ParagraphStyle("title", parent=base, fontName=fonts["bold"], fontSize=20,
-                                leading=30, alignment=1, spaceAfter=14, **heading),
+                                leading=30, alignment=1, spaceAfter=14, firstLineIndent=0,
+                                keepWithNext=1),
         "h1": ParagraphStyle("h1", parent=base, fontName=fonts["heading"], fontSize=15,
-                             leading=24, spaceBefore=8, spaceAfter=4, **heading),
+                             leading=24, spaceBefore=8, spaceAfter=4, firstLineIndent=0,
+                             keepWithNext=1),
         "h2": ParagraphStyle("h2", parent=base, fontName=fonts["bold"], fontSize=13,
-                             leading=23, spaceBefore=4, **heading),
+                             leading=23, spaceBefore=4, firstLineIndent=0, keepWithNext=1),
         "bullet": ParagraphStyle("bullet", parent=base, firstLineIndent=0, leftIndent=16,
                                  bulletIndent=4, bulletFontName=fonts["body"]),
         "sign": ParagraphStyle("sign", parent=base, firstLineIndent=0, alignment=2,
@@ -156,7 +158,7 @@ def markdown_to_pdf(text: str, *, title: str) -> bytes:
     embedded = fonts is not None
     fonts = fonts or _cid_fonts()
     styles = _pdf_styles(fonts)
-    story: list[Paragraph | Spacer] = []
+    story: list[Flowable] = []
     previous = ""
     for block in blocks(text):
         if block.kind == "sign" and previous != "sign":
