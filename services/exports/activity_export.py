@@ -65,7 +65,7 @@ BATCH = 5000
 
 
 def _period(date_from: date | None, date_to: date | None) -> list[ColumnElement[bool]]:
-    clauses = [Activity.archived_at.is_(None)]
+    clauses: list[ColumnElement[bool]] = [Activity.archived_at.is_(None)]
     if date_from is not None:
         clauses.append(Activity.held_on >= date_from)
     if date_to is not None:
@@ -127,6 +127,8 @@ def activity_rows(session: Session, actor: Actor, *, date_from: date | None = No
             select(Donation.activity_id, Donation.money_yuan, Donation.goods)
             .join(Activity, Activity.id == Donation.activity_id)
             .where(*where, Donation.archived_at.is_(None)).order_by(Donation.id)):
+        if activity_id is None:  # never: the join keeps donations made at an activity
+            continue
         money[activity_id] = money.get(activity_id, Decimal(0)) + (amount or Decimal(0))
         if what:
             goods.setdefault(activity_id, []).append(what)

@@ -205,7 +205,10 @@ def _keywords(chosen: HubList, values: Mapping[str, object]) -> dict[str, object
                              filters="、".join(sorted(unknown)))
     keywords = {name: value for name, value in values.items() if name != PERIOD}
     if PERIOD in values and values[PERIOD] is not None:
-        start, end = values[PERIOD]  # type: ignore[misc]
+        bounds = values[PERIOD]
+        if not isinstance(bounds, (tuple, list)):
+            raise TypeError(f"{PERIOD} is a (date_from, date_to) pair, not {bounds!r}")
+        start, end = bounds
         if start is not None and end is not None and start > end:
             raise DomainError.of("errors.period.reversed")
         keywords.update(date_from=start, date_to=end)

@@ -142,7 +142,10 @@ def _ended_pairings(session: Session, actor: Actor) -> list[tuple[PairingRecord,
         .join(Child, Child.id == Pairing.child_id).join(Helper, Helper.id == Pairing.helper_id)
         .where(Pairing.ended_on.is_not(None), children_visible(actor))
         .order_by(Pairing.ended_on.desc(), Pairing.id.desc()))
-    return [(PairingRecord(*row[:11]), row[11]) for row in rows]
+    return [(PairingRecord(pairing_id, version, child_id, child_name, helper_id, helper_name,
+                           kind, started_on, ended_on, end_reason, end_note), last_contact)
+            for (pairing_id, version, child_id, child_name, helper_id, helper_name, kind,
+                 started_on, ended_on, end_reason, end_note, last_contact) in rows]
 
 
 def _paired_children(session: Session, actor: Actor, pairings: ColumnElement[bool],
@@ -167,7 +170,8 @@ def _helper_phones(session: Session, actor: Actor, pairings: ColumnElement[bool]
     return {helper_id: phone for helper_id, phone in session.execute(
         select(Helper.id, Helper.phone).where(
             helpers_visible(actor), Helper.phone.is_not(None),
-            Helper.id.in_(select(Pairing.helper_id).where(pairings))))}
+            Helper.id.in_(select(Pairing.helper_id).where(pairings))))
+        if phone is not None}  # always, as selected: this tells the checker
 
 
 def pairing_rows(session: Session, actor: Actor, *, today: date,
@@ -220,7 +224,8 @@ def unpaired_rows(session: Session, actor: Actor, *, today: date) -> Iterator[Ro
     guardian_phones = {child_id: phone for child_id, phone in session.execute(
         select(Relative.child_id, Relative.phone).where(
             Relative.child_id.in_(ids), Relative.relation == Relation.guardian,
-            Relative.archived_at.is_(None), Relative.phone.is_not(None)))}
+            Relative.archived_at.is_(None), Relative.phone.is_not(None)))
+        if phone is not None}  # always, as selected: this tells the checker
     town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
     helper_left = exists().where(Pairing.child_id == Child.id, Pairing.ended_on.is_(None))
     rows = session.execute(
