@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TypedDict
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -117,7 +118,7 @@ def _column_keys(chosen: HubList) -> list[str] | None:
                           placeholder=t("common.choose_many", current))
 
 
-def _progress_bar() -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
+def _progress_bar() -> tuple[Callable[[int, int | None], None], Callable[[], object]]:
     """A progress callback for export_list and a function that removes the bar."""
     current = ui_lang()
     bar = st.progress(0.0, text=t("exports.reading", current))
@@ -132,7 +133,17 @@ def _progress_bar() -> tuple[Callable[[int, int | None], None], Callable[[], Non
     return report, bar.empty
 
 
-def _build(actor: Actor, chosen: HubList, today: date, choices: dict[str, object]) -> None:
+class Choices(TypedDict):
+    """What the reader chose for one file; a built file is shown while they stay the same."""
+
+    kind: str
+    fmt: str
+    sensitive: bool
+    columns: list[str] | None
+    filters: dict[str, object]
+
+
+def _build(actor: Actor, chosen: HubList, today: date, choices: Choices) -> None:
     report, clear = _progress_bar()
     try:
         with db_transaction() as session:
@@ -187,8 +198,7 @@ def render_exports_hub(actor: Actor, today: date, lang: str) -> None:
     if actor.can(Capability.EXPORT_SENSITIVE):
         sensitive = right.checkbox(t("exports.sensitive", lang), key="exports_sensitive",
                                    help=t(SENSITIVE_HELP, lang))
-    choices = {"kind": kind, "fmt": fmt, "sensitive": sensitive, "columns": columns,
-               "filters": filters}
+    choices = Choices(kind=kind, fmt=fmt, sensitive=sensitive, columns=columns, filters=filters)
     if st.button(t("exports.build", lang), type="primary", key="exports_build",
                  icon=":material/build:", disabled=columns == []):
         _build(actor, chosen, today, choices)

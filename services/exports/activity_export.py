@@ -32,7 +32,14 @@ from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
 from services.care.activity_queries import activities_visible, list_activities
 from services.exports.name_masking import people_by_child, people_by_provider, provider_people
-from services.exports.tables import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    PEOPLE,
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 
 Row = dict[str, object]
 S = Sensitivity
@@ -58,7 +65,7 @@ BATCH = 5000
 
 
 def _period(date_from: date | None, date_to: date | None) -> list[ColumnElement[bool]]:
-    clauses = [Activity.archived_at.is_(None)]
+    clauses: list[ColumnElement[bool]] = [Activity.archived_at.is_(None)]
     if date_from is not None:
         clauses.append(Activity.held_on >= date_from)
     if date_to is not None:
@@ -120,6 +127,8 @@ def activity_rows(session: Session, actor: Actor, *, date_from: date | None = No
             select(Donation.activity_id, Donation.money_yuan, Donation.goods)
             .join(Activity, Activity.id == Donation.activity_id)
             .where(*where, Donation.archived_at.is_(None)).order_by(Donation.id)):
+        if activity_id is None:  # never: the join keeps donations made at an activity
+            continue
         money[activity_id] = money.get(activity_id, Decimal(0)) + (amount or Decimal(0))
         if what:
             goods.setdefault(activity_id, []).append(what)
@@ -163,14 +172,15 @@ def attendance_rows(session: Session, actor: Actor, *, date_from: date | None = 
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],
-            columns: tuple[ExportColumn, ...], include_sensitive: bool) -> bytes:
+            columns: tuple[ExportColumn, ...], include_sensitive: bool,
+            *, options: ExportOptions | None) -> bytes:
     """The rows as a file; the permission checks come before any row is read."""
     actor.require(Capability.EXPORT)
     actor.require(Capability.MANAGE_ACTIVITIES)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
-                        sheet_name=TITLES[kind])
+                        sheet_name=TITLES[kind], options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({fmt})")
@@ -179,19 +189,22 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
 
 def export_activities(session: Session, *, actor: Actor, fmt: str, today: date,
                       include_sensitive: bool = False, date_from: date | None = None,
-                      date_to: date | None = None) -> bytes:
+                      date_to: date | None = None,
+                      options: ExportOptions | None = None) -> bytes:
     """活动名单: one row per activity; helpers' names masked unless asked for."""
     rows = activity_rows(session, actor, date_from=date_from, date_to=date_to)
-    return _export(session, actor, "activities", fmt, rows, ACTIVITY_COLUMNS, include_sensitive)
+    return _export(session, actor, "activities", fmt, rows, ACTIVITY_COLUMNS, include_sensitive,
+                   options=options)
 
 
 def export_attendance(session: Session, *, actor: Actor, fmt: str, today: date,
                       include_sensitive: bool = False, date_from: date | None = None,
-                      date_to: date | None = None) -> bytes:
+                      date_to: date | None = None,
+                      options: ExportOptions | None = None) -> bytes:
     """活动参加儿童名单: one row per attending child; names masked unless asked for."""
     rows = attendance_rows(session, actor, date_from=date_from, date_to=date_to)
     return _export(session, actor, "attendance", fmt, rows, ATTENDANCE_COLUMNS,
-                   include_sensitive)
+                   include_sensitive, options=options)
 
 
 ACTIVITY_EXPORTS: dict[str, ListExport] = {

@@ -18,7 +18,14 @@ from db.models import CareContact, Child, Helper, OrgUnit, User
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
 from services.exports.name_masking import people_by_child
-from services.exports.tables import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    PEOPLE,
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 
 Row = dict[str, object]
 TITLE = "帮扶记录"
@@ -74,7 +81,8 @@ def contact_rows(session: Session, actor: Actor, *, date_from: date | None = Non
 
 def export_contacts(session: Session, *, actor: Actor, fmt: str, today: date,
                     include_sensitive: bool = False, date_from: date | None = None,
-                    date_to: date | None = None) -> bytes:
+                    date_to: date | None = None,
+                    options: ExportOptions | None = None) -> bytes:
     """帮扶记录 in `fmt` for the period (all dates when open); sensitive exports are audited."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
@@ -83,7 +91,7 @@ def export_contacts(session: Session, *, actor: Actor, fmt: str, today: date,
         raise DomainError.of("errors.period.reversed")
     rows = contact_rows(session, actor, date_from=date_from, date_to=date_to)
     data = export_bytes(fmt, rows, CONTACT_COLUMNS, include_sensitive=include_sensitive,
-                        sheet_name=TITLE)
+                        sheet_name=TITLE, options=options)
     if include_sensitive:
         period = f"{date_from or '最早'}至{date_to or today}"
         audit.record(session, actor, "export_sensitive", "contacts", None,

@@ -30,7 +30,6 @@ from services.exports.tables import (
     ExportOptions,
     ListExport,
     Progress,
-    export_options,
     filename_for,
 )
 
@@ -40,7 +39,8 @@ HUB_ORDER = ("roster", "unpaired", "pairings", "helpers", "contacts", "activitie
              "attendance", "todo", "no_contact", "campaign_gaps", "needs", "wishes", "ledger",
              "providers", "fairness", "survey_results", "survey_answers")
 # Every export function takes these; any other keyword parameter is a filter.
-COMMON_PARAMETERS = frozenset({"session", "actor", "fmt", "today", "include_sensitive"})
+COMMON_PARAMETERS = frozenset({"session", "actor", "fmt", "today", "include_sensitive",
+                               "options"})
 PERIOD = "period"  # stands for the date_from and date_to parameters together
 
 
@@ -164,12 +164,15 @@ class HubList:
 
 
 def export_roster_in(session: Session, *, actor: Actor, fmt: str, today: date,
-                     include_sensitive: bool = False, org_unit_id: int | None = None) -> bytes:
-    """儿童名单 of the active children under one org unit (all in scope when None)."""
-    from services.exports.roster_export import export_roster
+                     include_sensitive: bool = False, org_unit_id: int | None = None,
+                     options: ExportOptions | None = None) -> bytes:
+    """儿童名单 of the active children under one org unit (all in scope when None); the hub's
+    ListExport records it, so it calls the roster's unaudited writer."""
+    from services.exports.roster_export import write_roster
     from services.roster.roster_search import RosterFilter
-    return export_roster(session, actor=actor, roster_filter=RosterFilter(org_unit_id=org_unit_id),
-                         fmt=fmt, today=today, include_sensitive=include_sensitive)
+    return write_roster(session, actor=actor, roster_filter=RosterFilter(org_unit_id=org_unit_id),
+                        fmt=fmt, today=today, include_sensitive=include_sensitive,
+                        options=options)
 
 
 def hub_lists() -> dict[str, HubList]:
@@ -202,7 +205,10 @@ def _keywords(chosen: HubList, values: Mapping[str, object]) -> dict[str, object
                              filters="、".join(sorted(unknown)))
     keywords = {name: value for name, value in values.items() if name != PERIOD}
     if PERIOD in values and values[PERIOD] is not None:
-        start, end = values[PERIOD]  # type: ignore[misc]
+        bounds = values[PERIOD]
+        if not isinstance(bounds, (tuple, list)):
+            raise TypeError(f"{PERIOD} is a (date_from, date_to) pair, not {bounds!r}")
+        start, end = bounds
         if start is not None and end is not None and start > end:
             raise DomainError.of("errors.period.reversed")
         keywords.update(date_from=start, date_to=end)
@@ -227,7 +233,6 @@ def export_list(session: Session, *, actor: Actor, kind: str, fmt: str, today: d
         raise DomainError.of("errors.export.no_columns")
     options = ExportOptions(columns=columns if chosen.columns else None,
                             sheet_name=chosen.title, progress=progress)
-    with export_options(options):
-        data = chosen.export(session, actor=actor, fmt=fmt, today=today,
-                             include_sensitive=include_sensitive, **keywords)
+    data = chosen.export(session, actor=actor, fmt=fmt, today=today,
+                         include_sensitive=include_sensitive, options=options, **keywords)
     return ExportFile(data, filename_for(chosen.title, fmt, today), options.rows)

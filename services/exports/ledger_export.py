@@ -20,7 +20,14 @@ from db.models import Donation, Need, Wish, donation_recipients
 from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.exports.name_masking import people_by_child, people_by_provider, provider_people
-from services.exports.tables import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    PEOPLE,
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 from services.resources.ledger import entries_visible, fairness, list_entries
 from services.resources.providers import list_providers
 
@@ -56,13 +63,14 @@ def _period(today: date, date_from: date | None, date_to: date | None) -> tuple[
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[dict],
-            columns: tuple[ExportColumn, ...], include_sensitive: bool, today: date) -> bytes:
+            columns: tuple[ExportColumn, ...], include_sensitive: bool, today: date,
+            *, options: ExportOptions | None) -> bytes:
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     rows = list(rows)
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
-                        sheet_name=TITLES[kind])
+                        sheet_name=TITLES[kind], options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({len(rows)}条,{fmt},{today:%Y-%m-%d})")
@@ -103,11 +111,13 @@ def ledger_rows(session: Session, actor: Actor, *, date_from: date, date_to: dat
 
 def export_ledger(session: Session, *, actor: Actor, fmt: str, today: date,
                   include_sensitive: bool = False, date_from: date | None = None,
-                  date_to: date | None = None) -> bytes:
+                  date_to: date | None = None,
+                  options: ExportOptions | None = None) -> bytes:
     """捐助台账 of a period (default: this year so far)."""
     start, end = _period(today, date_from, date_to)
     rows = ledger_rows(session, actor, date_from=start, date_to=end)
-    return _export(session, actor, "ledger", fmt, rows, LEDGER_COLUMNS, include_sensitive, today)
+    return _export(session, actor, "ledger", fmt, rows, LEDGER_COLUMNS, include_sensitive, today,
+                   options=options)
 
 
 def _helped_people(session: Session) -> dict[int, set[str]]:
@@ -140,23 +150,25 @@ def provider_rows(session: Session, actor: Actor) -> Iterable[dict]:
 
 
 def export_providers(session: Session, *, actor: Actor, fmt: str, today: date,
-                     include_sensitive: bool = False) -> bytes:
+                     include_sensitive: bool = False,
+                     options: ExportOptions | None = None) -> bytes:
     """资源方名单 with what each has done; contact names and phones masked unless sensitive,
     and so is the name of a provider that is a person."""
     return _export(session, actor, "providers", fmt, provider_rows(session, actor),
-                   PROVIDER_COLUMNS, include_sensitive, today)
+                   PROVIDER_COLUMNS, include_sensitive, today, options=options)
 
 
 def export_fairness(session: Session, *, actor: Actor, fmt: str, today: date,
                     include_sensitive: bool = False, date_from: date | None = None,
-                    date_to: date | None = None) -> bytes:
+                    date_to: date | None = None,
+                    options: ExportOptions | None = None) -> bytes:
     """受助情况: each child helped in the period, most-helped first."""
     start, end = _period(today, date_from, date_to)
     rows = ({"child_name": r.child_name, "times_helped": r.times_helped,
              "money_yuan": r.money_yuan, "goods": r.goods, PEOPLE: [r.child_name]}
             for r in fairness(session, actor, date_from=start, date_to=end).rows)
     return _export(session, actor, "fairness", fmt, rows, FAIRNESS_COLUMNS, include_sensitive,
-                   today)
+                   today, options=options)
 
 
 LEDGER_EXPORTS: dict[str, ListExport] = {

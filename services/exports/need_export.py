@@ -25,7 +25,14 @@ from services.exports.name_masking import (
     people_by_provider,
     provider_people,
 )
-from services.exports.tables import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    PEOPLE,
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 from services.resources.needs import NeedRow, list_needs
 
 Row = dict[str, object]
@@ -80,13 +87,14 @@ def need_rows(session: Session, actor: Actor, *, today: date) -> Iterator[Row]:
 
 
 def export_needs(session: Session, *, actor: Actor, fmt: str, today: date,
-                 include_sensitive: bool = False) -> bytes:
+                 include_sensitive: bool = False,
+                 options: ExportOptions | None = None) -> bytes:
     """需求清单 as CSV or XLSX; a sensitive export (names in full) is audited."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     data = export_bytes(fmt, need_rows(session, actor, today=today), NEED_COLUMNS,
-                        include_sensitive=include_sensitive, sheet_name=TITLE)
+                        include_sensitive=include_sensitive, sheet_name=TITLE, options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "needs", None,
                      summary=f"导出含敏感信息的{TITLE}({fmt})")

@@ -20,7 +20,14 @@ from db.models import CareContact, Child, ChildCategory, Helper, OrgUnit, Pairin
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible, helpers_visible
 from services.exports.name_masking import people_by_child
-from services.exports.tables import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    PEOPLE,
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 from services.pairing.match_health import helper_health, pairing_health
 from services.pairing.pairing_board import WaitingChild, priority_order, waiting_conditions
 from services.pairing.pairings import PairingRecord
@@ -62,13 +69,14 @@ ENDED, HELPER_STOPPED, HELPER_LEFT = "已结束", "帮扶人已停用", "原帮�
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],
-            columns: tuple[ExportColumn, ...], include_sensitive: bool) -> bytes:
+            columns: tuple[ExportColumn, ...], include_sensitive: bool,
+            *, options: ExportOptions | None) -> bytes:
     """The rows as a file; the permission checks come before any row is read."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
-                        sheet_name=TITLES[kind])
+                        sheet_name=TITLES[kind], options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({fmt})")
@@ -110,10 +118,12 @@ def helper_rows(session: Session, actor: Actor, *, today: date,
 
 
 def export_helpers(session: Session, *, actor: Actor, fmt: str, today: date,
-                   include_sensitive: bool = False, include_inactive: bool = False) -> bytes:
+                   include_sensitive: bool = False, include_inactive: bool = False,
+                   options: ExportOptions | None = None) -> bytes:
     """帮扶人名单: active helpers in scope (deactivated ones too if asked), masked unless asked."""
     rows = helper_rows(session, actor, today=today, include_inactive=include_inactive)
-    return _export(session, actor, "helpers", fmt, rows, HELPER_COLUMNS, include_sensitive)
+    return _export(session, actor, "helpers", fmt, rows, HELPER_COLUMNS, include_sensitive,
+                   options=options)
 
 
 # ---- pairings ------------------------------------------------------------------------------
@@ -132,7 +142,10 @@ def _ended_pairings(session: Session, actor: Actor) -> list[tuple[PairingRecord,
         .join(Child, Child.id == Pairing.child_id).join(Helper, Helper.id == Pairing.helper_id)
         .where(Pairing.ended_on.is_not(None), children_visible(actor))
         .order_by(Pairing.ended_on.desc(), Pairing.id.desc()))
-    return [(PairingRecord(*row[:11]), row[11]) for row in rows]
+    return [(PairingRecord(pairing_id, version, child_id, child_name, helper_id, helper_name,
+                           kind, started_on, ended_on, end_reason, end_note), last_contact)
+            for (pairing_id, version, child_id, child_name, helper_id, helper_name, kind,
+                 started_on, ended_on, end_reason, end_note, last_contact) in rows]
 
 
 def _paired_children(session: Session, actor: Actor, pairings: ColumnElement[bool],
@@ -157,7 +170,8 @@ def _helper_phones(session: Session, actor: Actor, pairings: ColumnElement[bool]
     return {helper_id: phone for helper_id, phone in session.execute(
         select(Helper.id, Helper.phone).where(
             helpers_visible(actor), Helper.phone.is_not(None),
-            Helper.id.in_(select(Pairing.helper_id).where(pairings))))}
+            Helper.id.in_(select(Pairing.helper_id).where(pairings))))
+        if phone is not None}  # always, as selected: this tells the checker
 
 
 def pairing_rows(session: Session, actor: Actor, *, today: date,
@@ -189,10 +203,12 @@ def pairing_rows(session: Session, actor: Actor, *, today: date,
 
 
 def export_pairings(session: Session, *, actor: Actor, fmt: str, today: date,
-                    include_sensitive: bool = False, include_ended: bool = False) -> bytes:
+                    include_sensitive: bool = False, include_ended: bool = False,
+                    options: ExportOptions | None = None) -> bytes:
     """结对名单: open pairings with how they go; with include_ended, the ended ones and why."""
     rows = pairing_rows(session, actor, today=today, include_ended=include_ended)
-    return _export(session, actor, "pairings", fmt, rows, PAIRING_COLUMNS, include_sensitive)
+    return _export(session, actor, "pairings", fmt, rows, PAIRING_COLUMNS, include_sensitive,
+                   options=options)
 
 
 # ---- unpaired children ---------------------------------------------------------------------
@@ -208,7 +224,8 @@ def unpaired_rows(session: Session, actor: Actor, *, today: date) -> Iterator[Ro
     guardian_phones = {child_id: phone for child_id, phone in session.execute(
         select(Relative.child_id, Relative.phone).where(
             Relative.child_id.in_(ids), Relative.relation == Relation.guardian,
-            Relative.archived_at.is_(None), Relative.phone.is_not(None)))}
+            Relative.archived_at.is_(None), Relative.phone.is_not(None)))
+        if phone is not None}  # always, as selected: this tells the checker
     town, village, school = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
     helper_left = exists().where(Pairing.child_id == Child.id, Pairing.ended_on.is_(None))
     rows = session.execute(
@@ -242,10 +259,12 @@ def _unpaired_row(child: WaitingChild, town: str, village: str, school: str,
 
 
 def export_unpaired(session: Session, *, actor: Actor, fmt: str, today: date,
-                    include_sensitive: bool = False) -> bytes:
+                    include_sensitive: bool = False,
+                    options: ExportOptions | None = None) -> bytes:
     """未结对儿童名单: every child in scope waiting for a helper, most urgent first, no limit."""
     rows = unpaired_rows(session, actor, today=today)
-    return _export(session, actor, "unpaired", fmt, rows, UNPAIRED_COLUMNS, include_sensitive)
+    return _export(session, actor, "unpaired", fmt, rows, UNPAIRED_COLUMNS, include_sensitive,
+                   options=options)
 
 
 PAIRING_EXPORTS: dict[str, ListExport] = {

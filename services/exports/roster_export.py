@@ -26,7 +26,7 @@ from core.vocab import (
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services.access import audit
 from services.access.permissions import Actor, Capability
-from services.exports.tables import ExportColumn, Sensitivity, audited, export_bytes
+from services.exports.tables import ExportColumn, ExportOptions, Sensitivity, audited, export_bytes
 from services.roster.roster_search import RosterFilter, filtered_child_ids
 
 ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
@@ -144,18 +144,25 @@ def _row(child: Row, categories: list[str], helpers: list[str], today: date,
     }
 
 
-@audited("roster", ROSTER_TITLE)
-def export_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter, fmt: str,
+def write_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter, fmt: str,
                   today: date, include_sensitive: bool = False,
-                  column_keys: list[str] | None = None) -> bytes:
-    """The filtered roster as CSV or XLSX; names, phones, IDs and addresses masked unless asked."""
+                  column_keys: list[str] | None = None,
+                  options: ExportOptions | None = None) -> bytes:
+    """The filtered roster as CSV or XLSX; names, phones, IDs and addresses masked unless asked.
+
+    Not recorded as a disclosure: `export_roster` and the hub's roster, which call it, are."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     columns = [c for c in ROSTER_COLUMNS if column_keys is None or c.key in column_keys]
     data = export_bytes(fmt, roster_rows(session, actor, roster_filter, today=today), columns,
-                        include_sensitive=include_sensitive, sheet_name=ROSTER_TITLE)
+                        include_sensitive=include_sensitive, sheet_name=ROSTER_TITLE,
+                        options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "roster", None,
                      summary=f"导出含敏感信息的儿童名单({fmt},筛选:{roster_filter.to_query_params()})")
     return data
+
+
+# The roster as the roster page and the CLI export it: every call recorded (`audited`).
+export_roster = audited("roster", ROSTER_TITLE)(write_roster)

@@ -12,7 +12,13 @@ from core.i18n import Msg
 from core.vocab import Category
 from services.access import audit
 from services.access.permissions import Actor, Capability
-from services.exports.tables import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 from services.resources.surveys import answer_grid, get_survey, list_surveys, results
 
 RESULTS_TITLE, ANSWERS_TITLE = "问卷统计结果", "问卷答案明细"
@@ -50,7 +56,8 @@ def result_rows(session: Session, actor: Actor, survey_id: int, *,
 
 def export_results(session: Session, *, actor: Actor, fmt: str, today: date,
                    include_sensitive: bool = False, survey_id: int | None = None,
-                   org_unit_id: int | None = None, category: Category | None = None) -> bytes:
+                   org_unit_id: int | None = None, category: Category | None = None,
+                   options: ExportOptions | None = None) -> bytes:
     """问卷统计结果: counts and shares per option; no child is named, so nothing to mask.
 
     Asking for sensitive data is refused without the right all the same: the audit log
@@ -62,12 +69,13 @@ def export_results(session: Session, *, actor: Actor, fmt: str, today: date,
     chosen = _survey_id(session, actor, survey_id)
     rows = list(result_rows(session, actor, chosen, org_unit_id=org_unit_id, category=category))
     return export_bytes(fmt, rows, RESULT_COLUMNS, include_sensitive=False,
-                        sheet_name=RESULTS_TITLE)
+                        sheet_name=RESULTS_TITLE, options=options)
 
 
 def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
                    include_sensitive: bool = False, survey_id: int | None = None,
-                   org_unit_id: int | None = None) -> bytes:
+                   org_unit_id: int | None = None,
+                   options: ExportOptions | None = None) -> bytes:
     """问卷答案明细: one row per child who answered; a sensitive export goes in the audit log."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
@@ -81,7 +89,7 @@ def export_answers(session: Session, *, actor: Actor, fmt: str, today: date,
             for r in answer_grid(session, actor, chosen, org_unit_id=org_unit_id, limit=None)
             if r.answers]
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
-                        sheet_name=ANSWERS_TITLE)
+                        sheet_name=ANSWERS_TITLE, options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "survey", chosen,
                      summary=f"导出含敏感信息的{ANSWERS_TITLE}“{survey.title}”"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import inspect
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -260,14 +261,15 @@ class ExportOptions:
     rows: int = field(default=0, init=False)
 
 
-# Set by `export_options` around a list's export function, so column choice, sheet name and
-# progress reach export_bytes without every list's function taking them as parameters.
+# The old way to hand options over, kept only for callers not yet passing `options=`:
+# cli.py's `export` command and services.care.campaigns' export (which takes no `options`).
+# Every list in services/exports takes `options` and passes it down explicitly.
 _OPTIONS: ContextVar[ExportOptions | None] = ContextVar("export_options", default=None)
 
 
 @contextmanager
 def export_options(options: ExportOptions) -> Iterator[ExportOptions]:
-    """Within the block, export_bytes applies `options`."""
+    """Within the block, an export called without `options=` applies `options` (legacy)."""
     token = _OPTIONS.set(options)
     try:
         yield options
@@ -303,15 +305,18 @@ def _tracked(rows: Rows, options: ExportOptions) -> Iterator[Mapping[str, object
 
 
 def export_bytes(fmt: str, rows: Rows, columns: Columns, *, include_sensitive: bool,
-                 sheet_name: str = DEFAULT_SHEET, keys: Sequence[str] | None = None) -> bytes:
+                 sheet_name: str = DEFAULT_SHEET, keys: Sequence[str] | None = None,
+                 options: ExportOptions | None = None) -> bytes:
     """The file's bytes in `fmt` ("csv" or "xlsx"), only the `keys` columns when given.
 
-    Inside `export_options(...)` those options apply too: their columns narrow `keys`
-    further, their sheet name wins, and the rows are counted (with progress if asked).
+    With `options` (or inside the legacy `export_options(...)` block when none are passed)
+    those apply too: their columns narrow `keys` further, their sheet name wins, and the rows
+    are counted (with progress if asked).
     """
     fmt = _check_format(fmt)
     chosen = select_columns(columns, keys)
-    options = _OPTIONS.get()
+    if options is None:
+        options = _OPTIONS.get()
     if options is not None:
         chosen = select_columns(chosen, options.columns)
         sheet_name = options.sheet_name or sheet_name
@@ -329,33 +334,30 @@ def filename_for(base: str, fmt: str, today: date) -> str:
     return f"{safe}_{today.isoformat()}.{_check_format(fmt)}"
 
 
-# True while an audited export runs, so an export built on another (the hub's roster) is
-# recorded once, by the outermost call.
-_AUDITING: ContextVar[bool] = ContextVar("export_auditing", default=False)
-
-
 def audited(entity: str, title: str) -> Callable[[Callable[..., bytes]], Callable[..., bytes]]:
     """Record every call of a list's export function: who, which list, how many rows, filters.
 
     Masked or not, a list of children leaving the database is a disclosure; a sensitive
-    export is also marked by the list's own "export_sensitive" event.
+    export is also marked by the list's own "export_sensitive" event. The rows are counted
+    into the caller's `options` (fresh ones when none are given) passed down to the export.
+    An export built on another calls the other's unaudited function, so each file is
+    recorded once.
     """
     def wrap(export: Callable[..., bytes]) -> Callable[..., bytes]:
+        takes_options = "options" in inspect.signature(export).parameters
+
         @functools.wraps(export)
         def run(session: Any, *, actor: Any, fmt: str, today: date,
-                include_sensitive: bool = False, **filters: object) -> bytes:
-            if _AUDITING.get():
-                return export(session, actor=actor, fmt=fmt, today=today,
-                              include_sensitive=include_sensitive, **filters)
-            options = _OPTIONS.get()
-            counted = options or ExportOptions()
-            token = _AUDITING.set(True)
-            try:
-                with nullcontext() if options else export_options(counted):
+                include_sensitive: bool = False, options: ExportOptions | None = None,
+                **filters: object) -> bytes:
+            counted = options if options is not None else _OPTIONS.get() or ExportOptions()
+            if takes_options:
+                data = export(session, actor=actor, fmt=fmt, today=today,
+                              include_sensitive=include_sensitive, options=counted, **filters)
+            else:  # services.care.campaigns: its export_bytes still reads the legacy block
+                with export_options(counted):
                     data = export(session, actor=actor, fmt=fmt, today=today,
                                   include_sensitive=include_sensitive, **filters)
-            finally:
-                _AUDITING.reset(token)
             audit.record_disclosure(
                 session, actor, "export", entity, what=f"导出{title}", rows=counted.rows,
                 detail={"格式": fmt, "含敏感信息": "是" if include_sensitive else "否",
@@ -370,7 +372,7 @@ class ListExport:
     """One list the UI and the CLI offer: its file title, columns and export function.
 
     `export(session, *, actor, fmt, today, include_sensitive=False, **filters)` returns the
-    file's bytes; run inside `export_options(...)` it keeps only the chosen columns. Every
+    file's bytes; with `options=ExportOptions(columns=...)` it keeps only the chosen columns. Every
     call is audited (`audited`) under `entity`, by default the function's name without
     "export_".
     """

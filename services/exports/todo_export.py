@@ -12,7 +12,13 @@ from core.i18n import Msg
 from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.care.todo import QuietChild, TodoItem, no_contact_this_month, todo_items
-from services.exports.tables import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 
 Row = dict[str, object]
 TODO_COLUMNS: tuple[ExportColumn, ...] = (
@@ -58,9 +64,10 @@ def _check(actor: Actor, include_sensitive: bool) -> None:
 
 
 def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[Row],
-            columns: tuple[ExportColumn, ...], include_sensitive: bool) -> bytes:
+            columns: tuple[ExportColumn, ...], include_sensitive: bool,
+            *, options: ExportOptions | None) -> bytes:
     data = export_bytes(fmt, rows, columns, include_sensitive=include_sensitive,
-                        sheet_name=TITLES[kind])
+                        sheet_name=TITLES[kind], options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", kind, None,
                      summary=f"导出含敏感信息的{TITLES[kind]}({fmt})")
@@ -68,19 +75,23 @@ def _export(session: Session, actor: Actor, kind: str, fmt: str, rows: Iterable[
 
 
 def export_todo(session: Session, *, actor: Actor, fmt: str, today: date,
-                include_sensitive: bool = False) -> bytes:
+                include_sensitive: bool = False,
+                options: ExportOptions | None = None) -> bytes:
     """待办清单: every unmet, unpaused rule of every active pairing in scope, overdue first."""
     _check(actor, include_sensitive)
     rows = todo_rows(todo_items(session, actor, today=today))
-    return _export(session, actor, "todo", fmt, rows, TODO_COLUMNS, include_sensitive)
+    return _export(session, actor, "todo", fmt, rows, TODO_COLUMNS, include_sensitive,
+                   options=options)
 
 
 def export_no_contact(session: Session, *, actor: Actor, fmt: str, today: date,
-                      include_sensitive: bool = False) -> bytes:
+                      include_sensitive: bool = False,
+                      options: ExportOptions | None = None) -> bytes:
     """本月未联系儿童名单: paired children in scope nobody has contacted this month."""
     _check(actor, include_sensitive)
     rows = quiet_rows(no_contact_this_month(session, actor, today=today))
-    return _export(session, actor, "no_contact", fmt, rows, QUIET_COLUMNS, include_sensitive)
+    return _export(session, actor, "no_contact", fmt, rows, QUIET_COLUMNS, include_sensitive,
+                   options=options)
 
 
 TODO_EXPORTS: dict[str, ListExport] = {

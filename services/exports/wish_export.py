@@ -19,7 +19,14 @@ from db.models import Child, Wish
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
 from services.exports.name_masking import people_by_child, people_by_provider, provider_people
-from services.exports.tables import PEOPLE, ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    PEOPLE,
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 from services.resources.wishes import list_wishes
 
 TITLE = "心愿清单"
@@ -52,14 +59,15 @@ def wish_rows(session: Session, actor: Actor, *, drive_id: int | None = None
 
 
 def export_wishes(session: Session, *, actor: Actor, fmt: str, today: date,
-                  include_sensitive: bool = False, drive_id: int | None = None) -> bytes:
+                  include_sensitive: bool = False, drive_id: int | None = None,
+                  options: ExportOptions | None = None) -> bytes:
     """心愿清单: one drive's wishes or all of them; a sensitive export goes in the audit log."""
     actor.require(Capability.EXPORT)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
     rows = list(wish_rows(session, actor, drive_id=drive_id))
     data = export_bytes(fmt, rows, WISH_COLUMNS, include_sensitive=include_sensitive,
-                        sheet_name=TITLE)
+                        sheet_name=TITLE, options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "wishes", drive_id,
                      summary=f"导出含敏感信息的{TITLE}({len(rows)}条,{fmt},{today:%Y-%m-%d})")

@@ -22,20 +22,33 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_SHAPE
-from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
-from pptx.oxml.ns import qn
-from pptx.oxml.xmlchemy import OxmlElement
+from pptx.enum.text import PP_ALIGN
 from pptx.slide import Slide
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Inches
 from sqlalchemy.orm import Session
 
 from services.access.permissions import Actor, Capability
+from services.care.compliance_counts import RuleCount
 from services.care.photos import ReportPhoto, report_photos
+from services.reports.deck_text import (
+    ACCENT,
+    BODY_SIZES,
+    MIN_SIZE,
+    MUTED,
+    add_band,
+    add_picture_fitted,
+    add_text,
+    east_asian_fonts,
+    fits,
+    one_line,
+    size_for,
+    tidy,
+)
 from services.stats import charts, small_cells
 from services.stats.figures import Statistics, StatsScope, compute, scoped_actor
-from services.stats.stats_text import (
+from services.stats.section_view import shown_total
+from services.stats.stats_text import sections
+from services.stats.stats_words import (
     CLOSE,
     COLON,
     COMMA,
@@ -45,21 +58,11 @@ from services.stats.stats_text import (
     Section,
     pct,
     period_span,
-    sections,
-    shown_total,
 )
 
-FONT = "Microsoft YaHei"  # PowerPoint and WPS have it; LibreOffice falls back to Noto CJK
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
-INK, MUTED, ACCENT = RGBColor(0x22, 0x2B, 0x36), RGBColor(0x6B, 0x72, 0x80), RGBColor(
-    0x1F, 0x5F, 0x9E)
 MAX_FIGURES, MAX_PHOTOS, PHOTO_PIXELS = 4, 6, 1400
-MIN_SIZE = 18  # points: the smallest text a room can read off a projector
-BODY_SIZES = (24, 22, 20, MIN_SIZE)
-LINE_HEIGHT = 1.35  # YaHei's lines in PowerPoint are ~1.32 em; LibreOffice's 1.2
-INSET = 0.1  # inches python-pptx leaves on each side of a text box (0.05 top and bottom)
 CONTENT_BOTTOM = 7.15
-NARROW = re.compile(r"[\x20-\x7e]")  # Latin letters, digits, ASCII signs: about half an em
 Progress = Callable[[float, str], None]
 
 
@@ -96,7 +99,7 @@ def build_deck(session: Session, actor: Actor, scope: StatsScope, *, today: date
         f"{stats.period_name}各项工作均按要求完成{COMMA}暂未发现突出问题{STOP}"])
     _list_slide(_blank(deck), "下一步打算", _next_steps(stats))
     _closing_slide(_blank(deck), stats, today)
-    _east_asian_fonts(deck)
+    east_asian_fonts(deck)
     buffer = io.BytesIO()
     deck.save(buffer)
     report(1.0, "完成")
@@ -110,9 +113,9 @@ def _blank(deck: object) -> Slide:
 
 
 def _title_slide(slide: Slide, stats: Statistics, today: date, *, withheld: bool) -> None:
-    _band(slide, 0, 2.3, 13.333, 0.12)
-    _text(slide, 0.8, 0.9, 11.7, 1.3, stats.org or "全部", 48, bold=True, colour=ACCENT)
-    _text(slide, 0.8, 2.7, 11.7, 0.9, "关爱留守儿童和困境儿童工作汇报", 32, bold=True)
+    add_band(slide, 0, 2.3, 13.333, 0.12)
+    add_text(slide, 0.8, 0.9, 11.7, 1.3, stats.org or "全部", 48, bold=True, colour=ACCENT)
+    add_text(slide, 0.8, 2.7, 11.7, 0.9, "关爱留守儿童和困境儿童工作汇报", 32, bold=True)
     lines = [f"统计期间\uff1a{period_span(stats)}"]
     if stats.scope.categories:
         lines.append("儿童类别\uff1a" + "、".join(c.label() for c in stats.scope.categories))
@@ -120,13 +123,13 @@ def _title_slide(slide: Slide, stats: Statistics, today: date, *, withheld: bool
     if withheld:
         lines.append(small_cells.NOTE)
     text = "\n".join(lines)
-    _text(slide, 0.8, 3.8, 11.7, 3.3, text,
-          _size_for(text, 11.7, 3.3, (24, 22, 20)) or MIN_SIZE, colour=MUTED)
+    add_text(slide, 0.8, 3.8, 11.7, 3.3, text,
+             size_for(text, 11.7, 3.3, (24, 22, 20)) or MIN_SIZE, colour=MUTED)
 
 
 def _heading(slide: Slide, title: str) -> None:
-    _text(slide, 0.6, 0.35, 12.1, 0.8, title, 32, bold=True, colour=ACCENT)
-    _band(slide, 0.6, 1.15, 12.1, 0.04)
+    add_text(slide, 0.6, 0.35, 12.1, 0.8, title, 32, bold=True, colour=ACCENT)
+    add_band(slide, 0.6, 1.15, 12.1, 0.04)
 
 
 def _section_slide(slide: Slide, section: Section) -> list[str]:
@@ -134,11 +137,11 @@ def _section_slide(slide: Slide, section: Section) -> list[str]:
     size that fits; returns the sentences left over for a "（续）" slide."""
     _heading(slide, section.title)
     if section.is_empty:
-        _text(slide, 0.6, 2.6, 12.1, 1.2, "暂无数据", 44, bold=True, colour=MUTED,
-              align=PP_ALIGN.CENTER)
+        add_text(slide, 0.6, 2.6, 12.1, 1.2, "暂无数据", 44, bold=True, colour=MUTED,
+                 align=PP_ALIGN.CENTER)
         hint = section.empty_hint or ""
-        _text(slide, 0.6, 4.0, 12.1, 2.0, hint, _size_for(hint, 12.1, 2.0, (22, 20)) or 20,
-              colour=MUTED, align=PP_ALIGN.CENTER)
+        add_text(slide, 0.6, 4.0, 12.1, 2.0, hint, size_for(hint, 12.1, 2.0, (22, 20)) or 20,
+                 colour=MUTED, align=PP_ALIGN.CENTER)
         return []
     figures = section.figures[:MAX_FIGURES]
     top = 1.4
@@ -146,19 +149,19 @@ def _section_slide(slide: Slide, section: Section) -> list[str]:
         column = 12.1 / max(len(figures), 3)
         for index, figure in enumerate(figures):
             left = 0.6 + index * column
-            value = _tidy(figure.value)
+            value = tidy(figure.value)
             size = next(z for z in (44, 36, 28, 24) if fits(value, z, column - 0.1, 0.85)
                         or z == 24)
-            _text(slide, left, top, column - 0.1, 0.85, value, size, bold=True, colour=ACCENT)
-            _text(slide, left, top + 0.85, column - 0.1, 0.5, figure.label,
-                  _size_for(figure.label, column - 0.1, 0.5, (20, MIN_SIZE)) or MIN_SIZE,
-                  colour=MUTED)
+            add_text(slide, left, top, column - 0.1, 0.85, value, size, bold=True, colour=ACCENT)
+            add_text(slide, left, top + 0.85, column - 0.1, 0.5, figure.label,
+                     size_for(figure.label, column - 0.1, 0.5, (20, MIN_SIZE)) or MIN_SIZE,
+                     colour=MUTED)
         top += 1.5
     png = charts.chart_png(section, width=640)
     height = CONTENT_BOTTOM - top
     if png is None:
         return _sentences_box(slide, section.text, 0.6, top, 12.1, height)
-    _picture(slide, png, left=0.6, top=top, width=7.3, height=height)
+    add_picture_fitted(slide, png, left=0.6, top=top, width=7.3, height=height)
     return _sentences_box(slide, section.text, 8.1, top, 4.6, height)
 
 
@@ -171,10 +174,10 @@ def _sentences_box(slide: Slide, text: str, left: float, top: float, width: floa
                    height: float) -> list[str]:
     """As much of `text` as fits the box, whole sentences or clauses (。；) at a time; the
     rest is returned for the next slide."""
-    text = _tidy(text)
-    size = _size_for(text, width, height, BODY_SIZES)
+    text = tidy(text)
+    size = size_for(text, width, height, BODY_SIZES)
     if size is not None:
-        _text(slide, left, top, width, height, text, size)
+        add_text(slide, left, top, width, height, text, size)
         return []
     pieces = re.findall(f"[^{STOP}{SEMI}]+(?:[{STOP}{SEMI}]|$)", text)
     shown = 0
@@ -185,43 +188,43 @@ def _sentences_box(slide: Slide, text: str, left: float, top: float, width: floa
                   if k == 1 or fits(pieces[0][:k], MIN_SIZE, width, height))
         pieces[:1] = [pieces[0][:cut], pieces[0][cut:]]
         shown = 1
-    _text(slide, left, top, width, height, "".join(pieces[:shown]), MIN_SIZE)
+    add_text(slide, left, top, width, height, "".join(pieces[:shown]), MIN_SIZE)
     return [piece for piece in pieces[shown:] if piece]
 
 
 def _activities_slide(slide: Slide, stats: Statistics, photos: list[ReportPhoto]) -> None:
     _heading(slide, "活动剪影")
     total = stats.activities_total
-    _text(slide, 0.6, 1.3, 12.1, 0.55,
-          f"{stats.period_name}共开展活动{total.sessions}场{COMMA}"
-          f"服务{total.person_times}人次", 22)
+    add_text(slide, 0.6, 1.3, 12.1, 0.55,
+             f"{stats.period_name}共开展活动{total.sessions}场{COMMA}"
+             f"服务{total.person_times}人次", 22)
     if not photos:
-        _text(slide, 0.6, 3.2, 12.1, 1.0, f"{stats.period_name}暂无活动照片", 32, colour=MUTED,
-              align=PP_ALIGN.CENTER)
+        add_text(slide, 0.6, 3.2, 12.1, 1.0, f"{stats.period_name}暂无活动照片", 32, colour=MUTED,
+                 align=PP_ALIGN.CENTER)
         return
     for index, photo in enumerate(photos[:MAX_PHOTOS]):
         left, top = 0.6 + (index % 3) * 4.1, 1.95 + (index // 3) * 2.65
-        _picture(slide, _shrunk(photo.path), left=left, top=top, width=3.9, height=2.05)
-        caption = _one_line(f"{photo.held_on:%m-%d} {photo.activity_title}", MIN_SIZE, 3.9)
-        _text(slide, left, top + 2.05, 3.9, 0.5, caption, MIN_SIZE, colour=MUTED,
-              align=PP_ALIGN.CENTER)
+        add_picture_fitted(slide, _shrunk(photo.path), left=left, top=top, width=3.9, height=2.05)
+        caption = one_line(f"{photo.held_on:%m-%d} {photo.activity_title}", MIN_SIZE, 3.9)
+        add_text(slide, left, top + 2.05, 3.9, 0.5, caption, MIN_SIZE, colour=MUTED,
+                 align=PP_ALIGN.CENTER)
 
 
 def _list_slide(slide: Slide, title: str, lines: list[str]) -> None:
     """A heading and its points, each a paragraph, in the largest size that fits."""
     _heading(slide, title)
-    text = "\n".join(f"• {_tidy(line)}" for line in lines)
-    size = _size_for(text, 11.7, 5.4, (28, 26, 24, 22, 20), spacing=14) or MIN_SIZE
-    _text(slide, 0.8, 1.6, 11.7, 5.4, text, size, spacing=14)
+    text = "\n".join(f"• {tidy(line)}" for line in lines)
+    size = size_for(text, 11.7, 5.4, (28, 26, 24, 22, 20), spacing=14) or MIN_SIZE
+    add_text(slide, 0.8, 1.6, 11.7, 5.4, text, size, spacing=14)
 
 
 def _closing_slide(slide: Slide, stats: Statistics, today: date) -> None:
-    _band(slide, 0, 3.55, 13.333, 0.08)
-    _text(slide, 0.6, 1.7, 12.1, 1.6, "谢谢", 66, bold=True, colour=ACCENT,
-          align=PP_ALIGN.CENTER)
-    _text(slide, 0.6, 4.0, 12.1, 1.3,
-          f"{stats.org or '守望'}\n{today.year}年{today.month}月{today.day}日", 28,
-          colour=MUTED, align=PP_ALIGN.CENTER)
+    add_band(slide, 0, 3.55, 13.333, 0.08)
+    add_text(slide, 0.6, 1.7, 12.1, 1.6, "谢谢", 66, bold=True, colour=ACCENT,
+             align=PP_ALIGN.CENTER)
+    add_text(slide, 0.6, 4.0, 12.1, 1.3,
+             f"{stats.org or '守望'}\n{today.year}年{today.month}月{today.day}日", 28,
+             colour=MUTED, align=PP_ALIGN.CENTER)
 
 
 def _problems(stats: Statistics) -> list[str]:
@@ -246,7 +249,7 @@ def _problems(stats: Statistics) -> list[str]:
     return lines
 
 
-def _lowest_rule(stats: Statistics) -> object | None:
+def _lowest_rule(stats: Statistics) -> RuleCount | None:
     rules = [r for r in stats.compliance if r.due and r.met < r.due]
     # Items are pairings × rules: a small count names a few children, as on every deck slide.
     rules = [r for r in rules if not small_cells.count(r.due, suppress=True).withheld
@@ -299,106 +302,3 @@ def _shrunk(path: Path) -> bytes:
         buffer = io.BytesIO()
         upright.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
-
-
-# ---- shapes --------------------------------------------------------------------------------
-
-def _text(slide: Slide, left: float, top: float, width: float, height: float, text: str,
-          size: int, *, bold: bool = False, colour: RGBColor = INK,
-          align: PP_ALIGN | None = None, spacing: int = 0) -> None:
-    frame = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width),
-                                     Inches(height)).text_frame
-    frame.word_wrap = True
-    frame.auto_size = MSO_AUTO_SIZE.NONE  # the box keeps its size: `fits` chose the text's
-    text = _tidy(text)
-    for index, line in enumerate(text.split("\n")):
-        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
-        # Punctuation stays inside the box rather than hanging past its right edge.
-        paragraph._p.get_or_add_pPr().set("hangingPunct", "0")
-        if align is not None:
-            paragraph.alignment = align
-        if spacing:
-            paragraph.space_after = Pt(spacing)
-        run = paragraph.add_run()
-        run.text = line
-        run.font.size, run.font.bold = Pt(size), bold
-        run.font.color.rgb = colour
-
-
-def _tidy(text: str) -> str:
-    """Numbers written as the sections write them: "149人", never "149 人"; “” quotes."""
-    text = re.sub(r"(?<=\d)[ \u00a0\u2009]+(?=[人名项个场元次%])", "", text)
-    return text.replace("「", "“").replace("」", "”")
-
-
-def _em(text: str) -> float:
-    """The line's width in ems: CJK characters one each, Latin letters and digits about two
-    thirds (DejaVu Sans, LibreOffice's fallback, is wide)."""
-    narrow = len(NARROW.findall(text))
-    return (len(text) - narrow) + 0.65 * narrow
-
-
-def lines_needed(text: str, size: float, width: float) -> int:
-    """Wrapped lines of `text` at `size` points in a box `width` inches wide (CJK wraps at any
-    character; a line loses about one character to punctuation that may not begin a line)."""
-    per_line = max(1.0, int((width - 2 * INSET) * 72 / size) - 1)
-    return sum(max(1, -(-_em(line) // per_line)) for line in text.split("\n"))
-
-
-def fits(text: str, size: float, width: float, height: float, *, spacing: int = 0) -> bool:
-    """Whether `text` at `size` points fits a box of `width` × `height` inches."""
-    paragraphs = text.count("\n") + 1
-    needed = (lines_needed(text, size, width) * size * LINE_HEIGHT
-              + (paragraphs - 1) * spacing) / 72 + 0.1
-    return needed <= height
-
-
-def _size_for(text: str, width: float, height: float, sizes: tuple[int, ...], *,
-              spacing: int = 0) -> int | None:
-    """The largest of `sizes` at which `text` fits, or None."""
-    return next((size for size in sizes if fits(text, size, width, height, spacing=spacing)),
-                None)
-
-
-def _one_line(text: str, size: float, width: float) -> str:
-    """`text` cut with "…" to one line at `size` points."""
-    while len(text) > 1 and lines_needed(text, size, width) > 1:
-        text = text[:-2] + "…"
-    return text
-
-
-def _band(slide: Slide, left: float, top: float, width: float, height: float) -> None:
-    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(top),
-                                  Inches(width), Inches(height))
-    band.fill.solid()
-    band.fill.fore_color.rgb = ACCENT
-    band.line.fill.background()
-
-
-def _picture(slide: Slide, data: bytes, *, left: float, top: float, width: float,
-             height: float) -> None:
-    """The image as large as fits the box, centred in it, its proportions kept."""
-    with Image.open(io.BytesIO(data)) as image:
-        ratio = image.width / image.height
-    box_w, box_h = Inches(width), Inches(height)
-    w, h = (box_w, int(box_w / ratio)) if box_w / ratio <= box_h else (int(box_h * ratio), box_h)
-    slide.shapes.add_picture(io.BytesIO(data), Emu(Inches(left) + (box_w - w) // 2),
-                             Emu(Inches(top) + (box_h - h) // 2), Emu(w), Emu(h))
-
-
-def _east_asian_fonts(deck: object) -> None:
-    """Name the Latin and the East Asian typeface on every run of every slide."""
-    for slide in deck.slides:  # type: ignore[attr-defined]
-        for shape in slide.shapes:
-            if not shape.has_text_frame:
-                continue
-            for paragraph in shape.text_frame.paragraphs:
-                for run in paragraph.runs:
-                    run.font.name = FONT
-                    r_pr = run._r.get_or_add_rPr()
-                    r_pr.set("lang", "zh-CN")  # lets LibreOffice fall back to a 简体 face
-                    for old in r_pr.findall(qn("a:ea")):
-                        r_pr.remove(old)
-                    ea = OxmlElement("a:ea")
-                    ea.set("typeface", FONT)
-                    r_pr.find(qn("a:latin")).addnext(ea)

@@ -24,20 +24,10 @@ from services.care.terms import Period, as_of_words, month_of, school_year_of, t
 from services.pairing.pairings import child_is_paired
 from services.stats import small_cells
 from services.stats.figures import Statistics, StatsScope, children_in, compute, scoped_actor
-from services.stats.stats_text import (
-    CLOSE,
-    COLON,
-    COMMA,
-    OPEN,
-    PAUSE,
-    SEMI,
-    STOP,
-    Section,
-    donations_text,
-    pct,
-    sections,
-    shown_total,
-)
+from services.stats.section_view import shown_total
+from services.stats.stats_text import sections
+from services.stats.stats_words import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, Section, pct
+from services.stats.work_sections import donations_text
 
 HEADINGS = ("一、基本情况", "二、主要工作措施", "三、工作成效", "四、存在问题", "五、下一步打算")
 LOW_COVERAGE = 0.8  # villages paired below this share are listed under 四、存在问题

@@ -8,6 +8,7 @@ CJK font named explicitly, or the PNG shows empty boxes (NOTES.md).
 from __future__ import annotations
 
 import zlib
+from typing import TypeVar
 
 import altair as alt
 
@@ -26,7 +27,9 @@ from core.vocab import (
     NeedStatus,
 )
 from services.roster.roster_search import AgeBand
-from services.stats.stats_text import Bar, Section
+from services.stats.stats_words import Bar, Section
+
+Styled = TypeVar("Styled", alt.LayerChart, alt.VConcatChart)
 
 FONT_STACK = "'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
 PNG_FONT = "Noto Sans CJK SC"  # vl-convert takes one installed family
@@ -92,7 +95,7 @@ def _step(bars: int, big: bool) -> int:
 
 
 def _group_chart(bars: list[Bar], *, big: bool, clickable: bool, number: int,
-                 lang: str = "zh") -> alt.Chart:
+                 lang: str = "zh") -> alt.LayerChart:
     size = 18 if big else 12
     order = [b.label for b in bars]
     base = alt.Chart(_values(bars)).encode(
@@ -110,7 +113,8 @@ def _group_chart(bars: list[Bar], *, big: bool, clickable: bool, number: int,
         marks = marks.add_params(pick).encode(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)))
     labels = base.mark_text(align="left", dx=4, fontSize=size).encode(text="value:Q")
-    return (marks + labels).properties(
+    # `marks + labels`, built directly: `+` is typed as possibly a facet, which these are not.
+    return alt.LayerChart(layer=[marks, labels]).properties(
         title=alt.TitleParams(bars[0].group, anchor="start", fontSize=size + 1),
         height=alt.Step(_step(len(bars), big)), width="container")
 
@@ -125,7 +129,7 @@ def _groups(section: Section, max_groups: int) -> list[list[Bar]]:
     return list(groups.values())[:max_groups]
 
 
-def _styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def _styled(chart: Styled) -> Styled:
     return chart.configure(font=FONT_STACK).configure_view(stroke=None)
 
 
@@ -155,7 +159,9 @@ def section_chart(section: Section, *, big: bool = False, max_groups: int = 3,
               for number, bars in enumerate(_groups(section, max_groups))]
     if not charts:
         return None
-    return _styled(charts[0] if len(charts) == 1 else alt.vconcat(*charts, spacing=18))
+    if len(charts) == 1:
+        return _styled(charts[0])
+    return _styled(alt.vconcat(*charts, spacing=18))
 
 
 def chart_png(section: Section, *, width: int = 900, scale: float = 2.0,

@@ -6,28 +6,34 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError, PermissionDenied
-from core.vocab import ActivityKind, Category, HelperKind, OrgKind, Role
+from core.vocab import ActivityKind, Category, OrgKind, Role
 from db.base import utcnow
-from db.models import Activity, ActivityKindRow, Child, ChildCategory, Helper, OrgUnit, Pairing
+from db.models import Activity, ActivityKindRow, Child, ChildCategory, OrgUnit
 from services.access.permissions import (
     Actor,
     children_counted,
-    helpers_visible,
     org_in_scope,
     org_subtree_ids,
 )
 from services.care.compliance_counts import RuleCount, rule_counts
 from services.care.terms import relative_name
-from services.pairing.pairings import child_is_paired
 from services.resources.ledger import donation_summary
 from services.resources.needs import NeedCounts, need_counts
 from services.resources.surveys import survey_summary
 from services.resources.wishes import wish_counts
 from services.roster.home_unit import children_counted_in, helpers_counted_in, withheld_total
+
+# Headline and headline: re-exported for callers outside this package (pages, tests).
+from services.stats.headline_counts import (  # noqa: F401
+    Headline,
+    PairingStats,
+    headline,
+    pairing_stats,
+)
 from services.stats.stats_queries import (
     Sessions,
     Tally,
@@ -40,82 +46,6 @@ from services.stats.stats_queries import (
     open_needs_by_kind,
     total_sessions,
 )
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The three numbers every role's 首页 opens with."""
-
-    children: int
-    helpers: int
-    active_pairings: int
-    children_paired: int
-
-    @property
-    def coverage(self) -> float | None:
-        return self.children_paired / self.children if self.children else None
-
-
-def headline(session: Session, actor: Actor) -> Headline:
-    """Active children, helpers and open pairings the actor serves: their whole access scope,
-    so a township's count includes the children at its schools who live elsewhere (the
-    figures of `compute` count each child once, where they live)."""
-    in_scope = children_counted(actor)
-    children = session.scalar(
-        select(func.count()).select_from(Child).where(Child.archived_at.is_(None), in_scope))
-    helpers = session.scalar(
-        select(func.count()).select_from(Helper).where(Helper.archived_at.is_(None),
-                                                       helpers_visible(actor)))
-    open_pairings = (
-        select(Pairing.id, Pairing.child_id)
-        .join(Child, Child.id == Pairing.child_id)
-        .where(Pairing.ended_on.is_(None), Child.archived_at.is_(None), in_scope)
-    )
-    if actor.role is Role.helper:
-        # A helper counts their own pairings, not a colleague's with the same child.
-        open_pairings = open_pairings.where(Pairing.helper_id == actor.helper_id)
-    open_pairings = open_pairings.subquery()
-    pairings, paired = session.execute(select(
-        func.count(open_pairings.c.id), func.count(open_pairings.c.child_id.distinct()))).one()
-    return Headline(children or 0, helpers or 0, pairings or 0, paired or 0)
-
-
-@dataclass(frozen=True)
-class PairingStats:
-    """结对帮扶 as the summaries report it: "110名志愿者结对202名留守儿童"."""
-
-    helpers: int
-    helpers_by_kind: dict[str, int]
-    children: int
-    children_paired: int
-
-    @property
-    def coverage(self) -> float:
-        return self.children_paired / self.children if self.children else 0.0
-
-    @property
-    def unpaired(self) -> int:
-        return self.children - self.children_paired
-
-
-def pairing_stats(session: Session, actor: Actor, *,
-                  among: ColumnElement[bool] | None = None,
-                  helpers_among: ColumnElement[bool] | None = None) -> PairingStats:
-    """Active helpers in scope by kind (narrowed by `helpers_among`), and the active children in
-    scope (narrowed by `among`) with and without a helper."""
-    by_kind = dict(session.execute(
-        select(Helper.kind, func.count()).where(Helper.archived_at.is_(None),
-                                                helpers_visible(actor),
-                                                true() if helpers_among is None else helpers_among)
-        .group_by(Helper.kind)).all())
-    children, paired = session.execute(
-        select(func.count(), func.count(case((child_is_paired(), 1))))
-        .select_from(Child).where(Child.archived_at.is_(None), children_counted(actor),
-                                  true() if among is None else among)).one()
-    return PairingStats(sum(by_kind.values()),
-                        {kind.value: by_kind.get(kind, 0) for kind in HelperKind},
-                        children or 0, paired or 0)
-
 
 # ---- the whole statistics object (CONTRACTS.md `stats --json`) ------------------------------
 

@@ -10,8 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, extract, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    case,
+    extract,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from core.vocab import (
@@ -26,6 +36,7 @@ from core.vocab import (
     NeedStatus,
     OrgKind,
     RiskLevel,
+    Vocabulary,
 )
 from db.models import Activity, Attendance, CareContact, Child, ChildCategory, Need, OrgUnit
 from services.care.activity_queries import person_times
@@ -65,7 +76,7 @@ def children_figures(session: Session, children: ColumnElement[bool], *, on: dat
                      ) -> dict[str, object]:
     """One pass over the children in scope: every per-child count of the stats object."""
     village, town = aliased(OrgUnit), aliased(OrgUnit)
-    fields: list[tuple[str, type, ColumnElement]] = [
+    fields: list[tuple[str, type[Vocabulary], SQLColumnExpression[Any]]] = [
         ("by_gender", Gender, Child.gender),
         ("by_guardian_type", GuardianType, Child.guardian_type),
         ("by_left_behind_type", LeftBehindType, Child.left_behind_type),
@@ -119,7 +130,8 @@ def by_category(session: Session, children: ColumnElement[bool]) -> dict[str, in
     return found
 
 
-def by_place(session: Session, children: ColumnElement[bool], column: ColumnElement[int]
+def by_place(session: Session, children: ColumnElement[bool],
+             column: SQLColumnExpression[int]
              ) -> dict[str, int]:
     """Children per town or village (the unit `column` points at), most first."""
     place = aliased(OrgUnit)
@@ -161,7 +173,7 @@ def enrolment(session: Session, children: ColumnElement[bool], org_unit_id: int 
     return int(enrolled), at_schools or 0, int(summed or 0)
 
 
-def _month(column: ColumnElement[date]) -> tuple[ColumnElement, ColumnElement]:
+def _month(column: SQLColumnExpression[date]) -> tuple[ColumnElement, ColumnElement]:
     return extract("year", column), extract("month", column)
 
 
@@ -221,7 +233,7 @@ def activities_grouped(session: Session, children: ColumnElement[bool] | None,
     counts them alone.
     """
     attending = select(Attendance.activity_id, func.count().label("n"))
-    extra: ColumnElement[int] | int = Activity.extra_person_times
+    extra: SQLColumnExpression[int] | int = Activity.extra_person_times
     if children is not None:
         attending = attending.join(Child, Child.id == Attendance.child_id).where(
             Child.archived_at.is_(None), children)
@@ -229,7 +241,9 @@ def activities_grouped(session: Session, children: ColumnElement[bool] | None,
     counted = attending.group_by(Attendance.activity_id).subquery()
     keys = [Activity.kind] if by == "kind" else list(_month(Activity.held_on))
     stmt = (select(*keys, func.sum(Activity.sessions),
-                   func.sum(person_times(func.coalesce(counted.c.n, 0), extra)))
+                   # The one 人次 formula, applied to columns: services.care's person_times is
+                   # annotated for ints only (its owner is asked to make it generic).
+                   func.sum(person_times(func.coalesce(counted.c.n, 0), extra)))  # type: ignore[arg-type]
             .select_from(Activity)
             .join(counted, counted.c.activity_id == Activity.id, isouter=children is None)
             .where(Activity.archived_at.is_(None), Activity.held_on.between(start, end),

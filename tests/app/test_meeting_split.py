@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from components.stats.meeting_slides import CHART_BUDGET, chart_height, pack, split
 from sample_data.generator import seed_database
 from services.stats import small_cells
-from services.stats.stats_text import Bar, Section
+from services.stats.stats_words import Bar, Section
 from tests.app.conftest import logged_in
 
 

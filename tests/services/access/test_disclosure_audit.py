@@ -17,7 +17,7 @@ from services.access.permissions import Actor
 from services.care.contact_cards import cards_for_children
 from services.exports.export_kinds import export_list, hub_lists
 from services.exports.roster_export import export_roster
-from services.exports.tables import ExportOptions, export_options
+from services.exports.tables import ExportOptions
 from services.reports.reporting import build_report
 from services.roster.roster_search import RosterFilter
 from services.stats.figures import StatsScope
@@ -71,8 +71,9 @@ def test_the_roster_is_recorded_once_with_its_filter(seeded):
     export_list(seeded, actor=OPERATOR, kind="roster", fmt="csv", today=TODAY)
     assert [e.entity for e in _events(seeded, "export")] == ["roster"]
     wanted = RosterFilter(text="张")
-    with export_options(ExportOptions()) as options:
-        export_roster(seeded, actor=OPERATOR, roster_filter=wanted, fmt="csv", today=TODAY)
+    options = ExportOptions()
+    export_roster(seeded, actor=OPERATOR, roster_filter=wanted, fmt="csv", today=TODAY,
+                  options=options)
     second = _events(seeded, "export")[-1]
     assert second.after["rows"] == options.rows
     assert second.after["roster_filter"] == wanted.to_query_params()

@@ -28,7 +28,7 @@ from services.exports.export_kinds import (
     hub_lists,
     list_exports,
 )
-from services.exports.tables import ExportColumn, ExportOptions, export_bytes, export_options
+from services.exports.tables import ExportColumn, ExportOptions, export_bytes
 from tests.factories import make_child, make_org
 
 TODAY = date(2026, 11, 28)
@@ -188,8 +188,8 @@ def test_progress_is_reported_from_reading_to_the_last_row():
     calls: list[tuple[int, int | None]] = []
     rows = [{"n": str(i)} for i in range(4500)]
     options = ExportOptions(progress=lambda done, total: calls.append((done, total)))
-    with export_options(options):
-        export_bytes("xlsx", rows, (ExportColumn("n", "序号"),), include_sensitive=False)
+    export_bytes("xlsx", rows, (ExportColumn("n", "序号"),), include_sensitive=False,
+                 options=options)
     assert calls[0] == (0, None)
     assert calls[-1] == (4500, 4500)
     assert (2000, 4500) in calls
@@ -198,8 +198,8 @@ def test_progress_is_reported_from_reading_to_the_last_row():
 
 def test_options_name_the_sheet_and_apply_only_inside_their_block():
     columns = (ExportColumn("a", "甲"), ExportColumn("b", "乙"))
-    with export_options(ExportOptions(columns=["b"], sheet_name="结对名单")):
-        inside = export_bytes("xlsx", [{"a": 1, "b": 2}], columns, include_sensitive=False)
+    inside = export_bytes("xlsx", [{"a": 1, "b": 2}], columns, include_sensitive=False,
+                          options=ExportOptions(columns=["b"], sheet_name="结对名单"))
     outside = export_bytes("xlsx", [{"a": 1, "b": 2}], columns, include_sensitive=False)
     assert (_sheet(inside).title, [c.value for c in _sheet(inside)[1]]) == ("结对名单", ["乙"])
     assert (_sheet(outside).title, _sheet(outside).max_column) == ("名单", 2)

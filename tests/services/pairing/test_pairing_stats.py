@@ -16,7 +16,7 @@ from services.pairing import pairing_board
 from services.pairing import pairings as pairing
 from services.roster import helpers
 from services.roster import records as roster
-from services.stats.figures import PairingStats, pairing_stats
+from services.stats.headline_counts import PairingStats, pairing_stats
 from tests.factories import make_helper, make_pairing
 from tests.pairing_factories import (
     ADMIN,

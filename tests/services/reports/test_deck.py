@@ -28,11 +28,13 @@ from db.engine import make_engine
 from db.models import Activity, Attendance, OrgUnit
 from services.access.permissions import Actor
 from services.care import photos
-from services.reports.deck import _tidy, build_deck, deck_filename
+from services.reports.deck import build_deck, deck_filename
+from services.reports.deck_text import tidy as _tidy
 from services.stats import small_cells
 from services.stats.charts import section_chart
 from services.stats.figures import StatsScope, compute
-from services.stats.stats_text import CLOSE, OPEN, Section, sections
+from services.stats.stats_text import sections
+from services.stats.stats_words import CLOSE, OPEN, Section
 from tests.conftest import TEST_DATABASE_URL, _reset_postgres, require
 from tests.factories import make_helper, make_pairing
 from tests.pairing_factories import ADMIN, TODAY, make_child_in, make_places, make_relative

@@ -37,7 +37,7 @@ from services.reports.report_draft import (
 )
 from services.roster.roster_search import AgeBand
 from services.stats.figures import Statistics, StatsScope, compute
-from services.stats.stats_text import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, pct
+from services.stats.stats_words import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, pct
 from tests.factories import make_helper, make_pairing
 from tests.pairing_factories import (
     ADMIN,

@@ -17,26 +17,19 @@ from docx.shared import RGBColor
 from pypdf import PdfReader
 
 from core.errors import DomainError
-from services.reports.report_draft import HEADINGS
-from services.reports.report_files import (
+from services.reports.report_docx import (
     BODY_FONT,
-    CID_FONT,
     HEADING_FONT,
-    PDF_FACES,
-    REPORT_FORMATS,
     SIGN_STYLE,
     TITLE_FONT,
     TITLE_STYLE,
-    Block,
-    blocks,
-    font_file,
-    markdown_bytes,
     markdown_to_docx,
-    markdown_to_pdf,
-    render,
-    spans,
 )
-from services.stats.stats_text import COMMA, STOP
+from services.reports.report_draft import HEADINGS
+from services.reports.report_files import REPORT_FORMATS, render
+from services.reports.report_markdown import Block, blocks, markdown_bytes, spans
+from services.reports.report_pdf import CID_FONT, PDF_FACES, font_file, markdown_to_pdf
+from services.stats.stats_words import COMMA, STOP
 from tests.conftest import IN_CI, require
 
 TITLE = "平安县2026年秋季学期关爱服务工作总结"
@@ -239,7 +232,7 @@ def test_pdf_headings_are_bold_and_never_left_at_a_page_foot() -> None:
 
 def test_missing_fonts_fall_back_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a laptop without fonts-noto-cjk the PDF is still made, in the reader's CID font."""
-    monkeypatch.setattr("services.reports.report_files.FONT_DIRS", (Path("/nonexistent"),))
+    monkeypatch.setattr("services.reports.report_pdf.FONT_DIRS", (Path("/nonexistent"),))
     with pytest.warns(RuntimeWarning, match="fonts-noto-cjk"):
         reader, text = _pdf_text(markdown_to_pdf(DRAFT, title=TITLE))
     assert TITLE in text.replace("\n", "").replace(" ", "")

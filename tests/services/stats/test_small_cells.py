@@ -34,7 +34,8 @@ from services.stats.small_cells import (
     part,
     withheld,
 )
-from services.stats.stats_text import Section, sections
+from services.stats.stats_text import sections
+from services.stats.stats_words import Section
 from tests.factories import make_child, make_helper, make_org, make_pairing
 from tests.pairing_factories import ADMIN
 

@@ -18,17 +18,8 @@ from core.vocab import Category
 from db.models import CareRule, Child, OrgUnit, SurveyAnswer, SurveyQuestion
 from services.roster.roster_search import RosterFilter, filtered_child_ids
 from services.stats.figures import StatsScope, compute
-from services.stats.stats_text import (
-    CLOSE,
-    COLON,
-    COMMA,
-    OPEN,
-    PAUSE,
-    SEMI,
-    STOP,
-    Section,
-    sections,
-)
+from services.stats.stats_text import sections
+from services.stats.stats_words import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, Section
 from tests.factories import make_child
 from tests.pairing_factories import ADMIN, TODAY, coordinator_of, helper_actor
 from tests.services.stats.test_stats import END, QUESTION, START, World, build_world
