@@ -24,7 +24,7 @@ from services.access import cli_audit, users
 from services.access.cli_audit import audited, cli_actor, record_command, watch
 from services.exports.export_kinds import list_exports
 from services.exports.roster_export import export_roster
-from services.exports.tables import EXPORT_FORMATS, ExportOptions, export_options
+from services.exports.tables import EXPORT_FORMATS, ExportOptions
 from services.imports import IMPORT_KINDS
 from services.roster.roster_search import RosterFilter
 
@@ -138,16 +138,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.filter and args.kind != "roster":
         raise DomainError(f"--filter 只用于儿童名单（roster），导出“{args.kind}”时不能筛选。")
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower() or "xlsx"
-    with transaction(open_engine()) as session, watch(session) as seen, \
-            export_options(ExportOptions()) as options:
+    options = ExportOptions()  # counts the rows written, for the audit and the message
+    with transaction(open_engine()) as session, watch(session) as seen:
         if args.kind == "roster":
             data = export_roster(session, actor=args.actor, fmt=fmt, today=local_today(),
                                  roster_filter=_roster_filter(session, args.filter),
-                                 include_sensitive=args.include_sensitive)
+                                 include_sensitive=args.include_sensitive, options=options)
         else:
             data = lists[args.kind].export(
                 session, actor=args.actor, fmt=fmt, today=local_today(),
-                include_sensitive=args.include_sensitive)
+                include_sensitive=args.include_sensitive, options=options)
         if not audited(session, seen, "export"):
             sensitive = "含敏感信息" if args.include_sensitive else "已遮盖敏感信息"
             record_command(session, args.actor, "export", args.kind,

@@ -16,7 +16,13 @@ from db.models import Campaign, Child, ChildCategory, Relative
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
 from services.care.campaign_queries import in_target, loaded_campaigns, one_campaign, reach_rows
-from services.exports.tables import ExportColumn, ListExport, Sensitivity, export_bytes
+from services.exports.tables import (
+    ExportColumn,
+    ExportOptions,
+    ListExport,
+    Sensitivity,
+    export_bytes,
+)
 
 GAPS_TITLE = "专项行动未覆盖名单"
 
@@ -57,7 +63,8 @@ def _gap_rows(session: Session, campaigns: list[Campaign], in_scope: ColumnEleme
 
 
 def export_campaign_gaps(session: Session, *, actor: Actor, fmt: str, today: date,
-                         include_sensitive: bool = False, campaign_id: int | None = None) -> bytes:
+                         include_sensitive: bool = False, campaign_id: int | None = None,
+                         options: ExportOptions | None = None) -> bytes:
     """专项行动未覆盖名单: one campaign's children not yet reached, or every running campaign's."""
     actor.require(Capability.EXPORT)
     actor.require(Capability.VIEW_AGGREGATES)
@@ -71,7 +78,8 @@ def export_campaign_gaps(session: Session, *, actor: Actor, fmt: str, today: dat
             session, actor, Campaign.archived_at.is_(None), Campaign.starts_on <= today,
             Campaign.ends_on >= today)]
     data = export_bytes(fmt, _gap_rows(session, campaigns, in_scope, today), GAP_COLUMNS,
-                        include_sensitive=include_sensitive, sheet_name=GAPS_TITLE)
+                        include_sensitive=include_sensitive, sheet_name=GAPS_TITLE,
+                        options=options)
     if include_sensitive:
         which = "、".join(c.name for c in campaigns) or "无进行中的专项行动"
         audit.record(session, actor, "export_sensitive", "campaign_gaps", campaign_id,

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import csv
 import functools
-import inspect
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -261,22 +258,6 @@ class ExportOptions:
     rows: int = field(default=0, init=False)
 
 
-# The old way to hand options over, kept only for callers not yet passing `options=`:
-# cli.py's `export` command and services.care.campaigns' export (which takes no `options`).
-# Every list in services/exports takes `options` and passes it down explicitly.
-_OPTIONS: ContextVar[ExportOptions | None] = ContextVar("export_options", default=None)
-
-
-@contextmanager
-def export_options(options: ExportOptions) -> Iterator[ExportOptions]:
-    """Within the block, an export called without `options=` applies `options` (legacy)."""
-    token = _OPTIONS.set(options)
-    try:
-        yield options
-    finally:
-        _OPTIONS.reset(token)
-
-
 def select_columns(columns: Columns, keys: Sequence[str] | None) -> list[ExportColumn]:
     """The columns whose key is in `keys` (all when None), in the list's own order."""
     if keys is None:
@@ -309,14 +290,11 @@ def export_bytes(fmt: str, rows: Rows, columns: Columns, *, include_sensitive: b
                  options: ExportOptions | None = None) -> bytes:
     """The file's bytes in `fmt` ("csv" or "xlsx"), only the `keys` columns when given.
 
-    With `options` (or inside the legacy `export_options(...)` block when none are passed)
-    those apply too: their columns narrow `keys` further, their sheet name wins, and the rows
-    are counted (with progress if asked).
+    With `options` those apply too: their columns narrow `keys` further, their sheet name
+    wins, and the rows are counted (with progress if asked).
     """
     fmt = _check_format(fmt)
     chosen = select_columns(columns, keys)
-    if options is None:
-        options = _OPTIONS.get()
     if options is not None:
         chosen = select_columns(chosen, options.columns)
         sheet_name = options.sheet_name or sheet_name
@@ -344,20 +322,13 @@ def audited(entity: str, title: str) -> Callable[[Callable[..., bytes]], Callabl
     recorded once.
     """
     def wrap(export: Callable[..., bytes]) -> Callable[..., bytes]:
-        takes_options = "options" in inspect.signature(export).parameters
-
         @functools.wraps(export)
         def run(session: Any, *, actor: Any, fmt: str, today: date,
                 include_sensitive: bool = False, options: ExportOptions | None = None,
                 **filters: object) -> bytes:
-            counted = options if options is not None else _OPTIONS.get() or ExportOptions()
-            if takes_options:
-                data = export(session, actor=actor, fmt=fmt, today=today,
-                              include_sensitive=include_sensitive, options=counted, **filters)
-            else:  # services.care.campaigns: its export_bytes still reads the legacy block
-                with export_options(counted):
-                    data = export(session, actor=actor, fmt=fmt, today=today,
-                                  include_sensitive=include_sensitive, **filters)
+            counted = options if options is not None else ExportOptions()
+            data = export(session, actor=actor, fmt=fmt, today=today,
+                          include_sensitive=include_sensitive, options=counted, **filters)
             audit.record_disclosure(
                 session, actor, "export", entity, what=f"导出{title}", rows=counted.rows,
                 detail={"格式": fmt, "含敏感信息": "是" if include_sensitive else "否",
