@@ -25,13 +25,9 @@ from db.engine import make_engine
 from db.models import CareContact, OrgUnit, User
 from services.access import users
 from services.access.permissions import Actor
-from services.care.campaigns import (
-    CampaignInput,
-    campaign_progress,
-    create_campaign,
-    export_campaign_gaps,
-    list_campaigns,
-)
+from services.care.campaign_queries import campaign_progress, list_campaigns
+from services.care.campaigns import CampaignInput, create_campaign
+from services.exports.campaign_export import export_campaign_gaps
 
 
 def clock(label: str, func, *args, **kwargs):

@@ -19,7 +19,7 @@ from db.models import User
 from services.access import users
 from services.access.permissions import Actor
 from services.pairing import match_health, my_pairings, pairing_board, suggestions
-from services.stats import figures as stats
+from services.stats import headline_counts
 
 
 def main() -> None:
@@ -34,7 +34,8 @@ def main() -> None:
             actors[f"{username}"] = users.actor_for(session, user)
         for name, actor in actors.items():
             print(f"-- as {name}")
-            timed("pairing_stats (best of 3)", stats.pairing_stats, session, actor, repeat=3)
+            timed("pairing_stats (best of 3)", headline_counts.pairing_stats, session, actor,
+                  repeat=3)
             health = timed("pairing_health, all open pairs", match_health.pairing_health,
                            session, actor, today=today)
             print(f"    {len(health):,} pairings")

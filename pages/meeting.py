@@ -11,7 +11,7 @@ from components.stats.meeting import current_index, full_screen, render_controls
 from config import local_today
 from core.errors import DomainError, PermissionDenied
 from core.i18n import t
-from services.stats.stats_text import period_span
+from services.stats.stats_words import period_span
 
 actor = current_actor()
 current = lang()

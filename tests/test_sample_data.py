@@ -31,7 +31,7 @@ from db.models import (
 from sample_data import DEMO_USERS, DatabaseNotEmpty, SeedSummary, seed_database
 from services.access.permissions import Actor
 from services.access.users import actor_for, password_matches
-from services.stats import figures as stats
+from services.stats import headline_counts
 from tests.factories import make_child, make_helper, make_pairing, make_user
 
 TODAY = date(2026, 11, 30)
@@ -405,7 +405,7 @@ def test_demo_helper_account_has_open_pairings_at_its_school(demo):
             Pairing.helper_id == helper.id, Pairing.ended_on.is_(None)))
         school = session.get(OrgUnit, user.org_unit_id)
         actor = actor_for(session, user)
-        headline = stats.headline(session, actor)
+        headline = headline_counts.headline(session, actor)
 
     assert helper.name == user.display_name
     assert school is not None and school.kind is OrgKind.school
@@ -416,16 +416,16 @@ def test_demo_helper_account_has_open_pairings_at_its_school(demo):
 
 def test_demo_coordinator_counts_only_its_town(demo):
     with Session(demo.engine) as session:
-        admin = stats.headline(session, actor_for(session, _user(session, Role.admin)))
+        admin = headline_counts.headline(session, actor_for(session, _user(session, Role.admin)))
         coordinator = _user(session, Role.coordinator)
         town = session.get(OrgUnit, coordinator.org_unit_id)
-        mine = stats.headline(session, actor_for(session, coordinator))
+        mine = headline_counts.headline(session, actor_for(session, coordinator))
         # Living in the town, or attending one of its schools from another town.
         town_schools = select(OrgUnit.id).where(OrgUnit.parent_id == coordinator.org_unit_id)
         in_town = session.scalar(select(func.count()).select_from(Child).where(
             Child.archived_at.is_(None),
             (Child.town_id == coordinator.org_unit_id) | Child.school_id.in_(town_schools)))
-        everyone = stats.headline(session, Actor.system())
+        everyone = headline_counts.headline(session, Actor.system())
 
     assert town is not None and town.kind is OrgKind.town
     assert 0 < mine.children == in_town < admin.children

@@ -42,7 +42,7 @@ from core.vocab import (
 from db.models import AuditEvent
 from services.access import audit
 from services.access.permissions import Actor
-from services.care import activities
+from services.care import activity_kinds
 
 # A recorded field holding a stored code, and the vocabulary that labels it.
 CODED_FIELDS: dict[str, type[Vocabulary]] = {
@@ -123,7 +123,7 @@ def render_audit_log(actor: Actor, lang: str) -> None:
         events = audit.recent_events(session, actor, limit=300)
         names = audit.entity_names(session, events)
         record_names = _record_names(session, events)
-        kinds = {k.code: kind_label(k, lang) for k in activities.list_activity_kinds(
+        kinds = {k.code: kind_label(k, lang) for k in activity_kinds.list_activity_kinds(
             session, include_archived=True)}
     if not events:
         st.info(t("audit.empty", lang))

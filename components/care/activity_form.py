@@ -28,8 +28,8 @@ from core.vocab import OrgKind
 from db.models import ActivityKindRow
 from services.access.orgs import OrgNode, Place, org_tree, places_in_scope
 from services.access.permissions import Actor
-from services.care import activities, photos
-from services.care.activities import ActivityInput, DonationInput
+from services.care import activities, activity_checks, activity_kinds, activity_queries, photos
+from services.care.activity_checks import ActivityInput, DonationInput
 from services.care.activity_queries import (
     ChildChoice,
     classes_of_school,
@@ -61,7 +61,7 @@ def kind_label(kind: ActivityKindRow, language: str) -> str:
 def load_choices(actor: Actor) -> Choices:
     """What the form's selectors offer this actor, read in one transaction."""
     with db_transaction() as session:
-        kinds = {k.code: kind_label(k, lang()) for k in activities.list_activity_kinds(session)}
+        kinds = {k.code: kind_label(k, lang()) for k in activity_kinds.list_activity_kinds(session)}
         return Choices(kinds, org_tree(session, actor),
                        places_in_scope(session, actor, {OrgKind.school}),
                        places_in_scope(session, actor, {OrgKind.village, OrgKind.community}),
@@ -100,7 +100,7 @@ def _take_group(actor: Actor, prefix: str) -> None:
     grade_class = state.get(f"{prefix}_class") if group == "class" else None
     try:
         with db_transaction() as session:
-            found = activities.children_for_group(
+            found = activity_queries.children_for_group(
                 session, actor, school_id=school if group in ("class", "school") else None,
                 grade_class=tuple(grade_class) if grade_class else None,
                 village_id=village if group == "village" else None)
@@ -204,12 +204,12 @@ def activity_fields(actor: Actor, today: date, prefix: str, choices: Choices,
     place = cols[1].text_input(t("activities.form.place", language), key=f"{prefix}_place",
                                placeholder=t("activities.form.place_hint", language))
     sessions = cols[2].number_input(t("activities.form.sessions", language), min_value=1,
-                                    max_value=activities.MAX_SESSIONS, step=1,
+                                    max_value=activity_checks.MAX_SESSIONS, step=1,
                                     key=f"{prefix}_sessions")
     child_ids = _attendees(actor, today, prefix, choices)
     extra = st.number_input(t("activities.form.extra", language), min_value=0,
-                            max_value=activities.MAX_EXTRA, step=1, key=f"{prefix}_extra")
-    total = activities.person_times(len(child_ids), int(extra))
+                            max_value=activity_checks.MAX_EXTRA, step=1, key=f"{prefix}_extra")
+    total = activity_queries.person_times(len(child_ids), int(extra))
     st.markdown(t("activities.form.person_times", language, children=len(child_ids),
                   extra=int(extra), total=total)
                 + (t("activities.form.sessions_n", language, n=int(sessions))
@@ -289,7 +289,7 @@ def _more(prefix: str) -> tuple[int, float | None, str]:
     with st.expander(t("activities.form.more", lang())):
         cols = st.columns(2)
         volunteers = cols[0].number_input(t("activities.form.volunteers", lang()), min_value=0,
-                                          max_value=activities.MAX_VOLUNTEERS, step=1,
+                                          max_value=activity_checks.MAX_VOLUNTEERS, step=1,
                                           key=f"{prefix}_volunteers")
         cost = cols[1].number_input(t("activities.form.cost", lang()), min_value=0.0,
                                     step=100.0, key=f"{prefix}_cost", value=None)

@@ -19,8 +19,9 @@ from components.common.uploader import file_uploader
 from core.errors import DomainError
 from core.i18n import t
 from services.access.permissions import Actor, Capability
-from services.care import activities, photos
-from services.care.activities import ActivityDetail, ActivityInput, ActivityRow
+from services.care import activities, activity_kinds, activity_queries, photos
+from services.care.activity_checks import ActivityInput
+from services.care.activity_queries import ActivityDetail, ActivityRow
 from services.exports.activity_export import ACTIVITY_EXPORTS
 from services.exports.tables import EXPORT_FORMATS, filename_for
 
@@ -73,7 +74,7 @@ def render_activities(actor: Actor, today: date) -> None:
     with cols[0]:
         date_from, date_to = period_picker("activities", today)
     with db_transaction() as session:
-        kinds = {k.code: kind_label(k, lang()) for k in activities.list_activity_kinds(
+        kinds = {k.code: kind_label(k, lang()) for k in activity_kinds.list_activity_kinds(
             session, include_archived=True)}
     kind = cols[1].selectbox(t("activities.list.kind", lang()), [None, *kinds],
                              key="activities_kind", placeholder=t("common.all", lang()),
@@ -82,9 +83,10 @@ def render_activities(actor: Actor, today: date) -> None:
     archived = cols[2].checkbox(t("activities.list.with_archived", lang()),
                                 key="activities_archived")
     with db_transaction() as session:
-        rows = activities.list_activities(session, actor, date_from=date_from, date_to=date_to,
-                                          kind=kind, include_archived=archived)
-    totals = activities.activity_totals(rows)
+        rows = activity_queries.list_activities(session, actor, date_from=date_from,
+                                                date_to=date_to, kind=kind,
+                                                include_archived=archived)
+    totals = activity_queries.activity_totals(rows)
     metrics = st.columns(4)
     metrics[0].metric(t("activities.metric.activities", lang()),
                       t("activities.metric.activities_n", lang(), n=f"{totals.activities:,}"))
@@ -128,7 +130,7 @@ def _table(rows: list[ActivityRow], kinds: dict[str, str]) -> list[int]:
 def _details(actor: Actor, row: ActivityRow, today: date, kinds: dict[str, str]) -> None:
     try:
         with db_transaction() as session:
-            detail = activities.activity_detail(session, actor, row.id)
+            detail = activity_queries.activity_detail(session, actor, row.id)
     except DomainError as exc:
         show_problem(exc)
         return

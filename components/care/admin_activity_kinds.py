@@ -13,12 +13,12 @@ from components.common.session import db_transaction, lang
 from core.i18n import t
 from db.models import ActivityKindRow
 from services.access.permissions import Actor
-from services.care import activities
+from services.care import activity_kinds
 
 
 def render_activity_kinds(actor: Actor) -> None:
     with db_transaction() as session:
-        kinds = activities.list_activity_kinds(session, include_archived=True)
+        kinds = activity_kinds.list_activity_kinds(session, include_archived=True)
     language = lang()
     st.dataframe(pd.DataFrame([{
         t("admin.kinds.col.name", language): k.label_zh,
@@ -45,7 +45,7 @@ def _add(actor: Actor) -> None:
         label_en = st.text_input(t("admin.kinds.name_en", lang()), max_chars=50,
                                  placeholder="Study trip")
         if st.form_submit_button(t("admin.kinds.add_submit", lang()), type="primary"):
-            apply_change("activity_kind", lambda s: activities.add_activity_kind(
+            apply_change("activity_kind", lambda s: activity_kinds.add_activity_kind(
                 s, actor=actor, label_zh=label_zh, label_en=label_en), 0,
                 t("admin.kinds.added_done", lang(), name=label_zh.strip()))
 
@@ -66,17 +66,17 @@ def _change(actor: Actor, kinds: list[ActivityKindRow]) -> None:
         label_en = st.text_input(t("admin.kinds.name_en", lang()), value=kind.label_en or "",
                                  max_chars=50)
         if st.form_submit_button(t("admin.kinds.save_names", lang())):
-            apply_change("activity_kind", lambda s: activities.rename_activity_kind(
+            apply_change("activity_kind", lambda s: activity_kinds.rename_activity_kind(
                 s, actor=actor, code=code, expected_version=opened, label_zh=label_zh,
                 label_en=label_en), zlib.crc32(code.encode()), t("common.saved", lang()))
     if kind.is_builtin:
         st.caption(t("admin.kinds.builtin_stays", lang()))
     elif kind.archived_at is None:
         if st.button(t("admin.kinds.stop", lang()), key=f"activity_kind_off_{code}"):
-            apply_change("activity_kind", lambda s: activities.archive_activity_kind(
+            apply_change("activity_kind", lambda s: activity_kinds.archive_activity_kind(
                 s, actor=actor, code=code, expected_version=opened), zlib.crc32(code.encode()),
                 t("admin.kinds.stopped", lang(), name=kind_label(kind, lang())))
     elif st.button(t("admin.kinds.restore", lang()), key=f"activity_kind_on_{code}"):
-        apply_change("activity_kind", lambda s: activities.restore_activity_kind(
+        apply_change("activity_kind", lambda s: activity_kinds.restore_activity_kind(
             s, actor=actor, code=code, expected_version=opened), zlib.crc32(code.encode()),
             t("admin.kinds.restored", lang(), name=kind_label(kind, lang())))

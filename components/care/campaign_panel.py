@@ -16,21 +16,23 @@ from core.i18n import t
 from core.vocab import ActivityKind, Category, ContactKind, Gender, RiskLevel, UnknownLabel
 from services.access.orgs import OrgNode, org_tree
 from services.access.permissions import Actor, Capability
-from services.care.campaigns import (
-    CAMPAIGN_EXPORTS,
+from services.care.campaign_queries import (
     ENDED,
     RUNNING,
     UPCOMING,
-    CampaignInput,
     CampaignSummary,
     ReachRow,
     activity_kind_options,
-    archive_campaign,
     campaign_progress,
-    create_campaign,
     list_campaigns,
+)
+from services.care.campaigns import (
+    CampaignInput,
+    archive_campaign,
+    create_campaign,
     update_campaign,
 )
+from services.exports.campaign_export import CAMPAIGN_EXPORTS
 from services.exports.tables import EXPORT_FORMATS, filename_for
 
 STATUS_KEYS = {UPCOMING: "campaigns.status.upcoming", RUNNING: "campaigns.status.running",

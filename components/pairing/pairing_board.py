@@ -18,7 +18,7 @@ from services.access.permissions import Actor
 from services.pairing import pairing_board, suggestions
 from services.pairing.pairing_board import HelperPlace, WaitingChild
 from services.pairing.pairings import Assignment, pair_children
-from services.stats import figures as stats
+from services.stats import headline_counts
 
 BOARD_LIMIT = 200
 SEARCH_HINT = "pairing.board.search_hint"
@@ -29,7 +29,7 @@ TOP_PICK, ONE_HELPER = "pairing.board.top_pick", "pairing.board.one_helper"
 def coverage_metrics(actor: Actor) -> None:
     """The four numbers a coordinator watches while pairing."""
     with db_transaction() as session:
-        figures = stats.pairing_stats(session, actor)
+        figures = headline_counts.pairing_stats(session, actor)
     current = lang()
     cols = st.columns(4)
     cols[0].metric(t("home.children", current), f"{figures.children:,}")

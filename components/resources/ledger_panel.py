@@ -17,19 +17,16 @@ from core.i18n import t
 from services.access.permissions import Actor, Capability
 from services.exports.ledger_export import LEDGER_EXPORTS
 from services.exports.tables import EXPORT_FORMATS, filename_for
-from services.resources.ledger import (
-    Balances,
+from services.resources.ledger import archive_entry, record_given, record_received
+from services.resources.ledger_balance import Balances, balances
+from services.resources.ledger_reading import (
     EntryRow,
-    archive_entry,
-    balances,
     fairness,
     list_entries,
-    record_given,
-    record_received,
     totals_by_month,
     totals_by_provider,
 )
-from services.resources.wishes import child_options, provider_options
+from services.resources.wish_queries import child_options, provider_options
 
 EQUAL, SHARES = "equal", "shares"  # labels: resources.ledger.equal / .shares
 NO_GOODS = ("", "")

@@ -32,23 +32,24 @@ from services.exports.tables import EXPORT_FORMATS, ListExport, filename_for
 from services.imports import ImportReport
 from services.imports.reader import MAX_BYTES
 from services.imports.surveys import answer_template, import_answers
-from services.resources.surveys import (
+from services.resources.survey_answers import parse_choices, record_grid
+from services.resources.survey_results import (
     GRID_LIMIT,
     GridRow,
-    QuestionInput,
     QuestionResult,
-    SurveyInput,
     SurveySummary,
     answer_grid,
-    archive_survey,
-    create_from_template,
-    create_survey,
     get_survey,
     has_answers,
     list_surveys,
-    parse_choices,
-    record_grid,
     results,
+)
+from services.resources.surveys import (
+    QuestionInput,
+    SurveyInput,
+    archive_survey,
+    create_from_template,
+    create_survey,
     split_options,
     update_survey,
 )

@@ -19,23 +19,17 @@ from services.access.permissions import Actor, Capability
 from services.care.photos import MAX_BYTES
 from services.exports.tables import EXPORT_FORMATS, filename_for
 from services.exports.wish_export import TITLE, WISH_EXPORTS
-from services.resources.wishes import (
-    CATEGORIES,
+from services.resources.wish_drives import archive_drive, create_drive, update_drive
+from services.resources.wish_queries import (
     WishRow,
-    archive_drive,
     child_options,
-    collect_wish,
-    create_drive,
     drive_progress,
-    fulfil_wish,
     list_drives,
     list_wishes,
     photo_file,
     provider_options,
-    release_wish,
-    take_wish,
-    update_drive,
 )
+from services.resources.wishes import CATEGORIES, collect_wish, fulfil_wish, release_wish, take_wish
 
 # Catalogue keys (core/locales/*/resources.toml).
 ALL = "resources.wishes.all"

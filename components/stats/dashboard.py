@@ -19,14 +19,8 @@ from services.access.permissions import Actor
 from services.stats import charts, small_cells
 from services.stats.charts import SELECTION
 from services.stats.figures import Statistics
-from services.stats.stats_text import (
-    Section,
-    as_of_text,
-    pct,
-    period_name,
-    shown_total,
-    withheld_note,
-)
+from services.stats.section_view import shown_total
+from services.stats.stats_words import Section, as_of_text, pct, period_name, withheld_note
 
 
 def local_time(stats: Statistics) -> str:

@@ -14,7 +14,7 @@ from components.common.markup import html_text, md
 from components.common.session import lang
 from core.i18n import LANGUAGES, t
 from services.stats.figures import Statistics
-from services.stats.stats_text import Section, org_name, withheld_note
+from services.stats.stats_words import Section, org_name, withheld_note
 
 PREVIOUS, NEXT = "meeting.previous", "meeting.next"  # the page turners' catalogue keys
 

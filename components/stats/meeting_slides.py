@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from core.i18n import t
 from services.stats.charts import ROW_HEIGHT
-from services.stats.stats_text import Bar, Section
+from services.stats.stats_words import Bar, Section
 
 # Pixels the charts of one screen may take at 1280×720, below the page turners, the title and
 # the figures (tests/browser/test_meeting_fit.py measures the whole screen).

@@ -18,7 +18,8 @@ from components.stats.meeting_slides import split
 from services.access.permissions import Actor, Capability
 from services.stats import charts
 from services.stats import figures as stats
-from services.stats.stats_text import Section, sections
+from services.stats.stats_text import sections
+from services.stats.stats_words import Section
 
 REFRESH_SECONDS = 10
 

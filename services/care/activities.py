@@ -34,48 +34,16 @@ from db.models import (
 from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.care.activity_checks import (
-    MAX_EXTRA,  # noqa: F401 re-exported for components.care.activity_form, services.imports
-    MAX_SESSIONS,  # noqa: F401 re-exported for components.care.activity_form, services.imports
-    MAX_VOLUNTEERS,  # noqa: F401 re-exported for components.care.activity_form
     ActivityInput,
     Checked,
     DonationInput,
-    activity_problems,
     check_whole,
     current_links,
 )
-from services.care.activity_kinds import (
-    add_activity_kind,
-    archive_activity_kind,
-    kind_labels,
-    list_activity_kinds,
-    rename_activity_kind,
-    resolve_kind,
-    restore_activity_kind,
-)
 from services.care.activity_queries import (
-    ActivityDetail,
-    ActivityRow,
-    ActivityTotals,
-    ChildChoice,
-    activities_visible,
-    activity_detail,
-    activity_totals,
-    children_for_group,
     get_activity,
     in_chunks,
-    list_activities,
-    person_times,
 )
-
-__all__ = [
-    "ActivityDetail", "ActivityInput", "ActivityRow", "ActivityTotals", "ChildChoice",
-    "DonationInput", "activities_visible", "activity_detail", "activity_problems",
-    "activity_totals", "add_activity_kind", "archive_activity", "archive_activity_kind",
-    "children_for_group", "create_activity", "get_activity", "kind_labels",
-    "list_activities", "list_activity_kinds", "person_times", "rename_activity_kind",
-    "resolve_kind", "restore_activity", "restore_activity_kind", "update_activity",
-]
 
 ARCHIVED_WITH_ACTIVITY = "活动已归档"
 

@@ -22,27 +22,10 @@ from db.base import utcnow
 from db.models import ActivityKindRow, Campaign, OrgUnit
 from services.access import audit
 from services.access.permissions import Actor, Capability, org_in_scope
-
-# Reading and the export moved to campaign_queries and services.exports.campaign_export. The
-# names marked "re-exported" are re-exported for callers outside this package (components,
-# services.exports.export_kinds, services.reports, tests) until they import them from there.
 from services.care.campaign_queries import (
-    ENDED,  # noqa: F401 re-exported
-    RUNNING,  # noqa: F401 re-exported
-    UPCOMING,  # noqa: F401 re-exported
     WHAT,
-    CampaignSummary,  # noqa: F401 re-exported
-    ReachRow,  # noqa: F401 re-exported
-    activity_kind_options,  # noqa: F401 re-exported
-    campaign_progress,  # noqa: F401 re-exported
     campaigns_visible,
     editable,
-    list_campaigns,  # noqa: F401 re-exported
-)
-from services.exports.campaign_export import (
-    CAMPAIGN_EXPORTS,  # noqa: F401 re-exported
-    GAPS_TITLE,  # noqa: F401 re-exported
-    export_campaign_gaps,  # noqa: F401 re-exported
 )
 
 MAX_NAME = 100

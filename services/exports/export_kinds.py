@@ -46,8 +46,8 @@ PERIOD = "period"  # stands for the date_from and date_to parameters together
 
 def list_exports() -> dict[str, ListExport]:
     """All of them except the roster, in the order the CLI lists them."""
-    from services.care.campaigns import CAMPAIGN_EXPORTS
     from services.exports.activity_export import ACTIVITY_EXPORTS
+    from services.exports.campaign_export import CAMPAIGN_EXPORTS
     from services.exports.contact_export import CONTACT_EXPORTS
     from services.exports.ledger_export import LEDGER_EXPORTS
     from services.exports.need_export import NEED_EXPORTS
@@ -95,7 +95,7 @@ class ExportFilter:
 
 def _campaigns(session: Session, actor: Actor, today: date,
                lang: str = DEFAULT_LANGUAGE) -> list[tuple[object, str]]:
-    from services.care.campaigns import ENDED, RUNNING, UPCOMING, list_campaigns
+    from services.care.campaign_queries import ENDED, RUNNING, UPCOMING, list_campaigns
     status_keys = {UPCOMING: "campaigns.status.upcoming", RUNNING: "campaigns.status.running",
                    ENDED: "campaigns.status.ended"}
 
@@ -108,13 +108,13 @@ def _campaigns(session: Session, actor: Actor, today: date,
 
 def _drives(session: Session, actor: Actor, today: date,
             lang: str = DEFAULT_LANGUAGE) -> list[tuple[object, str]]:
-    from services.resources.wishes import list_drives
+    from services.resources.wish_queries import list_drives
     return [(d.id, d.name) for d in list_drives(session, actor)]
 
 
 def _surveys(session: Session, actor: Actor, today: date,
              lang: str = DEFAULT_LANGUAGE) -> list[tuple[object, str]]:
-    from services.resources.surveys import list_surveys
+    from services.resources.survey_results import list_surveys
     return [(s.id, t("export_lists.choice.survey", lang, title=s.title,
                      held_on=f"{s.held_on:%Y-%m-%d}"))
             for s in list_surveys(session, actor)]

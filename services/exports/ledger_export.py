@@ -28,7 +28,8 @@ from services.exports.tables import (
     Sensitivity,
     export_bytes,
 )
-from services.resources.ledger import entries_visible, fairness, list_entries
+from services.resources.ledger_balance import entries_visible
+from services.resources.ledger_reading import fairness, list_entries
 from services.resources.providers import list_providers
 
 S = Sensitivity

@@ -19,7 +19,7 @@ from services.exports.tables import (
     Sensitivity,
     export_bytes,
 )
-from services.resources.surveys import answer_grid, get_survey, list_surveys, results
+from services.resources.survey_results import answer_grid, get_survey, list_surveys, results
 
 RESULTS_TITLE, ANSWERS_TITLE = "问卷统计结果", "问卷答案明细"
 RESULT_COLUMNS: tuple[ExportColumn, ...] = (

@@ -27,7 +27,7 @@ from services.exports.tables import (
     Sensitivity,
     export_bytes,
 )
-from services.resources.wishes import list_wishes
+from services.resources.wish_queries import list_wishes
 
 TITLE = "心愿清单"
 WISH_COLUMNS: tuple[ExportColumn, ...] = (

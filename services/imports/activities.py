@@ -22,16 +22,16 @@ from core.errors import DomainError
 from core.i18n import Msg
 from db.models import Activity, OrgUnit
 from services.access.permissions import Actor, Capability, org_units_visible
-from services.care.activities import (
+from services.care.activities import create_activity
+from services.care.activity_checks import (
     MAX_EXTRA,
     MAX_SESSIONS,
     ActivityInput,
     Checked,
     DonationInput,
     activity_problems,
-    create_activity,
-    resolve_kind,
 )
+from services.care.activity_kinds import resolve_kind
 from services.imports import ImportReport, header_errors
 from services.imports.child_lookup import ChildKey, ChildLookup, ChildNotFound
 from services.imports.reader import Table

@@ -20,14 +20,8 @@ from services.imports import ImportReport, apply_all_or_nothing, header_errors
 from services.imports.child_lookup import ChildKey, ChildLookup, ChildNotFound
 from services.imports.reader import Table, read_table
 from services.imports.rows import RowError, RowReader
-from services.resources.surveys import (
-    answer_problem,
-    children_under,
-    get_survey,
-    parse_choices,
-    stored_answers,
-    write_answers,
-)
+from services.resources.survey_answers import answer_problem, parse_choices, write_answers
+from services.resources.survey_results import children_under, get_survey, stored_answers
 
 KIND = "survey_answers"
 CHILD_COLUMNS = {"name": "儿童姓名", "birth_date": "儿童出生日期", "id_number": "儿童身份证号"}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from core.vocab import NeedKind, NeedStatus
 from db.models import Child, OrgUnit
 from services.access.permissions import Actor, Capability
-from services.care.campaigns import CampaignSummary, list_campaigns
+from services.care.campaign_queries import CampaignSummary, list_campaigns
 from services.care.terms import Period, as_of_words, month_of, school_year_of, term_of, year_of
 from services.pairing.pairings import child_is_paired
 from services.stats import small_cells

@@ -23,28 +23,13 @@ from db.base import utcnow
 from db.models import Activity, Child, Donation, ResourceProvider, donation_recipients
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
-
-# The balances and the reading moved to ledger_balance and ledger_reading. The names marked
-# "re-exported" are re-exported for callers outside this package (components, services.stats,
-# services.exports, tests) until they import them from the new modules.
 from services.resources.ledger_balance import (
     CENT,
     ZERO,
-    Balances,  # noqa: F401 re-exported
-    GoodsBalance,  # noqa: F401 re-exported
-    balances,  # noqa: F401 re-exported
     check_room,
     entries_visible,
     entry_active,
     serialise,
-)
-from services.resources.ledger_reading import (
-    EntryRow,  # noqa: F401 re-exported
-    donation_summary,  # noqa: F401 re-exported
-    fairness,  # noqa: F401 re-exported
-    list_entries,  # noqa: F401 re-exported
-    totals_by_month,  # noqa: F401 re-exported
-    totals_by_provider,  # noqa: F401 re-exported
 )
 
 WHAT = Msg("errors.what.ledger_entry")

@@ -19,31 +19,10 @@ from db.base import utcnow
 from db.models import Survey, SurveyQuestion
 from services.access import audit
 from services.access.permissions import Actor, Capability, org_in_scope
-
-# Reading and answers moved to survey_results and survey_answers. The names marked
-# "re-exported" are re-exported for callers outside this package (components, services.stats,
-# services.exports, services.imports, tests) until they import them from the new modules.
-from services.resources.survey_answers import (
-    answer_problem,  # noqa: F401 re-exported
-    parse_choices,  # noqa: F401 re-exported
-    record_answers,  # noqa: F401 re-exported
-    record_grid,  # noqa: F401 re-exported
-    write_answers,  # noqa: F401 re-exported
-)
 from services.resources.survey_results import (
-    GRID_LIMIT,  # noqa: F401 re-exported
     WHAT,
-    GridRow,  # noqa: F401 re-exported
-    QuestionResult,  # noqa: F401 re-exported
-    SurveySummary,  # noqa: F401 re-exported
-    answer_grid,  # noqa: F401 re-exported
-    children_under,  # noqa: F401 re-exported
     get_survey,
     has_answers,
-    list_surveys,  # noqa: F401 re-exported
-    results,  # noqa: F401 re-exported
-    stored_answers,  # noqa: F401 re-exported
-    survey_summary,  # noqa: F401 re-exported
 )
 
 MAX_TITLE, MAX_TEXT, MAX_OPTION = 200, 300, 200

@@ -26,26 +26,9 @@ from services.access.permissions import Actor, Capability, children_visible
 
 # The photo checks and the rollback clean-up are the activity photos' own.
 from services.care.photos import WRITTEN, PhotoInfo, _track, check_photo
-
-# Reading and the drives moved to wish_queries and wish_drives. The names marked "re-exported"
-# are re-exported for callers outside this package (components, services.stats,
-# services.exports, tests) until they import them from the new modules.
-from services.resources.wish_drives import (
-    archive_drive,  # noqa: F401 re-exported
-    create_drive,  # noqa: F401 re-exported
-    update_drive,  # noqa: F401 re-exported
-)
 from services.resources.wish_queries import (
     PHOTO_DIR,
-    WishRow,  # noqa: F401 re-exported
-    child_options,  # noqa: F401 re-exported
-    drive_progress,  # noqa: F401 re-exported
     get_drive,
-    list_drives,  # noqa: F401 re-exported
-    list_wishes,  # noqa: F401 re-exported
-    photo_file,  # noqa: F401 re-exported
-    provider_options,  # noqa: F401 re-exported
-    wish_counts,  # noqa: F401 re-exported
     wishes_visible,
 )
 

@@ -21,17 +21,13 @@ from services.access.permissions import (
 )
 from services.care.compliance_counts import RuleCount, rule_counts
 from services.care.terms import relative_name
-from services.resources.ledger import donation_summary
+from services.resources.ledger_reading import donation_summary
 from services.resources.needs import NeedCounts, need_counts
-from services.resources.surveys import survey_summary
-from services.resources.wishes import wish_counts
+from services.resources.survey_results import survey_summary
+from services.resources.wish_queries import wish_counts
 from services.roster.home_unit import children_counted_in, helpers_counted_in, withheld_total
-
-# Headline and headline: re-exported for callers outside this package (pages, tests).
-from services.stats.headline_counts import (  # noqa: F401
-    Headline,
+from services.stats.headline_counts import (
     PairingStats,
-    headline,
     pairing_stats,
 )
 from services.stats.stats_queries import (

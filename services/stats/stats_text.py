@@ -28,16 +28,9 @@ from services.stats.children_sections import (
     safety,
 )
 from services.stats.figures import Statistics
-from services.stats.section_view import SectionView, shown_total
+from services.stats.section_view import SectionView
 from services.stats.stats_words import (
-    Bar,
     Section,
-    as_of_text,
-    org_name,
-    pct,
-    period_name,
-    period_span,
-    withheld_note,
 )
 from services.stats.work_sections import (
     activities_and_contacts,
@@ -46,11 +39,6 @@ from services.stats.work_sections import (
     pairing,
     surveys,
 )
-
-# The words beside the sections are re-exported for callers outside this package
-# (components/stats, pages/meeting.py, cli.py), which read them from here.
-__all__ = ["SECTIONS", "Bar", "Section", "as_of_text", "org_name", "pct", "period_name",
-           "period_span", "sections", "shown_total", "withheld_note"]
 
 SECTIONS: tuple[Callable[[Statistics, SectionView], Section], ...] = (
     basics, guardianship, distribution, family_and_study, safety, pairing,

@@ -16,7 +16,7 @@ from config import local_today
 from db.models import Activity, ActivityKindRow, Attendance, Child, OrgUnit
 from services.access.permissions import Actor
 from services.care import activities, photos
-from services.care.activities import ActivityInput
+from services.care.activity_checks import ActivityInput
 from tests.app.conftest import logged_in
 
 NEW = "act_new_0"

@@ -16,7 +16,7 @@ from config import local_today
 from db.models import Child, Donation, donation_recipients
 from services.access.permissions import Actor
 from services.care import activities
-from services.care.activities import ActivityInput, DonationInput
+from services.care.activity_checks import ActivityInput, DonationInput
 from tests.app.conftest import logged_in
 
 NEW = "act_new_0"

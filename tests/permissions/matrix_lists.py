@@ -11,7 +11,7 @@ from services.access import audit, orgs, users
 from services.access.permissions import Actor
 from services.care import (
     activity_queries,
-    campaigns,
+    campaign_queries,
     compliance,
     contact_cards,
     contacts,
@@ -32,9 +32,17 @@ from services.exports import (
 )
 from services.pairing import match_health, my_pairings, pairing_board
 from services.reports import report_draft, reporting
-from services.resources import ledger, needs, providers, surveys, wishes
+from services.resources import (
+    ledger_balance,
+    ledger_reading,
+    needs,
+    providers,
+    survey_results,
+    wish_queries,
+)
 from services.roster import helpers, review, roster_search
 from services.stats import figures as stats
+from services.stats import headline_counts
 from services.stats.figures import StatsScope
 from tests.permissions.matrix import EVERYONE, PEOPLE, STAFF, A, Entry, H, Kind
 from tests.permissions.world import CHILDREN, TERM_START, TODAY, World
@@ -133,22 +141,24 @@ LISTS: list[Entry] = [
         activity_queries.helpers_for_unit(s, a, None)), "HA1"),
     Entry("activity_queries.helpers_for_unit[town B]", L, STAFF, lambda s, w, a, _: (
         activity_queries.helpers_for_unit(s, a, w["town_b"])), "HB"),
-    Entry("campaigns.list_campaigns", L, EVERYONE - HELPERS_ONLY, lambda s, w, a, _: (
-        campaigns.list_campaigns(s, a, today=TODAY)), None),
-    Entry("campaigns.campaign_progress", L, STAFF, lambda s, w, a, _: (
-        campaigns.campaign_progress(s, a, w["campaign"], today=TODAY)), "A2"),
+    Entry("campaign_queries.list_campaigns", L, EVERYONE - HELPERS_ONLY, lambda s, w, a, _: (
+        campaign_queries.list_campaigns(s, a, today=TODAY)), None),
+    Entry("campaign_queries.campaign_progress", L, STAFF, lambda s, w, a, _: (
+        campaign_queries.campaign_progress(s, a, w["campaign"], today=TODAY)), "A2"),
     Entry("compliance.standings", L, PEOPLE, lambda s, w, a, _: (
         compliance.standings(s, a, today=TODAY)), "A1"),
-    Entry("ledger.balances", L, STAFF, lambda s, w, a, _: ledger.balances(s, a), None),
-    Entry("ledger.list_entries", L, STAFF, lambda s, w, a, _: (
-        ledger.list_entries(s, a, **PERIOD)), "A1", town_held=True),
-    Entry("ledger.totals_by_provider", L, STAFF, lambda s, w, a, _: (
-        ledger.totals_by_provider(s, a, **PERIOD)), None),
-    Entry("ledger.totals_by_month", L, STAFF, lambda s, w, a, _: (
-        ledger.totals_by_month(s, a, **PERIOD)), None),
-    Entry("ledger.donation_summary", L, EVERYONE, lambda s, w, a, _: (
-        ledger.donation_summary(s, a, **PERIOD)), None),
-    Entry("ledger.fairness", L, STAFF, lambda s, w, a, _: ledger.fairness(s, a, **PERIOD), "A1"),
+    Entry("ledger_balance.balances", L, STAFF, lambda s, w, a, _: (
+        ledger_balance.balances(s, a)), None),
+    Entry("ledger_reading.list_entries", L, STAFF, lambda s, w, a, _: (
+        ledger_reading.list_entries(s, a, **PERIOD)), "A1", town_held=True),
+    Entry("ledger_reading.totals_by_provider", L, STAFF, lambda s, w, a, _: (
+        ledger_reading.totals_by_provider(s, a, **PERIOD)), None),
+    Entry("ledger_reading.totals_by_month", L, STAFF, lambda s, w, a, _: (
+        ledger_reading.totals_by_month(s, a, **PERIOD)), None),
+    Entry("ledger_reading.donation_summary", L, EVERYONE, lambda s, w, a, _: (
+        ledger_reading.donation_summary(s, a, **PERIOD)), None),
+    Entry("ledger_reading.fairness", L, STAFF, lambda s, w, a, _: (
+        ledger_reading.fairness(s, a, **PERIOD)), "A1"),
     Entry("match_health.pairing_health", L, PEOPLE, lambda s, w, a, _: (
         match_health.pairing_health(s, a, today=TODAY)), "A1"),
     Entry("match_health.helper_health", L, PEOPLE, lambda s, w, a, _: (
@@ -191,18 +201,21 @@ LISTS: list[Entry] = [
         reporting.build_report(s, a, SCOPE, "pptx", today=TODAY)), None),
     Entry("review.review_list", L, STAFF, lambda s, w, a, _: (
         review.review_list(s, a, today=TODAY)), None),
-    Entry("stats.headline", L, EVERYONE, lambda s, w, a, _: stats.headline(s, a), None),
-    Entry("stats.pairing_stats", L, EVERYONE, lambda s, w, a, _: stats.pairing_stats(s, a), None),
+    Entry("headline_counts.headline", L, EVERYONE, lambda s, w, a, _: (
+        headline_counts.headline(s, a)), None),
+    Entry("headline_counts.pairing_stats", L, EVERYONE, lambda s, w, a, _: (
+        headline_counts.pairing_stats(s, a)), None),
     Entry("stats.compute", L, EVERYONE, lambda s, w, a, _: (
         stats.compute(s, a, SCOPE, today=TODAY)), None),
-    Entry("surveys.list_surveys", L, EVERYONE, lambda s, w, a, _: surveys.list_surveys(s, a),
+    Entry("survey_results.list_surveys", L, EVERYONE, lambda s, w, a, _: (
+        survey_results.list_surveys(s, a)),
           None),
-    Entry("surveys.results", L, EVERYONE, lambda s, w, a, _: (
-        surveys.results(s, a, w["survey"])), None),
-    Entry("surveys.survey_summary", L, EVERYONE, lambda s, w, a, _: (
-        surveys.survey_summary(s, a)), None),
-    Entry("surveys.answer_grid", L, PEOPLE, lambda s, w, a, _: (
-        surveys.answer_grid(s, a, w["survey"])), "A1"),
+    Entry("survey_results.results", L, EVERYONE, lambda s, w, a, _: (
+        survey_results.results(s, a, w["survey"])), None),
+    Entry("survey_results.survey_summary", L, EVERYONE, lambda s, w, a, _: (
+        survey_results.survey_summary(s, a)), None),
+    Entry("survey_results.answer_grid", L, PEOPLE, lambda s, w, a, _: (
+        survey_results.answer_grid(s, a, w["survey"])), "A1"),
     Entry("todo.todo_for_helper", L, PEOPLE, lambda s, w, a, _: (
         todo.todo_for_helper(s, a, today=TODAY)), None),
     Entry("todo.todo_items", L, PEOPLE, lambda s, w, a, _: (
@@ -219,11 +232,14 @@ LISTS: list[Entry] = [
     Entry("users.list_users", L, ADMIN_ONLY, lambda s, w, a, _: users.list_users(s, a), None),
     Entry("audit.recent_events", L, ADMIN_ONLY, lambda s, w, a, _: (
         audit.recent_events(s, a)), None),
-    Entry("wishes.list_drives", L, PEOPLE, lambda s, w, a, _: wishes.list_drives(s, a), None),
-    Entry("wishes.list_wishes", L, PEOPLE, lambda s, w, a, _: wishes.list_wishes(s, a), "A1"),
-    Entry("wishes.drive_progress", L, PEOPLE, lambda s, w, a, _: (
-        wishes.drive_progress(s, a, w["drive"])), "A1"),
-    Entry("wishes.wish_counts", L, EVERYONE, lambda s, w, a, _: wishes.wish_counts(s, a), None),
-    Entry("wishes.child_options", L, STAFF, lambda s, w, a, _: (
-        wishes.child_options(s, a, today=TODAY)), "A1"),
+    Entry("wish_queries.list_drives", L, PEOPLE, lambda s, w, a, _: (
+        wish_queries.list_drives(s, a)), None),
+    Entry("wish_queries.list_wishes", L, PEOPLE, lambda s, w, a, _: (
+        wish_queries.list_wishes(s, a)), "A1"),
+    Entry("wish_queries.drive_progress", L, PEOPLE, lambda s, w, a, _: (
+        wish_queries.drive_progress(s, a, w["drive"])), "A1"),
+    Entry("wish_queries.wish_counts", L, EVERYONE, lambda s, w, a, _: (
+        wish_queries.wish_counts(s, a)), None),
+    Entry("wish_queries.child_options", L, STAFF, lambda s, w, a, _: (
+        wish_queries.child_options(s, a, today=TODAY)), "A1"),
 ]

@@ -33,12 +33,21 @@ from db.models import (
 from services.access import orgs, users
 from services.access.permissions import Actor
 from services.care import activities, activity_queries, campaigns, care_rules, contacts
-from services.care.activities import ActivityInput
+from services.care.activity_checks import ActivityInput
 from services.care.activity_kinds import add_activity_kind
 from services.care.campaigns import CampaignInput
 from services.pairing import pairings as pairing
 from services.pairing import suggestions
-from services.resources import ledger, needs, providers, surveys, wishes
+from services.resources import (
+    ledger,
+    needs,
+    providers,
+    survey_answers,
+    survey_results,
+    surveys,
+    wish_drives,
+    wishes,
+)
 from services.roster import helpers, review, risk, timeline
 from services.roster import records as roster
 from services.roster.child_input import child_to_input
@@ -171,9 +180,9 @@ def _contact(action: str):
 
 
 def _answer(s: Session, w: World, a: Actor, side: str) -> object:
-    survey = surveys.get_survey(s, Actor.system(), w["survey"])
+    survey = survey_results.get_survey(s, Actor.system(), w["survey"])
     question = survey.questions[0]
-    return surveys.record_answers(s, actor=a, survey_id=survey.id, child_id=_child(w, side),
+    return survey_answers.record_answers(s, actor=a, survey_id=survey.id, child_id=_child(w, side),
                                   answers={question.id: [question.options[-1]]})
 
 
@@ -258,7 +267,7 @@ TARGETED: list[Entry] = [
         today=TODAY), sides=WITH_U),
     Entry("wishes.take_wish", W, STAFF, _wish("take")),
     Entry("wishes.fulfil_wish", W, STAFF, _wish("fulfil")),
-    Entry("surveys.record_answers", W, STAFF, _answer, sides=WITH_U),
+    Entry("survey_answers.record_answers", W, STAFF, _answer, sides=WITH_U),
     Entry("ledger.record_given", W, STAFF, lambda s, w, a, side: ledger.record_given(
         s, actor=a, donated_on=DAY, money_yuan=10, recipients=[_child(w, side)],
         today=TODAY), sides=WITH_U),
@@ -279,7 +288,7 @@ TARGETED: list[Entry] = [
             name="寒假家访", starts_on=DAY, ends_on=date(2027, 1, 31),
             contact_kind=ContactKind.home_visit, org_unit_id=w[SCHOOL[side]]))),
         target=Target.ORG),
-    Entry("wishes.create_drive", W, STAFF, lambda s, w, a, side: wishes.create_drive(
+    Entry("wish_drives.create_drive", W, STAFF, lambda s, w, a, side: wish_drives.create_drive(
         s, actor=a, name="新年心愿", starts_on=DAY, ends_on=date(2027, 1, 31),
         org_unit_id=w[SCHOOL[side]]), target=Target.ORG),
     Entry("helpers.create_helper", W, STAFF, _create_helper, target=Target.HELPER),

@@ -28,10 +28,11 @@ from core.vocab import (
 from db.models import OrgUnit, ResourceProvider
 from services.access.permissions import Actor
 from services.access.users import actor_for
-from services.care.activities import ActivityInput, DonationInput, create_activity
+from services.care.activities import create_activity
+from services.care.activity_checks import ActivityInput, DonationInput
 from services.care.campaigns import CampaignInput, create_campaign
 from services.care.contacts import log_contact
-from services.resources import ledger, needs, surveys, wishes
+from services.resources import ledger, needs, survey_answers, surveys, wish_drives, wishes
 from services.roster.risk import record_assessment
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 from tests.pairing_factories import make_relative
@@ -209,7 +210,7 @@ def _records(session: Session, world: World) -> None:
     session.add(provider)
     session.flush()
     world.ids["provider"] = provider.id
-    drive = wishes.create_drive(session, actor=SYSTEM, name="六一满愿",
+    drive = wish_drives.create_drive(session, actor=SYSTEM, name="六一满愿",
                                 starts_on=date(2026, 11, 1), ends_on=date(2026, 12, 31))
     world.ids["drive"] = drive.id
     survey = surveys.create_from_template(session, actor=SYSTEM, held_on=date(2026, 11, 2))
@@ -241,7 +242,7 @@ def _records(session: Session, world: World) -> None:
         world.ids[f"given_{side}"] = ledger.record_given(
             session, actor=coord, donated_on=date(2026, 11, 6), money_yuan=200,
             recipients=[world[child]], today=TODAY).id
-        surveys.record_answers(session, actor=SYSTEM, survey_id=survey.id,
+        survey_answers.record_answers(session, actor=SYSTEM, survey_id=survey.id,
                                child_id=world[child], answers={question.id: [question.options[0]]})
     # The school's own money, so its coordinator can give some out.
     ledger.record_received(session, actor=world.actors["coord_school_a"], provider_id=None,

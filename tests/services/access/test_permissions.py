@@ -24,7 +24,7 @@ from services.access.permissions import (
     org_units_visible,
 )
 from services.imports import run_import
-from services.stats import figures as stats
+from services.stats import headline_counts
 from tests.factories import DEFAULT_PASSWORD, make_child, make_helper, make_org, make_pairing
 
 # Hashed once: the refusal cases need a user row, not a fresh bcrypt round each.
@@ -341,8 +341,8 @@ HEADLINES = [
                          HEADLINES, ids=[row[0] for row in HEADLINES])
 def test_headline_counts_active_records_in_scope(session, world, actor, children, helpers,
                                                  pairings, paired, coverage):
-    headline = stats.headline(session, world.actor(actor))
+    headline = headline_counts.headline(session, world.actor(actor))
 
-    assert headline == stats.Headline(children=children, helpers=helpers,
+    assert headline == headline_counts.Headline(children=children, helpers=helpers,
                                       active_pairings=pairings, children_paired=paired)
     assert headline.coverage == (None if coverage is None else pytest.approx(coverage))

@@ -32,9 +32,14 @@ from db.models import (
     activity_providers,
 )
 from services.access.permissions import Actor
-from services.care import activities
-from services.care.activities import ActivityInput, DonationInput, person_times
-from services.care.activity_queries import classes_of_school, helpers_for_unit, search_child_choices
+from services.care import activities, activity_kinds, activity_queries
+from services.care.activity_checks import ActivityInput, DonationInput
+from services.care.activity_queries import (
+    classes_of_school,
+    helpers_for_unit,
+    person_times,
+    search_child_choices,
+)
 from tests.factories import make_helper
 from tests.pairing_factories import (
     ADMIN,
@@ -114,11 +119,11 @@ def test_saved_activity_lists_its_sessions_attendance_and_person_times(session, 
     _create(session, world, title="心理健康讲座", kind="mental_health", child_ids=(),
             extra_person_times=60)
 
-    rows = activities.list_activities(session, world.coordinator, date_from=HELD,
+    rows = activity_queries.list_activities(session, world.coordinator, date_from=HELD,
                                       date_to=HELD)
     assert [(r.title, r.sessions, r.attending, r.extra, r.person_times) for r in rows] == [
         ("心理健康讲座", 1, 0, 60, 60), ("防溺水安全教育", 2, 3, 40, 43)]
-    totals = activities.activity_totals(rows)
+    totals = activity_queries.activity_totals(rows)
     assert (totals.activities, totals.sessions, totals.person_times) == (2, 3, 103)
 
 
@@ -126,7 +131,7 @@ def test_list_filters_by_period_kind_and_unit(session, world):
     _create(session, world)
     _create(session, world, held_on=HELD - timedelta(days=40), title="十月讲座")
     _create(session, world, kind="festival_visit", title="慰问", org_unit_id=world.places.town.id)
-    rows = activities.list_activities
+    rows = activity_queries.list_activities
     assert [r.title for r in rows(session, world.coordinator, date_from=HELD, date_to=HELD)] == [
         "慰问", "防溺水安全教育"]
     assert [r.title for r in rows(session, world.coordinator, date_from=None, date_to=None,
@@ -187,8 +192,8 @@ def test_date_before_a_childs_birth_is_refused(session, world):
 
 
 def test_archived_kind_is_refused_for_a_new_activity(session, world):
-    kind = activities.add_activity_kind(session, actor=ADMIN, label_zh="研学旅行")
-    activities.archive_activity_kind(session, actor=ADMIN, code=kind.code, expected_version=1)
+    kind = activity_kinds.add_activity_kind(session, actor=ADMIN, label_zh="研学旅行")
+    activity_kinds.archive_activity_kind(session, actor=ADMIN, code=kind.code, expected_version=1)
     assert "已停用" in _problems(session, world, kind=kind.code)["类型"]
 
 
@@ -208,7 +213,7 @@ def test_helper_and_viewer_may_not_record_activities(session, world):
 # --- whole class, school, village ------------------------------------------------------------
 
 def test_whole_class_school_and_village_are_taken_at_once(session, world):
-    pick = activities.children_for_group
+    pick = activity_queries.children_for_group
     school = world.places.school.id
     by_class = pick(session, world.coordinator, school_id=school, grade_class=("三年级", "2班"))
     assert {c.name for c in by_class} == {"张小明", "王小红", "李小刚"}
@@ -222,15 +227,16 @@ def test_whole_class_school_and_village_are_taken_at_once(session, world):
 def test_whole_class_leaves_out_archived_and_out_of_scope_children(session, world):
     world.class_a[0].archived_at = utcnow()
     other = coordinator_of(world.places.other_town)
-    assert {c.name for c in activities.children_for_group(
+    assert {c.name for c in activity_queries.children_for_group(
         session, world.coordinator, school_id=world.places.school.id,
         grade_class=("三年级", "2班"))} == {"王小红", "李小刚"}
-    assert activities.children_for_group(session, other, school_id=world.places.school.id) == []
+    school_id = world.places.school.id
+    assert activity_queries.children_for_group(session, other, school_id=school_id) == []
 
 
 def test_group_pick_needs_a_school_or_village(session, world):
     with pytest.raises(DomainError, match="请选择学校"):
-        activities.children_for_group(session, world.coordinator)
+        activity_queries.children_for_group(session, world.coordinator)
 
 
 def test_classes_search_and_helpers_for_the_pickers(session, world):
@@ -245,7 +251,7 @@ def test_classes_search_and_helpers_for_the_pickers(session, world):
 
 
 def test_a_class_taken_then_one_unticked_is_saved_as_ticked(session, world):
-    taken = activities.children_for_group(session, world.coordinator,
+    taken = activity_queries.children_for_group(session, world.coordinator,
                                           school_id=world.places.school.id,
                                           grade_class=("三年级", "2班"))
     kept = tuple(c.id for c in taken if c.name != "李小刚")
@@ -271,7 +277,7 @@ def test_helpers_providers_and_a_donation_are_saved_together(session, world):
         activity.id, Decimal("2000.00"), HELD)
     assert donation.provider.name == "县潮汕商会"
     assert {c.name for c in donation.recipients} == {"张小明", "王小红"}
-    detail = activities.activity_detail(session, world.coordinator, activity.id)
+    detail = activity_queries.activity_detail(session, world.coordinator, activity.id)
     assert set(detail.donations[0].recipients) == {"张小明", "王小红"}
     assert detail.providers == ("县应急志愿者协会", "县潮汕商会")
     assert detail.helpers == ((world.teacher.id, "李老师"),)
@@ -379,7 +385,7 @@ def test_archived_activity_leaves_the_list_with_its_donations(session, world):
                                     expected_version=1, reason=" ")
     activities.archive_activity(session, actor=world.coordinator, activity_id=activity.id,
                                 expected_version=1, reason="重复登记")
-    assert activities.list_activities(session, world.coordinator, date_from=None,
+    assert activity_queries.list_activities(session, world.coordinator, date_from=None,
                                       date_to=None) == []
     assert session.scalar(select(Donation.archive_reason)) == "活动已归档"
     with pytest.raises(DomainError, match="已归档"):
@@ -387,7 +393,7 @@ def test_archived_activity_leaves_the_list_with_its_donations(session, world):
                                    expected_version=2, data=_input(world), today=TODAY)
     activities.restore_activity(session, actor=world.coordinator, activity_id=activity.id,
                                 expected_version=2)
-    assert len(activities.list_activities(session, world.coordinator, date_from=None,
+    assert len(activity_queries.list_activities(session, world.coordinator, date_from=None,
                                           date_to=None)) == 1
     assert session.scalar(select(Donation.archived_at)) is None  # back with its activity
 
@@ -395,7 +401,7 @@ def test_archived_activity_leaves_the_list_with_its_donations(session, world):
 def test_another_towns_coordinator_cannot_see_or_change_it(session, world):
     activity = _create(session, world)
     other = coordinator_of(world.places.other_town)
-    assert activities.list_activities(session, other, date_from=None, date_to=None) == []
+    assert activity_queries.list_activities(session, other, date_from=None, date_to=None) == []
     with pytest.raises(NotFound):
         activities.archive_activity(session, actor=other, activity_id=activity.id,
                                     expected_version=1, reason="x")
@@ -404,18 +410,18 @@ def test_another_towns_coordinator_cannot_see_or_change_it(session, world):
 # --- activity kinds --------------------------------------------------------------------------
 
 def test_admin_adds_renames_and_archives_a_kind(session, world):
-    kind = activities.add_activity_kind(session, actor=ADMIN, label_zh="研学旅行",
+    kind = activity_kinds.add_activity_kind(session, actor=ADMIN, label_zh="研学旅行",
                                         label_en="Study trip")
     assert kind.code == "custom_1" and not kind.is_builtin
-    assert activities.resolve_kind(session, "研学旅行").code == "custom_1"
-    assert activities.resolve_kind(session, "座谈会").code == "meeting"
-    activities.rename_activity_kind(session, actor=ADMIN, code=kind.code, expected_version=1,
+    assert activity_kinds.resolve_kind(session, "研学旅行").code == "custom_1"
+    assert activity_kinds.resolve_kind(session, "座谈会").code == "meeting"
+    activity_kinds.rename_activity_kind(session, actor=ADMIN, code=kind.code, expected_version=1,
                                     label_zh="研学实践")
-    activities.archive_activity_kind(session, actor=ADMIN, code=kind.code, expected_version=2)
-    assert kind.code not in {k.code for k in activities.list_activity_kinds(session)}
+    activity_kinds.archive_activity_kind(session, actor=ADMIN, code=kind.code, expected_version=2)
+    assert kind.code not in {k.code for k in activity_kinds.list_activity_kinds(session)}
     with pytest.raises(DomainError, match="无法识别活动类型"):
-        activities.resolve_kind(session, "研学实践")
-    assert activities.kind_labels(session)[kind.code] == "研学实践"
+        activity_kinds.resolve_kind(session, "研学实践")
+    assert activity_kinds.kind_labels(session)[kind.code] == "研学实践"
 
 
 @pytest.mark.parametrize(("label", "words"), [
@@ -423,14 +429,14 @@ def test_admin_adds_renames_and_archives_a_kind(session, world):
 ])
 def test_bad_kind_labels_are_refused(session, label, words):
     with pytest.raises(ValidationFailed) as caught:
-        activities.add_activity_kind(session, actor=ADMIN, label_zh=label)
+        activity_kinds.add_activity_kind(session, actor=ADMIN, label_zh=label)
     assert words in caught.value.problems["名称"]
 
 
 def test_builtin_kinds_cannot_be_archived_and_only_admins_edit(session, world):
     with pytest.raises(DomainError, match="内置活动类型"):
-        activities.archive_activity_kind(session, actor=ADMIN, code="safety_education",
+        activity_kinds.archive_activity_kind(session, actor=ADMIN, code="safety_education",
                                          expected_version=1)
     with pytest.raises(PermissionDenied):
-        activities.add_activity_kind(session, actor=world.coordinator, label_zh="研学")
+        activity_kinds.add_activity_kind(session, actor=world.coordinator, label_zh="研学")
     assert session.scalar(select(func.count()).select_from(ActivityKindRow)) == 12

@@ -30,7 +30,7 @@ from db.models import (
 )
 from services.access.permissions import Actor
 from services.care import activities
-from services.care.activities import ActivityInput, DonationInput
+from services.care.activity_checks import ActivityInput, DonationInput
 from services.imports import run_import
 from services.resources.ledger_reading import donation_summary, fairness, list_entries
 from tests.pairing_factories import ADMIN, TODAY, coordinator_of, make_child_in, make_places

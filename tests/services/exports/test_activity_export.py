@@ -16,7 +16,7 @@ from core.vocab import ProviderKind, Role
 from db.models import AuditEvent, ResourceProvider
 from services.access.permissions import Actor
 from services.care import activities
-from services.care.activities import ActivityInput, DonationInput
+from services.care.activity_checks import ActivityInput, DonationInput
 from services.exports.activity_export import ACTIVITY_EXPORTS, export_activities, export_attendance
 from services.exports.export_kinds import list_exports
 from tests.factories import make_helper

@@ -31,7 +31,8 @@ from core.vocab import (
 from db.models import AuditEvent, Child, Helper, Relative, ResourceProvider, User, Wish
 from services.access import permissions
 from services.access.permissions import Actor, Capability
-from services.care.activities import ActivityInput, DonationInput, create_activity
+from services.care.activities import create_activity
+from services.care.activity_checks import ActivityInput, DonationInput
 from services.care.campaigns import CampaignInput, create_campaign
 from services.exports.export_kinds import export_list, hub_lists
 from services.exports.name_masking import mask_names_in, mask_text

@@ -168,7 +168,7 @@ def test_the_unit_column_names_a_unit_in_scope(session, places):
 
 
 def test_an_added_kind_is_accepted_by_its_label(session, places):
-    from services.care.activities import add_activity_kind
+    from services.care.activity_kinds import add_activity_kind
 
     add_activity_kind(session, actor=ADMIN, label_zh="研学旅行")
     assert _import(session, [_row(类型="研学旅行")]).ok

@@ -16,7 +16,7 @@ from services.pairing import pairing_board
 from services.pairing.match_health import helper_health
 from services.roster import helpers
 from services.roster.helpers import HelperInput, helper_problems
-from services.stats import figures as stats
+from services.stats import headline_counts
 from tests.factories import make_helper, make_pairing, make_user
 from tests.pairing_factories import (
     ADMIN,
@@ -236,7 +236,7 @@ def test_deactivating_returns_the_open_pairings_to_reassign(session, busy_helper
 
 def test_a_deactivated_helpers_children_wait_for_a_new_helper(session, places, busy_helper):
     helper, _ = busy_helper
-    before = stats.pairing_stats(session, ADMIN)
+    before = headline_counts.pairing_stats(session, ADMIN)
     helpers.deactivate_helper(session, actor=ADMIN, helper_id=helper.id,
                               expected_version=helper.version, reason="工作调动")
 
@@ -244,7 +244,7 @@ def test_a_deactivated_helpers_children_wait_for_a_new_helper(session, places, b
     assert {(c.name, c.helper_left) for c in waiting} == {("甲", True), ("乙", True),
                                                          ("丙", False)}
     assert pairing_board.count_unpaired(session, ADMIN) == 3
-    after = stats.pairing_stats(session, ADMIN)
+    after = headline_counts.pairing_stats(session, ADMIN)
     assert (before.children_paired, before.helpers) == (2, 1)
     assert (after.children_paired, after.unpaired, after.helpers) == (0, 3, 0)
     assert helper.id not in {p.id for p in pairing_board.helpers_with_places(session, ADMIN)}
@@ -289,7 +289,7 @@ def test_a_reactivated_helper_takes_their_waiting_children_back(session, busy_he
                               expected_version=helper.version)
 
     assert (helper.archived_at, helper.archive_reason) == (None, None)
-    assert stats.pairing_stats(session, ADMIN).children_paired == 2
+    assert headline_counts.pairing_stats(session, ADMIN).children_paired == 2
     message = refused(session, lambda: helpers.reactivate_helper(
         session, actor=ADMIN, helper_id=helper.id, expected_version=helper.version))
     assert "未停用" in message
