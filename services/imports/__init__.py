@@ -58,7 +58,9 @@ class RowErrors(list[RowError]):
         for error in errors:
             self.append(error)
 
-    def __iadd__(self, errors: Iterable[RowError]) -> RowErrors:  # type: ignore[override]
+    # typeshed types list.__add__ with an overload for a list of any other type, which no
+    # subclass's __iadd__ can match (list's own __iadd__ is not checked against it).
+    def __iadd__(self, errors: Iterable[RowError]) -> RowErrors:  # type: ignore[override, misc]
         self.extend(errors)
         return self
 

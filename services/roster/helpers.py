@@ -97,7 +97,7 @@ def _same_person(session: Session, data: HelperInput, helper_id: int | None) -> 
 
 def _peer_problems(data: HelperInput, today: date) -> dict[str, str]:
     """A peer student is checked against the child's age and gender, so both must be known."""
-    problems = {}
+    problems: dict[str, str] = {}
     if data.school_id is None:
         problems[field_label("school", "学校")] = Msg("errors.helper.peer_school")
     if data.gender is None:

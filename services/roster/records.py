@@ -138,6 +138,9 @@ def _apply(child: Child, data: ChildInput) -> None:
     for name in PLAIN_FIELDS:
         setattr(child, name, getattr(data, name))
     child.name_pinyin, child.name_initials = pinyin_keys(data.name)
+    # _check has refused an input without a birth date or a village (child_problems).
+    assert data.birth_date is not None
+    assert data.village_id is not None
     child.identity_key = identity_key(data.name, data.birth_date, data.village_id)
     wanted = list(dict.fromkeys(data.categories))
     kept = [c for c in child.categories if c.category in wanted]

@@ -288,7 +288,7 @@ def search_children(session: Session, actor: Actor, roster_filter: RosterFilter,
 
 
 def filtered_child_ids(actor: Actor, roster_filter: RosterFilter, *,
-                       today: date) -> Select[tuple[int]]:
+                       today: date) -> Select[int]:
     """The ids `search_children` would list (unordered), for exports and bulk actions."""
     return select(Child.id).where(*_where(actor, roster_filter, today))
 
