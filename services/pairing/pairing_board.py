@@ -14,7 +14,8 @@ from core.vocab import Category, Gender, HelperKind, RiskLevel
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.access.permissions import Actor, Capability, children_visible, helpers_visible
 from services.pairing.pairings import child_is_paired
-from services.roster.roster_search import MAX_TEXT, text_clause
+from services.roster.roster_filter import MAX_TEXT
+from services.roster.roster_search import text_clause
 
 # Children in difficulty come before those who are "only" left behind.
 DIFFICULTY = (Category.in_difficulty, Category.de_facto_unsupported, Category.scattered_orphan,
