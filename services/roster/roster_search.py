@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -45,6 +45,7 @@ from services.roster.roster_filter import (
     years_before,  # noqa: F401
 )
 
+Value = TypeVar("Value")  # what _grouped collects per child
 ID_SUFFIX = re.compile(r"\d{3,}[\dx]")  # the check character X only ever comes last
 PINYIN = re.compile(r"[a-z]+")
 
@@ -231,9 +232,9 @@ def _under_org(org_unit_id: int) -> ColumnElement[bool]:
                Child.school_id.in_(subtree))
 
 
-def _grouped(session: Session, pairs: Select[Any]) -> dict[int, list[Any]]:
+def _grouped(session: Session, pairs: Select[int, Value]) -> dict[int, list[Value]]:
     """(child id, value) rows as each child's list of values."""
-    found: dict[int, list[Any]] = defaultdict(list)
+    found: dict[int, list[Value]] = defaultdict(list)
     for child_id, value in session.execute(pairs):
         found[child_id].append(value)
     return found
