@@ -1,4 +1,10 @@
-"""Imports: every row is checked first; a file with any bad row writes nothing."""
+"""Imports: every row is checked first; a file with any bad row writes nothing.
+
+One module per template (roster, helpers, pairings, contacts, activities, surveys, orgs) on
+the shared reading (`reader`, `xlsx_guard`, `rows`, `child_lookup`). May import core, db,
+services.access and the services whose records a template writes (roster, pairing, care,
+resources), through their own checks.
+"""
 
 from __future__ import annotations
 

@@ -5,4 +5,5 @@ counted (`home_unit`).
 
 May import core, db and services.access; archiving a child ends its pairings
 (`services.pairing.pairings`), and the roster filter asks whether a child is paired.
+`home_unit` asks `services.stats.small_cells` which of a unit's counts to withhold.
 """
