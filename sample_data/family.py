@@ -74,7 +74,7 @@ def _parents(rng: random.Random, kid: Kid, father: str, mother: str) -> list[Mem
     # Couples who both leave mostly work in the same city.
     mother_work = (father_work if father_away and mother_away and rng.random() < 0.7
                    else places.work_place(rng) if mother_away else rng.choice(places.HOME_WORK))
-    parents = [("father", None, father, _phone(rng, 0.95), father_work),
+    parents: list[Member] = [("father", None, father, _phone(rng, 0.95), father_work),
                ("mother", None, mother, _phone(rng, 0.95), mother_work)]
     if kid.guardian_type == "single_parent" and away is None:
         # Divorced or widowed: only the parent who cares for the child is on the card.

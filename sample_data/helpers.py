@@ -198,9 +198,11 @@ def _past_pairings(ctx: Context, rng: random.Random, candidates: list[HelperRec]
     if kid.archived_on is not None:
         if rng.random() > 0.85 or (kid.archived_on - first_day).days < 30:
             return []
+        archive_reason = kid.archive_reason
+        assert archive_reason is not None  # children.py sets it together with archived_on
         start = first_day + timedelta(days=rng.randint(0, 20))
-        reason = ARCHIVE_TO_END.get(kid.archive_reason, "child_archived")
-        note = f"儿童档案归档({ArchiveReason(kid.archive_reason).zh})"
+        reason = ARCHIVE_TO_END.get(archive_reason, "child_archived")
+        note = f"儿童档案归档({ArchiveReason(archive_reason).zh})"
         return [PairRec(0, kid, rng.choice(candidates), start, kid.archived_on, reason, note)]
     if not current:
         return []

@@ -79,6 +79,7 @@ def child_given_name(rng: random.Random, gender: str) -> str:
 def adult_name(rng: random.Random, gender: str, *, elder: bool = False,
                surname: str | None = None) -> str:
     """A full name for a parent-aged (or, with `elder`, grandparent-aged) adult."""
+    pool: tuple[str, ...]
     if elder:
         pool = ELDER_MALE if gender == "male" else ELDER_FEMALE
     else:

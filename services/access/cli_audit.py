@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -24,7 +24,9 @@ from db.engine import make_engine, transaction
 from db.models import AuditEvent
 from services.access import audit
 from services.access.permissions import Actor
-from services.imports import ImportReport
+
+if TYPE_CHECKING:  # access is the bottom of services/: the import report is named, not used
+    from services.imports import ImportReport
 
 PREFIX = "cli:"
 USERNAME_LENGTH = 50  # AuditEvent.username

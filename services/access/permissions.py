@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.errors import PermissionDenied
@@ -65,7 +65,7 @@ class Actor:
             raise PermissionDenied()
 
 
-def org_subtree_ids(actor: Actor) -> Select[tuple[int]] | None:
+def org_subtree_ids(actor: Actor) -> Select[int] | None:
     """Ids of the org units under the actor's scope, or None for everything."""
     if actor.org_unit_id is None:
         return None
@@ -92,7 +92,7 @@ def children_visible(actor: Actor) -> ColumnElement[bool]:
     actor.require(Capability.VIEW_PEOPLE)
     if actor.role is Role.helper:
         if actor.helper_id is None:
-            return Child.id.in_(select(Pairing.child_id).where(False))
+            return Child.id.in_(select(Pairing.child_id).where(false()))
         return Child.id.in_(select(Pairing.child_id).where(
             Pairing.helper_id == actor.helper_id, Pairing.ended_on.is_(None)))
     return _children_under_orgs(actor)

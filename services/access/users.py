@@ -55,7 +55,7 @@ def create_user(session: Session, *, actor: Actor, username: str, display_name: 
     """Create an account after checking every field; the username must be new."""
     actor.require(Capability.MANAGE_USERS)
     username = username.strip().lower()
-    problems = {
+    problems: dict[str, str] = {
         label: why for label, why in (
             (USERNAME, username_problem(username)),
             (field_label("display_name", "姓名"), display_name_problem(display_name)),

@@ -5,6 +5,8 @@ checksums, time, operator); `restore_backup` checks all of it before touching an
 only into an empty database unless forced (and then backs up the existing data first), migrates
 the restored data to this code's schema and checks the row counts against the manifest.
 Both are audited in the database they leave behind.
+
+May import core, db and services.access (the actor and the audit log).
 """
 
 from services.backup.archive import BackupError, Manifest

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from core.errors import DomainError
 
@@ -190,7 +190,8 @@ def _safe_member(name: str, manifest: Manifest) -> str:
     return name
 
 
-def _copy_checked(source: BinaryIO, target: BinaryIO, expected: dict[str, Any], name: str) -> None:
+def _copy_checked(source: IO[bytes], target: IO[bytes], expected: dict[str, Any],
+                  name: str) -> None:
     """Copy one member while hashing it; refuse a size or checksum other than the manifest's."""
     digest, size, limit = hashlib.sha256(), 0, int(expected.get("bytes", -1))
     while chunk := source.read(CHUNK):

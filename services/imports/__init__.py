@@ -1,4 +1,10 @@
-"""Imports: every row is checked first; a file with any bad row writes nothing."""
+"""Imports: every row is checked first; a file with any bad row writes nothing.
+
+One module per template (roster, helpers, pairings, contacts, activities, surveys, orgs) on
+the shared reading (`reader`, `xlsx_guard`, `rows`, `child_lookup`). May import core, db,
+services.access and the services whose records a template writes (roster, pairing, care,
+resources), through their own checks.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +64,9 @@ class RowErrors(list[RowError]):
         for error in errors:
             self.append(error)
 
-    def __iadd__(self, errors: Iterable[RowError]) -> RowErrors:  # type: ignore[override]
+    # typeshed types list.__add__ with an overload for a list of any other type, which no
+    # subclass's __iadd__ can match (list's own __iadd__ is not checked against it).
+    def __iadd__(self, errors: Iterable[RowError]) -> RowErrors:  # type: ignore[override, misc]
         self.extend(errors)
         return self
 

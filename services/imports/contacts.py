@@ -36,7 +36,8 @@ CHILD_COLUMNS = {"name": "儿童姓名", "birth_date": "儿童出生日期", "id
 PROBLEM_COLUMNS = {"帮扶人": "帮扶人姓名"}
 WRITE_BATCH = 2000
 
-Key = tuple[int, int, ContactKind, date]
+# (child, helper, kind, date); a contact already saved may have lost its helper (NULL).
+Key = tuple[int, int | None, ContactKind, date]
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,12 @@ def _on_record(session: Session, wanted: list[tuple[int, date]]) -> set[Key]:
     first, last = min(d for _, d in wanted), max(d for _, d in wanted)
     keys: set[Key] = set()
     for start in range(0, len(child_ids), LOOKUP_CHUNK):
-        keys.update(session.execute(
+        keys.update(row.tuple() for row in session.execute(
             select(CareContact.child_id, CareContact.helper_id, CareContact.kind,
                    CareContact.contact_date)
             .where(CareContact.child_id.in_(child_ids[start:start + LOOKUP_CHUNK]),
                    CareContact.contact_date.between(first, last),
-                   CareContact.archived_at.is_(None))).all())
+                   CareContact.archived_at.is_(None))))
     return keys
 
 

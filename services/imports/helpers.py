@@ -8,6 +8,7 @@ actor's own unit. 性别, 出生日期, 学校 and 班级 are optional: peer stu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -106,7 +107,7 @@ def _parse(cells: RowReader, header: list[str]) -> dict[str, Any]:
     """The row's values by HelperInput field; columns the file lacks are left out."""
     values: dict[str, Any] = {"name": cells.text("姓名", required=True, max_len=50),
                               "kind": cells.vocab("类型", HelperKind, required=True)}
-    readers = {
+    readers: dict[str, Callable[[str], object]] = {
         "work_unit": lambda c: cells.text(c, max_len=100),
         "phone": lambda c: _phone(cells.text(c, max_len=20)),
         "capacity": cells.integer,  # bounded by helper_problems (应在0到30之间)
@@ -137,7 +138,8 @@ class _Units:
 
     @classmethod
     def load(cls, session: Session, actor: Actor, names: set[str | None]) -> _Units:
-        ordered, by_name = sorted(n for n in names if n), {}
+        ordered = sorted(n for n in names if n)
+        by_name: dict[str, list[OrgUnit]] = {}
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             for unit in session.scalars(select(OrgUnit).where(
                     OrgUnit.name.in_(ordered[start:start + LOOKUP_CHUNK]),
@@ -159,7 +161,8 @@ class _Known:
 
     @classmethod
     def load(cls, session: Session, actor: Actor, names: set[str]) -> _Known:
-        ordered, by_key = sorted(names), {}
+        ordered = sorted(names)
+        by_key: dict[tuple, list[Helper]] = {}
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             for helper in session.scalars(select(Helper).where(
                     Helper.name.in_(ordered[start:start + LOOKUP_CHUNK]),

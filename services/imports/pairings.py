@@ -101,7 +101,7 @@ class HelperLookup:
     def load(cls, session: Session, actor: Actor, names: set[str], *,
              lock: bool) -> HelperLookup:
         """Lock the rows on PostgreSQL when writing, so no one else takes the last places."""
-        ordered, found = sorted(names), []
+        ordered, found = sorted(names), list[Helper]()
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             stmt = select(Helper).where(Helper.name.in_(ordered[start:start + LOOKUP_CHUNK]),
                                         helpers_visible(actor))

@@ -181,9 +181,9 @@ def _apply_row(session: Session, actor: Actor, cells: RowReader, parsed: dict, k
             new.append((child, level))
             report.created += 1
             return
-        child = _update(session, actor, cells.number, existing, parsed, report, today)
-        if child is not None and level not in (None, child.risk_level):
-            risk.record_assessment(session, actor=actor, child_id=child.id, assessed_on=today,
+        updated = _update(session, actor, cells.number, existing, parsed, report, today)
+        if updated is not None and level not in (None, updated.risk_level):
+            risk.record_assessment(session, actor=actor, child_id=updated.id, assessed_on=today,
                                    level=level, today=today, notes="名单导入")
     except ValidationFailed as exc:
         for column, why in exc.problems.items():

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core.i18n import DEFAULT_LANGUAGE, t
@@ -72,9 +72,9 @@ class PairingHealth:
         return None if self.last_contact is None else (today - self.last_contact).days
 
 
-def _open_pairings_in_scope(actor: Actor) -> list[object]:
-    conditions = [Pairing.ended_on.is_(None), Child.archived_at.is_(None),
-                  children_visible(actor)]
+def _open_pairings_in_scope(actor: Actor) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        Pairing.ended_on.is_(None), Child.archived_at.is_(None), children_visible(actor)]
     if actor.role is Role.helper:
         conditions.append(Pairing.helper_id == (actor.helper_id or -1))
     return conditions
@@ -92,7 +92,7 @@ def pairing_health(session: Session, actor: Actor, *, today: date,
                    CareContact.contact_date >= Pairing.started_on)
     counted = CareContact.contact_date
 
-    def since(day: date) -> object:
+    def since(day: date) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((counted >= day, 1), else_=0)), 0)
 
     stmt = (select(Pairing.id, Pairing.version, Child.id, Child.name, Helper.id, Helper.name,
@@ -107,10 +107,13 @@ def pairing_health(session: Session, actor: Actor, *, today: date,
     if helper_id is not None:
         stmt = stmt.where(Pairing.helper_id == helper_id)
     overdue = _overdue_rules(session, actor, today=today, helper_id=helper_id)
-    rows = [PairingHealth(*row[:12], health_status(row[8], row[9], today,
-                                                    overdue=row[0] in overdue),
-                          tuple(overdue.get(row[0], ())))
-            for row in session.execute(stmt)]
+    rows = [PairingHealth(pairing_id, version, child_id, child_name, paired_helper_id, helper_name,
+                          kind, active, started_on, last, this_month, this_term,
+                          health_status(started_on, last, today,
+                                        overdue=pairing_id in overdue),
+                          tuple(overdue.get(pairing_id, ())))
+            for (pairing_id, version, child_id, child_name, paired_helper_id, helper_name, kind,
+                 active, started_on, last, this_month, this_term) in session.execute(stmt)]
     if status is not None:
         rows = [r for r in rows if r.status is status]
     # Needing attention first; within a status the longest silence first.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from core.i18n import DEFAULT_LANGUAGE, t
@@ -14,7 +14,8 @@ from core.vocab import Category, Gender, HelperKind, RiskLevel
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.access.permissions import Actor, Capability, children_visible, helpers_visible
 from services.pairing.pairings import child_is_paired
-from services.roster.roster_search import MAX_TEXT, text_clause
+from services.roster.roster_filter import MAX_TEXT
+from services.roster.roster_search import text_clause
 
 # Children in difficulty come before those who are "only" left behind.
 DIFFICULTY = (Category.in_difficulty, Category.de_facto_unsupported, Category.scattered_orphan,
@@ -57,12 +58,12 @@ class WaitingChild:
         return "重点关注" if self.key_concern else ""
 
 
-def _in_difficulty() -> object:
+def _in_difficulty() -> ColumnElement[bool]:
     return exists().where(ChildCategory.child_id == Child.id,
                           ChildCategory.category.in_(DIFFICULTY))
 
 
-def priority_order() -> object:
+def priority_order() -> ColumnElement[int]:
     """Red, then yellow, then 未评估 (who may well be red: a new child must not sink below
     green), then children in difficulty or of key concern, then the rest."""
     return case((Child.risk_level == RiskLevel.red, 0), (Child.risk_level == RiskLevel.yellow, 1),
@@ -70,9 +71,10 @@ def priority_order() -> object:
                 (Child.key_concern.is_(True), 3), else_=4)
 
 
-def waiting_conditions(actor: Actor, text: str = "") -> list[object]:
+def waiting_conditions(actor: Actor, text: str = "") -> list[ColumnElement[bool]]:
     """Active, visible, without a helper; and matching the search box, when it is filled."""
-    conditions = [Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
+    conditions: list[ColumnElement[bool]] = [
+        Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
     if (clause := text_clause(text[:MAX_TEXT])) is not None:
         conditions.append(clause)
     return conditions

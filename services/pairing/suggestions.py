@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from core.i18n import DEFAULT_LANGUAGE, Msg, render, t
@@ -122,7 +122,7 @@ def suggest_helpers(session: Session, actor: Actor, child_id: int, *, today: dat
     town_units = _town_unit_ids(session, child)
     already = select(Pairing.helper_id).where(Pairing.child_id == child.id,
                                               Pairing.ended_on.is_(None))
-    nearby = Helper.org_unit_id.in_(town_units)
+    nearby: ColumnElement[bool] = Helper.org_unit_id.in_(town_units)
     if child.school_id is not None:  # the school may lie outside the child's town
         nearby = or_(nearby, Helper.school_id == child.school_id,
                      Helper.org_unit_id == child.school_id)

@@ -150,7 +150,7 @@ def child_problems(session: Session, data: ChildInput, *, today: date) -> dict[s
 
 def _text_problems(data: ChildInput) -> dict[str, str]:
     """Every free-text field within its column's length, printable, lines only in notes."""
-    problems = {}
+    problems: dict[str, str] = {}
     for name, (column, max_len) in LINE_FIELDS.items():
         value = getattr(data, name)
         if value and (why := line_problem(value, max_len=max_len)):
@@ -169,7 +169,7 @@ def _relative_problems(relative: RelativeInput) -> dict[str, str]:
     def header(name: str, suffix: str) -> Msg:
         return Msg.keeping(f"{column}{suffix}", f"errors.field.relative_{name}", relative=who)
 
-    problems = {}
+    problems: dict[str, str] = {}
     if relative.phone and (why := phone_problem(relative.phone)):
         problems[header("phone", "电话")] = why
     if not relative.name.strip():

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_label
+from core.errors import NotFound, PermissionDenied, ValidationFailed, field_label
 from core.i18n import Msg
 from core.validators import (
     age_on,
@@ -19,10 +19,10 @@ from core.validators import (
     phone_problem,
 )
 from core.vocab import Gender, HelperKind, Role
-from db.base import utcnow
 from db.models import Helper, Pairing, User
 from services.access import audit
 from services.access.permissions import Actor, Capability, helpers_visible, org_in_scope
+from services.roster import archiving
 
 DEFAULT_CAPACITY = 2
 MAX_CAPACITY = 30
@@ -97,7 +97,7 @@ def _same_person(session: Session, data: HelperInput, helper_id: int | None) -> 
 
 def _peer_problems(data: HelperInput, today: date) -> dict[str, str]:
     """A peer student is checked against the child's age and gender, so both must be known."""
-    problems = {}
+    problems: dict[str, str] = {}
     if data.school_id is None:
         problems[field_label("school", "学校")] = Msg("errors.helper.peer_school")
     if data.gender is None:
@@ -180,31 +180,30 @@ def open_pairings_of(session: Session, helper_id: int) -> list[Pairing]:
 def deactivate_helper(session: Session, *, actor: Actor, helper_id: int, expected_version: int,
                       reason: str) -> list[Pairing]:
     """Stop a helper taking children; return their open pairings, which now need a new helper."""
-    actor.require(Capability.MANAGE_PAIRINGS)
-    helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
-    if helper.archived_at is not None:
-        raise DomainError.of("errors.helper.already_inactive", name=helper.name)
+    helper = _helper_to_change(session, actor, helper_id, expected_version)
+    archiving.refuse_archived(helper, "errors.helper.already_inactive")
     if not reason.strip():
         raise ValidationFailed({field_label("deactivate_reason", "停用原因"):
                                 Msg("errors.helper.reason_missing")})
-    with audit.tracked(session, actor, helper, "helper", action="archive",
-                       summary=f"停用帮扶人 {helper.name}({reason.strip()})"):
-        helper.archived_at, helper.archive_reason = utcnow(), reason.strip()[:200]
+    archiving.archive(session, actor, helper, "helper", reason=reason.strip()[:200],
+                      summary=f"停用帮扶人 {helper.name}({reason.strip()})")
     return open_pairings_of(session, helper.id)
 
 
 def reactivate_helper(session: Session, *, actor: Actor, helper_id: int,
                       expected_version: int) -> Helper:
-    actor.require(Capability.MANAGE_PAIRINGS)
-    helper = get_helper(session, actor, helper_id)
-    audit.require_version(helper, expected_version, Msg("errors.what.helper"))
-    if helper.archived_at is None:
-        raise DomainError.of("errors.helper.not_inactive", name=helper.name)
-    with audit.tracked(session, actor, helper, "helper", action="restore",
-                       summary=f"恢复帮扶人 {helper.name}"):
-        helper.archived_at, helper.archive_reason = None, None
+    helper = _helper_to_change(session, actor, helper_id, expected_version)
+    archiving.refuse_active(helper, "errors.helper.not_inactive")
+    archiving.restore(session, actor, helper, "helper", summary=f"恢复帮扶人 {helper.name}")
     return helper
+
+
+def _helper_to_change(session: Session, actor: Actor, helper_id: int,
+                      expected_version: int) -> Helper:
+    return archiving.open_to_change(actor, Capability.MANAGE_PAIRINGS,
+                                    lambda: get_helper(session, actor, helper_id),
+                                    expected_version=expected_version,
+                                    what=Msg("errors.what.helper"))
 
 
 def linkable_accounts(session: Session, actor: Actor, helper_id: int | None = None

@@ -22,7 +22,7 @@ from db.models import Child, Helper, OrgUnit
 from services.stats import small_cells
 
 
-def units_under(org_unit_id: int) -> Select[tuple[int]]:
+def units_under(org_unit_id: int) -> Select[int]:
     """The unit and every unit below it."""
     root = select(OrgUnit.path).where(OrgUnit.id == org_unit_id).scalar_subquery()
     return select(OrgUnit.id).where(OrgUnit.path.startswith(root, autoescape=False))
@@ -50,7 +50,7 @@ def children_counted_in_unit(org_unit_id: int) -> ColumnElement[bool]:
     return or_(and_(school, Child.school_id.in_(units)), and_(~school, _living_in(units)))
 
 
-def _living_in(units: Select[tuple[int]]) -> ColumnElement[bool]:
+def _living_in(units: Select[int]) -> ColumnElement[bool]:
     # Spelled out rather than COALESCE(...) IN (...) so each branch can use its column's index.
     return or_(Child.village_id.in_(units),
                and_(Child.village_id.is_(None), or_(

@@ -26,6 +26,7 @@ from db.models.children import identity_key
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible, org_in_scope
 from services.pairing.pairings import end_pairings_of_archived_child
+from services.roster import archiving
 from services.roster.child_input import ChildInput, Duplicate, child_problems, find_duplicates
 from services.roster.pinyin import pinyin_keys
 
@@ -138,6 +139,9 @@ def _apply(child: Child, data: ChildInput) -> None:
     for name in PLAIN_FIELDS:
         setattr(child, name, getattr(data, name))
     child.name_pinyin, child.name_initials = pinyin_keys(data.name)
+    # _check has refused an input without a birth date or a village (child_problems).
+    assert data.birth_date is not None
+    assert data.village_id is not None
     child.identity_key = identity_key(data.name, data.birth_date, data.village_id)
     wanted = list(dict.fromkeys(data.categories))
     kept = [c for c in child.categories if c.category in wanted]
@@ -218,33 +222,32 @@ def update_child(session: Session, *, actor: Actor, child_id: int, expected_vers
 
 def archive_child(session: Session, *, actor: Actor, child_id: int, expected_version: int,
                   reason: ArchiveReason, note: str = "") -> Child:
-    actor.require(Capability.EDIT_ROSTER)
-    child = get_child(session, actor, child_id)
-    audit.require_version(child, expected_version, Msg("errors.what.child_record"))
-    if child.archived_at is not None:
-        raise DomainError.of("errors.child.already_archived", name=child.name)
+    child = _child_to_change(session, actor, child_id, expected_version)
+    archiving.refuse_archived(child, "errors.child.already_archived")
     text = reason.zh + (f":{note.strip()}" if note.strip() else "")
-    with guarded_save(session, actor, None), audit.tracked(
-            session, actor, child, "child", action="archive",
-            summary=f"归档 {child.name}({text})"):
-        child.archived_at, child.archive_reason = utcnow(), reason.value
+    with archiving.archived(session, actor, child, "child", reason=reason.value,
+                            summary=f"归档 {child.name}({text})",
+                            guard=guarded_save(session, actor, None)) as archived_at:
         child.notes = _append_note(child.notes, f"归档原因：{text}")
-    end_pairings_of_archived_child(session, actor, child, child.archived_at.date(), reason)
+    end_pairings_of_archived_child(session, actor, child, archived_at.date(), reason)
     return child
 
 
 def restore_child(session: Session, *, actor: Actor, child_id: int,
                   expected_version: int) -> Child:
-    actor.require(Capability.EDIT_ROSTER)
-    child = get_child(session, actor, child_id)
-    audit.require_version(child, expected_version, Msg("errors.what.child_record"))
-    if child.archived_at is None:
-        raise DomainError.of("errors.child.not_archived", name=child.name)
-    with guarded_save(session, actor, None), audit.tracked(
-            session, actor, child, "child", action="restore",
-            summary=f"恢复 {child.name} 的档案"):
-        child.archived_at, child.archive_reason = None, None
+    child = _child_to_change(session, actor, child_id, expected_version)
+    archiving.refuse_active(child, "errors.child.not_archived")
+    archiving.restore(session, actor, child, "child", summary=f"恢复 {child.name} 的档案",
+                      guard=guarded_save(session, actor, None))
     return child
+
+
+def _child_to_change(session: Session, actor: Actor, child_id: int,
+                     expected_version: int) -> Child:
+    return archiving.open_to_change(actor, Capability.EDIT_ROSTER,
+                                    lambda: get_child(session, actor, child_id),
+                                    expected_version=expected_version,
+                                    what=Msg("errors.what.child_record"))
 
 
 def _append_note(notes: str | None, line: str) -> str:

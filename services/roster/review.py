@@ -15,7 +15,7 @@ from db.models import Child
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
 from services.roster.records import get_child
-from services.roster.roster_search import years_after, years_before
+from services.roster.roster_filter import years_after, years_before
 
 # A term is about half a year; a record untouched for longer may no longer be true.
 STALE_AFTER = timedelta(days=183)
