@@ -26,7 +26,7 @@ from services.exports.export_kinds import list_exports
 from services.exports.roster_export import export_roster
 from services.exports.tables import EXPORT_FORMATS, ExportOptions
 from services.imports import IMPORT_KINDS
-from services.roster.roster_search import RosterFilter
+from services.roster.roster_filter import RosterFilter
 
 # The entry point and the exit codes scripts compare against (docs/command-line.md).
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]

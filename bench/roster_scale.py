@@ -24,7 +24,7 @@ from sample_data import seed_database
 from services.access.permissions import Actor
 from services.exports.roster_export import export_roster
 from services.imports import run_import
-from services.roster.roster_search import RosterFilter
+from services.roster.roster_filter import RosterFilter
 
 TODAY = date(2026, 11, 30)
 IMPORT_KEYS = ["name", "gender", "birth_date", "id_number", "categories", "left_behind_type",

@@ -27,13 +27,8 @@ from db.models import OrgUnit, User
 from sample_data import DatabaseNotEmpty, seed_database
 from services.access import users
 from services.access.permissions import Actor
-from services.roster.roster_search import (
-    AgeBand,
-    PairingState,
-    RosterFilter,
-    filtered_child_ids,
-    search_children,
-)
+from services.roster.roster_filter import AgeBand, PairingState, RosterFilter
+from services.roster.roster_search import filtered_child_ids, search_children
 
 TODAY = date(2026, 11, 30)
 REPEAT = 5

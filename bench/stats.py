@@ -66,7 +66,7 @@ from db.models import OrgUnit, User
 from services.access.permissions import Actor
 from services.care.compliance import GRACE_DAYS, RuleView, rule_clock
 from services.care.terms import term_of
-from services.roster.roster_search import AgeBand, years_before
+from services.roster.roster_filter import AgeBand, years_before
 from services.stats import figures as stats
 from services.stats.stats_queries import AGED_OUT_AT, UNASSESSED
 

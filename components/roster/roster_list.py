@@ -29,15 +29,14 @@ from services.access.permissions import Actor, Capability
 from services.access.saved_filters import save_filter, saved_filters
 from services.exports.roster_export import ROSTER_COLUMNS, export_roster
 from services.exports.tables import EXPORT_FORMATS, ExportColumn, filename_for
-from services.roster.roster_search import (
+from services.roster.roster_filter import (
     UNASSESSED,
     AgeBand,
     PairingState,
     RecordStatus,
     RosterFilter,
-    filtered_child_ids,
-    search_children,
 )
+from services.roster.roster_search import filtered_child_ids, search_children
 
 PAGE_SIZE = 50
 PAGE_KEY = "roster_page"

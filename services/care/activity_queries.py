@@ -35,7 +35,8 @@ from services.access.permissions import (
     helpers_visible,
     org_subtree_ids,
 )
-from services.roster.roster_search import RosterFilter, search_children
+from services.roster.roster_filter import RosterFilter
+from services.roster.roster_search import search_children
 
 CHUNK = 900  # below SQLite's limit on bound parameters per statement
 

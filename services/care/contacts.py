@@ -19,7 +19,8 @@ from core.vocab import ContactKind, Role
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing, User
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible, helpers_visible
-from services.roster.roster_search import RosterFilter, filtered_child_ids
+from services.roster.roster_filter import RosterFilter
+from services.roster.roster_search import filtered_child_ids
 
 MAX_MINUTES = 600  # ten hours: a longer single contact is a typing slip
 MAX_NOTES = 2000

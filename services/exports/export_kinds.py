@@ -169,7 +169,7 @@ def export_roster_in(session: Session, *, actor: Actor, fmt: str, today: date,
     """儿童名单 of the active children under one org unit (all in scope when None); the hub's
     ListExport records it, so it calls the roster's unaudited writer."""
     from services.exports.roster_export import write_roster
-    from services.roster.roster_search import RosterFilter
+    from services.roster.roster_filter import RosterFilter
     return write_roster(session, actor=actor, roster_filter=RosterFilter(org_unit_id=org_unit_id),
                         fmt=fmt, today=today, include_sensitive=include_sensitive,
                         options=options)

@@ -27,7 +27,8 @@ from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.exports.tables import ExportColumn, ExportOptions, Sensitivity, audited, export_bytes
-from services.roster.roster_search import RosterFilter, filtered_child_ids
+from services.roster.roster_filter import RosterFilter
+from services.roster.roster_search import filtered_child_ids
 
 ROSTER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("name", "姓名", Sensitivity.NAME),

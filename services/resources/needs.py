@@ -26,7 +26,8 @@ from services.access.permissions import (
     children_visible,
     org_subtree_ids,
 )
-from services.roster.roster_search import RecordStatus, RosterFilter, filtered_child_ids
+from services.roster.roster_filter import RecordStatus, RosterFilter
+from services.roster.roster_search import filtered_child_ids
 
 ENTITY = "need"
 MAX_DESCRIPTION = 1000

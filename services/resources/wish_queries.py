@@ -23,7 +23,8 @@ from services.access.permissions import (
     children_visible,
     org_subtree_ids,
 )
-from services.roster.roster_search import RosterFilter, filtered_child_ids
+from services.roster.roster_filter import RosterFilter
+from services.roster.roster_search import filtered_child_ids
 
 DRIVE = Msg("errors.what.wish_drive")
 PHOTO_DIR = PurePosixPath("photos", "wishes")

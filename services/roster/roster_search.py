@@ -32,17 +32,12 @@ from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.access.permissions import Actor, children_visible
 from services.pairing.pairings import child_is_paired
 from services.roster.home_unit import children_counted_in_unit
-
-# AgeBand and years_before are re-exported for callers outside this package, which imported
-# them from here before the filter had a module of its own.
 from services.roster.roster_filter import (
     UNASSESSED,
-    AgeBand,  # noqa: F401
     PairingState,
     RecordStatus,
     RosterFilter,
     canonical,
-    years_before,  # noqa: F401
 )
 
 Value = TypeVar("Value")  # what _grouped collects per child

@@ -26,7 +26,7 @@ from core.vocab import (
     NeedKind,
     NeedStatus,
 )
-from services.roster.roster_search import AgeBand
+from services.roster.roster_filter import AgeBand
 from services.stats.stats_words import Bar, Section
 
 Styled = TypeVar("Styled", alt.LayerChart, alt.VConcatChart)

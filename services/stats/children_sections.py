@@ -15,7 +15,7 @@ from core.vocab import (
     NeedKind,
     RiskLevel,
 )
-from services.roster.roster_search import UNASSESSED, AgeBand
+from services.roster.roster_filter import UNASSESSED, AgeBand
 from services.stats.figures import Statistics
 from services.stats.section_view import (
     SectionView,

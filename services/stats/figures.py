@@ -221,7 +221,7 @@ class _Lens:
     actor: Actor  # narrowed to the scope's unit
     children: ColumnElement[bool]  # the children a figure may count
     helpers: ColumnElement[bool] | None  # the helpers counted for the unit, None for all
-    subtree: Select[tuple[int]] | None  # the units in scope, None for all
+    subtree: Select[int] | None  # the units in scope, None for all
     among: ColumnElement[bool] | None  # `children`, or None when that is every active child
     through: ColumnElement[bool] | None  # count activities through these children, or None
     held_by: ColumnElement[bool]  # the units whose activities count

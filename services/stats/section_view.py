@@ -16,7 +16,7 @@ from core.vocab import (
     LeftBehindType,
     Vocabulary,
 )
-from services.roster.roster_search import AgeBand, PairingState, RiskChoice, RosterFilter
+from services.roster.roster_filter import AgeBand, PairingState, RiskChoice, RosterFilter
 from services.stats import small_cells
 from services.stats.figures import Statistics
 from services.stats.small_cells import Cell, exact

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 SMALL = 5
 UNDER = f"<{SMALL}"
@@ -47,7 +48,12 @@ def is_small(value: int) -> bool:
     return 0 < value < SMALL
 
 
-def withheld(cells: Mapping[str, int], *, rest: int = 0) -> dict[str, str]:
+# A breakdown's cells are keyed by a label (a category) or by an org unit's id; keys also break
+# ties between equal counts, so they must be of one sortable kind.
+Key = TypeVar("Key", str, int)
+
+
+def withheld(cells: Mapping[Key, int], *, rest: int = 0) -> dict[Key, str]:
     """The cells of a breakdown to withhold, each with what is written in its place.
     `rest`: children in the total but in no cell."""
     hidden = {key for key, value in cells.items() if is_small(value)}
@@ -63,7 +69,7 @@ def withheld(cells: Mapping[str, int], *, rest: int = 0) -> dict[str, str]:
     return {}
 
 
-def _pinned(cells: Mapping[str, int], shown: Mapping[str, str], rest: int) -> bool:
+def _pinned(cells: Mapping[Key, int], shown: Mapping[Key, str], rest: int) -> bool:
     """Whether the shown total, the shown cells and the bounds leave some withheld cell one
     possible value. The withheld cells (with the unrecorded, if any) add up to a known sum; a
     sum of whole-number ranges takes every value between its ends, so each cell's own range is

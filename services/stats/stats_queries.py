@@ -40,7 +40,7 @@ from core.vocab import (
 )
 from db.models import Activity, Attendance, CareContact, Child, ChildCategory, Need, OrgUnit
 from services.care.activity_queries import person_times
-from services.roster.roster_search import AgeBand, years_before
+from services.roster.roster_filter import AgeBand, years_before
 
 UNASSESSED = "unassessed"
 AGED_OUT_AT = 16  # out of the official 留守 definition: the record needs a look

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from core.vocab import ContactKind, HelperKind, NeedKind, NeedStatus
-from services.roster.roster_search import PairingState
+from services.roster.roster_filter import PairingState
 from services.stats import small_cells
 from services.stats.figures import Statistics
 from services.stats.section_view import (

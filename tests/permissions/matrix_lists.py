@@ -40,7 +40,7 @@ from services.resources import (
     survey_results,
     wish_queries,
 )
-from services.roster import helpers, review, roster_search
+from services.roster import helpers, review, roster_filter, roster_search
 from services.stats import figures as stats
 from services.stats import headline_counts
 from services.stats.figures import StatsScope
@@ -60,7 +60,7 @@ def _all_children(s: Session, w: World, a: Actor, _: str) -> object:
 
 
 def _filtered_names(s: Session, w: World, a: Actor, _: str) -> object:
-    ids = roster_search.filtered_child_ids(a, roster_search.RosterFilter(), today=TODAY)
+    ids = roster_search.filtered_child_ids(a, roster_filter.RosterFilter(), today=TODAY)
     return list(s.scalars(select(Child.name).where(Child.id.in_(ids))))
 
 
@@ -82,13 +82,13 @@ EXPORTS = [_export(kind, shows, kind in ("attendance", "ledger")) for kind, show
 
 LISTS: list[Entry] = [
     Entry("roster_search.search_children", L, PEOPLE, lambda s, w, a, _: (
-        roster_search.search_children(s, a, roster_search.RosterFilter(), today=TODAY)), "A1"),
+        roster_search.search_children(s, a, roster_filter.RosterFilter(), today=TODAY)), "A1"),
     Entry("roster_search.filtered_child_ids", L, PEOPLE, _filtered_names, "A1"),
     Entry("roster_search.search_children[text=B's ID suffix]", L, PEOPLE, lambda s, w, a, _: (
-        roster_search.search_children(s, a, roster_search.RosterFilter(
+        roster_search.search_children(s, a, roster_filter.RosterFilter(
             text=CHILDREN["B1"].id_number[-6:]), today=TODAY)), None),
     Entry("roster_export.roster_rows", L, PEOPLE, lambda s, w, a, _: list(
-        roster_export.roster_rows(s, a, roster_search.RosterFilter(), today=TODAY)), "A1"),
+        roster_export.roster_rows(s, a, roster_filter.RosterFilter(), today=TODAY)), "A1"),
     *EXPORTS,
     Entry("export_kinds.export_roster_in[town B]", L, STAFF, lambda s, w, a, _: (
         export_kinds.export_roster_in(s, actor=a, fmt="csv", today=TODAY,

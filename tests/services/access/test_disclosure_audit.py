@@ -19,7 +19,7 @@ from services.exports.export_kinds import export_list, hub_lists
 from services.exports.roster_export import export_roster
 from services.exports.tables import ExportOptions
 from services.reports.reporting import build_report
-from services.roster.roster_search import RosterFilter
+from services.roster.roster_filter import RosterFilter
 from services.stats.figures import StatsScope
 
 TODAY = date(2026, 11, 28)

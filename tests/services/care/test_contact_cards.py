@@ -35,7 +35,8 @@ from services.care.contact_cards import (
     cards_html,
     cards_pdf,
 )
-from services.roster.roster_search import RosterFilter, filtered_child_ids
+from services.roster.roster_filter import RosterFilter
+from services.roster.roster_search import filtered_child_ids
 from tests.conftest import require
 from tests.factories import make_child, make_helper, make_org, make_pairing, make_user
 

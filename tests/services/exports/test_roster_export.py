@@ -16,7 +16,7 @@ from db.models import AuditEvent, Relative
 from services.access.permissions import Actor
 from services.access.users import actor_for
 from services.exports.roster_export import export_roster
-from services.roster.roster_search import RosterFilter
+from services.roster.roster_filter import RosterFilter
 from tests.factories import make_child, make_org, make_user
 
 TODAY = date(2026, 11, 28)

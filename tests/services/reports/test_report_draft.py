@@ -35,7 +35,7 @@ from services.reports.report_draft import (
     low_coverage_places,
     period_label,
 )
-from services.roster.roster_search import AgeBand
+from services.roster.roster_filter import AgeBand
 from services.stats.figures import Statistics, StatsScope, compute
 from services.stats.stats_words import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, pct
 from tests.factories import make_helper, make_pairing

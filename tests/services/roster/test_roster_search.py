@@ -28,15 +28,14 @@ from core.vocab import (
 from db.base import utcnow
 from db.models import Child, Helper, OrgUnit
 from services.access.permissions import Actor
-from services.roster.roster_search import (
+from services.roster.roster_filter import (
     AgeBand,
     PairingState,
     RecordStatus,
     RosterFilter,
-    filtered_child_ids,
-    search_children,
     years_before,
 )
+from services.roster.roster_search import filtered_child_ids, search_children
 from tests.factories import (
     make_child,
     make_helper,
@@ -496,7 +495,8 @@ def test_filtered_ids_feed_a_count(session: Session, world: World) -> None:
 
 def test_grade_and_class_narrow_to_one_class(session):
     from services.access.permissions import Actor
-    from services.roster.roster_search import RosterFilter, search_children
+    from services.roster.roster_filter import RosterFilter
+    from services.roster.roster_search import search_children
 
     village = make_town_with_village(session, "石门镇", "李家村")[1]
     make_child(session, village=village, name="甲", grade="三年级", class_name="2班")

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from core.vocab import Category
 from db.models import CareRule, Child, OrgUnit, SurveyAnswer, SurveyQuestion
-from services.roster.roster_search import RosterFilter, filtered_child_ids
+from services.roster.roster_filter import RosterFilter
+from services.roster.roster_search import filtered_child_ids
 from services.stats.figures import StatsScope, compute
 from services.stats.stats_text import sections
 from services.stats.stats_words import CLOSE, COLON, COMMA, OPEN, PAUSE, SEMI, STOP, Section
