@@ -79,7 +79,7 @@ def world(db_url: str, engine, monkeypatch: pytest.MonkeyPatch) -> World:
 
 
 def new_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=30)
+    return AppTest.from_file(APP, default_timeout=60)
 
 
 def login(username: str, password: str = DEFAULT_PASSWORD) -> AppTest:

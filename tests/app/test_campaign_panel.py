@@ -33,7 +33,7 @@ def _panel() -> None:
 
 
 def _app(actor: Actor) -> AppTest:
-    at = AppTest.from_function(_panel, default_timeout=30)
+    at = AppTest.from_function(_panel, default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     return at.run()
 

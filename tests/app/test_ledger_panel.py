@@ -47,7 +47,7 @@ def coordinator(world) -> Actor:
 
 
 def _app(panel, actor: Actor) -> AppTest:
-    at = AppTest.from_function(panel, default_timeout=30)
+    at = AppTest.from_function(panel, default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     return at.run()
 
@@ -200,7 +200,7 @@ def test_the_ledger_writes_dates_and_money_as_every_other_page(world, engine, co
 
 def test_the_ledger_in_english(world, engine, coordinator):
     _received(engine, coordinator, 8300)
-    at = AppTest.from_function(_ledger, default_timeout=30)
+    at = AppTest.from_function(_ledger, default_timeout=60)
     at.session_state[ACTOR_KEY] = coordinator
     at.session_state[LANG_KEY] = "en"
     at.run()

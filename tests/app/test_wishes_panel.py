@@ -33,7 +33,7 @@ def _panel() -> None:
 
 
 def _app(actor: Actor) -> AppTest:
-    at = AppTest.from_function(_panel, default_timeout=30)
+    at = AppTest.from_function(_panel, default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     return at.run()
 
@@ -202,7 +202,7 @@ def test_a_wish_without_an_estimate_shows_a_dash_not_none(world, engine, coordin
 
 def test_in_english_the_panel_shows_no_chinese_of_its_own(world, engine, coordinator):
     _seed(engine, ("王小红", "一套课外书", WishStatus.taken))
-    at = AppTest.from_function(_panel, default_timeout=30)
+    at = AppTest.from_function(_panel, default_timeout=60)
     at.session_state[ACTOR_KEY] = coordinator
     at.session_state[LANG_KEY] = "en"
     at.run()
