@@ -20,7 +20,7 @@ import cli
 from db import schema
 from db.engine import make_engine
 from services.backup.archive import Manifest, parse_manifest
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import BASE_DATABASE_URL, TEST_DATABASE_URL
 
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
@@ -71,7 +71,8 @@ def _table_names(conn: object) -> list[str]:
 
 
 def _admin_engine():
-    return make_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    """On the database named in TEST_DATABASE_URL, which exists before any xdist worker's own."""
+    return make_engine(BASE_DATABASE_URL, isolation_level="AUTOCOMMIT")
 
 
 def pg_url(name: str) -> str:

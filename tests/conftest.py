@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import Engine, delete, insert, make_url, select, text
 from sqlalchemy.orm import Session
 
 from db import schema
@@ -16,7 +16,10 @@ from db.engine import make_engine
 from db.models import ActivityKindRow, Base, CareRule
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# The database named in TEST_DATABASE_URL; under pytest-xdist each worker (gw0, gw1 …) works in
+# a database of its own beside it, <name>_gw0, made on first use. Without xdist both are the same.
+BASE_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Built-in rows the first migration inserts; restored after each PostgreSQL truncation.
 BUILTIN_TABLES = (ActivityKindRow.__table__, CareRule.__table__)
 
@@ -47,6 +50,33 @@ def _is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+def _worker_url(base: str, worker: str) -> str:
+    """This worker's PostgreSQL database: `<name>_<worker>` beside the one in the URL."""
+    if not (worker and _is_postgres(base)):
+        return base
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _worker_url(BASE_DATABASE_URL, XDIST_WORKER)
+
+
+def _create_worker_database() -> None:
+    """Create this worker's database when missing (the role has CREATEDB)."""
+    if TEST_DATABASE_URL == BASE_DATABASE_URL:
+        return
+    name = make_url(TEST_DATABASE_URL).database
+    admin = make_engine(BASE_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": name}).first()
+            if found is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Photos and other files go to a temp data folder, never the repository's data/."""
@@ -60,6 +90,7 @@ def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Migrate once per run: a SQLite file to copy, or a PostgreSQL schema to truncate."""
     if _is_postgres(TEST_DATABASE_URL):
+        _create_worker_database()
         engine = make_engine(TEST_DATABASE_URL)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -85,7 +85,7 @@ def world(db_url: str, engine, monkeypatch: pytest.MonkeyPatch) -> World:
 
 
 def new_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=30)
+    return AppTest.from_file(APP, default_timeout=60)
 
 
 def login(username: str, password: str = DEFAULT_PASSWORD) -> AppTest:
@@ -131,7 +131,7 @@ def panel_app(render: str, actor: Actor, *, today: date = PANEL_DAY,
     as `actor`, on `today`, in `lang` when given."""
     module, function = render.split(":")
     at = AppTest.from_function(_panel_script, args=(module, function, today.isoformat()),
-                               default_timeout=30)
+                               default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     if lang:
         at.session_state[LANG_KEY] = lang

@@ -157,7 +157,7 @@ def _kinds_app() -> AppTest:
         show_flash()
         render_activity_kinds(Actor.system("admin"))
 
-    return AppTest.from_function(script, default_timeout=30).run()
+    return AppTest.from_function(script, default_timeout=60).run()
 
 
 def test_admin_adds_a_kind_and_the_form_offers_it(world, engine):

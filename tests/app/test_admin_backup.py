@@ -26,7 +26,7 @@ def _section(role: str) -> None:
 def test_an_admin_makes_a_backup_and_it_is_offered_for_download(world, engine, tmp_path,
                                                                monkeypatch):
     monkeypatch.setenv("SHOUWANG_DATA_DIR", str(tmp_path / "data"))
-    app = AppTest.from_function(_section, args=("admin",), default_timeout=60)
+    app = AppTest.from_function(_section, args=("admin",), default_timeout=120)
     app.run()
     assert "备份文件包含全部儿童档案" in app.caption[0].value
     app.button(key="admin_backup_make").click().run()
@@ -62,7 +62,7 @@ def test_a_backup_never_downloaded_is_swept_after_an_hour(world, tmp_path, monke
 
 def test_a_coordinator_cannot_make_a_backup(world, tmp_path, monkeypatch):
     monkeypatch.setenv("SHOUWANG_DATA_DIR", str(tmp_path / "data"))
-    app = AppTest.from_function(_section, args=("coordinator",), default_timeout=60)
+    app = AppTest.from_function(_section, args=("coordinator",), default_timeout=120)
     app.run()
     assert "只有管理员可以备份数据" in app.error[0].value
     assert not app.button
@@ -84,7 +84,7 @@ def _section_with_download_click() -> None:
 
 def test_downloading_is_audited_and_the_temp_copy_deleted(world, engine, tmp_path, monkeypatch):
     monkeypatch.setenv("SHOUWANG_DATA_DIR", str(tmp_path / "data"))
-    app = AppTest.from_function(_section_with_download_click, default_timeout=60)
+    app = AppTest.from_function(_section_with_download_click, default_timeout=120)
     app.run()
     app.button(key="admin_backup_make").click().run()
     with Session(engine) as session:

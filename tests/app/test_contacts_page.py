@@ -62,7 +62,7 @@ def _my_children_script(today_iso: str) -> None:
 def _app(engine, script, username: str) -> AppTest:
     with Session(engine) as session:
         actor = actor_for(session, session.scalar(select(User).where(User.username == username)))
-    at = AppTest.from_function(script, args=(TODAY.isoformat(),), default_timeout=30)
+    at = AppTest.from_function(script, args=(TODAY.isoformat(),), default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     return at.run()
 
@@ -148,7 +148,7 @@ def test_a_refusal_keeps_the_form_and_its_token(world, engine):
 def test_a_refusal_reads_in_english_in_english_mode(world, engine):
     with Session(engine) as session:
         actor = actor_for(session, session.scalar(select(User).where(User.username == "helper")))
-    at = AppTest.from_function(_log_script, args=(TODAY.isoformat(),), default_timeout=30)
+    at = AppTest.from_function(_log_script, args=(TODAY.isoformat(),), default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     at.session_state[LANG_KEY] = "en"
     at.run()

@@ -141,7 +141,7 @@ def _app(engine, script, username: str):
 
     with Session(engine) as session:
         actor = actor_for(session, session.scalar(select(User).where(User.username == username)))
-    at = AppTest.from_function(script, args=(TODAY.isoformat(),), default_timeout=30)
+    at = AppTest.from_function(script, args=(TODAY.isoformat(),), default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     return at.run()
 

@@ -55,7 +55,7 @@ def _actor(engine, username: str = "coordinator") -> Actor:
 
 
 def _app(engine, script=_needs_script, username: str = "coordinator") -> AppTest:
-    at = AppTest.from_function(script, args=(TODAY.isoformat(),), default_timeout=30)
+    at = AppTest.from_function(script, args=(TODAY.isoformat(),), default_timeout=60)
     at.session_state[ACTOR_KEY] = _actor(engine, username)
     return at.run()
 

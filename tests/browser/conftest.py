@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.conftest import require
@@ -18,6 +19,9 @@ from tests.conftest import require
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("SHOUWANG_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
+# Playwright's patience for an element or a condition. Generous: under pytest-xdist two workers,
+# their Streamlit servers and their Chromiums share a small CI machine's two cores.
+TIMEOUT_MS = 60_000
 
 
 def _free_port() -> int:
@@ -26,42 +30,79 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+class PortTaken(RuntimeError):
+    """The server stopped before answering: on a free port, that is another process's bind."""
+
+
+def _listens_on(pid: int, port: int) -> bool:
+    """Whether the process `pid` itself listens on `port`, not another xdist worker's server
+    that was handed the same free port a moment earlier."""
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
+def _wait_healthy(url: str, port: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until our server answers; generous, as two workers and their Chromiums share the
+    cores. A server that exits (its port taken meanwhile) raises PortTaken."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
+            raise PortTaken(f"streamlit exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:
+                if response.status == 200 and _listens_on(process.pid, port):
                     return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     raise TimeoutError("streamlit did not become healthy")
 
 
 @pytest.fixture
 def app_server(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """Start `streamlit run app.py` on a free port over this test's database."""
-    port = _free_port()
+    """Start `streamlit run app.py` on a free port over this test's database.
+
+    A port found free can be taken before Streamlit binds it (by another xdist worker's server
+    or a client socket); Streamlit then exits, and the server starts again on another port.
+    """
     env = {**os.environ, "DATABASE_URL": db_url, "SHOUWANG_DEMO": "1"}
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
+    for attempt in range(3):
+        port = _free_port()
+        log = (tmp_path / f"streamlit-{attempt}.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1",
+             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            _wait_healthy(url, port, process)
+        except PortTaken:
+            log.close()
+            if attempt == 2:
+                raise
+            continue
+        except BaseException:
+            _stop(process, log)
+            raise
+        try:
+            yield url
+        finally:
+            _stop(process, log)
+        return
+
+
+def _stop(process: subprocess.Popen, log: object) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +110,7 @@ def browser() -> Iterator[object]:
     require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=30_000)  # the same patience as the page's own waits
+    expect.set_options(timeout=TIMEOUT_MS)  # the same patience as the page's own waits
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -85,7 +126,7 @@ def browser() -> Iterator[object]:
 def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     tab = context.new_page()
-    tab.set_default_timeout(30_000)  # generous: CI machines are small and shared
+    tab.set_default_timeout(TIMEOUT_MS)  # generous: CI machines are small and shared
     yield tab
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
@@ -93,7 +134,7 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
 
 
 
-def settle(page: object, quiet_ms: int = 900, limit_ms: int = 20_000) -> None:
+def settle(page: object, quiet_ms: int = 900, limit_ms: int = 40_000) -> None:
     """Wait until the script has finished its run and the page has stopped changing.
 
     After each page load the login cookie's component reports back and Streamlit reruns the

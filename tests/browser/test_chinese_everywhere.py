@@ -87,7 +87,7 @@ def test_the_scan_finds_streamlits_own_english():
 def test_every_page_reads_chinese_in_chinese_mode(browser, app_server, county):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     found: dict[str, set[str]] = {}
     try:
         log_in(page, app_server, "guanli", "管理员")

@@ -52,7 +52,7 @@ def test_a_helper_logs_a_home_visit_from_my_pairings_and_the_todo_clears(
         browser, app_server, engine, red_child):
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     try:
         log_in(page, app_server, "lilaoshi")  # lands on 我的结对, not the greeting
         page.goto(f"{app_server}/my")

@@ -58,7 +58,7 @@ def _contacts(engine) -> int:
 def _open(browser, viewport: dict[str, int]):
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     return context, page
 
 
@@ -94,7 +94,7 @@ def test_a_contact_logged_elsewhere_reaches_the_open_dashboard_without_a_reload(
         assert _contacts(engine) == 2
 
         # Page A is left alone: its fragment reruns every 10 s and the write cleared the cache.
-        expect(_metric(dashboard, "本学期帮扶记录")).to_have_text("2人次", timeout=30_000)
+        expect(_metric(dashboard, "本学期帮扶记录")).to_have_text("2人次", timeout=60_000)
         assert dashboard.evaluate("window.__notReloaded === true")
         expect(dashboard.get_by_text(re.compile(r"数据更新于 \d\d:\d\d:\d\d"))).to_be_visible()
     finally:

@@ -47,7 +47,7 @@ def helper_world(engine) -> None:
 def _phone(browser, name: str) -> Iterator[object]:
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     try:
         yield page
     finally:

@@ -67,7 +67,7 @@ def test_every_meeting_screen_fits_the_projector_without_scrolling(
         browser, app_server, demo, width, height):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     titles: list[str] = []
     try:
         _log_in(page, app_server)

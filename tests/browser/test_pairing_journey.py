@@ -61,7 +61,7 @@ def _tab(browser, name: str, viewport: dict[str, int]) -> Iterator[object]:
     """A page in a fresh browser context (its own cookies), screenshotted when done."""
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     try:
         yield page
     finally:

@@ -56,7 +56,7 @@ def hostile(engine) -> HostileWorld:
 def watched(browser) -> Iterator[tuple[object, Watch]]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     watch = Watch()
     page.on("request", lambda request: watch.requests.append(request.url))
 
@@ -87,7 +87,7 @@ def shows_as_text(page, selector: str, text: str) -> None:
     page.wait_for_function(
         """([selector, text]) => [...document.querySelectorAll(selector)].some(
             (e) => e.innerText.replaceAll('\\u2060', '').includes(text))""",
-        arg=[selector, text], timeout=30_000)
+        arg=[selector, text], timeout=60_000)
 
 
 def _visit(page, url: str) -> None:
@@ -98,7 +98,6 @@ def _visit(page, url: str) -> None:
 
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=f"/tmp/{name}", full_page=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 

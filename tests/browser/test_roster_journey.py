@@ -63,7 +63,7 @@ def _download(page, button) -> bytes:
     for _ in range(3):
         expect(button).to_have_count(1)
         try:
-            with page.expect_download(timeout=10_000) as download:
+            with page.expect_download(timeout=20_000) as download:
                 button.click()
             return download.value.path().read_bytes()
         except PlaywrightError:  # a timeout, or the button replaced mid-click
