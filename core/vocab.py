@@ -33,16 +33,12 @@ class Vocabulary(StrEnum):
     else:
 
         def __new__(cls, code: str, zh: str, en: str, *synonyms: str) -> Self:
-            return cls._member(code, zh, en, *synonyms)
-
-    @classmethod
-    def _member(cls, code: str, zh: str, en: str, *synonyms: str) -> Self:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.zh = zh
-        member.en = en
-        member.synonyms = (zh, *synonyms)
-        return member
+            member = str.__new__(cls, code)
+            member._value_ = code
+            member.zh = zh
+            member.en = en
+            member.synonyms = (zh, *synonyms)
+            return member
 
     def label(self, lang: str = "zh") -> str:
         """Return the label a person sees in the given language."""
