@@ -6,7 +6,7 @@ from components.access.auth import require_login
 from components.access.sidebar import render_sidebar
 from components.common.branding import ICON, apply_page_style
 from components.common.navigation import build_navigation, reserve_page_urls
-from components.common.session import database_guard, engine, lang, settings
+from components.common.session import PAGE_KEY, database_guard, engine, lang, settings
 from config import ConfigError
 from core.i18n import t
 
@@ -33,5 +33,6 @@ with database_guard():
     actor, authenticator = require_login()
     st.session_state[SIGNED_IN_KEY] = True
     navigation = build_navigation(actor, lang())
+    st.session_state[PAGE_KEY] = navigation.url_path or "home"
     render_sidebar(actor, authenticator)
     navigation.run()

@@ -143,11 +143,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.kind == "roster":
             data = export_roster(session, actor=args.actor, fmt=fmt, today=local_today(),
                                  roster_filter=_roster_filter(session, args.filter),
-                                 include_sensitive=args.include_sensitive, options=options)
+                                 include_sensitive=args.include_sensitive, options=options,
+                                 page="cli")
         else:
             data = lists[args.kind].export(
                 session, actor=args.actor, fmt=fmt, today=local_today(),
-                include_sensitive=args.include_sensitive, options=options)
+                include_sensitive=args.include_sensitive, options=options, page="cli")
         if not audited(session, seen, "export"):
             sensitive = "含敏感信息" if args.include_sensitive else "已遮盖敏感信息"
             record_command(session, args.actor, "export", args.kind,

@@ -41,7 +41,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         scope = stats.StatsScope(start, end, org_id(session, args.org))
         with watch(session) as seen:
             data, _ = build_report(session, args.actor, scope, args.format, today=local_today(),
-                                   masked=args.masked)
+                                   masked=args.masked, page="cli")
         if not audited(session, seen, "report"):
             record_command(session, args.actor, "report", "report",
                            f"生成{args.format}汇报：{args.org or '全部'}，{start}至{end}，"

@@ -283,6 +283,33 @@ class ProviderKind(Vocabulary):
     other = ("other", "其他", "Other")
 
 
+class ViewKind(Vocabulary):
+    """How someone saw children's personal data (访问记录): one child, or a list of them."""
+
+    child_page = ("child_page", "档案页", "Child's page")
+    contact_card = ("contact_card", "联系卡", "Contact card")
+    export = ("export", "名单导出", "List export")
+    report = ("report", "含姓名的汇报", "Report with names")
+    emergency = ("emergency", "紧急查看", "Emergency access")
+
+
+class ConsentBasis(Vocabulary):
+    """Why the data may be held (个人信息保护法 第13、31条)."""
+
+    guardian_consent = ("guardian_consent", "监护人同意", "Guardian's consent", "监护人书面同意")
+    statutory_duty = ("statutory_duty", "法定职责", "Statutory duty",
+                      "履行法定职责", "民政职责", "学校职责")
+
+
+class ConsentPurpose(Vocabulary):
+    """What the data may be used for; a withdrawn purpose stops at once."""
+
+    records = ("records", "档案管理", "Case records")
+    pairing = ("pairing", "结对帮扶", "Pairing")
+    photos = ("photos", "活动照片", "Activity photos")
+    publicity = ("publicity", "对外宣传", "Publicity")
+
+
 class YesNo(Vocabulary):
     yes = ("yes", "是", "Yes", "有", "y", "true", "1")
     no = ("no", "否", "No", "无", "n", "false", "0")

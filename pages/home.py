@@ -5,7 +5,12 @@ import streamlit as st
 from components.common.markup import md
 from components.common.session import current_actor, database_guard, db_transaction, lang
 from components.stats import stats_cache
-from components.stats.dashboard import render_sections, render_tiles, updated_caption
+from components.stats.dashboard import (
+    data_quality_line,
+    render_sections,
+    render_tiles,
+    updated_caption,
+)
 from components.stats.dashboard_filters import render_filters
 from config import local_today
 from core.i18n import t
@@ -54,6 +59,7 @@ def live(actor: Actor, scope: StatsScope) -> None:
                          icon=":material/favorite:")
         return
     render_tiles(figures, current, suppress=stats_cache.suppressed(actor))
+    data_quality_line(figures, actor, current)
     render_sections(view, actor)
 
 

@@ -15,6 +15,7 @@ from db.models import Child, User
 from sample_data import (
     activities,
     children,
+    consents,
     contacts,
     demo_users,
     family,
@@ -134,6 +135,7 @@ def _write_children(ctx: Context, writer: Writer, kids: list[children.Kid],
     writer.insert("child_categories", children.category_rows(kids))
     writer.report(stage, len(rows) + 1, total)
     writer.insert("relatives", family.relative_rows(ctx, kids))
+    writer.insert("consents", consents.consent_rows(ctx, kids))
     writer.report(stage, len(rows) + 2, total)
     writer.insert("risk_assessments", risk.assessment_rows(ctx, kids, assessor))
     writer.report(stage, total, total)

@@ -14,7 +14,7 @@ import streamlit as st
 from components.care.activity_form import activity_fields, kind_label, load_choices
 from components.common.feedback import apply_change, remembered_version, show_problem
 from components.common.markup import md, md_block
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from components.common.uploader import file_uploader
 from core.errors import DomainError
 from core.i18n import t
@@ -304,6 +304,7 @@ def render_activity_exports(actor: Actor, today: date) -> None:
         try:
             with db_transaction() as session:
                 return chosen.export(session, actor=actor, fmt=fmt, today=today,
+                                     page=current_page(),
                                      include_sensitive=sensitive, date_from=date_from,
                                      date_to=date_to)
         except DomainError as exc:

@@ -10,7 +10,7 @@ import streamlit as st
 from components.common.feedback import apply_change, remembered_version, show_flash, show_problem
 from components.common.markup import md, md_block
 from components.common.pickers import org_select
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from core.errors import DomainError
 from core.i18n import t
 from core.vocab import ActivityKind, Category, ContactKind, Gender, RiskLevel, UnknownLabel
@@ -206,7 +206,7 @@ def _gaps_download(actor: Actor, today: date, *, key: str, campaign_id: int | No
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
             gaps = CAMPAIGN_EXPORTS["campaign_gaps"]  # audited like every list export
-            return gaps.export(session, actor=actor, fmt=fmt, today=today,
+            return gaps.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
                                include_sensitive=sensitive, campaign_id=campaign_id)
 
     cols[2].download_button(label, build, file_name=filename_for(title, fmt, today), key=key,

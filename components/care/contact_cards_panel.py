@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy import Select
 
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from core.i18n import t
 from services.access.permissions import Actor
 from services.care.contact_cards import ContactCard, cards_for_children, cards_html, cards_pdf
@@ -19,7 +19,8 @@ def contact_card_buttons(actor: Actor, child_ids: Callable[[], Sequence[int] | S
     """Two buttons side by side; `child_ids` is called on click, inside the transaction."""
     def cards(fmt: str) -> list[ContactCard]:
         with db_transaction() as session:
-            return cards_for_children(session, actor, child_ids(), today=today, fmt=fmt)
+            return cards_for_children(session, actor, child_ids(), today=today, fmt=fmt,
+                                      page=current_page())
 
     current = lang()
     left, right = st.columns(2)

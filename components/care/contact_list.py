@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.common.feedback import apply_change, remembered_version
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from components.resources.needs_panel import need_from_contact
 from core.i18n import t
 from core.vocab import ContactKind, Role
@@ -163,7 +163,7 @@ def render_contact_exports(actor: Actor, today: date) -> None:
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
-            return chosen.export(session, actor=actor, fmt=fmt, today=today,
+            return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
                                  include_sensitive=sensitive, date_from=date_from,
                                  date_to=date_to)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components.common.markup import md
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from config import local_today
 from core.i18n import t
 from core.vocab import Role
@@ -268,7 +268,7 @@ def _download(actor: Actor, today: date, kind: str) -> None:
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
-            return chosen.export(session, actor=actor, fmt=fmt, today=today,
+            return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
                                  include_sensitive=sensitive)
 
     right.download_button(t(f"todo.download.{kind}", current), build,

@@ -23,6 +23,7 @@ from services.access.permissions import Actor, Capability
 _log = logging.getLogger(__name__)
 ACTOR_KEY = "shouwang_actor"
 LANG_KEY = "shouwang_lang"
+PAGE_KEY = "shouwang_page"
 
 
 @st.cache_resource(show_spinner=False)
@@ -130,3 +131,11 @@ def current_actor(capability: Capability | None = None) -> Actor:
         st.error(t("error.forbidden", lang()))
         st.stop()
     return actor
+
+
+def current_page() -> str:
+    """The page being shown ("roster", "exports" …), for the view log's 页面 column.
+
+    app.py keeps it as it runs the navigation; a page run on its own (an AppTest) has none.
+    """
+    return str(st.session_state.get(PAGE_KEY) or "\u2014")

@@ -18,7 +18,7 @@ from components.care.todo_panel import period_label
 from components.common.feedback import show_problem
 from components.common.markup import md
 from components.common.pickers import org_select
-from components.common.session import db_transaction
+from components.common.session import current_page, db_transaction
 from components.common.session import lang as ui_lang
 from core.errors import DomainError
 from core.i18n import has_text, t
@@ -150,7 +150,7 @@ def _build(actor: Actor, chosen: HubList, today: date, choices: Choices) -> None
             built = export_list(session, actor=actor, kind=chosen.kind, fmt=choices["fmt"],
                                 today=today, include_sensitive=choices["sensitive"],
                                 columns=choices["columns"], filters=choices["filters"],
-                                progress=report)
+                                progress=report, page=current_page())
     except DomainError as exc:
         st.session_state.pop(FILE_KEY, None)
         show_problem(exc)

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from components.exports.exports_hub import list_title
 from core.i18n import t
 from services.access.permissions import Actor, Capability
@@ -46,7 +46,7 @@ def render_pairing_exports(actor: Actor, today: date) -> None:
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
-            return chosen.export(session, actor=actor, fmt=fmt, today=today,
+            return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
                                  include_sensitive=sensitive, **options)
 
     st.download_button(t("pairing.export.download", current), build,

@@ -7,11 +7,10 @@ from datetime import date
 import streamlit as st
 
 from components.common.markup import md
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from core.i18n import t
 from services.access.permissions import Actor
-from services.reports.report_draft import draft_markdown
-from services.reports.reporting import build_report
+from services.reports.reporting import build_report, page_draft
 from services.stats.figures import StatsScope
 
 FORMAT_LABELS = {"docx": "reports.format.docx", "pdf": "reports.format.pdf",
@@ -30,8 +29,8 @@ MASKED_HELP = "reports.masked_help"
 
 def _fresh_draft(actor: Actor, scope: StatsScope, today: date, masked: bool) -> None:
     with db_transaction() as session:
-        st.session_state[DRAFT_KEY] = draft_markdown(session, actor, scope, today=today,
-                                                     masked=masked)
+        st.session_state[DRAFT_KEY] = page_draft(session, actor, scope, today=today,
+                                                 masked=masked, page=current_page())
     st.session_state[DRAFT_SCOPE] = (scope, masked)
     st.session_state.pop(FILE_KEY, None)
 
@@ -61,7 +60,8 @@ def render_draft(actor: Actor, scope: StatsScope, *, today: date) -> None:
             return
         with st.spinner(t("reports.building", current)), db_transaction() as session:
             st.session_state[FILE_KEY] = build_report(session, actor, scope, fmt, today=today,
-                                                      text=text, masked=masked)
+                                                      text=text, masked=masked,
+                                                      page=current_page())
     _offer_file("report_download")
 
 

@@ -12,7 +12,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 
 from components.common.feedback import apply_change, show_flash
 from components.common.markup import md
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from core.i18n import t
 from services.access.permissions import Actor, Capability
 from services.exports.ledger_export import LEDGER_EXPORTS
@@ -274,7 +274,7 @@ def _export(actor: Actor, today: date, date_from: date, date_to: date) -> None:
 
     def build() -> bytes:
         with db_transaction() as session:
-            return chosen.export(session, actor=actor, fmt=fmt, today=today,
+            return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
                                  include_sensitive=sensitive, date_from=date_from,
                                  date_to=date_to)
 

@@ -14,7 +14,7 @@ import streamlit as st
 from components.common.feedback import apply_change, remembered_version
 from components.common.markup import md
 from components.common.pickers import org_select
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from core.i18n import t
 from core.vocab import NeedKind, NeedPriority, NeedStatus
 from services.access.orgs import org_tree
@@ -269,6 +269,7 @@ def _export(actor: Actor, today: date) -> None:
             # Runs only when the button is clicked, so opening the tab never builds a file.
             with db_transaction() as session:
                 return chosen.export(session, actor=actor, fmt=fmt, today=today,
+                                     page=current_page(),
                                      include_sensitive=sensitive)
 
         st.download_button(t("needs.export_download", lang()), build,

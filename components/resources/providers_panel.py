@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.common.feedback import apply_change, remembered_version, show_flash
 from components.common.markup import md
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from components.resources.ledger_panel import money_and_dates
 from core.i18n import t
 from core.vocab import NeedKind, NeedStatus, ProviderKind
@@ -147,7 +147,7 @@ def _export(actor: Actor, today: date) -> None:
 
     def build() -> bytes:
         with db_transaction() as session:
-            return chosen.export(session, actor=actor, fmt=fmt, today=today,
+            return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
                                  include_sensitive=sensitive)
 
     st.download_button(t("resources.providers.download", lang()), build,

@@ -19,7 +19,7 @@ from components.common.feedback import (
 )
 from components.common.markup import md
 from components.common.pickers import org_select
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from components.common.uploader import file_uploader
 from core.errors import ConcurrentEdit, DomainError
 from core.i18n import Msg, t
@@ -164,6 +164,7 @@ def _downloads(actor: Actor, today: date, summary: SurveySummary) -> None:
         def build(export: ListExport = export) -> bytes:
             with db_transaction() as session:
                 return export.export(session, actor=actor, fmt=fmt, today=today,
+                                     page=current_page(),
                                      include_sensitive=sensitive, survey_id=summary.id)
 
         col.download_button(t(f"surveys.download.{kind}", lang()), build,

@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.common.feedback import apply_change, remembered_version, show_flash, show_problem
 from components.common.markup import md
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from components.common.uploader import file_uploader
 from core.errors import DomainError
 from core.i18n import t
@@ -310,7 +310,7 @@ def _download(actor: Actor, today: date, drive_id: int | None) -> None:
     def build() -> bytes:
         with db_transaction() as session:
             wishes = WISH_EXPORTS["wishes"]  # audited like every list export
-            return wishes.export(session, actor=actor, fmt=fmt, today=today,
+            return wishes.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
                                  include_sensitive=sensitive, drive_id=drive_id)
 
     cols[2].download_button(t("resources.wishes.download", lang()), build,

@@ -18,19 +18,22 @@ from components.common.feedback import (
     show_problem,
 )
 from components.common.markup import md
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from components.pairing.pairing_actions import pairing_actions
 from components.pairing.pairing_board import suggestion_cards
+from components.privacy.consent_panel import render_consent
+from components.privacy.view_log import view_frame
 from components.roster.child_entry import save_child
 from components.roster.child_form import child_form
 from core.errors import DomainError
 from core.i18n import t
 from core.validators import age_on
-from core.vocab import ArchiveReason, OrgKind, RiskLevel
+from core.vocab import ArchiveReason, OrgKind, RiskLevel, ViewKind
 from db.models import Child
 from services.access import orgs
 from services.access.permissions import Actor, Capability
 from services.pairing import pairings as pairing
+from services.privacy import views
 from services.roster import records as roster
 from services.roster import risk, timeline
 from services.roster.child_input import child_to_input
@@ -231,6 +234,14 @@ def _archive(actor: Actor, child: Child) -> None:
                 note=note), child.id, t("roster.archive.archived", lg))
 
 
+def _who_looked(actor: Actor, child: Child) -> None:
+    lg = lang()
+    with db_transaction() as session:
+        seen = views.who_looked(session, actor, child.id)
+    st.caption(t("privacy.who_looked.note", lg))
+    st.dataframe(view_frame(seen, lg), hide_index=True, width="stretch")
+
+
 def render_child_page(actor: Actor, child_id: int, today: date) -> None:
     lg = lang()
     st.page_link("pages/roster.py", label=t("roster.child.back", lg),
@@ -239,6 +250,8 @@ def render_child_page(actor: Actor, child_id: int, today: date) -> None:
     try:
         with db_transaction() as session:
             child = roster.get_child(session, actor, child_id)
+            views.record_view(session, actor, ViewKind.child_page, current_page(),
+                              child_ids=[child.id])
             places = {p.id: p.label for p in orgs.places_in_scope(
                 session, actor, {OrgKind.village, OrgKind.community, OrgKind.school})}
     except DomainError as exc:
@@ -249,7 +262,10 @@ def render_child_page(actor: Actor, child_id: int, today: date) -> None:
                          title=t("roster.child.cards_title", lg, name=child.name), today=today,
                          key=f"child_cards_{child.id}")
     editable = actor.can(Capability.EDIT_ROSTER)
-    names = ["facts", "timeline", "pairings", "risk"] + (["edit", "archive"] if editable else [])
+    names = ["facts", "timeline", "pairings", "risk", "consent"] + (
+        ["edit", "archive"] if editable else [])
+    if actor.can(Capability.SEE_WHO_LOOKED):
+        names.append("views")
     tabs = dict(zip(names, st.tabs([t(f"roster.child.tab_{name}", lg) for name in names]),
                     strict=True))
     with tabs["facts"]:
@@ -260,8 +276,13 @@ def render_child_page(actor: Actor, child_id: int, today: date) -> None:
         _pairings(actor, child, today)
     with tabs["risk"]:
         _risk(actor, child, today)
+    with tabs["consent"]:
+        render_consent(actor, child, today)
     if editable:
         with tabs["edit"]:
             _edit(actor, child, today)
         with tabs["archive"]:
             _archive(actor, child)
+    if "views" in tabs:
+        with tabs["views"]:
+            _who_looked(actor, child)

@@ -12,7 +12,7 @@ from components.common.badges import risk_cell, style_risk
 from components.common.feedback import show_problem
 from components.common.markup import md
 from components.common.pickers import org_select
-from components.common.session import db_transaction, lang
+from components.common.session import current_page, db_transaction, lang
 from core.errors import DomainError
 from core.i18n import has_text, t
 from core.vocab import (
@@ -111,6 +111,8 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
         cols = st.columns(3)
         key_concern = cols[0].toggle(t("roster.filter.key_concern_only", lang),
                                      value=bool(start.key_concern), key="roster_kc")
+        consent_missing = cols[0].toggle(t("roster.filter.consent_missing", lang),
+                                         value=start.consent_missing, key="roster_noconsent")
         grade = cols[2].text_input(t("roster.form.grade", lang), value=start.grade,
                                    key="roster_grade",
                                    placeholder=t("roster.filter.grade_placeholder", lang))
@@ -129,7 +131,8 @@ def filter_bar(actor: Actor, lang: str) -> RosterFilter:
                           categories=categories, risk_levels=risks,
                           age_bands=ages, guardian_types=guardians, left_behind_types=left_behind,
                           economic_statuses=economic, academic_levels=academic, pairing=pairing,
-                          key_concern=True if key_concern else None, status=status,
+                          key_concern=True if key_concern else None,
+                          consent_missing=consent_missing, status=status,
                           grade=grade, class_name=class_name)
     if chosen != start:
         st.query_params.from_dict(chosen.to_query_params())
@@ -275,7 +278,8 @@ def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None
             # Runs only when the button is clicked, so the list page never pays for a file.
             with db_transaction() as session:
                 return export_roster(session, actor=actor, roster_filter=roster_filter, fmt=fmt,
-                                     today=today, include_sensitive=sensitive, column_keys=keys)
+                                     today=today, include_sensitive=sensitive, column_keys=keys,
+                                     page=current_page())
 
         cols[2].download_button(t("roster.export.download", lg), build,
                                 file_name=filename_for(t("roster.export.file_stem", lg), fmt,

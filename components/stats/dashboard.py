@@ -15,7 +15,7 @@ from components.common.navigation import pages_for
 from components.common.session import lang as page_lang
 from core.i18n import t
 from core.vocab import Category
-from services.access.permissions import Actor
+from services.access.permissions import Actor, Capability
 from services.stats import charts, small_cells
 from services.stats.charts import SELECTION
 from services.stats.figures import Statistics
@@ -88,6 +88,17 @@ def _tiles(stats: Statistics, lang: str, suppress: bool) -> None:
         st.caption(kinds)
     if stats.as_of < stats.scope.date_to:
         st.caption(t("dashboard.running", lang, when=when, as_of=as_of_text(stats.as_of, lang)))
+
+
+def data_quality_line(stats: Statistics, actor: Actor, lang: str) -> None:
+    """数据质量: children whose record has no consent on file, for whoever can record it, with a
+    link to the roster filtered to them."""
+    missing = stats.children.consent_missing
+    if not missing or not actor.can(Capability.EDIT_ROSTER):
+        return
+    st.page_link("pages/roster.py", label=t("dashboard.quality.consent_missing", lang,
+                                            count=missing),
+                 query_params={"noconsent": "1"}, icon=":material/assignment_late:")
 
 
 def _selected_key(event: Mapping | None) -> str | None:

@@ -14,6 +14,7 @@ from db.models.children import Child, ChildCategory, Relative, RiskAssessment
 from db.models.contacts import CareContact, CareRule
 from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
+from db.models.privacy import Consent, ViewedChild, ViewEvent
 from db.models.resources import (
     Donation,
     Need,
@@ -37,6 +38,7 @@ __all__ = [
     "CareRule",
     "Child",
     "ChildCategory",
+    "Consent",
     "Donation",
     "Helper",
     "Need",
@@ -50,6 +52,8 @@ __all__ = [
     "SurveyAnswer",
     "SurveyQuestion",
     "User",
+    "ViewEvent",
+    "ViewedChild",
     "Wish",
     "WishDrive",
     "activity_helpers",

@@ -26,6 +26,8 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_ORGS = "manage_orgs"
     MANAGE_RULES = "manage_rules"
+    # 谁看过这份档案 on a child's page: the people accountable for the records, not helpers.
+    SEE_WHO_LOOKED = "see_who_looked"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -36,6 +38,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.MANAGE_RESOURCES,
         Capability.EXPORT,
         Capability.EXPORT_SENSITIVE,
+        Capability.SEE_WHO_LOOKED,
     }),
     Role.helper: frozenset({Capability.VIEW_PEOPLE, Capability.LOG_CONTACTS}),
     Role.viewer: frozenset({Capability.VIEW_AGGREGATES}),

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session, aliased
 from config import local_today
 from core.errors import DomainError
 from core.validators import age_on
-from core.vocab import Relation, RiskLevel
+from core.vocab import Relation, RiskLevel, ViewKind
 from db.models import Child, Helper, OrgUnit, Pairing, Relative
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
+from services.privacy import views
 
 MAX_CARDS = 2000
 TOO_MANY = (f"所选儿童超过 {MAX_CARDS} 名,联系卡一次最多打印 {MAX_CARDS} 张。"
@@ -63,7 +64,8 @@ class ContactCard:
 
 
 def cards_for_children(session: Session, actor: Actor, child_ids: Sequence[int] | Select,
-                       *, today: date, fmt: str = "") -> list[ContactCard]:
+                       *, today: date, fmt: str = "", page: str = "roster"
+                       ) -> list[ContactCard]:
     """The cards of the chosen children the actor may see, by school, class, then pinyin.
 
     Three queries whatever the count: children with their org names, relatives, open pairings.
@@ -105,6 +107,8 @@ def cards_for_children(session: Session, actor: Actor, child_ids: Sequence[int] 
             ContactLine(f"帮扶人({p.kind.zh})", p.name, p.phone or "", p.work_unit or ""))
     audit.record_disclosure(session, actor, "contact_cards", "child", what="生成联系卡",
                             rows=len(ids), detail={"格式": fmt, "儿童": sorted(ids)})
+    views.record_view(session, actor, ViewKind.contact_card, page, child_ids=ids,
+                      subject="联系卡")
     return [_card(c, today, lines[c.id]) for c in sorted(children, key=_order)]
 
 

@@ -25,6 +25,7 @@ from db.models import Activity, ActivityPhoto
 from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.care.activity_queries import activities_visible, get_activity
+from services.privacy.consent_rules import photos_allowed
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 9
@@ -101,7 +102,7 @@ def _relative_path(held_on: date, extension: str) -> str:
                              f"{uuid.uuid4().hex}.{extension}"))
 
 
-def _track(session: Session) -> None:
+def track_written_files(session: Session) -> None:
     """Delete written files on rollback, and doomed files on commit, once per session."""
     if session.info.get("photo_hooks"):
         return
@@ -140,7 +141,7 @@ def save_photo(session: Session, *, actor: Actor, activity_id: int, filename: st
     relative = _relative_path(activity.held_on, info.extension)
     target = _data_dir(data_dir) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    _track(session)
+    track_written_files(session)
     with target.open("xb") as handle:  # "x": never overwrite another photo
         handle.write(data)
     session.info.setdefault(WRITTEN, []).append(target)
@@ -184,7 +185,7 @@ def remove_photo(session: Session, *, actor: Actor, photo_id: int,
     before = audit.snapshot(photo)
     session.delete(photo)
     session.flush()
-    _track(session)
+    track_written_files(session)
     session.info.setdefault(DOOMED, []).append(path)
     audit.record(session, actor, "delete", "activity_photo", photo_id, before=before,
                  summary=f"删除活动照片 {before['filename']}")
@@ -202,13 +203,14 @@ class ReportPhoto:
 
 def report_photos(session: Session, actor: Actor, *, date_from: date, date_to: date,
                   limit: int = 12, data_dir: Path | None = None) -> list[ReportPhoto]:
-    """Photos of the period's activities in scope, newest first, whose files are present."""
+    """Photos of the period's activities in scope, newest first, whose files are present,
+    of activities whose every attending child has 活动照片 consent."""
     found = []
     for photo, title, held_on in session.execute(
             select(ActivityPhoto, Activity.title, Activity.held_on)
             .join(Activity, Activity.id == ActivityPhoto.activity_id)
             .where(activities_visible(actor), Activity.archived_at.is_(None),
-                   Activity.held_on.between(date_from, date_to))
+                   Activity.held_on.between(date_from, date_to), photos_allowed())
             .order_by(Activity.held_on.desc(), ActivityPhoto.id).limit(limit * 2)):
         path = photo_path(photo, data_dir=data_dir)
         if path.is_file():

@@ -218,7 +218,7 @@ def _keywords(chosen: HubList, values: Mapping[str, object]) -> dict[str, object
 def export_list(session: Session, *, actor: Actor, kind: str, fmt: str, today: date,
                 include_sensitive: bool = False, columns: Sequence[str] | None = None,
                 filters: Mapping[str, object] | None = None,
-                progress: Progress | None = None) -> ExportFile:
+                progress: Progress | None = None, page: str = "exports") -> ExportFile:
     """One list as a file: its filters applied, only `columns` (keys) when given.
 
     The list's own export function checks permissions and audits a sensitive export (once);
@@ -234,5 +234,6 @@ def export_list(session: Session, *, actor: Actor, kind: str, fmt: str, today: d
     options = ExportOptions(columns=columns if chosen.columns else None,
                             sheet_name=chosen.title, progress=progress)
     data = chosen.export(session, actor=actor, fmt=fmt, today=today,
-                         include_sensitive=include_sensitive, options=options, **keywords)
+                         include_sensitive=include_sensitive, options=options, page=page,
+                         **keywords)
     return ExportFile(data, filename_for(chosen.title, fmt, today), options.rows)

@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from core.errors import DomainError
 from core.i18n import Msg
+from core.vocab import ViewKind
 from services.access import audit
 from services.exports.name_masking import (
     mask_address,
@@ -29,6 +30,7 @@ from services.exports.name_masking import (
     mask_phone,
     mask_text,
 )
+from services.privacy import views
 
 EXPORT_FORMATS = ("csv", "xlsx")
 FONT = "Microsoft YaHei"  # Excel and WPS substitute a CJK font where it is missing
@@ -325,7 +327,7 @@ def audited(entity: str, title: str) -> Callable[[Callable[..., bytes]], Callabl
         @functools.wraps(export)
         def run(session: Any, *, actor: Any, fmt: str, today: date,
                 include_sensitive: bool = False, options: ExportOptions | None = None,
-                **filters: object) -> bytes:
+                page: str = "exports", **filters: object) -> bytes:
             counted = options if options is not None else ExportOptions()
             data = export(session, actor=actor, fmt=fmt, today=today,
                           include_sensitive=include_sensitive, options=counted, **filters)
@@ -333,6 +335,8 @@ def audited(entity: str, title: str) -> Callable[[Callable[..., bytes]], Callabl
                 session, actor, "export", entity, what=f"导出{title}", rows=counted.rows,
                 detail={"格式": fmt, "含敏感信息": "是" if include_sensitive else "否",
                         "列": list(counted.columns) if counted.columns else None, **filters})
+            views.record_view(session, actor, ViewKind.export, page, subject=title,
+                              rows=counted.rows)
             return data
         return run
     return wrap

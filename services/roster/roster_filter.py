@@ -110,6 +110,8 @@ class RosterFilter:
     risk_levels: tuple[RiskChoice, ...] = ()
     pairing: PairingState | None = None
     key_concern: bool | None = None
+    # Only children with no 档案管理 consent on record (services.privacy.consent_rules).
+    consent_missing: bool = False
     status: RecordStatus = RecordStatus.active
     grade: str = ""  # as written on the record, e.g. 三年级: a class's 联系卡 or list
     class_name: str = ""
@@ -138,6 +140,8 @@ class RosterFilter:
             params["pair"] = str(self.pairing)
         if self.key_concern is not None:
             params["kc"] = "1" if self.key_concern else "0"
+        if self.consent_missing:
+            params["noconsent"] = "1"
         if self.status is not RecordStatus.active:
             params["status"] = str(self.status)
         if self.grade.strip():
@@ -159,6 +163,7 @@ class RosterFilter:
                for name, (key, choices) in MULTI_SELECTS.items()},
             pairing=(_picks(params, "pair", tuple(PairingState)) or [None])[-1],
             key_concern=None if key_concern is None else key_concern is YesNo.yes,
+            consent_missing=(_strings(params, "noconsent") or [""])[-1] == "1",
             status=(_picks(params, "status", tuple(RecordStatus)) or [RecordStatus.active])[-1],
             grade=(_strings(params, "grade") or [""])[-1][:20],
             class_name=(_strings(params, "cls") or [""])[-1][:20])

@@ -31,6 +31,7 @@ from core.vocab import (
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.access.permissions import Actor, children_visible
 from services.pairing.pairings import child_is_paired
+from services.privacy.consent_rules import missing_consent
 from services.roster.home_unit import children_counted_in_unit
 from services.roster.roster_filter import (
     UNASSESSED,
@@ -195,6 +196,8 @@ def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[boo
         clauses.append(paired if f.pairing is PairingState.paired else ~paired)
     if f.key_concern is not None:
         clauses.append(Child.key_concern == f.key_concern)
+    if f.consent_missing:
+        clauses.append(missing_consent())
     if f.grade.strip():
         clauses.append(Child.grade == f.grade.strip())
     if f.class_name.strip():

@@ -85,6 +85,8 @@ class ChildrenStats:
     key_concern: int
     boarding: int
     aged_out_review: int
+    # No 档案管理 consent on record: the dashboard's data-quality line (not in `stats --json`).
+    consent_missing: int = 0
     # In scope but counted elsewhere: at the unit's schools, living outside it.
     attending_from_elsewhere: int = 0
     enrolled_schools: int = 0  # schools whose enrolment was summed; 0: the unit states its own

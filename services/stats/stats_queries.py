@@ -40,6 +40,7 @@ from core.vocab import (
 )
 from db.models import Activity, Attendance, CareContact, Child, ChildCategory, Need, OrgUnit
 from services.care.activity_queries import person_times
+from services.privacy.consent_rules import missing_consent
 from services.roster.roster_filter import AgeBand, years_before
 
 UNASSESSED = "unassessed"
@@ -99,7 +100,8 @@ def children_figures(session: Session, children: ColumnElement[bool], *, on: dat
         func.count(case((Child.safety_incident.is_(True), 1))),
         func.count(case((Child.key_concern.is_(True), 1))),
         func.count(case((Child.boarding.is_(True), 1))),
-        func.count(case((Child.birth_date <= years_before(on, AGED_OUT_AT), 1)))]
+        func.count(case((Child.birth_date <= years_before(on, AGED_OUT_AT), 1))),
+        func.count(case((missing_consent(), 1)))]
     row = iter(session.execute(
         select(*columns).select_from(Child)
         .outerjoin(village, village.id == Child.village_id)
@@ -113,7 +115,7 @@ def children_figures(session: Session, children: ColumnElement[bool], *, on: dat
     bands[AgeBand.under_7.value] += next(row)
     figures["by_age_band"] = bands
     for name in ("in_mountain_area", "in_townships", "safety_incident", "key_concern", "boarding",
-                 "aged_out_review"):
+                 "aged_out_review", "consent_missing"):
         figures[name] = next(row)
     figures["by_category"] = by_category(session, children)
     return figures

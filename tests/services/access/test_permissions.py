@@ -240,6 +240,7 @@ CAPABILITIES = {
     Capability.EXPORT_SENSITIVE: "Y     Y     -      -",
     Capability.MANAGE_USERS:     "Y     -     -      -",
     Capability.MANAGE_ORGS:      "Y     -     -      -",
+    Capability.SEE_WHO_LOOKED:   "Y     Y     -      -",
 }
 
 

@@ -23,11 +23,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.vocab import Role
+from core.vocab import ConsentBasis, ConsentPurpose, Role
 from db.engine import make_engine
-from db.models import Activity, Attendance, OrgUnit
+from db.models import Activity, Attendance, Child, Consent, OrgUnit
 from services.access.permissions import Actor
 from services.care import photos
+from services.privacy.consent import withdraw_consent
 from services.reports.deck import build_deck, deck_filename
 from services.reports.deck_text import tidy as _tidy
 from services.stats import small_cells
@@ -79,6 +80,9 @@ def _populate(session, data_dir: Path) -> None:
     session.add(activity)
     session.flush()
     session.add(Attendance(activity_id=activity.id, child_id=first.id))
+    # The one child who attended may be photographed (a photo does not say who is in it).
+    session.add(Consent(child_id=first.id, purpose=ConsentPurpose.photos,
+                        basis=ConsentBasis.guardian_consent, given_by="监护人", given_on=TODAY))
     photos.save_photo(session, actor=ADMIN, activity_id=activity.id, filename="合影.png",
                       data=_png(), caption=f"{NAMES[0]}在讲座上", data_dir=data_dir)
     session.commit()
@@ -247,6 +251,19 @@ def test_viewer_gets_the_deck_without_activity_photos(session, county):
     data = build_deck(session, viewer, SCOPE, today=TODAY, data_dir=county)
     slide = _by_heading(data, "活动剪影")
     assert not _pictures(slide) and "本期共开展活动1场" in _texts(slide)
+
+
+def test_a_withdrawn_photo_consent_keeps_the_photo_out_of_the_next_deck(session, county):
+    attending = session.scalar(select(Attendance.child_id))
+    assert _pictures(_by_heading(build_deck(session, ADMIN, SCOPE, today=TODAY,
+                                            data_dir=county), "活动剪影"))
+    withdraw_consent(session, actor=ADMIN, child_id=attending,
+                     purposes=[ConsentPurpose.photos], today=TODAY, note="监护人不同意公开")
+    slide = _by_heading(build_deck(session, ADMIN, SCOPE, today=TODAY, data_dir=county),
+                        "活动剪影")
+    assert not _pictures(slide) and "本期共开展活动1场" in _texts(slide)
+    name = session.get(Child, attending).name
+    assert name not in _texts(slide)
 
 
 def test_given_statistics_are_used_as_they_are(session, county):

@@ -1,0 +1,41 @@
+"""知情同意 as a county records it: 档案管理 and 结对帮扶 under the 民政 duty of the child's town,
+活动照片 and 对外宣传 on the guardian's signature for most children, a few still waiting."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date
+
+from sample_data.children import Kid
+from sample_data.context import Context, stamp, stamps
+from sample_data.writer import Row
+
+MISSING_SHARE = 0.03  # records whose paperwork has not come back yet
+PHOTOS_SHARE = 0.97
+PUBLICITY_SHARE = 0.55
+
+
+def consent_rows(ctx: Context, kids: list[Kid]) -> Iterator[Row]:
+    """Yield the consents of every child (call after the relatives, which name the guardian)."""
+    rng = ctx.rng("consents")
+    for kid in kids:
+        if rng.random() < MISSING_SHARE:
+            continue
+        office = f"{kid.village.town.name}民政办"
+        guardian = f"监护人\uff08{kid.guardian}\uff09"
+        chosen = [("records", "statutory_duty", office), ("pairing", "statutory_duty", office)]
+        if rng.random() < PHOTOS_SHARE:
+            chosen.append(("photos", "guardian_consent", guardian))
+            if rng.random() < PUBLICITY_SHARE / PHOTOS_SHARE:
+                chosen.append(("publicity", "guardian_consent", guardian))
+        for purpose, basis, given_by in chosen:
+            yield _row(ctx, rng, kid, purpose, basis, given_by, kid.registered_on)
+
+
+def _row(ctx: Context, rng: random.Random, kid: Kid, purpose: str, basis: str, given_by: str,
+         given_on: date) -> Row:
+    return {"id": ctx.new_id("consents"), "child_id": kid.id, "purpose": purpose,
+            "basis": basis, "given_by": given_by, "given_on": given_on, "form_path": None,
+            "recorded_by_id": None, "withdrawn_on": None, "withdrawal_note": None,
+            **stamps(stamp(rng, given_on))}

@@ -1,0 +1,135 @@
+"""Privacy through AppTest: opening a child's page is recorded, 谁看过 shows it to the
+accountable people only, 管理 lists and filters the views; consent is recorded, refused and
+withdrawn on the child's page, and the roster finds the children missing it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.vocab import ConsentPurpose, ViewKind
+from db.models import Child, ViewedChild, ViewEvent
+from tests.app.conftest import logged_in
+
+
+def _child_id(engine, name: str) -> int:
+    with Session(engine) as session:
+        found = session.scalar(select(Child.id).where(Child.name == name))
+    assert found is not None
+    return found
+
+
+def _child_page(username: str, child_id: int):
+    at = logged_in(username)
+    at.query_params["child"] = str(child_id)
+    return at.switch_page("pages/roster.py").run()
+
+
+def _views(engine) -> list[tuple[str, ViewKind, str, int]]:
+    with Session(engine) as session:
+        return [(e.username, e.kind, e.page, child_id) for e, child_id in session.execute(
+            select(ViewEvent, ViewedChild.child_id)
+            .join(ViewedChild, ViewedChild.event_id == ViewEvent.id).order_by(ViewEvent.id))]
+
+
+def test_opening_a_child_page_is_recorded_once_and_shown_under_who_looked(world, engine):
+    child_id = _child_id(engine, "王小红")
+    at = _child_page("coordinator", child_id)
+    assert not at.exception
+    at.run()  # a click re-runs the page: still one view
+    assert _views(engine) == [("coordinator", ViewKind.child_page, "roster", child_id)]
+    labels = [tab.label for tab in at.tabs]
+    assert "谁看过" in labels
+    frame = at.tabs[labels.index("谁看过")].dataframe[0].value
+    assert list(frame["查看人"]) == ["刘主任"]
+    assert list(frame["方式"]) == ["档案页"]
+
+
+def test_a_helper_is_recorded_but_does_not_see_who_looked(world, engine):
+    child_id = _child_id(engine, "张小明")
+    at = _child_page("helper", child_id)
+    assert not at.exception
+    assert "谁看过" not in [tab.label for tab in at.tabs]
+    assert _views(engine) == [("helper", ViewKind.child_page, "roster", child_id)]
+
+
+def test_a_child_outside_the_scope_records_nothing(world, engine):
+    at = _child_page("coordinator", _child_id(engine, "赵小刚"))
+    assert not at.exception
+    assert _views(engine) == []
+
+
+def test_the_admin_view_log_lists_and_filters_the_views(world, engine):
+    _child_page("coordinator", _child_id(engine, "王小红"))
+    at = logged_in("admin").switch_page("pages/admin.py").run()
+    assert not at.exception
+    log = at.tabs[[tab.label for tab in at.tabs].index("访问记录")]
+    [frame] = [d.value for d in log.dataframe]
+    assert list(frame["查看人"]) == ["刘主任"]
+    assert list(frame["页面"]) == ["roster"]
+    assert "所选日期范围内没有需要复核的访问。" in " ".join(c.value for c in log.caption)
+    at.text_input(key="views_child").input("赵").run()
+    log = at.tabs[[tab.label for tab in at.tabs].index("访问记录")]
+    assert not log.dataframe
+    assert "所选范围内没有访问记录" in " ".join(i.value for i in log.info)
+
+
+# ---- 知情同意 on the child's page ----------------------------------------------------------------
+
+def _consent_tab(at):
+    labels = [tab.label for tab in at.tabs]
+    return at.tabs[labels.index("知情同意")]
+
+
+def test_consent_is_recorded_and_withdrawn_from_the_child_page(world, engine):
+    from db.models import Consent
+
+    child_id = _child_id(engine, "王小红")
+    at = _child_page("coordinator", child_id)
+    tab = _consent_tab(at)
+    assert "尚未登记知情同意" in " ".join(i.value for i in tab.info)
+    form_key = f"consent_{child_id}"
+    [purposes] = [m for m in tab.multiselect if m.label == "同意用途"]
+    purposes.set_value([ConsentPurpose.records, ConsentPurpose.photos])
+    [given_by] = [i for i in tab.text_input if i.label == "同意人或依职责登记的单位"]
+    given_by.input("王奶奶")
+    at.button(key=f"FormSubmitter:{form_key}-保存").click().run()
+    assert not at.exception
+    assert "已登记知情同意。" in " ".join(s.value for s in at.success)
+    with Session(engine) as session:
+        assert sorted(c.purpose for c in session.scalars(select(Consent))) == [
+            ConsentPurpose.photos, ConsentPurpose.records]
+    tab = _consent_tab(at)
+    [withdraw] = [m for m in tab.multiselect if m.label == "撤回的用途"]
+    withdraw.set_value([ConsentPurpose.photos])
+    at.button(key=f"FormSubmitter:consent_withdraw_{child_id}-撤回").click().run()
+    assert not at.exception
+    with Session(engine) as session:
+        state = {c.purpose: c.withdrawn_on for c in session.scalars(select(Consent))}
+    assert state[ConsentPurpose.records] is None and state[ConsentPurpose.photos] is not None
+
+
+def test_a_consent_without_purpose_is_refused_with_the_field_named(world, engine):
+    from db.models import Consent
+
+    child_id = _child_id(engine, "王小红")
+    at = _child_page("coordinator", child_id)
+    [given_by] = [i for i in _consent_tab(at).text_input
+                  if i.label == "同意人或依职责登记的单位"]
+    given_by.input("王奶奶")
+    at.button(key=f"FormSubmitter:consent_{child_id}-保存").click().run()
+    assert not at.exception
+    assert "同意用途" in " ".join(e.value for e in at.error)
+    with Session(engine) as session:
+        assert session.scalar(select(Consent.id)) is None
+
+
+def test_the_roster_lists_children_missing_consent(world, engine):
+    at = logged_in("coordinator")
+    at.query_params["noconsent"] = "1"
+    at = at.switch_page("pages/roster.py").run()
+    assert not at.exception
+    assert at.toggle(key="roster_noconsent").value is True
+    frame = at.dataframe[0].value
+    data = getattr(frame, "data", frame)
+    assert sorted(n.removeprefix("⚠ ") for n in data["姓名"]) == ["张小明", "王小红"]
