@@ -39,3 +39,24 @@ def _row(ctx: Context, rng: random.Random, kid: Kid, purpose: str, basis: str, g
             "basis": basis, "given_by": given_by, "given_on": given_on, "form_path": None,
             "recorded_by_id": None, "withdrawn_on": None, "withdrawal_note": None,
             **stamps(stamp(rng, given_on))}
+
+
+def view_rows(ctx: Context, kids: list[Kid], coordinator_id: int) -> tuple[list[Row], list[Row]]:
+    """访问记录 of the demo: the township coordinator opened a few children's pages last week,
+    and exported the roster once, so 谁看过 and 管理 › 访问记录 have something to show."""
+    rng = ctx.rng("views")
+    town_id = kids[0].town_id if kids else None
+    seen = [kid for kid in kids if kid.town_id == town_id and kid.archived_on is None][:8]
+    events: list[Row] = []
+    links: list[Row] = []
+    for kid in seen:
+        event_id = ctx.new_id("view_events")
+        events.append({"id": event_id, "at": stamp(rng, ctx.today), "user_id": coordinator_id,
+                       "username": "coordinator", "role": "coordinator", "kind": "child_page",
+                       "page": "roster", "subject": None, "rows": 1})
+        links.append({"event_id": event_id, "child_id": kid.id})
+    events.append({"id": ctx.new_id("view_events"), "at": stamp(rng, ctx.today),
+                   "user_id": coordinator_id, "username": "coordinator", "role": "coordinator",
+                   "kind": "export", "page": "roster", "subject": "儿童名单",
+                   "rows": sum(1 for kid in kids if kid.town_id == town_id)})
+    return events, links

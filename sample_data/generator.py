@@ -122,6 +122,9 @@ def _generate(ctx: Context, writer: Writer, scale: str) -> None:
     _write_activities(ctx, writer, plan, [p.id for p in plan.providers])
     _write_resources(ctx, writer, plan.tree, plan.kids, plan.events, plan.providers)
     _write_survey(ctx, writer, plan.tree, plan.kids)
+    view_events, viewed = consents.view_rows(ctx, plan.kids, plan.users["coordinator"])
+    writer.insert("view_events", view_events)
+    writer.insert("view_event_children", viewed)
     _write_audit(ctx, writer, scale)
 
 
