@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.common.session import db_transaction
 from config import display_zone, local_time, local_today
-from core.i18n import t
+from core.i18n import t, t_or_code
 from core.vocab import Role, ViewKind
 from services.access import users
 from services.access.permissions import Actor
@@ -27,7 +27,7 @@ def view_frame(rows: list[ViewRow], lang: str) -> pd.DataFrame:
         t("privacy.col.role", lang): Role(r.role).label(lang) if r.role in Role.codes()
         else r.role,
         t("privacy.col.kind", lang): r.kind.label(lang),
-        t("privacy.col.page", lang): r.page,
+        t("privacy.col.page", lang): t_or_code("nav", r.page, lang),
         t("privacy.col.subject", lang): r.subject or "",
         t("privacy.col.rows", lang): r.rows,
     } for r in rows], columns=[t(f"privacy.col.{c}", lang) for c in

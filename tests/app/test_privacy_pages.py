@@ -66,7 +66,7 @@ def test_the_admin_view_log_lists_and_filters_the_views(world, engine):
     log = at.tabs[[tab.label for tab in at.tabs].index("访问记录")]
     [frame] = [d.value for d in log.dataframe]
     assert list(frame["查看人"]) == ["刘主任"]
-    assert list(frame["页面"]) == ["roster"]
+    assert list(frame["页面"]) == ["儿童档案"]
     assert "所选日期范围内没有需要复核的访问。" in " ".join(c.value for c in log.caption)
     at.text_input(key="views_child").input("赵").run()
     log = at.tabs[[tab.label for tab in at.tabs].index("访问记录")]
