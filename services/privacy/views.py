@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -124,11 +124,17 @@ def utc_bounds(date_from: date | None, date_to: date | None,
             None if date_to is None else start(date_to + timedelta(days=1)))
 
 
+def _between(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    """The events in [start, end), either end open when None."""
+    return ([] if start is None else [ViewEvent.at >= start]) + (
+        [] if end is None else [ViewEvent.at < end])
+
+
 def view_log(session: Session, actor: Actor, wanted: ViewLogFilter, zone: ZoneInfo, *,
              limit: int = LOG_LIMIT) -> tuple[list[ViewRow], int]:
     """The newest events matching `wanted` (at most `limit`), and how many match in all."""
     actor.require(Capability.MANAGE_USERS)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if wanted.user_id is not None:
         conditions.append(ViewEvent.user_id == wanted.user_id)
     if wanted.kind is not None:
@@ -138,11 +144,7 @@ def view_log(session: Session, actor: Actor, wanted: ViewLogFilter, zone: ZoneIn
                                        children_visible(actor))
         conditions.append(ViewEvent.id.in_(select(ViewedChild.event_id).where(
             ViewedChild.child_id.in_(named))))
-    start, end = utc_bounds(wanted.date_from, wanted.date_to, zone)
-    if start is not None:
-        conditions.append(ViewEvent.at >= start)
-    if end is not None:
-        conditions.append(ViewEvent.at < end)
+    conditions += _between(*utc_bounds(wanted.date_from, wanted.date_to, zone))
     total = session.scalar(select(func.count()).select_from(ViewEvent).where(*conditions)) or 0
     stmt = (select(ViewEvent).where(*conditions)
             .order_by(ViewEvent.at.desc(), ViewEvent.id.desc()).limit(limit))
@@ -188,11 +190,7 @@ def _many_children(session: Session, start: datetime | None, end: datetime | Non
            .exists())
     stmt = (select(ViewEvent.username, ViewEvent.at, ViewedChild.child_id)
             .join(ViewedChild, ViewedChild.event_id == ViewEvent.id)
-            .where(ViewEvent.kind.in_(ONE_BY_ONE), ~own))
-    if start is not None:
-        stmt = stmt.where(ViewEvent.at >= start)
-    if end is not None:
-        stmt = stmt.where(ViewEvent.at < end)
+            .where(ViewEvent.kind.in_(ONE_BY_ONE), ~own, *_between(start, end)))
     children: dict[tuple[str, date], set[int]] = defaultdict(set)
     for username, at, child_id in session.execute(stmt):
         children[(username, _local(at, zone).date())].add(child_id)
@@ -204,11 +202,7 @@ def _many_children(session: Session, start: datetime | None, end: datetime | Non
 
 def _night_lists(session: Session, start: datetime | None, end: datetime | None,
                  zone: ZoneInfo) -> list[UnusualViews]:
-    stmt = select(ViewEvent).where(ViewEvent.kind.in_(LISTS))
-    if start is not None:
-        stmt = stmt.where(ViewEvent.at >= start)
-    if end is not None:
-        stmt = stmt.where(ViewEvent.at < end)
+    stmt = select(ViewEvent).where(ViewEvent.kind.in_(LISTS), *_between(start, end))
     night = [e for e in session.scalars(stmt) if _at_night(_local(e.at, zone))]
     names = _names(session, [e.username for e in night])
     return [UnusualViews("night_export", e.username, names.get(e.username, e.username),
