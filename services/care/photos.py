@@ -123,6 +123,16 @@ def track_written_files(session: Session) -> None:
         sess.info.pop(DOOMED, None)
 
 
+def write_new_file(session: Session, target: Path, data: bytes) -> None:
+    """Write `data` to a new file (never over another), removed again unless the session's
+    transaction commits, so a refused or failed save leaves no stray file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    track_written_files(session)
+    with target.open("xb") as handle:
+        handle.write(data)
+    session.info.setdefault(WRITTEN, []).append(target)
+
+
 def photo_count(session: Session, activity_id: int) -> int:
     return session.scalar(select(func.count()).select_from(ActivityPhoto).where(
         ActivityPhoto.activity_id == activity_id)) or 0
@@ -140,11 +150,7 @@ def save_photo(session: Session, *, actor: Actor, activity_id: int, filename: st
     caption = (caption or "").strip()[:200] or None
     relative = _relative_path(activity.held_on, info.extension)
     target = _data_dir(data_dir) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    track_written_files(session)
-    with target.open("xb") as handle:  # "x": never overwrite another photo
-        handle.write(data)
-    session.info.setdefault(WRITTEN, []).append(target)
+    write_new_file(session, target, data)
     photo = ActivityPhoto(activity_id=activity.id, path=relative, filename=name,
                           content_type=info.content_type, size_bytes=len(data), caption=caption)
     session.add(photo)

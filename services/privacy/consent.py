@@ -26,7 +26,7 @@ from core.vocab import ConsentBasis, ConsentPurpose
 from db.models import Child, Consent
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
-from services.care.photos import WRITTEN, PhotoRefused, check_photo, track_written_files
+from services.care.photos import PhotoRefused, check_photo, write_new_file
 
 FORM_DIR = "consent_forms"
 FORM_MAX_BYTES = 10 * 1024 * 1024
@@ -97,11 +97,7 @@ def _save_form(session: Session, filename: str, data: bytes, today: date,
     relative = str(PurePosixPath(FORM_DIR, f"{today:%Y}", f"{today:%m}",
                                  f"{uuid.uuid4().hex}.{extension}"))
     target = (data_dir or load_settings().data_dir) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    track_written_files(session)  # a refused or rolled-back save leaves no stray file
-    with target.open("xb") as handle:
-        handle.write(data)
-    session.info.setdefault(WRITTEN, []).append(target)
+    write_new_file(session, target, data)
     return relative
 
 

@@ -25,7 +25,7 @@ from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
 
 # The photo checks and the rollback clean-up are the activity photos' own.
-from services.care.photos import WRITTEN, PhotoInfo, check_photo, track_written_files
+from services.care.photos import PhotoInfo, check_photo, write_new_file
 from services.resources.wish_queries import (
     PHOTO_DIR,
     get_drive,
@@ -188,11 +188,7 @@ def _save_photo(session: Session, info: PhotoInfo, data: bytes, day: date,
     """Write a checked photo under photos/wishes/YYYY/MM/; it goes again on rollback."""
     relative = PHOTO_DIR / f"{day:%Y}" / f"{day:%m}" / f"{uuid.uuid4().hex}.{info.extension}"
     target = (Path(data_dir) if data_dir is not None else load_settings().data_dir) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    track_written_files(session)
-    with target.open("xb") as handle:
-        handle.write(data)
-    session.info.setdefault(WRITTEN, []).append(target)
+    write_new_file(session, target, data)
     return str(relative)
 
 
