@@ -9,6 +9,7 @@ from components.common.navigation import build_navigation, reserve_page_urls
 from components.common.session import PAGE_KEY, database_guard, engine, lang, settings
 from config import ConfigError
 from core.i18n import t
+from db.field_crypto import check_field_key
 
 SIGNED_IN_KEY = "shouwang_signed_in"
 
@@ -24,6 +25,7 @@ if not st.session_state.get("authentication_status"):
 
 try:
     settings().check_secret()
+    check_field_key()
 except ConfigError as exc:
     st.error(f"**{t('error.config', lang())}**\n\n{exc}")
     st.stop()

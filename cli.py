@@ -15,7 +15,8 @@ from cli_commands.backup import cmd_backup, cmd_restore
 from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine, org_id
 from cli_commands.figures import cmd_report, cmd_stats
 from cli_commands.importing import cmd_import
-from config import load_settings, local_today
+from cli_commands.privacy import cmd_rotate_key
+from config import ConfigError, load_settings, local_today
 from core.errors import DomainError
 from core.vocab import Role, UnknownLabel
 from db import schema
@@ -177,7 +178,8 @@ def _period_arguments(parser: argparse.ArgumentParser, *, required: bool) -> Non
 
 
 # Commands whose refusals are audited too: they read or write people's data.
-REFUSALS_AUDITED = frozenset({"import", "export", "stats", "report", "user", "backup", "restore"})
+REFUSALS_AUDITED = frozenset({"import", "export", "stats", "report", "user", "backup", "restore",
+                              "rotate-key"})
 
 
 def _operator_parent() -> argparse.ArgumentParser:
@@ -252,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     dump = command("backup", "在线备份数据库和照片到一个文件（含清单和校验值）", cmd_backup)
     dump.add_argument("--out", required=True, metavar="FILE", help="备份文件，如 守望备份.tar.gz")
 
+    rotate = command("rotate-key", "用新密钥重新加密全部身份证号（先停止应用）", cmd_rotate_key)
+    rotate.add_argument("--new-key-file", required=True, metavar="FILE",
+                        help="新密钥所在的文件；文件不存在时生成新密钥写入（权限 0600）")
     load = command("restore", "从备份文件恢复；已有数据时须加 --force", cmd_restore)
     load.add_argument("file", metavar="FILE")
     load.add_argument("--force", action="store_true",
@@ -271,6 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in REFUSALS_AUDITED and hasattr(args, "actor"):
             cli_audit.record_refusal(load_settings().database_url, args.actor, args.command,
                            getattr(args, "kind", None) or args.command, exc, arguments)
+        return EXIT_FAILED
+    except ConfigError as exc:  # no usable SHOUWANG_FIELD_KEY, cookie key or zone
+        print(f"错误：{exc}", file=sys.stderr)
         return EXIT_FAILED
     except OperationalError as exc:  # the database went away in the middle of a command
         problem = schema.explain(exc, make_engine(load_settings().database_url))

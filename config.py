@@ -37,6 +37,8 @@ class Settings:
     max_login_attempts: int = 5
     lockout_minutes: int = 15
     time_zone: str = DEFAULT_TIME_ZONE
+    # SHOUWANG_FIELD_KEY: the key 身份证号 are encrypted with (db/field_crypto.py).
+    field_key: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def check_secret(self) -> None:
@@ -89,6 +91,7 @@ def load_settings(environ: dict[str, str] | None = None,
         demo=demo,
         data_dir=data_dir,
         time_zone=zone,
+        field_key=get("SHOUWANG_FIELD_KEY"),
     )
 
 

@@ -69,6 +69,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Deleted and overwritten rows are zeroed, not left in free pages: an anonymised name or a
+    # replaced plaintext must not be readable in the file afterwards.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from db.field_crypto import active_key
 from sample_data import names, texts
 from sample_data.children import GRADE_NAMES, Kid
 from sample_data.context import Context, pick, stamp, stamps
@@ -59,7 +60,8 @@ def _row(rng: random.Random, ids: names.IdNumbers, kid: Kid, trait: Traits) -> R
     return {
         "id": kid.id, "name": kid.name, "name_pinyin": pinyin, "name_initials": initials,
         "gender": kid.gender, "birth_date": kid.birth,
-        "id_number": ids.issue(kid.birth, kid.gender) if rng.random() < ID_NUMBER_SHARE else None,
+        **active_key().columns(
+            ids.issue(kid.birth, kid.gender) if rng.random() < ID_NUMBER_SHARE else None),
         "left_behind_type": kid.left_behind_type, "guardian_type": kid.guardian_type,
         "town_id": kid.town_id, "village_id": kid.village.unit.id,
         "school_id": kid.school.unit.id if kid.school else None,

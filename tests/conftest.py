@@ -16,6 +16,9 @@ from db.engine import make_engine
 from db.models import ActivityKindRow, Base, CareRule
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# 身份证号 are encrypted with this key in every test and in the processes tests start.
+TEST_FIELD_KEY = "dGVzdC1maWVsZC1rZXktZm9yLXNob3V3YW5nLXRlc3Q="
+os.environ.setdefault("SHOUWANG_FIELD_KEY", TEST_FIELD_KEY)
 # The database named in TEST_DATABASE_URL; under pytest-xdist each worker (gw0, gw1 …) works in
 # a database of its own beside it, <name>_gw0, made on first use. Without xdist both are the same.
 BASE_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -21,13 +21,16 @@ from core.vocab import (
     RiskLevel,
 )
 from db.base import Archivable, Base, Timestamped, Versioned, coded
+from db.field_crypto import active_key
 
 
 class Child(Versioned, Archivable, Timestamped, Base):
     __tablename__ = "children"
     __table_args__ = (
         # Blank is NULL, never "": several children without an ID number must not collide.
-        CheckConstraint("id_number IS NULL OR length(id_number) = 18", name="id_number_length"),
+        CheckConstraint("(id_number_cipher IS NULL) = (id_number_hash IS NULL) AND "
+                        "(id_number_hash IS NULL) = (id_number_last4 IS NULL)",
+                        name="id_number_parts"),
         Index("ix_children_name_birth", "name", "birth_date"),
         Index("ix_children_archived_at", "archived_at"),
         # One record per child without an ID number too, even when two saves race.
@@ -40,7 +43,11 @@ class Child(Versioned, Archivable, Timestamped, Base):
     name_initials: Mapped[str] = mapped_column(String(50), default="", index=True)
     gender: Mapped[Gender] = mapped_column(coded(Gender, "gender"))
     birth_date: Mapped[date] = mapped_column(Date)
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # 身份证号 is never stored in the clear (db/field_crypto.py): `id_number` below reads and
+    # writes all three; lookups compare the keyed hash, the roster search the last 4.
+    id_number_cipher: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_number_last4: Mapped[str | None] = mapped_column(String(4), index=True)
     # identity_key(name, birth_date, village_id), kept by services.roster.records; NULL only on
     # records that already collided with an older one when migration 0006 filled it.
     identity_key: Mapped[str | None] = mapped_column(String(64))
@@ -76,6 +83,19 @@ class Child(Versioned, Archivable, Timestamped, Base):
 
     categories: Mapped[list[ChildCategory]] = relationship(
         back_populates="child", cascade="all, delete-orphan")
+
+    @property
+    def id_number(self) -> str | None:
+        """The 身份证号 in the clear, decrypted with the configured key."""
+        return active_key().decrypt(self.id_number_cipher) if self.id_number_cipher else None
+
+    @id_number.setter
+    def id_number(self, number: str | None) -> None:
+        key = active_key()
+        if number and self.id_number_hash == key.lookup_hash(number):
+            return  # unchanged: a new ciphertext would only churn the row
+        for column, value in key.columns(number).items():
+            setattr(self, column, value)
     relatives: Mapped[list[Relative]] = relationship(back_populates="child")
     assessments: Mapped[list[RiskAssessment]] = relationship(
         back_populates="child", order_by="RiskAssessment.assessed_on")

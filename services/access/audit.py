@@ -30,7 +30,8 @@ from db.models import (
 from services.access.permissions import Actor, Capability
 
 # Never copied into the log.
-SECRET_FIELDS = frozenset({"password_hash"})
+# The 身份证号 shows in the log by its last 4 (id_number_last4) only.
+SECRET_FIELDS = frozenset({"password_hash", "id_number_cipher", "id_number_hash"})
 # Change with every save; a diff that only they make is no change worth reading.
 BOOKKEEPING_FIELDS = frozenset({"version", "updated_at", "sessions_revoked_at"})
 

@@ -27,6 +27,8 @@ from core.errors import DomainError
 APP = "shouwang"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+# The fingerprint of the key the backup's 身份证号 are encrypted with; restore needs that key.
+FIELD_KEY_ENTRY = "field_key"
 DATABASE_MEMBERS = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 PHOTO_DIR = "photos"
 CHUNK = 1024 * 1024

@@ -12,11 +12,13 @@ from sqlalchemy.engine import make_url
 
 from core.i18n import Msg
 from db.engine import make_engine, transaction
+from db.field_crypto import active_key
 from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.backup import pg_store, sqlite_store
 from services.backup.archive import (
     DATABASE_MEMBERS,
+    FIELD_KEY_ENTRY,
     BackupError,
     Manifest,
     describe,
@@ -66,7 +68,8 @@ def make_backup(url: str, out: Path, *, actor: Actor, data_dir: Path,
         report(0.5, Msg("errors.backup.stage.checksums"))
         files = {copy.name: copy, **photo_files(data_dir)}
         manifest = Manifest(database=kind, schema_revision=revision, row_counts=counts,
-                            files=describe(files), created_at=_now(), operator=actor.username)
+                            files=describe(files), created_at=_now(), operator=actor.username,
+                            extra={FIELD_KEY_ENTRY: active_key().fingerprint()})
         report(0.7, Msg("errors.backup.stage.write"))
         size = write_archive(Path(out), manifest, files)
     result = BackupResult(Path(out), size, manifest)

@@ -13,9 +13,17 @@ from sqlalchemy import Engine
 from core.i18n import Msg
 from db import schema
 from db.engine import make_engine
+from db.field_crypto import FIELD_KEY_VARIABLE, active_key
 from services.access.permissions import Actor, Capability
 from services.backup import pg_store, photo_folder, sqlite_store
-from services.backup.archive import DATABASE_MEMBERS, PHOTO_DIR, BackupError, Manifest, extract
+from services.backup.archive import (
+    DATABASE_MEMBERS,
+    FIELD_KEY_ENTRY,
+    PHOTO_DIR,
+    BackupError,
+    Manifest,
+    extract,
+)
 from services.backup.make import (
     KIND_NAMES,
     BackupResult,
@@ -157,6 +165,10 @@ def check_compatible(manifest: Manifest, kind: str) -> None:
             f"{schema.head_revision()}），请先升级守望程序再恢复；本次未做任何修改。")
     if DATABASE_MEMBERS[kind] not in manifest.files:
         raise BackupError("备份文件中没有数据库文件，无法恢复。")
+    made_with = manifest.extra.get(FIELD_KEY_ENTRY)
+    if made_with and made_with != active_key().fingerprint():
+        raise BackupError(f"备份中的身份证号是用另一把密钥加密的：请把 {FIELD_KEY_VARIABLE} "
+                          "设为做备份时那台服务器的密钥后再恢复；本次未做任何修改。")
 
 
 def _known_revisions() -> set[str]:

@@ -23,6 +23,7 @@ from core.vocab import (
     Relation,
     RiskLevel,
 )
+from db.field_crypto import active_key
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services.access import audit
 from services.access.permissions import Actor, Capability
@@ -64,7 +65,7 @@ CATEGORY_LABELS = {category.value: category.zh for category in Category}
 RELATION_CODES = [relation.value for relation in Relation]  # father, mother, guardian
 Kin = tuple[str, str, str]  # a relative's name, phone and 务工地
 NOBODY: Kin = ("", "", "")
-CHILD_FIELDS = ("id", "name", "gender", "birth_date", "id_number", "left_behind_type",
+CHILD_FIELDS = ("id", "name", "gender", "birth_date", "id_number_cipher", "left_behind_type",
                 "guardian_type", "grade", "class_name", "address", "economic_status",
                 "academic_level", "risk_level", "key_concern")
 
@@ -125,7 +126,8 @@ def _row(child: Row, categories: list[str], helpers: list[str], today: date,
     return {
         "name": child.name, "gender": CODED["gender"][child.gender],
         "birth_date": child.birth_date.isoformat(),
-        "age": age_on(child.birth_date, today), "id_number": child.id_number or "",
+        "age": age_on(child.birth_date, today),
+        "id_number": active_key().decrypt(child.id_number_cipher) if child.id_number_cipher else "",
         "categories": "、".join(CATEGORY_LABELS[c] for c in sorted(
             categories, key=CATEGORY_ORDER.__getitem__)),
         "left_behind_type": CODED["left_behind_type"].get(child.left_behind_type, ""),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.errors import DomainError
 from core.i18n import Msg
 from core.validators import id_number_problem
+from db.field_crypto import active_key
 from db.models import Child
 from services.access.permissions import Actor, children_visible
 
@@ -49,23 +50,24 @@ class ChildLookup:
 
     def __init__(self, children: Iterable[Child]) -> None:
         self._by_name: dict[str, list[Child]] = {}
-        self._by_number: dict[str, Child] = {}
+        self._by_number_hash: dict[str, Child] = {}  # ID numbers are compared by keyed hash
         for child in sorted(children, key=lambda c: c.id):
             self._by_name.setdefault(child.name, []).append(child)
-            if child.id_number:
-                self._by_number[child.id_number] = child
+            if child.id_number_hash:
+                self._by_number_hash[child.id_number_hash] = child
 
     @classmethod
     def load(cls, session: Session, actor: Actor, keys: Iterable[ChildKey]) -> ChildLookup:
         """Every child in the actor's scope with a name or ID number that the keys use."""
         keys = list(keys)
         names = sorted({k.name for k in keys})
-        numbers = sorted({k.number for k in keys if k.number})
+        field_key = active_key()
+        numbers = sorted({field_key.lookup_hash(k.number) for k in keys if k.number})
         found: dict[int, Child] = {}
         for start in range(0, max(len(names), len(numbers)), LOOKUP_CHUNK):
             stmt = select(Child).where(children_visible(actor), or_(
                 Child.name.in_(names[start:start + LOOKUP_CHUNK]),
-                Child.id_number.in_(numbers[start:start + LOOKUP_CHUNK])))
+                Child.id_number_hash.in_(numbers[start:start + LOOKUP_CHUNK])))
             found.update((c.id, c) for c in session.scalars(stmt))
         return cls(found.values())
 
@@ -88,12 +90,12 @@ class ChildLookup:
     def _by_id_number(self, key: ChildKey, number: str) -> Child:
         if why := id_number_problem(number, key.birth_date):
             raise ChildNotFound(why, "id_number")
-        child = self._by_number.get(number)
+        child = self._by_number_hash.get(active_key().lookup_hash(number))
         if child is None:
             # The record may not have the number yet: the number holds the birth date.
             born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             unnumbered = [c for c in self._by_name.get(key.name, [])
-                          if c.id_number is None and c.birth_date == born]
+                          if c.id_number_hash is None and c.birth_date == born]
             if unnumbered:
                 return _one(unnumbered, "errors.lookup.twins_check")
             raise ChildNotFound(Msg("errors.lookup.no_id_number", number=number), "id_number")

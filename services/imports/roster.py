@@ -23,6 +23,7 @@ from core.vocab import (
     Relation,
     RiskLevel,
 )
+from db.field_crypto import active_key
 from db.models import Child, OrgUnit
 from db.models.children import identity_key
 from services.access import orgs
@@ -112,6 +113,10 @@ def _key(parsed: dict) -> str:
     return identity_key(parsed["name"], parsed["birth_date"], parsed["village_id"])
 
 
+def _number_hash(parsed: dict) -> str | None:
+    return active_key().lookup_hash(parsed["id_number"]) if parsed.get("id_number") else None
+
+
 @dataclass
 class _Known:
     """The existing records a sheet's rows may match, loaded in a few queries per sheet.
@@ -120,14 +125,14 @@ class _Known:
     refused as a possible duplicate and learns nothing else about it.
     """
 
-    by_id_number: dict[str, Child]
+    by_number_hash: dict[str, Child]  # 身份证号 compared by keyed hash
     by_name: dict[tuple, Child]
     by_key: dict[str, Child]
     hidden: set[object]
 
     @classmethod
     def load(cls, session: Session, actor: Actor, rows: list[dict]) -> _Known:
-        numbers = sorted({r["id_number"] for r in rows if r.get("id_number")})
+        numbers = sorted({h for r in rows if (h := _number_hash(r))})
         names = sorted({r["name"] for r in rows})
         keys = sorted({_key(r) for r in rows})
         in_scope = case((children_visible(actor), True), else_=False)
@@ -135,7 +140,7 @@ class _Known:
         for start in range(0, max(len(numbers), len(names), len(keys)), LOOKUP_CHUNK):
             part = slice(start, start + LOOKUP_CHUNK)
             for child, visible in session.execute(select(Child, in_scope).where(or_(
-                    Child.id_number.in_(numbers[part]), Child.name.in_(names[part]),
+                    Child.id_number_hash.in_(numbers[part]), Child.name.in_(names[part]),
                     Child.identity_key.in_(keys[part])))):
                 known.add(child, visible=bool(visible))
         return known
@@ -144,25 +149,25 @@ class _Known:
         """Index a record: in full when the actor may see it, else only its keys."""
         name = (child.name, child.birth_date, child.village_id)
         if not visible:
-            self.hidden.update(k for k in (child.id_number, child.identity_key, name) if k)
+            self.hidden.update(k for k in (child.id_number_hash, child.identity_key, name) if k)
             return
-        if child.id_number:
-            self.by_id_number[child.id_number] = child
+        if child.id_number_hash:
+            self.by_number_hash[child.id_number_hash] = child
         if child.identity_key:
             self.by_key[child.identity_key] = child
         self.by_name[name] = child
 
     def match(self, parsed: dict) -> Child | None:
         """By 身份证号, else by name + birth date + village (as written, then normalised)."""
-        if parsed.get("id_number") and parsed["id_number"] in self.by_id_number:
-            return self.by_id_number[parsed["id_number"]]
+        if (number_hash := _number_hash(parsed)) and number_hash in self.by_number_hash:
+            return self.by_number_hash[number_hash]
         name = (parsed["name"], parsed["birth_date"], parsed["village_id"])
         return self.by_name.get(name) or self.by_key.get(_key(parsed))
 
     def hidden_match(self, parsed: dict) -> bool:
         """Whether the row may be a record outside the actor's scope."""
         name = (parsed["name"], parsed["birth_date"], parsed["village_id"])
-        return any(k in self.hidden for k in (parsed.get("id_number"), _key(parsed), name) if k)
+        return any(k in self.hidden for k in (_number_hash(parsed), _key(parsed), name) if k)
 
 
 def _apply_row(session: Session, actor: Actor, cells: RowReader, parsed: dict, known: _Known,

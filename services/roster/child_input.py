@@ -32,6 +32,7 @@ from core.vocab import (
     OrgKind,
     Relation,
 )
+from db.field_crypto import active_key
 from db.models import Child, OrgUnit
 
 TOWN_KINDS = frozenset({OrgKind.town, OrgKind.subdistrict})
@@ -216,8 +217,9 @@ def find_duplicates(session: Session, data: ChildInput, *,
                     exclude_id: int | None = None) -> list[Duplicate]:
     """The same 身份证号, or the same name + birth date + village, among all records."""
     conditions = []
-    if data.id_number:
-        conditions.append(Child.id_number == data.id_number)
+    number_hash = active_key().lookup_hash(data.id_number) if data.id_number else None
+    if number_hash:
+        conditions.append(Child.id_number_hash == number_hash)
     if data.name and data.birth_date and data.village_id:
         conditions.append((Child.name == data.name) & (Child.birth_date == data.birth_date)
                           & (Child.village_id == data.village_id))
@@ -228,7 +230,7 @@ def find_duplicates(session: Session, data: ChildInput, *,
         stmt = stmt.where(Child.id != exclude_id)
     found = []
     for child in session.scalars(stmt):
-        same_id = bool(data.id_number) and child.id_number == data.id_number
+        same_id = number_hash is not None and child.id_number_hash == number_hash
         reason = Msg("errors.child.same_id" if same_id else "errors.child.same_name_birth_village")
         found.append(Duplicate(child.id, child.name, reason))
     return found

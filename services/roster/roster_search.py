@@ -28,6 +28,7 @@ from core.vocab import (
     LeftBehindType,
     RiskLevel,
 )
+from db.field_crypto import LAST_DIGITS, active_key
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
 from services.access.permissions import Actor, children_visible
 from services.pairing.pairings import child_is_paired
@@ -43,6 +44,7 @@ from services.roster.roster_filter import (
 
 Value = TypeVar("Value")  # what _grouped collects per child
 ID_SUFFIX = re.compile(r"\d{3,}[\dx]")  # the check character X only ever comes last
+ID_NUMBER_LENGTH = 18
 PINYIN = re.compile(r"[a-z]+")
 
 
@@ -73,7 +75,7 @@ class RosterRow:
     risk_level: RiskLevel | None
     key_concern: bool
     helpers: tuple[str, ...]  # names of the currently paired helpers
-    id_number: str | None
+    id_number_last4: str | None  # the list never needs the whole 身份证号
     archived: bool
     version: int
 
@@ -134,7 +136,7 @@ def search_children(session: Session, actor: Actor, roster_filter: RosterFilter,
         select(Child.id, Child.name, Child.gender, Child.birth_date, Child.grade,
                Child.class_name, Child.guardian_type, Child.left_behind_type,
                Child.economic_status, Child.academic_level, Child.risk_level,
-               Child.key_concern, Child.id_number, Child.version,
+               Child.key_concern, Child.id_number_last4, Child.version,
                Child.archived_at.is_not(None).label("archived"), town.name.label("town"),
                village.name.label("village"), school.name.label("school"))
         .join(town, town.id == Child.town_id)
@@ -206,14 +208,20 @@ def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[boo
 
 
 def text_clause(text: str) -> ColumnElement[bool] | None:
-    """ID-number suffix, pinyin (full or initials), else part of the name; None for blank.
+    """身份证号 (whole, or its last digits), pinyin (full or initials), else part of the name;
+    None for blank.
 
     Shared by the roster and the pairing board's search box."""
     query = text.strip().lower()
     if not query:
         return None
     if ID_SUFFIX.fullmatch(query):
-        return Child.id_number.endswith(query.upper(), autoescape=True)
+        # Only the last 4 are stored in the clear: a whole number matches on its keyed hash,
+        # any shorter part on its last 4.
+        number = query.upper()
+        if len(number) == ID_NUMBER_LENGTH:
+            return Child.id_number_hash == active_key().lookup_hash(number)
+        return Child.id_number_last4 == number[-LAST_DIGITS:]
     letters = "".join(query.split())
     if PINYIN.fullmatch(letters):
         # A prefix of the pinyin is also a substring of it, so one LIKE covers both.

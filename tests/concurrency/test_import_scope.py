@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from core.validators import id_number_checksum
 from core.vocab import ArchiveReason, Category, Gender, HelperKind, OrgKind, Role
 from db.engine import transaction
+from db.field_crypto import active_key
 from db.models import AuditEvent, Child
 from services.access.permissions import Actor
 from services.imports import run_import
@@ -150,8 +151,9 @@ def test_a_pairing_for_an_archived_child_outside_scope_reads_as_not_found(engine
     head = "儿童姓名,儿童出生日期,儿童身份证号,帮扶人姓名,开始日期"
     outside = _import(engine, world.coordinator, "pairings", [head, row])
     with transaction(engine) as session:
-        session.execute(update(Child).where(Child.id_number == world.archived_number).values(
-            name="钱大多", id_number=None))
+        session.execute(update(Child).where(
+            Child.id_number_hash == active_key().lookup_hash(world.archived_number)).values(
+            name="钱大多", **active_key().columns(None)))
     missing = _import(engine, world.coordinator, "pairings", [head, row])
 
     assert outside.errors == missing.errors

@@ -138,9 +138,16 @@ def test_models_and_migrations_describe_the_same_schema(engine):
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_a_blank_id_number_is_refused_by_the_database(session):
+def test_a_blank_id_number_is_no_number(session):
+    assert make_child(session, id_number="  ").id_number_hash is None
+
+
+@pytest.mark.parametrize("parts", [{"id_number_cipher": "x"},
+                                   {"id_number_hash": "0" * 64, "id_number_last4": "0011"},
+                                   {"id_number_last4": "0011"}])
+def test_an_id_number_is_stored_whole_or_not_at_all(session, parts):
     with pytest.raises(IntegrityError):
-        make_child(session, id_number="")
+        make_child(session, **parts)
 
 
 def _upgrade_to(engine, revision: str) -> None:

@@ -235,6 +235,9 @@ def test_filter_finds_exactly(session: Session, world: World, spec: dict[str, An
     ("011", set()),           # fewer than four digits is not an ID search
     ("5678", {"赵丽"}),
     ("0110", set()),          # inside 赵丽's birth date, not at the end
+    (id_number(date(2016, 5, 10), "0011"), {"林小雨"}),   # the whole number: its keyed hash
+    (id_number(date(2016, 5, 11), "0011"), set()),      # same last 4, another number
+    ("99990011", {"林小雨"}),  # a longer suffix matches on its last 4: only those are in the clear
     ("%", set()),
     ("_", set()),
     ("林_", set()),
@@ -342,8 +345,7 @@ def test_row_carries_what_the_list_shows(session: Session, world: World) -> None
                                                          AcademicLevel.good)
     assert (lin.risk_level, lin.key_concern, lin.archived, lin.version) == (RL.red, True,
                                                                            False, 1)
-    assert lin.id_number is not None
-    assert lin.id_number.endswith("0011")
+    assert lin.id_number_last4 == "0011"
     assert lin.helpers == ("李老师",)
     assert rows["王小红"].categories == (C.left_behind, C.disabled)
     assert rows["王小红"].helpers == ("王老师", "陈志愿")
