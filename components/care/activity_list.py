@@ -16,6 +16,7 @@ from components.common.feedback import apply_change, remembered_version, show_pr
 from components.common.markup import md, md_block
 from components.common.session import current_page, db_transaction, lang
 from components.common.uploader import file_uploader
+from components.exports.sensitive_choice import sensitive_choice
 from core.errors import DomainError
 from core.i18n import t
 from services.access.permissions import Actor, Capability
@@ -293,10 +294,10 @@ def render_activity_exports(actor: Actor, today: date) -> None:
     fmt = cols[0].radio(t("activities.export.format", lang()), EXPORT_FORMATS, horizontal=True,
                         key="activity_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(
-        t("activities.export.sensitive", lang()), key="activity_export_sensitive",
-        disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help=t("activities.export.sensitive_help", lang()))
+    sensitive = sensitive_choice(actor, cols[1], key="activity_export_sensitive",
+                                 label=t("activities.export.sensitive", lang()),
+                                 help_text=t("activities.export.sensitive_help", lang()),
+                                 lang=lang())
     st.caption(t("activities.export.columns", lang(),
                  columns=t("activities.sep", lang()).join(c.header for c in chosen.columns)))
 
@@ -305,13 +306,15 @@ def render_activity_exports(actor: Actor, today: date) -> None:
             with db_transaction() as session:
                 return chosen.export(session, actor=actor, fmt=fmt, today=today,
                                      page=current_page(),
-                                     include_sensitive=sensitive, date_from=date_from,
+                                     include_sensitive=sensitive.include,
+                                     options=sensitive.options(), date_from=date_from,
                                      date_to=date_to)
         except DomainError as exc:
             show_problem(exc)
             return b""
 
     st.download_button(t("activities.export.download", lang()), build,
-                       file_name=filename_for(chosen.title, fmt, today),
+                       file_name=sensitive.filename(filename_for(chosen.title, fmt, today)),
                        key="activity_export_download", type="primary", on_click="ignore",
-                       icon=":material/download:")
+                       icon=":material/download:",
+                       disabled=not sensitive.ready)

@@ -11,6 +11,7 @@ from components.common.feedback import apply_change, remembered_version, show_fl
 from components.common.markup import md, md_block
 from components.common.pickers import org_select
 from components.common.session import current_page, db_transaction, lang
+from components.exports.sensitive_choice import sensitive_choice
 from core.errors import DomainError
 from core.i18n import t
 from core.vocab import ActivityKind, Category, ContactKind, Gender, RiskLevel, UnknownLabel
@@ -197,20 +198,23 @@ def _gaps_download(actor: Actor, today: date, *, key: str, campaign_id: int | No
     fmt = cols[0].radio(t("campaigns.export_format", lang()), EXPORT_FORMATS, horizontal=True,
                         key=f"{key}_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(
-        t("campaigns.export_sensitive", lang()), key=f"{key}_sensitive",
-        disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help=t("campaigns.export_sensitive_help", lang()))
+    sensitive = sensitive_choice(actor, cols[1], key=f"{key}_sensitive",
+                                 label=t("campaigns.export_sensitive", lang()),
+                                 help_text=t("campaigns.export_sensitive_help", lang()),
+                                 lang=lang())
 
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
             gaps = CAMPAIGN_EXPORTS["campaign_gaps"]  # audited like every list export
             return gaps.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
-                               include_sensitive=sensitive, campaign_id=campaign_id)
+                               include_sensitive=sensitive.include,
+                               options=sensitive.options(), campaign_id=campaign_id)
 
-    cols[2].download_button(label, build, file_name=filename_for(title, fmt, today), key=key,
-                            on_click="ignore", icon=":material/download:")
+    cols[2].download_button(label, build,
+                            file_name=sensitive.filename(filename_for(title, fmt, today)),
+                            key=key, on_click="ignore", icon=":material/download:",
+                            disabled=not sensitive.ready)
 
 
 def _edit_and_archive(actor: Actor, today: date, summary: CampaignSummary,

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.common.feedback import apply_change, remembered_version
 from components.common.session import current_page, db_transaction, lang
+from components.exports.sensitive_choice import sensitive_choice
 from components.resources.needs_panel import need_from_contact
 from core.i18n import t
 from core.vocab import ContactKind, Role
@@ -149,10 +150,10 @@ def render_contact_exports(actor: Actor, today: date) -> None:
     fmt = cols[0].radio(t("contacts.export.format", current), EXPORT_FORMATS, horizontal=True,
                         key="contact_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(
-        t("contacts.export.sensitive", current), key="contact_export_sensitive",
-        disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help=t("contacts.export.sensitive_help", current))
+    sensitive = sensitive_choice(actor, cols[1], key="contact_export_sensitive",
+                                 label=t("contacts.export.sensitive", current),
+                                 help_text=t("contacts.export.sensitive_help", current),
+                                 lang=current)
     # The file's own column headers, in Chinese whatever the language (the import reads them).
     st.caption(t("contacts.export.columns", current,
                  columns="、".join(c.header for c in chosen.columns)))
@@ -164,10 +165,12 @@ def render_contact_exports(actor: Actor, today: date) -> None:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
             return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
-                                 include_sensitive=sensitive, date_from=date_from,
+                                 include_sensitive=sensitive.include,
+                                 options=sensitive.options(), date_from=date_from,
                                  date_to=date_to)
 
     st.download_button(t("contacts.export.download", current), build,
-                       file_name=filename_for(chosen.title, fmt, today),
+                       file_name=sensitive.filename(filename_for(chosen.title, fmt, today)),
                        key="contact_export_download", type="primary", on_click="ignore",
-                       icon=":material/download:")
+                       icon=":material/download:",
+                       disabled=not sensitive.ready)

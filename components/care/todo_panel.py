@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.common.markup import md
 from components.common.session import current_page, db_transaction, lang
+from components.exports.sensitive_choice import sensitive_choice
 from config import local_today
 from core.i18n import t
 from core.vocab import Role
@@ -260,18 +261,19 @@ def _download(actor: Actor, today: date, kind: str) -> None:
     fmt = left.radio(t("contacts.export.format", current), EXPORT_FORMATS, horizontal=True,
                      key=f"{kind}_export_fmt",
                      format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = middle.checkbox(t("contacts.export.sensitive", current),
-                                key=f"{kind}_export_sensitive",
-                                disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-                                help=t("todo.sensitive_help", current))
+    sensitive = sensitive_choice(actor, middle, key=f"{kind}_export_sensitive",
+                                 label=t("contacts.export.sensitive", current),
+                                 help_text=t("todo.sensitive_help", current), lang=current)
 
     def build() -> bytes:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
             return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
-                                 include_sensitive=sensitive)
+                                 include_sensitive=sensitive.include,
+                                 options=sensitive.options())
 
     right.download_button(t(f"todo.download.{kind}", current), build,
-                          file_name=filename_for(chosen.title, fmt, today),
+                          file_name=sensitive.filename(filename_for(chosen.title, fmt, today)),
                           key=f"{kind}_export_download", on_click="ignore",
-                          icon=":material/download:")
+                          icon=":material/download:",
+                          disabled=not sensitive.ready)

@@ -7,6 +7,8 @@ Chinese (they match the import templates).
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
 from datetime import date
 from typing import TypedDict
@@ -20,6 +22,7 @@ from components.common.markup import md
 from components.common.pickers import org_select
 from components.common.session import current_page, db_transaction
 from components.common.session import lang as ui_lang
+from components.exports.sensitive_choice import SensitiveChoice, sensitive_choice
 from core.errors import DomainError
 from core.i18n import has_text, t
 from core.typography import full_width
@@ -37,6 +40,7 @@ from services.exports.export_kinds import (
 from services.exports.tables import EXPORT_FORMATS
 
 FILE_KEY = "exports_hub_file"  # (the choices it was built from, the ExportFile)
+SALT_KEY = "exports_hub_salt"
 FORMAT_LABELS = {"csv": "exports.format.csv", "xlsx": "exports.format.xlsx"}
 SENSITIVE_HELP = "exports.sensitive_help"
 
@@ -139,18 +143,22 @@ class Choices(TypedDict):
     kind: str
     fmt: str
     sensitive: bool
+    # Which password the shown file was encrypted with, as a salted digest: typing another
+    # one asks for the file to be made again, and the password itself is never kept.
+    password_digest: str
     columns: list[str] | None
     filters: dict[str, object]
 
 
-def _build(actor: Actor, chosen: HubList, today: date, choices: Choices) -> None:
+def _build(actor: Actor, chosen: HubList, today: date, choices: Choices,
+           password: str | None) -> None:
     report, clear = _progress_bar()
     try:
         with db_transaction() as session:
             built = export_list(session, actor=actor, kind=chosen.kind, fmt=choices["fmt"],
                                 today=today, include_sensitive=choices["sensitive"],
                                 columns=choices["columns"], filters=choices["filters"],
-                                progress=report, page=current_page())
+                                progress=report, page=current_page(), password=password)
     except DomainError as exc:
         st.session_state.pop(FILE_KEY, None)
         show_problem(exc)
@@ -158,6 +166,13 @@ def _build(actor: Actor, chosen: HubList, today: date, choices: Choices) -> None
     finally:
         clear()
     st.session_state[FILE_KEY] = (choices, built)
+
+
+def _digest(password: str | None) -> str:
+    if password is None:
+        return ""
+    salt = st.session_state.setdefault(SALT_KEY, secrets.token_bytes(16))
+    return hashlib.sha256(salt + password.encode("utf-8")).hexdigest()
 
 
 def _empty_advice(chosen: HubList) -> str:
@@ -194,14 +209,17 @@ def render_exports_hub(actor: Actor, today: date, lang: str) -> None:
     left, right = st.columns(2)
     fmt = left.radio(t("exports.format", lang), EXPORT_FORMATS, index=1, horizontal=True,
                      key="exports_fmt", format_func=lambda f: t(FORMAT_LABELS[f], lang))
-    sensitive = False
+    sensitive = SensitiveChoice()
     if actor.can(Capability.EXPORT_SENSITIVE):
-        sensitive = right.checkbox(t("exports.sensitive", lang), key="exports_sensitive",
-                                   help=t(SENSITIVE_HELP, lang))
-    choices = Choices(kind=kind, fmt=fmt, sensitive=sensitive, columns=columns, filters=filters)
+        sensitive = sensitive_choice(actor, right, key="exports_sensitive",
+                                     label=t("exports.sensitive", lang),
+                                     help_text=t(SENSITIVE_HELP, lang), lang=lang)
+    choices = Choices(kind=kind, fmt=fmt, sensitive=sensitive.include,
+                      password_digest=_digest(sensitive.password), columns=columns,
+                      filters=filters)
     if st.button(t("exports.build", lang), type="primary", key="exports_build",
-                 icon=":material/build:", disabled=columns == []):
-        _build(actor, chosen, today, choices)
+                 icon=":material/build:", disabled=columns == [] or not sensitive.ready):
+        _build(actor, chosen, today, choices, sensitive.password)
     if columns == []:
         st.warning(t("exports.choose_a_column", lang))
     stored = st.session_state.get(FILE_KEY)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.common.session import current_page, db_transaction, lang
 from components.exports.exports_hub import list_title
+from components.exports.sensitive_choice import sensitive_choice
 from core.i18n import t
 from services.access.permissions import Actor, Capability
 from services.exports.pairing_export import PAIRING_EXPORTS
@@ -30,10 +31,10 @@ def render_pairing_exports(actor: Actor, today: date) -> None:
     fmt = cols[0].radio(t("pairing.export.format", current), EXPORT_FORMATS, horizontal=True,
                         key="pairing_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(
-        t("pairing.export.sensitive", current), key="pairing_export_sensitive",
-        disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help=t("pairing.export.sensitive_help", current))
+    sensitive = sensitive_choice(actor, cols[1], key="pairing_export_sensitive",
+                                 label=t("pairing.export.sensitive", current),
+                                 help_text=t("pairing.export.sensitive_help", current),
+                                 lang=current)
     options = {}
     if kind in EXTRA_OPTION:
         name, label = EXTRA_OPTION[kind]
@@ -47,9 +48,11 @@ def render_pairing_exports(actor: Actor, today: date) -> None:
         # Runs only when the button is clicked, so opening the tab never pays for a file.
         with db_transaction() as session:
             return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
-                                 include_sensitive=sensitive, **options)
+                                 include_sensitive=sensitive.include,
+                                 options=sensitive.options(), **options)
 
     st.download_button(t("pairing.export.download", current), build,
-                       file_name=filename_for(chosen.title, fmt, today),
+                       file_name=sensitive.filename(filename_for(chosen.title, fmt, today)),
                        key="pairing_export_download", type="primary", on_click="ignore",
-                       icon=":material/download:")
+                       icon=":material/download:",
+                       disabled=not sensitive.ready)

@@ -13,6 +13,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 from components.common.feedback import apply_change, show_flash
 from components.common.markup import md
 from components.common.session import current_page, db_transaction, lang
+from components.exports.sensitive_choice import sensitive_choice
 from core.i18n import t
 from services.access.permissions import Actor, Capability
 from services.exports.ledger_export import LEDGER_EXPORTS
@@ -267,18 +268,20 @@ def _export(actor: Actor, today: date, date_from: date, date_to: date) -> None:
     fmt = cols[0].radio(t("resources.format", lang()), EXPORT_FORMATS, horizontal=True,
                         key="ledger_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(t("resources.ledger.sensitive", lang()),
-                                 key="ledger_export_sensitive",
-                                 disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-                                 help=t("resources.ledger.sensitive_help", lang()))
+    sensitive = sensitive_choice(actor, cols[1], key="ledger_export_sensitive",
+                                 label=t("resources.ledger.sensitive", lang()),
+                                 help_text=t("resources.ledger.sensitive_help", lang()),
+                                 lang=lang())
 
     def build() -> bytes:
         with db_transaction() as session:
             return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
-                                 include_sensitive=sensitive, date_from=date_from,
+                                 include_sensitive=sensitive.include,
+                                 options=sensitive.options(), date_from=date_from,
                                  date_to=date_to)
 
     st.download_button(t("resources.ledger.download", lang()), build,
-                       file_name=filename_for(chosen.title, fmt, today),
+                       file_name=sensitive.filename(filename_for(chosen.title, fmt, today)),
                        key="ledger_export_download", type="primary", on_click="ignore",
-                       icon=":material/download:")
+                       icon=":material/download:",
+                       disabled=not sensitive.ready)

@@ -15,6 +15,7 @@ from components.common.feedback import apply_change, remembered_version
 from components.common.markup import md
 from components.common.pickers import org_select
 from components.common.session import current_page, db_transaction, lang
+from components.exports.sensitive_choice import sensitive_choice
 from core.i18n import t
 from core.vocab import NeedKind, NeedPriority, NeedStatus
 from services.access.orgs import org_tree
@@ -260,19 +261,22 @@ def _export(actor: Actor, today: date) -> None:
         fmt = cols[0].radio(t("needs.export_format", lang()), EXPORT_FORMATS, horizontal=True,
                             key="need_export_fmt",
                             format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-        sensitive = cols[1].checkbox(
-            t("needs.export_sensitive", lang()), key="need_export_sensitive",
-            disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-            help=t("needs.export_sensitive_help", lang()))
+        sensitive = sensitive_choice(actor, cols[1], key="need_export_sensitive",
+                                     label=t("needs.export_sensitive", lang()),
+                                     help_text=t("needs.export_sensitive_help", lang()),
+                                     lang=lang())
 
         def build() -> bytes:
             # Runs only when the button is clicked, so opening the tab never builds a file.
             with db_transaction() as session:
                 return chosen.export(session, actor=actor, fmt=fmt, today=today,
                                      page=current_page(),
-                                     include_sensitive=sensitive)
+                                     include_sensitive=sensitive.include,
+                                     options=sensitive.options())
 
         st.download_button(t("needs.export_download", lang()), build,
-                           file_name=filename_for(t("needs.export_file", lang()), fmt, today),
+                           file_name=sensitive.filename(
+                               filename_for(t("needs.export_file", lang()), fmt, today)),
                            key="need_export_download", type="primary", on_click="ignore",
-                           icon=":material/download:")
+                           icon=":material/download:",
+                           disabled=not sensitive.ready)

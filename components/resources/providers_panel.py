@@ -10,6 +10,7 @@ import streamlit as st
 from components.common.feedback import apply_change, remembered_version, show_flash
 from components.common.markup import md
 from components.common.session import current_page, db_transaction, lang
+from components.exports.sensitive_choice import sensitive_choice
 from components.resources.ledger_panel import money_and_dates
 from core.i18n import t
 from core.vocab import NeedKind, NeedStatus, ProviderKind
@@ -140,17 +141,19 @@ def _export(actor: Actor, today: date) -> None:
     fmt = cols[0].radio(t("resources.format", lang()), EXPORT_FORMATS, horizontal=True,
                         key="provider_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(t("resources.providers.sensitive", lang()),
-                                 key="provider_export_sensitive",
-                                 disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-                                 help=t("resources.providers.sensitive_help", lang()))
+    sensitive = sensitive_choice(actor, cols[1], key="provider_export_sensitive",
+                                 label=t("resources.providers.sensitive", lang()),
+                                 help_text=t("resources.providers.sensitive_help", lang()),
+                                 lang=lang())
 
     def build() -> bytes:
         with db_transaction() as session:
             return chosen.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
-                                 include_sensitive=sensitive)
+                                 include_sensitive=sensitive.include,
+                                 options=sensitive.options())
 
     st.download_button(t("resources.providers.download", lang()), build,
-                       file_name=filename_for(chosen.title, fmt, today),
+                       file_name=sensitive.filename(filename_for(chosen.title, fmt, today)),
                        key="provider_export_download", on_click="ignore",
-                       icon=":material/download:")
+                       icon=":material/download:",
+                       disabled=not sensitive.ready)

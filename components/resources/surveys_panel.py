@@ -21,6 +21,7 @@ from components.common.markup import md
 from components.common.pickers import org_select
 from components.common.session import current_page, db_transaction, lang
 from components.common.uploader import file_uploader
+from components.exports.sensitive_choice import sensitive_choice
 from core.errors import ConcurrentEdit, DomainError
 from core.i18n import Msg, t
 from core.vocab import Category, QuestionKind
@@ -154,10 +155,9 @@ def _downloads(actor: Actor, today: date, summary: SurveySummary) -> None:
     fmt = cols[0].radio(t("surveys.export_format", lang()), EXPORT_FORMATS, horizontal=True,
                         key="survey_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(
-        t("surveys.export_sensitive", lang()), key="survey_export_sensitive",
-        disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help=t("surveys.export_sensitive_help", lang()))
+    sensitive = sensitive_choice(actor, cols[1], key="survey_export_sensitive",
+                                 label=t("surveys.export_sensitive", lang()),
+                                 help_text=t("surveys.export_sensitive_help", lang()), lang=lang())
     for col, kind in zip(cols[2:], SURVEY_EXPORTS, strict=True):
         export = SURVEY_EXPORTS[kind]
 
@@ -165,13 +165,16 @@ def _downloads(actor: Actor, today: date, summary: SurveySummary) -> None:
             with db_transaction() as session:
                 return export.export(session, actor=actor, fmt=fmt, today=today,
                                      page=current_page(),
-                                     include_sensitive=sensitive, survey_id=summary.id)
+                                     include_sensitive=sensitive.include,
+                                     options=sensitive.options(), survey_id=summary.id)
 
         col.download_button(t(f"surveys.download.{kind}", lang()), build,
                             key=f"survey_download_{kind}",
-                            file_name=filename_for(t(f"surveys.file.{kind}", lang(),
-                                                     title=summary.title), fmt, today),
-                            on_click="ignore", icon=":material/download:")
+                            file_name=sensitive.filename(
+                                filename_for(t(f"surveys.file.{kind}", lang(),
+                                               title=summary.title), fmt, today)),
+                            on_click="ignore", icon=":material/download:",
+                            disabled=not sensitive.ready)
 
 
 # ---- the quick grid ------------------------------------------------------------------------

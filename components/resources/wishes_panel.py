@@ -11,6 +11,7 @@ from components.common.feedback import apply_change, remembered_version, show_fl
 from components.common.markup import md
 from components.common.session import current_page, db_transaction, lang
 from components.common.uploader import file_uploader
+from components.exports.sensitive_choice import sensitive_choice
 from core.errors import DomainError
 from core.i18n import t
 from core.vocab import WishStatus
@@ -302,17 +303,19 @@ def _download(actor: Actor, today: date, drive_id: int | None) -> None:
     fmt = cols[0].radio(t("resources.format", lang()), EXPORT_FORMATS, horizontal=True,
                         key="wish_export_fmt",
                         format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-    sensitive = cols[1].checkbox(
-        t("resources.wishes.sensitive", lang()), key="wish_export_sensitive",
-        disabled=not actor.can(Capability.EXPORT_SENSITIVE),
-        help=t("resources.wishes.sensitive_help", lang()))
+    sensitive = sensitive_choice(actor, cols[1], key="wish_export_sensitive",
+                                 label=t("resources.wishes.sensitive", lang()),
+                                 help_text=t("resources.wishes.sensitive_help", lang()),
+                                 lang=lang())
 
     def build() -> bytes:
         with db_transaction() as session:
             wishes = WISH_EXPORTS["wishes"]  # audited like every list export
             return wishes.export(session, actor=actor, fmt=fmt, today=today, page=current_page(),
-                                 include_sensitive=sensitive, drive_id=drive_id)
+                                 include_sensitive=sensitive.include,
+                                 options=sensitive.options(), drive_id=drive_id)
 
     cols[2].download_button(t("resources.wishes.download", lang()), build,
-                            file_name=filename_for(TITLE, fmt, today),
-                            key="wish_export", on_click="ignore", icon=":material/download:")
+                            file_name=sensitive.filename(filename_for(TITLE, fmt, today)),
+                            key="wish_export", on_click="ignore", icon=":material/download:",
+                            disabled=not sensitive.ready)

@@ -13,6 +13,7 @@ from components.common.feedback import show_problem
 from components.common.markup import md
 from components.common.pickers import org_select
 from components.common.session import current_page, db_transaction, lang
+from components.exports.sensitive_choice import sensitive_choice
 from core.errors import DomainError
 from core.i18n import has_text, t
 from core.vocab import (
@@ -264,10 +265,9 @@ def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None
         fmt = cols[0].radio(t("roster.export.format", lg), EXPORT_FORMATS, horizontal=True,
                             key="roster_fmt",
                             format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
-        sensitive = cols[1].checkbox(
-            t("roster.export.sensitive", lg), key="roster_sensitive", disabled=not actor.can(
-                Capability.EXPORT_SENSITIVE),
-            help=t("roster.export.sensitive_help", lg))
+        sensitive = sensitive_choice(actor, cols[1], key="roster_sensitive",
+                                     label=t("roster.export.sensitive", lg),
+                                     help_text=t("roster.export.sensitive_help", lg), lang=lg)
         headers = {c.key: _column_label(c, lg) for c in ROSTER_COLUMNS}
         keys = st.multiselect(t("roster.export.columns", lg), [c.key for c in ROSTER_COLUMNS],
                               default=[c.key for c in ROSTER_COLUMNS], key="roster_columns",
@@ -278,14 +278,16 @@ def export_panel(actor: Actor, roster_filter: RosterFilter, today: date) -> None
             # Runs only when the button is clicked, so the list page never pays for a file.
             with db_transaction() as session:
                 return export_roster(session, actor=actor, roster_filter=roster_filter, fmt=fmt,
-                                     today=today, include_sensitive=sensitive, column_keys=keys,
+                                     today=today, include_sensitive=sensitive.include,
+                                                  options=sensitive.options(), column_keys=keys,
                                      page=current_page())
 
         cols[2].download_button(t("roster.export.download", lg), build,
-                                file_name=filename_for(t("roster.export.file_stem", lg), fmt,
-                                                       today),
+                                file_name=sensitive.filename(
+                                    filename_for(t("roster.export.file_stem", lg), fmt, today)),
                                 key="roster_download", type="primary", on_click="ignore",
-                                icon=":material/download:", disabled=not keys)
+                                icon=":material/download:",
+                                disabled=not keys or not sensitive.ready)
         st.markdown(t("roster.export.cards", lg))
         contact_card_buttons(actor, lambda: filtered_child_ids(
             actor, roster_filter, today=today), title=t("roster.export.cards_title", lg),

@@ -25,6 +25,7 @@ from core.errors import DomainError
 from core.i18n import DEFAULT_LANGUAGE, t
 from core.vocab import Category
 from services.access.permissions import Actor
+from services.exports.protection import protected_name
 from services.exports.tables import (
     ExportColumn,
     ExportOptions,
@@ -218,11 +219,13 @@ def _keywords(chosen: HubList, values: Mapping[str, object]) -> dict[str, object
 def export_list(session: Session, *, actor: Actor, kind: str, fmt: str, today: date,
                 include_sensitive: bool = False, columns: Sequence[str] | None = None,
                 filters: Mapping[str, object] | None = None,
-                progress: Progress | None = None, page: str = "exports") -> ExportFile:
+                progress: Progress | None = None, page: str = "exports",
+                password: str | None = None) -> ExportFile:
     """One list as a file: its filters applied, only `columns` (keys) when given.
 
     The list's own export function checks permissions and audits a sensitive export (once);
-    the sheet is named for the list.
+    the sheet is named for the list. With `password` the file is encrypted (an XLSX keeps
+    its name, a CSV comes in a .zip).
     """
     lists = hub_lists()
     if kind not in lists:
@@ -232,8 +235,9 @@ def export_list(session: Session, *, actor: Actor, kind: str, fmt: str, today: d
     if columns is not None and chosen.columns and not columns:
         raise DomainError.of("errors.export.no_columns")
     options = ExportOptions(columns=columns if chosen.columns else None,
-                            sheet_name=chosen.title, progress=progress)
+                            sheet_name=chosen.title, progress=progress, password=password)
     data = chosen.export(session, actor=actor, fmt=fmt, today=today,
                          include_sensitive=include_sensitive, options=options, page=page,
                          **keywords)
-    return ExportFile(data, filename_for(chosen.title, fmt, today), options.rows)
+    name = filename_for(chosen.title, fmt, today)
+    return ExportFile(data, protected_name(name) if password is not None else name, options.rows)

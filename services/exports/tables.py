@@ -30,6 +30,7 @@ from services.exports.name_masking import (
     mask_phone,
     mask_text,
 )
+from services.exports.protection import password_problem, protect
 from services.privacy import views
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -251,12 +252,14 @@ class ExportOptions:
 
     `columns` keeps only these keys (in the list's own order; unknown keys are ignored),
     `sheet_name` names the XLSX sheet, `progress` is told how far writing has got; `rows`
-    is filled in with the number of rows written.
+    is filled in with the number of rows written. With `password` the file is encrypted
+    (services.exports.protection); it is kept out of repr, and so out of any log.
     """
 
     columns: Sequence[str] | None = None
     sheet_name: str | None = None
     progress: Progress | None = None
+    password: str | None = field(default=None, repr=False)
     rows: int = field(default=0, init=False)
 
 
@@ -329,11 +332,16 @@ def audited(entity: str, title: str) -> Callable[[Callable[..., bytes]], Callabl
                 include_sensitive: bool = False, options: ExportOptions | None = None,
                 page: str = "exports", **filters: object) -> bytes:
             counted = options if options is not None else ExportOptions()
+            if counted.password is not None and (problem := password_problem(counted.password)):
+                raise DomainError(problem)  # before any work
             data = export(session, actor=actor, fmt=fmt, today=today,
                           include_sensitive=include_sensitive, options=counted, **filters)
+            if counted.password is not None:
+                data = protect(data, filename_for(title, fmt, today), counted.password)
             audit.record_disclosure(
                 session, actor, "export", entity, what=f"导出{title}", rows=counted.rows,
                 detail={"格式": fmt, "含敏感信息": "是" if include_sensitive else "否",
+                        "密码保护": "是" if counted.password is not None else "否",
                         "列": list(counted.columns) if counted.columns else None, **filters})
             views.record_view(session, actor, ViewKind.export, page, subject=title,
                               rows=counted.rows)

@@ -71,14 +71,27 @@ def test_changing_a_choice_asks_to_build_again(world):
     assert any("重新点" in c.value for c in at.main.caption)
 
 
-def test_a_sensitive_export_from_the_page_is_audited_once(world, engine):
+def test_a_sensitive_export_needs_a_password_and_is_audited_once(world, engine):
     at = open_hub("coordinator")
     at.checkbox(key="exports_sensitive").check().run()
+    assert at.button(key="exports_build").disabled          # no password yet
+    assert any("至少 8 位" in c.value for c in at.main.caption)
+    at.text_input(key="exports_sensitive_password").input("short").run()
+    assert at.button(key="exports_build").disabled
+    at.text_input(key="exports_sensitive_password").input("石门镇-2026-名单").run()
     at.button(key="exports_build").click().run()
+    assert not at.exception
     assert len(at.get("download_button")) == 1
+    at.text_input(key="exports_sensitive_password").input("另一个密码-2026").run()
+    assert at.get("download_button") == []                  # made with the old password
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "export_sensitive")) == 1
+        exported = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
+        assert exported.after is not None and exported.after["密码保护"] == "是"
+        logged = " ".join(str((e.before, e.after, e.summary))
+                          for e in session.scalars(select(AuditEvent)))
+        assert "石门镇-2026-名单" not in logged
 
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

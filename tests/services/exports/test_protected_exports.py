@@ -1,0 +1,113 @@
+"""Password-protected exports: they open with the password and not without; it is kept nowhere."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+import msoffcrypto
+import openpyxl
+import pytest
+import pyzipper
+from msoffcrypto.exceptions import InvalidKeyError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import DomainError
+from core.vocab import OrgKind, Relation
+from db.models import AuditEvent, Relative, ViewEvent
+from services.access.permissions import Actor
+from services.exports.export_kinds import export_list
+from services.exports.protection import password_problem, protect, protected_name
+from tests.factories import make_child, make_org
+
+TODAY = date(2026, 11, 28)
+ADMIN = Actor.system()
+ID_NUMBER = "11010120150301001X"
+PASSWORD = "石门镇-名单-2026"
+
+
+@pytest.fixture
+def roster(session: Session) -> Session:
+    town = make_org(session, "石门镇", OrgKind.town)
+    village = make_org(session, "李家村", OrgKind.village, parent=town)
+    child = make_child(session, village=village, name="张小明", id_number=ID_NUMBER)
+    session.add(Relative(child=child, relation=Relation.guardian, name="张奶奶",
+                         phone="13812345678"))
+    session.flush()
+    return session
+
+
+def _decrypted_xlsx(data: bytes, password: str) -> bytes:
+    office = msoffcrypto.OfficeFile(io.BytesIO(data))
+    office.load_key(password=password)
+    plain = io.BytesIO()
+    office.decrypt(plain)
+    return plain.getvalue()
+
+
+def test_an_xlsx_opens_with_the_password_and_not_without(roster: Session) -> None:
+    built = export_list(roster, actor=ADMIN, kind="roster", fmt="xlsx", today=TODAY,
+                        include_sensitive=True, columns=["name", "id_number"], password=PASSWORD)
+
+    assert built.filename == "儿童名单_2026-11-28.xlsx"
+    assert msoffcrypto.OfficeFile(io.BytesIO(built.data)).is_encrypted()
+    with pytest.raises(zipfile.BadZipFile):      # what Excel sees without the password
+        openpyxl.load_workbook(io.BytesIO(built.data))
+    with pytest.raises(InvalidKeyError):
+        _decrypted_xlsx(built.data, "另一个密码-2026")
+    sheet = openpyxl.load_workbook(io.BytesIO(_decrypted_xlsx(built.data, PASSWORD))).active
+    assert sheet is not None
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["姓名", "身份证号"], ["张小明", ID_NUMBER]]
+
+
+def test_a_csv_comes_in_an_aes_zip_that_needs_the_password(roster: Session) -> None:
+    built = export_list(roster, actor=ADMIN, kind="roster", fmt="csv", today=TODAY,
+                        include_sensitive=True, columns=["name", "id_number"], password=PASSWORD)
+
+    assert built.filename == "儿童名单_2026-11-28.zip"
+    assert ID_NUMBER.encode() not in built.data and "张小明".encode() not in built.data
+    with pyzipper.AESZipFile(io.BytesIO(built.data)) as archive:
+        assert archive.namelist() == ["儿童名单_2026-11-28.csv"]
+        with pytest.raises(RuntimeError):
+            archive.read("儿童名单_2026-11-28.csv")      # no password
+        with pytest.raises(RuntimeError):
+            archive.read("儿童名单_2026-11-28.csv", pwd="另一个密码-2026".encode())
+        text = archive.read("儿童名单_2026-11-28.csv", pwd=PASSWORD.encode()).decode("utf-8-sig")
+    assert text.splitlines() == ["姓名,身份证号", f"张小明,{ID_NUMBER}"]
+
+
+def test_a_pdf_is_zipped_too() -> None:
+    pdf = b"%PDF-1.7\n...\n%%EOF\n"
+    assert protected_name("工作总结.pdf") == "工作总结.zip"
+    with pyzipper.AESZipFile(io.BytesIO(protect(pdf, "工作总结.pdf", PASSWORD))) as archive:
+        assert archive.read("工作总结.pdf", pwd=PASSWORD.encode()) == pdf
+
+
+def test_the_audit_says_protected_and_keeps_no_password(roster: Session) -> None:
+    export_list(roster, actor=ADMIN, kind="roster", fmt="xlsx", today=TODAY,
+                include_sensitive=True, password=PASSWORD)
+    export_list(roster, actor=ADMIN, kind="roster", fmt="xlsx", today=TODAY)
+
+    exports = roster.scalars(select(AuditEvent).where(AuditEvent.action == "export")
+                             .order_by(AuditEvent.id)).all()
+    assert [e.after["密码保护"] for e in exports if e.after] == ["是", "否"]
+    stored = " ".join(str((e.before, e.after, e.summary))
+                      for e in roster.scalars(select(AuditEvent)))
+    stored += " ".join(str(v.subject) for v in roster.scalars(select(ViewEvent)))
+    assert PASSWORD not in stored
+
+
+@pytest.mark.parametrize(("password", "why"), [
+    ("short", "至少 8 位"), ("x" * 65, "最多 64 位"), (" 前后有空格的密码 ", "空格"), ("", "至少")])
+def test_an_unusable_password_is_refused_before_any_work(roster: Session, password: str,
+                                                         why: str) -> None:
+    assert why in (password_problem(password) or "")
+    with pytest.raises(DomainError, match=why):
+        export_list(roster, actor=ADMIN, kind="roster", fmt="xlsx", today=TODAY,
+                    include_sensitive=True, password=password)
+    assert roster.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action.like("export%"))) == 0
+    assert roster.scalar(select(func.count()).select_from(ViewEvent)) == 0
