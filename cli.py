@@ -15,7 +15,7 @@ from cli_commands.backup import cmd_backup, cmd_restore
 from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine, org_id
 from cli_commands.figures import cmd_report, cmd_stats
 from cli_commands.importing import cmd_import
-from cli_commands.privacy import cmd_rotate_key
+from cli_commands.privacy import cmd_retention, cmd_rotate_key
 from config import ConfigError, load_settings, local_today
 from core.errors import DomainError
 from core.vocab import Role, UnknownLabel
@@ -179,7 +179,7 @@ def _period_arguments(parser: argparse.ArgumentParser, *, required: bool) -> Non
 
 # Commands whose refusals are audited too: they read or write people's data.
 REFUSALS_AUDITED = frozenset({"import", "export", "stats", "report", "user", "backup", "restore",
-                              "rotate-key"})
+                              "rotate-key", "retention"})
 
 
 def _operator_parent() -> argparse.ArgumentParser:
@@ -257,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     rotate = command("rotate-key", "用新密钥重新加密全部身份证号（先停止应用）", cmd_rotate_key)
     rotate.add_argument("--new-key-file", required=True, metavar="FILE",
                         help="新密钥所在的文件；文件不存在时生成新密钥写入（权限 0600）")
+    keep = command("retention", "列出或匿名化保存期限已到的儿童档案", cmd_retention)
+    what = keep.add_mutually_exclusive_group(required=True)
+    what.add_argument("--dry-run", action="store_true", help="只列出到期的儿童，不做修改")
+    what.add_argument("--apply", action="store_true", help="匿名化到期的儿童（不可恢复）")
     load = command("restore", "从备份文件恢复；已有数据时须加 --force", cmd_restore)
     load.add_argument("file", metavar="FILE")
     load.add_argument("--force", action="store_true",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -16,6 +17,7 @@ DEFAULT_DATA_DIR = ROOT / "data"
 # Anything a README or a tutorial could have shown; refused outside demo mode.
 KNOWN_DEFAULT_SECRETS = frozenset({"", "some_key", "changeme", "change-me", "secret", "shouwang"})
 MIN_SECRET_LENGTH = 32
+MAX_RETENTION_YEARS = 30
 # Every time shown is on this zone; times are stored in UTC (naive datetimes mean UTC).
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 TIME_ZONE_VARIABLE = "SHOUWANG_TZ"
@@ -39,6 +41,10 @@ class Settings:
     time_zone: str = DEFAULT_TIME_ZONE
     # SHOUWANG_FIELD_KEY: the key 身份证号 are encrypted with (db/field_crypto.py).
     field_key: str = ""
+    # 保存期限: years after archiving before a child's record is anonymised (services.privacy.
+    # retention); longer for the 困境 categories.
+    retention_years: int = 3
+    retention_years_in_difficulty: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
     def check_secret(self) -> None:
@@ -92,7 +98,20 @@ def load_settings(environ: dict[str, str] | None = None,
         data_dir=data_dir,
         time_zone=zone,
         field_key=get("SHOUWANG_FIELD_KEY"),
+        retention_years=_years(get, "SHOUWANG_RETENTION_YEARS", 3),
+        retention_years_in_difficulty=_years(get, "SHOUWANG_RETENTION_YEARS_IN_DIFFICULTY", 5),
     )
+
+
+def _years(get: Callable[[str], str], name: str, default: int) -> int:
+    """A whole number of years from 1 to 30, or ConfigError naming the variable."""
+    text = get(name).strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RETENTION_YEARS:
+        raise ConfigError(f"{name} 应为 1 到 {MAX_RETENTION_YEARS} 之间的整数年数"
+                          f"（现为“{text[:20]}”）。")
+    return int(text)
 
 
 @lru_cache(maxsize=8)

@@ -1,4 +1,4 @@
-"""`rotate-key`: 身份证号 re-encrypted under a new SHOUWANG_FIELD_KEY."""
+"""`rotate-key` (身份证号 re-encrypted under a new SHOUWANG_FIELD_KEY) and `retention`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ import os
 from pathlib import Path
 
 from cli_commands.common import EXIT_OK, open_engine
+from config import local_today
 from core.errors import DomainError
-from db.engine import transaction
+from db.engine import checkpoint, transaction
 from db.field_crypto import FIELD_KEY_VARIABLE, FieldKey, active_key, new_key_text
+from services.access.cli_audit import record_command
 from services.privacy.field_keys import rotate_field_key
+from services.privacy.retention import (
+    DueChild,
+    RetentionPolicy,
+    anonymise_due,
+    retention_schedule,
+)
 
 
 def new_key(path: Path) -> tuple[FieldKey, bool]:
@@ -40,3 +48,31 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     print(f"已用新密钥重新加密 {count} 个身份证号。请立即把 {FIELD_KEY_VARIABLE} 改为该文件中的"
           "新密钥并重启应用；此前做的备份仍需旧密钥才能恢复，请与备份一起妥善保管旧密钥。")
     return EXIT_OK
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """List the children whose retention period has ended, or anonymise them (--apply)."""
+    policy = RetentionPolicy.configured()
+    today = local_today()
+    engine = open_engine()
+    with transaction(engine) as session:
+        if not args.apply:
+            due = retention_schedule(session, args.actor, today=today, policy=policy)
+            _list_due(due, policy)
+            record_command(session, args.actor, "retention_dry_run", "retention",
+                           f"查看保存期限到期的儿童：{len(due)} 名", rows=len(due))
+            return EXIT_OK
+        result = anonymise_due(session, args.actor, today=today, policy=policy)
+    checkpoint(engine)  # the replaced pages leave the SQLite file now, not at some later save
+    print(f"已匿名化 {result.children} 名儿童及其亲属 {result.relatives} 人，"
+          f"删除照片和同意书文件 {result.files} 个。")
+    return EXIT_OK
+
+
+def _list_due(due: list[DueChild], policy: RetentionPolicy) -> None:
+    for child in due:
+        period = policy.years_in_difficulty if child.in_difficulty else policy.years
+        print(f"儿童编号 {child.child_id}\t归档于 {child.archived_on}\t"
+              f"保存 {period} 年\t到期 {child.due_on}")
+    print(f"共 {len(due)} 名儿童的保存期限已到（归档后 {policy.years} 年，困境儿童 "
+          f"{policy.years_in_difficulty} 年）；确认无误后加 --apply 执行匿名化，不可恢复。")

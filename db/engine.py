@@ -202,3 +202,12 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     bind = write_engine(engine) if write else engine
     with session_factory(bind)() as session, session.begin():
         yield session
+
+
+def checkpoint(engine: Engine) -> None:
+    """On SQLite, copy the WAL into the database file and empty it, so that the file no longer
+    holds the pages a change replaced (after anonymising, say); nothing on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.vocab import (
@@ -80,6 +80,8 @@ class Child(Versioned, Archivable, Timestamped, Base):
     # The latest assessment's colour, kept here so lists and stats need no subquery.
     risk_level: Mapped[RiskLevel | None] = mapped_column(coded(RiskLevel, "risk_level"))
     notes: Mapped[str | None] = mapped_column(Text)
+    # When the retention period ended and the identifying fields were replaced (保存期限).
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     categories: Mapped[list[ChildCategory]] = relationship(
         back_populates="child", cascade="all, delete-orphan")

@@ -123,6 +123,12 @@ def track_written_files(session: Session) -> None:
         sess.info.pop(DOOMED, None)
 
 
+def delete_on_commit(session: Session, path: Path) -> None:
+    """Delete the file once the session's transaction commits; keep it if it rolls back."""
+    track_written_files(session)
+    session.info.setdefault(DOOMED, []).append(path)
+
+
 def write_new_file(session: Session, target: Path, data: bytes) -> None:
     """Write `data` to a new file (never over another), removed again unless the session's
     transaction commits, so a refused or failed save leaves no stray file."""
@@ -191,8 +197,7 @@ def remove_photo(session: Session, *, actor: Actor, photo_id: int,
     before = audit.snapshot(photo)
     session.delete(photo)
     session.flush()
-    track_written_files(session)
-    session.info.setdefault(DOOMED, []).append(path)
+    delete_on_commit(session, path)
     audit.record(session, actor, "delete", "activity_photo", photo_id, before=before,
                  summary=f"删除活动照片 {before['filename']}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from services.roster.records import DuplicateChild
 from services.roster.roster_filter import RosterFilter
 from services.roster.roster_search import search_children
 from tests.factories import make_town_with_village
+from tests.services.privacy.stored import stored_bytes
 
 TODAY = date(2026, 11, 30)
 ADMIN = Actor(user_id=None, username="admin", role=Role.admin)
@@ -88,24 +88,9 @@ def _names(session: Session, query: str) -> set[str]:
     return {row.name for row in page.rows}
 
 
-def _stored_bytes(engine: Engine) -> bytes:
-    """Every byte the database keeps: the SQLite file with its WAL, or a PostgreSQL dump."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        path = Path(url.database or "")
-        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
-    from services.backup import pg_store
-    with engine.connect() as conn:
-        major = pg_store.server_major(conn)
-    dump = pg_store.find_tool("pg_dump", major)
-    rendered = url.render_as_string(hide_password=False).replace("+psycopg", "")
-    return subprocess.run([str(dump), "--data-only", rendered], check=True,
-                          capture_output=True).stdout
-
-
 def test_no_id_number_is_stored_in_the_clear_yet_each_is_found(
         engine: Engine, session: Session, two_children: None) -> None:
-    stored = _stored_bytes(engine)
+    stored = stored_bytes(engine)
 
     for plain in (LIN, ZHAO):
         assert plain.encode() not in stored
@@ -121,7 +106,7 @@ def test_no_id_number_is_stored_in_the_clear_yet_each_is_found(
 def test_the_database_dump_holds_no_id_number(engine: Engine, two_children: None) -> None:
     if engine.url.get_backend_name() != "postgresql":
         pytest.skip("a dump is a PostgreSQL matter; the SQLite file is checked above")
-    dump = _stored_bytes(engine)
+    dump = stored_bytes(engine)
     assert b"COPY public.children" in dump       # the dump does hold the children
     assert LIN.encode() not in dump and ZHAO.encode() not in dump
 
