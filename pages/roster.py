@@ -5,6 +5,7 @@ import streamlit as st
 from components.common.feedback import show_flash
 from components.common.session import current_actor, lang
 from components.imports.importer import import_panel
+from components.privacy.emergency_panel import render_emergency_request
 from components.roster.child_entry import render_quick_entry
 from components.roster.child_page import render_child_page
 from components.roster.review_panel import render_review
@@ -34,6 +35,7 @@ with tabs[0]:
     saved_filter_bar(actor, chosen)
     roster_table(actor, chosen, today)
     export_panel(actor, chosen, today)
+    render_emergency_request(actor, today, current)
 if editable:
     with tabs[1]:
         render_quick_entry(actor, today)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.common.session import db_transaction
+from components.privacy.emergency_panel import render_emergency_review
 from config import display_zone, local_time, local_today
 from core.i18n import t, t_or_code
 from core.vocab import Role, ViewKind
@@ -67,6 +68,7 @@ def _filters(actor: Actor, lang: str) -> tuple[ViewLogFilter, date, date]:
 
 
 def render_view_log(actor: Actor, lang: str) -> None:
+    render_emergency_review(actor, lang)
     st.caption(t("privacy.log.note", lang))
     wanted, start, end = _filters(actor, lang)
     zone = display_zone()

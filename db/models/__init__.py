@@ -14,7 +14,7 @@ from db.models.children import Child, ChildCategory, Relative, RiskAssessment
 from db.models.contacts import CareContact, CareRule
 from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
-from db.models.privacy import Consent, ViewedChild, ViewEvent
+from db.models.privacy import Consent, EmergencyGrant, ViewedChild, ViewEvent
 from db.models.resources import (
     Donation,
     Need,
@@ -40,6 +40,7 @@ __all__ = [
     "ChildCategory",
     "Consent",
     "Donation",
+    "EmergencyGrant",
     "Helper",
     "Need",
     "OrgUnit",

@@ -1,5 +1,6 @@
 """What privacy law asks us to keep about the data itself: who looked at it (访问记录) and on
-what basis and for which purposes it is held (知情同意)."""
+what basis and for which purposes it is held (知情同意), and each 紧急查看 of a child outside one's
+scope."""
 
 from __future__ import annotations
 
@@ -68,3 +69,22 @@ class Consent(Versioned, Timestamped, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawal_note: Mapped[str | None] = mapped_column(String(200))
+
+
+class EmergencyGrant(Base):
+    """紧急查看: one person may open one child outside their scope until `expires_at`, for the
+    reason given; it stays on the administrators' review list until one acknowledges it."""
+
+    __tablename__ = "emergency_grants"
+    __table_args__ = (Index("ix_emergency_grants_user_expires", "user_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(50))
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(50))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)

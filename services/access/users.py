@@ -14,7 +14,7 @@ from core.i18n import Msg
 from core.validators import display_name_problem, password_problem, username_problem
 from core.vocab import Role
 from db.base import utcnow
-from db.models import Helper, OrgUnit, User
+from db.models import EmergencyGrant, Helper, OrgUnit, User
 from services.access import audit
 from services.access.permissions import Actor, Capability
 
@@ -240,8 +240,12 @@ def session_revoked(user: User, started_at: datetime) -> bool:
 def actor_for(session: Session, user: User) -> Actor:
     """The Actor a logged-in user acts as; a helper account is tied to its Helper record."""
     helper_id = session.scalar(select(Helper.id).where(Helper.user_id == user.id))
+    # Re-read on every run, so a 紧急查看 ends when its 24 hours do.
+    emergency = frozenset(session.scalars(select(EmergencyGrant.child_id).where(
+        EmergencyGrant.user_id == user.id, EmergencyGrant.expires_at > utcnow())))
     return Actor(user_id=user.id, username=user.username, role=user.role,
-                 org_unit_id=user.org_unit_id, helper_id=helper_id)
+                 org_unit_id=user.org_unit_id, helper_id=helper_id,
+                 emergency_child_ids=emergency)
 
 
 def set_language(session: Session, *, actor: Actor, language: str) -> None:

@@ -241,6 +241,7 @@ CAPABILITIES = {
     Capability.MANAGE_USERS:     "Y     -     -      -",
     Capability.MANAGE_ORGS:      "Y     -     -      -",
     Capability.SEE_WHO_LOOKED:   "Y     Y     -      -",
+    Capability.EMERGENCY_VIEW:   "Y     Y     -      -",
 }
 
 
