@@ -4,11 +4,13 @@ withdrawn on the child's page, and the roster finds the children missing it."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.vocab import ConsentPurpose, ViewKind
-from db.models import Child, ViewedChild, ViewEvent
+from db.models import Child, EmergencyGrant, ViewedChild, ViewEvent
 from tests.app.conftest import logged_in
 
 
@@ -133,3 +135,48 @@ def test_the_roster_lists_children_missing_consent(world, engine):
     frame = at.dataframe[0].value
     data = getattr(frame, "data", frame)
     assert sorted(n.removeprefix("⚠ ") for n in data["姓名"]) == ["张小明", "王小红"]
+
+
+# ---- 紧急查看 ------------------------------------------------------------------------------------
+
+REASON = "该儿童已随父母迁入本镇，需核对原帮扶记录"
+
+
+def _ask_for(at, name: str, reason: str):
+    at.text_input(key="emergency_name").input(name)
+    at.date_input(key="emergency_birth_date").set_value(date(2015, 3, 1))
+    at.text_area(key="emergency_reason").input(reason)
+    [send] = [b for b in at.button if b.label == "打开档案（24 小时）"]
+    return send.click().run()
+
+
+def test_a_short_reason_is_refused_and_opens_nothing(world, engine):
+    at = _ask_for(logged_in("coordinator").switch_page("pages/roster.py").run(), "赵小刚", "看看")
+    assert not at.exception
+    assert any("至少 10 个字" in e.value for e in at.error)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(EmergencyGrant)) == 0
+
+
+def test_emergency_access_opens_a_child_outside_the_area_until_reviewed(world, engine):
+    child_id = _child_id(engine, "赵小刚")
+    at = _ask_for(logged_in("coordinator").switch_page("pages/roster.py").run(), "赵小刚", REASON)
+    assert not at.exception
+    assert any("已可查看该儿童的档案" in s.value for s in at.success)
+
+    page = _child_page("coordinator", child_id)
+    assert not page.exception
+    assert "谁看过" in [tab.label for tab in page.tabs]   # the record itself, not "not found"
+    assert [v for v in _views(engine) if v[3] == child_id] == [
+        ("coordinator", ViewKind.emergency, "roster", child_id),
+        ("coordinator", ViewKind.child_page, "roster", child_id)]
+
+    admin = logged_in("admin").switch_page("pages/admin.py").run()
+    log = admin.tabs[[tab.label for tab in admin.tabs].index("访问记录")]
+    item = " ".join(m.value for m in log.markdown)
+    assert "赵小刚" in item and REASON in item and "进行中" in item
+    [ack] = [b for b in log.button if b.label == "已复核"]
+    admin = ack.click().run()
+    assert not admin.exception
+    log = admin.tabs[[tab.label for tab in admin.tabs].index("访问记录")]
+    assert "没有待复核的紧急查看。" in " ".join(c.value for c in log.caption)
