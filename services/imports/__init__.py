@@ -3,7 +3,7 @@
 One module per template (roster, helpers, pairings, contacts, activities, surveys, orgs) on
 the shared reading (`reader`, `xlsx_guard`, `rows`, `child_lookup`). May import core, db,
 services.access and the services whose records a template writes (roster, pairing, care,
-resources), through their own checks.
+resources, and privacy for the roster's consent columns), through their own checks.
 """
 
 from __future__ import annotations

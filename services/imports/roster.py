@@ -30,7 +30,9 @@ from services.access import orgs
 from services.access.permissions import Actor, Capability, children_visible
 from services.imports import FieldChange, ImportReport, RecordChange, header_errors
 from services.imports.reader import Table
+from services.imports.roster_consent import CONSENT_COLUMNS, read_consent, record_consents
 from services.imports.rows import RowReader
+from services.privacy.consent import ConsentInput
 from services.roster import records as roster
 from services.roster import risk
 from services.roster.child_input import ChildInput, RelativeInput, child_to_input
@@ -55,7 +57,9 @@ FIELD_COLUMNS = {
     "household_type": "户籍性质", "guardianship_agreement": "已签委托监护确认书",
 }
 COLUMNS = [*FIELD_COLUMNS.values(),
-           *(c for cols in RELATIVE_COLUMNS.values() for c in cols if c), "风险等级"]
+           *(c for cols in RELATIVE_COLUMNS.values() for c in cols if c), "风险等级",
+           *CONSENT_COLUMNS]
+CONSENT = "consent"  # the parsed row's ConsentInput, taken out before the ChildInput is made
 
 
 FLUSH_EVERY = 500
@@ -72,28 +76,32 @@ def import_roster(session: Session, actor: Actor, table: Table, report: ImportRe
         # The places stay referenced for the whole import: the identity map is weak, and the
         # rules look every row's town, village and school up again by id.
         places: dict[tuple, tuple] = {}
-        rows = _read_rows(session, actor, table, report, places)
+        rows = _read_rows(session, actor, table, report, places, today)
         known = _Known.load(session, actor, [parsed for _, parsed in rows])
         new: list[tuple[Child, RiskLevel | None]] = []
+        consents: list[tuple[Child, ConsentInput]] = []
         for done, (cells, parsed) in enumerate(rows, start=1):
-            _apply_row(session, actor, cells, parsed, known, new, report, today)
+            _apply_row(session, actor, cells, parsed, known, new, consents, report, today)
             report.errors += cells.errors
             if len(new) >= FLUSH_EVERY:
                 _save_new(session, actor, new, today)
             if done % 200 == 0:
                 report.advance(done)
         _save_new(session, actor, new, today)
+        record_consents(session, actor, consents, today)
     report.advance(report.rows_read)
 
 
 def _read_rows(session: Session, actor: Actor, table: Table, report: ImportReport,
-               places: dict[tuple, tuple]) -> list[tuple[RowReader, dict]]:
+               places: dict[tuple, tuple], today: date) -> list[tuple[RowReader, dict]]:
     """Every row parsed and placed; bad cells and repeated children become row errors."""
     seen: dict[object, int] = {}
     rows = []
     for number, values in table.rows:
         cells = RowReader(number, values)
         parsed = _parse(cells, table.header)
+        if (consent := read_consent(cells, table.header, today)) is not None:
+            parsed[CONSENT] = consent
         resolved = _resolve_places(session, actor, cells, places)
         if cells.errors or resolved is None:
             report.errors += cells.errors
@@ -171,8 +179,10 @@ class _Known:
 
 
 def _apply_row(session: Session, actor: Actor, cells: RowReader, parsed: dict, known: _Known,
-               new: list[tuple[Child, RiskLevel | None]], report: ImportReport,
+               new: list[tuple[Child, RiskLevel | None]],
+               consents: list[tuple[Child, ConsentInput]], report: ImportReport,
                today: date) -> None:
+    consent = parsed.pop(CONSENT, None)
     existing = known.match(parsed)
     level = parsed.get("risk_level")
     try:
@@ -184,9 +194,13 @@ def _apply_row(session: Session, actor: Actor, cells: RowReader, parsed: dict, k
                                      check_duplicates=False)
             child.risk_level = level
             new.append((child, level))
+            if consent is not None:
+                consents.append((child, consent))
             report.created += 1
             return
         updated = _update(session, actor, cells.number, existing, parsed, report, today)
+        if consent is not None:
+            consents.append((updated or existing, consent))
         if updated is not None and level not in (None, updated.risk_level):
             risk.record_assessment(session, actor=actor, child_id=updated.id, assessed_on=today,
                                    level=level, today=today, notes="名单导入")

@@ -59,7 +59,8 @@ def consents_of(session: Session, actor: Actor, child_id: int) -> list[Consent]:
                                        -(c.withdrawn_on or c.given_on).toordinal()))
 
 
-def _problems(data: ConsentInput, today: date) -> dict[str, str]:
+def consent_problems(data: ConsentInput, today: date) -> dict[str, str]:
+    """What is wrong with the input, by field label (empty when it can be recorded)."""
     problems: dict[str, str] = {}
     if not data.purposes:
         problems[Msg("privacy.consent.field.purposes")] = Msg("errors.consent.no_purpose")
@@ -107,7 +108,7 @@ def record_consent(session: Session, *, actor: Actor, child_id: int, data: Conse
     """Record consent for each purpose; a purpose already consented is renewed in place."""
     actor.require(Capability.EDIT_ROSTER)
     child = _child(session, actor, child_id)
-    if problems := _problems(data, today):
+    if problems := consent_problems(data, today):
         raise ValidationFailed(problems)
     form_path = _save_form(session, form[0], form[1], today, data_dir) if form else None
     current = {c.purpose: c for c in session.scalars(select(Consent).where(
