@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from components.common.feedback import apply_change, show_problem
 from components.common.markup import md
@@ -79,5 +81,10 @@ def render_emergency_review(actor: Actor, lang: str) -> None:
                         state=t("privacy.review.active" if grant.active
                                 else "privacy.review.expired", lang)))
         if button.button(t("privacy.review.acknowledge", lang), key=f"ack_{grant.id}"):
-            apply_change("emergency_grant", lambda s, g=grant.id: emergency.acknowledge(
-                s, actor, g), grant.id, t("privacy.review.done", lang))
+            apply_change("emergency_grant",
+                         functools.partial(_acknowledge, actor=actor, grant_id=grant.id),
+                         grant.id, t("privacy.review.done", lang))
+
+
+def _acknowledge(session: Session, *, actor: Actor, grant_id: int) -> None:
+    emergency.acknowledge(session, actor, grant_id)

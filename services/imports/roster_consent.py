@@ -21,7 +21,7 @@ from services.privacy.consent import ConsentInput, consent_problems, record_cons
 BASIS, GIVEN_BY, GIVEN_ON, PURPOSES = "知情同意依据", "同意人", "同意日期", "同意用途"
 CONSENT_COLUMNS = (BASIS, GIVEN_BY, GIVEN_ON, PURPOSES)
 # consent_problems names fields by these labels; the file names them by its columns.
-FIELD_COLUMNS = {Msg("privacy.consent.field.purposes"): PURPOSES,
+FIELD_COLUMNS: dict[str, str] = {Msg("privacy.consent.field.purposes"): PURPOSES,
                  Msg("privacy.consent.field.given_by"): GIVEN_BY,
                  Msg("privacy.consent.field.given_on"): GIVEN_ON}
 

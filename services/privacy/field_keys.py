@@ -6,7 +6,9 @@ changes nothing; then all are encrypted and hashed again under the new key in on
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from db.field_crypto import FieldKey
@@ -14,14 +16,15 @@ from db.models import Child
 from services.access import audit
 from services.access.permissions import Actor, Capability
 
-CHILDREN = Child.__table__
+CHILDREN = cast(Table, Child.__table__)
 
 
 def rotate_field_key(session: Session, actor: Actor, old: FieldKey, new: FieldKey) -> int:
     """Re-encrypt every 身份证号 under `new`; the number of records changed."""
     actor.require(Capability.MANAGE_USERS)
     numbers = [(child_id, old.decrypt(token)) for child_id, token in session.execute(
-        select(Child.id, Child.id_number_cipher).where(Child.id_number_cipher.is_not(None)))]
+        select(Child.id, Child.id_number_cipher).where(Child.id_number_cipher.is_not(None)))
+        if token]
     if numbers:
         # Core executemany: the record itself does not change, so neither does its version.
         session.execute(

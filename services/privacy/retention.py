@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.care.photos import delete_on_commit, photo_path
 
+T = TypeVar("T")
 PLACEHOLDER = "已匿名"
 IN_DIFFICULTY = (Category.in_difficulty, Category.de_facto_unsupported,
                  Category.scattered_orphan, Category.disabled)
@@ -124,6 +125,8 @@ def retention_schedule(session: Session, actor: Actor, *, today: date,
                Child.anonymised_at.is_(None)))
     due = []
     for child_id, archived_at, difficult in rows:
+        if archived_at is None:
+            continue
         archived_on = archived_at.replace(tzinfo=UTC).astimezone(zone).date()
         due_on = add_years(archived_on, policy.years_in_difficulty if difficult else policy.years)
         if due_on <= last:
@@ -153,9 +156,9 @@ def anonymise_due(session: Session, actor: Actor, *, today: date, policy: Retent
     return RetentionResult(len(due), relatives, files)
 
 
-def _chunks(ids: Sequence[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start:start + size])
+def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
 
 
 def _names(session: Session, chunk: list[int]) -> set[str]:
@@ -169,10 +172,9 @@ def _doom_files(session: Session, chunk: list[int], data_dir: Path | None) -> in
     """Delete (on commit) the children's wish photos, consent forms and activity photos."""
     base = Path(data_dir) if data_dir is not None else load_settings().data_dir
     paths = [base / p for p in session.scalars(
-        select(Wish.photo_path).where(Wish.child_id.in_(chunk), Wish.photo_path.is_not(None)))]
+        select(Wish.photo_path).where(Wish.child_id.in_(chunk))) if p]
     paths += [base / p for p in session.scalars(
-        select(Consent.form_path).where(Consent.child_id.in_(chunk),
-                                        Consent.form_path.is_not(None)))]
+        select(Consent.form_path).where(Consent.child_id.in_(chunk))) if p]
     photos = session.scalars(select(ActivityPhoto).where(ActivityPhoto.activity_id.in_(
         select(Attendance.activity_id).where(Attendance.child_id.in_(chunk))))).all()
     for photo in photos:
@@ -208,7 +210,7 @@ def _scrub_audit(session: Session, ids: set[int], names: set[str]) -> None:
         changed.append({"event_id": event_id, "summary": _replace_names(summary, names),
                         "before": _scrubbed(before, names) if about else before,
                         "after": _scrubbed(after, names) if about else after})
-    for part in _chunks(changed, AUDIT_BATCH):  # type: ignore[arg-type]
+    for part in _chunks(changed, AUDIT_BATCH):
         session.execute(update(AuditEvent), [
             {"id": c["event_id"], "summary": c["summary"], "before": c["before"],
              "after": c["after"]} for c in part])
