@@ -15,7 +15,7 @@ from cli_commands.backup import cmd_backup, cmd_restore
 from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine, org_id
 from cli_commands.figures import cmd_report, cmd_stats
 from cli_commands.importing import cmd_import
-from cli_commands.privacy import cmd_retention, cmd_rotate_key
+from cli_commands.privacy import cmd_compliance_report, cmd_retention, cmd_rotate_key
 from config import ConfigError, load_settings, local_today
 from core.errors import DomainError
 from core.vocab import Role, UnknownLabel
@@ -179,7 +179,7 @@ def _period_arguments(parser: argparse.ArgumentParser, *, required: bool) -> Non
 
 # Commands whose refusals are audited too: they read or write people's data.
 REFUSALS_AUDITED = frozenset({"import", "export", "stats", "report", "user", "backup", "restore",
-                              "rotate-key", "retention"})
+                              "rotate-key", "retention", "compliance-report"})
 
 
 def _operator_parent() -> argparse.ArgumentParser:
@@ -261,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     what = keep.add_mutually_exclusive_group(required=True)
     what.add_argument("--dry-run", action="store_true", help="只列出到期的儿童，不做修改")
     what.add_argument("--apply", action="store_true", help="匿名化到期的儿童（不可恢复）")
+    pack = command("compliance-report", "生成年度个人信息保护合规审计报告草稿（Word）",
+                   cmd_compliance_report)
+    pack.add_argument("--year", type=int, required=True, metavar="YEAR", help="审计年度，如 2026")
+    pack.add_argument("--out", required=True, metavar="FILE", help="输出文件（.docx 或 .md）")
     load = command("restore", "从备份文件恢复；已有数据时须加 --force", cmd_restore)
     load.add_argument("file", metavar="FILE")
     load.add_argument("--force", action="store_true",

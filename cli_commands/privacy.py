@@ -1,4 +1,5 @@
-"""`rotate-key` (身份证号 re-encrypted under a new SHOUWANG_FIELD_KEY) and `retention`."""
+"""`rotate-key` (身份证号 re-encrypted under a new SHOUWANG_FIELD_KEY), `retention` and
+`compliance-report` (the yearly audit draft)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from core.errors import DomainError
 from db.engine import checkpoint, transaction
 from db.field_crypto import FIELD_KEY_VARIABLE, FieldKey, active_key, new_key_text
 from services.access.cli_audit import record_command
+from services.privacy.audit_pack import audit_pack
+from services.privacy.audit_pack_text import audit_pack_docx, audit_pack_markdown
 from services.privacy.field_keys import rotate_field_key
 from services.privacy.retention import (
     DueChild,
@@ -19,6 +22,8 @@ from services.privacy.retention import (
     anonymise_due,
     retention_schedule,
 )
+
+MIN_YEAR = 2020
 
 
 def new_key(path: Path) -> tuple[FieldKey, bool]:
@@ -76,3 +81,22 @@ def _list_due(due: list[DueChild], policy: RetentionPolicy) -> None:
               f"保存 {period} 年\t到期 {child.due_on}")
     print(f"共 {len(due)} 名儿童的保存期限已到（归档后 {policy.years} 年，困境儿童 "
           f"{policy.years_in_difficulty} 年）；确认无误后加 --apply 执行匿名化，不可恢复。")
+
+
+def cmd_compliance_report(args: argparse.Namespace) -> int:
+    """The 年度合规审计 draft for one year, as DOCX (or Markdown for a .md file)."""
+    out = Path(args.out)
+    if out.suffix.lower() not in {".docx", ".md"}:
+        raise DomainError("审计报告请保存为 .docx（Word）或 .md 文件。")
+    if not MIN_YEAR <= args.year <= local_today().year:
+        raise DomainError(f"年度应在 {MIN_YEAR} 到 {local_today().year} 之间。")
+    engine = open_engine()
+    with transaction(engine) as session:
+        pack = audit_pack(session, args.actor, args.year, today=local_today())
+        data = (audit_pack_markdown(pack).encode("utf-8") if out.suffix.lower() == ".md"
+                else audit_pack_docx(pack))
+        record_command(session, args.actor, "compliance_report", "audit_pack",
+                       f"生成 {args.year} 年度合规审计报告", year=args.year, file=out.name)
+    out.write_bytes(data)
+    print(f"已生成 {args.year} 年度合规审计报告草稿：{out}（请核对、补充后定稿）。")
+    return EXIT_OK

@@ -1,5 +1,5 @@
 """管理: users, the org tree, care rules, activity kinds, org imports, the audit and view logs,
-backups."""
+the yearly audit draft, backups."""
 
 import streamlit as st
 
@@ -12,6 +12,7 @@ from components.care.admin_care_rules import render_care_rules
 from components.common.feedback import show_flash
 from components.common.session import current_actor, lang
 from components.imports.importer import import_panel
+from components.privacy.audit_pack_panel import render_audit_pack
 from components.privacy.view_log import render_view_log
 from config import local_today
 from core.i18n import t
@@ -21,12 +22,13 @@ actor = current_actor(Capability.MANAGE_USERS)
 current = lang()
 st.title(t("admin.title", current))
 show_flash()
-(users_tab, orgs_tab, rules_tab, kinds_tab, import_tab, audit_tab, views_tab,
+(users_tab, orgs_tab, rules_tab, kinds_tab, import_tab, audit_tab, views_tab, pack_tab,
  backup_tab) = st.tabs([
     t("admin.tab.users", current), t("admin.tab.orgs", current),
     t("admin.tab.care_rules", current), t("admin.tab.activity_kinds", current),
     t("admin.tab.import", current), t("admin.tab.audit", current),
-    t("admin.tab.views", current), t("admin.tab.backup", current)])
+    t("admin.tab.views", current), t("admin.tab.audit_pack", current),
+    t("admin.tab.backup", current)])
 with users_tab:
     render_users(actor, current)
 with orgs_tab:
@@ -41,5 +43,7 @@ with audit_tab:
     render_audit_log(actor, current)
 with views_tab:
     render_view_log(actor, current)
+with pack_tab:
+    render_audit_pack(actor, local_today(), current)
 with backup_tab:
     render_backup(actor)

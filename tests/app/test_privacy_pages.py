@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.vocab import ConsentPurpose, ViewKind
-from db.models import Child, EmergencyGrant, ViewedChild, ViewEvent
+from db.models import AuditEvent, Child, EmergencyGrant, ViewedChild, ViewEvent
 from tests.app.conftest import logged_in
 
 
@@ -180,3 +180,17 @@ def test_emergency_access_opens_a_child_outside_the_area_until_reviewed(world, e
     assert not admin.exception
     log = admin.tabs[[tab.label for tab in admin.tabs].index("访问记录")]
     assert "没有待复核的紧急查看。" in " ".join(c.value for c in log.caption)
+
+
+# ---- 合规审计 ------------------------------------------------------------------------------------
+
+def test_the_admin_builds_the_yearly_audit_draft(world, engine):
+    at = logged_in("admin").switch_page("pages/admin.py").run()
+    assert "合规审计" in [tab.label for tab in at.tabs]
+    assert "下载审计报告（Word）" not in [d.label for d in at.get("download_button")]
+    at.button(key="audit_pack_build").click().run()
+    assert not at.exception
+    assert "下载审计报告（Word）" in [d.label for d in at.get("download_button")]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "compliance_report")) == 1
