@@ -1,4 +1,5 @@
-"""管理 › 合规审计: the yearly audit draft (年度合规审计) as a Word file, built from the data."""
+"""管理 › 合规审计: the records due for anonymisation (保存期限), and the yearly audit draft
+(年度合规审计) as a Word file, built from the data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import streamlit as st
 
 from components.common.feedback import show_problem
 from components.common.session import db_transaction
+from components.privacy.retention_panel import render_retention
 from core.errors import DomainError
 from core.i18n import t
 from services.access.audit import record_disclosure
@@ -20,6 +22,8 @@ YEARS_BACK = 5
 
 
 def render_audit_pack(actor: Actor, today: date, lang: str) -> None:
+    render_retention(actor, today, lang)
+    st.subheader(t("privacy.pack.title", lang))
     st.caption(t("privacy.pack.intro", lang))
     years = list(range(today.year, today.year - YEARS_BACK, -1))
     year = st.selectbox(t("privacy.pack.year", lang), years, key="audit_pack_year")

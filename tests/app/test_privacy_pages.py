@@ -4,7 +4,7 @@ withdrawn on the child's page, and the roster finds the children missing it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -194,3 +194,20 @@ def test_the_admin_builds_the_yearly_audit_draft(world, engine):
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "compliance_report")) == 1
+
+
+def test_the_admin_sees_what_is_due_and_anonymises_it_after_confirming(world, engine):
+    with Session(engine) as session, session.begin():
+        child = session.scalar(select(Child).where(Child.name == "赵小刚"))
+        child.archived_at = datetime(2020, 1, 10, 2)
+        child_id = child.id
+    at = logged_in("admin").switch_page("pages/admin.py").run()
+    [frame] = [d.value for d in at.dataframe if "到期日期" in d.value.columns]
+    assert list(frame["到期日期"]) == ["2023-01-10"] and list(frame["状态"]) == ["已到期"]
+    assert at.button(key="retention_apply").disabled          # not before the confirmation
+    at.checkbox(key="retention_confirm").check().run()
+    at.button(key="retention_apply").click().run()
+    assert not at.exception
+    assert any("已匿名化 1 份档案" in s.value for s in at.success)
+    with Session(engine) as session:
+        assert session.scalar(select(Child.name).where(Child.id == child_id)) == "已匿名"
