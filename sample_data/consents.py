@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from sample_data.children import Kid
 from sample_data.context import Context, stamp, stamps
@@ -60,3 +60,20 @@ def view_rows(ctx: Context, kids: list[Kid], coordinator_id: int) -> tuple[list[
                    "kind": "export", "page": "roster", "subject": "儿童名单",
                    "rows": sum(1 for kid in kids if kid.town_id == town_id)})
     return events, links
+
+
+def emergency_rows(ctx: Context, kids: list[Kid], users: dict[str, int]) -> list[Row]:
+    """One 紧急查看 three weeks ago, reviewed by the administrator: a child who moved in from
+    another town, opened by the township coordinator with the reason written down."""
+    town_id = kids[0].town_id if kids else None
+    moved = next((kid for kid in kids if kid.town_id != town_id and kid.archived_on is None),
+                 None)
+    if moved is None:
+        return []
+    granted = stamp(ctx.rng("emergency"), ctx.today - timedelta(days=21))
+    return [{"id": ctx.new_id("emergency_grants"), "user_id": users["coordinator"],
+             "username": "coordinator", "child_id": moved.id,
+             "reason": "该儿童随父母迁入本镇，需核对原所在镇的帮扶记录和监护人联系方式",
+             "granted_at": granted, "expires_at": granted + timedelta(hours=24),
+             "acknowledged_by_id": users["admin"], "acknowledged_by": "admin",
+             "acknowledged_at": granted + timedelta(hours=20)}]

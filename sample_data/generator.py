@@ -125,6 +125,7 @@ def _generate(ctx: Context, writer: Writer, scale: str) -> None:
     view_events, viewed = consents.view_rows(ctx, plan.kids, plan.users["coordinator"])
     writer.insert("view_events", view_events)
     writer.insert("view_event_children", viewed)
+    writer.insert("emergency_grants", consents.emergency_rows(ctx, plan.kids, plan.users))
     _write_audit(ctx, writer, scale)
 
 

@@ -79,11 +79,17 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def _rows(engine: Engine, table: Table) -> list[tuple]:
-    """Every row but password hashes (bcrypt salts differ per run), in primary-key order."""
+    """Every row but password hashes (bcrypt salts differ per run), in primary-key order; an
+    encrypted 身份证号 as its plaintext (each encryption draws a fresh IV)."""
     columns = [c for c in table.columns if c.name != "password_hash"]
     key = [columns.index(c) for c in table.primary_key.columns]
+    cipher = next((i for i, c in enumerate(columns) if c.name == "id_number_cipher"), None)
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(select(*columns))]
+    if cipher is not None:
+        field_key = active_key()
+        rows = [(*r[:cipher], field_key.decrypt(r[cipher]) if r[cipher] else None,
+                 *r[cipher + 1:]) for r in rows]
     return sorted(rows, key=lambda r: tuple(r[i] for i in key))
 
 

@@ -34,7 +34,8 @@ def test_add_find_by_initials_and_export(page, app_server, township):
     page.get_by_role("tab", name="录入").first.click()
     page.get_by_role("textbox", name="姓名 *").fill("林小雨")
     page.get_by_test_id("stButtonGroup").get_by_text("女", exact=True).first.click()
-    birth = page.get_by_test_id("stDateInput").locator("input").first
+    # The first date input that shows: the list tab's 紧急查看 form has one, collapsed.
+    birth = page.get_by_test_id("stDateInput").locator("input").filter(visible=True).first
     birth.fill("2015-03-02")
     birth.press("Enter")
     birth.press("Escape")  # close the calendar that covers the next field
