@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sample_data.children import Kid
 from sample_data.context import Context, stamp, stamps
@@ -41,6 +41,9 @@ def _row(ctx: Context, rng: random.Random, kid: Kid, purpose: str, basis: str, g
             **stamps(stamp(rng, given_on))}
 
 
+EMERGENCY_REASON = "该儿童随父母迁入本镇，需核对原所在镇的帮扶记录和监护人联系方式"
+
+
 def view_rows(ctx: Context, kids: list[Kid], coordinator_id: int) -> tuple[list[Row], list[Row]]:
     """访问记录 of the demo: the township coordinator opened a few children's pages last week,
     and exported the roster once, so 谁看过 and 管理 › 访问记录 have something to show."""
@@ -59,21 +62,54 @@ def view_rows(ctx: Context, kids: list[Kid], coordinator_id: int) -> tuple[list[
                    "user_id": coordinator_id, "username": "coordinator", "role": "coordinator",
                    "kind": "export", "page": "roster", "subject": "儿童名单",
                    "rows": sum(1 for kid in kids if kid.town_id == town_id)})
+    if (moved := _moved_child(kids)) is not None:
+        event_id = ctx.new_id("view_events")
+        events.append({"id": event_id, "at": _granted(ctx), "user_id": coordinator_id,
+                       "username": "coordinator", "role": "coordinator", "kind": "emergency",
+                       "page": "roster", "subject": None, "rows": 1})
+        links.append({"event_id": event_id, "child_id": moved.id})
     return events, links
+
+
+def _moved_child(kids: list[Kid]) -> Kid | None:
+    """A child of another town than the coordinator's: the one opened by 紧急查看."""
+    town_id = kids[0].town_id if kids else None
+    return next((kid for kid in kids if kid.town_id != town_id and kid.archived_on is None),
+                None)
+
+
+def _granted(ctx: Context) -> datetime:
+    return stamp(ctx.rng("emergency"), ctx.today - timedelta(days=21))
+
+
+def disclosure_audit_rows(ctx: Context, view_events: list[Row]) -> list[Row]:
+    """The audit events of the seeded export and 紧急查看, so the audit log and the view log
+    tell the same story (the yearly audit counts both)."""
+    rows = []
+    for event in view_events:
+        if event["kind"] == "export":
+            rows.append({"action": "export", "entity": "roster", "entity_id": None,
+                         "summary": f"导出儿童名单：{event['rows']}行（格式=xlsx，含敏感信息=否）",
+                         "after": {"rows": event["rows"], "格式": "xlsx", "含敏感信息": "否",
+                                   "密码保护": "否"}, "at": event["at"]})
+        elif event["kind"] == "emergency":
+            rows.append({"action": "emergency_view", "entity": "child", "entity_id": None,
+                         "summary": f"紧急查看辖区外儿童档案：{EMERGENCY_REASON[:60]}",
+                         "after": {"reason": EMERGENCY_REASON}, "at": event["at"]})
+    user_id = view_events[0]["user_id"] if view_events else None
+    return [{"id": ctx.new_id("audit_events"), "user_id": user_id, "username": "coordinator",
+             "before": None, **row} for row in rows]
 
 
 def emergency_rows(ctx: Context, kids: list[Kid], users: dict[str, int]) -> list[Row]:
     """One 紧急查看 three weeks ago, reviewed by the administrator: a child who moved in from
     another town, opened by the township coordinator with the reason written down."""
-    town_id = kids[0].town_id if kids else None
-    moved = next((kid for kid in kids if kid.town_id != town_id and kid.archived_on is None),
-                 None)
+    moved = _moved_child(kids)
     if moved is None:
         return []
-    granted = stamp(ctx.rng("emergency"), ctx.today - timedelta(days=21))
+    granted = _granted(ctx)
     return [{"id": ctx.new_id("emergency_grants"), "user_id": users["coordinator"],
-             "username": "coordinator", "child_id": moved.id,
-             "reason": "该儿童随父母迁入本镇，需核对原所在镇的帮扶记录和监护人联系方式",
+             "username": "coordinator", "child_id": moved.id, "reason": EMERGENCY_REASON,
              "granted_at": granted, "expires_at": granted + timedelta(hours=24),
              "acknowledged_by_id": users["admin"], "acknowledged_by": "admin",
              "acknowledged_at": granted + timedelta(hours=20)}]

@@ -126,6 +126,7 @@ def _generate(ctx: Context, writer: Writer, scale: str) -> None:
     writer.insert("view_events", view_events)
     writer.insert("view_event_children", viewed)
     writer.insert("emergency_grants", consents.emergency_rows(ctx, plan.kids, plan.users))
+    writer.insert("audit_events", consents.disclosure_audit_rows(ctx, view_events))
     _write_audit(ctx, writer, scale)
 
 

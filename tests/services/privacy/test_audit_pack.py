@@ -94,7 +94,7 @@ def test_the_draft_says_it_in_chinese_and_opens_in_word(seeded: Engine) -> None:
                     "保存期限与匿名化", "安全事件", "保护措施"):
         assert heading in text
     assert f"密码错误登录 {pack.incidents['failed_logins']} 次" in text
-    assert "导出文件 2 个，其中含敏感信息 1 个，加密保护 1 个" in text
+    assert f"导出文件 {pack.exports['files']} 个，其中含敏感信息 1 个，加密保护 1 个" in text
     document = Document(io.BytesIO(audit_pack_docx(pack)))
     assert any("个人信息清单" in p.text for p in document.paragraphs)
 
