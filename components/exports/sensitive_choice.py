@@ -2,7 +2,7 @@
 
 A file with names, phones and ID numbers in the clear leaves only encrypted: the download
 stays disabled until a usable password is typed. The password stays in this run of the page;
-it is handed to the export and forgotten (services.exports.protection).
+it is handed to the export and forgotten (services.privacy.protection).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from components.common.markup import md
 from core.i18n import t
 from services.access.permissions import Actor, Capability
-from services.exports.protection import MAX_PASSWORD, password_problem, protected_name
 from services.exports.tables import ExportOptions
+from services.privacy.protection import MAX_PASSWORD, password_problem, protected_name
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,16 @@ def sensitive_choice(actor: Actor, container: Any, *, key: str, label: str, help
                                  disabled=not actor.can(Capability.EXPORT_SENSITIVE))
     if not include:
         return SensitiveChoice()
-    password = container.text_input(t("exports.password", lang), type="password",
-                                    key=f"{key}_password", max_chars=MAX_PASSWORD,
-                                    autocomplete="new-password",
+    return SensitiveChoice(include=True,
+                           password=file_password(container, key=f"{key}_password", lang=lang))
+
+
+def file_password(container: Any, *, key: str, lang: str) -> str | None:
+    """The password box of a file that holds people's data: the password once usable."""
+    password = container.text_input(t("exports.password", lang), type="password", key=key,
+                                    max_chars=MAX_PASSWORD, autocomplete="new-password",
                                     help=t("exports.password_help", lang))
     if problem := password_problem(password):
         container.caption(md(problem) if password else t("exports.password_needed", lang))
-        return SensitiveChoice(include=True)
-    return SensitiveChoice(include=True, password=password)
+        return None
+    return password

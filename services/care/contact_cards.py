@@ -64,8 +64,8 @@ class ContactCard:
 
 
 def cards_for_children(session: Session, actor: Actor, child_ids: Sequence[int] | Select,
-                       *, today: date, fmt: str = "", page: str = "roster"
-                       ) -> list[ContactCard]:
+                       *, today: date, fmt: str = "", page: str = "roster",
+                       protected: bool = False) -> list[ContactCard]:
     """The cards of the chosen children the actor may see, by school, class, then pinyin.
 
     Three queries whatever the count: children with their org names, relatives, open pairings.
@@ -106,7 +106,8 @@ def cards_for_children(session: Session, actor: Actor, child_ids: Sequence[int] 
         lines[p.child_id].append(
             ContactLine(f"帮扶人({p.kind.zh})", p.name, p.phone or "", p.work_unit or ""))
     audit.record_disclosure(session, actor, "contact_cards", "child", what="生成联系卡",
-                            rows=len(ids), detail={"格式": fmt, "儿童": sorted(ids)})
+                            rows=len(ids), detail={"格式": fmt, "儿童": sorted(ids),
+                                                   "密码保护": "是" if protected else "否"})
     views.record_view(session, actor, ViewKind.contact_card, page, child_ids=ids,
                       subject="联系卡")
     return [_card(c, today, lines[c.id]) for c in sorted(children, key=_order)]

@@ -25,7 +25,6 @@ from core.errors import DomainError
 from core.i18n import DEFAULT_LANGUAGE, t
 from core.vocab import Category
 from services.access.permissions import Actor
-from services.exports.protection import protected_name
 from services.exports.tables import (
     ExportColumn,
     ExportOptions,
@@ -33,6 +32,7 @@ from services.exports.tables import (
     Progress,
     filename_for,
 )
+from services.privacy.protection import protected_name
 
 ROSTER_KIND = "roster"
 # The hub's order: people first, then what is done with and for them, then money and surveys.

@@ -30,8 +30,8 @@ from services.exports.name_masking import (
     mask_phone,
     mask_text,
 )
-from services.exports.protection import password_problem, protect
 from services.privacy import views
+from services.privacy.protection import password_problem, protect
 
 EXPORT_FORMATS = ("csv", "xlsx")
 FONT = "Microsoft YaHei"  # Excel and WPS substitute a CJK font where it is missing
@@ -253,7 +253,7 @@ class ExportOptions:
     `columns` keeps only these keys (in the list's own order; unknown keys are ignored),
     `sheet_name` names the XLSX sheet, `progress` is told how far writing has got; `rows`
     is filled in with the number of rows written. With `password` the file is encrypted
-    (services.exports.protection); it is kept out of repr, and so out of any log.
+    (services.privacy.protection); it is kept out of repr, and so out of any log.
     """
 
     columns: Sequence[str] | None = None

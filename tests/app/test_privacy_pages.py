@@ -211,3 +211,21 @@ def test_the_admin_sees_what_is_due_and_anonymises_it_after_confirming(world, en
     assert any("已匿名化 1 份档案" in s.value for s in at.success)
     with Session(engine) as session:
         assert session.scalar(select(Child.name).where(Child.id == child_id)) == "已匿名"
+
+
+# ---- 联系卡 leave encrypted ----------------------------------------------------------------------
+
+def _card_buttons(at) -> dict[str, bool]:
+    return {d.proto.label: d.proto.disabled for d in at.get("download_button")
+            if d.proto.label in ("联系卡 PDF", "联系卡打印页")}
+
+
+def test_contact_cards_wait_for_a_file_password(world, engine):
+    child_id = _child_id(engine, "王小红")
+    at = _child_page("coordinator", child_id)
+    assert _card_buttons(at) == {"联系卡 PDF": True, "联系卡打印页": True}
+    at.text_input(key=f"child_cards_{child_id}_password").input("短密码").run()
+    assert _card_buttons(at) == {"联系卡 PDF": True, "联系卡打印页": True}
+    at.text_input(key=f"child_cards_{child_id}_password").input("王小红-联系卡-2026").run()
+    assert not at.exception
+    assert _card_buttons(at) == {"联系卡 PDF": False, "联系卡打印页": False}

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError
 from core.vocab import OrgKind, Relation
-from db.models import AuditEvent, Relative, ViewEvent
+from db.models import AuditEvent, Child, Relative, ViewEvent
 from services.access.permissions import Actor
+from services.care.contact_cards import cards_for_children
 from services.exports.export_kinds import export_list
-from services.exports.protection import password_problem, protect, protected_name
+from services.privacy.protection import password_problem, protect, protected_name
 from tests.factories import make_child, make_org
 
 TODAY = date(2026, 11, 28)
@@ -111,3 +112,12 @@ def test_an_unusable_password_is_refused_before_any_work(roster: Session, passwo
     assert roster.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action.like("export%"))) == 0
     assert roster.scalar(select(func.count()).select_from(ViewEvent)) == 0
+
+
+def test_contact_cards_say_they_left_protected(roster: Session) -> None:
+    child_id = roster.scalar(select(Child.id))
+    assert child_id is not None
+    cards_for_children(roster, ADMIN, [child_id], today=TODAY, fmt="pdf", protected=True)
+    after = roster.scalars(select(AuditEvent.after).where(
+        AuditEvent.action == "contact_cards")).one()
+    assert after is not None and after["密码保护"] == "是"
