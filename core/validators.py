@@ -71,6 +71,14 @@ def id_number_problem(id_number: str, birth_date: date | None = None) -> str | N
     return None
 
 
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (28 February for 29 February in common years)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def age_on(birth_date: date, today: date) -> int:
     """Whole years completed on `today`."""
     before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)

@@ -6,10 +6,10 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from core.validators import age_on
+from core.validators import add_years, age_on
 from core.vocab import ArchiveReason, Category, OrgKind
 from sample_data import names, places
-from sample_data.context import Context, add_years, day_between, pick
+from sample_data.context import Context, day_between, pick
 from sample_data.orgs import COMBINED, HIGH, MIDDLE, PRIMARY, OrgTree, School, Village
 from sample_data.quota import deal
 from sample_data.writer import Row

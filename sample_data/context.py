@@ -65,14 +65,6 @@ def day_between(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, span)) if span > 0 else start
 
 
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later (28 February for 29 February in common years)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def stamps(created: datetime, updated: datetime | None = None) -> dict[str, object]:
     """The bookkeeping columns of versioned, timestamped rows."""
     return {"version": 1, "created_at": created, "updated_at": updated or created}

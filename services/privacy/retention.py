@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from config import display_zone, load_settings
+from core.validators import add_years
 from core.vocab import Category
 from db.base import utcnow
 from db.models import (
@@ -96,13 +97,6 @@ class RetentionResult:
     children: int
     relatives: int
     files: int
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def ever_in_difficulty() -> ColumnElement[bool]:
