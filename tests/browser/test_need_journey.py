@@ -14,7 +14,7 @@ from config import local_today
 from core.vocab import ContactKind, NeedStatus, OrgKind, Role
 from db.models import CareContact
 from db.models.resources import Need, ResourceProvider
-from tests.browser.conftest import log_in, settle
+from tests.browser.conftest import log_in, open_expander, settle
 from tests.factories import (
     make_child,
     make_helper,
@@ -61,7 +61,8 @@ def test_a_need_found_on_a_visit_is_linked_resolved_and_counted(page, app_server
     page.get_by_role("tab", name="最近记录").first.click()
     settle(page)
     _pick(page, "选择要修改的记录", "王小红")
-    page.get_by_text("登记发现的需求", exact=True).click()
+    settle(page)
+    open_expander(page, "登记发现的需求")
     page.get_by_role("textbox", name="需求描述 *").fill("家庭生活困难,需要助学金")
     page.get_by_role("button", name="登记需求").click()
     expect(page.get_by_text("已登记发现的需求。")).to_be_visible()
@@ -80,6 +81,7 @@ def test_a_need_found_on_a_visit_is_linked_resolved_and_counted(page, app_server
     settle(page)
 
     page.get_by_test_id("stRadio").get_by_text("标记已解决", exact=True).click()
+    settle(page)
     page.get_by_role("textbox", name="解决方式 *").fill("商会资助已到账")
     page.get_by_role("button", name="标记已解决").click()
     expect(page.get_by_text("需求已解决。")).to_be_visible()
