@@ -21,6 +21,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import DatabaseBusy
+from db import data_version  # noqa: F401  (registers the data version's session hooks)
 
 # How long a write waits for another one to finish. With BEGIN IMMEDIATE only the start of a
 # write transaction waits, and behind a county import (a few seconds, more on a busy server)

@@ -44,13 +44,14 @@ if meeting_col.button(t("nav.meeting", current), icon=":material/co_present:",
                    query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
 
-@st.fragment(run_every=stats_cache.REFRESH_SECONDS)
 def live(actor: Actor, scope: StatsScope) -> None:
-    # A fragment's errors stop at the fragment, so it guards the database itself.
+    """The figures as they stand; the page reruns by itself once the data has changed."""
     with database_guard():
         day = local_today()
+        seen = stats_cache.current_stamp()  # read first: a change after it reruns the page
         figures = stats_cache.statistics(actor, scope, day)
         view = stats_cache.sections_view(actor, scope, day, lang=current)
+    stats_cache.follow_changes(seen, day)
     st.caption(updated_caption(figures, current))
     if figures.children.total == 0:
         st.info(t("home.empty", current))

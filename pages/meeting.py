@@ -19,6 +19,7 @@ today = local_today()
 full_screen()
 try:
     scope = scope_from_url(actor, today=today)
+    seen = stats_cache.current_stamp()  # read first: a change after it reruns the page
     figures = stats_cache.statistics(actor, scope, today)
 except (DomainError, PermissionDenied) as exc:
     st.error(md(exc.text(current)) or t("meeting.no_access", current))
@@ -36,3 +37,4 @@ if leave.button(t("meeting.leave", current), icon=":material/close:", use_contai
 section, specs = view[index]
 render_slide(figures, section, specs, period_span(figures, current))
 st.caption(t("meeting.footer", current, time=local_time(figures)))
+stats_cache.follow_changes(seen, today)

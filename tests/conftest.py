@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db import schema
 from db.engine import make_engine
-from db.models import ActivityKindRow, Base, CareRule
+from db.models import ActivityKindRow, Base, CareRule, DataVersion
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # 身份证号 are encrypted with this key in every test and in the processes tests start.
@@ -23,8 +23,8 @@ os.environ.setdefault("SHOUWANG_FIELD_KEY", TEST_FIELD_KEY)
 # a database of its own beside it, <name>_gw0, made on first use. Without xdist both are the same.
 BASE_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-# Built-in rows the first migration inserts; restored after each PostgreSQL truncation.
-BUILTIN_TABLES = (ActivityKindRow.__table__, CareRule.__table__)
+# Built-in rows the migrations insert; restored after each PostgreSQL truncation.
+BUILTIN_TABLES = (ActivityKindRow.__table__, CareRule.__table__, DataVersion.__table__)
 
 
 def require(condition: bool, reason: str) -> None:

@@ -1,8 +1,12 @@
-"""The statistics object cached per scope, and cleared whenever the app writes.
+"""The statistics object cached per scope and per state of the data.
 
-Figures refresh on their own every REFRESH_SECONDS (the dashboard's fragment reruns and the
-cache entry has expired); a write through `session.db_transaction` clears the cache at once, so
-a user sees their own contact counted on their next look.
+Every entry is keyed on the data version (`db.data_version`), which any write in any process
+moves in the same transaction as the change. Each process reads that version at most once a
+second (`WATCH_SECONDS`), however many dashboards it serves; a dashboard whose version has not
+moved is drawn from the cache and costs the database nothing, and one whose version moved
+reruns within a second or two (`follow_changes`), whichever process took the save. A write in
+this process clears its cache at once (`data_changed`), so a user sees their own save on
+their next look.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ import streamlit as st
 from components.common.navigation import pages_for
 from components.common.session import db_transaction
 from components.stats.meeting_slides import split
+from config import local_today
+from db import data_version
 from services.access.permissions import Actor, Capability
 from services.stats import charts
 from services.stats import figures as stats
 from services.stats.stats_text import sections
 from services.stats.stats_words import Section
 
-REFRESH_SECONDS = 10
+WATCH_SECONDS = 1.0  # how often a process asks the database for the data version
+KEEP_SECONDS = 3600  # a safety net only: entries are keyed on the data version
 
 
 def _lens(actor: Actor) -> Actor:
@@ -31,7 +38,7 @@ def _lens(actor: Actor) -> Actor:
 
 
 def statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Statistics:
-    return _statistics(_lens(actor), scope, today)
+    return _statistics(_lens(actor), scope, today, current_stamp())
 
 
 def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool = False,
@@ -40,25 +47,47 @@ def sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bo
     building Altair charts costs far more than drawing a finished spec. `big`: meeting
     screens, a long section split over several (`components.stats.meeting_slides`). `lang`: the
     page's language, part of the cache key."""
-    return _sections_view(_lens(actor), scope, today, big=big, lang=lang)
+    return _sections_view(_lens(actor), scope, today, current_stamp(), big=big, lang=lang)
 
 
 def data_changed() -> None:
-    """Something was written: every cached figure is stale."""
+    """This process wrote: read the data version afresh and drop every cached figure."""
+    current_stamp.clear()
     _statistics.clear()
     _sections_view.clear()
 
 
-@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
-def _statistics(actor: Actor, scope: stats.StatsScope, today: date) -> stats.Statistics:
+@st.cache_data(ttl=WATCH_SECONDS, show_spinner=False)
+def current_stamp() -> data_version.Stamp:
+    """The data version, asked of the database at most once a second by this process."""
+    with db_transaction(write=False) as session:
+        return data_version.current(session)
+
+
+def follow_changes(seen: data_version.Stamp, today: date) -> None:
+    """Rerun the page once the data has changed since `seen` (in any process) or the day has
+    turned; until then the check costs one cached read a second."""
+    _watch(seen, today)
+
+
+@st.fragment(run_every=WATCH_SECONDS)
+def _watch(seen: data_version.Stamp, today: date) -> None:
+    if current_stamp() != seen or local_today() != today:
+        st.rerun()
+
+
+@st.cache_data(ttl=KEEP_SECONDS, show_spinner=False, max_entries=64)
+def _statistics(actor: Actor, scope: stats.StatsScope, today: date,
+                stamp: data_version.Stamp) -> stats.Statistics:
     with db_transaction(write=False) as session:
         return stats.compute(session, actor, scope, today=today)
 
 
-@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=64)
-def _sections_view(actor: Actor, scope: stats.StatsScope, today: date, *, big: bool,
+@st.cache_data(ttl=KEEP_SECONDS, show_spinner=False, max_entries=64)
+def _sections_view(actor: Actor, scope: stats.StatsScope, today: date,
+                   stamp: data_version.Stamp, *, big: bool,
                    lang: str = "zh") -> list[tuple[Section, list[dict]]]:
-    figures = _statistics(actor, scope, today)
+    figures = _statistics(actor, scope, today, stamp)
     pages = frozenset(spec.path for spec in pages_for(actor))
     built = sections(figures, suppress=suppressed(actor, big=big), pages=pages, lang=lang)
     if big:

@@ -12,6 +12,7 @@ from db.models.activities import (
 )
 from db.models.children import Child, ChildCategory, Relative, RiskAssessment
 from db.models.contacts import CareContact, CareRule
+from db.models.figures import DataVersion
 from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
 from db.models.privacy import Consent, EmergencyGrant, ViewedChild, ViewEvent
@@ -39,6 +40,7 @@ __all__ = [
     "Child",
     "ChildCategory",
     "Consent",
+    "DataVersion",
     "Donation",
     "EmergencyGrant",
     "Helper",
