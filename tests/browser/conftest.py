@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -93,6 +97,117 @@ def app_server(db_url: str, tmp_path: Path) -> Iterator[str]:
         finally:
             _stop(process, log)
         return
+
+
+WORKERS = 2
+
+
+def _free_ports(count: int) -> int:
+    """A port P with P … P+count-1 all free just now (the proxy's and its workers')."""
+    for _ in range(50):
+        base = _free_port()
+        if base + count > 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no run of free ports")
+
+
+def workers_up(socket_path: Path) -> dict[str, str]:
+    """Each worker's state as HAProxy sees it ("UP", "DOWN" …), from its stats socket."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(str(socket_path))
+        sock.sendall(b"show stat\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    states = {}
+    for line in b"".join(chunks).decode().splitlines():
+        fields = line.split(",")
+        if len(fields) > 17 and fields[0] == "workers" and fields[1] not in ("BACKEND", ""):
+            states[fields[1]] = fields[17]
+    return states
+
+
+@dataclass(frozen=True)
+class Proxied:
+    url: str
+    stats: Path  # HAProxy's stats socket
+
+
+@pytest.fixture
+def proxied_app(db_url: str, tmp_path: Path) -> Iterator[Proxied]:
+    """`scripts/serve.sh --workers 2` over this test's database: HAProxy in front of two
+    Streamlit processes, ready once HAProxy reports both workers UP."""
+    require(shutil.which("haproxy") is not None, "no HAProxy (apt-get install haproxy)")
+    run_dir = Path(tempfile.mkdtemp(prefix="sw-", dir="/tmp"))
+    env = {**os.environ, "DATABASE_URL": db_url, "SHOUWANG_DEMO": "1",
+           "SHOUWANG_DATA_DIR": str(tmp_path / "data"), "SHOUWANG_RUN_DIR": str(run_dir),
+           "SHOUWANG_COOKIE_KEY": "proxied-journey-cookie-key-0123456789"}
+    for attempt in range(3):
+        port = _free_ports(WORKERS + 1)
+        log = (tmp_path / f"serve-{attempt}.log").open("w")
+        process = subprocess.Popen(
+            ["bash", "scripts/serve.sh", "--workers", str(WORKERS), "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_proxied(url, run_dir / f"haproxy-{port}.sock", process)
+        except PortTaken:
+            _stop_group(process, log)
+            if attempt == 2:
+                raise
+            continue
+        except BaseException:
+            _stop_group(process, log)
+            raise
+        try:
+            yield Proxied(url, run_dir / f"haproxy-{port}.sock")
+        finally:
+            _stop_group(process, log)
+            shutil.rmtree(run_dir, ignore_errors=True)
+        return
+
+
+def _wait_proxied(url: str, stats: Path, process: subprocess.Popen,
+                  timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise PortTaken(f"serve.sh exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_proxy/health", timeout=5) as response:
+                if response.status == 200 and stats.exists() and set(
+                        workers_up(stats).values()) == {"UP"}:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError("the proxied workers did not become healthy")
+
+
+def _stop_group(process: subprocess.Popen, log: object) -> None:
+    """Stop serve.sh, its workers and HAProxy (one process group)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    log.close()
 
 
 def _stop(process: subprocess.Popen, log: object) -> None:

@@ -93,7 +93,7 @@ def test_a_contact_logged_elsewhere_reaches_the_open_dashboard_without_a_reload(
         expect(phone.get_by_text("已记录").first).to_be_visible()
         assert _contacts(engine) == 2
 
-        # Page A is left alone: its fragment reruns every 10 s and the write cleared the cache.
+        # Page A is left alone: it follows the data version, which the save moved.
         expect(_metric(dashboard, "本学期帮扶记录")).to_have_text("2人次", timeout=60_000)
         assert dashboard.evaluate("window.__notReloaded === true")
         expect(dashboard.get_by_text(re.compile(r"数据更新于 \d\d:\d\d:\d\d"))).to_be_visible()
