@@ -15,6 +15,7 @@ session (the county and province seeds' bulk loads) calls `bump` itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -27,7 +28,12 @@ from db.models.figures import DataVersion
 # Written while people read or sign in; no figure counts them, so they must not make every
 # dashboard recompute (a child's page writes a view event each time it is opened).
 NOT_COUNTED = frozenset({"alembic_version", "audit_events", "data_version", "emergency_grants",
-                         "saved_filters", "users", "view_event_children", "view_events"})
+                         "rollup_counts", "rollup_days", "rollup_months", "saved_filters",
+                         "users", "view_event_children", "view_events"})
+# Called with the session just before the version moves: `services.stats.rollups` recomputes
+# the rollups the transaction touched. A process that writes without one registered marks the
+# rollups stale, and the figures are computed from the records until they are rebuilt.
+_MAINTAINERS: list[Callable[[Session], None]] = []
 _CHANGED = "shouwang_figures_changed"
 ROW_ID = 1
 
@@ -37,6 +43,21 @@ class Stamp(NamedTuple):
 
     version: int
     changed_at: str
+
+
+def add_maintainer(maintain: Callable[[Session], None]) -> None:
+    if maintain not in _MAINTAINERS:
+        _MAINTAINERS.append(maintain)
+
+
+def rollups_stale(bind: Session | Connection) -> bool:
+    return bool(bind.execute(select(DataVersion.rollups_stale)
+                             .where(DataVersion.id == ROW_ID)).scalar())
+
+
+def mark_rollups(bind: Session | Connection, *, stale: bool) -> None:
+    bind.execute(update(DataVersion).where(DataVersion.id == ROW_ID)
+                 .values(rollups_stale=stale).execution_options(synchronize_session=False))
 
 
 def current(bind: Session | Connection) -> Stamp:
@@ -86,8 +107,13 @@ def _note_statement(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_commit")
 def _bump_before_commit(session: Session) -> None:
     session.flush()  # what the commit would flush, so that its writes are noted first
-    if session.info.pop(_CHANGED, False):
-        bump(session)
+    if not session.info.pop(_CHANGED, False):
+        return
+    for maintain in _MAINTAINERS:
+        maintain(session)
+    if not _MAINTAINERS:
+        mark_rollups(session, stale=True)
+    bump(session)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -12,7 +12,7 @@ from db.models.activities import (
 )
 from db.models.children import Child, ChildCategory, Relative, RiskAssessment
 from db.models.contacts import CareContact, CareRule
-from db.models.figures import DataVersion
+from db.models.figures import DataVersion, RollupCount, RollupDay, RollupMonth
 from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
 from db.models.privacy import Consent, EmergencyGrant, ViewedChild, ViewEvent
@@ -50,6 +50,9 @@ __all__ = [
     "Relative",
     "ResourceProvider",
     "RiskAssessment",
+    "RollupCount",
+    "RollupDay",
+    "RollupMonth",
     "SavedFilter",
     "Survey",
     "SurveyAnswer",

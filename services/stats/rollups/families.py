@@ -1,0 +1,218 @@
+"""What each rollup counts, as SQL over the records: the one definition used to maintain,
+rebuild and check it.
+
+A family is a set of fields of one rollup table that are recomputed together, for some keys:
+a unit (every row of the family for that unit) or, for families by day, a unit and a day.
+`rows(keys)` is a SELECT of (field, unit_id, code, n[, day, extra]) over the records for those
+keys only; with `keys=None` it covers everything (`cli.py rollups --rebuild`).
+
+Children count in their village (`Child.village_id`, never empty): the unit a county,
+township or village counts them in (`services.roster.home_unit`). Helpers count in their own
+unit, else their school, else nowhere but the whole database (unit 0). Activities count in the
+unit that held them (0: none recorded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+    union_all,
+)
+
+from core.vocab import ContactKind, NeedStatus
+from db.models import Activity, Attendance, CareContact, Child, ChildCategory, Helper, Need
+from services.care.activity_queries import person_times
+from services.pairing.pairings import child_is_paired
+from services.privacy.consent_rules import missing_consent
+
+Table = Literal["counts", "days"]
+UnitKeys = frozenset[int]
+DayKeys = frozenset[tuple[int, date]]
+NO_UNIT = 0  # helpers and activities with no unit: counted only in the whole database's figures
+UNASSESSED = "unassessed"
+OPEN_NEEDS = (NeedStatus.open, NeedStatus.linked)
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    table: Table
+    fields: tuple[str, ...]
+    rows: Callable[[UnitKeys | None, DayKeys | None], Select]
+    by_day: bool = False  # recomputed per (unit, day) when only some days changed
+
+
+def _text(column: ColumnElement) -> ColumnElement[str]:
+    return type_coerce(column, String)
+
+
+def _row(field: str, unit: ColumnElement, code: ColumnElement | str,
+         n: ColumnElement | None = None) -> list[ColumnElement]:
+    code_column = literal(code, String) if isinstance(code, str) else _text(code)
+    return [literal(field, String).label("field"), unit.label("unit_id"),
+            code_column.label("code"), (n if n is not None else func.count()).label("n")]
+
+
+def _within(unit: ColumnElement, units: UnitKeys | None) -> ColumnElement[bool]:
+    return true() if units is None else unit.in_(sorted(units))
+
+
+def _on_days(unit: ColumnElement, day: ColumnElement, days: DayKeys | None
+             ) -> ColumnElement[bool]:
+    return true() if days is None else tuple_(unit, day).in_(sorted(days))
+
+
+# ---- children of a village, now ----------------------------------------------------------------
+
+CHILD_FIELDS = {"gender": Child.gender, "guardian_type": Child.guardian_type,
+                "left_behind_type": Child.left_behind_type,
+                "economic_status": Child.economic_status,
+                "academic_level": Child.academic_level}
+FLAGS: dict[str, ColumnElement[bool]] = {
+    "safety_incident": Child.safety_incident.is_(True),
+    "key_concern": Child.key_concern.is_(True),
+    "boarding": Child.boarding.is_(True),
+    "mountain_yes": Child.in_mountain_area.is_(True),
+    "mountain_unset": Child.in_mountain_area.is_(None),  # the village's own flag decides
+}
+
+
+def _active_children(units: UnitKeys | None) -> list[ColumnElement[bool]]:
+    return [Child.archived_at.is_(None), _within(Child.village_id, units)]
+
+
+def _children_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    where = _active_children(units)
+    village = Child.village_id
+    parts: list[Select] = [select(*_row("children", village, "")).where(*where)
+                           .group_by(village)]
+    for field, column in CHILD_FIELDS.items():
+        parts.append(select(*_row(field, village, column)).where(*where, column.is_not(None))
+                     .group_by(village, column))
+    risk = func.coalesce(_text(Child.risk_level), UNASSESSED)
+    parts.append(select(*_row("risk_level", village, risk)).where(*where)
+                 .group_by(village, risk))
+    parts.append(select(*_row("category", village, ChildCategory.category))
+                 .join(Child, Child.id == ChildCategory.child_id).where(*where)
+                 .group_by(village, ChildCategory.category))
+    flags = {**FLAGS, "consent_missing": missing_consent(), "paired": child_is_paired()}
+    for code, condition in flags.items():
+        parts.append(select(*_row("flag", village, code)).where(*where, condition)
+                     .group_by(village))
+    # Where they live and study: the township's figures count its villages' children; the
+    # schools' enrolment counts them wherever they live (`services.stats.stats_queries`).
+    place = (cast(Child.town_id, String) + ":"
+             + func.coalesce(cast(Child.school_id, String), ""))
+    parts.append(select(*_row("place", village, place)).where(*where).group_by(village, place))
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def _births_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    return (select(*_row("born", Child.village_id, ""), Child.birth_date.label("day"),
+                   literal(0).label("extra"))
+            .where(*_active_children(units)).group_by(Child.village_id, Child.birth_date))
+
+
+# ---- helpers of a unit -------------------------------------------------------------------------
+
+def helper_unit() -> ColumnElement[int]:
+    return func.coalesce(Helper.org_unit_id, Helper.school_id, NO_UNIT)
+
+
+def _helpers_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    unit = helper_unit()
+    return (select(*_row("helper_kind", unit, Helper.kind))
+            .where(Helper.archived_at.is_(None), _within(unit, units))
+            .group_by(unit, Helper.kind))
+
+
+# ---- needs of a village's children -------------------------------------------------------------
+
+def _needs_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    where = [*_active_children(units), Need.archived_at.is_(None)]
+    village = Child.village_id
+    joined = select().select_from(Need).join(Child, Child.id == Need.child_id)
+    return union_all(
+        joined.add_columns(*_row("need_kind", village, Need.kind)).where(*where)
+        .group_by(village, Need.kind),
+        joined.add_columns(*_row("need_status", village, Need.status)).where(*where)
+        .group_by(village, Need.status),
+        joined.add_columns(*_row("open_need_kind", village, Need.kind))
+        .where(*where, Need.status.in_(OPEN_NEEDS)).group_by(village, Need.kind),
+    )  # type: ignore[return-value]
+
+
+# ---- care contacts of a village's children, by day ----------------------------------------------
+
+def live_contacts() -> list[ColumnElement[bool]]:
+    return [CareContact.archived_at.is_(None), CareContact.kind.in_(list(ContactKind))]
+
+
+def _contacts_rows(units: UnitKeys | None, days: DayKeys | None) -> Select:
+    village = Child.village_id
+    return (select(*_row("contact", village, CareContact.kind),
+                   CareContact.contact_date.label("day"), literal(0).label("extra"))
+            .join(Child, Child.id == CareContact.child_id)
+            .where(*_active_children(units), *live_contacts(),
+                   _on_days(village, CareContact.contact_date, days))
+            .group_by(village, CareContact.kind, CareContact.contact_date))
+
+
+def _contact_lasts_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    """Children by the day of their latest contact of each kind: the children a period still
+    running has reached are those whose latest contact falls in it."""
+    latest = (select(Child.village_id.label("unit_id"), CareContact.kind.label("kind"),
+                     func.max(CareContact.contact_date).label("day"))
+              .join(Child, Child.id == CareContact.child_id)
+              .where(*_active_children(units), *live_contacts())
+              .group_by(Child.village_id, CareContact.child_id, CareContact.kind).subquery())
+    return (select(*_row("contact_last", latest.c.unit_id, latest.c.kind), latest.c.day,
+                   literal(0).label("extra"))
+            .group_by(latest.c.unit_id, latest.c.kind, latest.c.day))
+
+
+# ---- activities held by a unit, by day ---------------------------------------------------------
+
+def activity_unit() -> ColumnElement[int]:
+    return func.coalesce(Activity.org_unit_id, NO_UNIT)
+
+
+def _activities_rows(units: UnitKeys | None, days: DayKeys | None) -> Select:
+    unit = activity_unit()
+    attending = (select(Attendance.activity_id, func.count().label("n"))
+                 .group_by(Attendance.activity_id).subquery())
+    times = person_times(func.coalesce(attending.c.n, 0), Activity.extra_person_times)  # type: ignore[arg-type]
+    return (select(*_row("activity", unit, Activity.kind, func.sum(Activity.sessions)),
+                   Activity.held_on.label("day"), func.sum(times).label("extra"))
+            .outerjoin(attending, attending.c.activity_id == Activity.id)
+            .where(Activity.archived_at.is_(None), _within(unit, units),
+                   _on_days(unit, Activity.held_on, days))
+            .group_by(unit, Activity.kind, Activity.held_on))
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("children", "counts",
+           ("children", *CHILD_FIELDS, "risk_level", "category", "flag", "place"),
+           _children_rows),
+    Family("helpers", "counts", ("helper_kind",), _helpers_rows),
+    Family("needs", "counts", ("need_kind", "need_status", "open_need_kind"), _needs_rows),
+    Family("births", "days", ("born",), _births_rows),
+    Family("contacts", "days", ("contact",), _contacts_rows, by_day=True),
+    Family("contact_lasts", "days", ("contact_last",), _contact_lasts_rows),
+    Family("activities", "days", ("activity",), _activities_rows, by_day=True),
+)
+BY_NAME = {family.name: family for family in FAMILIES}

@@ -1,0 +1,211 @@
+"""Recompute rollup rows from the records: for the keys a transaction touched, for everything
+(rebuild), or into memory to compare with what is stored (check).
+
+Recomputing a key from the records, rather than adding and subtracting deltas, makes a
+maintained rollup equal to a rebuilt one by construction; a key is small (one village's
+children, one village's contacts on one day), so this costs a few milliseconds a save.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import Session
+
+from db.models import RollupCount, RollupDay, RollupMonth
+from services.stats.rollups.families import BY_NAME, FAMILIES, DayKeys, Family, UnitKeys
+
+Bind = Session | Connection
+CHUNK = 500  # keys per statement: well under SQLite's limit on bound parameters
+
+
+@dataclass
+class Dirty:
+    """What a transaction touched, per family: whole units, or (unit, day) pairs."""
+
+    units: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    days: dict[str, set[tuple[int, date]]] = field(default_factory=lambda: defaultdict(set))
+
+    def unit(self, family: str, *units: int | None) -> None:
+        self.units[family].update(u for u in units if u is not None)
+
+    def day(self, family: str, unit: int | None, day: date | None) -> None:
+        if unit is not None and day is not None:
+            self.days[family].add((unit, day))
+
+    def __bool__(self) -> bool:
+        return any(self.units.values()) or any(self.days.values())
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def refresh(bind: Bind, dirty: Dirty) -> None:
+    """Recompute every touched key from the records, in the caller's transaction."""
+    for family in FAMILIES:
+        units = dirty.units.get(family.name, set())
+        days = {(u, d) for u, d in dirty.days.get(family.name, set()) if u not in units}
+        if family.table == "counts":
+            for chunk in _chunks(sorted(units)):
+                _replace_counts(bind, family, frozenset(chunk))
+            continue
+        months: set[tuple[int, date]] = set()
+        for chunk in _chunks(sorted(units)):
+            months |= _replace_days(bind, family, frozenset(chunk), None)
+        if family.by_day:
+            for day_chunk in _chunks(sorted(days)):
+                months |= _replace_days(bind, family, None, frozenset(day_chunk))
+        _remake_months(bind, family, months)
+
+
+def rebuild(bind: Bind) -> dict[str, int]:
+    """Every rollup from scratch; rows written per table."""
+    rebuild_families(bind, [family.name for family in FAMILIES])
+    return {table.__tablename__: int(bind.execute(
+        select(func.count()).select_from(table)).scalar() or 0)
+        for table in (RollupCount, RollupDay, RollupMonth)}
+
+
+def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
+    for family in (BY_NAME[name] for name in sorted(set(names))):
+        if family.table == "counts":
+            bind.execute(delete(RollupCount).where(RollupCount.field.in_(family.fields)))
+            bind.execute(insert(RollupCount).from_select(
+                ["field", "unit_id", "code", "n"], family.rows(None, None)))
+            continue
+        bind.execute(delete(RollupDay).where(RollupDay.field.in_(family.fields)))
+        bind.execute(delete(RollupMonth).where(RollupMonth.field.in_(family.fields)))
+        bind.execute(insert(RollupDay).from_select(
+            ["field", "unit_id", "code", "n", "day", "extra"], family.rows(None, None)))
+        _all_months(bind, family)
+
+
+Row = tuple[str, int, str, object, int, int]
+
+
+def differences(bind: Bind, limit: int = 50) -> list[str]:
+    """Every stored rollup row that differs from a recomputation from the records (an empty
+    list: they agree), as lines to print; at most `limit`."""
+    wanted_days: dict[tuple, tuple[int, int]] = {}
+    wanted_counts: dict[tuple, int] = {}
+    for family in FAMILIES:
+        for row in bind.execute(family.rows(None, None)):
+            if family.table == "counts":
+                wanted_counts[(row.field, row.unit_id, row.code)] = int(row.n)
+            else:
+                wanted_days[(row.field, row.unit_id, row.code, row.day)] = (
+                    int(row.n), int(row.extra or 0))
+    wanted_months: dict[tuple, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for (name, unit, code, day), (n, extra) in wanted_days.items():
+        key = (name, unit, code, month_of(day))
+        wanted_months[key] = (wanted_months[key][0] + n, wanted_months[key][1] + extra)
+    stored_counts = {(r.field, r.unit_id, r.code): r.n for r in bind.execute(select(
+        RollupCount.field, RollupCount.unit_id, RollupCount.code, RollupCount.n))}
+    stored_days = {(r.field, r.unit_id, r.code, r.day): (r.n, r.extra) for r in bind.execute(
+        select(RollupDay.field, RollupDay.unit_id, RollupDay.code, RollupDay.day, RollupDay.n,
+               RollupDay.extra))}
+    stored_months = {(r.field, r.unit_id, r.code, r.month): (r.n, r.extra) for r in
+                     bind.execute(select(RollupMonth.field, RollupMonth.unit_id,
+                                         RollupMonth.code, RollupMonth.month, RollupMonth.n,
+                                         RollupMonth.extra))}
+    found: list[str] = []
+    for table, wanted, stored in (("rollup_counts", wanted_counts, stored_counts),
+                                  ("rollup_days", wanted_days, stored_days),
+                                  ("rollup_months", dict(wanted_months), stored_months)):
+        for key in sorted(set(wanted) | set(stored), key=str):
+            if wanted.get(key) != stored.get(key):
+                found.append(f"{table} {'/'.join(map(str, key))}: "
+                             f"记录算得 {wanted.get(key)}，汇总表中为 {stored.get(key)}")
+    return found[:limit]
+
+
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+def _replace_counts(bind: Bind, family: Family, units: UnitKeys) -> None:
+    bind.execute(delete(RollupCount).where(RollupCount.field.in_(family.fields),
+                                           RollupCount.unit_id.in_(sorted(units))))
+    bind.execute(insert(RollupCount).from_select(["field", "unit_id", "code", "n"],
+                                                 family.rows(units, None)))
+
+
+def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
+                  days: DayKeys | None) -> set[tuple[int, date]]:
+    """Replace the family's day rows of whole units, or of (unit, day) pairs; the months
+    whose totals that changes."""
+    where: list[ColumnElement[bool]] = [RollupDay.field.in_(family.fields)]
+    if units is not None:
+        where.append(RollupDay.unit_id.in_(sorted(units)))
+        touched = set(bind.execute(select(RollupDay.unit_id, RollupDay.day).where(*where))
+                      .all())
+    else:
+        assert days is not None
+        where.append(tuple_(RollupDay.unit_id, RollupDay.day).in_(sorted(days)))
+        touched = set(days)
+    bind.execute(delete(RollupDay).where(*where))
+    bind.execute(insert(RollupDay).from_select(["field", "unit_id", "code", "n", "day", "extra"],
+                                               family.rows(units, days)))
+    if units is not None:
+        touched |= set(bind.execute(select(RollupDay.unit_id, RollupDay.day).where(*where))
+                       .all())
+    return {(unit, month_of(day)) for unit, day in touched}
+
+
+def _remake_months(bind: Bind, family: Family, months: Iterable[tuple[int, date]]) -> None:
+    by_month: dict[date, set[int]] = defaultdict(set)
+    for unit, month in months:
+        by_month[month].add(unit)
+    for month, units in sorted(by_month.items()):
+        for chunk in _chunks(sorted(units)):
+            _month_rows(bind, family, month, chunk)
+
+
+def _month_rows(bind: Bind, family: Family, month: date, units: list[int] | None) -> None:
+    within = [RollupDay.field.in_(family.fields), RollupDay.day >= month,
+              RollupDay.day < next_month(month)]
+    stale = [RollupMonth.field.in_(family.fields), RollupMonth.month == month]
+    if units is not None:
+        within.append(RollupDay.unit_id.in_(units))
+        stale.append(RollupMonth.unit_id.in_(units))
+    bind.execute(delete(RollupMonth).where(*stale))
+    bind.execute(insert(RollupMonth).from_select(
+        ["field", "unit_id", "code", "month", "n", "extra"],
+        select(RollupDay.field, RollupDay.unit_id, RollupDay.code, _month_literal(month),
+               func.sum(RollupDay.n), func.sum(RollupDay.extra))
+        .where(*within).group_by(RollupDay.field, RollupDay.unit_id, RollupDay.code)))
+
+
+def _month_literal(month: date) -> ColumnElement[date]:
+    return literal(month, Date)
+
+
+def _all_months(bind: Bind, family: Family) -> None:
+    first, last = bind.execute(select(func.min(RollupDay.day), func.max(RollupDay.day))
+                               .where(RollupDay.field.in_(family.fields))).one()
+    if first is None:
+        return
+    month = month_of(first)
+    while month <= last:
+        _month_rows(bind, family, month, None)
+        month = next_month(month)

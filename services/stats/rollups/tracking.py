@@ -1,0 +1,250 @@
+"""Which rollup keys a transaction touched, noted as the session flushes and recomputed just
+before it commits (`db.data_version` calls `maintain` ahead of moving the data version).
+
+Flushed objects are read with their attribute history, so a child moved from one village to
+another dirties both. `insert`, `update` and `delete` statements run through the session are
+read for the keys they name (the contact import's bulk insert, the attendance a save
+replaces); a statement on a counted table whose keys cannot be read marks its families for a
+full recompute, which is slow but never wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
+
+from db import data_version
+from db.models import (
+    Activity,
+    Attendance,
+    CareContact,
+    Child,
+    ChildCategory,
+    Consent,
+    Helper,
+    Need,
+    Pairing,
+)
+from services.stats.rollups.families import FAMILIES, NO_UNIT
+from services.stats.rollups.refresh import Dirty, refresh
+
+_log = logging.getLogger(__name__)
+_KEY = "shouwang_rollups_pending"
+
+CHILD_NOW = ("children", "births", "needs")
+CHILD_RECORDS = ("contacts", "contact_lasts")
+
+
+@dataclass
+class Pending:
+    """Keys as the flush saw them; children, contacts and activities are turned into units
+    and days by `resolve`, once, at commit."""
+
+    dirty: Dirty = field(default_factory=Dirty)
+    children: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    child_days: dict[str, set[tuple[int, date]]] = field(
+        default_factory=lambda: defaultdict(set))
+    activities: set[int] = field(default_factory=set)
+    helpers_paired: set[int] = field(default_factory=set)
+    everything: set[str] = field(default_factory=set)
+
+    def child(self, families: Iterable[str], *child_ids: int | None) -> None:
+        for name in families:
+            self.children[name].update(c for c in child_ids if c is not None)
+
+
+def pending(session: Session) -> Pending:
+    found = session.info.get(_KEY)
+    if found is None:
+        found = session.info[_KEY] = Pending()
+    return found
+
+
+def _before(obj: object, name: str) -> Any:
+    """The attribute's value before this flush (its current value when unchanged)."""
+    history = inspect(obj).attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(obj, name)
+
+
+def _changed(obj: object, *names: str) -> bool:
+    return any(inspect(obj).attrs[name].history.has_changes() for name in names)
+
+
+def _note_child(p: Pending, child: Child, state: str) -> None:
+    old, new = _before(child, "village_id"), child.village_id
+    p.dirty.unit("children", old, new)
+    p.dirty.unit("births", old, new)
+    p.dirty.unit("needs", old, new)
+    if state != "new" and (state == "deleted" or _changed(child, "village_id", "archived_at")):
+        for name in CHILD_RECORDS:
+            p.dirty.unit(name, old, new)
+
+
+def _helper_unit(org_unit_id: int | None, school_id: int | None) -> int:
+    return org_unit_id or school_id or NO_UNIT
+
+
+def _note_helper(p: Pending, helper: Helper, state: str) -> None:
+    p.dirty.unit("helpers", _helper_unit(_before(helper, "org_unit_id"),
+                                         _before(helper, "school_id")),
+                 _helper_unit(helper.org_unit_id, helper.school_id))
+    if state != "new" and _changed(helper, "archived_at"):
+        p.helpers_paired.add(helper.id)
+
+
+def _note_contact(p: Pending, contact: CareContact, _state: str) -> None:
+    for child_id, day in ((_before(contact, "child_id"), _before(contact, "contact_date")),
+                          (contact.child_id, contact.contact_date)):
+        p.child_days["contacts"].add((child_id, day))
+        p.child(["contact_lasts"], child_id)
+
+
+def _note_activity(p: Pending, activity: Activity, _state: str) -> None:
+    for unit, day in ((_before(activity, "org_unit_id"), _before(activity, "held_on")),
+                      (activity.org_unit_id, activity.held_on)):
+        p.dirty.day("activities", unit or NO_UNIT, day)
+
+
+Noter = Callable[[Pending, Any, str], None]
+
+
+def _note_child_record(families: tuple[str, ...]) -> Noter:
+    def note(p: Pending, record: Any, _state: str) -> None:
+        p.child(families, _before(record, "child_id"), record.child_id)
+    return note
+
+
+def _note_attendance(p: Pending, attendance: Attendance, _state: str) -> None:
+    p.activities.update({_before(attendance, "activity_id"), attendance.activity_id})
+
+
+NOTERS = {
+    Child: _note_child,
+    Helper: _note_helper,
+    CareContact: _note_contact,
+    Activity: _note_activity,
+    Attendance: _note_attendance,
+    ChildCategory: _note_child_record(("children",)),
+    Consent: _note_child_record(("children",)),
+    Pairing: _note_child_record(("children",)),
+    Need: _note_child_record(("needs",)),
+}
+TABLES = {model.__tablename__: model for model in NOTERS}
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    for state, objects in (("new", session.new), ("deleted", session.deleted),
+                           ("dirty", session.dirty)):
+        for obj in objects:
+            noter = NOTERS.get(type(obj))  # type: ignore[call-overload]
+            if noter is None:
+                continue
+            if state == "dirty" and not session.is_modified(obj, include_collections=False):
+                continue
+            noter(pending(session), obj, state)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table not in TABLES:
+        return
+    p = pending(state.session)
+    rows = state.parameters
+    if state.is_insert and isinstance(rows, list | tuple | dict):
+        for row in [rows] if isinstance(rows, dict) else rows:
+            _note_inserted(p, table, row)
+        return
+    keys = _equalities(getattr(state.statement, "whereclause", None))
+    if table == "attendances" and "activity_id" in keys:
+        p.activities.update(keys["activity_id"])
+    elif table == "children" and "id" in keys:
+        p.child((*CHILD_NOW, *CHILD_RECORDS), *keys["id"])
+    else:
+        _log.warning("rollups: %s statement on %s without readable keys; recomputing all",
+                     "update" if state.is_update else "delete", table)
+        p.everything.update(f.name for f in FAMILIES)
+
+
+def _note_inserted(p: Pending, table: str, row: dict[str, Any]) -> None:
+    if table == "care_contacts":
+        p.child_days["contacts"].add((row["child_id"], row["contact_date"]))
+        p.child(["contact_lasts"], row["child_id"])
+    elif table == "attendances":
+        p.activities.add(row["activity_id"])
+    elif "child_id" in row:
+        p.child(["children", "needs"], row["child_id"])
+    else:
+        p.everything.update(f.name for f in FAMILIES)
+
+
+def _equalities(clause: Any) -> dict[str, set[Any]]:
+    """`column = value` and `column IN (values)` terms of a WHERE joined by AND."""
+    found: dict[str, set[Any]] = defaultdict(set)
+    terms = clause.clauses if isinstance(clause, BooleanClauseList) else [clause]
+    for term in terms:
+        if not isinstance(term, BinaryExpression) or not hasattr(term.left, "name"):
+            continue
+        right = term.right
+        if term.operator is operators.eq and isinstance(right, BindParameter):
+            found[term.left.name].add(right.value)
+        elif term.operator is operators.in_op and isinstance(right, BindParameter):
+            found[term.left.name].update(right.value or ())
+    return found
+
+
+def resolve(session: Session, p: Pending) -> Dirty:
+    """Children to their villages, activities to their unit and day."""
+    dirty = p.dirty
+    ids: set[int] = set().union(*p.children.values())
+    ids.update(child_id for pairs in p.child_days.values() for child_id, _ in pairs)
+    villages = dict(session.execute(select(Child.id, Child.village_id)
+                                    .where(Child.id.in_(sorted(ids)))).all()) if ids else {}
+    for name, child_ids in p.children.items():
+        dirty.unit(name, *(villages.get(c) for c in child_ids))
+    for name, pairs in p.child_days.items():
+        for child_id, day in pairs:
+            dirty.day(name, villages.get(child_id), day)
+    if p.activities:
+        for unit, day in session.execute(select(Activity.org_unit_id, Activity.held_on)
+                                         .where(Activity.id.in_(sorted(p.activities)))):
+            dirty.day("activities", unit or NO_UNIT, day)
+    if p.helpers_paired:
+        dirty.unit("children", *session.scalars(
+            select(Child.village_id).join(Pairing, Pairing.child_id == Child.id)
+            .where(Pairing.helper_id.in_(sorted(p.helpers_paired))).distinct()))
+    return dirty
+
+
+def maintain(session: Session) -> None:
+    """Recompute what this transaction touched (called just before it commits)."""
+    p = session.info.pop(_KEY, None)
+    if p is None:
+        return
+    if p.everything:
+        from services.stats.rollups.refresh import rebuild_families
+
+        rebuild_families(session, p.everything)
+    dirty = resolve(session, p)
+    if dirty:
+        refresh(session, dirty)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+data_version.add_maintainer(maintain)
