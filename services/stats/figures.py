@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from services.stats.headline_counts import (
     PairingStats,
     pairing_stats,
 )
+from services.stats.rollups import reading as rollup_reading
 from services.stats.stats_queries import (
     Sessions,
     Tally,
@@ -244,22 +245,27 @@ class _Lens:
                    true() if subtree is None else Activity.org_unit_id.in_(subtree))
 
 
-def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -> Statistics:
+def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date,
+            source: Source = "rollups") -> Statistics:
     """The whole statistics object for the scope, by grouped SQL (no row is read into Python).
 
     A period still running is counted up to today: nothing later is dated yet, and ages and
-    care-rule deadlines are taken on the last day counted.
+    care-rule deadlines are taken on the last day counted. With `source="rollups"` the
+    figures the rollups hold are summed from them where they can answer
+    (`services.stats.rollups.reading.usable`); `source="records"` counts everything from the
+    records, the reference the rollups are checked against.
     """
     lens = _Lens.of(session, actor, scope)
-    narrowed, children, through, held_by = lens.actor, lens.children, lens.through, lens.held_by
+    narrowed, children, through = lens.actor, lens.children, lens.through
     units = true() if lens.subtree is None else OrgUnit.id.in_(lens.subtree)
     start, end = scope.date_from, min(scope.date_to, max(today, scope.date_from))
     enrolled, compared, schools = ((0, 0, 0) if actor.role is Role.helper else
                                    enrolment(session, _served(narrowed, scope),
                                              narrowed.org_unit_id, units))
-    figures = children_figures(session, children, on=end)
-    figures["by_town"] = by_place(session, children, Child.town_id)
-    figures["by_village"] = by_place(session, children, Child.village_id)
+    summed = (rollup_reading.Rollups(session, narrowed.org_unit_id)
+              if source == "rollups" and rollup_reading.usable(session, narrowed,
+                                                               scope.categories) else None)
+    counted = _Counted.of(session, lens, start, end, summed)
     return Statistics(
         org=MY_CHILDREN if actor.role is Role.helper else _org_name(session, narrowed),
         scope=scope,
@@ -275,15 +281,14 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
                                enrolled_schools=schools,
                                attending_from_elsewhere=attending_from_elsewhere(
                                    session, narrowed, scope),
-                               **figures),  # type: ignore[arg-type]
-        pairing=pairing_stats(session, narrowed, among=children, helpers_among=lens.helpers),
-        contacts_by_kind=contacts_by_kind(session, lens.among, start, end),
-        contacts_by_month=contacts_by_month(session, lens.among, start, end),
-        activities_by_kind=_every_kind(session, activities_grouped(
-            session, through, held_by, start, end, by="kind")),
-        activities_by_month=activities_grouped(session, through, held_by, start, end, by="month"),
-        needs=need_counts(session, narrowed, among=children),
-        open_needs_by_kind=open_needs_by_kind(session, children),
+                               **counted.children),  # type: ignore[arg-type]
+        pairing=counted.pairing,
+        contacts_by_kind=counted.contacts_by_kind,
+        contacts_by_month=counted.contacts_by_month,
+        activities_by_kind=_every_kind(session, counted.activities_by_kind),
+        activities_by_month=counted.activities_by_month,
+        needs=counted.needs,
+        open_needs_by_kind=counted.open_needs_by_kind,
         wishes=wish_counts(session, narrowed, date_from=start, date_to=end, among=children),
         donations=donation_summary(session, narrowed, date_from=start, date_to=end,
                                    among=children, shares_only=through is not None,
@@ -296,6 +301,61 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date) -
             select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
         computed_at=utcnow(),
     )
+
+
+Source = Literal["rollups", "records"]
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The figures the rollups can hold, from them (`summed`) or from the records."""
+
+    children: dict[str, object]
+    pairing: PairingStats
+    contacts_by_kind: dict[str, Tally]
+    contacts_by_month: dict[str, int]
+    activities_by_kind: dict[str, Sessions]
+    activities_by_month: dict[str, Sessions]
+    needs: NeedCounts
+    open_needs_by_kind: dict[str, int]
+
+    @classmethod
+    def of(cls, session: Session, lens: _Lens, start: date, end: date,
+           summed: rollup_reading.Rollups | None) -> _Counted:
+        if summed is None:
+            return cls._from_records(session, lens, start, end)
+        children = rollup_reading.children_figures(summed, on=end)
+        needs, open_needs = rollup_reading.need_counts(summed)
+        by_kind = rollup_reading.contacts_by_kind(summed, start, end)
+        return cls(
+            children=children,
+            pairing=rollup_reading.pairing_stats(summed, int(children["total"])),  # type: ignore[call-overload]
+            contacts_by_kind=(by_kind if by_kind is not None else
+                              contacts_by_kind(session, lens.among, start, end)),
+            contacts_by_month=rollup_reading.contacts_by_month(summed, start, end),
+            activities_by_kind=rollup_reading.activities_grouped(summed, start, end, by="kind"),
+            activities_by_month=rollup_reading.activities_grouped(summed, start, end,
+                                                                  by="month"),
+            needs=needs, open_needs_by_kind=open_needs)
+
+    @classmethod
+    def _from_records(cls, session: Session, lens: _Lens, start: date, end: date) -> _Counted:
+        children, through, held_by = lens.children, lens.through, lens.held_by
+        figures = children_figures(session, children, on=end)
+        figures["by_town"] = by_place(session, children, Child.town_id)
+        figures["by_village"] = by_place(session, children, Child.village_id)
+        return cls(
+            children=figures,
+            pairing=pairing_stats(session, lens.actor, among=children,
+                                  helpers_among=lens.helpers),
+            contacts_by_kind=contacts_by_kind(session, lens.among, start, end),
+            contacts_by_month=contacts_by_month(session, lens.among, start, end),
+            activities_by_kind=activities_grouped(session, through, held_by, start, end,
+                                                  by="kind"),
+            activities_by_month=activities_grouped(session, through, held_by, start, end,
+                                                   by="month"),
+            needs=need_counts(session, lens.actor, among=children),
+            open_needs_by_kind=open_needs_by_kind(session, children))
 
 
 def _every_kind(session: Session, found: dict[str, Sessions]) -> dict[str, Sessions]:

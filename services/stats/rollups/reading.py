@@ -1,0 +1,251 @@
+"""The figures read from the rollups: the same answers as `services.stats.stats_queries` and
+the capabilities' own counts give from the records, summed over a few thousand rows.
+
+They answer a county's, a township's or a village's figures and the whole database's, for all
+children; a school's figures, a helper's own children and a choice of categories are counted
+from the records (`usable`). A period's days are read as whole months from `rollup_months` and
+the days left over at either end from `rollup_days`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy.orm import Session
+
+from core.vocab import (
+    AcademicLevel,
+    Category,
+    ContactKind,
+    EconomicStatus,
+    Gender,
+    GuardianType,
+    HelperKind,
+    LeftBehindType,
+    NeedKind,
+    NeedStatus,
+    OrgKind,
+    RiskLevel,
+    Role,
+    Vocabulary,
+)
+from db import data_version
+from db.models import CareContact, OrgUnit, RollupCount, RollupDay, RollupMonth
+from services.access.permissions import Actor
+from services.resources.needs import NeedCounts
+from services.roster.home_unit import is_school, units_under
+from services.roster.roster_filter import AgeBand, years_before
+from services.stats.headline_counts import PairingStats
+from services.stats.rollups.families import CHILD_FIELDS, UNASSESSED
+from services.stats.rollups.refresh import month_of, next_month
+from services.stats.stats_queries import AGED_OUT_AT, Sessions, Tally
+
+VOCABULARIES: dict[str, type[Vocabulary]] = {
+    "gender": Gender, "guardian_type": GuardianType, "left_behind_type": LeftBehindType,
+    "economic_status": EconomicStatus, "academic_level": AcademicLevel}
+assert set(VOCABULARIES) == set(CHILD_FIELDS)
+Sums = dict[str, tuple[int, int]]  # code → (n, extra)
+
+
+def usable(session: Session, actor: Actor, categories: Iterable[object]) -> bool:
+    """Whether the rollups answer this (narrowed) actor's figures."""
+    if actor.role is Role.helper or tuple(categories):
+        return False
+    if actor.org_unit_id is not None and is_school(session, actor.org_unit_id):
+        return False
+    return not data_version.rollups_stale(session)
+
+
+class Rollups:
+    """The rollups of one unit's subtree (or of everything, `unit_id` None)."""
+
+    def __init__(self, session: Session, unit_id: int | None) -> None:
+        self.session = session
+        self.units: Select | None = None if unit_id is None else units_under(unit_id)
+
+    def _in(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+        return true() if self.units is None else column.in_(self.units)
+
+    # ---- counts now ------------------------------------------------------------------------
+
+    def counts(self, field: str) -> dict[str, int]:
+        return {code: int(n) for code, n in self.session.execute(
+            select(RollupCount.code, func.sum(RollupCount.n))
+            .where(RollupCount.field == field, self._in(RollupCount.unit_id))
+            .group_by(RollupCount.code))}
+
+    def counts_by_unit(self, field: str) -> list[tuple[int, str, int]]:
+        return [(unit, code, int(n)) for unit, code, n in self.session.execute(
+            select(RollupCount.unit_id, RollupCount.code, func.sum(RollupCount.n))
+            .where(RollupCount.field == field, self._in(RollupCount.unit_id))
+            .group_by(RollupCount.unit_id, RollupCount.code))]
+
+    # ---- by day ----------------------------------------------------------------------------
+
+    def period(self, field: str, first: date | None, last: date | None) -> Sums:
+        """Σ (n, extra) per code over the days first … last (None: unbounded)."""
+        found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for _, code, n, extra in self._pieces(field, first, last):
+            found[code][0] += n
+            found[code][1] += extra
+        return {code: (n, extra) for code, (n, extra) in found.items()}
+
+    def by_month(self, field: str, first: date, last: date) -> dict[str, tuple[int, int]]:
+        """Σ (n, extra) per month ("2026-09") over the days first … last."""
+        found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for when, _, n, extra in self._pieces(field, first, last):
+            key = f"{when:%Y-%m}"
+            found[key][0] += n
+            found[key][1] += extra
+        return {key: (n, extra) for key, (n, extra) in sorted(found.items())}
+
+    def _pieces(self, field: str, first: date | None, last: date | None
+                ) -> list[tuple[date, str, int, int]]:
+        """(day or month, code, n, extra) rows covering first … last exactly once."""
+        low = None if first is None else (
+            month_of(first) if first.day == 1 else next_month(month_of(first)))
+        high = None if last is None else (
+            next_month(month_of(last)) if (last + timedelta(days=1)).day == 1
+            else month_of(last))
+        rows: list[tuple[date, str, int, int]] = []
+        if low is not None and high is not None and low >= high:
+            return self._days(field, first, last)
+        rows += self._months(field, low, high)
+        if first is not None and low is not None and first < low:
+            rows += self._days(field, first, low - timedelta(days=1))
+        if last is not None and high is not None and last >= high:
+            rows += self._days(field, high, last)
+        return rows
+
+    def _months(self, field: str, low: date | None, high: date | None
+                ) -> list[tuple[date, str, int, int]]:
+        where = [RollupMonth.field == field, self._in(RollupMonth.unit_id)]
+        if low is not None:
+            where.append(RollupMonth.month >= low)
+        if high is not None:
+            where.append(RollupMonth.month < high)
+        return [(month, code, int(n), int(extra)) for month, code, n, extra in self.session.execute(
+            select(RollupMonth.month, RollupMonth.code, func.sum(RollupMonth.n),
+                   func.sum(RollupMonth.extra)).where(*where)
+            .group_by(RollupMonth.month, RollupMonth.code))]
+
+    def _days(self, field: str, first: date | None, last: date | None
+              ) -> list[tuple[date, str, int, int]]:
+        where = [RollupDay.field == field, self._in(RollupDay.unit_id)]
+        if first is not None:
+            where.append(RollupDay.day >= first)
+        if last is not None:
+            where.append(RollupDay.day <= last)
+        return [(day, code, int(n), int(extra)) for day, code, n, extra in self.session.execute(
+            select(RollupDay.day, RollupDay.code, func.sum(RollupDay.n),
+                   func.sum(RollupDay.extra)).where(*where)
+            .group_by(RollupDay.day, RollupDay.code))]
+
+
+# ---- the statistics object's parts ------------------------------------------------------------
+
+def _every(vocab: type[Vocabulary], found: dict[str, int]) -> dict[str, int]:
+    return {code: found.get(code, 0) for code in vocab.codes()}
+
+
+def children_figures(rollups: Rollups, *, on: date) -> dict[str, object]:
+    """`stats_queries.children_figures` and `by_place` for town and village."""
+    session = rollups.session
+    figures: dict[str, object] = {"total": rollups.counts("children").get("", 0)}
+    for field, vocab in VOCABULARIES.items():
+        figures[f"by_{field}"] = _every(vocab, rollups.counts(field))
+    risk = rollups.counts("risk_level")
+    figures["by_risk_level"] = {**_every(RiskLevel, risk), UNASSESSED: risk.get(UNASSESSED, 0)}
+    figures["by_age_band"] = _age_bands(rollups, on)
+    born = rollups.period("born", None, years_before(on, AGED_OUT_AT))
+    figures["aged_out_review"] = born.get("", (0, 0))[0]
+    flags = rollups.counts("flag")
+    for name in ("safety_incident", "key_concern", "boarding", "consent_missing"):
+        figures[name] = flags.get(name, 0)
+    unset = {unit: n for unit, _, n in rollups.counts_by_unit("flag") if _ == "mountain_unset"}
+    mountain = set(session.scalars(select(OrgUnit.id).where(
+        OrgUnit.id.in_(list(unset)), OrgUnit.is_mountain_area.is_(True)))) if unset else set()
+    figures["in_mountain_area"] = flags.get("mountain_yes", 0) + sum(
+        n for unit, n in unset.items() if unit in mountain)
+    towns: dict[int, int] = defaultdict(int)
+    for _, code, n in rollups.counts_by_unit("place"):
+        towns[int(code.split(":", 1)[0])] += n
+    kinds = dict(session.execute(select(OrgUnit.id, OrgUnit.kind).where(
+        OrgUnit.id.in_(list(towns)))).all()) if towns else {}
+    figures["in_townships"] = sum(n for town, n in towns.items() if kinds.get(town) is OrgKind.town)
+    figures["by_category"] = _every(Category, rollups.counts("category"))
+    figures["by_town"] = _by_name(session, towns)
+    villages: dict[int, int] = defaultdict(int)
+    for unit, _, n in rollups.counts_by_unit("children"):
+        villages[unit] += n
+    figures["by_village"] = _by_name(session, villages)
+    return figures
+
+
+def _age_bands(rollups: Rollups, on: date) -> dict[str, int]:
+    bands = {}
+    for band in AgeBand:
+        after, upto = band.born_between(on)
+        first = after + timedelta(days=1)
+        last = None if band is AgeBand.under_7 else upto  # born after `on`: counted as 0-6
+        bands[band.value] = rollups.period("born", first, last).get("", (0, 0))[0]
+    return bands
+
+
+def _by_name(session: Session, counts: dict[int, int]) -> dict[str, int]:
+    """{unit name: n}, most first then by name, as `stats_queries.by_place` orders them."""
+    names = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(
+        OrgUnit.id.in_([u for u, n in counts.items() if n]))).all()) if counts else {}
+    ordered = sorted(((n, names[u]) for u, n in counts.items() if n and u in names),
+                     key=lambda pair: (-pair[0], pair[1]))
+    found: dict[str, int] = {}
+    for n, name in ordered:
+        found[name] = found.get(name, 0) + n
+    return found
+
+
+def contacts_by_kind(rollups: Rollups, start: date, end: date) -> dict[str, Tally] | None:
+    """Contacts and children reached per kind; None when the children reached cannot be read
+    from the rollups (a period that closed before the latest contact): count from the records.
+
+    The children a period has reached are those whose latest contact of the kind falls in it,
+    as long as no contact is dated after the period's end."""
+    latest = rollups.session.scalar(select(func.max(CareContact.contact_date)).where(
+        CareContact.archived_at.is_(None)))
+    if latest is not None and latest > end:
+        return None
+    counts = rollups.period("contact", start, end)
+    reached = rollups.period("contact_last", start, None)
+    return {code: Tally(counts.get(code, (0, 0))[0], reached.get(code, (0, 0))[0])
+            for code in ContactKind.codes()}
+
+
+def contacts_by_month(rollups: Rollups, start: date, end: date) -> dict[str, int]:
+    return {month: n for month, (n, _) in rollups.by_month("contact", start, end).items() if n}
+
+
+def activities_grouped(rollups: Rollups, start: date, end: date, *, by: str
+                       ) -> dict[str, Sessions]:
+    found = (rollups.period("activity", start, end) if by == "kind"
+             else rollups.by_month("activity", start, end))
+    return {key: Sessions(n, extra) for key, (n, extra) in sorted(found.items())}
+
+
+def pairing_stats(rollups: Rollups, children: int) -> PairingStats:
+    by_kind = rollups.counts("helper_kind")
+    paired = rollups.counts("flag").get("paired", 0)
+    return PairingStats(sum(by_kind.values()), _every(HelperKind, by_kind), children, paired)
+
+
+def need_counts(rollups: Rollups) -> tuple[NeedCounts, dict[str, int]]:
+    """The needs by kind and by status, and the open ones (待对接, 已对接) by kind."""
+    return (NeedCounts(_every(NeedKind, rollups.counts("need_kind")),
+                       _every(NeedStatus, rollups.counts("need_status"))),
+            _every(NeedKind, rollups.counts("open_need_kind")))
+
+
+__all__ = ["Rollups", "activities_grouped", "children_figures", "contacts_by_kind",
+           "contacts_by_month", "need_counts", "pairing_stats", "usable"]
