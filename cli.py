@@ -16,6 +16,7 @@ from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine, o
 from cli_commands.figures import cmd_report, cmd_stats
 from cli_commands.importing import cmd_import
 from cli_commands.privacy import cmd_compliance_report, cmd_retention, cmd_rotate_key
+from cli_commands.rollups import cmd_rollups, rebuild_if_stale
 from config import ConfigError, load_settings, local_today
 from core.errors import DomainError
 from core.vocab import Role, UnknownLabel
@@ -28,6 +29,7 @@ from services.exports.roster_export import export_roster
 from services.exports.tables import EXPORT_FORMATS, ExportOptions
 from services.imports import IMPORT_KINDS
 from services.roster.roster_filter import RosterFilter
+from services.stats import rollups  # noqa: F401  (every write keeps the figures' rollups right)
 
 # The entry point and the exit codes scripts compare against (docs/command-line.md).
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -37,10 +39,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Create or upgrade the schema; running it again changes nothing."""
     engine = open_engine(ready=False)
     revision = schema.upgrade(engine)
+    rebuilt = rebuild_if_stale(engine)
     with transaction(engine) as session:
         record_command(session, args.actor, "init", "database", f"数据库结构升级到 {revision}",
-                       revision=revision)
+                       revision=revision, rollups=rebuilt)
     print(f"数据库已是最新版本（{revision}）。")
+    if rebuilt is not None:
+        print("已从现有记录生成汇总统计表。")
     return EXIT_OK
 
 
@@ -229,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "pair=unpaired")
     export.add_argument("--include-sensitive", action="store_true",
                         help="导出姓名、电话、身份证号和住址原文（会记入操作日志）")
+
+    summaries = command("rollups", "重算或核对汇总统计表（总览的数字由其求和得出）", cmd_rollups)
+    summaries.add_argument("--rebuild", action="store_true", help="从全部记录重算汇总统计表")
+    summaries.add_argument("--check", action="store_true",
+                           help="与从记录重算的结果逐行比较，列出不一致之处（有则退出码为 1）")
+    summaries.add_argument("--limit", type=int, default=50, help="--check 最多列出几处（默认 50）")
 
     figures = command("stats", "打印总览的统计数字（某单位、某时段）", cmd_stats)
     figures.add_argument("--json", action="store_true",

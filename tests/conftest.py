@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db import schema
 from db.engine import make_engine
 from db.models import ActivityKindRow, Base, CareRule, DataVersion
+from services.stats import rollups  # noqa: F401  (writes in tests keep the rollups right, as the app's)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # 身份证号 are encrypted with this key in every test and in the processes tests start.

@@ -19,6 +19,7 @@ from core.i18n import DEFAULT_LANGUAGE, t
 from db import schema
 from db.engine import make_engine, transaction
 from services.access.permissions import Actor, Capability
+from services.stats import rollups  # noqa: F401  (every write keeps the figures' rollups right)
 
 _log = logging.getLogger(__name__)
 ACTOR_KEY = "shouwang_actor"
