@@ -28,7 +28,8 @@ from db.models.figures import DataVersion
 # Written while people read or sign in; no figure counts them, so they must not make every
 # dashboard recompute (a child's page writes a view event each time it is opened).
 NOT_COUNTED = frozenset({"alembic_version", "audit_events", "data_version", "emergency_grants",
-                         "rollup_counts", "rollup_days", "rollup_months", "saved_filters",
+                         "rollup_counts", "rollup_days", "rollup_months", "rollup_rule_clocks",
+                         "rollup_rules", "saved_filters",
                          "users", "view_event_children", "view_events"})
 # Called with the session just before the version moves: `services.stats.rollups` recomputes
 # the rollups the transaction touched. A process that writes without one registered marks the

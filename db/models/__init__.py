@@ -12,7 +12,14 @@ from db.models.activities import (
 )
 from db.models.children import Child, ChildCategory, Relative, RiskAssessment
 from db.models.contacts import CareContact, CareRule
-from db.models.figures import DataVersion, RollupCount, RollupDay, RollupMonth
+from db.models.figures import (
+    DataVersion,
+    RollupCount,
+    RollupDay,
+    RollupMonth,
+    RollupRule,
+    RollupRuleClock,
+)
 from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
 from db.models.privacy import Consent, EmergencyGrant, ViewedChild, ViewEvent
@@ -53,6 +60,8 @@ __all__ = [
     "RollupCount",
     "RollupDay",
     "RollupMonth",
+    "RollupRule",
+    "RollupRuleClock",
     "SavedFilter",
     "Survey",
     "SurveyAnswer",

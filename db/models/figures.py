@@ -78,3 +78,28 @@ class RollupMonth(Base):
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     n: Mapped[int]
     extra: Mapped[int] = mapped_column(default=0)
+
+
+class RollupRuleClock(Base):
+    """A care rule's current period (its `rule_clock`) whose counts per village are kept in
+    `rollup_rules` while it lasts. `clock` digests the rule's conditions and the period, so an
+    edited rule or a new period is a new clock; the old one is dropped."""
+
+    __tablename__ = "rollup_rule_clocks"
+
+    clock: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule_id: Mapped[int]
+    on_day: Mapped[date] = mapped_column(Date)  # the clock is rule_clock(rule, on_day)
+    current_end: Mapped[date] = mapped_column(Date)
+
+
+class RollupRule(Base):
+    """帮扶要求 per village for one clock: pairings the rule binds, met, overdue."""
+
+    __tablename__ = "rollup_rules"
+
+    clock: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    due: Mapped[int]
+    met: Mapped[int]
+    overdue: Mapped[int]

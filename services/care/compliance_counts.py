@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.vocab import RuleAudience
@@ -43,21 +43,48 @@ def rule_counts(session: Session, *, children: ColumnElement[bool], today: date,
     checking each against the children, which is faster for a county.
     """
     found = []
-    contacts_of = (CareContact.child_id.in_(select(Child.id).where(children)) if narrow
-                   else true())
     for rule in (RuleView.of(r) for r in active_rules(session)):
         clock = rule_clock(rule, today)
         if clock.paused:
             found.append(RuleCount(rule.code, rule.name, 0, 0, 0))
             continue
-        found.append(_count_rule(session, rule, clock, children, contacts_of, today,
-                                 helper_id))
+        found.append(count_rule(session, rule, clock, children=children, today=today,
+                                helper_id=helper_id, narrow=narrow))
     return found
 
 
-def _count_rule(session: Session, rule: RuleView, clock: RuleClock,
-                children: ColumnElement[bool], contacts_of: ColumnElement[bool], today: date,
-                helper_id: int | None) -> RuleCount:
+def count_rule(session: Session, rule: RuleView, clock: RuleClock, *,
+               children: ColumnElement[bool], today: date, helper_id: int | None = None,
+               narrow: bool = True) -> RuleCount:
+    """One rule's due, met and overdue under `clock` (see `rule_counts`)."""
+    contacts_of = (CareContact.child_id.in_(select(Child.id).where(children)) if narrow
+                   else true())
+    stmt = rule_statement(rule, clock, children, contacts_of, today)
+    if helper_id is not None:
+        stmt = stmt.where(Pairing.helper_id == helper_id)
+    due, met_count, overdue_count = session.execute(stmt).one()
+    return RuleCount(rule.code, rule.name, due or 0, met_count or 0, overdue_count or 0)
+
+
+def counts_by_village(session: Session | Connection, rule: RuleView, clock: RuleClock, today: date,
+                      villages: list[int] | None) -> dict[int, tuple[int, int, int]]:
+    """(due, met, overdue) of the rule per village of the pairings' children, for the figures'
+    rollups (`services.stats.rollups`); only `villages` when given. Active children only."""
+    children = Child.archived_at.is_(None)
+    contacts_of = true()
+    if villages is not None:
+        children = and_(children, Child.village_id.in_(villages))
+        contacts_of = CareContact.child_id.in_(select(Child.id).where(
+            Child.village_id.in_(villages)))
+    stmt = (rule_statement(rule, clock, children, contacts_of, today)
+            .add_columns(Child.village_id).group_by(Child.village_id))
+    return {village: (due or 0, met or 0, overdue or 0)
+            for due, met, overdue, village in session.execute(stmt)}
+
+
+def rule_statement(rule: RuleView, clock: RuleClock, children: ColumnElement[bool],
+                   contacts_of: ColumnElement[bool], today: date) -> Select:
+    """SELECT due, met, overdue over the open pairings of `children` the rule binds."""
     current, previous = clock.current, clock.previous
     own = rule.audience is RuleAudience.child
     keys = [CareContact.child_id, CareContact.helper_id] if own else [CareContact.child_id]
@@ -81,15 +108,11 @@ def _count_rule(session: Session, rule: RuleView, clock: RuleClock,
         owed = or_(Pairing.started_on <= previous.start,
                    Pairing.started_on <= deadline - timedelta(days=GRACE_DAYS))
         overdue = and_(~met, before < rule.min_count, owed)
-    stmt = (select(func.count(), func.count(case((met, 1))), func.count(case((overdue, 1))))
+    return (select(func.count(), func.count(case((met, 1))), func.count(case((overdue, 1))))
             .select_from(Pairing).join(Child, Child.id == Pairing.child_id)
             .join(Helper, Helper.id == Pairing.helper_id).outerjoin(done, joined)
             .where(Pairing.ended_on.is_(None), Child.archived_at.is_(None),
                    Helper.archived_at.is_(None), children, *_applies(rule)))
-    if helper_id is not None:
-        stmt = stmt.where(Pairing.helper_id == helper_id)
-    due, met_count, overdue_count = session.execute(stmt).one()
-    return RuleCount(rule.code, rule.name, due or 0, met_count or 0, overdue_count or 0)
 
 
 def _applies(rule: RuleView) -> list[ColumnElement[bool]]:

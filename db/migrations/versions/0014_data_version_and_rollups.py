@@ -48,6 +48,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('field', day, 'unit_id', 'code', name=op.f(f'pk_{name}'))
         )
         op.create_index(f'ix_{name}_unit', name, ['field', 'unit_id', day], unique=False)
+    op.create_table('rollup_rule_clocks',
+    sa.Column('clock', sa.String(length=64), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('on_day', sa.Date(), nullable=False),
+    sa.Column('current_end', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('clock', name=op.f('pk_rollup_rule_clocks'))
+    )
+    op.create_table('rollup_rules',
+    sa.Column('clock', sa.String(length=64), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('due', sa.Integer(), nullable=False),
+    sa.Column('met', sa.Integer(), nullable=False),
+    sa.Column('overdue', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('clock', 'unit_id', name=op.f('pk_rollup_rules'))
+    )
     held = op.get_bind().execute(sa.text(
         "SELECT EXISTS (SELECT 1 FROM children) OR EXISTS (SELECT 1 FROM helpers) "
         "OR EXISTS (SELECT 1 FROM activities)")).scalar()
@@ -56,6 +71,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('rollup_rules')
+    op.drop_table('rollup_rule_clocks')
     op.drop_table('rollup_months')
     op.drop_table('rollup_days')
     op.drop_table('rollup_counts')

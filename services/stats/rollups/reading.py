@@ -65,22 +65,32 @@ class Rollups:
     def __init__(self, session: Session, unit_id: int | None) -> None:
         self.session = session
         self.units: Select | None = None if unit_id is None else units_under(unit_id)
+        self._latest: tuple[date] | None = None
 
-    def _in(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+    def within(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+        """`column` (a unit id) lies in the subtree read."""
         return true() if self.units is None else column.in_(self.units)
+
+    def settled(self, end: date) -> bool:
+        """No live contact is dated after `end`: what the rollups hold up to the end of the
+        month or period is then what the records hold up to `end`."""
+        if self._latest is None:
+            self._latest = (self.session.scalar(select(func.max(CareContact.contact_date)).where(
+                CareContact.archived_at.is_(None))) or date.min,)
+        return self._latest[0] <= end
 
     # ---- counts now ------------------------------------------------------------------------
 
     def counts(self, field: str) -> dict[str, int]:
         return {code: int(n) for code, n in self.session.execute(
             select(RollupCount.code, func.sum(RollupCount.n))
-            .where(RollupCount.field == field, self._in(RollupCount.unit_id))
+            .where(RollupCount.field == field, self.within(RollupCount.unit_id))
             .group_by(RollupCount.code))}
 
     def counts_by_unit(self, field: str) -> list[tuple[int, str, int]]:
         return [(unit, code, int(n)) for unit, code, n in self.session.execute(
             select(RollupCount.unit_id, RollupCount.code, func.sum(RollupCount.n))
-            .where(RollupCount.field == field, self._in(RollupCount.unit_id))
+            .where(RollupCount.field == field, self.within(RollupCount.unit_id))
             .group_by(RollupCount.unit_id, RollupCount.code))]
 
     # ---- by day ----------------------------------------------------------------------------
@@ -122,7 +132,7 @@ class Rollups:
 
     def _months(self, field: str, low: date | None, high: date | None
                 ) -> list[tuple[date, str, int, int]]:
-        where = [RollupMonth.field == field, self._in(RollupMonth.unit_id)]
+        where = [RollupMonth.field == field, self.within(RollupMonth.unit_id)]
         if low is not None:
             where.append(RollupMonth.month >= low)
         if high is not None:
@@ -134,7 +144,7 @@ class Rollups:
 
     def _days(self, field: str, first: date | None, last: date | None
               ) -> list[tuple[date, str, int, int]]:
-        where = [RollupDay.field == field, self._in(RollupDay.unit_id)]
+        where = [RollupDay.field == field, self.within(RollupDay.unit_id)]
         if first is not None:
             where.append(RollupDay.day >= first)
         if last is not None:
@@ -207,16 +217,9 @@ def _by_name(session: Session, counts: dict[int, int]) -> dict[str, int]:
     return found
 
 
-def contacts_by_kind(rollups: Rollups, start: date, end: date) -> dict[str, Tally] | None:
-    """Contacts and children reached per kind; None when the children reached cannot be read
-    from the rollups (a period that closed before the latest contact): count from the records.
-
-    The children a period has reached are those whose latest contact of the kind falls in it,
-    as long as no contact is dated after the period's end."""
-    latest = rollups.session.scalar(select(func.max(CareContact.contact_date)).where(
-        CareContact.archived_at.is_(None)))
-    if latest is not None and latest > end:
-        return None
+def contacts_by_kind(rollups: Rollups, start: date, end: date) -> dict[str, Tally]:
+    """Contacts and children reached per kind, for a period `settled` at its end: the children
+    it has reached are those whose latest contact of the kind falls in it."""
     counts = rollups.period("contact", start, end)
     reached = rollups.period("contact_last", start, None)
     return {code: Tally(counts.get(code, (0, 0))[0], reached.get(code, (0, 0))[0])

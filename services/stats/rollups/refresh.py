@@ -26,7 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.models import RollupCount, RollupDay, RollupMonth
+from config import local_today
+from db.models import RollupCount, RollupDay, RollupMonth, RollupRule
+from services.stats.rollups import rules
 from services.stats.rollups.families import BY_NAME, FAMILIES, DayKeys, Family, UnitKeys
 
 Bind = Session | Connection
@@ -78,11 +80,14 @@ def refresh(bind: Bind, dirty: Dirty) -> None:
 
 
 def rebuild(bind: Bind) -> dict[str, int]:
-    """Every rollup from scratch; rows written per table."""
+    """Every rollup from scratch (the care rules' for today's periods); rows per table."""
     rebuild_families(bind, [family.name for family in FAMILIES])
+    session = bind if isinstance(bind, Session) else Session(bind=bind)
+    rules.rebuild(session, local_today())
+    session.flush()
     return {table.__tablename__: int(bind.execute(
         select(func.count()).select_from(table)).scalar() or 0)
-        for table in (RollupCount, RollupDay, RollupMonth)}
+        for table in (RollupCount, RollupDay, RollupMonth, RollupRule)}
 
 
 def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
@@ -127,7 +132,8 @@ def differences(bind: Bind, limit: int = 50) -> list[str]:
                      bind.execute(select(RollupMonth.field, RollupMonth.unit_id,
                                          RollupMonth.code, RollupMonth.month, RollupMonth.n,
                                          RollupMonth.extra))}
-    found: list[str] = []
+    session = bind if isinstance(bind, Session) else Session(bind=bind)
+    found: list[str] = rules.differences(session)
     for table, wanted, stored in (("rollup_counts", wanted_counts, stored_counts),
                                   ("rollup_days", wanted_days, stored_days),
                                   ("rollup_months", dict(wanted_months), stored_months)):

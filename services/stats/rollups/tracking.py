@@ -22,6 +22,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
+from config import local_today
 from db import data_version
 from db.models import (
     Activity,
@@ -34,8 +35,9 @@ from db.models import (
     Need,
     Pairing,
 )
+from services.stats.rollups import rules
 from services.stats.rollups.families import FAMILIES, NO_UNIT
-from services.stats.rollups.refresh import Dirty, refresh
+from services.stats.rollups.refresh import Dirty, rebuild_families, refresh
 
 _log = logging.getLogger(__name__)
 _KEY = "shouwang_rollups_pending"
@@ -97,8 +99,8 @@ def _note_helper(p: Pending, helper: Helper, state: str) -> None:
     p.dirty.unit("helpers", _helper_unit(_before(helper, "org_unit_id"),
                                          _before(helper, "school_id")),
                  _helper_unit(helper.org_unit_id, helper.school_id))
-    if state != "new" and _changed(helper, "archived_at"):
-        p.helpers_paired.add(helper.id)
+    if state != "new" and _changed(helper, "archived_at", "kind"):
+        p.helpers_paired.add(helper.id)  # whether their children count as paired, which rules bind
 
 
 def _note_contact(p: Pending, contact: CareContact, _state: str) -> None:
@@ -234,12 +236,22 @@ def maintain(session: Session) -> None:
     if p is None:
         return
     if p.everything:
-        from services.stats.rollups.refresh import rebuild_families
-
         rebuild_families(session, p.everything)
+        rules.rebuild(session, local_today())
     dirty = resolve(session, p)
     if dirty:
         refresh(session, dirty)
+    rules.refresh_villages(session, rule_villages(dirty))
+    rules.keep_current(session, local_today())
+
+
+def rule_villages(dirty: Dirty) -> set[int]:
+    """The villages whose 帮扶要求 counts may have moved: their children, pairings or contacts."""
+    found: set[int] = set()
+    for name in ("children", *CHILD_RECORDS):
+        found |= dirty.units.get(name, set())
+    found |= {unit for unit, _ in dirty.days.get("contacts", set())}
+    return found
 
 
 @event.listens_for(Session, "after_rollback")
