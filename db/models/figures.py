@@ -45,7 +45,7 @@ class RollupCount(Base):
 
     field: Mapped[str] = mapped_column(String(24), primary_key=True)
     unit_id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(220), primary_key=True)
     n: Mapped[int]
 
 
@@ -60,7 +60,7 @@ class RollupDay(Base):
     field: Mapped[str] = mapped_column(String(24), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     unit_id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(220), primary_key=True)
     n: Mapped[int]
     extra: Mapped[int] = mapped_column(default=0)
 
@@ -75,7 +75,7 @@ class RollupMonth(Base):
     field: Mapped[str] = mapped_column(String(24), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     unit_id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(220), primary_key=True)
     n: Mapped[int]
     extra: Mapped[int] = mapped_column(default=0)
 

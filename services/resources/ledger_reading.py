@@ -162,7 +162,8 @@ def donation_summary(session: Session, actor: Actor, *, date_from: date, date_to
                   .join(Donation, Donation.id == donation_recipients.c.donation_id)
                   .join(Child, Child.id == donation_recipients.c.child_id)
                   .where(helped, children_counted(actor), true() if among is None else among))
-    summary: dict[str, float | int] = {"money_yuan": float(Decimal(money or 0)),
+    # To the fen: SQLite sums NUMERIC as floating point.
+    summary: dict[str, float | int] = {"money_yuan": float(Decimal(money or 0).quantize(CENT)),
                                        "children_helped": int(session.scalar(to_counted) or 0)}
     if with_goods:
         summary["goods_entries"] = _goods_entries(session, actor, helped, among, shares_only)

@@ -149,12 +149,17 @@ def survey_summary(session: Session, actor: Actor, *,
                    among: ColumnElement[bool] | None = None) -> dict[str, dict[str, int]]:
     """The dashboard's 问卷 section (CONTRACTS.md): the latest active survey's counts
     (answers of children `among` only, when given)."""
-    latest = session.scalar(select(Survey.id).where(_visible(session, actor))
-                            .order_by(Survey.held_on.desc(), Survey.id.desc()).limit(1))
+    latest = latest_survey_id(session, actor)
     if latest is None:
         return {}
     return {r.text: {o.option: o.count for o in r.options}
             for r in results(session, actor, latest, among=among)}
+
+
+def latest_survey_id(session: Session, actor: Actor) -> int | None:
+    """The survey the dashboard shows: the latest held of those the actor sees."""
+    return session.scalar(select(Survey.id).where(_visible(session, actor))
+                          .order_by(Survey.held_on.desc(), Survey.id.desc()).limit(1))
 
 
 def answer_grid(session: Session, actor: Actor, survey_id: int, *,

@@ -14,7 +14,10 @@ from core.vocab import Role
 from db.models import Child
 from services.care.compliance import RuleClock, RuleView
 from services.care.compliance_counts import RuleCount, count_rule, rule_counts
+from services.resources.ledger_reading import donation_summary
 from services.resources.needs import NeedCounts, need_counts
+from services.resources.survey_results import survey_summary
+from services.resources.wish_queries import wish_counts
 from services.stats.headline_counts import PairingStats, pairing_stats
 from services.stats.rollups import reading as rollup_reading
 from services.stats.rollups import rules as rollup_rules
@@ -46,6 +49,9 @@ class Counted:
     needs: NeedCounts
     open_needs_by_kind: dict[str, int]
     compliance: list[RuleCount]
+    wishes: dict[str, int]
+    donations: dict[str, float | int]
+    surveys: dict[str, dict[str, int]]
 
     @classmethod
     def of(cls, session: Session, lens: Lens, start: date, end: date,
@@ -68,7 +74,11 @@ class Counted:
             needs=needs, open_needs_by_kind=open_needs,
             compliance=(rollup_rules.rule_counts(session, end, summed.within,
                                                  _one_rule(session, lens, end))
-                        if settled else _compliance(session, lens, end)))
+                        if settled else _compliance(session, lens, end)),
+            wishes=rollup_reading.wish_counts(summed, start, end),
+            donations=(rollup_reading.donation_summary(summed, start, end)
+                       or _donations(session, lens, start, end)),
+            surveys=rollup_reading.survey_summary(summed, lens.actor))
 
     @classmethod
     def _from_records(cls, session: Session, lens: Lens, start: date, end: date) -> Counted:
@@ -88,7 +98,17 @@ class Counted:
                                                    by="month"),
             needs=need_counts(session, lens.actor, among=children),
             open_needs_by_kind=open_needs_by_kind(session, children),
-            compliance=_compliance(session, lens, end))
+            compliance=_compliance(session, lens, end),
+            wishes=wish_counts(session, lens.actor, date_from=start, date_to=end,
+                               among=children),
+            donations=_donations(session, lens, start, end),
+            surveys=survey_summary(session, lens.actor, among=children))
+
+
+def _donations(session: Session, lens: Lens, start: date, end: date) -> dict[str, float | int]:
+    return donation_summary(session, lens.actor, date_from=start, date_to=end,
+                            among=lens.children, shares_only=lens.through is not None,
+                            with_goods=True)
 
 
 def _compliance(session: Session, lens: Lens, end: date) -> list[RuleCount]:

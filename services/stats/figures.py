@@ -15,14 +15,12 @@ from db.models import ActivityKindRow, OrgUnit
 from services.access.permissions import Actor
 from services.care.compliance_counts import RuleCount
 from services.care.terms import relative_name
-from services.resources.ledger_reading import donation_summary
 from services.resources.needs import NeedCounts
-from services.resources.survey_results import survey_summary
-from services.resources.wish_queries import wish_counts
 from services.roster.home_unit import withheld_total
 from services.stats.counted import Counted, Source
 from services.stats.headline_counts import PairingStats
 from services.stats.rollups import reading as rollup_reading
+from services.stats.rollups import tracking as rollup_tracking
 from services.stats.scope import (
     Lens,
     StatsScope,
@@ -165,8 +163,10 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date,
     (`services.stats.rollups.reading.usable`); `source="records"` counts everything from the
     records, the reference the rollups are checked against.
     """
+    if source == "rollups":
+        rollup_tracking.catch_up(session)
     lens = Lens.of(session, actor, scope)
-    narrowed, children, through = lens.actor, lens.children, lens.through
+    narrowed = lens.actor
     units = true() if lens.subtree is None else OrgUnit.id.in_(lens.subtree)
     start, end = scope.date_from, min(scope.date_to, max(today, scope.date_from))
     enrolled, compared, schools = ((0, 0, 0) if actor.role is Role.helper else
@@ -199,12 +199,10 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date,
         activities_by_month=counted.activities_by_month,
         needs=counted.needs,
         open_needs_by_kind=counted.open_needs_by_kind,
-        wishes=wish_counts(session, narrowed, date_from=start, date_to=end, among=children),
-        donations=donation_summary(session, narrowed, date_from=start, date_to=end,
-                                   among=children, shares_only=through is not None,
-                                   with_goods=True),
+        wishes=counted.wishes,
+        donations=counted.donations,
         compliance=counted.compliance,
-        surveys=survey_summary(session, narrowed, among=children),
+        surveys=counted.surveys,
         activity_labels=dict(session.execute(
             select(ActivityKindRow.code, ActivityKindRow.label_zh)).all()),
         computed_at=utcnow(),

@@ -32,7 +32,7 @@ def upgrade() -> None:
     op.create_table('rollup_counts',
     sa.Column('field', sa.String(length=24), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('code', sa.String(length=220), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('field', 'unit_id', 'code', name=op.f('pk_rollup_counts'))
     )
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column('field', sa.String(length=24), nullable=False),
         sa.Column(day, sa.Date(), nullable=False),
         sa.Column('unit_id', sa.Integer(), nullable=False),
-        sa.Column('code', sa.String(length=40), nullable=False),
+        sa.Column('code', sa.String(length=220), nullable=False),
         sa.Column('n', sa.Integer(), nullable=False),
         sa.Column('extra', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('field', day, 'unit_id', 'code', name=op.f(f'pk_{name}'))

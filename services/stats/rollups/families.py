@@ -21,6 +21,7 @@ from typing import Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
     cast,
@@ -33,8 +34,20 @@ from sqlalchemy import (
     union_all,
 )
 
-from core.vocab import ContactKind, NeedStatus
-from db.models import Activity, Attendance, CareContact, Child, ChildCategory, Helper, Need
+from core.vocab import ContactKind, DonationDirection, NeedStatus
+from db.models import (
+    Activity,
+    Attendance,
+    CareContact,
+    Child,
+    ChildCategory,
+    Donation,
+    Helper,
+    Need,
+    SurveyAnswer,
+    Wish,
+    donation_recipients,
+)
 from services.care.activity_queries import person_times
 from services.pairing.pairings import child_is_paired
 from services.privacy.consent_rules import missing_consent
@@ -204,6 +217,72 @@ def _activities_rows(units: UnitKeys | None, days: DayKeys | None) -> Select:
             .group_by(unit, Activity.kind, Activity.held_on))
 
 
+# ---- surveys, wishes and donations -------------------------------------------------------------
+
+def _surveys_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    """Children per survey question and answer (a question's answers: "12:经常"): each child
+    lives in one village, so the villages' counts of different children add up."""
+    code = cast(SurveyAnswer.question_id, String) + ":" + SurveyAnswer.answer
+    return (select(*_row("survey_answer", Child.village_id, code,
+                         func.count(SurveyAnswer.child_id.distinct())))
+            .join(Child, Child.id == SurveyAnswer.child_id)
+            .where(*_active_children(units))
+            .group_by(Child.village_id, SurveyAnswer.question_id, SurveyAnswer.answer))
+
+
+def _wishes_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    where = [*_active_children(units), Wish.archived_at.is_(None)]
+    parts = []
+    days = {"wish_collected": Wish.collected_on, "wish_fulfilled": Wish.fulfilled_on}
+    for field, day in days.items():
+        parts.append(select(*_row(field, Child.village_id, ""), day.label("day"),
+                            literal(0).label("extra"))
+                     .join(Child, Child.id == Wish.child_id)
+                     .where(*where, day.is_not(None)).group_by(Child.village_id, day))
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def donation_unit() -> ColumnElement[int]:
+    return func.coalesce(Donation.org_unit_id, NO_UNIT)
+
+
+def helping() -> list[ColumnElement[bool]]:
+    """Entries that helped children: given out or given directly (`ledger_reading`)."""
+    return [Donation.archived_at.is_(None),
+            Donation.direction.in_([DonationDirection.given, DonationDirection.direct])]
+
+
+def _donations_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    """Entries that helped, by the unit that recorded them: how many (`n`) and the money in
+    fen (`extra`); and those that gave goods and no money."""
+    unit = donation_unit()
+    fen = cast(func.round(func.sum(Donation.money_yuan) * 100), Integer)
+    goods_only = (func.coalesce(Donation.goods, "") != "") & (Donation.money_yuan == 0)
+    return union_all(
+        select(*_row("donation", unit, ""), Donation.donated_on.label("day"),
+               fen.label("extra"))
+        .where(*helping(), _within(unit, units)).group_by(unit, Donation.donated_on),
+        select(*_row("donation_goods", unit, ""), Donation.donated_on.label("day"),
+               literal(0).label("extra"))
+        .where(*helping(), goods_only, _within(unit, units))
+        .group_by(unit, Donation.donated_on),
+    )  # type: ignore[return-value]
+
+
+def _donation_lasts_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+    """Children by the day of the latest entry that helped them (see `_contact_lasts_rows`)."""
+    latest = (select(Child.village_id.label("unit_id"),
+                     func.max(Donation.donated_on).label("day"))
+              .select_from(donation_recipients)
+              .join(Donation, Donation.id == donation_recipients.c.donation_id)
+              .join(Child, Child.id == donation_recipients.c.child_id)
+              .where(*_active_children(units), *helping())
+              .group_by(Child.village_id, donation_recipients.c.child_id).subquery())
+    return (select(*_row("helped_last", latest.c.unit_id, ""), latest.c.day,
+                   literal(0).label("extra"))
+            .group_by(latest.c.unit_id, latest.c.day))
+
+
 FAMILIES: tuple[Family, ...] = (
     Family("children", "counts",
            ("children", *CHILD_FIELDS, "risk_level", "category", "flag", "place"),
@@ -214,5 +293,9 @@ FAMILIES: tuple[Family, ...] = (
     Family("contacts", "days", ("contact",), _contacts_rows, by_day=True),
     Family("contact_lasts", "days", ("contact_last",), _contact_lasts_rows),
     Family("activities", "days", ("activity",), _activities_rows, by_day=True),
+    Family("surveys", "counts", ("survey_answer",), _surveys_rows),
+    Family("wishes", "days", ("wish_collected", "wish_fulfilled"), _wishes_rows),
+    Family("donations", "days", ("donation", "donation_goods"), _donations_rows),
+    Family("donation_lasts", "days", ("helped_last",), _donation_lasts_rows),
 )
 BY_NAME = {family.name: family for family in FAMILIES}

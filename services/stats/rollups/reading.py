@@ -33,13 +33,14 @@ from core.vocab import (
     Vocabulary,
 )
 from db import data_version
-from db.models import CareContact, OrgUnit, RollupCount, RollupDay, RollupMonth
+from db.models import CareContact, Donation, OrgUnit, RollupCount, RollupDay, RollupMonth
 from services.access.permissions import Actor
 from services.resources.needs import NeedCounts
+from services.resources.survey_results import get_survey, latest_survey_id
 from services.roster.home_unit import is_school, units_under
 from services.roster.roster_filter import AgeBand, years_before
 from services.stats.headline_counts import PairingStats
-from services.stats.rollups.families import CHILD_FIELDS, UNASSESSED
+from services.stats.rollups.families import CHILD_FIELDS, UNASSESSED, helping
 from services.stats.rollups.refresh import month_of, next_month
 from services.stats.stats_queries import AGED_OUT_AT, Sessions, Tally
 
@@ -250,5 +251,35 @@ def need_counts(rollups: Rollups) -> tuple[NeedCounts, dict[str, int]]:
             _every(NeedKind, rollups.counts("open_need_kind")))
 
 
+def wish_counts(rollups: Rollups, start: date, end: date) -> dict[str, int]:
+    collected = rollups.period("wish_collected", start, end).get("", (0, 0))[0]
+    fulfilled = rollups.period("wish_fulfilled", start, end).get("", (0, 0))[0]
+    return {"collected": collected, "fulfilled": fulfilled}
+
+
+def donation_summary(rollups: Rollups, start: date, end: date) -> dict[str, float | int] | None:
+    """`ledger_reading.donation_summary` with goods entries; None when an entry that helped is
+    dated after `end` (the children helped are then counted from the records)."""
+    latest = rollups.session.scalar(select(func.max(Donation.donated_on)).where(*helping()))
+    if latest is not None and latest > end:
+        return None
+    entries = rollups.period("donation", start, end).get("", (0, 0))
+    goods = rollups.period("donation_goods", start, end).get("", (0, 0))[0]
+    helped = rollups.period("helped_last", start, None).get("", (0, 0))[0]
+    return {"money_yuan": entries[1] / 100, "children_helped": helped, "goods_entries": goods}
+
+
+def survey_summary(rollups: Rollups, actor: Actor) -> dict[str, dict[str, int]]:
+    """`survey_results.survey_summary`: the latest survey's answers, children per option."""
+    latest = latest_survey_id(rollups.session, actor)
+    if latest is None:
+        return {}
+    survey = get_survey(rollups.session, actor, latest)
+    counts = rollups.counts("survey_answer")
+    return {q.text: {option: counts.get(f"{q.id}:{option}", 0) for option in q.options}
+            for q in survey.questions}
+
+
 __all__ = ["Rollups", "activities_grouped", "children_figures", "contacts_by_kind",
-           "contacts_by_month", "need_counts", "pairing_stats", "usable"]
+           "contacts_by_month", "donation_summary", "need_counts", "pairing_stats",
+           "survey_summary", "usable", "wish_counts"]

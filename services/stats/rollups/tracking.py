@@ -31,9 +31,12 @@ from db.models import (
     Child,
     ChildCategory,
     Consent,
+    Donation,
     Helper,
     Need,
     Pairing,
+    SurveyAnswer,
+    Wish,
 )
 from services.stats.rollups import rules
 from services.stats.rollups.families import FAMILIES, NO_UNIT
@@ -42,8 +45,13 @@ from services.stats.rollups.refresh import Dirty, rebuild_families, refresh
 _log = logging.getLogger(__name__)
 _KEY = "shouwang_rollups_pending"
 
-CHILD_NOW = ("children", "births", "needs")
-CHILD_RECORDS = ("contacts", "contact_lasts")
+# A child's own fields feed these; a move or an archive also moves every record of theirs.
+CHILD_NOW = ("children", "births")
+CHILD_RECORDS = ("needs", "surveys", "wishes", "donation_lasts", "contacts", "contact_lasts")
+# Records tied to a child by `child_id`, and the families they feed.
+BY_CHILD = {"child_categories": ("children",), "consents": ("children",),
+            "pairings": ("children",), "needs": ("needs",), "survey_answers": ("surveys",),
+            "wishes": ("wishes",), "donation_recipients": ("donation_lasts",)}
 
 
 @dataclass
@@ -83,9 +91,8 @@ def _changed(obj: object, *names: str) -> bool:
 
 def _note_child(p: Pending, child: Child, state: str) -> None:
     old, new = _before(child, "village_id"), child.village_id
-    p.dirty.unit("children", old, new)
-    p.dirty.unit("births", old, new)
-    p.dirty.unit("needs", old, new)
+    for name in CHILD_NOW:
+        p.dirty.unit(name, old, new)
     if state != "new" and (state == "deleted" or _changed(child, "village_id", "archived_at")):
         for name in CHILD_RECORDS:
             p.dirty.unit(name, old, new)
@@ -125,6 +132,15 @@ def _note_child_record(families: tuple[str, ...]) -> Noter:
     return note
 
 
+def _note_donation(p: Pending, donation: Donation, _state: str) -> None:
+    for unit, day in ((_before(donation, "org_unit_id"), _before(donation, "donated_on")),
+                      (donation.org_unit_id, donation.donated_on)):
+        p.dirty.day("donations", unit or NO_UNIT, day)
+    history = inspect(donation).attrs.recipients.history
+    p.child(["donation_lasts"], *(c.id for c in (*history.added, *history.deleted,
+                                                 *history.unchanged)))
+
+
 def _note_attendance(p: Pending, attendance: Attendance, _state: str) -> None:
     p.activities.update({_before(attendance, "activity_id"), attendance.activity_id})
 
@@ -135,12 +151,17 @@ NOTERS = {
     CareContact: _note_contact,
     Activity: _note_activity,
     Attendance: _note_attendance,
-    ChildCategory: _note_child_record(("children",)),
-    Consent: _note_child_record(("children",)),
-    Pairing: _note_child_record(("children",)),
-    Need: _note_child_record(("needs",)),
+    Donation: _note_donation,
+    ChildCategory: _note_child_record(BY_CHILD["child_categories"]),
+    Consent: _note_child_record(BY_CHILD["consents"]),
+    Pairing: _note_child_record(BY_CHILD["pairings"]),
+    Need: _note_child_record(BY_CHILD["needs"]),
+    SurveyAnswer: _note_child_record(BY_CHILD["survey_answers"]),
+    Wish: _note_child_record(BY_CHILD["wishes"]),
 }
-TABLES = {model.__tablename__: model for model in NOTERS}
+TABLES = {model.__tablename__ for model in NOTERS} | set(BY_CHILD)  # type: ignore[attr-defined]
+# A donation's recipients change as a collection (the link table), not as objects.
+WITH_COLLECTIONS = (Donation,)
 
 
 @event.listens_for(Session, "after_flush")
@@ -151,7 +172,8 @@ def _note_flush(session: Session, _context: Any) -> None:
             noter = NOTERS.get(type(obj))  # type: ignore[call-overload]
             if noter is None:
                 continue
-            if state == "dirty" and not session.is_modified(obj, include_collections=False):
+            if state == "dirty" and not session.is_modified(
+                    obj, include_collections=isinstance(obj, WITH_COLLECTIONS)):
                 continue
             noter(pending(session), obj, state)
 
@@ -174,6 +196,8 @@ def _note_statement(state: ORMExecuteState) -> None:
         p.activities.update(keys["activity_id"])
     elif table == "children" and "id" in keys:
         p.child((*CHILD_NOW, *CHILD_RECORDS), *keys["id"])
+    elif table in BY_CHILD and "child_id" in keys:
+        p.child(BY_CHILD[table], *keys["child_id"])
     else:
         _log.warning("rollups: %s statement on %s without readable keys; recomputing all",
                      "update" if state.is_update else "delete", table)
@@ -186,8 +210,12 @@ def _note_inserted(p: Pending, table: str, row: dict[str, Any]) -> None:
         p.child(["contact_lasts"], row["child_id"])
     elif table == "attendances":
         p.activities.add(row["activity_id"])
-    elif "child_id" in row:
-        p.child(["children", "needs"], row["child_id"])
+    elif table in BY_CHILD and "child_id" in row:
+        p.child(BY_CHILD[table], row["child_id"])
+    elif table == "donations":
+        p.dirty.day("donations", row.get("org_unit_id") or NO_UNIT, row["donated_on"])
+    elif table == "activities":
+        p.dirty.day("activities", row.get("org_unit_id") or NO_UNIT, row["held_on"])
     else:
         p.everything.update(f.name for f in FAMILIES)
 
@@ -243,6 +271,13 @@ def maintain(session: Session) -> None:
         refresh(session, dirty)
     rules.refresh_villages(session, rule_villages(dirty))
     rules.keep_current(session, local_today())
+
+
+def catch_up(session: Session) -> None:
+    """Bring the rollups up to this session's own writes before reading them: a transaction
+    that writes and then counts (a test, a script) sees what it wrote, as with the records."""
+    session.flush()
+    maintain(session)
 
 
 def rule_villages(dirty: Dirty) -> set[int]:
