@@ -295,7 +295,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("activities", "days", ("activity",), _activities_rows, by_day=True),
     Family("surveys", "counts", ("survey_answer",), _surveys_rows),
     Family("wishes", "days", ("wish_collected", "wish_fulfilled"), _wishes_rows),
-    Family("donations", "days", ("donation", "donation_goods"), _donations_rows),
+    Family("donations", "days", ("donation", "donation_goods"), _donations_rows, by_day=True),
     Family("donation_lasts", "days", ("helped_last",), _donation_lasts_rows),
 )
 BY_NAME = {family.name: family for family in FAMILIES}

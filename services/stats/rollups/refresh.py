@@ -64,8 +64,11 @@ def next_month(month: date) -> date:
 def refresh(bind: Bind, dirty: Dirty) -> None:
     """Recompute every touched key from the records, in the caller's transaction."""
     for family in FAMILIES:
-        units = dirty.units.get(family.name, set())
+        units = set(dirty.units.get(family.name, set()))
         days = {(u, d) for u, d in dirty.days.get(family.name, set()) if u not in units}
+        if not family.by_day:  # kept per unit only: a touched day recomputes its whole unit
+            units |= {unit for unit, _ in days}
+            days = set()
         if family.table == "counts":
             for chunk in _chunks(sorted(units)):
                 _replace_counts(bind, family, frozenset(chunk))
@@ -101,7 +104,7 @@ def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
         bind.execute(delete(RollupMonth).where(RollupMonth.field.in_(family.fields)))
         bind.execute(insert(RollupDay).from_select(
             ["field", "unit_id", "code", "n", "day", "extra"], family.rows(None, None)))
-        _all_months(bind, family)
+        remake_months(bind, family)
 
 
 Row = tuple[str, int, str, object, int, int]
@@ -206,7 +209,7 @@ def _month_literal(month: date) -> ColumnElement[date]:
     return literal(month, Date)
 
 
-def _all_months(bind: Bind, family: Family) -> None:
+def remake_months(bind: Bind, family: Family) -> None:
     first, last = bind.execute(select(func.min(RollupDay.day), func.max(RollupDay.day))
                                .where(RollupDay.field.in_(family.fields))).one()
     if first is None:
