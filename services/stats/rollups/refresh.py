@@ -12,19 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Date,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    tuple_,
-)
+from sqlalchemy import ColumnElement, Connection, Date, delete, func, insert, select, tuple_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from config import local_today
 from db.models import RollupCount, RollupDay, RollupMonth, RollupRule
@@ -182,39 +175,57 @@ def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
 
 
 def _remake_months(bind: Bind, family: Family, months: Iterable[tuple[int, date]]) -> None:
-    by_month: dict[date, set[int]] = defaultdict(set)
+    """Re-sum the months touched, unit by unit: every month of each unit between its first
+    and its last touched month, in one statement per chunk of units."""
+    spans: dict[int, list[date]] = {}
     for unit, month in months:
-        by_month[month].add(unit)
-    for month, units in sorted(by_month.items()):
+        low, high = spans.setdefault(unit, [month, month])
+        spans[unit] = [min(low, month), max(high, month)]
+    by_span: dict[tuple[date, date], list[int]] = defaultdict(list)
+    for unit, (low, high) in spans.items():
+        by_span[(low, high)].append(unit)
+    for (low, high), units in by_span.items():
         for chunk in _chunks(sorted(units)):
-            _month_rows(bind, family, month, chunk)
+            _sum_months(bind, family, chunk, low, next_month(high))
 
 
-def _month_rows(bind: Bind, family: Family, month: date, units: list[int] | None) -> None:
-    within = [RollupDay.field.in_(family.fields), RollupDay.day >= month,
-              RollupDay.day < next_month(month)]
-    stale = [RollupMonth.field.in_(family.fields), RollupMonth.month == month]
+def _sum_months(bind: Bind, family: Family, units: list[int] | None, low: date | None,
+                high: date | None) -> None:
+    """Replace the family's month rows of `units` (None: all) for months low ≤ m < high."""
+    days: list[ColumnElement[bool]] = [RollupDay.field.in_(family.fields)]
+    stale: list[ColumnElement[bool]] = [RollupMonth.field.in_(family.fields)]
     if units is not None:
-        within.append(RollupDay.unit_id.in_(units))
+        days.append(RollupDay.unit_id.in_(units))
         stale.append(RollupMonth.unit_id.in_(units))
+    if low is not None and high is not None:
+        days += [RollupDay.day >= low, RollupDay.day < high]
+        stale += [RollupMonth.month >= low, RollupMonth.month < high]
+    month = month_start(RollupDay.day)
     bind.execute(delete(RollupMonth).where(*stale))
     bind.execute(insert(RollupMonth).from_select(
         ["field", "unit_id", "code", "month", "n", "extra"],
-        select(RollupDay.field, RollupDay.unit_id, RollupDay.code, _month_literal(month),
+        select(RollupDay.field, RollupDay.unit_id, RollupDay.code, month,
                func.sum(RollupDay.n), func.sum(RollupDay.extra))
-        .where(*within).group_by(RollupDay.field, RollupDay.unit_id, RollupDay.code)))
-
-
-def _month_literal(month: date) -> ColumnElement[date]:
-    return literal(month, Date)
+        .where(*days).group_by(RollupDay.field, RollupDay.unit_id, RollupDay.code, month)))
 
 
 def remake_months(bind: Bind, family: Family) -> None:
-    first, last = bind.execute(select(func.min(RollupDay.day), func.max(RollupDay.day))
-                               .where(RollupDay.field.in_(family.fields))).one()
-    if first is None:
-        return
-    month = month_of(first)
-    while month <= last:
-        _month_rows(bind, family, month, None)
-        month = next_month(month)
+    """Every month row of the family, from its day rows."""
+    _sum_months(bind, family, None, None, None)
+
+
+class month_start(FunctionElement):  # noqa: N801  (an SQL function, named as one)
+    """The first day of a date's month, as a date: SQLite and PostgreSQL spell it apart."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
