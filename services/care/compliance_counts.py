@@ -70,8 +70,8 @@ def counts_by_village(session: Session | Connection, rule: RuleView, clock: Rule
                       villages: list[int] | None) -> dict[int, tuple[int, int, int]]:
     """(due, met, overdue) of the rule per village of the pairings' children, for the figures'
     rollups (`services.stats.rollups`); only `villages` when given. Active children only."""
-    children = Child.archived_at.is_(None)
-    contacts_of = true()
+    children: ColumnElement[bool] = Child.archived_at.is_(None)
+    contacts_of: ColumnElement[bool] = true()
     if villages is not None:
         children = and_(children, Child.village_id.in_(villages))
         contacts_of = CareContact.child_id.in_(select(Child.id).where(

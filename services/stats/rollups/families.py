@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    SQLColumnExpression,
     String,
     cast,
     func,
@@ -69,23 +70,25 @@ class Family:
     by_day: bool = False  # recomputed per (unit, day) when only some days changed
 
 
-def _text(column: ColumnElement) -> ColumnElement[str]:
+Column = SQLColumnExpression[Any]
+
+
+def _text(column: Column) -> ColumnElement[str]:
     return type_coerce(column, String)
 
 
-def _row(field: str, unit: ColumnElement, code: ColumnElement | str,
-         n: ColumnElement | None = None) -> list[ColumnElement]:
+def _row(field: str, unit: Column, code: Column | str,
+         n: Column | None = None) -> list[ColumnElement]:
     code_column = literal(code, String) if isinstance(code, str) else _text(code)
     return [literal(field, String).label("field"), unit.label("unit_id"),
             code_column.label("code"), (n if n is not None else func.count()).label("n")]
 
 
-def _within(unit: ColumnElement, units: UnitKeys | None) -> ColumnElement[bool]:
+def _within(unit: Column, units: UnitKeys | None) -> ColumnElement[bool]:
     return true() if units is None else unit.in_(sorted(units))
 
 
-def _on_days(unit: ColumnElement, day: ColumnElement, days: DayKeys | None
-             ) -> ColumnElement[bool]:
+def _on_days(unit: Column, day: Column, days: DayKeys | None) -> ColumnElement[bool]:
     return true() if days is None else tuple_(unit, day).in_(sorted(days))
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select, true
 from sqlalchemy.orm import Session
 
 from core.vocab import (
@@ -68,7 +68,7 @@ class Rollups:
         self.units: Select | None = None if unit_id is None else units_under(unit_id)
         self._latest: tuple[date] | None = None
 
-    def within(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+    def within(self, column: SQLColumnExpression[int]) -> ColumnElement[bool]:
         """`column` (a unit id) lies in the subtree read."""
         return true() if self.units is None else column.in_(self.units)
 

@@ -100,14 +100,14 @@ def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
         remake_months(bind, family)
 
 
-Row = tuple[str, int, str, object, int, int]
+RowKey = tuple[Any, ...]  # (field, unit, code[, day or month])
 
 
 def differences(bind: Bind, limit: int = 50) -> list[str]:
     """Every stored rollup row that differs from a recomputation from the records (an empty
     list: they agree), as lines to print; at most `limit`."""
-    wanted_days: dict[tuple, tuple[int, int]] = {}
-    wanted_counts: dict[tuple, int] = {}
+    wanted_days: dict[RowKey, tuple[int, int]] = {}
+    wanted_counts: dict[RowKey, int] = {}
     for family in FAMILIES:
         for row in bind.execute(family.rows(None, None)):
             if family.table == "counts":
@@ -115,24 +115,28 @@ def differences(bind: Bind, limit: int = 50) -> list[str]:
             else:
                 wanted_days[(row.field, row.unit_id, row.code, row.day)] = (
                     int(row.n), int(row.extra or 0))
-    wanted_months: dict[tuple, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    wanted_months: dict[RowKey, tuple[int, int]] = defaultdict(lambda: (0, 0))
     for (name, unit, code, day), (n, extra) in wanted_days.items():
         key = (name, unit, code, month_of(day))
         wanted_months[key] = (wanted_months[key][0] + n, wanted_months[key][1] + extra)
-    stored_counts = {(r.field, r.unit_id, r.code): r.n for r in bind.execute(select(
-        RollupCount.field, RollupCount.unit_id, RollupCount.code, RollupCount.n))}
-    stored_days = {(r.field, r.unit_id, r.code, r.day): (r.n, r.extra) for r in bind.execute(
-        select(RollupDay.field, RollupDay.unit_id, RollupDay.code, RollupDay.day, RollupDay.n,
-               RollupDay.extra))}
-    stored_months = {(r.field, r.unit_id, r.code, r.month): (r.n, r.extra) for r in
-                     bind.execute(select(RollupMonth.field, RollupMonth.unit_id,
-                                         RollupMonth.code, RollupMonth.month, RollupMonth.n,
-                                         RollupMonth.extra))}
+    stored_counts: dict[RowKey, int] = {
+        (r.field, r.unit_id, r.code): r.n for r in bind.execute(select(
+            RollupCount.field, RollupCount.unit_id, RollupCount.code, RollupCount.n))}
+    stored_days: dict[RowKey, tuple[int, int]] = {
+        (r.field, r.unit_id, r.code, r.day): (r.n, r.extra) for r in bind.execute(select(
+            RollupDay.field, RollupDay.unit_id, RollupDay.code, RollupDay.day, RollupDay.n,
+            RollupDay.extra))}
+    stored_months: dict[RowKey, tuple[int, int]] = {
+        (r.field, r.unit_id, r.code, r.month): (r.n, r.extra) for r in bind.execute(select(
+            RollupMonth.field, RollupMonth.unit_id, RollupMonth.code, RollupMonth.month,
+            RollupMonth.n, RollupMonth.extra))}
     session = bind if isinstance(bind, Session) else Session(bind=bind)
     found: list[str] = rules.differences(session)
-    for table, wanted, stored in (("rollup_counts", wanted_counts, stored_counts),
-                                  ("rollup_days", wanted_days, stored_days),
-                                  ("rollup_months", dict(wanted_months), stored_months)):
+    tables: list[tuple[str, dict[RowKey, Any], dict[RowKey, Any]]] = [
+        ("rollup_counts", wanted_counts, stored_counts),
+        ("rollup_days", wanted_days, stored_days),
+        ("rollup_months", dict(wanted_months), stored_months)]
+    for table, wanted, stored in tables:
         for key in sorted(set(wanted) | set(stored), key=str):
             if wanted.get(key) != stored.get(key):
                 found.append(f"{table} {'/'.join(map(str, key))}: "
@@ -159,8 +163,9 @@ def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
     where: list[ColumnElement[bool]] = [RollupDay.field.in_(family.fields)]
     if units is not None:
         where.append(RollupDay.unit_id.in_(sorted(units)))
-        touched = set(bind.execute(select(RollupDay.unit_id, RollupDay.day).where(*where))
-                      .all())
+        touched: set[tuple[int, date]] = {
+            (unit, day) for unit, day in bind.execute(
+                select(RollupDay.unit_id, RollupDay.day).where(*where))}
     else:
         assert days is not None
         where.append(tuple_(RollupDay.unit_id, RollupDay.day).in_(sorted(days)))
@@ -169,8 +174,8 @@ def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
     bind.execute(insert(RollupDay).from_select(["field", "unit_id", "code", "n", "day", "extra"],
                                                family.rows(units, days)))
     if units is not None:
-        touched |= set(bind.execute(select(RollupDay.unit_id, RollupDay.day).where(*where))
-                       .all())
+        touched |= {(unit, day) for unit, day in bind.execute(
+            select(RollupDay.unit_id, RollupDay.day).where(*where))}
     return {(unit, month_of(day)) for unit, day in touched}
 
 

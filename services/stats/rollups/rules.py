@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import RollupRule, RollupRuleClock
@@ -114,9 +114,9 @@ def rebuild(session: Session, today: date) -> None:
     keep_current(session, today)
 
 
-def rule_counts(session: Session, today: date, in_scope: Callable[[ColumnElement[int]],
-                ColumnElement[bool]], from_records: Callable[[RuleView, RuleClock], RuleCount]
-                ) -> list[RuleCount]:
+def rule_counts(session: Session, today: date,
+                in_scope: Callable[[SQLColumnExpression[int]], ColumnElement[bool]],
+                from_records: Callable[[RuleView, RuleClock], RuleCount]) -> list[RuleCount]:
     """`compliance_counts.rule_counts` for a unit's villages: kept clocks summed, the others
     (a closed period, a clock not yet kept) counted from the records."""
     kept = set(session.scalars(select(RollupRuleClock.clock)))

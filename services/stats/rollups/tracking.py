@@ -145,7 +145,7 @@ def _note_attendance(p: Pending, attendance: Attendance, _state: str) -> None:
     p.activities.update({_before(attendance, "activity_id"), attendance.activity_id})
 
 
-NOTERS = {
+NOTERS: dict[type[Any], Noter] = {
     Child: _note_child,
     Helper: _note_helper,
     CareContact: _note_contact,
@@ -159,7 +159,7 @@ NOTERS = {
     SurveyAnswer: _note_child_record(BY_CHILD["survey_answers"]),
     Wish: _note_child_record(BY_CHILD["wishes"]),
 }
-TABLES = {model.__tablename__ for model in NOTERS} | set(BY_CHILD)  # type: ignore[attr-defined]
+TABLES = {model.__tablename__ for model in NOTERS} | set(BY_CHILD)
 # A donation's recipients change as a collection (the link table), not as objects.
 WITH_COLLECTIONS = (Donation,)
 
@@ -169,7 +169,7 @@ def _note_flush(session: Session, _context: Any) -> None:
     for state, objects in (("new", session.new), ("deleted", session.deleted),
                            ("dirty", session.dirty)):
         for obj in objects:
-            noter = NOTERS.get(type(obj))  # type: ignore[call-overload]
+            noter: Noter | None = NOTERS.get(type(obj))
             if noter is None:
                 continue
             if state == "dirty" and not session.is_modified(
