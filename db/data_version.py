@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, event, insert, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from db.base import utcnow
 from db.models.figures import DataVersion
@@ -117,6 +117,9 @@ def _bump_before_commit(session: Session) -> None:
     bump(session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_when_done(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled-back transaction changed nothing; a savepoint rolled back inside one that goes
+    on to commit must not make it forget the changes made before the savepoint."""
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)

@@ -93,9 +93,9 @@ def differences(session: Session) -> list[str]:
     for key, rule_id, on_day in session.execute(
             select(RollupRuleClock.clock, RollupRuleClock.rule_id, RollupRuleClock.on_day)):
         rule = rules.get(rule_id)
-        if rule is None:
-            continue
-        clock = rule_clock(rule, on_day)
+        clock = rule_clock(rule, on_day) if rule is not None else None
+        if rule is None or clock is None or clock_key(rule, clock) != key:
+            continue  # edited or switched off since: never read, dropped at the next write
         recount = counts_by_village(session, rule, clock, clock.current.end, None)
         wanted = {village: counts for village, counts in recount.items() if counts[0]}
         stored = {unit: (due, met, overdue) for unit, due, met, overdue in session.execute(

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
@@ -28,6 +28,7 @@ from db.models import (
     Activity,
     Attendance,
     CareContact,
+    CareRule,
     Child,
     ChildCategory,
     Consent,
@@ -145,6 +146,10 @@ def _note_attendance(p: Pending, attendance: Attendance, _state: str) -> None:
     p.activities.update({_before(attendance, "activity_id"), attendance.activity_id})
 
 
+def _note_rule(_p: Pending, _rule: CareRule, _state: str) -> None:
+    """An edited rule is a new clock: `maintain` keeps the new one and drops the old."""
+
+
 NOTERS: dict[type[Any], Noter] = {
     Child: _note_child,
     Helper: _note_helper,
@@ -158,6 +163,7 @@ NOTERS: dict[type[Any], Noter] = {
     Need: _note_child_record(BY_CHILD["needs"]),
     SurveyAnswer: _note_child_record(BY_CHILD["survey_answers"]),
     Wish: _note_child_record(BY_CHILD["wishes"]),
+    CareRule: _note_rule,
 }
 TABLES = {model.__tablename__ for model in NOTERS} | set(BY_CHILD)
 # A donation's recipients change as a collection (the link table), not as objects.
@@ -289,9 +295,13 @@ def rule_villages(dirty: Dirty) -> set[int]:
     return found
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_KEY, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    """Drop what a rolled-back transaction noted, once the outermost one ends (a committed one
+    has already used it). A savepoint rolled back keeps the keys noted before and inside it:
+    recomputing a key that did not change costs a little and changes nothing."""
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
 
 
 data_version.add_maintainer(maintain)
