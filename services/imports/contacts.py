@@ -162,7 +162,7 @@ def _on_record(session: Session, wanted: list[tuple[int, date]]) -> set[Key]:
     first, last = min(d for _, d in wanted), max(d for _, d in wanted)
     keys: set[Key] = set()
     for start in range(0, len(child_ids), LOOKUP_CHUNK):
-        keys.update(tuple(row) for row in session.execute(
+        keys.update((child, helper, kind, day) for child, helper, kind, day in session.execute(
             select(CareContact.child_id, CareContact.helper_id, CareContact.kind,
                    CareContact.contact_date)
             .where(CareContact.child_id.in_(child_ids[start:start + LOOKUP_CHUNK]),
