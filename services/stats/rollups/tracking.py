@@ -218,6 +218,11 @@ def _note_inserted(p: Pending, table: str, row: dict[str, Any]) -> None:
         p.activities.add(row["activity_id"])
     elif table in BY_CHILD and "child_id" in row:
         p.child(BY_CHILD[table], row["child_id"])
+    elif table == "children":
+        for name in CHILD_NOW:
+            p.dirty.unit(name, row.get("village_id"))
+    elif table == "helpers":
+        p.dirty.unit("helpers", _helper_unit(row.get("org_unit_id"), row.get("school_id")))
     elif table == "donations":
         p.dirty.day("donations", row.get("org_unit_id") or NO_UNIT, row["donated_on"])
     elif table == "activities":

@@ -1,0 +1,56 @@
+"""What the rollups' session hooks read from statements run in bulk: the keys they name, or,
+when they name none, a full recompute that is slow but still right."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy import insert, update
+
+from core.vocab import Gender, HelperKind, OrgKind
+from db.engine import transaction
+from db.models import Child, Helper
+from services.stats.rollups.reading import Rollups
+from services.stats.rollups.refresh import differences
+from tests.factories import make_org
+
+
+def _village(engine) -> tuple[int, int]:
+    with transaction(engine) as session:
+        town = make_org(session, "石门镇", OrgKind.town)
+        village = make_org(session, "李家村", OrgKind.village, parent=town)
+        return town.id, village.id
+
+
+def test_children_and_helpers_inserted_in_bulk_are_counted_by_their_keys(engine, caplog):
+    town, village = _village(engine)
+    with caplog.at_level(logging.WARNING), transaction(engine) as session:
+        session.execute(insert(Child), [
+            {"name": f"儿童{i}", "name_pinyin": f"er{i}", "name_initials": "et",
+             "gender": Gender.female if i % 2 else Gender.male,
+             "birth_date": date(2014, 1, 1 + i), "town_id": town, "village_id": village}
+            for i in range(6)])
+        session.execute(insert(Helper), [{"name": f"帮扶人{i}", "kind": HelperKind.teacher,
+                                          "org_unit_id": village} for i in range(3)])
+    assert "recomputing all" not in caplog.text
+    with transaction(engine, write=False) as session:
+        assert differences(session) == []
+        rollups = Rollups(session, town)
+        assert rollups.counts("gender") == {"female": 3, "male": 3}
+        assert rollups.counts("helper_kind") == {"teacher": 3}
+
+
+def test_an_update_naming_no_keys_recomputes_everything_and_stays_right(engine, caplog):
+    town, village = _village(engine)
+    with transaction(engine) as session:
+        session.execute(insert(Child), [
+            {"name": f"儿童{i}", "name_pinyin": f"er{i}", "name_initials": "et",
+             "gender": Gender.male, "birth_date": date(2014, 1, 1 + i), "town_id": town,
+             "village_id": village} for i in range(4)])
+    with caplog.at_level(logging.WARNING), transaction(engine) as session:
+        session.execute(update(Child).where(Child.name.like("儿童%")).values(boarding=True))
+    assert "update statement on children without readable keys" in caplog.text
+    with transaction(engine, write=False) as session:
+        assert differences(session) == []
+        assert Rollups(session, None).counts("flag")["boarding"] == 4
