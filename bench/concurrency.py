@@ -37,6 +37,7 @@ from services.care import contacts
 from services.imports import run_import
 from services.roster import records as roster
 from services.roster.child_input import ChildInput, child_to_input
+from services.stats import rollups  # noqa: F401  (writes keep the figures' rollups, as in the app)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTE = "并发基准"

@@ -25,6 +25,7 @@ from services.access.permissions import Actor
 from services.exports.roster_export import export_roster
 from services.imports import run_import
 from services.roster.roster_filter import RosterFilter
+from services.stats import rollups  # noqa: F401  (writes keep the figures' rollups, as in the app)
 
 TODAY = date(2026, 11, 30)
 IMPORT_KEYS = ["name", "gender", "birth_date", "id_number", "categories", "left_behind_type",
