@@ -16,7 +16,7 @@ from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine, o
 from cli_commands.figures import cmd_report, cmd_stats
 from cli_commands.importing import cmd_import
 from cli_commands.privacy import cmd_compliance_report, cmd_retention, cmd_rotate_key
-from cli_commands.rollups import cmd_rollups, rebuild_if_stale
+from cli_commands.rollups import cmd_rollups
 from config import ConfigError, load_settings, local_today
 from core.errors import DomainError
 from core.vocab import Role, UnknownLabel
@@ -30,6 +30,7 @@ from services.exports.tables import EXPORT_FORMATS, ExportOptions
 from services.imports import IMPORT_KINDS
 from services.roster.roster_filter import RosterFilter
 from services.stats import rollups  # noqa: F401  (every write keeps the figures' rollups right)
+from services.stats.rollups.refresh import rebuild_if_stale
 
 # The entry point and the exit codes scripts compare against (docs/command-line.md).
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]

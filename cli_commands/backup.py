@@ -7,8 +7,10 @@ from pathlib import Path
 
 from cli_commands.common import EXIT_OK, open_engine
 from config import load_settings
+from db.engine import make_engine
 from services import backup
 from services.backup import text as backup_text
+from services.stats.rollups.refresh import rebuild_if_stale
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -27,4 +29,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     result = backup.restore_backup(settings.database_url, Path(args.file), actor=args.actor,
                                    data_dir=settings.data_dir, force=args.force)
     print("\n".join(backup_text.restore_lines(result, args.file)))
+    # A backup from before the rollups comes back with them empty and marked stale.
+    if rebuild_if_stale(make_engine(settings.database_url)) is not None:
+        print("已从恢复的记录生成汇总统计表。")
     return EXIT_OK

@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import time
 
-from sqlalchemy import Engine
-
 from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine
 from db import data_version
 from db.engine import transaction
@@ -49,15 +47,3 @@ def cmd_rollups(args: argparse.Namespace) -> int:
         print("汇总统计表与记录重算的结果一致。")
         return EXIT_FAILED if stale else EXIT_OK
     return EXIT_OK
-
-
-def rebuild_if_stale(engine: Engine) -> dict[str, int] | None:
-    """After a schema upgrade: fill rollups that a migration left empty on a database that
-    already held records; None when they were up to date."""
-    with transaction(engine) as session:
-        if not data_version.rollups_stale(session):
-            return None
-        rows = rebuild(session)
-        data_version.mark_rollups(session, stale=False)
-        data_version.bump(session)
-        return rows

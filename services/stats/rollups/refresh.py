@@ -14,12 +14,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, delete, func, insert, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from config import local_today
+from db import data_version
+from db.engine import transaction
 from db.models import RollupCount, RollupDay, RollupMonth, RollupRule
 from services.stats.rollups import rules
 from services.stats.rollups.families import BY_NAME, FAMILIES, DayKeys, Family, UnitKeys
@@ -84,6 +96,18 @@ def rebuild(bind: Bind) -> dict[str, int]:
     return {table.__tablename__: int(bind.execute(
         select(func.count()).select_from(table)).scalar() or 0)
         for table in (RollupCount, RollupDay, RollupMonth, RollupRule)}
+
+
+def rebuild_if_stale(engine: Engine) -> dict[str, int] | None:
+    """Fill rollups marked stale (a migration that made them on a database already holding
+    records, an older backup restored): rows per table, or None when they were up to date."""
+    with transaction(engine) as session:
+        if not data_version.rollups_stale(session):
+            return None
+        rows = rebuild(session)
+        data_version.mark_rollups(session, stale=False)
+        data_version.bump(session)
+        return rows
 
 
 def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
