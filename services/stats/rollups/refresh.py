@@ -46,6 +46,9 @@ class Dirty:
 
     units: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     days: dict[str, set[tuple[int, date]]] = field(default_factory=lambda: defaultdict(set))
+    # The kinds of the contacts changed in each village: only the care rules counting one of
+    # them need recounting there.
+    contact_kinds: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def unit(self, family: str, *units: int | None) -> None:
         self.units[family].update(u for u in units if u is not None)

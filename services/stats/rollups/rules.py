@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, delete, func, insert, select
@@ -58,11 +58,10 @@ def keep_current(session: Session, today: date) -> None:
                 clock=key, rule_id=rule.id, on_day=today, current_end=clock.current.end))
 
 
-def refresh_villages(session: Session, villages: Iterable[int]) -> None:
-    """Recount the kept clocks for these villages (their pairings, children or contacts
-    changed)."""
-    chosen = sorted(set(villages))
-    if not chosen:
+def refresh_villages(session: Session, villages: Mapping[int, frozenset[str] | None]) -> None:
+    """Recount the kept clocks for these villages: every rule where their children or pairings
+    changed (None), else only the rules counting a contact kind that changed there."""
+    if not villages:
         return
     rules = {rule.id: rule for rule in _views(session)}
     for key, rule_id, on_day in session.execute(
@@ -70,6 +69,8 @@ def refresh_villages(session: Session, villages: Iterable[int]) -> None:
         rule = rules.get(rule_id)
         if rule is None or clock_key(rule, rule_clock(rule, on_day)) != key:
             continue  # edited or switched off: keep_current drops it
+        chosen = sorted(village for village, kinds in villages.items()
+                        if kinds is None or not kinds.isdisjoint(rule.kinds))
         for start in range(0, len(chosen), CHUNK):
             part = chosen[start:start + CHUNK]
             session.execute(delete(RollupRule).where(RollupRule.clock == key,

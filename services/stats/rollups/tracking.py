@@ -66,6 +66,7 @@ class Pending:
         default_factory=lambda: defaultdict(set))
     activities: set[int] = field(default_factory=set)
     helpers_paired: set[int] = field(default_factory=set)
+    contact_kinds: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     everything: set[str] = field(default_factory=set)
 
     def child(self, families: Iterable[str], *child_ids: int | None) -> None:
@@ -111,11 +112,18 @@ def _note_helper(p: Pending, helper: Helper, state: str) -> None:
         p.helpers_paired.add(helper.id)  # whether their children count as paired, which rules bind
 
 
+def _code(value: object) -> str:
+    return str(getattr(value, "value", value))
+
+
 def _note_contact(p: Pending, contact: CareContact, _state: str) -> None:
-    for child_id, day in ((_before(contact, "child_id"), _before(contact, "contact_date")),
-                          (contact.child_id, contact.contact_date)):
+    for child_id, day, kind in (
+            (_before(contact, "child_id"), _before(contact, "contact_date"),
+             _before(contact, "kind")),
+            (contact.child_id, contact.contact_date, contact.kind)):
         p.child_days["contacts"].add((child_id, day))
         p.child(["contact_lasts"], child_id)
+        p.contact_kinds[child_id].add(_code(kind))
 
 
 def _note_activity(p: Pending, activity: Activity, _state: str) -> None:
@@ -214,6 +222,7 @@ def _note_inserted(p: Pending, table: str, row: dict[str, Any]) -> None:
     if table == "care_contacts":
         p.child_days["contacts"].add((row["child_id"], row["contact_date"]))
         p.child(["contact_lasts"], row["child_id"])
+        p.contact_kinds[row["child_id"]].add(_code(row["kind"]))
     elif table == "attendances":
         p.activities.add(row["activity_id"])
     elif table in BY_CHILD and "child_id" in row:
@@ -251,6 +260,7 @@ def resolve(session: Session, p: Pending) -> Dirty:
     dirty = p.dirty
     ids: set[int] = set().union(*p.children.values())
     ids.update(child_id for pairs in p.child_days.values() for child_id, _ in pairs)
+    ids.update(p.contact_kinds)
     villages = dict(session.execute(select(Child.id, Child.village_id)
                                     .where(Child.id.in_(sorted(ids)))).all()) if ids else {}
     for name, child_ids in p.children.items():
@@ -258,6 +268,9 @@ def resolve(session: Session, p: Pending) -> Dirty:
     for name, pairs in p.child_days.items():
         for child_id, day in pairs:
             dirty.day(name, villages.get(child_id), day)
+    for child_id, kinds in p.contact_kinds.items():
+        if (village := villages.get(child_id)) is not None:
+            dirty.contact_kinds[village] |= kinds
     if p.activities:
         for unit, day in session.execute(select(Activity.org_unit_id, Activity.held_on)
                                          .where(Activity.id.in_(sorted(p.activities)))):
@@ -291,12 +304,15 @@ def catch_up(session: Session) -> None:
     maintain(session)
 
 
-def rule_villages(dirty: Dirty) -> set[int]:
-    """The villages whose 帮扶要求 counts may have moved: their children, pairings or contacts."""
-    found: set[int] = set()
-    for name in ("children", *CHILD_RECORDS):
-        found |= dirty.units.get(name, set())
-    found |= {unit for unit, _ in dirty.days.get("contacts", set())}
+def rule_villages(dirty: Dirty) -> dict[int, frozenset[str] | None]:
+    """The villages whose 帮扶要求 counts may have moved, each with the contact kinds that
+    changed there (None: their children or pairings changed, so every rule)."""
+    found: dict[int, frozenset[str] | None] = {}
+    for unit, _ in dirty.days.get("contacts", set()):
+        found[unit] = frozenset(dirty.contact_kinds.get(unit, ())) or None
+    # A child's fields, pairings or helpers (children), or all of a moved child's contacts.
+    for name in ("children", "contacts"):
+        found.update(dict.fromkeys(dirty.units.get(name, set())))
     return found
 
 
