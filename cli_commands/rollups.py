@@ -10,7 +10,7 @@ from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine
 from db import data_version
 from db.engine import transaction
 from services.access.cli_audit import record_command
-from services.stats.rollups.refresh import differences, rebuild
+from services.stats.rollups.refresh import differences, rebuild_and_publish
 
 
 def cmd_rollups(args: argparse.Namespace) -> int:
@@ -24,9 +24,7 @@ def cmd_rollups(args: argparse.Namespace) -> int:
     if args.rebuild:
         started = time.perf_counter()
         with transaction(engine) as session:
-            rows = rebuild(session)
-            data_version.mark_rollups(session, stale=False)
-            data_version.bump(session)
+            rows = rebuild_and_publish(session)
             record_command(session, args.actor, "rollups_rebuild", "rollups",
                            "从记录重算汇总统计表", rows=rows)
         took = time.perf_counter() - started

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, Engine, func, select
 
 from config import local_today
 from core.errors import DomainError
-from db import data_version
 from db.models import Child, User
 from sample_data import (
     activities,
@@ -30,7 +29,7 @@ from sample_data import (
 from sample_data.context import Context
 from sample_data.scales import SCALES, Scale
 from sample_data.writer import Row, Writer, next_ids, reset_sequences
-from services.stats.rollups.refresh import rebuild
+from services.stats.rollups.refresh import rebuild_and_publish
 
 __all__ = ["SCALES", "DatabaseNotEmpty", "Scale", "SeedSummary", "seed_database"]
 
@@ -62,9 +61,7 @@ def seed_database(engine: Engine, *, scale: str = "demo", seed: int = 42,
         # Written through one connection, past the session's hooks: the figures' rollups and
         # the data version are brought up to date here, in the same transaction.
         writer.report("汇总统计表", 0, 1)
-        rebuild(conn)
-        data_version.mark_rollups(conn, stale=False)
-        data_version.bump(conn)
+        rebuild_and_publish(conn)
         writer.report("汇总统计表", 1, 1)
     return SeedSummary(dict(writer.counts))
 

@@ -69,6 +69,17 @@ def total_sessions(values: Iterable[Sessions]) -> Sessions:
     return Sessions(sum(v.sessions for v in found), sum(v.person_times for v in found))
 
 
+# The children's coded fields the figures break down by, each with every code shown
+# (by_gender …; 风险等级 apart, for its "unassessed"): name → (vocabulary, column).
+CODED_FIELDS: dict[str, tuple[type[Vocabulary], SQLColumnExpression[Any]]] = {
+    "gender": (Gender, Child.gender),
+    "guardian_type": (GuardianType, Child.guardian_type),
+    "left_behind_type": (LeftBehindType, Child.left_behind_type),
+    "economic_status": (EconomicStatus, Child.economic_status),
+    "academic_level": (AcademicLevel, Child.academic_level),
+}
+
+
 def _by_code(column: ColumnElement, codes: Iterable[str]) -> list[ColumnElement]:
     return [func.count(case((column == code, 1))) for code in codes]
 
@@ -78,11 +89,7 @@ def children_figures(session: Session, children: ColumnElement[bool], *, on: dat
     """One pass over the children in scope: every per-child count of the stats object."""
     village, town = aliased(OrgUnit), aliased(OrgUnit)
     fields: list[tuple[str, type[Vocabulary], SQLColumnExpression[Any]]] = [
-        ("by_gender", Gender, Child.gender),
-        ("by_guardian_type", GuardianType, Child.guardian_type),
-        ("by_left_behind_type", LeftBehindType, Child.left_behind_type),
-        ("by_economic_status", EconomicStatus, Child.economic_status),
-        ("by_academic_level", AcademicLevel, Child.academic_level),
+        *((f"by_{name}", vocab, column) for name, (vocab, column) in CODED_FIELDS.items()),
         ("by_risk_level", RiskLevel, Child.risk_level)]
     columns: list[ColumnElement] = [func.count()]
     for _, vocab, column in fields:

@@ -284,6 +284,19 @@ def open_expander(page: object, label: str) -> None:
     still(page)
 
 
+def log_home_visit(page: object, url: str) -> None:
+    """On 我的结对, the logged-in helper saves a 家访 with their first child, dated today."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/my")
+    page.get_by_role("heading", name="我的结对").first.wait_for()
+    settle(page)
+    open_expander(page, "记录帮扶")
+    page.get_by_text("家访", exact=True).first.click()  # a pill
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已记录").first).to_be_visible()
+
+
 def steady_box(locator: object) -> dict[str, float]:
     """The element's box once it has not moved for ten frames: measure, then click at once.
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from config import local_today
 from core.vocab import Category, OrgKind, Role
 from db.models import CareContact
-from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
+from tests.browser.conftest import ARTIFACTS, log_home_visit, log_in, settle
 from tests.factories import (
     make_child,
     make_helper,
@@ -84,13 +84,7 @@ def test_a_contact_logged_elsewhere_reaches_the_open_dashboard_without_a_reload(
         dashboard.evaluate("window.__notReloaded = true")
 
         log_in(phone, app_server, "lilaoshi")
-        phone.goto(f"{app_server}/my")
-        phone.get_by_role("heading", name="我的结对").first.wait_for()
-        settle(phone)
-        open_expander(phone, "记录帮扶")
-        phone.get_by_text("家访", exact=True).first.click()
-        phone.get_by_role("button", name="保存", exact=True).click()
-        expect(phone.get_by_text("已记录").first).to_be_visible()
+        log_home_visit(phone, app_server)
         assert _contacts(engine) == 2
 
         # Page A is left alone: it follows the data version, which the save moved.

@@ -17,8 +17,8 @@ from db.models import CareContact
 from tests.browser.conftest import (
     ARTIFACTS,
     TIMEOUT_MS,
+    log_home_visit,
     log_in,
-    open_expander,
     settle,
     workers_up,
 )
@@ -93,13 +93,7 @@ def test_saves_on_one_worker_reach_a_dashboard_on_the_other_and_an_upload_works(
 
         # 李老师, on the other worker, logs a home visit from 我的结对.
         log_in(phone, url, "lilaoshi")
-        phone.goto(f"{url}/my")
-        phone.get_by_role("heading", name="我的结对").first.wait_for()
-        settle(phone)
-        open_expander(phone, "记录帮扶")
-        phone.get_by_text("家访", exact=True).first.click()
-        phone.get_by_role("button", name="保存", exact=True).click()
-        expect(phone.get_by_text("已记录").first).to_be_visible()
+        log_home_visit(phone, url)
         assert _contacts(engine) == 2
         expect(_metric(dashboard, "本学期帮扶记录")).to_have_text("2人次")
 

@@ -52,12 +52,12 @@ from db.models import (
 from services.care.activity_queries import person_times
 from services.pairing.pairings import child_is_paired
 from services.privacy.consent_rules import missing_consent
+from services.stats.stats_queries import CODED_FIELDS, UNASSESSED
 
 Table = Literal["counts", "days"]
 UnitKeys = frozenset[int]
 DayKeys = frozenset[tuple[int, date]]
 NO_UNIT = 0  # helpers and activities with no unit: counted only in the whole database's figures
-UNASSESSED = "unassessed"
 OPEN_NEEDS = (NeedStatus.open, NeedStatus.linked)
 
 
@@ -94,10 +94,7 @@ def _on_days(unit: Column, day: Column, days: DayKeys | None) -> ColumnElement[b
 
 # ---- children of a village, now ----------------------------------------------------------------
 
-CHILD_FIELDS = {"gender": Child.gender, "guardian_type": Child.guardian_type,
-                "left_behind_type": Child.left_behind_type,
-                "economic_status": Child.economic_status,
-                "academic_level": Child.academic_level}
+CHILD_FIELDS = {name: column for name, (_, column) in CODED_FIELDS.items()}
 FLAGS: dict[str, ColumnElement[bool]] = {
     "safety_incident": Child.safety_incident.is_(True),
     "key_concern": Child.key_concern.is_(True),

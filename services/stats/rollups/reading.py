@@ -17,14 +17,9 @@ from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select,
 from sqlalchemy.orm import Session
 
 from core.vocab import (
-    AcademicLevel,
     Category,
     ContactKind,
-    EconomicStatus,
-    Gender,
-    GuardianType,
     HelperKind,
-    LeftBehindType,
     NeedKind,
     NeedStatus,
     OrgKind,
@@ -40,14 +35,10 @@ from services.resources.survey_results import get_survey, latest_survey_id
 from services.roster.home_unit import is_school, units_under
 from services.roster.roster_filter import AgeBand, years_before
 from services.stats.headline_counts import PairingStats
-from services.stats.rollups.families import CHILD_FIELDS, UNASSESSED, helping
+from services.stats.rollups.families import helping
 from services.stats.rollups.refresh import month_of, next_month
-from services.stats.stats_queries import AGED_OUT_AT, Sessions, Tally
+from services.stats.stats_queries import AGED_OUT_AT, CODED_FIELDS, UNASSESSED, Sessions, Tally
 
-VOCABULARIES: dict[str, type[Vocabulary]] = {
-    "gender": Gender, "guardian_type": GuardianType, "left_behind_type": LeftBehindType,
-    "economic_status": EconomicStatus, "academic_level": AcademicLevel}
-assert set(VOCABULARIES) == set(CHILD_FIELDS)
 Sums = dict[str, tuple[int, int]]  # code → (n, extra)
 
 
@@ -166,7 +157,7 @@ def children_figures(rollups: Rollups, *, on: date) -> dict[str, object]:
     """`stats_queries.children_figures` and `by_place` for town and village."""
     session = rollups.session
     figures: dict[str, object] = {"total": rollups.counts("children").get("", 0)}
-    for field, vocab in VOCABULARIES.items():
+    for field, (vocab, _) in CODED_FIELDS.items():
         figures[f"by_{field}"] = _every(vocab, rollups.counts(field))
     risk = rollups.counts("risk_level")
     figures["by_risk_level"] = {**_every(RiskLevel, risk), UNASSESSED: risk.get(UNASSESSED, 0)}

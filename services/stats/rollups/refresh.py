@@ -107,10 +107,16 @@ def rebuild_if_stale(engine: Engine) -> dict[str, int] | None:
     with transaction(engine) as session:
         if not data_version.rollups_stale(session):
             return None
-        rows = rebuild(session)
-        data_version.mark_rollups(session, stale=False)
-        data_version.bump(session)
-        return rows
+        return rebuild_and_publish(session)
+
+
+def rebuild_and_publish(bind: Bind) -> dict[str, int]:
+    """`rebuild`, then clear the stale mark and move the data version, so that every process
+    reads the rebuilt rollups (a rebuild done past the session's hooks moves nothing itself)."""
+    rows = rebuild(bind)
+    data_version.mark_rollups(bind, stale=False)
+    data_version.bump(bind)
+    return rows
 
 
 def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
