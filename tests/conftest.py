@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, insert, make_url, select, text
 from sqlalchemy.orm import Session
+from streamlit.components.v2 import manifest_scanner
 
 from db import schema
 from db.engine import make_engine
@@ -17,6 +19,10 @@ from db.models import ActivityKindRow, Base, CareRule, DataVersion
 from services.stats import rollups  # noqa: F401  (writes in tests keep the rollups right, as the app's)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Every AppTest run scans the metadata of all installed packages for Streamlit components (a
+# quarter second each, minutes per run); the installed packages do not change during a run.
+manifest_scanner.scan_component_manifests = functools.cache(  # type: ignore[assignment]
+    manifest_scanner.scan_component_manifests)
 # 身份证号 are encrypted with this key in every test and in the processes tests start.
 TEST_FIELD_KEY = "dGVzdC1maWVsZC1rZXktZm9yLXNob3V3YW5nLXRlc3Q="
 os.environ.setdefault("SHOUWANG_FIELD_KEY", TEST_FIELD_KEY)

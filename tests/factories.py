@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date
 from typing import Any
 
+import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.vocab import Category, Gender, HelperKind, OrgKind, PairingEndReason, Role
 from db.models import AuditEvent, Child, ChildCategory, Helper, OrgUnit, Pairing, User
 from services.access.orgs import write_path
-from services.access.users import hash_password
 from services.roster.pinyin import pinyin_keys
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "test-pass-2026"
+
+
+@functools.cache
+def test_password_hash(password: str) -> str:
+    """A real bcrypt hash at the lowest cost, made once per password: the app's own hash (cost 12,
+    a quarter second) in every test's accounts and every AppTest login cost minutes per run. The
+    login still checks it with bcrypt; tests/services/access/test_users.py checks the app's cost."""
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
 
 
 def make_org(session: Session, name: str | None = None, kind: OrgKind = OrgKind.town,
@@ -77,7 +86,7 @@ def make_user(session: Session, username: str | None = None, role: Role = Role.a
     user = User(username=username or f"user{next(_counter)}", display_name=overrides.pop(
                     "display_name", "测试用户"), role=role,
                 org_unit_id=org_unit.id if org_unit else None,
-                password_hash=hash_password(password), **overrides)
+                password_hash=test_password_hash(password), **overrides)
     session.add(user)
     session.flush()
     return user
