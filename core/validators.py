@@ -204,3 +204,19 @@ def clean_org_name(text: str) -> str:
 def digits_only(text: str) -> str:
     """An ID or phone number as ASCII: full-width digits and letters read (NFKC), spaces gone."""
     return "".join(unicodedata.normalize("NFKC", text).split()).replace("\u2212", "-")
+
+
+# More than 4 digits in a row in a search or a command line may be (part of) a 身份证号 or a
+# phone number: the records of what was searched keep the last 4 only, as the database does.
+LONG_DIGITS = re.compile(r"[0-9０-９]{4,}[0-9０-９Xx]")
+SHOWN_DIGITS = 4
+
+
+def redact_long_digits(text: str) -> str:
+    """`4301021990…0011` → `**************0011`; runs of 4 digits or fewer stay as they are."""
+    return LONG_DIGITS.sub(lambda run: "*" * (len(run.group()) - SHOWN_DIGITS)
+                           + run.group()[-SHOWN_DIGITS:], text)
+
+
+def long_digits_in(text: str) -> bool:
+    return LONG_DIGITS.search(text) is not None

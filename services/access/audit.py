@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ConcurrentEdit
 from core.i18n import t, t_or_code
+from core.validators import redact_long_digits
 from db.models import (
     Activity,
     AuditEvent,
@@ -107,7 +108,8 @@ def record_disclosure(session: Session, actor: Actor | None, action: str, entity
     Exports, contact cards and report files all pass through here, masked or not, so the log
     answers "who took which list of children, when" without reading each module's wording.
     """
-    facts = {k: _plain_deep(v) for k, v in (detail or {}).items() if v not in (None, "", [], {})}
+    facts = redacted({k: _plain_deep(v) for k, v in (detail or {}).items()
+                      if v not in (None, "", [], {})})
     shown = "\uff0c".join(f"{k}={v}" for k, v in facts.items())
     summary = f"{what}\uff1a{rows}行" + (f"\uff08{shown}\uff09" if shown else "")
     return record(session, actor, action, entity, entity_id,
@@ -133,6 +135,18 @@ def _plain_deep(value: Any) -> Any:
     if hasattr(value, "to_query_params"):
         return value.to_query_params()
     return str(value)
+
+
+def redacted(value: Any) -> Any:
+    """The filters and arguments of a disclosure with every long run of digits cut to its last 4:
+    a search by 身份证号 or phone must not put the whole number in the log."""
+    if isinstance(value, str):
+        return redact_long_digits(value)
+    if isinstance(value, dict):
+        return {k: redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    return value
 
 
 def require_version(record_: Any, expected_version: int | None, what: str) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from core.validators import redact_long_digits
 from db import schema
 from db.engine import make_engine, transaction
 from db.models import AuditEvent
@@ -88,8 +89,9 @@ def record_command(session: Session, actor: Actor, action: str, entity: str, sum
                    **details: Any) -> AuditEvent:
     """One audit event for a CLI command: what it did, how many rows, with which filter."""
     plain = {key: value for key, value in details.items() if value not in (None, [], {})}
-    return audit.record(session, actor, action, entity, None, summary=summary[:SUMMARY_LENGTH],
-                        after={"via": "cli", **plain})
+    return audit.record(session, actor, action, entity, None,
+                        summary=redact_long_digits(summary)[:SUMMARY_LENGTH],
+                        after={"via": "cli", **audit.redacted(plain)})
 
 
 def record_refusal(url: str, actor: Actor, command: str, entity: str, exc: Exception,

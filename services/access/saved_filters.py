@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ValidationFailed, field_label
 from core.i18n import Msg
+from core.validators import long_digits_in
 from db.models import SavedFilter
 from services.access.permissions import Actor
 
@@ -33,6 +34,9 @@ def save_filter(session: Session, *, actor: Actor, page: str, name: str,
         raise ValidationFailed({NAME: Msg("errors.filter.name")})
     if actor.user_id is None:
         raise ValidationFailed({NAME: Msg("errors.filter.cli")})
+    if any(isinstance(v, str) and long_digits_in(v) for v in params.values()):
+        # A saved search stays in the database long after the search: never a whole number.
+        raise ValidationFailed({NAME: Msg("errors.filter.id_number")})
     existing = {f.name: f for f in saved_filters(session, actor, page)}
     if name in existing:
         existing[name].params = params

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.errors import PermissionDenied
 from core.i18n import Msg
-from core.validators import age_on
+from core.validators import age_on, redact_long_digits
 from core.vocab import (
     AcademicLevel,
     Category,
@@ -163,7 +163,8 @@ def write_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter,
                         options=options)
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "roster", None,
-                     summary=f"导出含敏感信息的儿童名单({fmt},筛选:{roster_filter.to_query_params()})")
+                     summary=redact_long_digits(
+                         f"导出含敏感信息的儿童名单({fmt},筛选:{roster_filter.to_query_params()})"))
     return data
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cli import main
 from config import ConfigError
+from core.errors import ValidationFailed
 from core.validators import id_number_checksum
 from core.vocab import Category, Gender, Role
 from db import schema
@@ -27,7 +28,9 @@ from db.field_crypto import (
 )
 from db.models import AuditEvent, Child
 from services.access.permissions import Actor
+from services.access.saved_filters import save_filter
 from services.backup import BackupError, make_backup, restore_backup
+from services.exports.roster_export import export_roster
 from services.imports.child_lookup import ChildKey, ChildLookup, ChildNotFound
 from services.privacy.field_keys import rotate_field_key
 from services.roster import records as roster
@@ -35,7 +38,7 @@ from services.roster.child_input import ChildInput
 from services.roster.records import DuplicateChild
 from services.roster.roster_filter import RosterFilter
 from services.roster.roster_search import search_children
-from tests.factories import make_town_with_village
+from tests.factories import make_town_with_village, make_user
 from tests.services.privacy.stored import stored_bytes
 
 TODAY = date(2026, 11, 30)
@@ -131,6 +134,36 @@ def test_the_audit_log_keeps_only_the_last_4(session: Session, two_children: Non
     for event in logged:
         assert LIN not in str(event.after) and ZHAO not in str(event.after)
     assert {str((e.after or {}).get("id_number_last4")) for e in logged} == {LIN[-4:], ZHAO[-4:]}
+
+
+def test_a_search_by_number_leaves_only_its_last_4_in_the_log(
+        engine: Engine, session: Session, two_children: None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search by the whole number is recorded with an export (page and command line) and a
+    refused command records its arguments: each keeps the last 4; a saved filter refuses it."""
+    export_roster(session, actor=ADMIN, roster_filter=RosterFilter(text=LIN), fmt="csv",
+                  today=TODAY, include_sensitive=True)
+    user = make_user(session, "coordinator", Role.admin)
+    with pytest.raises(ValidationFailed, match="身份证号"):
+        save_filter(session, actor=Actor(user_id=user.id, username="coordinator",
+                                         role=Role.admin),
+                    page="roster", name="林", params=RosterFilter(text=LIN).to_query_params())
+    save_filter(session, actor=Actor(user_id=user.id, username="coordinator", role=Role.admin),
+                page="roster", name="后4位", params=RosterFilter(text=LIN[-4:]).to_query_params())
+    session.commit()
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert main(["export", "roster", "--filter", f"q={ZHAO}", "--out",
+                 str(tmp_path / "roster.csv")]) == 0
+    assert main(["export", "helpers", "--filter", f"q={ZHAO}", "--out",
+                 str(tmp_path / "helpers.csv")]) == 1  # refused: --filter is for the roster
+
+    stored = stored_bytes(engine)
+    assert LIN.encode() not in stored and ZHAO.encode() not in stored
+    assert LIN[6:14].encode() not in stored and ZHAO[6:14].encode() not in stored
+    logged = " ".join(f"{e.summary} {e.after}" for e in session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(
+            ("export", "export_sensitive", "export_refused")))))
+    assert f"*{LIN[-4:]}" in logged and f"*{ZHAO[-4:]}" in logged
 
 
 def test_a_missing_key_is_refused_outside_demo_mode(monkeypatch, tmp_path: Path) -> None:
