@@ -21,7 +21,8 @@ DEFAULT_DAYS = 7
 
 
 def view_frame(rows: list[ViewRow], lang: str) -> pd.DataFrame:
-    """The view events as a table: when, who and in what role, how, where, which list."""
+    """The view events as a table: when, who and in what role, how, where, which list or
+    which children."""
     return pd.DataFrame([{
         t("privacy.col.at", lang): local_time(r.at, "%Y-%m-%d %H:%M"),
         t("privacy.col.user", lang): r.display_name,
@@ -30,9 +31,11 @@ def view_frame(rows: list[ViewRow], lang: str) -> pd.DataFrame:
         t("privacy.col.kind", lang): r.kind.label(lang),
         t("privacy.col.page", lang): t_or_code("nav", r.page, lang),
         t("privacy.col.subject", lang): r.subject or "",
+        t("privacy.col.children", lang): r.children,
         t("privacy.col.rows", lang): r.rows,
     } for r in rows], columns=[t(f"privacy.col.{c}", lang) for c in
-                               ("at", "user", "role", "kind", "page", "subject", "rows")])
+                               ("at", "user", "role", "kind", "page", "subject", "children",
+                                "rows")])
 
 
 def _flag_text(flag: UnusualViews, lang: str) -> str:

@@ -26,13 +26,14 @@ from core.vocab import ConsentBasis, ConsentPurpose
 from db.models import Child, Consent
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
-from services.care.photos import PhotoRefused, check_photo, write_new_file
+from services.care.photos import PhotoRefused, check_photo, delete_on_commit, write_new_file
 
 FORM_DIR = "consent_forms"
 FORM_MAX_BYTES = 10 * 1024 * 1024
 EARLIEST = date(2000, 1, 1)
 NOTE_MAX = 200
 GIVEN_BY_MAX = 50
+GUARDIAN_ONLY = frozenset({ConsentPurpose.photos, ConsentPurpose.publicity})
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ def consent_problems(data: ConsentInput, today: date) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not data.purposes:
         problems[Msg("privacy.consent.field.purposes")] = Msg("errors.consent.no_purpose")
+    elif data.basis is ConsentBasis.statutory_duty and data.purposes & GUARDIAN_ONLY:
+        # A duty covers keeping records and pairing; pictures and publicity need the guardian
+        # (个人信息保护法 第31条).
+        problems[Msg("privacy.consent.field.purposes")] = Msg("errors.consent.guardian_only")
     given_by = data.given_by.strip()
     if not given_by:
         problems[Msg("privacy.consent.field.given_by")] = Msg("errors.valid.required")
@@ -113,6 +118,9 @@ def record_consent(session: Session, *, actor: Actor, child_id: int, data: Conse
     form_path = _save_form(session, form[0], form[1], today, data_dir) if form else None
     current = {c.purpose: c for c in session.scalars(select(Consent).where(
         Consent.child_id == child.id, Consent.withdrawn_on.is_(None)))}
+    if form_path:
+        _drop_replaced_forms(session, child.id, [current[p] for p in data.purposes
+                                                 if p in current], data_dir)
     saved = []
     for purpose in sorted(data.purposes, key=list(ConsentPurpose).index):
         values = {"basis": data.basis, "given_by": data.given_by.strip(),
@@ -133,6 +141,19 @@ def record_consent(session: Session, *, actor: Actor, child_id: int, data: Conse
                          summary=f"登记{child.name}的知情同意：{purpose.zh}")
         saved.append(consent)
     return saved
+
+
+def _drop_replaced_forms(session: Session, child_id: int, renewed: list[Consent],
+                         data_dir: Path | None) -> None:
+    """A renewal with a new scan replaces the old one: its file goes on commit unless a purpose
+    not renewed still rests on it (the audit log keeps who consented when)."""
+    replaced = {c.form_path for c in renewed if c.form_path}
+    still_used = set(session.scalars(select(Consent.form_path).where(
+        Consent.child_id == child_id, Consent.form_path.in_(replaced),
+        Consent.id.not_in([c.id for c in renewed]))))
+    base = data_dir or load_settings().data_dir
+    for path in replaced - still_used:
+        delete_on_commit(session, base / path)
 
 
 def withdraw_consent(session: Session, *, actor: Actor, child_id: int,

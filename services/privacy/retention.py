@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from config import display_zone, load_settings
@@ -25,18 +25,25 @@ from core.validators import add_years
 from core.vocab import Category
 from db.base import utcnow
 from db.models import (
+    Activity,
     ActivityPhoto,
     Attendance,
     AuditEvent,
+    Campaign,
     CareContact,
     Child,
     ChildCategory,
     Consent,
+    Donation,
+    EmergencyGrant,
     Need,
     Pairing,
     Relative,
     RiskAssessment,
+    SavedFilter,
+    ViewEvent,
     Wish,
+    WishDrive,
 )
 from services.access import audit
 from services.access.permissions import Actor, Capability
@@ -59,7 +66,14 @@ CLEARED: dict[Any, dict[str, str | None]] = {
     Consent: {"given_by": PLACEHOLDER, "withdrawal_note": None, "form_path": None},
     Relative: {"name": PLACEHOLDER, "relation_detail": None, "phone": None, "work_place": None,
                "address": None},
+    EmergencyGrant: {"reason": PLACEHOLDER},  # why the child was opened: it names them
 }
+# Free text not linked to one child that may still name them (an activity's title or notes, a
+# drive's notes, a view of a list filtered by name): the names are replaced where they occur.
+NAMED_TEXT = ((Activity, "title"), (Activity, "notes"), (ActivityPhoto, "caption"),
+              (Campaign, "notes"), (Donation, "notes"), (WishDrive, "notes"),
+              (ViewEvent, "subject"))
+NAMES_AT_ONCE = 50
 CHILD_FIELDS: dict[str, str | None] = {
     "name": PLACEHOLDER, "name_pinyin": "", "name_initials": "", "identity_key": None,
     "id_number_cipher": None, "id_number_hash": None, "id_number_last4": None,
@@ -142,6 +156,8 @@ def anonymise_due(session: Session, actor: Actor, *, today: date, policy: Retent
             **CHILD_FIELDS, anonymised_at=utcnow(), version=Child.version + 1))
     if due:
         _scrub_audit(session, set(due), names)
+        _scrub_free_text(session, names)
+        _scrub_saved_filters(session, names)
     audit.record(session, actor, "anonymise", "retention", None,
                  summary=f"保存期限已到，匿名化 {len(due)} 名儿童"
                          f"（亲属 {relatives} 人，文件 {files} 个）",
@@ -198,16 +214,52 @@ def _scrub_audit(session: Session, ids: set[int], names: set[str]) -> None:
     for event_id, entity, entity_id, summary, before, after in rows:
         about = (entity == "child" and entity_id is not None and entity_id.isdigit()
                  and int(entity_id) in ids) or _child_of(before, ids) or _child_of(after, ids)
-        named = any(name in (summary or "") for name in names)
+        written = f"{summary} {before} {after}"  # an export's filter may hold a name, too
+        named = any(name in written for name in names)
         if not about and not named:
             continue
         changed.append({"event_id": event_id, "summary": _replace_names(summary, names),
-                        "before": _scrubbed(before, names) if about else before,
-                        "after": _scrubbed(after, names) if about else after})
+                        "before": _scrubbed(before, names) if about else _named(before, names),
+                        "after": _scrubbed(after, names) if about else _named(after, names)})
     for part in _chunks(changed, AUDIT_BATCH):
         session.execute(update(AuditEvent), [
             {"id": c["event_id"], "summary": c["summary"], "before": c["before"],
              "after": c["after"]} for c in part])
+
+
+def _scrub_free_text(session: Session, names: set[str]) -> None:
+    """Replace the names wherever free text not tied to one child holds them."""
+    ordered = sorted(names)
+    for model, column_name in NAMED_TEXT:
+        table = cast(Table, model.__table__)
+        column = table.c[column_name]
+        # The table, not the mapper: a versioned record's text is not an edit of the record.
+        rewrite = update(table).where(table.c.id == bindparam("row_id")).values(
+            {column: bindparam("text")})
+        for part in _chunks(ordered, NAMES_AT_ONCE):
+            rows = session.execute(select(table.c.id, column).where(
+                or_(*(column.contains(name, autoescape=True) for name in part)))).all()
+            if rows:
+                session.execute(rewrite, [{"row_id": row_id, "text": _replace_names(text, names)}
+                                          for row_id, text in rows])
+
+
+def _scrub_saved_filters(session: Session, names: set[str]) -> None:
+    """A saved roster search by a child's name is a copy of the name (a small table)."""
+    for saved in session.scalars(select(SavedFilter)):
+        if any(name in str(saved.params) for name in names):
+            saved.params = _named(saved.params, names)
+
+
+def _named(values: Any, names: set[str]) -> Any:
+    """Every string inside `values` with the names replaced; the keys stay."""
+    if isinstance(values, dict):
+        return {k: _named(v, names) for k, v in values.items()}
+    if isinstance(values, list):
+        return [_named(v, names) for v in values]
+    if isinstance(values, str):
+        return _replace_names(values, names)
+    return values
 
 
 def _child_of(values: object, ids: set[int]) -> bool:

@@ -30,8 +30,11 @@ PAGE_VIEW_WINDOW = timedelta(minutes=30)
 DAILY_CHILDREN_LIMIT = 40
 # Local hours in which an export or a report with names is listed for review.
 NIGHT_STARTS, NIGHT_ENDS = 22, 6
-ONE_BY_ONE = (ViewKind.child_page, ViewKind.contact_card, ViewKind.emergency)
-LISTS = (ViewKind.export, ViewKind.report)
+# Children opened one at a time count towards the daily limit; 联系卡 are printed for a class
+# or a village at once, so they are a list, like an export, and reviewed when taken at night.
+ONE_BY_ONE = (ViewKind.child_page, ViewKind.emergency)
+LISTS = (ViewKind.export, ViewKind.report, ViewKind.contact_card)
+NAMES_SHOWN = 3  # the view log names this many of an event's children, then counts the rest
 SUBJECT_MAX = 100
 LOG_LIMIT = 500
 
@@ -79,11 +82,40 @@ class ViewRow:
     page: str
     subject: str | None
     rows: int
+    children: str = ""  # which children, as far as the reader may see them: 张小明、王小红等5人
 
 
-def _rows(session: Session, stmt: Select[ViewEvent, str | None]) -> list[ViewRow]:
+def _rows(session: Session, stmt: Select[ViewEvent, str | None],
+          actor: Actor | None = None) -> list[ViewRow]:
+    found = session.execute(stmt).all()
+    named = _children_named(session, actor, [e.id for e, _ in found]) if actor else {}
     return [ViewRow(e.at, e.username, name or e.username, e.role, e.kind, e.page, e.subject,
-                    e.rows) for e, name in session.execute(stmt)]
+                    e.rows, named.get(e.id, "")) for e, name in found]
+
+
+def _children_named(session: Session, actor: Actor, event_ids: list[int]) -> dict[int, str]:
+    """Each event's children by name, in one query; a child outside the reader's scope is
+    counted, never named."""
+    names: dict[int, list[str]] = defaultdict(list)
+    counts: dict[int, int] = defaultdict(int)
+    for part in range(0, len(event_ids), 1000):
+        rows = session.execute(
+            select(ViewedChild.event_id, Child.name, children_visible(actor))
+            .join(Child, Child.id == ViewedChild.child_id)
+            .where(ViewedChild.event_id.in_(event_ids[part:part + 1000]))
+            .order_by(ViewedChild.event_id, Child.name))
+        for event_id, name, visible in rows:
+            counts[event_id] += 1
+            if visible and len(names[event_id]) < NAMES_SHOWN:
+                names[event_id].append(name)
+    return {event_id: _listed(names[event_id], count) for event_id, count in counts.items()}
+
+
+def _listed(names: list[str], count: int) -> str:
+    if not names:
+        return f"{count}人"
+    shown = "、".join(names)
+    return shown if count == len(names) else f"{shown}等{count}人"
 
 
 def _with_names(stmt: Select[ViewEvent]) -> Select[ViewEvent, str | None]:
@@ -148,7 +180,7 @@ def view_log(session: Session, actor: Actor, wanted: ViewLogFilter, zone: ZoneIn
     total = session.scalar(select(func.count()).select_from(ViewEvent).where(*conditions)) or 0
     stmt = (select(ViewEvent).where(*conditions)
             .order_by(ViewEvent.at.desc(), ViewEvent.id.desc()).limit(limit))
-    return _rows(session, _with_names(stmt)), total
+    return _rows(session, _with_names(stmt), actor), total
 
 
 # ---- what an administrator should look at ------------------------------------------------
@@ -169,8 +201,9 @@ class UnusualViews:
 def unusual_views(session: Session, actor: Actor, date_from: date, date_to: date,
                   zone: ZoneInfo, *, daily_limit: int = DAILY_CHILDREN_LIMIT
                   ) -> list[UnusualViews]:
-    """Days on which a person opened more than `daily_limit` children outside their own
-    pairings, and exports or reports with names taken at night, newest first."""
+    """Days on which a person opened more than `daily_limit` children one by one outside
+    their current pairings, and lists with names (exports, reports, 联系卡) taken at night,
+    newest first."""
     actor.require(Capability.MANAGE_USERS)
     start, end = utc_bounds(date_from, date_to, zone)
     found = _many_children(session, start, end, zone, daily_limit) + _night_lists(
@@ -186,7 +219,8 @@ def _names(session: Session, usernames: Sequence[str]) -> dict[str, str]:
 def _many_children(session: Session, start: datetime | None, end: datetime | None,
                    zone: ZoneInfo, daily_limit: int) -> list[UnusualViews]:
     own = (select(Pairing.id).join(Helper, Helper.id == Pairing.helper_id)
-           .where(Helper.user_id == ViewEvent.user_id, Pairing.child_id == ViewedChild.child_id)
+           .where(Helper.user_id == ViewEvent.user_id, Pairing.child_id == ViewedChild.child_id,
+                  Pairing.ended_on.is_(None))
            .exists())
     stmt = (select(ViewEvent.username, ViewEvent.at, ViewedChild.child_id)
             .join(ViewedChild, ViewedChild.event_id == ViewEvent.id)

@@ -199,6 +199,8 @@ def _note_statement(state: ORMExecuteState) -> None:
     table = getattr(getattr(state.statement, "table", None), "name", None)
     if table not in TABLES:
         return
+    if state.is_update and _sets_free_text_only(state):
+        return
     p = pending(state.session)
     rows = state.parameters
     if state.is_insert and isinstance(rows, list | tuple | dict):
@@ -216,6 +218,28 @@ def _note_statement(state: ORMExecuteState) -> None:
         _log.warning("rollups: %s statement on %s without readable keys; recomputing all",
                      "update" if state.is_update else "delete", table)
         p.everything.update(f.name for f in FAMILIES)
+
+
+# Columns no figure reads: what people wrote (notes, titles, reasons) and where files are. An
+# update that sets nothing else (retention clearing text) needs no recount.
+FREE_TEXT = frozenset({
+    "notes", "title", "caption", "description", "asked", "resolution", "closed_reason",
+    "content", "photo_path", "end_note", "given_by", "withdrawal_note", "form_path", "reason",
+    "subject", "relation_detail", "phone", "work_place", "address"})
+BOOKKEEPING = frozenset({"id", "version", "updated_at"})
+
+
+def _sets_free_text_only(state: ORMExecuteState) -> bool:
+    values = getattr(state.statement, "_values", None)
+    if values:
+        named = {getattr(key, "key", None) or getattr(key, "name", None) or str(key)
+                 for key in values}
+    else:  # an ORM bulk update by primary key: the rows name the columns
+        rows = state.parameters
+        named = set().union(*(row for row in ([rows] if isinstance(rows, dict) else rows or ())
+                              if isinstance(row, dict)))
+    named -= BOOKKEEPING
+    return bool(named) and named <= FREE_TEXT
 
 
 def _note_inserted(p: Pending, table: str, row: dict[str, Any]) -> None:

@@ -102,6 +102,9 @@ def test_a_withdrawal_takes_effect_today_and_keeps_the_history(session):
     (_input(ConsentPurpose.records, given_by="张" * 51), "同意人或依职责登记的单位"),
     (_input(ConsentPurpose.records, given_on=date(2026, 11, 29)), "日期"),
     (_input(ConsentPurpose.records, given_on=date(1999, 12, 31)), "日期"),
+    (_input(ConsentPurpose.records, ConsentPurpose.photos, basis=ConsentBasis.statutory_duty),
+     "同意用途"),
+    (_input(ConsentPurpose.publicity, basis=ConsentBasis.statutory_duty), "同意用途"),
 ])
 def test_bad_input_is_refused_whole_with_the_field_named(session, data_dir, data, field):
     child = make_child(session)
@@ -125,6 +128,8 @@ def test_a_scanned_form_is_stored_and_a_fake_or_huge_one_refused(session, data_d
                                data=_input(ConsentPurpose.records),
                                form=("扫描.png", png.getvalue()), data_dir=data_dir)
     assert renewed.form_path is not None and renewed.form_path.endswith(".png")
+    session.commit()  # the scan it replaces goes with the commit
+    assert _files(data_dir) == [data_dir / renewed.form_path]
     before = _files(data_dir)
     for name, data, words in (("假.pdf", b"MZ\x90\x00 not a pdf", "不是 PDF、JPG 或 PNG"),
                               ("残.pdf", b"%PDF-1.4 cut short", "不是完整的 PDF"),
@@ -135,6 +140,19 @@ def test_a_scanned_form_is_stored_and_a_fake_or_huge_one_refused(session, data_d
                            data_dir=data_dir)
     assert _files(data_dir) == before
     assert [c.purpose for c in consents_of(session, ADMIN, child.id)] == [ConsentPurpose.records]
+
+
+def test_a_scan_still_backing_another_purpose_stays(session, data_dir):
+    child = make_child(session)
+    record_consent(session, actor=ADMIN, child_id=child.id, today=TODAY, data_dir=data_dir,
+                   data=_input(ConsentPurpose.records, ConsentPurpose.pairing),
+                   form=("同意书.pdf", PDF))
+    record_consent(session, actor=ADMIN, child_id=child.id, today=TODAY, data_dir=data_dir,
+                   data=_input(ConsentPurpose.records), form=("新同意书.pdf", PDF))
+    session.commit()
+    assert {c.form_path for c in consents_of(session, ADMIN, child.id)} == {
+        str(path.relative_to(data_dir)) for path in _files(data_dir)}
+    assert len(_files(data_dir)) == 2
 
 
 def test_consent_is_scoped_like_the_record(session):

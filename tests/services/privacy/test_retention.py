@@ -6,23 +6,36 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from cli import main
 from core.errors import PermissionDenied
 from core.vocab import Category, Role
 from db.engine import checkpoint
-from db.models import AuditEvent, Child, Helper, Relative, User, Wish
+from db.models import (
+    Activity,
+    AuditEvent,
+    Child,
+    Donation,
+    EmergencyGrant,
+    Helper,
+    Relative,
+    SavedFilter,
+    User,
+    Wish,
+)
 from sample_data import seed_database
 from services.access.permissions import Actor
 from services.exports.export_kinds import export_list, hub_lists
+from services.exports.roster_export import export_roster
 from services.privacy.retention import (
     PLACEHOLDER,
     RetentionPolicy,
     anonymise_due,
     retention_schedule,
 )
+from services.roster.roster_filter import RecordStatus, RosterFilter
 from tests.factories import make_child, make_town_with_village
 from tests.services.privacy.stored import forms_of, stored_bytes
 
@@ -129,6 +142,7 @@ def test_anonymising_keeps_every_past_figure_and_leaves_no_name(
             session.execute(update(Wish).where(Wish.id == wish.id).values(
                 photo_path="wish_photos/x.jpg"))
             session.commit()
+        _name_everywhere(session, unique[0], ids[0])
     figures = {p: _stats(capsys, *p) for p in PERIODS}
     by_town = _stats(capsys, *PERIODS[0], org="石门镇")
     seeded.dispose()
@@ -156,6 +170,25 @@ def test_anonymising_keeps_every_past_figure_and_leaves_no_name(
     left = [name for name in unique if name in texts
             or any(form in stored for form in forms_of(name))]
     assert left == []
+
+
+def _name_everywhere(session: Session, name: str, child_id: int) -> None:
+    """Copies of a name outside the child's own records: a 紧急查看 reason, an activity's title
+    and notes, a donation's notes, a saved search and an export filtered by the name."""
+    admin = session.scalars(select(User).where(User.role == Role.admin)).first()
+    assert admin is not None
+    session.add(EmergencyGrant(user_id=admin.id, username=admin.username, child_id=child_id,
+                               reason=f"{name}转学到本镇，需要核对档案",
+                               expires_at=datetime(2026, 11, 29)))
+    session.execute(update(Activity).where(Activity.id == session.scalar(
+        select(func.min(Activity.id)))).values(title=f"为{name}过生日",
+                                               notes=f"{name}的同学都来了"))
+    session.execute(update(Donation).where(Donation.id == session.scalar(
+        select(func.min(Donation.id)))).values(notes=f"给{name}的书包"))
+    session.add(SavedFilter(user_id=admin.id, page="roster", name="找人", params={"q": name}))
+    export_roster(session, actor=ADMIN, fmt="csv", today=TODAY,
+                  roster_filter=RosterFilter(text=name, status=RecordStatus.archived))
+    session.commit()
 
 
 def test_a_second_run_finds_nothing_left(seeded: Engine) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, PermissionDenied
-from core.vocab import Role, ViewKind
+from core.vocab import PairingEndReason, Role, ViewKind
 from db.models import Child, ViewedChild, ViewEvent
 from sample_data import seed_database
 from services.access.permissions import Actor
@@ -219,16 +219,59 @@ def test_the_log_shows_the_newest_and_counts_them_all(session):
     assert (len(rows), total) == (3, 5)
 
 
+def test_the_log_names_the_children_the_reader_may_see_and_counts_the_rest(session):
+    town, village = make_town_with_village(session)
+    _, far_village = make_town_with_village(session, "白沙镇", "张家村")
+    admin = actor_for(session, make_user(session, "admin1", Role.admin))
+    # An administrator of 石门镇 only (an admin account may be given a scope).
+    town_admin = actor_for(session, make_user(session, "admin2", Role.admin, org_unit=town))
+    near = [make_child(session, village=village, name=f"近{i}") for i in range(4)]
+    far = make_child(session, village=far_village, name="远方儿童")
+    views.record_view(session, admin, ViewKind.contact_card, "roster",
+                      child_ids=[c.id for c in near] + [far.id], subject="联系卡")
+    views.record_view(session, admin, ViewKind.child_page, "roster", child_ids=[far.id])
+    views.record_view(session, admin, ViewKind.export, "exports", subject="儿童名单", rows=9)
+
+    def children(reader: Actor) -> list[str]:
+        rows, _ = views.view_log(session, reader, ViewLogFilter(), SHANGHAI)
+        return [r.children for r in rows]
+
+    assert children(admin) == ["", "远方儿童", "近0、近1、近2等5人"]
+    # A reader scoped to 石门镇 never reads the other town's child's name: only a count.
+    assert children(town_admin) == ["", "1人", "近0、近1、近2等5人"]
+
+
+def test_contact_cards_for_a_class_are_a_list_not_many_children(session):
+    town, village = make_town_with_village(session)
+    admin = actor_for(session, make_user(session, "admin1", Role.admin))
+    coordinator = actor_for(session, make_user(session, "coord", Role.coordinator,
+                                               org_unit=town, display_name="刘主任"))
+    children = [make_child(session, village=village, name=f"儿童{i}") for i in range(6)]
+    _at(session, views.record_view(session, coordinator, ViewKind.contact_card, "roster",
+                                   child_ids=[c.id for c in children], subject="联系卡"),
+        datetime(2026, 11, 27, 10, 0))
+    _at(session, views.record_view(session, coordinator, ViewKind.contact_card, "roster",
+                                   child_ids=[c.id for c in children], subject="联系卡"),
+        datetime(2026, 11, 27, 23, 0))
+    flags = views.unusual_views(session, admin, date(2026, 11, 27), date(2026, 11, 27),
+                                SHANGHAI, daily_limit=3)
+    assert [(f.reason, f.display_name, f.subject, f.count) for f in flags] == [
+        ("night_export", "刘主任", "联系卡", 6)]
+
+
 def test_many_children_outside_ones_pairings_in_a_day_is_flagged(session):
     town, village = make_town_with_village(session)
     admin = actor_for(session, make_user(session, "admin1", Role.admin))
     busy_user = make_user(session, "busy", Role.coordinator, org_unit=town, display_name="忙主任")
     busy = actor_for(session, busy_user)
     children = [make_child(session, village=village, name=f"儿童{i}") for i in range(6)]
-    # Two of them are the coordinator's own pairings (as a helper too): not counted.
+    # Two of them are the coordinator's own pairings (as a helper too): not counted; a third
+    # pairing has ended, and that child is no longer theirs.
     own = make_helper(session, user_id=busy_user.id)
     for child in children[:2]:
         make_pairing(session, child, own)
+    make_pairing(session, children[2], own, started_on=date(2025, 9, 1),
+                 ended_on=date(2026, 6, 30), end_reason=PairingEndReason.reassigned)
     for child in children:
         _at(session, views.record_view(session, busy, ViewKind.child_page, "roster",
                                        child_ids=[child.id]), datetime(2026, 11, 27, 10, 0))

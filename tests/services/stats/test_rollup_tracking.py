@@ -54,3 +54,20 @@ def test_an_update_naming_no_keys_recomputes_everything_and_stays_right(engine, 
     with transaction(engine, write=False) as session:
         assert differences(session) == []
         assert Rollups(session, None).counts("flag")["boarding"] == 4
+
+
+def test_an_update_of_written_text_only_recounts_nothing(engine, caplog):
+    """Retention clears notes and addresses in bulk: no figure reads them, so no recount."""
+    town, village = _village(engine)
+    with transaction(engine) as session:
+        session.execute(insert(Child), [
+            {"name": f"儿童{i}", "name_pinyin": f"er{i}", "name_initials": "et",
+             "gender": Gender.male, "birth_date": date(2014, 1, 1 + i), "town_id": town,
+             "village_id": village, "address": "李家村3组"} for i in range(3)])
+    with caplog.at_level(logging.WARNING), transaction(engine) as session:
+        session.execute(update(Child).where(Child.name.like("儿童%")).values(
+            address=None, notes=None))
+        session.execute(update(Helper.__table__).values(phone=None))
+    assert "recomputing all" not in caplog.text
+    with transaction(engine, write=False) as session:
+        assert differences(session) == []
