@@ -56,6 +56,11 @@ def _open(actor: Actor, request: emergency.EmergencyRequest) -> None:
         with db_transaction() as session:
             grant = emergency.open_in_emergency(session, actor, request, page=current_page())
             opened = (grant.child_id, local_time(grant.expires_at))
+    except emergency.EmergencyNotFound as exc:
+        with db_transaction() as session:  # the try stays on record although nothing opened
+            emergency.record_not_found(session, actor, request)
+        show_problem(exc)
+        return
     except DomainError as exc:
         show_problem(exc)
         return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
@@ -106,6 +106,14 @@ def children_visible(actor: Actor) -> ColumnElement[bool]:
     if actor.emergency_child_ids:
         return or_(_children_under_orgs(actor), Child.id.in_(sorted(actor.emergency_child_ids)))
     return _children_under_orgs(actor)
+
+
+def children_listed(actor: Actor) -> ColumnElement[bool]:
+    """The children the actor's lists, exports, 联系卡 and boards hold: those they may see,
+    except the ones opened by 紧急查看, which are for that child's own page, not for browsing."""
+    if actor.emergency_child_ids:
+        return children_visible(replace(actor, emergency_child_ids=frozenset()))
+    return children_visible(actor)
 
 
 def children_counted(actor: Actor) -> ColumnElement[bool]:

@@ -27,7 +27,7 @@ from core.validators import age_on
 from core.vocab import Relation, RiskLevel, ViewKind
 from db.models import Child, Helper, OrgUnit, Pairing, Relative
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.privacy import views
 
 MAX_CARDS = 2000
@@ -85,7 +85,7 @@ def cards_for_children(session: Session, actor: Actor, child_ids: Sequence[int] 
                school.name.label("school"))
         .join(town, town.id == Child.town_id).join(village, village.id == Child.village_id)
         .outerjoin(school, school.id == Child.school_id)
-        .where(Child.id.in_(child_ids), children_visible(actor))
+        .where(Child.id.in_(child_ids), children_listed(actor))
         .limit(MAX_CARDS + 1)).all()
     if len(children) > MAX_CARDS:
         raise DomainError(TOO_MANY)

@@ -29,7 +29,7 @@ from db.models import (
     activity_providers,
 )
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.care.activity_queries import activities_visible, list_activities
 from services.exports.name_masking import people_by_child, people_by_provider, provider_people
 from services.exports.tables import (
@@ -160,7 +160,7 @@ def attendance_rows(session: Session, actor: Actor, *, date_from: date | None = 
             .outerjoin(unit, unit.id == Activity.org_unit_id)
             .outerjoin(school, school.id == Child.school_id)
             .outerjoin(village, village.id == Child.village_id)
-            .where(children_visible(actor), *where)
+            .where(children_listed(actor), *where)
             .order_by(Activity.held_on.desc(), Activity.id.desc(), Child.name_pinyin)
             .execution_options(yield_per=BATCH))
     for (activity_id, held_on, title, kind, unit_name, name, gender, school_name, grade,

@@ -14,7 +14,7 @@ from core.i18n import Msg
 from core.vocab import Category, Relation
 from db.models import Campaign, Child, ChildCategory, Relative
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.care.campaign_queries import in_target, loaded_campaigns, one_campaign, reach_rows
 from services.exports.tables import (
     ExportColumn,
@@ -70,7 +70,7 @@ def export_campaign_gaps(session: Session, *, actor: Actor, fmt: str, today: dat
     actor.require(Capability.VIEW_AGGREGATES)
     if include_sensitive and not actor.can(Capability.EXPORT_SENSITIVE):
         raise PermissionDenied(Msg("errors.permission.sensitive_export"))
-    in_scope = children_visible(actor)
+    in_scope = children_listed(actor)
     if campaign_id is not None:
         campaigns = [one_campaign(session, actor, campaign_id)[0]]
     else:

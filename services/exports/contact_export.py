@@ -16,7 +16,7 @@ from core.errors import DomainError, PermissionDenied
 from core.i18n import Msg
 from db.models import CareContact, Child, Helper, OrgUnit, User
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.exports.name_masking import people_by_child
 from services.exports.tables import (
     PEOPLE,
@@ -49,7 +49,7 @@ def contact_rows(session: Session, actor: Actor, *, date_from: date | None = Non
                  date_to: date | None = None) -> Iterator[Row]:
     """Contacts (not withdrawn) with children in scope, newest first, read in batches; each
     row carries the names of its people (PEOPLE), for masking its notes."""
-    wanted = [children_visible(actor), CareContact.archived_at.is_(None)]
+    wanted = [children_listed(actor), CareContact.archived_at.is_(None)]
     if date_from is not None:
         wanted.append(CareContact.contact_date >= date_from)
     if date_to is not None:

@@ -18,7 +18,7 @@ from core.errors import PermissionDenied
 from core.i18n import Msg
 from db.models import Child, Need
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.exports.name_masking import (
     ProviderPeople,
     people_by_child,
@@ -80,7 +80,7 @@ def need_rows(session: Session, actor: Actor, *, today: date) -> Iterator[Row]:
     needs = list_needs(session, actor, today=today)
     family = people_by_child(session, select(Need.child_id).join(
         Child, Child.id == Need.child_id).where(Need.archived_at.is_(None),
-                                                children_visible(actor)))
+                                                children_listed(actor)))
     persons = people_by_provider(session)
     for need in needs:
         yield _row(need, family, persons)

@@ -18,7 +18,7 @@ from core.validators import age_on
 from core.vocab import Category, Relation
 from db.models import CareContact, Child, ChildCategory, Helper, OrgUnit, Pairing, Relative
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible, helpers_visible
+from services.access.permissions import Actor, Capability, children_listed, helpers_visible
 from services.exports.name_masking import people_by_child
 from services.exports.tables import (
     PEOPLE,
@@ -140,7 +140,7 @@ def _ended_pairings(session: Session, actor: Actor) -> list[tuple[PairingRecord,
                Helper.name, Helper.kind, Pairing.started_on, Pairing.ended_on,
                Pairing.end_reason, Pairing.end_note, last)
         .join(Child, Child.id == Pairing.child_id).join(Helper, Helper.id == Pairing.helper_id)
-        .where(Pairing.ended_on.is_not(None), children_visible(actor))
+        .where(Pairing.ended_on.is_not(None), children_listed(actor))
         .order_by(Pairing.ended_on.desc(), Pairing.id.desc()))
     return [(PairingRecord(pairing_id, version, child_id, child_name, helper_id, helper_name,
                            kind, started_on, ended_on, end_reason, end_note), last_contact)
@@ -156,7 +156,7 @@ def _paired_children(session: Session, actor: Actor, pairings: ColumnElement[boo
                    Child.class_name, village.name)
             .join(village, village.id == Child.village_id)
             .outerjoin(school, school.id == Child.school_id)
-            .where(children_visible(actor), Child.id.in_(select(Pairing.child_id).where(pairings)))
+            .where(children_listed(actor), Child.id.in_(select(Pairing.child_id).where(pairings)))
             .execution_options(yield_per=BATCH))
     return {child_id: {"gender": gender.zh, "age": age_on(birth, today),
                        "school": school_name or "", "village": village_name,
@@ -192,7 +192,7 @@ def pairing_rows(session: Session, actor: Actor, *, today: date,
         return
     family = people_by_child(session, select(Pairing.child_id).join(
         Child, Child.id == Pairing.child_id).where(Pairing.ended_on.is_not(None),
-                                                   children_visible(actor)))
+                                                   children_listed(actor)))
     for record, last_contact in _ended_pairings(session, actor):
         yield {**children.get(record.child_id, {}), "child_name": record.child_name,
                "helper_name": record.helper_name, "helper_kind": record.helper_kind.zh,

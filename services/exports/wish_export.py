@@ -17,7 +17,7 @@ from core.errors import PermissionDenied
 from core.i18n import Msg
 from db.models import Child, Wish
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.exports.name_masking import people_by_child, people_by_provider, provider_people
 from services.exports.tables import (
     PEOPLE,
@@ -47,7 +47,7 @@ def wish_rows(session: Session, actor: Actor, *, drive_id: int | None = None
     wishes = list_wishes(session, actor, drive_id=drive_id)
     family = people_by_child(session, select(Wish.child_id).join(
         Child, Child.id == Wish.child_id).where(Wish.archived_at.is_(None),
-                                                children_visible(actor)))
+                                                children_listed(actor)))
     persons = people_by_provider(session)
     for w in wishes:
         yield {"child_name": w.child_name, "place": w.place, "content": w.content,

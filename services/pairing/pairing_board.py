@@ -12,7 +12,7 @@ from core.i18n import DEFAULT_LANGUAGE, t
 from core.validators import age_on
 from core.vocab import Category, Gender, HelperKind, RiskLevel
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
-from services.access.permissions import Actor, Capability, children_visible, helpers_visible
+from services.access.permissions import Actor, Capability, children_listed, helpers_visible
 from services.pairing.pairings import child_is_paired
 from services.roster.roster_filter import MAX_TEXT
 from services.roster.roster_search import text_clause
@@ -74,7 +74,7 @@ def priority_order() -> ColumnElement[int]:
 def waiting_conditions(actor: Actor, text: str = "") -> list[ColumnElement[bool]]:
     """Active, visible, without a helper; and matching the search box, when it is filled."""
     conditions: list[ColumnElement[bool]] = [
-        Child.archived_at.is_(None), children_visible(actor), ~child_is_paired()]
+        Child.archived_at.is_(None), children_listed(actor), ~child_is_paired()]
     if (clause := text_clause(text[:MAX_TEXT])) is not None:
         conditions.append(clause)
     return conditions

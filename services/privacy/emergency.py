@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.errors import DomainError, NotFound, ValidationFailed
@@ -20,7 +20,7 @@ from core.i18n import Msg
 from core.vocab import ViewKind
 from db.base import utcnow
 from db.field_crypto import active_key
-from db.models import Child, EmergencyGrant
+from db.models import AuditEvent, Child, EmergencyGrant
 from services.access import audit
 from services.access.permissions import Actor, Capability, children_visible
 from services.privacy import views
@@ -29,6 +29,14 @@ GRANT_HOURS = 24
 MIN_REASON = 10
 MAX_REASON = 500
 REVIEW_LIMIT = 200
+# Tries (found or not) per person in any 24 hours: enough for real cases, too few to probe for
+# who lives where by guessing names and birth dates.
+TRIES_PER_DAY = 5
+TRIED = ("emergency_view", "emergency_not_found")
+
+
+class EmergencyNotFound(DomainError):
+    """No single child matched; the caller records the try in a transaction of its own."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,13 @@ def open_in_emergency(session: Session, actor: Actor, request: EmergencyRequest,
     """Grant `actor` the named child for GRANT_HOURS."""
     actor.require(Capability.EMERGENCY_VIEW)
     _check(request)
+    granted = now or utcnow()
+    if tries_today(session, actor, granted) >= TRIES_PER_DAY:
+        raise DomainError(Msg("errors.emergency.too_many", most=TRIES_PER_DAY))
     child = _named_child(session, request)
     if session.scalar(select(Child.id).where(Child.id == child.id,
                                              children_visible(actor))) is not None:
         raise DomainError(Msg("errors.emergency.in_scope"))
-    granted = now or utcnow()
     grant = EmergencyGrant(user_id=actor.user_id, username=actor.username, child_id=child.id,
                            reason=request.reason.strip(), granted_at=granted,
                            expires_at=granted + timedelta(hours=GRANT_HOURS))
@@ -102,8 +112,22 @@ def _named_child(session: Session, request: EmergencyRequest) -> Child:
     found = session.scalars(select(Child).where(where, Child.anonymised_at.is_(None))
                             .limit(2)).all()
     if len(found) != 1:
-        raise DomainError(Msg("errors.emergency.not_found"))
+        raise EmergencyNotFound(Msg("errors.emergency.not_found"))
     return found[0]
+
+
+def tries_today(session: Session, actor: Actor, now: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.username == actor.username, AuditEvent.action.in_(TRIED),
+        AuditEvent.at > now - timedelta(hours=GRANT_HOURS))) or 0
+
+
+def record_not_found(session: Session, actor: Actor, request: EmergencyRequest) -> None:
+    """A try that named no single child: audited (how the child was named, never the number or
+    the name typed), counted against the day's tries, and shown to the administrators."""
+    how = "身份证号" if request.id_number.strip() else "姓名和出生日期"
+    audit.record(session, actor, "emergency_not_found", "child", None,
+                 summary=f"紧急查看未找到唯一符合的儿童（按{how}）")
 
 
 def review_list(session: Session, actor: Actor, *, now: datetime | None = None) -> list[GrantRow]:

@@ -13,7 +13,7 @@ from core.validators import age_on
 from db.base import utcnow
 from db.models import Child
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.roster.records import get_child
 from services.roster.roster_filter import years_after, years_before
 
@@ -37,7 +37,7 @@ def review_list(session: Session, actor: Actor, *, today: date) -> list[ReviewIt
     stale_before = datetime.combine(today, datetime.min.time()) - STALE_AFTER
     candidates = session.execute(select(
         Child.id, Child.name, Child.birth_date, Child.updated_at, Child.version).where(
-        children_visible(actor), Child.archived_at.is_(None),
+        children_listed(actor), Child.archived_at.is_(None),
         or_(Child.birth_date <= years_before(today, min(REVIEW_AGES)),
             Child.updated_at < stale_before)).order_by(Child.birth_date, Child.id))
     items: list[ReviewItem] = []

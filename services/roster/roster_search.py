@@ -30,7 +30,7 @@ from core.vocab import (
 )
 from db.field_crypto import LAST_DIGITS, active_key
 from db.models import Child, ChildCategory, Helper, OrgUnit, Pairing
-from services.access.permissions import Actor, children_visible
+from services.access.permissions import Actor, children_listed
 from services.pairing.pairings import child_is_paired
 from services.privacy.consent_rules import missing_consent
 from services.roster.home_unit import children_counted_in_unit
@@ -164,7 +164,7 @@ def filtered_child_ids(actor: Actor, roster_filter: RosterFilter, *,
 
 
 def _where(actor: Actor, f: RosterFilter, today: date) -> list[ColumnElement[bool]]:
-    clauses = [children_visible(actor)]
+    clauses = [children_listed(actor)]
     if f.status is RecordStatus.active:
         clauses.append(Child.archived_at.is_(None))
     elif f.status is RecordStatus.archived:

@@ -16,9 +16,13 @@ from db.base import utcnow
 from db.models import AuditEvent, Child, User, ViewEvent
 from services.access.permissions import Actor, children_visible
 from services.access.users import actor_for
+from services.care.contact_cards import cards_for_children
+from services.exports.roster_export import export_roster
 from services.privacy import emergency
 from services.privacy.emergency import EmergencyRequest, open_in_emergency
 from services.roster import records as roster
+from services.roster.roster_filter import RosterFilter
+from services.roster.roster_search import search_children
 from tests.factories import make_child, make_town_with_village, make_user
 
 REASON = "该儿童已随父母迁入本镇，需核对原镇的帮扶记录"
@@ -160,3 +164,43 @@ def test_it_waits_for_an_administrator_to_acknowledge(session: Session, world: W
         AuditEvent.action == "acknowledge", AuditEvent.entity == "emergency_grant")) == 1
     # Acknowledging is a review, not a revocation: the 24 hours run on.
     assert _sees(session, _actor(session, world), world.moved)
+
+
+def test_the_opened_child_is_for_its_page_not_for_lists_exports_or_cards(
+        session: Session, world: World) -> None:
+    open_in_emergency(session, _actor(session, world), EmergencyRequest(REASON, id_number=NUMBER),
+                      page="roster")
+    session.commit()
+    actor = _actor(session, world)
+    assert roster.get_child(session, actor, world.moved.id).name == "林小雨"
+    listed = search_children(session, actor, RosterFilter(), today=date(2026, 11, 28))
+    assert [row.name for row in listed.rows] == ["王小明"]
+    exported = export_roster(session, actor=actor, roster_filter=RosterFilter(), fmt="csv",
+                             today=date(2026, 11, 28), include_sensitive=True)
+    assert "王小明".encode() in exported and "林小雨".encode() not in exported
+    cards = cards_for_children(session, actor, [world.moved.id, world.own.id], fmt="pdf",
+                               today=date(2026, 11, 28), page="roster")
+    assert [card.name for card in cards] == ["王小明"]
+
+
+def test_tries_are_limited_and_a_try_that_finds_no_one_is_recorded(
+        session: Session, world: World) -> None:
+    actor = _actor(session, world)
+    nobody = EmergencyRequest(REASON, name="无此人", birth_date=BORN)
+    for _ in range(emergency.TRIES_PER_DAY - 1):
+        with pytest.raises(emergency.EmergencyNotFound):
+            open_in_emergency(session, actor, nobody, page="roster")
+        emergency.record_not_found(session, actor, nobody)
+    session.commit()
+    open_in_emergency(session, actor, EmergencyRequest(REASON, id_number=NUMBER), page="roster")
+    session.commit()
+    with pytest.raises(DomainError, match="最多紧急查看 5 次"):
+        open_in_emergency(session, actor, nobody, page="roster")
+    logged = session.scalars(select(AuditEvent.summary).where(
+        AuditEvent.action == "emergency_not_found")).all()
+    assert logged == ["紧急查看未找到唯一符合的儿童（按姓名和出生日期）"] * 4
+    assert all("无此人" not in text for text in logged)
+    # A day later the tries are back.
+    later = utcnow() + timedelta(hours=24, minutes=1)
+    with pytest.raises(emergency.EmergencyNotFound):
+        open_in_emergency(session, actor, nobody, page="roster", now=later)
