@@ -22,6 +22,7 @@ from core.errors import DomainError
 from core.vocab import Role, UnknownLabel
 from db import schema
 from db.engine import make_engine, transaction
+from db.field_crypto import check_field_key
 from services.access import cli_audit, users
 from services.access.cli_audit import audited, cli_actor, record_command, watch
 from services.exports.export_kinds import list_exports
@@ -289,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
+        if args.command != "rotate-key":  # which makes the first key (cli_commands.privacy)
+            check_field_key()
         args.actor = cli_actor(getattr(args, "operator", None))
         return run(args)
     except (DomainError, schema.DatabaseProblem, UnknownLabel) as exc:

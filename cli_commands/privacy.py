@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from cli_commands.common import EXIT_OK, open_engine
-from config import local_today
+from config import ConfigError, local_today
 from core.errors import DomainError
 from db.engine import checkpoint, transaction
 from db.field_crypto import FIELD_KEY_VARIABLE, FieldKey, active_key, new_key_text
@@ -42,8 +42,19 @@ def new_key(path: Path) -> tuple[FieldKey, bool]:
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
-    """Decrypt every number with the configured key, encrypt it with the one in the file."""
-    old = active_key()
+    """Decrypt every number with the configured key, encrypt it with the one in the file.
+
+    With no key configured yet (a new server outside demo mode), only write a new key: there
+    is nothing to re-encrypt, and the app and `init` need one before they start."""
+    try:
+        old = active_key()
+    except ConfigError:
+        if Path(args.new_key_file).exists():
+            raise
+        new_key(Path(args.new_key_file))
+        print(f"已生成密钥并写入 {args.new_key_file}（仅本账户可读）。请把 {FIELD_KEY_VARIABLE} "
+              "设为该文件中的密钥，再运行 init 或启动应用。")
+        return EXIT_OK
     new, made = new_key(Path(args.new_key_file))
     engine = open_engine()
     with transaction(engine) as session:

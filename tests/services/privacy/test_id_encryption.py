@@ -287,3 +287,22 @@ def test_the_migration_encrypts_numbers_already_stored(tmp_path: Path) -> None:
     engine.dispose()
     assert LIN.encode() not in (tmp_path / "old.db").read_bytes()
     assert make_url(str(engine.url)).database
+
+
+def test_a_new_server_gets_its_first_key_and_nothing_runs_without_one(
+        monkeypatch, tmp_path: Path, capsys) -> None:
+    monkeypatch.delenv(FIELD_KEY_VARIABLE, raising=False)
+    monkeypatch.setenv("SHOUWANG_DEMO", "0")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    monkeypatch.chdir(tmp_path)
+    _key_for.cache_clear()
+    assert main(["init"]) == 1
+    assert FIELD_KEY_VARIABLE in capsys.readouterr().err
+    assert not (tmp_path / "new.db").exists()  # refused before anything was made
+
+    assert main(["rotate-key", "--new-key-file", str(tmp_path / "first.key")]) == 0
+    assert "已生成密钥" in capsys.readouterr().out
+    assert oct((tmp_path / "first.key").stat().st_mode & 0o777) == "0o600"
+    monkeypatch.setenv(FIELD_KEY_VARIABLE, (tmp_path / "first.key").read_text().strip())
+    _key_for.cache_clear()
+    assert main(["init"]) == 0
