@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cli import main
 from core.vocab import ConsentPurpose, ViewKind
 from db.models import AuditEvent, Child, EmergencyGrant, ViewedChild, ViewEvent
 from tests.app.conftest import logged_in
@@ -59,6 +60,19 @@ def test_a_child_outside_the_scope_records_nothing(world, engine):
     at = _child_page("coordinator", _child_id(engine, "赵小刚"))
     assert not at.exception
     assert _views(engine) == []
+
+
+def test_the_dashboard_meeting_mode_and_stats_json_record_no_view(world, engine, capsys,
+                                                                   monkeypatch):
+    """Aggregates show no one: opening them is not a view of anybody's data."""
+    for page in ("pages/home.py", "pages/meeting.py"):
+        at = logged_in("coordinator").switch_page(page).run()
+        assert not at.exception
+    monkeypatch.setenv("DATABASE_URL", str(engine.url.render_as_string(hide_password=False)))
+    assert main(["stats", "--json"]) == 0
+    assert '"children"' in capsys.readouterr().out
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ViewEvent)) == 0
 
 
 def test_the_admin_view_log_lists_and_filters_the_views(world, engine):
