@@ -1,7 +1,9 @@
 """管理 › 备份：an admin makes a backup of the database and the photos and downloads it.
 
 The archive is written to a private temp folder (never the data folder), offered once for
-download and then deleted; making it and downloading it are both audited.
+download and then deleted; making it and downloading it are both audited. It holds every child's
+record, so it leaves only inside an AES-256 ZIP under a password the admin types (unpack it with
+7-Zip or `unzip` before `cli.py restore`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ import streamlit as st
 
 from components.common.markup import md
 from components.common.session import db_transaction, lang, settings
+from components.exports.sensitive_choice import file_password
 from core.i18n import render, t
 from services.access import audit
 from services.access.permissions import Actor, Capability
 from services.backup import BackupError, make_backup
 from services.backup.text import size_text
+from services.privacy.protection import protect, protected_name
 
 HELD_KEY = "admin_backup_file"
+FILE_LOCK_KEY = "admin_backup_password"
+FILE_LOCK_ROUND = "admin_backup_password_round"
 PREFIX = "shouwang-download-"
 STALE_AFTER_S = 3600
 
@@ -87,12 +93,16 @@ def _make(actor: Actor) -> None:
 
 
 def _downloaded(actor: Actor, held: HeldBackup) -> None:
-    """Record who downloaded which backup and its size; the temp copy is no longer needed."""
+    """Record who downloaded which backup and its size; the temp copy and the password typed
+    for it are no longer needed."""
     with db_transaction() as session:
         audit.record(session, actor, "backup_download", "database", None,
                      summary=f"下载备份 {Path(held.path).name}（{held.size:,}字节，"
-                             f"{held.children}名儿童，{held.photos}张照片）",
-                     after={"file": Path(held.path).name, "bytes": held.size})
+                             f"{held.children}名儿童，{held.photos}张照片，已加密）",
+                     after={"file": Path(held.path).name, "bytes": held.size,
+                            "密码保护": "是"})
+    # A new box next run: Streamlit drops the state of a widget no longer drawn.
+    st.session_state[FILE_LOCK_ROUND] = st.session_state.get(FILE_LOCK_ROUND, 0) + 1
     _forget(held)
 
 
@@ -110,7 +120,12 @@ def render_backup(actor: Actor) -> None:
         return
     st.success(md(t("admin.backup.made", lang(), size=size_text(held.size),
                     children=held.children, photos=held.photos)))
-    st.download_button(t("admin.backup.download", lang()), data=Path(held.path).read_bytes(),
-                       file_name=Path(held.path).name, mime="application/gzip",
+    downloads = st.session_state.get(FILE_LOCK_ROUND, 0)
+    box = f"{FILE_LOCK_KEY}_{downloads}" if downloads else FILE_LOCK_KEY
+    password = file_password(st, key=box, lang=lang())
+    name = Path(held.path).name
+    data = b"" if password is None else protect(Path(held.path).read_bytes(), name, password)
+    st.download_button(t("admin.backup.download", lang()), data=data,
+                       file_name=protected_name(name), mime="application/zip",
                        key="admin_backup_download", on_click=_downloaded, args=(actor, held),
-                       icon=":material/download:")
+                       icon=":material/download:", disabled=password is None)

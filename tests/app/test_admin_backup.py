@@ -109,3 +109,23 @@ def test_the_admin_page_offers_the_backup_tab(world):
     at.switch_page("pages/admin.py").run()
     assert not at.exception
     assert "备份" in [tab.label for tab in at.tabs]
+
+
+def test_the_backup_leaves_only_inside_a_password_protected_zip(world, engine, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setenv("SHOUWANG_DATA_DIR", str(tmp_path / "data"))
+    app = AppTest.from_function(_section, args=("admin",), default_timeout=120)
+    app.run()
+    app.button(key="admin_backup_make").click().run()
+    [download] = app.get("download_button")
+    assert download.proto.disabled  # no password yet
+    app.text_input(key="admin_backup_password").input("short").run()
+    assert app.get("download_button")[0].proto.disabled
+    assert "至少 8 位" in " ".join(c.value for c in app.caption)
+    app.text_input(key="admin_backup_password").input("beifen-2026-mima").run()
+    [download] = app.get("download_button")
+    assert not download.proto.disabled
+    assert download.proto.url.endswith(".zip")
+    with Session(engine) as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "backup")).one()
+    shutil.rmtree(Path(event.after["file"]).parent)
