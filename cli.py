@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ from services.exports.export_kinds import list_exports
 from services.exports.roster_export import export_roster
 from services.exports.tables import EXPORT_FORMATS, ExportOptions
 from services.imports import IMPORT_KINDS
+from services.privacy.protection import password_problem, protected_name
 from services.roster.roster_filter import RosterFilter
 from services.stats import rollups  # noqa: F401  (every write keeps the figures' rollups right)
 from services.stats.rollups.refresh import rebuild_if_stale
@@ -145,8 +147,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise DomainError(f"暂不支持导出“{args.kind}”，目前可导出：{known}")
     if args.filter and args.kind != "roster":
         raise DomainError(f"--filter 只用于儿童名单（roster），导出“{args.kind}”时不能筛选。")
-    fmt = args.format or Path(args.out).suffix.lstrip(".").lower() or "xlsx"
-    options = ExportOptions()  # counts the rows written, for the audit and the message
+    suffix = Path(args.out).suffix.lstrip(".").lower()
+    password = _file_password(args.password_file) if args.password_file else None
+    fmt = args.format or ("csv" if suffix == "zip" and password else suffix) or "xlsx"
+    encrypted_as = Path(protected_name(f"list.{fmt}")).suffix  # .xlsx, or .zip around a CSV
+    if password is not None and f".{suffix}" != encrypted_as:
+        raise DomainError(f"加密后的文件是 {encrypted_as} 文件：请把 --out 的扩展名写成 "
+                          f"{encrypted_as}。")
+    # Counts the rows written, for the audit and the message; encrypts with the password.
+    options = ExportOptions(password=password)
     with transaction(open_engine()) as session, watch(session) as seen:
         if args.kind == "roster":
             data = export_roster(session, actor=args.actor, fmt=fmt, today=local_today(),
@@ -164,9 +173,30 @@ def cmd_export(args: argparse.Namespace) -> int:
                            f"筛选：{'、'.join(args.filter) or '无'}）到 {args.out}",
                            format=fmt, rows=options.rows, filters=args.filter,
                            include_sensitive=args.include_sensitive, file=args.out)
-    Path(args.out).write_bytes(data)
-    print(f"已导出到 {args.out}（{options.rows}行，{len(data):,} 字节）。")
+    _write_private(Path(args.out), data)
+    print(f"已导出到 {args.out}（{options.rows}行，{len(data):,} 字节"
+          f"{'，已加密' if password else ''}）。")
     return EXIT_OK
+
+
+def _file_password(source: str) -> str:
+    """The first line of the file (or standard input for -), never echoed or logged."""
+    try:
+        text = sys.stdin.readline() if source == "-" else Path(source).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DomainError(f"读不到密码文件 {source}。") from exc
+    password = (text.splitlines() or [""])[0]
+    if problem := password_problem(password):
+        raise DomainError(problem)
+    return password
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A list of people's data is readable by its owner only (0600), like a backup."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    path.chmod(0o600)
 
 
 def _write(out: str, data: bytes) -> None:
@@ -236,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "pair=unpaired")
     export.add_argument("--include-sensitive", action="store_true",
                         help="导出姓名、电话、身份证号和住址原文（会记入操作日志）")
+    export.add_argument("--password-file", metavar="FILE",
+                        help="用此文件第一行作文件密码加密导出（XLSX 直接加密，CSV 装入 AES 加密的 "
+                             "ZIP）；- 为标准输入")
 
     summaries = command("rollups", "重算或核对汇总统计表（总览的数字由其求和得出）", cmd_rollups)
     summaries.add_argument("--rebuild", action="store_true", help="从全部记录重算汇总统计表")

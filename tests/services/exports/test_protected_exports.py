@@ -14,6 +14,7 @@ from msoffcrypto.exceptions import InvalidKeyError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cli import main
 from core.errors import DomainError
 from core.vocab import OrgKind, Relation
 from db.models import AuditEvent, Child, Relative, ViewEvent
@@ -121,3 +122,36 @@ def test_contact_cards_say_they_left_protected(roster: Session) -> None:
     after = roster.scalars(select(AuditEvent.after).where(
         AuditEvent.action == "contact_cards")).one()
     assert after is not None and after["密码保护"] == "是"
+
+
+def test_the_command_line_encrypts_with_a_password_file_and_keeps_plain_files_private(
+        roster: Session, tmp_path, monkeypatch, capsys) -> None:
+    roster.commit()
+    monkeypatch.setenv("DATABASE_URL", roster.get_bind().url.render_as_string(
+        hide_password=False))
+    secret = tmp_path / "pw.txt"
+    secret.write_text(f"{PASSWORD}\n", "utf-8")
+    sensitive = ["export", "roster", "--include-sensitive", "--password-file", str(secret)]
+
+    assert main([*sensitive, "--out", str(tmp_path / "名单.xlsx")]) == 0
+    sheet = openpyxl.load_workbook(io.BytesIO(_decrypted_xlsx(
+        (tmp_path / "名单.xlsx").read_bytes(), PASSWORD))).active
+    assert sheet is not None and "张小明" in [c.value for c in sheet[2]]
+    assert main([*sensitive, "--out", str(tmp_path / "名单.zip")]) == 0
+    with pyzipper.AESZipFile(tmp_path / "名单.zip") as archive:
+        [inner] = archive.namelist()
+        assert ID_NUMBER in archive.read(inner, pwd=PASSWORD.encode()).decode("utf-8-sig")
+    assert main([*sensitive, "--out", str(tmp_path / "名单.csv")]) == 1
+    assert "扩展名写成 .zip" in capsys.readouterr().err
+    assert not (tmp_path / "名单.csv").exists()
+    secret.write_text("short\n", "utf-8")
+    assert main([*sensitive, "--out", str(tmp_path / "又一份.xlsx")]) == 1
+    assert "至少 8 位" in capsys.readouterr().err
+
+    plain = tmp_path / "明文.csv"
+    assert main(["export", "roster", "--include-sensitive", "--out", str(plain)]) == 0
+    assert oct(plain.stat().st_mode & 0o777) == "0o600"
+    logged = [str(e.after) + str(e.summary) for e in roster.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export"))]
+    assert [("'密码保护': '是'" in text) for text in logged] == [True, True, False]
+    assert not any(PASSWORD in text for text in logged)
