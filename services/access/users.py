@@ -196,6 +196,10 @@ def record_failed_login(session: Session, username: str, policy: LoginPolicy,
     now = now or utcnow()
     user = find_user(session, username)
     if user is None:
+        # An incident for the yearly audit (guessing at names), recorded without what was
+        # typed: people type their password into the name box.
+        audit.record(session, None, "login_unknown", "user", None,
+                     summary="以不存在的登录名尝试登录")
         return None
     user.failed_logins += 1
     if user.failed_logins >= policy.max_attempts:

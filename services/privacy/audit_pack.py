@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from config import Settings, display_zone, load_settings, local_time
 from core.validators import PASSWORD_MIN
-from core.vocab import ConsentBasis, ConsentPurpose, Role, ViewKind
+from core.vocab import Category, ConsentBasis, ConsentPurpose, Role, ViewKind
 from db.field_crypto import DEMO_FIELD_KEY, FIELD_KEY_VARIABLE
 from db.models import (
     ActivityPhoto,
     AuditEvent,
     CareContact,
     Child,
+    ChildCategory,
     Consent,
     EmergencyGrant,
     OrgUnit,
@@ -57,6 +58,7 @@ class AuditPack:
     database: str
     data_dir: str
     children: dict[str, int]
+    categories: dict[Category, int]               # children on the roster in each category
     records: dict[str, int]
     consent: dict[ConsentPurpose, dict[str, int]]
     accounts: list[Account]
@@ -79,7 +81,8 @@ def audit_pack(session: Session, actor: Actor, year: int, *, today: date,
     return AuditPack(
         year=year, made_at=datetime.now(zone).replace(tzinfo=None),
         database=_where_stored(cfg.database_url), data_dir=str(cfg.data_dir),
-        children=_children(session), records=_records(session),
+        children=_children(session), categories=_categories(session),
+        records=_records(session),
         consent=_consent(session), accounts=_accounts(session),
         viewed=_viewed(session, start, end), exports=_exports(session, in_year),
         flagged=views.unusual_views(session, actor, date(year, 1, 1), date(year, 12, 31), zone),
@@ -107,6 +110,14 @@ def _children(session: Session) -> dict[str, int]:
         "anonymised": _count(session, select(Child.id).where(Child.anonymised_at.is_not(None))),
         "id_numbers": _count(session, select(Child.id).where(Child.id_number_cipher.is_not(None))),
     }
+
+
+def _categories(session: Session) -> dict[Category, int]:
+    rows = dict(session.execute(
+        select(ChildCategory.category, func.count(func.distinct(ChildCategory.child_id)))
+        .join(Child, Child.id == ChildCategory.child_id)
+        .where(Child.archived_at.is_(None)).group_by(ChildCategory.category)).all())
+    return {category: rows.get(category, 0) for category in Category}
 
 
 def _records(session: Session) -> dict[str, int]:
@@ -158,17 +169,24 @@ def _viewed(session: Session, start: Any, end: Any) -> dict[ViewKind, tuple[int,
     return found
 
 
+# Every file with people's data that left the system: lists, 联系卡, reports, backups.
+FILES_OUT = ("export", "contact_cards", "report", "backup_download")
+
+
 def _exports(session: Session, in_year: list[Any]) -> dict[str, int]:
-    details = list(session.scalars(select(AuditEvent.after).where(
-        AuditEvent.action == "export", *in_year)))
+    details = session.execute(select(AuditEvent.action, AuditEvent.after).where(
+        AuditEvent.action.in_(FILES_OUT), *in_year))
     facts: Counter[str] = Counter()
-    for after in details:
+    for action, after in details:
         after = after or {}
         facts["files"] += 1
-        facts["sensitive"] += after.get("含敏感信息") == "是"
+        facts[action] += 1
+        facts["sensitive"] += (after.get("含敏感信息") == "是"
+                               or action in ("contact_cards", "backup_download")
+                               or (action == "report" and after.get("脱敏") == "否"))
         facts["protected"] += after.get("密码保护") == "是"
     return {"files": facts["files"], "sensitive": facts["sensitive"],
-            "protected": facts["protected"]}
+            "protected": facts["protected"], **{action: facts[action] for action in FILES_OUT}}
 
 
 def _retention(session: Session, actor: Actor, in_year: list[Any], today: date) -> dict[str, int]:
@@ -186,6 +204,8 @@ def _incidents(session: Session, in_year: list[Any], start: Any, end: Any) -> di
     grants = [EmergencyGrant.granted_at >= start, EmergencyGrant.granted_at < end]
     return {
         "failed_logins": actions("login_failed"), "lockouts": actions("lock"),
+        "unknown_logins": actions("login_unknown"),
+        "emergency_not_found": actions("emergency_not_found"),
         "emergency": _count(session, select(EmergencyGrant.id).where(*grants)),
         "emergency_pending": _count(session, select(EmergencyGrant.id).where(
             *grants, EmergencyGrant.acknowledged_at.is_(None))),

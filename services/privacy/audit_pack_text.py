@@ -31,10 +31,25 @@ def audit_pack_docx(pack: AuditPack) -> bytes:
                             title=f"{pack.year}年度未成年人个人信息保护合规审计报告")
 
 
+# What is held, where and how: the storage of each kind of field (the DPO checks it each year).
+STORAGE = (
+    ("姓名、性别、出生日期、学校班级、儿童类别、监护情况", "数据库", "明文，按角色和辖区限制查看"),
+    ("身份证号", "数据库", "加密（Fernet），另存带密钥的散列和后四位"),
+    ("住址、健康和心理状况、帮扶备注", "数据库", "明文，按角色和辖区限制查看，导出时遮盖"),
+    ("亲属姓名、电话、务工地", "数据库", "明文，按角色和辖区限制查看，导出时遮盖"),
+    ("活动照片、心愿照片、知情同意书扫描件", "数据文件夹", "文件，仅经应用按权限读取"),
+    ("操作日志、访问记录", "数据库", "明文，仅管理员查看；身份证号只记后四位"),
+    ("备份", "备份文件夹或下载", "含身份证号密文；网页下载为 AES-256 加密 ZIP"),
+)
+
+
 def _inventory(pack: AuditPack) -> list[str]:
     c, r = pack.children, pack.records
+    categories = "、".join(f"{category.zh} {count} 人"
+                           for category, count in pack.categories.items() if count)
     return [
         "## 一、个人信息清单", "",
+        f"- 在册儿童按类别（一人可属多类）：{categories or '无'}。",
         f"- 儿童档案：在册 {c['active']} 人，已归档 {c['archived']} 人，"
         f"已匿名化 {c['anonymised']} 人；字段包括姓名、性别、出生日期、身份证号、住址、"
         "学校班级、儿童类别、监护情况、健康和心理状况、帮扶备注、风险等级。",
@@ -45,6 +60,8 @@ def _inventory(pack: AuditPack) -> list[str]:
         f"心愿照片 {r['wish_photos']} 张，知情同意书扫描件 {r['consent_forms']} 份。",
         f"- 操作日志 {r['audit_events']} 条，访问记录 {r['view_events']} 条。",
         f"- 存放位置：{pack.database}；照片和扫描件在数据文件夹 {pack.data_dir}。",
+        "", "| 信息 | 存放 | 保护方式 |", "| --- | --- | --- |",
+        *(f"| {what} | {where} | {how} |" for what, where, how in STORAGE),
     ]
 
 
@@ -77,7 +94,9 @@ def _access(pack: AuditPack) -> list[str]:
         events, rows = pack.viewed[kind]
         lines.append(f"- {VIEW_NAMES.get(kind, kind.zh)}：{events} 次，涉及 {rows} 人次。")
     e = pack.exports
-    lines.append(f"- 导出文件 {e['files']} 个，其中含敏感信息 {e['sensitive']} 个，"
+    lines.append(f"- 带出系统的文件 {e['files']} 个（名单 {e['export']} 个、联系卡 "
+                 f"{e['contact_cards']} 次、汇报文件 {e['report']} 个、备份下载 "
+                 f"{e['backup_download']} 次），其中含姓名等敏感信息 {e['sensitive']} 个，"
                  f"加密保护 {e['protected']} 个。")
     lines += ["", f"需复核的访问模式 {len(pack.flagged)} 项："]
     lines += [f"- {f.day:%Y-%m-%d} {f.display_name}：{FLAG_NAMES.get(f.reason, f.reason)}"
@@ -95,9 +114,11 @@ def _retention(pack: AuditPack) -> list[str]:
 def _incidents(pack: AuditPack) -> list[str]:
     i = pack.incidents
     return ["## 六、安全事件", "",
-            f"- 密码错误登录 {i['failed_logins']} 次，账户锁定 {i['lockouts']} 次。",
+            f"- 密码错误登录 {i['failed_logins']} 次，账户锁定 {i['lockouts']} 次，"
+            f"以不存在的登录名尝试登录 {i['unknown_logins']} 次。",
             f"- 紧急查看辖区外儿童档案 {i['emergency']} 次，其中尚待管理员复核 "
-            f"{i['emergency_pending']} 次。",
+            f"{i['emergency_pending']} 次；未找到儿童的紧急查看尝试 "
+            f"{i['emergency_not_found']} 次。",
             "- 其他安全事件（如设备丢失、数据泄露）：请数据保护负责人补充。"]
 
 

@@ -169,9 +169,11 @@ def test_login_credentials_show_a_locked_account_as_out_of_attempts(session, min
     assert credentials["usernames"]["lina"]["failed_login_attempts"] == 0
 
 
-def test_failed_login_for_an_unknown_name_changes_nothing(session):
-    assert users.record_failed_login(session, "nobody", POLICY, now=NOW) is None
-    assert _count(session, AuditEvent) == 0
+def test_failed_login_for_an_unknown_name_is_recorded_without_what_was_typed(session):
+    assert users.record_failed_login(session, "mima-2026-typed-here", POLICY, now=NOW) is None
+    [event] = session.scalars(select(AuditEvent)).all()
+    assert (event.action, event.username, event.entity_id) == ("login_unknown", None, None)
+    assert "mima-2026" not in f"{event.summary} {event.before} {event.after}"
 
 
 def test_successful_login_resets_the_failure_count(session):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,24 @@ from cli import main
 from config import display_zone
 from core.errors import PermissionDenied
 from core.vocab import ConsentPurpose, Role, ViewKind
-from db.models import AuditEvent, Child, Consent, EmergencyGrant, User, ViewEvent
+from db.models import (
+    AuditEvent,
+    Child,
+    ChildCategory,
+    Consent,
+    EmergencyGrant,
+    User,
+    ViewEvent,
+)
 from sample_data import seed_database
-from services.access import audit
+from services.access import audit, users
 from services.access.permissions import Actor
+from services.access.users import LoginPolicy
+from services.care.contact_cards import cards_for_children
 from services.exports.export_kinds import export_list
-from services.privacy.audit_pack import audit_pack
+from services.privacy.audit_pack import FILES_OUT, audit_pack
 from services.privacy.audit_pack_text import audit_pack_docx, audit_pack_markdown
+from services.privacy.retention import RetentionPolicy, retention_schedule
 from services.privacy.views import utc_bounds
 
 TODAY = date(2026, 11, 28)
@@ -48,6 +59,10 @@ def seeded(engine: Engine, monkeypatch) -> Engine:
         export_list(session, actor=ADMIN, kind="roster", fmt="xlsx", today=TODAY,
                     include_sensitive=True, password="石门镇-名单-2026")
         export_list(session, actor=ADMIN, kind="helpers", fmt="csv", today=TODAY)
+        cards_for_children(session, ADMIN, select(Child.id).limit(3), today=TODAY, fmt="pdf",
+                           protected=True)
+        users.record_failed_login(session, "nobody-here", LoginPolicy(5, timedelta(minutes=15)))
+        audit.record(session, None, "emergency_not_found", "child", None, username="coordinator")
     return engine
 
 
@@ -74,7 +89,22 @@ def test_the_figures_are_the_tables_counts(seeded: Engine) -> None:
         assert pack.incidents["failed_logins"] == actions("login_failed") == 2
         assert pack.incidents["lockouts"] == actions("lock") == 1
         assert (pack.incidents["emergency"], pack.incidents["emergency_pending"]) == (1, 1)
-        assert pack.exports == {"files": actions("export"), "sensitive": 1, "protected": 1}
+        assert pack.incidents["unknown_logins"] == actions("login_unknown") == 1
+        assert pack.incidents["emergency_not_found"] == actions("emergency_not_found") == 1
+        out = {action: actions(action) for action in FILES_OUT}
+        assert out["contact_cards"] == 1 and out["export"] >= 2
+        # Sensitive: the roster with names and the 联系卡; protected: the roster (the cards'
+        # PDF went into a ZIP, which the disclosure records as protected too).
+        assert pack.exports == {"files": sum(out.values()), "sensitive": 2, "protected": 2,
+                                **out}
+        by_category = dict(session.execute(
+            select(ChildCategory.category, func.count(func.distinct(ChildCategory.child_id)))
+            .join(Child, Child.id == ChildCategory.child_id)
+            .where(Child.archived_at.is_(None)).group_by(ChildCategory.category)).all())
+        assert {c: n for c, n in pack.categories.items() if n} == by_category
+        assert pack.retention["runs"] == actions("anonymise")
+        assert pack.retention["due_now"] == len(retention_schedule(
+            session, ADMIN, today=TODAY, policy=RetentionPolicy.configured()))
         active = session.scalar(select(func.count()).select_from(Child).where(
             Child.archived_at.is_(None)))
         assert pack.children["active"] == active
@@ -94,7 +124,11 @@ def test_the_draft_says_it_in_chinese_and_opens_in_word(seeded: Engine) -> None:
                     "保存期限与匿名化", "安全事件", "保护措施"):
         assert heading in text
     assert f"密码错误登录 {pack.incidents['failed_logins']} 次" in text
-    assert f"导出文件 {pack.exports['files']} 个，其中含敏感信息 1 个，加密保护 1 个" in text
+    assert (f"带出系统的文件 {pack.exports['files']} 个（名单 {pack.exports['export']} 个、"
+            "联系卡 1 次") in text
+    assert "其中含姓名等敏感信息 2 个，加密保护 2 个" in text
+    assert "| 身份证号 | 数据库 | 加密（Fernet）" in text
+    assert "以不存在的登录名尝试登录 1 次" in text
     document = Document(io.BytesIO(audit_pack_docx(pack)))
     assert any("个人信息清单" in p.text for p in document.paragraphs)
 
