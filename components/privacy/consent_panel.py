@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import PurePosixPath
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +11,7 @@ import streamlit as st
 from components.common.feedback import apply_change
 from components.common.session import db_transaction, lang
 from components.common.uploader import file_uploader
+from core.errors import DomainError
 from core.i18n import t
 from core.vocab import ConsentBasis, ConsentPurpose
 from db.models import Child, Consent
@@ -75,6 +77,29 @@ def _withdraw_form(actor: Actor, child: Child, in_force: list[ConsentPurpose],
                 child.id, t("privacy.consent.withdrawn_done", lg))
 
 
+def _form_downloads(actor: Actor, child: Child, rows: list[Consent]) -> None:
+    """One download per scanned form in force (several purposes may share one scan)."""
+    lg = lang()
+    forms = list(dict.fromkeys(c.form_path for c in rows if c.form_path and c.withdrawn_on is None))
+    for number, form_path in enumerate(forms, start=1):
+        try:
+            with db_transaction(write=False) as session:
+                data = consent.read_form(session, actor, child.id, form_path)
+        except DomainError:
+            st.caption(t("privacy.consent.form_missing", lg))
+            continue
+        st.download_button(t("privacy.consent.form_download", lg, number=number), data=data,
+                           file_name=f"知情同意书_{number}{PurePosixPath(form_path).suffix}",
+                           key=f"consent_form_file_{child.id}_{number}",
+                           on_click=_form_seen, args=(actor, child.id, form_path),
+                           icon=":material/description:")
+
+
+def _form_seen(actor: Actor, child_id: int, form_path: str) -> None:
+    with db_transaction() as session:
+        consent.record_form_seen(session, actor, child_id, form_path)
+
+
 def render_consent(actor: Actor, child: Child, today: date) -> None:
     lg = lang()
     with db_transaction() as session:
@@ -87,6 +112,7 @@ def render_consent(actor: Actor, child: Child, today: date) -> None:
         if ConsentPurpose.records not in in_force:
             st.warning(t("privacy.consent.missing_records", lg))
         st.dataframe(_frame(rows, lg), hide_index=True, width="stretch")
+        _form_downloads(actor, child, rows)
     if not actor.can(Capability.EDIT_ROSTER) or child.archived_at is not None:
         return
     _record_form(actor, child, today)

@@ -60,6 +60,27 @@ def consents_of(session: Session, actor: Actor, child_id: int) -> list[Consent]:
                                        -(c.withdrawn_on or c.given_on).toordinal()))
 
 
+def read_form(session: Session, actor: Actor, child_id: int, form_path: str, *,
+              data_dir: Path | None = None) -> bytes:
+    """A scanned form of one of the child's consents, for the people who may see the child."""
+    child = _child(session, actor, child_id)
+    if session.scalar(select(Consent.id).where(Consent.child_id == child.id,
+                                               Consent.form_path == form_path).limit(1)) is None:
+        raise NotFound(Msg("errors.what.consent_form"))
+    try:
+        return ((data_dir or load_settings().data_dir) / form_path).read_bytes()
+    except OSError as exc:
+        raise NotFound(Msg("errors.what.consent_form")) from exc
+
+
+def record_form_seen(session: Session, actor: Actor, child_id: int, form_path: str) -> None:
+    """The scan (a guardian's signature, the child's details) left as a download: audited."""
+    child = _child(session, actor, child_id)
+    audit.record(session, actor, "view_form", "consent", None,
+                 summary=f"下载{child.name}的知情同意书扫描件",
+                 after={"child_id": child.id, "file": PurePosixPath(form_path).name})
+
+
 def consent_problems(data: ConsentInput, today: date) -> dict[str, str]:
     """What is wrong with the input, by field label (empty when it can be recorded)."""
     problems: dict[str, str] = {}

@@ -97,6 +97,26 @@ def _consent_tab(at):
     return at.tabs[labels.index("知情同意")]
 
 
+def test_a_scanned_form_is_offered_for_download_on_the_child_page(world, engine):
+    from datetime import date as day
+
+    from core.vocab import ConsentBasis
+    from services.access.permissions import Actor
+    from services.privacy.consent import ConsentInput, record_consent
+
+    child_id = _child_id(engine, "王小红")
+    with Session(engine) as session, session.begin():
+        record_consent(session, actor=Actor.system(), child_id=child_id, today=day(2026, 11, 28),
+                       data=ConsentInput(ConsentBasis.guardian_consent,
+                                         frozenset({ConsentPurpose.records}), "王奶奶",
+                                         day(2026, 9, 1)),
+                       form=("同意书.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"))
+    at = _child_page("coordinator", child_id)
+    assert not at.exception
+    [download] = _consent_tab(at).get("download_button")
+    assert download.proto.label == "下载知情同意书扫描件 1"
+
+
 def test_consent_is_recorded_and_withdrawn_from_the_child_page(world, engine):
     from db.models import Consent
 

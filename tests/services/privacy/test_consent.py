@@ -16,6 +16,7 @@ from core.errors import DomainError, NotFound, PermissionDenied, ValidationFaile
 from core.vocab import ConsentBasis, ConsentPurpose, Role
 from db.models import AuditEvent, Child, Consent
 from services.access.users import actor_for
+from services.privacy import consent
 from services.privacy.consent import (
     FORM_MAX_BYTES,
     ConsentInput,
@@ -199,3 +200,29 @@ def test_the_roster_filter_and_the_dashboard_count_children_missing_consent(sess
     assert RosterFilter.from_query_params(
         RosterFilter(consent_missing=True).to_query_params()).consent_missing
     assert session.get(Child, nothing.id) is not None
+
+
+def test_a_scan_is_read_back_only_within_scope_and_its_download_audited(session, data_dir):
+    town, village = make_town_with_village(session, "石门镇", "李家村")
+    far_town, far_village = make_town_with_village(session, "白沙镇", "张家村")
+    child = make_child(session, village=village)
+    other = make_child(session, village=far_village, name="外镇儿童")
+    [saved] = record_consent(session, actor=ADMIN, child_id=child.id, today=TODAY,
+                             data=_input(ConsentPurpose.records), form=("同意书.pdf", PDF),
+                             data_dir=data_dir)
+    assert saved.form_path is not None
+    assert consent.read_form(session, ADMIN, child.id, saved.form_path,
+                             data_dir=data_dir) == PDF
+    coordinator = actor_for(session, make_user(session, "coord", Role.coordinator, org_unit=town))
+    far = actor_for(session, make_user(session, "far", Role.coordinator, org_unit=far_town))
+    with pytest.raises(NotFound) as outside:
+        consent.read_form(session, far, child.id, saved.form_path, data_dir=data_dir)
+    with pytest.raises(NotFound) as missing:
+        consent.read_form(session, far, 999_999, saved.form_path, data_dir=data_dir)
+    assert outside.value.text() == missing.value.text()  # outside scope reads as no such child
+    with pytest.raises(NotFound, match="知情同意书扫描件"):  # not this child's scan
+        consent.read_form(session, ADMIN, other.id, saved.form_path, data_dir=data_dir)
+    consent.record_form_seen(session, coordinator, child.id, saved.form_path)
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "view_form"))
+    assert event.username == "coord" and event.after == {
+        "child_id": child.id, "file": saved.form_path.rsplit("/", 1)[-1]}
