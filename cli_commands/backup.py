@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 
 from cli_commands.common import EXIT_OK, open_engine
-from config import load_settings
-from db.engine import make_engine
+from config import load_settings, local_today
+from db.engine import make_engine, transaction
 from services import backup
 from services.backup import text as backup_text
+from services.privacy.retention import RetentionPolicy, retention_schedule
 from services.stats.rollups.refresh import rebuild_if_stale
 
 
@@ -30,6 +31,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
                                    data_dir=settings.data_dir, force=args.force)
     print("\n".join(backup_text.restore_lines(result, args.file)))
     # A backup from before the rollups comes back with them empty and marked stale.
-    if rebuild_if_stale(make_engine(settings.database_url)) is not None:
+    engine = make_engine(settings.database_url)
+    if rebuild_if_stale(engine) is not None:
         print("已从恢复的记录生成汇总统计表。")
+    # A backup older than a retention run brings back children anonymised since: say so.
+    with transaction(engine, write=False) as session:
+        due = retention_schedule(session, args.actor, today=local_today(),
+                                 policy=RetentionPolicy.configured())
+    if due:
+        print(f"注意：恢复的数据中有 {len(due)} 名儿童的保存期限已到（可能在备份之后已匿名化）。"
+              "请运行 python cli.py retention --dry-run 核对，再用 --apply 匿名化。")
     return EXIT_OK

@@ -218,3 +218,27 @@ def test_the_command_needs_a_choice(capsys) -> None:
         main(["retention"])
     assert refused.value.code == 2
     assert "--dry-run" in capsys.readouterr().err
+
+
+def test_restoring_a_backup_older_than_a_run_says_who_is_due_again(
+        session: Session, db_url: str, tmp_path: Path, capsys, monkeypatch) -> None:
+    _, village = make_town_with_village(session)
+    _archived(session, village, "早已归档", TODAY - timedelta(days=4 * 366))
+    session.commit()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SHOUWANG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("cli_commands.privacy.local_today", lambda: TODAY)
+    monkeypatch.setattr("cli_commands.backup.local_today", lambda: TODAY)
+    archive = tmp_path / "before.tar.gz"
+    assert main(["backup", "--out", str(archive)]) == 0
+    assert main(["retention", "--apply"]) == 0
+    capsys.readouterr()
+
+    assert main(["restore", str(archive), "--force"]) == 0
+    said = capsys.readouterr().out
+    assert "1 名儿童的保存期限已到" in said and "retention --dry-run" in said
+    # Anonymised again, a backup made now comes back with nobody due.
+    assert main(["retention", "--apply"]) == 0
+    assert main(["backup", "--out", str(tmp_path / "after.tar.gz")]) == 0
+    assert main(["restore", str(tmp_path / "after.tar.gz"), "--force"]) == 0
+    assert "保存期限已到" not in capsys.readouterr().out
