@@ -52,15 +52,18 @@ def view_rows(ctx: Context, kids: list[Kid], coordinator_id: int) -> tuple[list[
     seen = [kid for kid in kids if kid.town_id == town_id and kid.archived_on is None][:8]
     events: list[Row] = []
     links: list[Row] = []
-    for kid in seen:
+    # Days before today: a time of day today could still be ahead of the demo's own clock.
+    for number, kid in enumerate(seen):
         event_id = ctx.new_id("view_events")
-        events.append({"id": event_id, "at": stamp(rng, ctx.today), "user_id": coordinator_id,
+        day = ctx.today - timedelta(days=1 + number % 7)
+        events.append({"id": event_id, "at": stamp(rng, day), "user_id": coordinator_id,
                        "username": "coordinator", "role": "coordinator", "kind": "child_page",
                        "page": "roster", "subject": None, "rows": 1})
         links.append({"event_id": event_id, "child_id": kid.id})
-    events.append({"id": ctx.new_id("view_events"), "at": stamp(rng, ctx.today),
-                   "user_id": coordinator_id, "username": "coordinator", "role": "coordinator",
-                   "kind": "export", "page": "roster", "subject": "儿童名单",
+    events.append({"id": ctx.new_id("view_events"),
+                   "at": stamp(rng, ctx.today - timedelta(days=1)), "user_id": coordinator_id,
+                   "username": "coordinator", "role": "coordinator", "kind": "export",
+                   "page": "roster", "subject": "儿童名单",
                    "rows": sum(1 for kid in kids if kid.town_id == town_id)})
     if (moved := _moved_child(kids)) is not None:
         event_id = ctx.new_id("view_events")
