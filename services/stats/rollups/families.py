@@ -34,6 +34,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from core.vocab import ContactKind, DonationDirection, NeedStatus
 from db.models import (
@@ -185,9 +186,27 @@ def _contacts_rows(units: UnitKeys | None, days: DayKeys | None) -> Select:
             .group_by(village, CareContact.kind, CareContact.contact_date))
 
 
-def _contact_lasts_rows(units: UnitKeys | None, _days: DayKeys | None) -> Select:
+def _contact_lasts_rows(units: UnitKeys | None, days: DayKeys | None) -> Select:
     """Children by the day of their latest contact of each kind: the children a period still
-    running has reached are those whose latest contact falls in it."""
+    running has reached are those whose latest contact falls in it.
+
+    For some (village, day) keys only: the children with a contact of a kind on that day and
+    none of that kind after it, so logging one contact recounts two days, not the village."""
+    if days is not None:
+        later = aliased(CareContact)
+        newer = (select(later.id).where(later.child_id == CareContact.child_id,
+                                        later.kind == CareContact.kind,
+                                        later.archived_at.is_(None),
+                                        later.contact_date > CareContact.contact_date)
+                 .exists())
+        village = Child.village_id
+        return (select(*_row("contact_last", village, CareContact.kind,
+                             func.count(func.distinct(CareContact.child_id))),
+                       CareContact.contact_date.label("day"), literal(0).label("extra"))
+                .join(Child, Child.id == CareContact.child_id)
+                .where(*_active_children(units), *live_contacts(),
+                       _on_days(village, CareContact.contact_date, days), ~newer)
+                .group_by(village, CareContact.kind, CareContact.contact_date))
     latest = (select(Child.village_id.label("unit_id"), CareContact.kind.label("kind"),
                      func.max(CareContact.contact_date).label("day"))
               .join(Child, Child.id == CareContact.child_id)
@@ -291,7 +310,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("needs", "counts", ("need_kind", "need_status", "open_need_kind"), _needs_rows),
     Family("births", "days", ("born",), _births_rows),
     Family("contacts", "days", ("contact",), _contacts_rows, by_day=True),
-    Family("contact_lasts", "days", ("contact_last",), _contact_lasts_rows),
+    Family("contact_lasts", "days", ("contact_last",), _contact_lasts_rows, by_day=True),
     Family("activities", "days", ("activity",), _activities_rows, by_day=True),
     Family("surveys", "counts", ("survey_answer",), _surveys_rows),
     Family("wishes", "days", ("wish_collected", "wish_fulfilled"), _wishes_rows),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
@@ -45,6 +45,7 @@ from services.stats.rollups.refresh import Dirty, rebuild_families, refresh
 
 _log = logging.getLogger(__name__)
 _KEY = "shouwang_rollups_pending"
+MANY_NEW_CONTACTS = 200
 
 # A child's own fields feed these; a move or an archive also moves every record of theirs.
 CHILD_NOW = ("children", "births")
@@ -67,6 +68,7 @@ class Pending:
     activities: set[int] = field(default_factory=set)
     helpers_paired: set[int] = field(default_factory=set)
     contact_kinds: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    new_contacts: list[tuple[int, int, Any, date]] = field(default_factory=list)
     everything: set[str] = field(default_factory=set)
 
     def child(self, families: Iterable[str], *child_ids: int | None) -> None:
@@ -116,14 +118,17 @@ def _code(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
-def _note_contact(p: Pending, contact: CareContact, _state: str) -> None:
+def _note_contact(p: Pending, contact: CareContact, state: str) -> None:
     for child_id, day, kind in (
             (_before(contact, "child_id"), _before(contact, "contact_date"),
              _before(contact, "kind")),
             (contact.child_id, contact.contact_date, contact.kind)):
         p.child_days["contacts"].add((child_id, day))
-        p.child(["contact_lasts"], child_id)
         p.contact_kinds[child_id].add(_code(kind))
+        if state != "new":  # an edit or a withdrawal: the child's latest may go back anywhere
+            p.child(["contact_lasts"], child_id)
+    if state == "new":  # the hot path, logging a contact: two days move (see `resolve`)
+        p.new_contacts.append((contact.id, contact.child_id, contact.kind, contact.contact_date))
 
 
 def _note_activity(p: Pending, activity: Activity, _state: str) -> None:
@@ -295,6 +300,11 @@ def resolve(session: Session, p: Pending) -> Dirty:
     for child_id, kinds in p.contact_kinds.items():
         if (village := villages.get(child_id)) is not None:
             dirty.contact_kinds[village] |= kinds
+    if len(p.new_contacts) > MANY_NEW_CONTACTS:  # a batch: recount their villages whole
+        dirty.unit("contact_lasts", *(villages.get(c) for _, c, _, _ in p.new_contacts))
+    else:
+        for child_id, day in _latest_days_moved(session, p.new_contacts):
+            dirty.day("contact_lasts", villages.get(child_id), day)
     if p.activities:
         for unit, day in session.execute(select(Activity.org_unit_id, Activity.held_on)
                                          .where(Activity.id.in_(sorted(p.activities)))):
@@ -304,6 +314,29 @@ def resolve(session: Session, p: Pending) -> Dirty:
             select(Child.village_id).join(Pairing, Pairing.child_id == Child.id)
             .where(Pairing.helper_id.in_(sorted(p.helpers_paired))).distinct()))
     return dirty
+
+
+def _latest_days_moved(session: Session, new: list[tuple[int, int, Any, date]]
+                       ) -> set[tuple[int, date]]:
+    """The days whose latest-contact counts new contacts can move, per child: each new
+    contact's day, and the day of the child's latest contact of that kind before them (the
+    child leaves that day's count when a new one is later)."""
+    if not new:
+        return set()
+    moved = {(child_id, day) for _, child_id, _, day in new}
+    pairs = sorted({(child_id, _code(kind)) for _, child_id, kind, _ in new})
+    new_ids = sorted(contact_id for contact_id, *_ in new)
+    for start in range(0, len(pairs), 400):
+        part = pairs[start:start + 400]
+        rows = session.execute(
+            select(CareContact.child_id, CareContact.kind, func.max(CareContact.contact_date))
+            .where(CareContact.child_id.in_(sorted({c for c, _ in part})),
+                   CareContact.archived_at.is_(None), CareContact.id.not_in(new_ids))
+            .group_by(CareContact.child_id, CareContact.kind))
+        wanted = set(part)
+        moved |= {(child_id, day) for child_id, kind, day in rows
+                  if (child_id, _code(kind)) in wanted and day is not None}
+    return moved
 
 
 def maintain(session: Session) -> None:
