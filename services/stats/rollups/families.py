@@ -176,12 +176,22 @@ def live_contacts() -> list[ColumnElement[bool]]:
     return [CareContact.archived_at.is_(None), CareContact.kind.in_(list(ContactKind))]
 
 
+def _children_on_days(contacts: Any, days: DayKeys) -> list[ColumnElement[bool]]:
+    """Contacts of the villages' children on the days, as conditions an index can seek (the
+    child, then the day); a (village, day) row value alone makes the planner scan them all.
+    A superset of the pairs: the caller matches them exactly."""
+    villagers = select(Child.id).where(Child.village_id.in_(sorted({u for u, _ in days})))
+    return [contacts.child_id.in_(villagers),
+            contacts.contact_date.in_(sorted({day for _, day in days}))]
+
+
 def _contacts_rows(units: UnitKeys | None, days: DayKeys | None) -> Select:
     village = Child.village_id
+    seek = [] if days is None else _children_on_days(CareContact, days)
     return (select(*_row("contact", village, CareContact.kind),
                    CareContact.contact_date.label("day"), literal(0).label("extra"))
             .join(Child, Child.id == CareContact.child_id)
-            .where(*_active_children(units), *live_contacts(),
+            .where(*_active_children(units), *live_contacts(), *seek,
                    _on_days(village, CareContact.contact_date, days))
             .group_by(village, CareContact.kind, CareContact.contact_date))
 
@@ -190,30 +200,23 @@ def _contact_lasts_rows(units: UnitKeys | None, days: DayKeys | None) -> Select:
     """Children by the day of their latest contact of each kind: the children a period still
     running has reached are those whose latest contact falls in it.
 
-    For some (village, day) keys only: the children with a contact of a kind on that day and
-    none of that kind after it, so logging one contact recounts two days, not the village."""
+    For some (village, day) keys only, the latest contacts are taken of the children with a
+    contact on one of those days (whoever counts on such a day has one): logging a contact
+    recounts two days of a few children, not the village."""
+    wanted = [*_active_children(units), *live_contacts()]
     if days is not None:
-        later = aliased(CareContact)
-        newer = (select(later.id).where(later.child_id == CareContact.child_id,
-                                        later.kind == CareContact.kind,
-                                        later.archived_at.is_(None),
-                                        later.contact_date > CareContact.contact_date)
-                 .exists())
-        village = Child.village_id
-        return (select(*_row("contact_last", village, CareContact.kind,
-                             func.count(func.distinct(CareContact.child_id))),
-                       CareContact.contact_date.label("day"), literal(0).label("extra"))
-                .join(Child, Child.id == CareContact.child_id)
-                .where(*_active_children(units), *live_contacts(),
-                       _on_days(village, CareContact.contact_date, days), ~newer)
-                .group_by(village, CareContact.kind, CareContact.contact_date))
+        met = aliased(CareContact)
+        on_the_days = select(met.child_id).where(met.archived_at.is_(None),
+                                                 *_children_on_days(met, days))
+        wanted.append(CareContact.child_id.in_(on_the_days))
     latest = (select(Child.village_id.label("unit_id"), CareContact.kind.label("kind"),
                      func.max(CareContact.contact_date).label("day"))
               .join(Child, Child.id == CareContact.child_id)
-              .where(*_active_children(units), *live_contacts())
+              .where(*wanted)
               .group_by(Child.village_id, CareContact.child_id, CareContact.kind).subquery())
     return (select(*_row("contact_last", latest.c.unit_id, latest.c.kind), latest.c.day,
                    literal(0).label("extra"))
+            .where(_on_days(latest.c.unit_id, latest.c.day, days))
             .group_by(latest.c.unit_id, latest.c.kind, latest.c.day))
 
 

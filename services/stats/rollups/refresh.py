@@ -201,7 +201,10 @@ def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
                 select(RollupDay.unit_id, RollupDay.day).where(*where))}
     else:
         assert days is not None
-        where.append(tuple_(RollupDay.unit_id, RollupDay.day).in_(sorted(days)))
+        # The units and the days apart let the index seek; the pairs then match exactly.
+        where += [RollupDay.unit_id.in_(sorted({unit for unit, _ in days})),
+                  RollupDay.day.in_(sorted({day for _, day in days})),
+                  tuple_(RollupDay.unit_id, RollupDay.day).in_(sorted(days))]
         touched = set(days)
     bind.execute(delete(RollupDay).where(*where))
     bind.execute(insert(RollupDay).from_select(["field", "unit_id", "code", "n", "day", "extra"],
