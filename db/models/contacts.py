@@ -32,6 +32,11 @@ class CareContact(Versioned, Archivable, Timestamped, Base):
         Index("ix_care_contacts_kind_date_cover", "kind", "contact_date", "child_id", "helper_id",
               sqlite_where=text("archived_at IS NULL"),
               postgresql_where=text("archived_at IS NULL")),
+        # A village's 帮扶要求 recounted after a save, and a child's latest contact of a kind:
+        # a few children's contacts, sought child by child.
+        Index("ix_care_contacts_child_kind_date", "child_id", "kind", "contact_date",
+              sqlite_where=text("archived_at IS NULL"),
+              postgresql_where=text("archived_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
