@@ -31,7 +31,7 @@ from db.models import (
 from services.access.permissions import (
     Actor,
     Capability,
-    children_visible,
+    children_listed,
     helpers_visible,
     org_subtree_ids,
 )
@@ -259,7 +259,7 @@ def children_for_group(session: Session, actor: Actor, *, school_id: int | None 
                        grade_class: tuple[str, str | None] | None = None,
                        village_id: int | None = None) -> list[ChildChoice]:
     """Every active child in scope of a school, of one class of it, or of a village."""
-    clauses = [children_visible(actor), Child.archived_at.is_(None)]
+    clauses = [children_listed(actor), Child.archived_at.is_(None)]
     if school_id is None and village_id is None:
         raise DomainError.of("errors.activity.group_missing")
     if school_id is not None:
@@ -282,7 +282,7 @@ def classes_of_school(session: Session, actor: Actor, school_id: int
     rows = session.execute(
         select(Child.grade, Child.class_name, func.count())
         .where(Child.school_id == school_id, Child.grade.is_not(None),
-               Child.archived_at.is_(None), children_visible(actor))
+               Child.archived_at.is_(None), children_listed(actor))
         .group_by(Child.grade, Child.class_name).order_by(Child.grade, Child.class_name))
     # `grade is not None` again for the checker: the query already leaves blank grades out.
     return [(grade, class_name, count) for grade, class_name, count in rows if grade is not None]

@@ -34,7 +34,7 @@ from services.access.permissions import (
     Actor,
     Capability,
     children_counted,
-    children_visible,
+    children_listed,
     org_in_scope,
     org_subtree_ids,
 )
@@ -261,7 +261,7 @@ def campaign_progress(session: Session, actor: Actor, campaign_id: int, *,
                       today: date) -> Progress:
     """Who in the target group has been reached within the period, and who not yet."""
     actor.require(Capability.VIEW_AGGREGATES)
-    in_scope = children_visible(actor)
+    in_scope = children_listed(actor)
     loaded = one_campaign(session, actor, campaign_id)
     reached: list[ReachRow] = []
     not_reached: list[ReachRow] = []

@@ -47,7 +47,7 @@ from db.models import CareContact, CareRule, Child, ChildCategory, Helper, OrgUn
 from services.access.permissions import (
     Actor,
     children_counted,
-    children_visible,
+    children_listed,
 )
 from services.care.terms import (
     Period,
@@ -232,7 +232,7 @@ def pair_conditions(actor: Actor, *, names: bool,
     """Open pairings of active children and helpers in the actor's scope."""
     conditions = [Pairing.ended_on.is_(None), Child.archived_at.is_(None),
                   Helper.archived_at.is_(None),
-                  children_visible(actor) if names else children_counted(actor)]
+                  children_listed(actor) if names else children_counted(actor)]
     if actor.role is Role.helper:
         conditions.append(Pairing.helper_id == (actor.helper_id or -1))
     if helper_id is not None:

@@ -18,7 +18,13 @@ from core.i18n import Msg
 from core.vocab import ContactKind, Role
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing, User
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible, helpers_visible
+from services.access.permissions import (
+    Actor,
+    Capability,
+    children_listed,
+    children_visible,
+    helpers_visible,
+)
 from services.roster.roster_filter import RosterFilter
 from services.roster.roster_search import filtered_child_ids
 
@@ -245,7 +251,7 @@ def recent_contacts(session: Session, actor: Actor, *, today: date, days: int = 
             .join(Child, Child.id == CareContact.child_id)
             .outerjoin(Helper, Helper.id == CareContact.helper_id)
             .outerjoin(recorder, recorder.id == CareContact.recorded_by_id)
-            .where(children_visible(actor), CareContact.archived_at.is_(None),
+            .where(children_listed(actor), CareContact.archived_at.is_(None),
                    CareContact.contact_date >= today - timedelta(days=days))
             .order_by(CareContact.contact_date.desc(), CareContact.id.desc()).limit(limit))
     if actor.role is Role.helper:  # other helpers' notes about the child stay theirs

@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 from core.i18n import DEFAULT_LANGUAGE, t
 from core.vocab import HelperKind, MatchHealth, Role
 from db.models import CareContact, Child, Helper, OrgUnit, Pairing
-from services.access.permissions import Actor, Capability, children_visible, helpers_visible
+from services.access.permissions import (
+    Actor,
+    Capability,
+    children_listed,
+    helpers_visible,
+)
 from services.care.compliance import ComplianceStatus, standings
 from services.care.terms import month_of, term_of
 
@@ -74,7 +79,7 @@ class PairingHealth:
 
 def _open_pairings_in_scope(actor: Actor) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
-        Pairing.ended_on.is_(None), Child.archived_at.is_(None), children_visible(actor)]
+        Pairing.ended_on.is_(None), Child.archived_at.is_(None), children_listed(actor)]
     if actor.role is Role.helper:
         conditions.append(Pairing.helper_id == (actor.helper_id or -1))
     return conditions

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 
 from core.vocab import DonationDirection as D
 from db.models import Activity, Child, Donation, ResourceProvider, donation_recipients
-from services.access.permissions import Actor, Capability, children_counted, children_visible
+from services.access.permissions import (
+    Actor,
+    Capability,
+    children_counted,
+    children_listed,
+)
 from services.resources.ledger_balance import CENT, ZERO, GoodsKey, entries_visible, entry_active
 
 
@@ -210,7 +215,7 @@ def fairness(session: Session, actor: Actor, *, date_from: date, date_to: date) 
                donation_recipients.c.goods_quantity, count)
         .join(donation_recipients, donation_recipients.c.child_id == Child.id)
         .join(Donation, Donation.id == donation_recipients.c.donation_id)
-        .where(_helped(actor, date_from, date_to), children_visible(actor)))
+        .where(_helped(actor, date_from, date_to), children_listed(actor)))
     names: dict[int, str] = {}
     times: dict[int, int] = defaultdict(int)
     money: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -229,7 +234,7 @@ def fairness(session: Session, actor: Actor, *, date_from: date, date_to: date) 
                           _goods_text(goods[c])) for c in names]
     result.sort(key=lambda r: (-r.times_helped, -r.money_yuan, r.child_name))
     active = session.scalar(select(func.count(Child.id)).where(
-        Child.archived_at.is_(None), children_visible(actor)))
+        Child.archived_at.is_(None), children_listed(actor)))
     never = (active or 0) - (session.scalar(select(func.count(Child.id)).where(
         Child.id.in_(list(names)), Child.archived_at.is_(None))) or 0) if names else (active or 0)
     return Fairness(result, never)

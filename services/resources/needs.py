@@ -23,6 +23,7 @@ from services.access.permissions import (
     Actor,
     Capability,
     children_counted,
+    children_listed,
     children_visible,
     org_subtree_ids,
 )
@@ -286,7 +287,7 @@ def list_needs(session: Session, actor: Actor, *, today: date,
             .outerjoin(finder, finder.id == Need.found_by_id)
             .outerjoin(owner, owner.id == Need.owner_id)
             .outerjoin(ResourceProvider, ResourceProvider.id == Need.provider_id)
-            .where(children_visible(actor), Need.archived_at.is_(None))
+            .where(children_listed(actor), Need.archived_at.is_(None))
             .order_by(case((overdue, 0), else_=1), urgency, Need.found_on, Need.id))
     if statuses:
         stmt = stmt.where(Need.status.in_(statuses))

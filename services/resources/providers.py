@@ -16,7 +16,7 @@ from core.vocab import DonationDirection, ProviderKind, WishStatus
 from db.base import utcnow
 from db.models import Child, Donation, Need, ResourceProvider, Wish
 from services.access import audit
-from services.access.permissions import Actor, Capability, children_visible
+from services.access.permissions import Actor, Capability, children_listed
 from services.resources.ledger_balance import entries_visible
 from services.resources.ledger_reading import EntryRow, list_entries
 
@@ -142,7 +142,7 @@ def list_providers(session: Session, actor: Actor, *, provider_id: int | None = 
                    ) -> list[ProviderRow]:
     """Active providers by name, each with its linked needs, fulfilled wishes and donations."""
     actor.require(Capability.MANAGE_RESOURCES)
-    visible = select(Child.id).where(children_visible(actor))
+    visible = select(Child.id).where(children_listed(actor))
     needs = (select(Need.provider_id, func.count(Need.id).label("n"))
              .where(Need.archived_at.is_(None), Need.child_id.in_(visible))
              .group_by(Need.provider_id).subquery())
@@ -173,7 +173,7 @@ def provider_detail(session: Session, actor: Actor, provider_id: int) -> Provide
     rows = list_providers(session, actor, provider_id=provider_id)
     if not rows:
         raise NotFound(WHAT)
-    visible = children_visible(actor)
+    visible = children_listed(actor)
     needs = session.execute(
         select(Child.name, Need.kind, Need.status).join(Child, Child.id == Need.child_id)
         .where(Need.provider_id == provider_id, Need.archived_at.is_(None), visible)

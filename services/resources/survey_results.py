@@ -16,7 +16,7 @@ from db.models import Child, ChildCategory, OrgUnit, Survey, SurveyAnswer, Surve
 from services.access.permissions import (
     Actor,
     children_counted,
-    children_visible,
+    children_listed,
     org_subtree_ids,
 )
 
@@ -172,7 +172,7 @@ def answer_grid(session: Session, actor: Actor, survey_id: int, *,
     stmt = (select(Child.id, Child.name, func.coalesce(school.name, village.name), label)
             .join(village, village.id == Child.village_id)
             .outerjoin(school, school.id == Child.school_id)
-            .where(children_visible(actor), Child.archived_at.is_(None),
+            .where(children_listed(actor), Child.archived_at.is_(None),
                    children_under(survey.org_unit_id), children_under(org_unit_id))
             .order_by(func.coalesce(school.name, village.name), label, Child.name_pinyin,
                       Child.id).limit(limit))

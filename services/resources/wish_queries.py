@@ -20,6 +20,7 @@ from services.access.permissions import (
     Actor,
     Capability,
     children_counted,
+    children_listed,
     children_visible,
     org_subtree_ids,
 )
@@ -115,7 +116,7 @@ def list_wishes(session: Session, actor: Actor, *, drive_id: int | None = None,
             .join(village, village.id == Child.village_id)
             .outerjoin(school, school.id == Child.school_id)
             .outerjoin(WishDrive, WishDrive.id == Wish.drive_id)
-            .where(Wish.archived_at.is_(None), children_visible(actor)))
+            .where(Wish.archived_at.is_(None), children_listed(actor)))
     if drive_id is not None:
         stmt = stmt.where(Wish.drive_id == drive_id)
     if statuses:

@@ -9,15 +9,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from core.validators import id_number_checksum
-from core.vocab import Role, ViewKind
+from core.vocab import NeedKind, Role, ViewKind
 from db.base import utcnow
-from db.models import AuditEvent, Child, User, ViewEvent
+from db.models import AuditEvent, Child, Need, User, ViewEvent, Wish
 from services.access.permissions import Actor, children_visible
 from services.access.users import actor_for
 from services.care.contact_cards import cards_for_children
+from services.exports.export_kinds import export_list, hub_lists
 from services.exports.roster_export import export_roster
+from services.resources.needs import list_needs
 from services.privacy import emergency
 from services.privacy.emergency import EmergencyRequest, open_in_emergency
 from services.roster import records as roster
@@ -181,6 +183,30 @@ def test_the_opened_child_is_for_its_page_not_for_lists_exports_or_cards(
     cards = cards_for_children(session, actor, [world.moved.id, world.own.id], fmt="pdf",
                                today=date(2026, 11, 28), page="roster")
     assert [card.name for card in cards] == ["王小明"]
+
+
+def test_no_list_or_export_holds_the_opened_child(session: Session, world: World) -> None:
+    """Every list of the exports page, masked and in full: the opened child is in none, not
+    even masked (a list's masking of the names inside free text knows only its own rows)."""
+    session.add(Need(child_id=world.moved.id, kind=NeedKind.medical, found_on=date(2026, 11, 2),
+                     description="林小雨的奶奶需要送药"))
+    session.add(Wish(child_id=world.moved.id, content="林小雨想要一本字典",
+                     collected_on=date(2026, 11, 2)))
+    session.commit()
+    open_in_emergency(session, _actor(session, world), EmergencyRequest(REASON, id_number=NUMBER),
+                      page="roster")
+    session.commit()
+    actor = _actor(session, world)
+    for kind in hub_lists():
+        for sensitive in (False, True):
+            try:
+                text = export_list(session, actor=actor, kind=kind, fmt="csv",
+                                   today=date(2026, 11, 28),
+                                   include_sensitive=sensitive).data.decode("utf-8-sig")
+            except NotFound:  # a survey's lists: this world has no survey
+                continue
+            assert "小雨" not in text and "林*雨" not in text, (kind, sensitive)
+    assert list_needs(session, actor, today=date(2026, 11, 28)) == []
 
 
 def test_tries_are_limited_and_a_try_that_finds_no_one_is_recorded(
