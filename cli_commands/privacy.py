@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from cli_commands.common import EXIT_OK, open_engine
-from config import ConfigError, local_today
+from config import load_settings, local_today
 from core.errors import DomainError
 from db.engine import checkpoint, transaction
 from db.field_crypto import FIELD_KEY_VARIABLE, FieldKey, active_key, new_key_text
@@ -46,15 +46,18 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 
     With no key configured yet (a new server outside demo mode), only write a new key: there
     is nothing to re-encrypt, and the app and `init` need one before they start."""
-    try:
-        old = active_key()
-    except ConfigError:
-        if Path(args.new_key_file).exists():
-            raise
-        new_key(Path(args.new_key_file))
-        print(f"已生成密钥并写入 {args.new_key_file}（仅本账户可读）。请把 {FIELD_KEY_VARIABLE} "
+    settings = load_settings()
+    if not (os.environ.get(FIELD_KEY_VARIABLE, "").strip() or settings.field_key.strip()
+            or settings.demo):
+        target = Path(args.new_key_file)
+        if target.exists():
+            raise DomainError(f"{target} 已存在，可能就是您的密钥：请把 {FIELD_KEY_VARIABLE} "
+                              "设为其中的密钥；要生成新密钥，请换一个不存在的文件名。")
+        new_key(target)
+        print(f"已生成密钥并写入 {target}（仅本账户可读）。请把 {FIELD_KEY_VARIABLE} "
               "设为该文件中的密钥，再运行 init 或启动应用。")
         return EXIT_OK
+    old = active_key()  # a key set but unusable is refused here, never replaced
     new, made = new_key(Path(args.new_key_file))
     engine = open_engine()
     with transaction(engine) as session:

@@ -258,9 +258,10 @@ def render_child_page(actor: Actor, child_id: int, today: date) -> None:
         show_problem(exc)
         return
     _header(child, places, today)
-    contact_card_buttons(actor, lambda: [child.id],
-                         title=t("roster.child.cards_title", lg, name=child.name), today=today,
-                         key=f"child_cards_{child.id}")
+    if child.id not in actor.emergency_child_ids:  # 紧急查看 opens the page, not 联系卡
+        contact_card_buttons(actor, lambda: [child.id],
+                             title=t("roster.child.cards_title", lg, name=child.name),
+                             today=today, key=f"child_cards_{child.id}")
     editable = actor.can(Capability.EDIT_ROSTER)
     names = ["facts", "timeline", "pairings", "risk", "consent"] + (
         ["edit", "archive"] if editable else [])

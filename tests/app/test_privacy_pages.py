@@ -201,6 +201,8 @@ def test_emergency_access_opens_a_child_outside_the_area_until_reviewed(world, e
     page = _child_page("coordinator", child_id)
     assert not page.exception
     assert "谁看过" in [tab.label for tab in page.tabs]   # the record itself, not "not found"
+    assert _card_buttons(page) == {}  # its page, not 联系卡 (lists are for one's own area)
+    assert _card_buttons(_child_page("coordinator", _child_id(engine, "王小红")))
     assert [v for v in _views(engine) if v[3] == child_id] == [
         ("coordinator", ViewKind.emergency, "roster", child_id),
         ("coordinator", ViewKind.child_page, "roster", child_id)]

@@ -19,9 +19,9 @@ from services.access.users import actor_for
 from services.care.contact_cards import cards_for_children
 from services.exports.export_kinds import export_list, hub_lists
 from services.exports.roster_export import export_roster
-from services.resources.needs import list_needs
 from services.privacy import emergency
 from services.privacy.emergency import EmergencyRequest, open_in_emergency
+from services.resources.needs import list_needs
 from services.roster import records as roster
 from services.roster.roster_filter import RosterFilter
 from services.roster.roster_search import search_children

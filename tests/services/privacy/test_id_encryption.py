@@ -302,6 +302,12 @@ def test_a_new_server_gets_its_first_key_and_nothing_runs_without_one(
 
     assert main(["rotate-key", "--new-key-file", str(tmp_path / "first.key")]) == 0
     assert "已生成密钥" in capsys.readouterr().out
+    assert main(["rotate-key", "--new-key-file", str(tmp_path / "first.key")]) == 1
+    assert "可能就是您的密钥" in capsys.readouterr().err  # never over a key file
+    monkeypatch.setenv(FIELD_KEY_VARIABLE, "changeme")    # set but unusable: refused, not replaced
+    _key_for.cache_clear()
+    assert main(["rotate-key", "--new-key-file", str(tmp_path / "other.key")]) == 1
+    assert "不是有效的密钥" in capsys.readouterr().err and not (tmp_path / "other.key").exists()
     assert oct((tmp_path / "first.key").stat().st_mode & 0o777) == "0o600"
     monkeypatch.setenv(FIELD_KEY_VARIABLE, (tmp_path / "first.key").read_text().strip())
     _key_for.cache_clear()
