@@ -20,6 +20,7 @@ from cli_commands.privacy import cmd_compliance_report, cmd_retention, cmd_rotat
 from cli_commands.rollups import cmd_rollups
 from config import ConfigError, load_settings, local_today
 from core.errors import DomainError
+from core.validators import redact_long_digits
 from core.vocab import Role, UnknownLabel
 from db import schema
 from db.engine import make_engine, transaction
@@ -168,9 +169,10 @@ def cmd_export(args: argparse.Namespace) -> int:
                 include_sensitive=args.include_sensitive, options=options, page="cli")
         if not audited(session, seen, "export"):
             sensitive = "含敏感信息" if args.include_sensitive else "已遮盖敏感信息"
+            typed = redact_long_digits("、".join(args.filter)) or "无"
             record_command(session, args.actor, "export", args.kind,
                            f"导出 {args.kind}（{fmt}，{options.rows}行，{sensitive}，"
-                           f"筛选：{'、'.join(args.filter) or '无'}）到 {args.out}",
+                           f"筛选：{typed}）到 {args.out}",
                            format=fmt, rows=options.rows, filters=args.filter,
                            include_sensitive=args.include_sensitive, file=args.out)
     _write_private(Path(args.out), data)

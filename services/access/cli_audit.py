@@ -87,11 +87,17 @@ def audited(session: Session, seen: list[AuditEvent], action_prefix: str) -> boo
 
 def record_command(session: Session, actor: Actor, action: str, entity: str, summary: str,
                    **details: Any) -> AuditEvent:
-    """One audit event for a CLI command: what it did, how many rows, with which filter."""
-    plain = {key: value for key, value in details.items() if value not in (None, [], {})}
-    return audit.record(session, actor, action, entity, None,
-                        summary=redact_long_digits(summary)[:SUMMARY_LENGTH],
-                        after={"via": "cli", **audit.redacted(plain)})
+    """One audit event for a CLI command: what it did, how many rows, with which filter.
+
+    What the person typed (`filters`, `argv`) keeps only the last 4 of a long run of digits, as
+    a search by 身份证号 is recorded; the caller does the same in the summary it writes."""
+    plain = {key: audit.redacted(value) if key in TYPED else value
+             for key, value in details.items() if value not in (None, [], {})}
+    return audit.record(session, actor, action, entity, None, summary=summary[:SUMMARY_LENGTH],
+                        after={"via": "cli", **plain})
+
+
+TYPED = frozenset({"filters", "argv"})
 
 
 def record_refusal(url: str, actor: Actor, command: str, entity: str, exc: Exception,
@@ -101,8 +107,8 @@ def record_refusal(url: str, actor: Actor, command: str, entity: str, exc: Excep
     try:
         schema.check_ready(engine)
         with transaction(engine) as session:
-            record_command(session, actor, f"{command}_refused", entity, f"拒绝：{exc}",
-                           argv=argv)
+            record_command(session, actor, f"{command}_refused", entity,
+                           redact_long_digits(f"拒绝：{exc}"), argv=argv)
     except (schema.DatabaseProblem, OperationalError):
         pass  # no usable database to record in; the person has seen the refusal itself
     finally:
