@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -220,7 +220,9 @@ def _many_children(session: Session, start: datetime | None, end: datetime | Non
                    zone: ZoneInfo, daily_limit: int) -> list[UnusualViews]:
     own = (select(Pairing.id).join(Helper, Helper.id == Pairing.helper_id)
            .where(Helper.user_id == ViewEvent.user_id, Pairing.child_id == ViewedChild.child_id,
-                  Pairing.ended_on.is_(None))
+                  # one's own on the day of the view (its UTC day: near enough for a review)
+                  Pairing.started_on <= func.date(ViewEvent.at),
+                  or_(Pairing.ended_on.is_(None), Pairing.ended_on >= func.date(ViewEvent.at)))
            .exists())
     stmt = (select(ViewEvent.username, ViewEvent.at, ViewedChild.child_id)
             .join(ViewedChild, ViewedChild.event_id == ViewEvent.id)
