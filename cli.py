@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,7 +12,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from cli_commands.backup import cmd_backup, cmd_restore
-from cli_commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, open_engine, org_id
+from cli_commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    open_engine,
+    org_id,
+    write_private,
+)
 from cli_commands.figures import cmd_report, cmd_stats
 from cli_commands.importing import cmd_import
 from cli_commands.privacy import cmd_compliance_report, cmd_retention, cmd_rotate_key
@@ -175,7 +181,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                            f"筛选：{typed}）到 {args.out}",
                            format=fmt, rows=options.rows, filters=args.filter,
                            include_sensitive=args.include_sensitive, file=args.out)
-    _write_private(Path(args.out), data)
+    write_private(Path(args.out), data)
     print(f"已导出到 {args.out}（{options.rows}行，{len(data):,} 字节"
           f"{'，已加密' if password else ''}）。")
     return EXIT_OK
@@ -191,22 +197,6 @@ def _file_password(source: str) -> str:
     if problem := password_problem(password):
         raise DomainError(problem)
     return password
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """A list of people's data is readable by its owner only (0600), like a backup."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    path.chmod(0o600)
-
-
-def _write(out: str, data: bytes) -> None:
-    """Write the file, refusing in Chinese where it cannot be written."""
-    try:
-        Path(out).write_bytes(data)
-    except OSError as exc:
-        raise DomainError(f"无法写入文件 {out}：{exc.strerror or exc}") from exc
 
 
 

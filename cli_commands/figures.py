@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from cli_commands.common import EXIT_OK, open_engine, org_id, period
+from cli_commands.common import EXIT_OK, open_engine, org_id, period, write_private
 from config import local_today
 from db.engine import transaction
 from services.access.cli_audit import audited, record_command, watch
@@ -48,6 +48,6 @@ def cmd_report(args: argparse.Namespace) -> int:
                            f"写入 {args.out}", org=args.org, format=args.format,
                            date_from=start.isoformat(), date_to=end.isoformat(),
                            file=args.out, bytes=len(data))
-    Path(args.out).write_bytes(data)
+    write_private(Path(args.out), data)
     print(f"已生成 {args.out}（{len(data):,} 字节）。")
     return EXIT_OK

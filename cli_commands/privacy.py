@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from cli_commands.common import EXIT_OK, open_engine
+from cli_commands.common import EXIT_OK, open_engine, write_private
 from config import load_settings, local_today
 from core.errors import DomainError
 from db.engine import checkpoint, transaction
@@ -111,6 +111,6 @@ def cmd_compliance_report(args: argparse.Namespace) -> int:
                 else audit_pack_docx(pack))
         record_command(session, args.actor, "compliance_report", "audit_pack",
                        f"生成 {args.year} 年度合规审计报告", year=args.year, file=out.name)
-    out.write_bytes(data)
+    write_private(out, data)
     print(f"已生成 {args.year} 年度合规审计报告草稿：{out}（请核对、补充后定稿）。")
     return EXIT_OK
