@@ -68,12 +68,23 @@ CLEARED: dict[Any, dict[str, str | None]] = {
                "address": None},
     EmergencyGrant: {"reason": PLACEHOLDER},  # why the child was opened: it names them
 }
-# Free text not linked to one child that may still name them (an activity's title or notes, a
-# drive's notes, a view of a list filtered by name): the names are replaced where they occur.
+# Free text that may still name them anywhere else (an activity's title or notes, a drive's
+# notes, a view of a list filtered by name, another child's records): the names are replaced
+# where they occur.
 NAMED_TEXT = ((Activity, "title"), (Activity, "notes"), (ActivityPhoto, "caption"),
               (Campaign, "notes"), (Donation, "notes"), (WishDrive, "notes"),
-              (ViewEvent, "subject"))
+              (ViewEvent, "subject"), (EmergencyGrant, "reason"),
+              # other children's records, which may mention the child (a classmate, a sibling)
+              (Child, "notes"), (Child, "psychological_notes"), (CareContact, "notes"),
+              (RiskAssessment, "notes"), (Need, "description"), (Need, "asked"),
+              (Need, "resolution"), (Need, "closed_reason"), (Wish, "content"),
+              (Pairing, "end_note"), (Consent, "withdrawal_note"))
 NAMES_AT_ONCE = 50
+# A relative recorded only by how they are related (奶奶) names nobody: replacing such a word
+# everywhere would rewrite every text that mentions a grandmother; one character, anything.
+KINSHIP = frozenset({"奶奶", "爷爷", "外婆", "外公", "姥姥", "姥爷", "妈妈", "爸爸", "母亲",
+                     "父亲", "叔叔", "阿姨", "伯伯", "舅舅", "舅妈", "姑姑", "姑父", "姨妈",
+                     "哥哥", "姐姐", "弟弟", "妹妹", "监护人", "家长"})
 CHILD_FIELDS: dict[str, str | None] = {
     "name": PLACEHOLDER, "name_pinyin": "", "name_initials": "", "identity_key": None,
     "id_number_cipher": None, "id_number_hash": None, "id_number_last4": None,
@@ -172,10 +183,12 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
 
 
 def _names(session: Session, chunk: list[int]) -> set[str]:
-    """The names to scrub from the audit log: the children's and their relatives'."""
+    """The names to scrub from the audit log and other text: the children's and their
+    relatives', when they are names (two characters or more, not a word like 奶奶)."""
     found = set(session.scalars(select(Child.name).where(Child.id.in_(chunk))))
     found |= set(session.scalars(select(Relative.name).where(Relative.child_id.in_(chunk))))
-    return {name for name in found if name and name != PLACEHOLDER}
+    return {name for name in found
+            if name and len(name) >= 2 and name != PLACEHOLDER and name not in KINSHIP}
 
 
 def _doom_files(session: Session, chunk: list[int], data_dir: Path | None) -> int:

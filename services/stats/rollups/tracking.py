@@ -230,7 +230,7 @@ def _note_statement(state: ORMExecuteState) -> None:
 FREE_TEXT = frozenset({
     "notes", "title", "caption", "description", "asked", "resolution", "closed_reason",
     "content", "photo_path", "end_note", "given_by", "withdrawal_note", "form_path", "reason",
-    "subject", "relation_detail", "phone", "work_place", "address"})
+    "subject", "relation_detail", "phone", "work_place", "address", "psychological_notes"})
 BOOKKEEPING = frozenset({"id", "version", "updated_at"})
 
 

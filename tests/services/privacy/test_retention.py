@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cli import main
 from core.errors import PermissionDenied
-from core.vocab import Category, Role
+from core.vocab import Category, NeedKind, Relation, Role
 from db.engine import checkpoint
 from db.models import (
     Activity,
@@ -20,6 +20,7 @@ from db.models import (
     Donation,
     EmergencyGrant,
     Helper,
+    Need,
     Relative,
     SavedFilter,
     User,
@@ -242,3 +243,21 @@ def test_restoring_a_backup_older_than_a_run_says_who_is_due_again(
     assert main(["backup", "--out", str(tmp_path / "after.tar.gz")]) == 0
     assert main(["restore", str(tmp_path / "after.tar.gz"), "--force"]) == 0
     assert "保存期限已到" not in capsys.readouterr().out
+
+
+def test_a_relative_known_only_as_grandmother_leaves_that_word_alone(
+        session: Session, tmp_path: Path) -> None:
+    _, village = make_town_with_village(session)
+    child = _archived(session, village, "林小雨", TODAY - timedelta(days=4 * 366))
+    session.add(Relative(child_id=child.id, relation=Relation.guardian, name="奶奶"))
+    other = make_child(session, village=village, name="王小明")
+    session.add(Need(child_id=other.id, kind=NeedKind.medical, found_on=TODAY,
+                     description="王小明的奶奶腿脚不便，林小雨曾来帮忙"))
+    session.commit()
+    anonymise_due(session, ADMIN, today=TODAY, policy=POLICY, data_dir=tmp_path)
+    session.commit()
+    # Another child's record keeps its words, only the anonymised child's name goes.
+    assert session.scalar(select(Need.description).where(Need.child_id == other.id)) == (
+        f"王小明的奶奶腿脚不便，{PLACEHOLDER}曾来帮忙")
+    assert session.scalar(select(Relative.name).where(Relative.child_id == child.id)) == (
+        PLACEHOLDER)
