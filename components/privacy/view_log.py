@@ -20,9 +20,24 @@ from services.privacy.views import UnusualViews, ViewLogFilter, ViewRow
 DEFAULT_DAYS = 7
 
 
-def view_frame(rows: list[ViewRow], lang: str) -> pd.DataFrame:
+def children_text(row: ViewRow, lang: str) -> str:
+    """张小明、王小红等5人; only a count when the reader may see none of them."""
+    if not row.children:
+        return ""
+    if not row.names:
+        return t("privacy.children.count", lang, count=row.children)
+    shown = t("privacy.children.separator", lang).join(row.names)
+    if row.children == len(row.names):
+        return shown
+    return t("privacy.children.more", lang, names=shown, count=row.children)
+
+
+def view_frame(rows: list[ViewRow], lang: str, *, children: bool = True) -> pd.DataFrame:
     """The view events as a table: when, who and in what role, how, where, which list or
-    which children."""
+    which children (left out on a child's own page)."""
+    columns = ["at", "user", "role", "kind", "page", "subject", "children", "rows"]
+    if not children:
+        columns.remove("children")
     return pd.DataFrame([{
         t("privacy.col.at", lang): local_time(r.at, "%Y-%m-%d %H:%M"),
         t("privacy.col.user", lang): r.display_name,
@@ -31,11 +46,9 @@ def view_frame(rows: list[ViewRow], lang: str) -> pd.DataFrame:
         t("privacy.col.kind", lang): r.kind.label(lang),
         t("privacy.col.page", lang): t_or_code("nav", r.page, lang),
         t("privacy.col.subject", lang): r.subject or "",
-        t("privacy.col.children", lang): r.children,
+        t("privacy.col.children", lang): children_text(r, lang),
         t("privacy.col.rows", lang): r.rows,
-    } for r in rows], columns=[t(f"privacy.col.{c}", lang) for c in
-                               ("at", "user", "role", "kind", "page", "subject", "children",
-                                "rows")])
+    } for r in rows], columns=[t(f"privacy.col.{c}", lang) for c in columns])
 
 
 def _flag_text(flag: UnusualViews, lang: str) -> str:

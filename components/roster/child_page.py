@@ -239,7 +239,7 @@ def _who_looked(actor: Actor, child: Child) -> None:
     with db_transaction() as session:
         seen = views.who_looked(session, actor, child.id)
     st.caption(t("privacy.who_looked.note", lg))
-    st.dataframe(view_frame(seen, lg), hide_index=True, width="stretch")
+    st.dataframe(view_frame(seen, lg, children=False), hide_index=True, width="stretch")
 
 
 def render_child_page(actor: Actor, child_id: int, today: date) -> None:

@@ -164,7 +164,7 @@ def write_roster(session: Session, *, actor: Actor, roster_filter: RosterFilter,
     if include_sensitive:
         audit.record(session, actor, "export_sensitive", "roster", None,
                      summary=redact_long_digits(
-                         f"导出含敏感信息的儿童名单({fmt},筛选:{roster_filter.to_query_params()})"))
+                         f"导出含敏感信息的儿童名单（{fmt}，筛选：{roster_filter.to_query_params()}）"))
     return data
 
 

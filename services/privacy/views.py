@@ -82,7 +82,9 @@ class ViewRow:
     page: str
     subject: str | None
     rows: int
-    children: str = ""  # which children, as far as the reader may see them: 张小明、王小红等5人
+    # Which children, as far as the reader may see them (the first few names), and how many.
+    names: tuple[str, ...] = ()
+    children: int = 0
 
 
 def _rows(session: Session, stmt: Select[ViewEvent, str | None],
@@ -90,12 +92,13 @@ def _rows(session: Session, stmt: Select[ViewEvent, str | None],
     found = session.execute(stmt).all()
     named = _children_named(session, actor, [e.id for e, _ in found]) if actor else {}
     return [ViewRow(e.at, e.username, name or e.username, e.role, e.kind, e.page, e.subject,
-                    e.rows, named.get(e.id, "")) for e, name in found]
+                    e.rows, *named.get(e.id, ((), 0))) for e, name in found]
 
 
-def _children_named(session: Session, actor: Actor, event_ids: list[int]) -> dict[int, str]:
-    """Each event's children by name, in one query; a child outside the reader's scope is
-    counted, never named."""
+def _children_named(session: Session, actor: Actor, event_ids: list[int]
+                    ) -> dict[int, tuple[tuple[str, ...], int]]:
+    """Each event's children: the first names, in one query, and how many; a child outside
+    the reader's scope is counted, never named."""
     names: dict[int, list[str]] = defaultdict(list)
     counts: dict[int, int] = defaultdict(int)
     for part in range(0, len(event_ids), 1000):
@@ -108,14 +111,7 @@ def _children_named(session: Session, actor: Actor, event_ids: list[int]) -> dic
             counts[event_id] += 1
             if visible and len(names[event_id]) < NAMES_SHOWN:
                 names[event_id].append(name)
-    return {event_id: _listed(names[event_id], count) for event_id, count in counts.items()}
-
-
-def _listed(names: list[str], count: int) -> str:
-    if not names:
-        return f"{count}人"
-    shown = "、".join(names)
-    return shown if count == len(names) else f"{shown}等{count}人"
+    return {event_id: (tuple(names[event_id]), count) for event_id, count in counts.items()}
 
 
 def _with_names(stmt: Select[ViewEvent]) -> Select[ViewEvent, str | None]:

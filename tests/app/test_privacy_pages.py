@@ -45,6 +45,7 @@ def test_opening_a_child_page_is_recorded_once_and_shown_under_who_looked(world,
     assert "谁看过" in labels
     frame = at.tabs[labels.index("谁看过")].dataframe[0].value
     assert list(frame["查看人"]) == ["刘主任"]
+    assert "涉及儿童" not in frame.columns  # the page is the child's own
     assert list(frame["方式"]) == ["档案页"]
 
 
@@ -83,6 +84,7 @@ def test_the_admin_view_log_lists_and_filters_the_views(world, engine):
     [frame] = [d.value for d in log.dataframe]
     assert list(frame["查看人"]) == ["刘主任"]
     assert list(frame["页面"]) == ["儿童档案"]
+    assert list(frame["涉及儿童"]) == ["王小红"]
     assert "所选日期范围内没有需要复核的访问。" in " ".join(c.value for c in log.caption)
     at.text_input(key="views_child").input("赵").run()
     log = at.tabs[[tab.label for tab in at.tabs].index("访问记录")]

@@ -232,13 +232,14 @@ def test_the_log_names_the_children_the_reader_may_see_and_counts_the_rest(sessi
     views.record_view(session, admin, ViewKind.child_page, "roster", child_ids=[far.id])
     views.record_view(session, admin, ViewKind.export, "exports", subject="儿童名单", rows=9)
 
-    def children(reader: Actor) -> list[str]:
+    def children(reader: Actor) -> list[tuple[tuple[str, ...], int]]:
         rows, _ = views.view_log(session, reader, ViewLogFilter(), SHANGHAI)
-        return [r.children for r in rows]
+        return [(r.names, r.children) for r in rows]
 
-    assert children(admin) == ["", "远方儿童", "近0、近1、近2等5人"]
+    first = ("近0", "近1", "近2")
+    assert children(admin) == [((), 0), (("远方儿童",), 1), (first, 5)]
     # A reader scoped to 石门镇 never reads the other town's child's name: only a count.
-    assert children(town_admin) == ["", "1人", "近0、近1、近2等5人"]
+    assert children(town_admin) == [((), 0), ((), 1), (first, 5)]
 
 
 def test_contact_cards_for_a_class_are_a_list_not_many_children(session):
