@@ -204,7 +204,8 @@ def _incidents(session: Session, in_year: list[Any], start: Any, end: Any) -> di
     grants = [EmergencyGrant.granted_at >= start, EmergencyGrant.granted_at < end]
     return {
         "failed_logins": actions("login_failed"), "lockouts": actions("lock"),
-        "unknown_logins": actions("login_unknown"),
+        "unknown_logins": sum(int((after or {}).get("attempts", 1)) for after in session.scalars(
+            select(AuditEvent.after).where(AuditEvent.action == "login_unknown", *in_year))),
         "emergency_not_found": actions("emergency_not_found"),
         "emergency": _count(session, select(EmergencyGrant.id).where(*grants)),
         "emergency_pending": _count(session, select(EmergencyGrant.id).where(

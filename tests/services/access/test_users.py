@@ -174,6 +174,12 @@ def test_failed_login_for_an_unknown_name_is_recorded_without_what_was_typed(ses
     [event] = session.scalars(select(AuditEvent)).all()
     assert (event.action, event.username, event.entity_id) == ("login_unknown", None, None)
     assert "mima-2026" not in f"{event.summary} {event.before} {event.after}"
+    # More tries within the minute add to its count; a later one is a new row.
+    users.record_failed_login(session, "other-name", POLICY, now=NOW + timedelta(seconds=30))
+    users.record_failed_login(session, "third-name", POLICY, now=NOW + timedelta(seconds=50))
+    users.record_failed_login(session, "fourth", POLICY, now=NOW + timedelta(minutes=5))
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.after for e in events] == [{"attempts": 3}, {"attempts": 1}]
 
 
 def test_successful_login_resets_the_failure_count(session):
