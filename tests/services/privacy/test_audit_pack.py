@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,6 @@ from core.vocab import ConsentPurpose, Role, ViewKind
 from db.models import (
     AuditEvent,
     Child,
-    ChildCategory,
     Consent,
     EmergencyGrant,
     User,
@@ -97,11 +97,12 @@ def test_the_figures_are_the_tables_counts(seeded: Engine) -> None:
         # PDF went into a ZIP, which the disclosure records as protected too).
         assert pack.exports == {"files": sum(out.values()), "sensitive": 2, "protected": 2,
                                 **out}
-        by_category = dict(session.execute(
-            select(ChildCategory.category, func.count(func.distinct(ChildCategory.child_id)))
-            .join(Child, Child.id == ChildCategory.child_id)
-            .where(Child.archived_at.is_(None)).group_by(ChildCategory.category)).all())
-        assert {c: n for c, n in pack.categories.items() if n} == by_category
+        # Counted here child by child, in Python, not by the pack's own SQL.
+        by_category = Counter(category for child in session.scalars(
+            select(Child).where(Child.archived_at.is_(None)))
+            for category in {c.category for c in child.categories})
+        assert {c: n for c, n in pack.categories.items() if n} == dict(by_category)
+        assert sum(pack.categories.values()) > pack.children["active"] / 2
         assert pack.retention["runs"] == actions("anonymise")
         assert pack.retention["due_now"] == len(retention_schedule(
             session, ADMIN, today=TODAY, policy=RetentionPolicy.configured()))
