@@ -84,7 +84,7 @@ def check_ready(engine: Engine) -> None:
     _refuse_newer(engine)
     current = current_revision(engine)
     if current != head_revision():
-        raise SchemaOutdated("数据库尚未初始化或版本较旧,请先运行:python cli.py init")
+        raise SchemaOutdated("数据库尚未初始化或版本较旧，请先运行：python cli.py init")
     if engine.dialect.name == "sqlite":
         _probe_writable(engine)
 
