@@ -60,8 +60,8 @@ def _inventory(pack: AuditPack) -> list[str]:
         f"心愿照片 {r['wish_photos']} 张，知情同意书扫描件 {r['consent_forms']} 份。",
         f"- 操作日志 {r['audit_events']} 条，访问记录 {r['view_events']} 条。",
         f"- 存放位置：{pack.database}；照片和扫描件在数据文件夹 {pack.data_dir}。",
-        "", "| 信息 | 存放 | 保护方式 |", "| --- | --- | --- |",
-        *(f"| {what} | {where} | {how} |" for what, where, how in STORAGE),
+        "", "各类信息的存放与保护方式：", "",
+        *(f"- {what}：存于{where}；{how}。" for what, where, how in STORAGE),
     ]
 
 

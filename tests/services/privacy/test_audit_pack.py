@@ -128,7 +128,7 @@ def test_the_draft_says_it_in_chinese_and_opens_in_word(seeded: Engine) -> None:
     assert (f"带出系统的文件 {pack.exports['files']} 个（名单 {pack.exports['export']} 个、"
             "联系卡 1 次") in text
     assert "其中含姓名等敏感信息 2 个，加密保护 2 个" in text
-    assert "| 身份证号 | 数据库 | 加密（Fernet）" in text
+    assert "- 身份证号：存于数据库；加密（Fernet）" in text
     assert "以不存在的登录名尝试登录 1 次" in text
     document = Document(io.BytesIO(audit_pack_docx(pack)))
     assert any("个人信息清单" in p.text for p in document.paragraphs)
