@@ -41,13 +41,18 @@ def test_children_and_helpers_inserted_in_bulk_are_counted_by_their_keys(engine,
         assert rollups.counts("helper_kind") == {"teacher": 3}
 
 
-def test_an_update_naming_no_keys_recomputes_everything_and_stays_right(engine, caplog):
+def _boys(engine, count: int, **fields) -> None:
+    """`count` boys in 李家村, inserted in one bulk statement."""
     town, village = _village(engine)
     with transaction(engine) as session:
         session.execute(insert(Child), [
             {"name": f"儿童{i}", "name_pinyin": f"er{i}", "name_initials": "et",
              "gender": Gender.male, "birth_date": date(2014, 1, 1 + i), "town_id": town,
-             "village_id": village} for i in range(4)])
+             "village_id": village, **fields} for i in range(count)])
+
+
+def test_an_update_naming_no_keys_recomputes_everything_and_stays_right(engine, caplog):
+    _boys(engine, 4)
     with caplog.at_level(logging.WARNING), transaction(engine) as session:
         session.execute(update(Child).where(Child.name.like("儿童%")).values(boarding=True))
     assert "update statement on children without readable keys" in caplog.text
@@ -58,12 +63,7 @@ def test_an_update_naming_no_keys_recomputes_everything_and_stays_right(engine, 
 
 def test_an_update_of_written_text_only_recounts_nothing(engine, caplog):
     """Retention clears notes and addresses in bulk: no figure reads them, so no recount."""
-    town, village = _village(engine)
-    with transaction(engine) as session:
-        session.execute(insert(Child), [
-            {"name": f"儿童{i}", "name_pinyin": f"er{i}", "name_initials": "et",
-             "gender": Gender.male, "birth_date": date(2014, 1, 1 + i), "town_id": town,
-             "village_id": village, "address": "李家村3组"} for i in range(3)])
+    _boys(engine, 3, address="李家村3组")
     with caplog.at_level(logging.WARNING), transaction(engine) as session:
         session.execute(update(Child).where(Child.name.like("儿童%")).values(
             address=None, notes=None))
