@@ -326,12 +326,23 @@ def still(page: object) -> None:
         "document.getAnimations().every((a) => a.playState !== 'running')", polling=100)
 
 
+def open_login_form(page: object, url: str) -> None:
+    """Open the app at its login form and wait for the page to settle.
+
+    The login cookie's component reports back after the first run and the page runs again: a
+    form filled and sent during that rerun is a stale copy, and nothing is sent (a loaded run
+    waited 60 s for the logout button after such a click)."""
+    page.goto(url)
+    page.get_by_role("textbox", name="登录名", exact=True).wait_for()
+    settle(page)
+
+
 def log_in(page: object, url: str, username: str, display_name: str | None = None) -> None:
     """Log in through the form and wait until the app has settled on the home page: its
     greeting when the display name is given, else the sidebar's logout button."""
     from tests.factories import DEFAULT_PASSWORD
 
-    page.goto(url)
+    open_login_form(page, url)
     page.get_by_role("textbox", name="登录名", exact=True).fill(username)
     page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from config import local_today
 from core.vocab import ContactKind, OrgKind, Role
 from db.models import CareContact
-from tests.browser.conftest import ARTIFACTS, log_in, open_expander, settle
+from tests.browser.conftest import ARTIFACTS, log_in, open_expander, open_login_form, settle
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_child,
@@ -81,7 +81,7 @@ def test_from_login_to_a_logged_visit_in_four_taps(browser, app_server, engine, 
             locator.click()
             taps += 1
 
-        page.goto(app_server)
+        open_login_form(page, app_server)
         page.get_by_role("textbox", name="登录名", exact=True).fill("lilaoshi")
         page.get_by_role("textbox", name="密码", exact=True).fill(DEFAULT_PASSWORD)
         tap(page.get_by_role("button", name="登录", exact=True))

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from core.vocab import OrgKind, Role
-from tests.browser.conftest import settle
+from tests.browser.conftest import open_login_form, settle
 from tests.factories import DEFAULT_PASSWORD, make_child, make_org, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.both_databases]
@@ -24,7 +24,7 @@ def accounts(engine) -> None:
 
 
 def _log_in(page, url: str, username: str, password: str = DEFAULT_PASSWORD) -> None:
-    page.goto(url)
+    open_login_form(page, url)
     page.get_by_role("textbox", name="登录名", exact=True).fill(username)
     page.get_by_role("textbox", name="密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sample_data.generator import seed_database
-from tests.browser.conftest import ARTIFACTS, settle
+from tests.browser.conftest import ARTIFACTS, open_login_form, settle
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,7 @@ def demo(engine) -> None:
 
 
 def _log_in(page, url: str) -> None:
-    page.goto(url)
+    open_login_form(page, url)
     page.get_by_role("textbox", name="登录名", exact=True).fill(ADMIN)
     page.get_by_role("textbox", name="密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
