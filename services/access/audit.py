@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -137,16 +137,21 @@ def _plain_deep(value: Any) -> Any:
     return str(value)
 
 
+def map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """`value` (JSON-like) with `change` applied to every string inside it; the keys stay."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {k: map_strings(v, change) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_strings(v, change) for v in value]
+    return value
+
+
 def redacted(value: Any) -> Any:
     """The filters and arguments of a disclosure with every long run of digits cut to its last 4:
     a search by 身份证号 or phone must not put the whole number in the log."""
-    if isinstance(value, str):
-        return redact_long_digits(value)
-    if isinstance(value, dict):
-        return {k: redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redacted(v) for v in value]
-    return value
+    return map_strings(value, redact_long_digits)
 
 
 def require_version(record_: Any, expected_version: int | None, what: str) -> None:

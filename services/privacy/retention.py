@@ -266,13 +266,7 @@ def _scrub_saved_filters(session: Session, names: set[str]) -> None:
 
 def _named(values: Any, names: set[str]) -> Any:
     """Every string inside `values` with the names replaced; the keys stay."""
-    if isinstance(values, dict):
-        return {k: _named(v, names) for k, v in values.items()}
-    if isinstance(values, list):
-        return [_named(v, names) for v in values]
-    if isinstance(values, str):
-        return _replace_names(values, names)
-    return values
+    return audit.map_strings(values, lambda text: _replace_names(text, names) or text)
 
 
 def _child_of(values: object, ids: set[int]) -> bool:
