@@ -236,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("init", "创建或升级数据库结构（可重复运行）", cmd_init)
 
     seed = command("seed", "向空数据库填入演示数据和演示账户", cmd_seed)
-    seed.add_argument("--scale", choices=["demo", "school", "county"], default="demo")
+    seed.add_argument("--scale", choices=["demo", "school", "county", "province"], default="demo",
+                      help="province：14 个县、约 100 万儿童、2000 万条帮扶记录，仅限 PostgreSQL")
     seed.add_argument("--seed", type=int, default=42, help="随机种子（相同种子生成相同数据）")
     seed.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过而不报错")
 

@@ -66,13 +66,14 @@ class HelperBook:
         self.by_town: dict[int, list[HelperRec]] = {}
         self._current: dict[tuple[object, ...], HelperRec] = {}
 
-    def new(self, kind: str, unit: Unit, work_unit: str | None, capacity: int = 2,
+    def new(self, kind: str, unit: Unit, work_unit: str | None, capacity: int | None = None,
             class_name: str | None = None) -> HelperRec:
         female = self.rng.random() < FEMALE_SHARE.get(kind, 0.5)
         gender = "female" if female else "male"
         helper = HelperRec(self.ctx.new_id("helpers"), kind,
                            names.adult_name(self.rng, gender), gender, unit.id, unit.town.id,
-                           work_unit, names.mobile(self.rng), capacity, class_name=class_name)
+                           work_unit, names.mobile(self.rng),
+                           capacity or self.ctx.scale.helper_capacity, class_name=class_name)
         self._add(helper)
         return helper
 
@@ -145,7 +146,7 @@ def _stays_unpaired(ctx: Context, rng: random.Random, kid: Kid) -> bool:
 
 def _current_pairings(ctx: Context, rng: random.Random, book: HelperBook, kid: Kid
                       ) -> list[PairRec]:
-    first_day = max(kid.registered_on, ctx.today - timedelta(days=365))
+    first_day = max(kid.registered_on, ctx.history_start)
     # Some children changed helper: their current pairing began later (see _past_pairings).
     changed = (ctx.today - first_day).days > 240 and rng.random() < HISTORY_SHARE
     delay = rng.randint(90, 180) if changed else rng.randint(0, 40)
@@ -186,7 +187,8 @@ def _community_helper(rng: random.Random, book: HelperBook, kid: Kid,
                           lambda _first: book.new("caring_parent", village, None))
     units = VOLUNTEER_UNITS if kind == "volunteer" else SOCIAL_WORK_UNITS
     return book.place(("town", town.id, kind), lambda _first: book.new(
-        kind, town, rng.choice(units), 3 if kind == "volunteer" and rng.random() < 0.3 else 2))
+        kind, town, rng.choice(units),
+        book.ctx.scale.helper_capacity + 1 if kind == "volunteer" and rng.random() < 0.3 else None))
 
 
 def _past_pairings(ctx: Context, rng: random.Random, candidates: list[HelperRec], kid: Kid,
@@ -194,7 +196,7 @@ def _past_pairings(ctx: Context, rng: random.Random, candidates: list[HelperRec]
     """Ended pairings: an archived child's, and a few children's earlier helper."""
     if not candidates:
         return []
-    first_day = max(kid.registered_on, ctx.today - timedelta(days=365))
+    first_day = max(kid.registered_on, ctx.history_start)
     if kid.archived_on is not None:
         if rng.random() > 0.85 or (kid.archived_on - first_day).days < 30:
             return []

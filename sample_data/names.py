@@ -58,6 +58,11 @@ MOBILE_PREFIXES = ("130", "131", "132", "133", "134", "135", "136", "137", "138"
 REGION_CODE = "439927"
 
 
+def region_code(county: int) -> str:
+    """The 行政区划代码 of a province's `county`-th county (the demo county's for 0)."""
+    return f"{REGION_CODE[:4]}{int(REGION_CODE[4:]) + county:02d}"
+
+
 def pick_surname(rng: random.Random) -> str:
     return rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
 

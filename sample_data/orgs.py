@@ -70,7 +70,7 @@ def build_tree(ctx: Context) -> OrgTree:
     """Lay out the county; enrolled_students are filled in once the children are placed."""
     rng = ctx.rng("orgs")
     scale = ctx.scale
-    tree = OrgTree(county=_unit(ctx, places.COUNTY, OrgKind.county, None))
+    tree = OrgTree(county=_unit(ctx, ctx.county_name, OrgKind.county, None))
     tree.units.append(tree.county)
     per_town = [rng.randint(*scale.villages_per_town) for _ in range(scale.towns)]
     names = iter(places.village_names(rng, sum(per_town)))
@@ -118,9 +118,9 @@ def _add_schools(ctx: Context, rng: random.Random, tree: OrgTree) -> None:
     if scale.seat_schools:
         seat = next(t for t in tree.towns if t.kind is OrgKind.subdistrict)
         _school(ctx, tree, "城关实验小学", seat, PRIMARY, 4)
-        _school(ctx, tree, f"{places.COUNTY}第二中学", seat, MIDDLE, 8)
-        _school(ctx, tree, f"{places.COUNTY}第一中学", tree.county, HIGH, 10)
-        _school(ctx, tree, f"{places.COUNTY}职业中学", tree.county, HIGH, 6)
+        _school(ctx, tree, f"{ctx.county_name}第二中学", seat, MIDDLE, 8)
+        _school(ctx, tree, f"{ctx.county_name}第一中学", tree.county, HIGH, 10)
+        _school(ctx, tree, f"{ctx.county_name}职业中学", tree.county, HIGH, 6)
 
 
 def _school(ctx: Context, tree: OrgTree, name: str, parent: Unit, level: str,

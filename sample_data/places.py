@@ -5,6 +5,9 @@ from __future__ import annotations
 import random
 
 COUNTY = "青溪县"
+# A province's counties, the demo county first.
+COUNTIES = (COUNTY, "云岭县", "松涛县", "桃川县", "凤鸣县", "清泉县", "长岗县", "金峰县", "石湾县",
+            "柳溪县", "梅岭县", "竹岗县", "白鹭县", "枫林县")
 # The first town is the demo coordinator's scope in every scale (see demo_users.py).
 TOWNS = ("石门镇", "青山镇", "柳河镇", "白沙镇", "黄岭乡", "龙泉镇", "桃源乡", "双河镇", "马坪乡",
          "高桥镇", "金鸡镇", "红岩乡", "新店镇", "杨柳镇", "三合乡", "太平镇", "安乐乡", "大河镇",

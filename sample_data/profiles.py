@@ -46,7 +46,7 @@ def deal_traits(rng: random.Random, kids: list[Kid]) -> list[Traits]:
 
 def child_rows(ctx: Context, kids: list[Kid]) -> list[Row]:
     rng = ctx.rng("child-rows")
-    ids = names.IdNumbers(ctx.rng("id-numbers"))
+    ids = names.IdNumbers(ctx.rng("id-numbers"), names.region_code(ctx.county))
     traits = deal_traits(rng, kids)
     return [_row(rng, ids, kid, trait) for kid, trait in zip(kids, traits, strict=True)]
 

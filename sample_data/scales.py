@@ -38,6 +38,15 @@ class Scale:
     # The children on the roster as a share of a school's enrolled students.
     enrolled_share: tuple[float, float] = (0.08, 0.13)
     donations: int = 12
+    # Counties laid out side by side, each with the knobs above (a province has fourteen).
+    counties: int = 1
+    # Days back that contacts and activities cover, that the roster was first drawn up (摸底),
+    # and that pairings reach back to.
+    window_days: int = 300
+    roster_days_ago: int = 400
+    history_days: int = 365
+    # Children a helper takes (a peer student takes one).
+    helper_capacity: int = 2
 
 
 SCALES: dict[str, Scale] = {
@@ -59,4 +68,13 @@ SCALES: dict[str, Scale] = {
         school_activities_per_month=1.2, town_activities_per_month=1.0,
         # 50,000 children in ~120 schools: at 10% every school would have ~3,000 pupils.
         enrolled_share=(0.22, 0.38), donations=600),
+    # Issue 18's province: 14 counties, about 1,000,000 children, 200,000 helpers and
+    # 20,000,000 care contacts over three years. PostgreSQL only (written with COPY).
+    "province": Scale(
+        label="全省", children=71_500, towns=19, subdistricts=1, villages_per_town=(13, 17),
+        communities_per_subdistrict=8, central_schools=19, middle_schools=19,
+        village_schools_per_town=(3, 5), seat_schools=True, contacts_per_month=0.75,
+        school_activities_per_month=0.5, town_activities_per_month=0.5,
+        enrolled_share=(0.22, 0.38), donations=1_500, counties=14, window_days=1_095,
+        roster_days_ago=1_130, history_days=1_095, helper_capacity=6),
 }
