@@ -45,6 +45,9 @@ class Settings:
     # retention); longer for the 困境 categories.
     retention_years: int = 3
     retention_years_in_difficulty: int = 5
+    # SHOUWANG_RECOUNT_SECONDS, for bench/dashboards.py only: the dashboards as they were before
+    # the rollups (issue 18), every figure counted from the records again every N seconds.
+    recount_seconds: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     def check_secret(self) -> None:
@@ -100,6 +103,8 @@ def load_settings(environ: dict[str, str] | None = None,
         field_key=get("SHOUWANG_FIELD_KEY"),
         retention_years=_years(get, "SHOUWANG_RETENTION_YEARS", 3),
         retention_years_in_difficulty=_years(get, "SHOUWANG_RETENTION_YEARS_IN_DIFFICULTY", 5),
+        recount_seconds=int(get("SHOUWANG_RECOUNT_SECONDS")) if get(
+            "SHOUWANG_RECOUNT_SECONDS").isdigit() else 0,
     )
 
 

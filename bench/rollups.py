@@ -7,8 +7,9 @@ Point it at a seeded database (`cli.py seed --scale county`). For the administra
 database) and one township coordinator's township, over the current term, it prints:
 
 - cold: `compute()` in a fresh Python process and connection, median of 3, from the rollups
-  and from the records (`source="records"`);
+  and from the records (`source="records"`; `--record-runs` for fewer at a province's size);
 - warm: `compute()` again in one process, median of 5, each in its own transaction;
+- with several counties (`seed --scale province`), one county coordinator's county as well;
 - writes: logging one care contact (commit included, the rollups kept), median over
   `--contacts`, then the contacts are withdrawn again;
 - `rollups --check` and `rollups --rebuild` times.
@@ -73,8 +74,9 @@ def _cold(url: str, unit: int | None, today: date, source: str) -> float:
     return float(found.stdout.strip())
 
 
-def _warm(url: str, unit: int | None, today: date, source: str) -> tuple[float, dict]:
-    runs = [_once(url, unit, today, source) for _ in range(6)]
+def _warm(url: str, unit: int | None, today: date, source: str,
+          times: int = 5) -> tuple[float, dict]:
+    runs = [_once(url, unit, today, source) for _ in range(times + 1)]
     return statistics.median(t for t, _ in runs[1:]), runs[-1][1]
 
 
@@ -99,10 +101,56 @@ def _log_contacts(url: str, today: date, times: int) -> list[float]:
     for contact_id in made:
         with transaction(engine) as session:
             row = session.get(CareContact, contact_id)
+            assert row is not None
             contacts.archive_contact(session, actor=actor, contact_id=contact_id,
                                      expected_version=row.version, reason="测试后撤销",
                                      today=today)
     return took
+
+
+def _units(session) -> list[tuple[str, int | None]]:
+    """The administrator, a county coordinator's county when there are several (a province),
+    and a township coordinator's township."""
+    counties = session.scalars(select(OrgUnit.id).where(OrgUnit.kind == OrgKind.county)
+                               .order_by(OrgUnit.id)).all()
+    units: list[tuple[str, int | None]] = [("admin (whole database)", None)]
+    if len(counties) > 1:
+        units.append(("county coordinator", counties[-1]))
+    return [*units, ("township coordinator", _town(session))]
+
+
+def measure(url: str, today: date, *, contacts: int = 20, record_runs: int = 3,
+            check: bool = True) -> None:
+    """Print every figure of the module docstring for the database at `url`."""
+    engine = make_engine(url)
+    with transaction(engine, write=False) as session:
+        units = _units(session)
+    for label, unit in units:
+        print(f"== {label}, this term")
+        answers = {}
+        for source in ("rollups", "records"):
+            runs = 3 if source == "rollups" else record_runs
+            cold = statistics.median(_cold(url, unit, today, source) for _ in range(runs))
+            warm, answers[source] = _warm(url, unit, today, source, runs)
+            print(f"  {source:8} cold {cold * 1000:7.0f} ms   warm {warm * 1000:7.0f} ms",
+                  flush=True)
+        same = json.dumps(answers["rollups"], default=str) == json.dumps(answers["records"],
+                                                                           default=str)
+        print("  same statistics object from both: " + ("yes" if same else "NO — MISMATCH"))
+    took = _log_contacts(url, today, contacts)
+    print(f"== logging one contact, rollups kept: median {statistics.median(took) * 1000:.0f} ms"
+          f" (max {max(took) * 1000:.0f} ms, {len(took)} contacts)", flush=True)
+    if not check:
+        return
+    with transaction(engine, write=False) as session:
+        started = time.perf_counter()
+        found = differences(session)
+        print(f"== rollups --check: {time.perf_counter() - started:.1f} s, "
+              f"{len(found)} differences", flush=True)
+    with transaction(engine) as session:
+        started = time.perf_counter()
+        rows = rebuild(session)
+        print(f"== rollups --rebuild: {time.perf_counter() - started:.1f} s, {rows}")
 
 
 def main() -> None:
@@ -110,37 +158,15 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--today", type=date.fromisoformat, default=local_today())
     parser.add_argument("--contacts", type=int, default=20)
+    parser.add_argument("--record-runs", type=int, default=3,
+                        help="cold runs (and warm runs + 1) counted from the records")
     parser.add_argument("--one", choices=["rollups", "records"])
     parser.add_argument("--unit", type=int, default=0)
     args = parser.parse_args()
     if args.one:  # a cold run in this fresh process: print the seconds only
         print(_once(args.url, args.unit or None, args.today, args.one)[0])
         return
-    engine = make_engine(args.url)
-    with transaction(engine, write=False) as session:
-        town = _town(session)
-    for label, unit in (("admin (whole database)", None), ("township coordinator", town)):
-        print(f"== {label}, this term")
-        answers = {}
-        for source in ("rollups", "records"):
-            cold = statistics.median(_cold(args.url, unit, args.today, source) for _ in range(3))
-            warm, answers[source] = _warm(args.url, unit, args.today, source)
-            print(f"  {source:8} cold {cold * 1000:7.0f} ms   warm {warm * 1000:7.0f} ms")
-        same = json.dumps(answers["rollups"], default=str) == json.dumps(answers["records"],
-                                                                           default=str)
-        print("  same statistics object from both: " + ("yes" if same else "NO — MISMATCH"))
-    took = _log_contacts(args.url, args.today, args.contacts)
-    print(f"== logging one contact, rollups kept: median {statistics.median(took) * 1000:.0f} ms"
-          f" (max {max(took) * 1000:.0f} ms, {len(took)} contacts)")
-    with transaction(engine, write=False) as session:
-        started = time.perf_counter()
-        found = differences(session)
-        print(f"== rollups --check: {time.perf_counter() - started:.1f} s, "
-              f"{len(found)} differences")
-    with transaction(engine) as session:
-        started = time.perf_counter()
-        rows = rebuild(session)
-        print(f"== rollups --rebuild: {time.perf_counter() - started:.1f} s, {rows}")
+    measure(args.url, args.today, contacts=args.contacts, record_runs=args.record_runs)
 
 
 if __name__ == "__main__":
