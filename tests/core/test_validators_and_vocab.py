@@ -305,6 +305,15 @@ def test_demo_mode_switch(tmp_path, value, demo):
     assert settings.demo is demo
 
 
+@pytest.mark.parametrize(("value", "seconds"), [("10", 10), ("", 0), ("0", 0), ("ten", 0),
+                                               ("-5", 0)])
+def test_the_dashboards_count_from_the_rollups_unless_a_benchmark_asks(tmp_path, value, seconds):
+    """SHOUWANG_RECOUNT_SECONDS is bench/dashboards.py's "before": anything but a whole number
+    of seconds leaves the rollups on."""
+    settings = load_settings({"SHOUWANG_RECOUNT_SECONDS": value}, tmp_path / "missing.toml")
+    assert settings.recount_seconds == seconds
+
+
 def test_demo_mode_generates_one_secret_per_process(tmp_path):
     first = load_settings({"SHOUWANG_DEMO": "1"}, tmp_path / "missing.toml")
     second = load_settings({"SHOUWANG_DEMO": "1"}, tmp_path / "missing.toml")
