@@ -19,6 +19,8 @@ from db.models.figures import (
     RollupMonth,
     RollupRule,
     RollupRuleClock,
+    RollupTreeDay,
+    RollupTreeMonth,
 )
 from db.models.helpers import Helper, Pairing
 from db.models.orgs import OrgUnit
@@ -62,6 +64,8 @@ __all__ = [
     "RollupMonth",
     "RollupRule",
     "RollupRuleClock",
+    "RollupTreeDay",
+    "RollupTreeMonth",
     "SavedFilter",
     "Survey",
     "SurveyAnswer",

@@ -80,6 +80,34 @@ class RollupMonth(Base):
     extra: Mapped[int] = mapped_column(default=0)
 
 
+class RollupTreeDay(Base):
+    """`RollupDay` summed over each top unit's tree (a county with everything under it; unit 0
+    for records of no unit): what a county's and a province's figures read, a few rows a day
+    instead of one per village."""
+
+    __tablename__ = "rollup_tree_days"
+
+    field: Mapped[str] = mapped_column(String(24), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)  # the top unit
+    code: Mapped[str] = mapped_column(String(220), primary_key=True)
+    n: Mapped[int]
+    extra: Mapped[int] = mapped_column(default=0)
+
+
+class RollupTreeMonth(Base):
+    """`RollupTreeDay` summed over each calendar month (`month`: its first day)."""
+
+    __tablename__ = "rollup_tree_months"
+
+    field: Mapped[str] = mapped_column(String(24), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)  # the top unit
+    code: Mapped[str] = mapped_column(String(220), primary_key=True)
+    n: Mapped[int]
+    extra: Mapped[int] = mapped_column(default=0)
+
+
 class RollupRuleClock(Base):
     """A care rule's current period (its `rule_clock`) whose counts per village are kept in
     `rollup_rules` while it lasts. `clock` digests the rule's conditions and the period, so an

@@ -169,12 +169,15 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date,
     narrowed = lens.actor
     units = true() if lens.subtree is None else OrgUnit.id.in_(lens.subtree)
     start, end = scope.date_from, min(scope.date_to, max(today, scope.date_from))
-    enrolled, compared, schools = ((0, 0, 0) if actor.role is Role.helper else
-                                   enrolment(session, served(narrowed, scope),
-                                             narrowed.org_unit_id, units))
     summed = (rollup_reading.Rollups(session, narrowed.org_unit_id)
               if source == "rollups" and rollup_reading.usable(session, narrowed,
                                                                scope.categories) else None)
+    # The rollups count every child at a school; the scope serves every child at its schools
+    # (`services.access.permissions.children_counted`) unless categories narrow it.
+    enrolled, compared, schools = ((0, 0, 0) if actor.role is Role.helper else
+                                   enrolment(session, served(narrowed, scope),
+                                             narrowed.org_unit_id, units,
+                                             summed.pupils if summed is not None else None))
     counted = Counted.of(session, lens, start, end, summed)
     return Statistics(
         org=MY_CHILDREN if actor.role is Role.helper else _org_name(session, narrowed),

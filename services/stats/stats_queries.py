@@ -7,7 +7,7 @@ Every function takes a `children` condition (the children a figure may count) bu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -156,14 +156,16 @@ def by_place(session: Session, children: ColumnElement[bool],
 
 
 def enrolment(session: Session, children: ColumnElement[bool], org_unit_id: int | None,
-              subtree: ColumnElement[bool]) -> tuple[int, int, int]:
+              subtree: ColumnElement[bool],
+              pupils: Callable[[Iterable[int]], int] | None = None) -> tuple[int, int, int]:
     """(在籍学生数, the children at those schools, how many schools were summed; 0 when the
     unit states its own): the share compares like with like.
 
     A unit that states its own enrolment is compared with the children at any school inside
     it; otherwise the schools inside the scope that state theirs are summed and compared with
     the children at those schools. Either way the children are counted wherever they live, as
-    the schools' enrolment counts them.
+    the schools' enrolment counts them. `pupils` counts every active child at some schools
+    (the rollups), when `children` holds every child at the scope's schools.
     """
     schools = select(OrgUnit.id).where(OrgUnit.kind == OrgKind.school,
                                        OrgUnit.archived_at.is_(None), subtree)
@@ -177,6 +179,8 @@ def enrolment(session: Session, children: ColumnElement[bool], org_unit_id: int 
             OrgUnit.id.in_(schools))).one()
     if not enrolled:
         return 0, 0, 0
+    if pupils is not None:
+        return int(enrolled), pupils(session.scalars(schools).all()), int(summed or 0)
     at_schools = session.scalar(select(func.count()).select_from(Child).where(
         Child.archived_at.is_(None), children, Child.school_id.in_(schools)))
     return int(enrolled), at_schools or 0, int(summed or 0)

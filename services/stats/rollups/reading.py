@@ -28,7 +28,16 @@ from core.vocab import (
     Vocabulary,
 )
 from db import data_version
-from db.models import CareContact, Donation, OrgUnit, RollupCount, RollupDay, RollupMonth
+from db.models import (
+    CareContact,
+    Donation,
+    OrgUnit,
+    RollupCount,
+    RollupDay,
+    RollupMonth,
+    RollupTreeDay,
+    RollupTreeMonth,
+)
 from services.access.permissions import Actor
 from services.resources.needs import NeedCounts
 from services.resources.survey_results import get_survey, latest_survey_id
@@ -52,16 +61,39 @@ def usable(session: Session, actor: Actor, categories: Iterable[object]) -> bool
 
 
 class Rollups:
-    """The rollups of one unit's subtree (or of everything, `unit_id` None)."""
+    """The rollups of one unit's subtree (or of everything, `unit_id` None).
+
+    Counts by day and month are read from the top units' trees (`rollup_tree_days`, `_months`)
+    for everything and for a top unit (a county), from its units' rows for a unit below."""
 
     def __init__(self, session: Session, unit_id: int | None) -> None:
         self.session = session
         self.units: Select | None = None if unit_id is None else units_under(unit_id)
         self._latest: tuple[date] | None = None
+        top = unit_id is None or session.scalar(
+            select(OrgUnit.parent_id.is_(None)).where(OrgUnit.id == unit_id)) is True
+        self.days: type[RollupDay | RollupTreeDay] = RollupTreeDay if top else RollupDay
+        self.months: type[RollupMonth | RollupTreeMonth] = (RollupTreeMonth if top
+                                                            else RollupMonth)
+        self._top_id = unit_id if top else None
 
     def within(self, column: SQLColumnExpression[int]) -> ColumnElement[bool]:
         """`column` (a unit id) lies in the subtree read."""
         return true() if self.units is None else column.in_(self.units)
+
+    def _dated_within(self, column: SQLColumnExpression[int]) -> ColumnElement[bool]:
+        """The rows by day or month of the subtree: its top's tree row, or its units' rows."""
+        if self.days is RollupTreeDay:
+            return true() if self._top_id is None else column == self._top_id
+        return self.within(column)
+
+    def pupils(self, schools: Iterable[int]) -> int:
+        """The active children at these schools, wherever they live (the `place` counts)."""
+        wanted = {str(school) for school in schools}
+        return sum(int(n) for code, n in self.session.execute(
+            select(RollupCount.code, func.sum(RollupCount.n))
+            .where(RollupCount.field == "place").group_by(RollupCount.code))
+            if code.split(":", 1)[1] in wanted)
 
     def settled(self, end: date) -> bool:
         """No live contact is dated after `end`: what the rollups hold up to the end of the
@@ -124,27 +156,27 @@ class Rollups:
 
     def _months(self, field: str, low: date | None, high: date | None
                 ) -> list[tuple[date, str, int, int]]:
-        where = [RollupMonth.field == field, self.within(RollupMonth.unit_id)]
+        table = self.months
+        where = [table.field == field, self._dated_within(table.unit_id)]
         if low is not None:
-            where.append(RollupMonth.month >= low)
+            where.append(table.month >= low)
         if high is not None:
-            where.append(RollupMonth.month < high)
+            where.append(table.month < high)
         return [(month, code, int(n), int(extra)) for month, code, n, extra in self.session.execute(
-            select(RollupMonth.month, RollupMonth.code, func.sum(RollupMonth.n),
-                   func.sum(RollupMonth.extra)).where(*where)
-            .group_by(RollupMonth.month, RollupMonth.code))]
+            select(table.month, table.code, func.sum(table.n), func.sum(table.extra))
+            .where(*where).group_by(table.month, table.code))]
 
     def _days(self, field: str, first: date | None, last: date | None
               ) -> list[tuple[date, str, int, int]]:
-        where = [RollupDay.field == field, self.within(RollupDay.unit_id)]
+        table = self.days
+        where = [table.field == field, self._dated_within(table.unit_id)]
         if first is not None:
-            where.append(RollupDay.day >= first)
+            where.append(table.day >= first)
         if last is not None:
-            where.append(RollupDay.day <= last)
+            where.append(table.day <= last)
         return [(day, code, int(n), int(extra)) for day, code, n, extra in self.session.execute(
-            select(RollupDay.day, RollupDay.code, func.sum(RollupDay.n),
-                   func.sum(RollupDay.extra)).where(*where)
-            .group_by(RollupDay.day, RollupDay.code))]
+            select(table.day, table.code, func.sum(table.n), func.sum(table.extra))
+            .where(*where).group_by(table.day, table.code))]
 
 
 # ---- the statistics object's parts ------------------------------------------------------------

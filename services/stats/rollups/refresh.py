@@ -19,9 +19,13 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    Integer,
+    SQLColumnExpression,
     delete,
     func,
     insert,
+    literal,
+    or_,
     select,
     tuple_,
 )
@@ -32,7 +36,16 @@ from sqlalchemy.sql.functions import FunctionElement
 from config import local_today
 from db import data_version
 from db.engine import transaction
-from db.models import RollupCount, RollupDay, RollupMonth, RollupRule
+from db.models import (
+    OrgUnit,
+    RollupCount,
+    RollupDay,
+    RollupMonth,
+    RollupRule,
+    RollupTreeDay,
+    RollupTreeMonth,
+)
+from services.roster.home_unit import units_under
 from services.stats.rollups import rules
 from services.stats.rollups.families import BY_NAME, FAMILIES, DayKeys, Family, UnitKeys
 
@@ -81,13 +94,14 @@ def refresh(bind: Bind, dirty: Dirty) -> None:
             for chunk in _chunks(sorted(units)):
                 _replace_counts(bind, family, frozenset(chunk))
             continue
-        months: set[tuple[int, date]] = set()
+        touched: set[tuple[int, date]] = set()
         for chunk in _chunks(sorted(units)):
-            months |= _replace_days(bind, family, frozenset(chunk), None)
+            touched |= _replace_days(bind, family, frozenset(chunk), None)
         if family.by_day:
             for day_chunk in _chunks(sorted(days)):
-                months |= _replace_days(bind, family, None, frozenset(day_chunk))
-        _remake_months(bind, family, months)
+                touched |= _replace_days(bind, family, None, frozenset(day_chunk))
+        _remake_months(bind, family, {(unit, month_of(day)) for unit, day in touched})
+        _remake_trees(bind, family, touched)
 
 
 def rebuild(bind: Bind) -> dict[str, int]:
@@ -98,7 +112,8 @@ def rebuild(bind: Bind) -> dict[str, int]:
     session.flush()
     return {table.__tablename__: int(bind.execute(
         select(func.count()).select_from(table)).scalar() or 0)
-        for table in (RollupCount, RollupDay, RollupMonth, RollupRule)}
+        for table in (RollupCount, RollupDay, RollupMonth, RollupTreeDay, RollupTreeMonth,
+                      RollupRule)}
 
 
 def rebuild_if_stale(engine: Engine) -> dict[str, int] | None:
@@ -126,11 +141,12 @@ def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
             bind.execute(insert(RollupCount).from_select(
                 ["field", "unit_id", "code", "n"], family.rows(None, None)))
             continue
-        bind.execute(delete(RollupDay).where(RollupDay.field.in_(family.fields)))
-        bind.execute(delete(RollupMonth).where(RollupMonth.field.in_(family.fields)))
+        for table in (RollupDay, RollupMonth, RollupTreeDay, RollupTreeMonth):
+            bind.execute(delete(table).where(table.field.in_(family.fields)))
         bind.execute(insert(RollupDay).from_select(
             ["field", "unit_id", "code", "n", "day", "extra"], family.rows(None, None)))
         remake_months(bind, family)
+        _sum_trees(bind, family)
 
 
 RowKey = tuple[Any, ...]  # (field, unit, code[, day or month])
@@ -163,12 +179,26 @@ def differences(bind: Bind, limit: int = 50) -> list[str]:
         (r.field, r.unit_id, r.code, r.month): (r.n, r.extra) for r in bind.execute(select(
             RollupMonth.field, RollupMonth.unit_id, RollupMonth.code, RollupMonth.month,
             RollupMonth.n, RollupMonth.extra))}
+    tops = tops_of(bind)
+    wanted_trees: dict[str, dict[RowKey, tuple[int, int]]] = {}
+    for name, rows in (("rollup_tree_days", wanted_days), ("rollup_tree_months", wanted_months)):
+        summed: dict[RowKey, tuple[int, int]] = defaultdict(lambda: (0, 0))
+        for (field_name, unit, code, day), (n, extra) in rows.items():
+            key = (field_name, tops.get(unit, unit), code, day)
+            summed[key] = (summed[key][0] + n, summed[key][1] + extra)
+        wanted_trees[name] = dict(summed)
+    stored_trees = {table.__tablename__: {
+        (r[0], r[1], r[2], r[3]): (r[4], r[5]) for r in bind.execute(select(
+            table.field, table.unit_id, table.code, date_column, table.n, table.extra))}
+        for table, date_column in ((RollupTreeDay, RollupTreeDay.day),
+                                   (RollupTreeMonth, RollupTreeMonth.month))}
     session = bind if isinstance(bind, Session) else Session(bind=bind)
     found: list[str] = rules.differences(session)
     tables: list[tuple[str, dict[RowKey, Any], dict[RowKey, Any]]] = [
         ("rollup_counts", wanted_counts, stored_counts),
         ("rollup_days", wanted_days, stored_days),
-        ("rollup_months", dict(wanted_months), stored_months)]
+        ("rollup_months", dict(wanted_months), stored_months),
+        *((name, wanted_trees[name], stored_trees[name]) for name in wanted_trees)]
     for table, wanted, stored in tables:
         for key in sorted(set(wanted) | set(stored), key=str):
             if wanted.get(key) != stored.get(key):
@@ -191,8 +221,8 @@ def _replace_counts(bind: Bind, family: Family, units: UnitKeys) -> None:
 
 def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
                   days: DayKeys | None) -> set[tuple[int, date]]:
-    """Replace the family's day rows of whole units, or of (unit, day) pairs; the months
-    whose totals that changes."""
+    """Replace the family's day rows of whole units, or of (unit, day) pairs; the (unit, day)
+    pairs whose rows that may change."""
     where: list[ColumnElement[bool]] = [RollupDay.field.in_(family.fields)]
     if units is not None:
         where.append(RollupDay.unit_id.in_(sorted(units)))
@@ -212,7 +242,7 @@ def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
     if units is not None:
         touched |= {(unit, day) for unit, day in bind.execute(
             select(RollupDay.unit_id, RollupDay.day).where(*where))}
-    return {(unit, month_of(day)) for unit, day in touched}
+    return touched
 
 
 def _remake_months(bind: Bind, family: Family, months: Iterable[tuple[int, date]]) -> None:
@@ -250,6 +280,86 @@ def _sum_months(bind: Bind, family: Family, units: list[int] | None, low: date |
         .where(*days).group_by(RollupDay.field, RollupDay.unit_id, RollupDay.code, month)))
 
 
+# ---- the top units' trees ------------------------------------------------------------------------
+
+def tops_of(bind: Bind, units: Iterable[int] | None = None) -> dict[int, int]:
+    """Each unit's top unit, the first in its path (a county); every unit's without `units`.
+    A unit not in the tree (0: no unit) is its own top."""
+    query = select(OrgUnit.id, OrgUnit.path)
+    wanted = None if units is None else sorted(set(units))
+    found: dict[int, int] = {}
+    for chunk in [None] if wanted is None else _chunks(wanted):
+        rows = bind.execute(query if chunk is None else query.where(OrgUnit.id.in_(chunk)))
+        found.update({unit: int(path.strip("/").split("/", 1)[0]) for unit, path in rows})
+    return found
+
+
+def _in_tree(unit: SQLColumnExpression[int], top: int) -> ColumnElement[bool]:
+    return or_(unit == top, unit.in_(units_under(top)))
+
+
+def _remake_trees(bind: Bind, family: Family, touched: set[tuple[int, date]]) -> None:
+    """Re-sum the top units' day rows on the days touched under them, then their months."""
+    tops = tops_of(bind, {unit for unit, _ in touched})
+    by_top: dict[int, set[date]] = defaultdict(set)
+    for unit, day in touched:
+        by_top[tops.get(unit, unit)].add(day)
+    for top, days in sorted(by_top.items()):
+        for chunk in _chunks(sorted(days)):
+            bind.execute(delete(RollupTreeDay).where(
+                RollupTreeDay.field.in_(family.fields), RollupTreeDay.unit_id == top,
+                RollupTreeDay.day.in_(chunk)))
+            bind.execute(insert(RollupTreeDay).from_select(
+                ["field", "unit_id", "code", "day", "n", "extra"],
+                select(RollupDay.field, literal(top), RollupDay.code, RollupDay.day,
+                       func.sum(RollupDay.n), func.sum(RollupDay.extra))
+                .where(RollupDay.field.in_(family.fields), RollupDay.day.in_(chunk),
+                       _in_tree(RollupDay.unit_id, top))
+                .group_by(RollupDay.field, RollupDay.code, RollupDay.day)))
+        _sum_tree_months(bind, family, top, month_of(min(days)), next_month(month_of(max(days))))
+
+
+def remake_trees(bind: Bind, family: Family) -> None:
+    """Every top unit's day and month rows of the family, afresh from the units' day rows."""
+    for table in (RollupTreeDay, RollupTreeMonth):
+        bind.execute(delete(table).where(table.field.in_(family.fields)))
+    _sum_trees(bind, family)
+
+
+def _sum_trees(bind: Bind, family: Family) -> None:
+    """Every top unit's day and month rows of the family, from the units' day rows."""
+    top = func.coalesce(top_of_path(OrgUnit.path), RollupDay.unit_id)
+    bind.execute(insert(RollupTreeDay).from_select(
+        ["field", "unit_id", "code", "day", "n", "extra"],
+        select(RollupDay.field, top, RollupDay.code, RollupDay.day, func.sum(RollupDay.n),
+               func.sum(RollupDay.extra))
+        .outerjoin(OrgUnit, OrgUnit.id == RollupDay.unit_id)
+        .where(RollupDay.field.in_(family.fields))
+        .group_by(RollupDay.field, top, RollupDay.code, RollupDay.day)))
+    _sum_tree_months(bind, family, None, None, None)
+
+
+def _sum_tree_months(bind: Bind, family: Family, top: int | None, low: date | None,
+                     high: date | None) -> None:
+    """Replace the family's tree month rows of `top` (None: all) for months low ≤ m < high."""
+    days: list[ColumnElement[bool]] = [RollupTreeDay.field.in_(family.fields)]
+    stale: list[ColumnElement[bool]] = [RollupTreeMonth.field.in_(family.fields)]
+    if top is not None:
+        days.append(RollupTreeDay.unit_id == top)
+        stale.append(RollupTreeMonth.unit_id == top)
+    if low is not None and high is not None:
+        days += [RollupTreeDay.day >= low, RollupTreeDay.day < high]
+        stale += [RollupTreeMonth.month >= low, RollupTreeMonth.month < high]
+    month = month_start(RollupTreeDay.day)
+    bind.execute(delete(RollupTreeMonth).where(*stale))
+    bind.execute(insert(RollupTreeMonth).from_select(
+        ["field", "unit_id", "code", "month", "n", "extra"],
+        select(RollupTreeDay.field, RollupTreeDay.unit_id, RollupTreeDay.code, month,
+               func.sum(RollupTreeDay.n), func.sum(RollupTreeDay.extra))
+        .where(*days)
+        .group_by(RollupTreeDay.field, RollupTreeDay.unit_id, RollupTreeDay.code, month)))
+
+
 def remake_months(bind: Bind, family: Family) -> None:
     """Every month row of the family, from its day rows."""
     _sum_months(bind, family, None, None, None)
@@ -270,3 +380,21 @@ def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
 @compiles(month_start, "postgresql")
 def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> str:
     return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+class top_of_path(FunctionElement):  # noqa: N801  (an SQL function, named as one)
+    """The top unit's id, the first in an org unit's path ("/12/345/" → 12), as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(top_of_path, "sqlite")
+def _top_sqlite(element: top_of_path, compiler: Any, **kw: Any) -> str:
+    path = compiler.process(element.clauses, **kw)
+    return f"CAST(substr({path}, 2, instr(substr({path}, 2), '/') - 1) AS INTEGER)"
+
+
+@compiles(top_of_path, "postgresql")
+def _top_postgresql(element: top_of_path, compiler: Any, **kw: Any) -> str:
+    return f"CAST(split_part({compiler.process(element.clauses, **kw)}, '/', 2) AS INTEGER)"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import RollupDay
 from services.stats.rollups.families import BY_NAME
 from services.stats.rollups.reading import Rollups
-from services.stats.rollups.refresh import remake_months
+from services.stats.rollups.refresh import remake_months, remake_trees
 from tests.factories import make_org
 
 FIRST, LAST = date(2025, 12, 20), date(2026, 3, 10)
@@ -21,12 +21,14 @@ DAYS = [FIRST + timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
 
 @pytest.fixture
 def every_day(engine) -> Session:
-    """One contact-like row per day, counting the day's ordinal, on unit 7; months remade."""
+    """One contact-like row per day, counting the day's ordinal, on unit 7; months and the
+    top units' trees remade (unit 7 is in no tree: its own top)."""
     with Session(engine) as session, session.begin():
         session.execute(insert(RollupDay), [
             {"field": "contact", "day": day, "unit_id": 7, "code": "home_visit",
              "n": day.toordinal(), "extra": 1} for day in DAYS])
         remake_months(session, BY_NAME["contacts"])
+        remake_trees(session, BY_NAME["contacts"])
     session = Session(engine)
     yield session
     session.close()

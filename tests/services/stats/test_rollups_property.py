@@ -2,15 +2,18 @@
 
 A property test (hypothesis, over a list of writes): each example starts from a fresh database
 (a copy of the migrated SQLite template, or the PostgreSQL test database truncated, as
-`tests/conftest.py` makes them) holding a small world: one county; a township with two villages
-and a school; a subdistrict with two communities; five helpers (two written before a unit was
-required: one counted at the school, one nowhere but in the whole database); an administrator
+`tests/conftest.py` makes them) holding a small world: one county with a township of two
+villages and a school and a subdistrict with two communities, and a second county of one
+township and village (a province's figures are summed county by county); five helpers (two
+written before a unit was required: one counted at the school, one nowhere but in the whole
+database); an administrator
 and a township coordinator; eight children with some contacts, an activity, a pairing, a need
 and consents. Then it makes a sequence of the writes people make, each through the service the
 app calls and in one `db.engine.transaction` of its own, as a page does:
 
 - a child created, edited (gender, birth date, categories, risk level, boarding, key concern and
-  the other flags, school, moved to a village of the other township), archived and restored;
+  the other flags, school, moved to a village of another township or county), archived and
+  restored;
 - a roster file imported (new children, and known ones changed or, matched by 身份证号, moved);
 - contacts logged (backdated into past months and terms), edited, withdrawn (撤销) and imported
   from a file (the contact import writes them with one bulk `insert`);
@@ -200,8 +203,8 @@ class World:
     admin: Actor
     coordinator: Actor  # of the township 石门镇
     county: int
-    towns: tuple[int, ...]  # 石门镇, 青山街道
-    villages: tuple[int, ...]  # 李家村, 张家村 (石门镇); 东门社区, 西门社区 (青山街道)
+    towns: tuple[int, ...]  # 石门镇, 青山街道; 河口镇 (安宁县)
+    villages: tuple[int, ...]  # 李家村, 张家村 (石门镇); 东门社区, 西门社区 (青山街道); 河口村
     school: int  # 石门镇中心小学
     provider: int
 
@@ -234,12 +237,17 @@ def build_world(engine: Engine) -> World:
                              is_mountain_area=True))
         school = make_org(s, "石门镇中心小学", OrgKind.school, parent=town,
                           enrolled_students=300)
+        # A second county: a province's figures are summed over each county's tree.
+        county2 = make_org(s, "安宁县", OrgKind.county)
+        town2 = make_org(s, "河口镇", OrgKind.town, parent=county2)
+        villages += (make_org(s, "河口村", OrgKind.village, parent=town2),)
         provider = ResourceProvider(name="县慈善会")
         s.add(provider)
         s.flush()
         world = World(actor_for(s, _user(s, "admin", Role.admin, None)),
                       actor_for(s, _user(s, "shimen", Role.coordinator, town.id)),
-                      county.id, (town.id, street.id), tuple(v.id for v in villages), school.id,
+                      county.id, (town.id, street.id, town2.id), tuple(v.id for v in villages),
+                      school.id,
                       provider.id)
         for name, kind, unit, extra in (
                 (HELPER_NAMES[0], HelperKind.class_teacher, school, {"school_id": school.id}),
