@@ -10,7 +10,7 @@ from sqlalchemy import insert, update
 
 from core.vocab import Gender, HelperKind, OrgKind
 from db.engine import transaction
-from db.models import Child, Helper
+from db.models import Child, Helper, RollupTreeMonth
 from services.stats.rollups.reading import Rollups
 from services.stats.rollups.refresh import differences
 from tests.factories import make_org
@@ -71,3 +71,35 @@ def test_an_update_of_written_text_only_recounts_nothing(engine, caplog):
     assert "recomputing all" not in caplog.text
     with transaction(engine, write=False) as session:
         assert differences(session) == []
+
+
+def test_a_child_moved_to_another_county_leaves_one_tree_for_the_other(engine):
+    """The counties' trees are summed again for the days a save touched, under both tops."""
+    with transaction(engine) as session:
+        tops = [make_org(session, name, OrgKind.county) for name in ("平安县", "安宁县")]
+        towns = [make_org(session, f"{n}镇", OrgKind.town, parent=top)
+                 for n, top in zip("甲乙", tops, strict=True)]
+        villages = [make_org(session, f"{n}村", OrgKind.village, parent=town)
+                    for n, town in zip("甲乙", towns, strict=True)]
+        child = Child(name="王小明", name_pinyin="wangxiaoming", name_initials="wxm",
+                      gender=Gender.male, birth_date=date(2015, 3, 2), town_id=towns[0].id,
+                      village_id=villages[0].id)
+        session.add(child)
+    born = {"": (1, 0)}
+    with transaction(engine, write=False) as session:
+        assert Rollups(session, tops[0].id).period("born", None, None) == born
+        assert Rollups(session, tops[1].id).period("born", None, None) == {}
+    with transaction(engine) as session:
+        moved = session.get(Child, child.id)
+        assert moved is not None
+        moved.town_id, moved.village_id = towns[1].id, villages[1].id
+    with transaction(engine, write=False) as session:
+        assert differences(session) == []
+        assert Rollups(session, tops[0].id).period("born", None, None) == {}
+        assert Rollups(session, tops[1].id).period("born", None, None) == born
+        assert Rollups(session, None).period("born", None, None) == born
+    with transaction(engine) as session:  # a wrong tree row is caught by the check
+        session.execute(update(RollupTreeMonth).values(n=RollupTreeMonth.n + 1))
+    with transaction(engine, write=False) as session:
+        found = differences(session)
+        assert len(found) == 1 and found[0].startswith(f"rollup_tree_months born/{tops[1].id}/")
