@@ -14,6 +14,8 @@ Helpers likewise count in their own unit, else their school's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -75,8 +77,12 @@ _SIBLING_COLUMN = {OrgKind.town: Child.town_id, OrgKind.subdistrict: Child.town_
                    OrgKind.village: Child.village_id, OrgKind.community: Child.village_id}
 
 
+ChildrenOf = Callable[[OrgUnit], tuple[dict[int, int], int]]
+
+
 def withheld_total(session: Session, org_unit_id: int | None,
-                   among: ColumnElement[bool]) -> str | None:
+                   among: ColumnElement[bool], children_of: ChildrenOf | None = None
+                   ) -> str | None:
     """For readers shown small counts withheld: what to write instead of a unit's total, when
     the totals of its parent and siblings would give back a sibling of fewer than 5 by
     subtraction (None: the total may be shown).
@@ -85,34 +91,44 @@ def withheld_total(session: Session, org_unit_id: int | None,
     township shown as "<5". So the siblings are withheld as the cells of their parent's
     breakdown are (`small_cells.withheld`), and a unit withheld that way also withholds its own
     smallest part, or its parts would add up to it. `among`: the children the reader counts.
+    `children_of`: the same counts as `_children_of` for those children, from elsewhere (the
+    rollups).
     """
+    count = children_of or (lambda parent: _children_of(session, parent, among))
     unit = session.get(OrgUnit, org_unit_id) if org_unit_id is not None else None
     if unit is None or unit.kind not in _SIBLING_COLUMN:
         return None
-    if label := _among_siblings(session, unit, among):
+    if label := _among_siblings(session, unit, count):
         return label
     parent = session.get(OrgUnit, unit.parent_id) if unit.parent_id else None
     if parent is None or parent.kind not in _SIBLING_COLUMN or not _among_siblings(
-            session, parent, among):
+            session, parent, count):
         return None
-    counts, _ = _children_of(session, parent, among)
+    counts, _ = count(parent)
     if any(small_cells.is_small(n) for n in counts.values()):
         return None  # the parent's own breakdown already withholds two of its parts
     smallest = min((n, unit_id) for unit_id, n in counts.items() if n)
     return small_cells.AT_LEAST if smallest[1] == unit.id else None
 
 
-def _among_siblings(session: Session, unit: OrgUnit, among: ColumnElement[bool]) -> str | None:
+def _among_siblings(session: Session, unit: OrgUnit, count: ChildrenOf) -> str | None:
     if unit.parent_id is None:
         return None
     parent = session.get(OrgUnit, unit.parent_id)
     if parent is None:
         return None
-    counts, rest = _children_of(session, parent, among)
+    counts, rest = count(parent)
     own = counts.get(unit.id, 0)
     if small_cells.is_small(own):
         return None  # written "<5" anyway
     return small_cells.withheld(counts, rest=rest).get(unit.id)
+
+
+def sibling_units(parent: OrgUnit) -> Select[int]:
+    """The towns or villages directly under `parent` whose counts `withheld_total` weighs."""
+    return select(OrgUnit.id).where(OrgUnit.parent_id == parent.id,
+                                    OrgUnit.kind.in_(list(_SIBLING_COLUMN)),
+                                    OrgUnit.archived_at.is_(None))
 
 
 def _children_of(session: Session, parent: OrgUnit, among: ColumnElement[bool]
@@ -120,14 +136,12 @@ def _children_of(session: Session, parent: OrgUnit, among: ColumnElement[bool]
     """Children counted in each town or village directly under `parent` (by id), and those
     counted in the parent but in none of them."""
     in_parent = children_counted_in(session, parent.id)
-    kinds = list(_SIBLING_COLUMN)
-    units = select(OrgUnit.id).where(OrgUnit.parent_id == parent.id, OrgUnit.kind.in_(kinds),
-                                     OrgUnit.archived_at.is_(None))
+    units = sibling_units(parent)
     column = (Child.town_id if parent.kind is OrgKind.county else Child.village_id)
     counts = {unit_id: n for unit_id, n in session.execute(
         select(column, func.count()).where(in_parent, among, column.in_(units))
         .group_by(column)) if unit_id is not None}
-    for unit_id in session.scalars(units):
+    for unit_id in session.scalars(sibling_units(parent)):
         counts.setdefault(unit_id, 0)
     total = session.scalar(select(func.count()).select_from(Child).where(in_parent, among)) or 0
     return counts, max(total - sum(counts.values()), 0)

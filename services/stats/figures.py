@@ -188,12 +188,15 @@ def compute(session: Session, actor: Actor, scope: StatsScope, *, today: date,
         period_name=relative_name(scope.date_from, scope.date_to, today),
         for_helper=actor.role is Role.helper,
         total_withheld_as=None if actor.role is Role.helper else withheld_total(
-            session, narrowed.org_unit_id, served(actor, scope)),
+            session, narrowed.org_unit_id, served(actor, scope),
+            summed.children_of(actor.org_unit_id) if summed is not None else None),
         by_towns=_spans_towns(session, narrowed),
         children=ChildrenStats(enrolled_students=enrolled, enrolled_children=compared,
                                enrolled_schools=schools,
-                               attending_from_elsewhere=attending_from_elsewhere(
-                                   session, narrowed, scope),
+                               attending_from_elsewhere=(
+                                   summed.attending_from_elsewhere(narrowed.org_unit_id)
+                                   if summed is not None and narrowed.org_unit_id is not None
+                                   else attending_from_elsewhere(session, narrowed, scope)),
                                **counted.children),  # type: ignore[arg-type]
         pairing=counted.pairing,
         contacts_by_kind=counted.contacts_by_kind,

@@ -41,7 +41,7 @@ from db.models import (
 from services.access.permissions import Actor
 from services.resources.needs import NeedCounts
 from services.resources.survey_results import get_survey, latest_survey_id
-from services.roster.home_unit import is_school, units_under
+from services.roster.home_unit import ChildrenOf, is_school, sibling_units, units_under
 from services.roster.roster_filter import AgeBand, years_before
 from services.stats.headline_counts import PairingStats
 from services.stats.rollups.families import helping
@@ -70,6 +70,7 @@ class Rollups:
         self.session = session
         self.units: Select | None = None if unit_id is None else units_under(unit_id)
         self._latest: tuple[date] | None = None
+        self._places: list[tuple[int, int, int | None, int]] | None = None
         top = unit_id is None or session.scalar(
             select(OrgUnit.parent_id.is_(None)).where(OrgUnit.id == unit_id)) is True
         self.days: type[RollupDay | RollupTreeDay] = RollupTreeDay if top else RollupDay
@@ -87,13 +88,50 @@ class Rollups:
             return true() if self._top_id is None else column == self._top_id
         return self.within(column)
 
+    # ---- where children live and study, everywhere (the `place` counts) ---------------------
+
+    def places(self) -> list[tuple[int, int, int | None, int]]:
+        """(village, town, school, children) for every active child, read once."""
+        if self._places is None:
+            self._places = [
+                (unit, int(town), int(school) if school else None, int(n))
+                for unit, code, n in self.session.execute(
+                    select(RollupCount.unit_id, RollupCount.code, RollupCount.n)
+                    .where(RollupCount.field == "place"))
+                for town, school in [code.split(":", 1)]]
+        return self._places
+
     def pupils(self, schools: Iterable[int]) -> int:
-        """The active children at these schools, wherever they live (the `place` counts)."""
-        wanted = {str(school) for school in schools}
-        return sum(int(n) for code, n in self.session.execute(
-            select(RollupCount.code, func.sum(RollupCount.n))
-            .where(RollupCount.field == "place").group_by(RollupCount.code))
-            if code.split(":", 1)[1] in wanted)
+        """The active children at these schools, wherever they live."""
+        wanted = set(schools)
+        return sum(n for _, _, school, n in self.places() if school in wanted)
+
+    def attending_from_elsewhere(self, unit_id: int) -> int:
+        """`scope.attending_from_elsewhere` with no categories: the children the unit serves
+        (living, or at a school, in it) whose home village lies outside it."""
+        inside = set(self.session.scalars(units_under(unit_id)))
+        return sum(n for village, town, school, n in self.places()
+                   if village not in inside and (town in inside or school in inside))
+
+    def children_of(self, reader_unit: int | None) -> ChildrenOf:
+        """`home_unit._children_of` for the children a reader of `reader_unit` counts."""
+        served = None if reader_unit is None else set(
+            self.session.scalars(units_under(reader_unit)))
+
+        def count(parent: OrgUnit) -> tuple[dict[int, int], int]:
+            inside = set(self.session.scalars(units_under(parent.id)))
+            counts = dict.fromkeys(self.session.scalars(sibling_units(parent)), 0)
+            by_town = parent.kind is OrgKind.county
+            total = 0
+            for village, town, school, n in self.places():
+                if village not in inside or (served is not None and not (
+                        town in served or village in served or school in served)):
+                    continue
+                total += n
+                if (key := town if by_town else village) in counts:
+                    counts[key] += n
+            return counts, max(total - sum(counts.values()), 0)
+        return count
 
     def settled(self, end: date) -> bool:
         """No live contact is dated after `end`: what the rollups hold up to the end of the

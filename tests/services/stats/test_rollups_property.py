@@ -115,13 +115,14 @@ from services.imports import run_import
 from services.pairing import pairings
 from services.privacy.consent import ConsentInput, record_consent, withdraw_consent
 from services.resources import needs
-from services.roster import helpers, records, risk
+from services.roster import helpers, home_unit, records, risk
 from services.roster.child_input import ChildInput, child_to_input
 from services.roster.helpers import HelperInput, helper_to_input
 from services.roster.roster_filter import years_before
 from services.stats.figures import Statistics, StatsScope, compute
 from services.stats.rollups import reading
 from services.stats.rollups.refresh import differences, rebuild
+from services.stats.scope import served
 from tests.conftest import TEST_DATABASE_URL, _reset_postgres
 from tests.factories import make_helper, make_org
 
@@ -368,11 +369,13 @@ def _where_different(fast: Any, slow: Any, path: str) -> list[str]:
     return [] if fast == slow else [f"{path}: rollups {fast!r}, records {slow!r}"]
 
 
-def figures_disagree(session: Session, actor: Actor, periods: dict[str, tuple[date, date]]
-                     ) -> list[str]:
-    """For every unit and period: where the figures from the rollups and the records differ."""
+def figures_disagree(session: Session, actor: Actor, periods: dict[str, tuple[date, date]],
+                     units: list[int | None] | None = None) -> list[str]:
+    """For every unit (or `units`) and period: where the figures from the rollups and the
+    records differ."""
     found = []
-    units: list[int | None] = [None, *session.scalars(select(OrgUnit.id).order_by(OrgUnit.id))]
+    if units is None:
+        units = [None, *session.scalars(select(OrgUnit.id).order_by(OrgUnit.id))]
     for unit in units:
         for name, (start, end) in periods.items():
             scope = StatsScope(start, end, unit)
@@ -931,6 +934,38 @@ def _both(engine: Engine, world: World) -> tuple[list[str], list[str]]:
     periods = {name: PERIODS[name] for name in ("this term", "custom")}
     with Session(engine) as s:
         return differences(s), figures_disagree(s, world.admin, periods)
+
+
+def test_a_township_readers_figures_from_the_rollups_equal_the_records(
+        engine: Engine, world: World) -> None:
+    """The property test reads as the administrator; a township's coordinator and viewer count
+    the children they serve (living in the township or at its schools) and have small totals
+    withheld by their siblings' counts: the same from the rollups as from the records."""
+    term = StatsScope(*PERIODS["this term"], None)
+    with Session(engine) as s:
+        before = compute(s, world.coordinator, term, today=TODAY).children
+    with transaction(engine) as s:
+        child = s.scalars(select(Child).where(Child.village_id == world.villages[3],
+                                              Child.school_id.is_(None))).first()
+        assert child is not None
+        child.school_id = world.school  # lives in 青山街道, now studies in 石门镇
+        viewer = actor_for(s, _user(s, "viewer", Role.viewer, world.towns[0]))
+    periods = {name: PERIODS[name] for name in ("this term", "custom")}
+    in_reach: list[int | None] = [None, world.towns[0], world.villages[0], world.villages[1]]
+    with Session(engine) as s:
+        assert differences(s) == []
+        for actor in (world.coordinator, viewer):
+            assert figures_disagree(s, actor, periods, in_reach) == []
+        after = compute(s, world.coordinator, term, today=TODAY).children
+        assert after.attending_from_elsewhere == before.attending_from_elsewhere + 1
+        # The sibling counts small totals are weighed by, among the children a reader serves.
+        for reader in (world.coordinator, viewer, world.admin):
+            summed = reading.Rollups(s, None).children_of(reader.org_unit_id)
+            for parent_id in (world.county, world.towns[0], world.towns[1]):
+                parent = s.get(OrgUnit, parent_id)
+                assert parent is not None
+                assert summed(parent) == home_unit._children_of(s, parent, served(reader, term))
+        assert reading.usable(s, world.coordinator, ())
 
 
 def test_the_figures_are_read_from_the_rollups(engine: Engine, world: World) -> None:
