@@ -31,6 +31,8 @@ from db.models import (
     RollupMonth,
     RollupRule,
     RollupRuleClock,
+    RollupTreeDay,
+    RollupTreeMonth,
     SurveyAnswer,
     SurveyQuestion,
     User,
@@ -52,7 +54,8 @@ BUILTIN_TABLES = {ActivityKindRow.__tablename__, CareRule.__tablename__}
 # the seed rebuilds after its bulk load.
 DERIVED_TABLES = {DataVersion.__tablename__, RollupCount.__tablename__, RollupDay.__tablename__,
                   RollupMonth.__tablename__, RollupRule.__tablename__,
-                  RollupRuleClock.__tablename__}
+                  RollupRuleClock.__tablename__, RollupTreeDay.__tablename__,
+                  RollupTreeMonth.__tablename__}
 ALL_TABLES = set(Base.metadata.tables)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 REFUSED = "数据库中已有儿童档案,为避免混淆未生成演示数据"
