@@ -25,7 +25,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     tuple_,
 )
@@ -294,13 +293,15 @@ def tops_of(bind: Bind, units: Iterable[int] | None = None) -> dict[int, int]:
     return found
 
 
-def _in_tree(unit: SQLColumnExpression[int], top: int) -> ColumnElement[bool]:
-    return or_(unit == top, unit.in_(units_under(top)))
+def _in_tree(unit: SQLColumnExpression[int], top: int, real: bool) -> ColumnElement[bool]:
+    """The unit lies in the top's tree: under an org unit, or is the top (0: no unit)."""
+    return unit.in_(units_under(top)) if real else unit == top
 
 
 def _remake_trees(bind: Bind, family: Family, touched: set[tuple[int, date]]) -> None:
     """Re-sum the top units' day rows on the days touched under them, then their months."""
     tops = tops_of(bind, {unit for unit, _ in touched})
+    real = set(tops.values())
     by_top: dict[int, set[date]] = defaultdict(set)
     for unit, day in touched:
         by_top[tops.get(unit, unit)].add(day)
@@ -314,7 +315,7 @@ def _remake_trees(bind: Bind, family: Family, touched: set[tuple[int, date]]) ->
                 select(RollupDay.field, literal(top), RollupDay.code, RollupDay.day,
                        func.sum(RollupDay.n), func.sum(RollupDay.extra))
                 .where(RollupDay.field.in_(family.fields), RollupDay.day.in_(chunk),
-                       _in_tree(RollupDay.unit_id, top))
+                       _in_tree(RollupDay.unit_id, top, top in real))
                 .group_by(RollupDay.field, RollupDay.code, RollupDay.day)))
         _sum_tree_months(bind, family, top, month_of(min(days)), next_month(month_of(max(days))))
 
