@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, func, select, true
 from sqlalchemy.orm import Session
 
 from core.vocab import (
@@ -103,8 +103,11 @@ class Rollups:
 
     def pupils(self, schools: Iterable[int]) -> int:
         """The active children at these schools, wherever they live."""
-        wanted = set(schools)
-        return sum(n for _, _, school, n in self.places() if school in wanted)
+        wanted = {str(school) for school in schools}
+        return sum(int(n) for code, n in self.session.execute(
+            select(RollupCount.code, func.sum(RollupCount.n))
+            .where(RollupCount.field == "place").group_by(RollupCount.code))
+            if code.split(":", 1)[1] in wanted)
 
     def attending_from_elsewhere(self, unit_id: int) -> int:
         """`scope.attending_from_elsewhere` with no categories: the children the unit serves
@@ -238,15 +241,15 @@ def children_figures(rollups: Rollups, *, on: date) -> dict[str, object]:
     for name in ("safety_incident", "key_concern", "boarding", "consent_missing"):
         figures[name] = flags.get(name, 0)
     unset = {unit: n for unit, _, n in rollups.counts_by_unit("flag") if _ == "mountain_unset"}
-    mountain = set(session.scalars(select(OrgUnit.id).where(
-        OrgUnit.id.in_(list(unset)), OrgUnit.is_mountain_area.is_(True)))) if unset else set()
+    mountain = set(session.scalars(_units_named(
+        select(OrgUnit.id).where(OrgUnit.is_mountain_area.is_(True)), list(unset))))
     figures["in_mountain_area"] = flags.get("mountain_yes", 0) + sum(
         n for unit, n in unset.items() if unit in mountain)
     towns: dict[int, int] = defaultdict(int)
     for _, code, n in rollups.counts_by_unit("place"):
         towns[int(code.split(":", 1)[0])] += n
-    kinds = dict(session.execute(select(OrgUnit.id, OrgUnit.kind).where(
-        OrgUnit.id.in_(list(towns)))).all()) if towns else {}
+    kinds = dict(session.execute(_units_named(select(OrgUnit.id, OrgUnit.kind),
+                                              list(towns))).all())
     figures["in_townships"] = sum(n for town, n in towns.items() if kinds.get(town) is OrgKind.town)
     figures["by_category"] = _every(Category, rollups.counts("category"))
     figures["by_town"] = _by_name(session, towns)
@@ -267,10 +270,21 @@ def _age_bands(rollups: Rollups, on: date) -> dict[str, int]:
     return bands
 
 
+MANY_UNITS = 500  # naming more units than this, every unit is read (a province: 4,600 villages)
+
+
+def _units_named(query: Select, units: list[int]) -> Select:
+    """`query` over org units narrowed to `units`; a long list is matched in Python (the
+    caller looks the units up), since binding thousands of ids costs more than reading all."""
+    if len(units) > MANY_UNITS:
+        return query
+    return query.where(OrgUnit.id.in_(units) if units else false())
+
+
 def _by_name(session: Session, counts: dict[int, int]) -> dict[str, int]:
     """{unit name: n}, most first then by name, as `stats_queries.by_place` orders them."""
-    names = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(
-        OrgUnit.id.in_([u for u, n in counts.items() if n]))).all()) if counts else {}
+    names = dict(session.execute(_units_named(
+        select(OrgUnit.id, OrgUnit.name), [u for u, n in counts.items() if n])).all())
     ordered = sorted(((n, names[u]) for u, n in counts.items() if n and u in names),
                      key=lambda pair: (-pair[0], pair[1]))
     found: dict[str, int] = {}
