@@ -259,24 +259,31 @@ def _remake_months(bind: Bind, family: Family, months: Iterable[tuple[int, date]
             _sum_months(bind, family, chunk, low, next_month(high))
 
 
+Levels = tuple[type[RollupDay | RollupTreeDay], type[RollupMonth | RollupTreeMonth]]
+UNITS: Levels = (RollupDay, RollupMonth)
+TREES: Levels = (RollupTreeDay, RollupTreeMonth)  # unit_id: the top unit
+
+
 def _sum_months(bind: Bind, family: Family, units: list[int] | None, low: date | None,
-                high: date | None) -> None:
-    """Replace the family's month rows of `units` (None: all) for months low ≤ m < high."""
-    days: list[ColumnElement[bool]] = [RollupDay.field.in_(family.fields)]
-    stale: list[ColumnElement[bool]] = [RollupMonth.field.in_(family.fields)]
+                high: date | None, level: Levels = UNITS) -> None:
+    """Replace the family's month rows of `units` (None: all) for months low ≤ m < high, from
+    the day rows of the same level (the units', or the top units' trees)."""
+    source, target = level
+    days: list[ColumnElement[bool]] = [source.field.in_(family.fields)]
+    stale: list[ColumnElement[bool]] = [target.field.in_(family.fields)]
     if units is not None:
-        days.append(RollupDay.unit_id.in_(units))
-        stale.append(RollupMonth.unit_id.in_(units))
+        days.append(source.unit_id.in_(units))
+        stale.append(target.unit_id.in_(units))
     if low is not None and high is not None:
-        days += [RollupDay.day >= low, RollupDay.day < high]
-        stale += [RollupMonth.month >= low, RollupMonth.month < high]
-    month = month_start(RollupDay.day)
-    bind.execute(delete(RollupMonth).where(*stale))
-    bind.execute(insert(RollupMonth).from_select(
+        days += [source.day >= low, source.day < high]
+        stale += [target.month >= low, target.month < high]
+    month = month_start(source.day)
+    bind.execute(delete(target).where(*stale))
+    bind.execute(insert(target).from_select(
         ["field", "unit_id", "code", "month", "n", "extra"],
-        select(RollupDay.field, RollupDay.unit_id, RollupDay.code, month,
-               func.sum(RollupDay.n), func.sum(RollupDay.extra))
-        .where(*days).group_by(RollupDay.field, RollupDay.unit_id, RollupDay.code, month)))
+        select(source.field, source.unit_id, source.code, month, func.sum(source.n),
+               func.sum(source.extra))
+        .where(*days).group_by(source.field, source.unit_id, source.code, month)))
 
 
 # ---- the top units' trees ------------------------------------------------------------------------
@@ -317,7 +324,8 @@ def _remake_trees(bind: Bind, family: Family, touched: set[tuple[int, date]]) ->
                 .where(RollupDay.field.in_(family.fields), RollupDay.day.in_(chunk),
                        _in_tree(RollupDay.unit_id, top, top in real))
                 .group_by(RollupDay.field, RollupDay.code, RollupDay.day)))
-        _sum_tree_months(bind, family, top, month_of(min(days)), next_month(month_of(max(days))))
+        _sum_months(bind, family, [top], month_of(min(days)), next_month(month_of(max(days))),
+                    TREES)
 
 
 def remake_trees(bind: Bind, family: Family) -> None:
@@ -337,28 +345,7 @@ def _sum_trees(bind: Bind, family: Family) -> None:
         .outerjoin(OrgUnit, OrgUnit.id == RollupDay.unit_id)
         .where(RollupDay.field.in_(family.fields))
         .group_by(RollupDay.field, top, RollupDay.code, RollupDay.day)))
-    _sum_tree_months(bind, family, None, None, None)
-
-
-def _sum_tree_months(bind: Bind, family: Family, top: int | None, low: date | None,
-                     high: date | None) -> None:
-    """Replace the family's tree month rows of `top` (None: all) for months low ≤ m < high."""
-    days: list[ColumnElement[bool]] = [RollupTreeDay.field.in_(family.fields)]
-    stale: list[ColumnElement[bool]] = [RollupTreeMonth.field.in_(family.fields)]
-    if top is not None:
-        days.append(RollupTreeDay.unit_id == top)
-        stale.append(RollupTreeMonth.unit_id == top)
-    if low is not None and high is not None:
-        days += [RollupTreeDay.day >= low, RollupTreeDay.day < high]
-        stale += [RollupTreeMonth.month >= low, RollupTreeMonth.month < high]
-    month = month_start(RollupTreeDay.day)
-    bind.execute(delete(RollupTreeMonth).where(*stale))
-    bind.execute(insert(RollupTreeMonth).from_select(
-        ["field", "unit_id", "code", "month", "n", "extra"],
-        select(RollupTreeDay.field, RollupTreeDay.unit_id, RollupTreeDay.code, month,
-               func.sum(RollupTreeDay.n), func.sum(RollupTreeDay.extra))
-        .where(*days)
-        .group_by(RollupTreeDay.field, RollupTreeDay.unit_id, RollupTreeDay.code, month)))
+    _sum_months(bind, family, None, None, None, TREES)
 
 
 def remake_months(bind: Bind, family: Family) -> None:
