@@ -103,8 +103,23 @@ def refresh(bind: Bind, dirty: Dirty) -> None:
         _remake_trees(bind, family, touched)
 
 
+# PostgreSQL's advisory lock key ("守望" upkeep): one transaction at a time recomputes rollups.
+UPKEEP_LOCK = 0x5357_5550
+
+
+def take_turn(bind: Bind) -> None:
+    """Wait for the rollups' turn, held to the end of this transaction (PostgreSQL; SQLite's
+    writers already take turns). Two saves in one county recompute the same county rows: the
+    second must start from what the first committed, or it inserts a row the first has just
+    inserted too."""
+    if bind.get_bind().dialect.name == "postgresql" if isinstance(bind, Session) else (
+            bind.dialect.name == "postgresql"):
+        bind.execute(select(func.pg_advisory_xact_lock(UPKEEP_LOCK)))
+
+
 def rebuild(bind: Bind) -> dict[str, int]:
     """Every rollup from scratch (the care rules' for today's periods); rows per table."""
+    take_turn(bind)
     rebuild_families(bind, [family.name for family in FAMILIES])
     session = bind if isinstance(bind, Session) else Session(bind=bind)
     rules.rebuild(session, local_today())

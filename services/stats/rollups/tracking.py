@@ -41,7 +41,7 @@ from db.models import (
 )
 from services.stats.rollups import rules
 from services.stats.rollups.families import FAMILIES, NO_UNIT
-from services.stats.rollups.refresh import Dirty, rebuild_families, refresh
+from services.stats.rollups.refresh import Dirty, rebuild_families, refresh, take_turn
 
 _log = logging.getLogger(__name__)
 _KEY = "shouwang_rollups_pending"
@@ -344,6 +344,7 @@ def maintain(session: Session) -> None:
     p = session.info.pop(_KEY, None)
     if p is None:
         return
+    take_turn(session)
     if p.everything:
         rebuild_families(session, p.everything)
         rules.rebuild(session, local_today())
