@@ -17,9 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Date,
     Engine,
-    Integer,
     SQLColumnExpression,
     delete,
     func,
@@ -28,9 +26,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from config import local_today
 from db import data_version
@@ -47,6 +43,7 @@ from db.models import (
 from services.roster.home_unit import units_under
 from services.stats.rollups import rules
 from services.stats.rollups.families import BY_NAME, FAMILIES, DayKeys, Family, UnitKeys
+from services.stats.rollups.sql_functions import month_start, top_of_path
 
 Bind = Session | Connection
 CHUNK = 500  # keys per statement: well under SQLite's limit on bound parameters
@@ -366,38 +363,3 @@ def _sum_trees(bind: Bind, family: Family) -> None:
 def remake_months(bind: Bind, family: Family) -> None:
     """Every month row of the family, from its day rows."""
     _sum_months(bind, family, None, None, None)
-
-
-class month_start(FunctionElement):  # noqa: N801  (an SQL function, named as one)
-    """The first day of a date's month, as a date: SQLite and PostgreSQL spell it apart."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(month_start, "sqlite")
-def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
-
-
-@compiles(month_start, "postgresql")
-def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> str:
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
-
-
-class top_of_path(FunctionElement):  # noqa: N801  (an SQL function, named as one)
-    """The top unit's id, the first in an org unit's path ("/12/345/" → 12), as an integer."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(top_of_path, "sqlite")
-def _top_sqlite(element: top_of_path, compiler: Any, **kw: Any) -> str:
-    path = compiler.process(element.clauses, **kw)
-    return f"CAST(substr({path}, 2, instr(substr({path}, 2), '/') - 1) AS INTEGER)"
-
-
-@compiles(top_of_path, "postgresql")
-def _top_postgresql(element: top_of_path, compiler: Any, **kw: Any) -> str:
-    return f"CAST(split_part({compiler.process(element.clauses, **kw)}, '/', 2) AS INTEGER)"
