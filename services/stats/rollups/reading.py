@@ -45,7 +45,7 @@ from services.roster.home_unit import ChildrenOf, is_school, sibling_units, unit
 from services.roster.roster_filter import AgeBand, years_before
 from services.stats.headline_counts import PairingStats
 from services.stats.rollups.families import helping
-from services.stats.rollups.refresh import month_of, next_month
+from services.stats.rollups.sums import month_of, next_month
 from services.stats.stats_queries import AGED_OUT_AT, CODED_FIELDS, UNASSESSED, Sessions, Tally
 
 Sums = dict[str, tuple[int, int]]  # code → (n, extra)

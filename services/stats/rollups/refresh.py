@@ -3,36 +3,25 @@
 
 Recomputing a key from the records, rather than adding and subtracting deltas, makes a
 maintained rollup equal to a rebuilt one by construction; a key is small (one village's
-children, one village's contacts on one day), so this costs a few milliseconds a save.
+children, one village's contacts on one day), so this costs a few milliseconds a save. The
+sums above the day rows (months, the counties' trees) move by what those rows moved (`sums`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Engine,
-    SQLColumnExpression,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    tuple_,
-)
+from sqlalchemy import ColumnElement, Engine, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from config import local_today
 from db import data_version
 from db.engine import transaction
 from db.models import (
-    OrgUnit,
     RollupCount,
     RollupDay,
     RollupMonth,
@@ -40,13 +29,19 @@ from db.models import (
     RollupTreeDay,
     RollupTreeMonth,
 )
-from services.roster.home_unit import units_under
 from services.stats.rollups import rules
 from services.stats.rollups.families import BY_NAME, FAMILIES, DayKeys, Family, UnitKeys
-from services.stats.rollups.sql_functions import month_start, top_of_path
-
-Bind = Session | Connection
-CHUNK = 500  # keys per statement: well under SQLite's limit on bound parameters
+from services.stats.rollups.sums import (
+    Bind,
+    Totals,
+    carry,
+    change,
+    chunks,
+    month_of,
+    remake_months,
+    remake_trees,
+    tops_of,
+)
 
 
 @dataclass
@@ -70,14 +65,6 @@ class Dirty:
         return any(self.units.values()) or any(self.days.values())
 
 
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 def refresh(bind: Bind, dirty: Dirty) -> None:
     """Recompute every touched key from the records, in the caller's transaction."""
     for family in FAMILIES:
@@ -87,17 +74,15 @@ def refresh(bind: Bind, dirty: Dirty) -> None:
             units |= {unit for unit, _ in days}
             days = set()
         if family.table == "counts":
-            for chunk in _chunks(sorted(units)):
+            for chunk in chunks(sorted(units)):
                 _replace_counts(bind, family, frozenset(chunk))
             continue
-        touched: set[tuple[int, date]] = set()
-        for chunk in _chunks(sorted(units)):
-            touched |= _replace_days(bind, family, frozenset(chunk), None)
-        if family.by_day:
-            for day_chunk in _chunks(sorted(days)):
-                touched |= _replace_days(bind, family, None, frozenset(day_chunk))
-        _remake_months(bind, family, {(unit, month_of(day)) for unit, day in touched})
-        _remake_trees(bind, family, touched)
+        moved: Totals = {}
+        for chunk in chunks(sorted(units)):
+            moved.update(_replace_days(bind, family, frozenset(chunk), None))
+        for day_chunk in chunks(sorted(days)):
+            moved.update(_replace_days(bind, family, None, frozenset(day_chunk)))
+        carry(bind, moved)
 
 
 # PostgreSQL's advisory lock key ("守望" upkeep): one transaction at a time recomputes rollups.
@@ -152,12 +137,11 @@ def rebuild_families(bind: Bind, names: Iterable[str]) -> None:
             bind.execute(insert(RollupCount).from_select(
                 ["field", "unit_id", "code", "n"], family.rows(None, None)))
             continue
-        for table in (RollupDay, RollupMonth, RollupTreeDay, RollupTreeMonth):
-            bind.execute(delete(table).where(table.field.in_(family.fields)))
+        bind.execute(delete(RollupDay).where(RollupDay.field.in_(family.fields)))
         bind.execute(insert(RollupDay).from_select(
             ["field", "unit_id", "code", "n", "day", "extra"], family.rows(None, None)))
         remake_months(bind, family)
-        _sum_trees(bind, family)
+        remake_trees(bind, family)
 
 
 RowKey = tuple[Any, ...]  # (field, unit, code[, day or month])
@@ -218,11 +202,6 @@ def differences(bind: Bind, limit: int = 50) -> list[str]:
     return found[:limit]
 
 
-def _chunks(items: list) -> Iterator[list]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
-
-
 def _replace_counts(bind: Bind, family: Family, units: UnitKeys) -> None:
     bind.execute(delete(RollupCount).where(RollupCount.field.in_(family.fields),
                                            RollupCount.unit_id.in_(sorted(units))))
@@ -231,135 +210,26 @@ def _replace_counts(bind: Bind, family: Family, units: UnitKeys) -> None:
 
 
 def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
-                  days: DayKeys | None) -> set[tuple[int, date]]:
-    """Replace the family's day rows of whole units, or of (unit, day) pairs; the (unit, day)
-    pairs whose rows that may change."""
+                  days: DayKeys | None) -> Totals:
+    """Replace the family's day rows of whole units, or of (unit, day) pairs; what the rows
+    moved by."""
     where: list[ColumnElement[bool]] = [RollupDay.field.in_(family.fields)]
     if units is not None:
         where.append(RollupDay.unit_id.in_(sorted(units)))
-        touched: set[tuple[int, date]] = {
-            (unit, day) for unit, day in bind.execute(
-                select(RollupDay.unit_id, RollupDay.day).where(*where))}
     else:
         assert days is not None
         # The units and the days apart let the index seek; the pairs then match exactly.
         where += [RollupDay.unit_id.in_(sorted({unit for unit, _ in days})),
                   RollupDay.day.in_(sorted({day for _, day in days})),
                   tuple_(RollupDay.unit_id, RollupDay.day).in_(sorted(days))]
-        touched = set(days)
+    rows = select(RollupDay.field, RollupDay.unit_id, RollupDay.code, RollupDay.day,
+                  RollupDay.n, RollupDay.extra).where(*where)
+    before = _totals(bind.execute(rows))
     bind.execute(delete(RollupDay).where(*where))
     bind.execute(insert(RollupDay).from_select(["field", "unit_id", "code", "n", "day", "extra"],
                                                family.rows(units, days)))
-    if units is not None:
-        touched |= {(unit, day) for unit, day in bind.execute(
-            select(RollupDay.unit_id, RollupDay.day).where(*where))}
-    return touched
+    return change(before, _totals(bind.execute(rows)))
 
 
-def _remake_months(bind: Bind, family: Family, months: Iterable[tuple[int, date]]) -> None:
-    """Re-sum the months touched, unit by unit: every month of each unit between its first
-    and its last touched month, in one statement per chunk of units."""
-    spans: dict[int, list[date]] = {}
-    for unit, month in months:
-        low, high = spans.setdefault(unit, [month, month])
-        spans[unit] = [min(low, month), max(high, month)]
-    by_span: dict[tuple[date, date], list[int]] = defaultdict(list)
-    for unit, (low, high) in spans.items():
-        by_span[(low, high)].append(unit)
-    for (low, high), units in by_span.items():
-        for chunk in _chunks(sorted(units)):
-            _sum_months(bind, family, chunk, low, next_month(high))
-
-
-Levels = tuple[type[RollupDay | RollupTreeDay], type[RollupMonth | RollupTreeMonth]]
-UNITS: Levels = (RollupDay, RollupMonth)
-TREES: Levels = (RollupTreeDay, RollupTreeMonth)  # unit_id: the top unit
-
-
-def _sum_months(bind: Bind, family: Family, units: list[int] | None, low: date | None,
-                high: date | None, level: Levels = UNITS) -> None:
-    """Replace the family's month rows of `units` (None: all) for months low ≤ m < high, from
-    the day rows of the same level (the units', or the top units' trees)."""
-    source, target = level
-    days: list[ColumnElement[bool]] = [source.field.in_(family.fields)]
-    stale: list[ColumnElement[bool]] = [target.field.in_(family.fields)]
-    if units is not None:
-        days.append(source.unit_id.in_(units))
-        stale.append(target.unit_id.in_(units))
-    if low is not None and high is not None:
-        days += [source.day >= low, source.day < high]
-        stale += [target.month >= low, target.month < high]
-    month = month_start(source.day)
-    bind.execute(delete(target).where(*stale))
-    bind.execute(insert(target).from_select(
-        ["field", "unit_id", "code", "month", "n", "extra"],
-        select(source.field, source.unit_id, source.code, month, func.sum(source.n),
-               func.sum(source.extra))
-        .where(*days).group_by(source.field, source.unit_id, source.code, month)))
-
-
-# ---- the top units' trees ------------------------------------------------------------------------
-
-def tops_of(bind: Bind, units: Iterable[int] | None = None) -> dict[int, int]:
-    """Each unit's top unit, the first in its path (a county); every unit's without `units`.
-    A unit not in the tree (0: no unit) is its own top."""
-    query = select(OrgUnit.id, OrgUnit.path)
-    wanted = None if units is None else sorted(set(units))
-    found: dict[int, int] = {}
-    for chunk in [None] if wanted is None else _chunks(wanted):
-        rows = bind.execute(query if chunk is None else query.where(OrgUnit.id.in_(chunk)))
-        found.update({unit: int(path.strip("/").split("/", 1)[0]) for unit, path in rows})
-    return found
-
-
-def _in_tree(unit: SQLColumnExpression[int], top: int, real: bool) -> ColumnElement[bool]:
-    """The unit lies in the top's tree: under an org unit, or is the top (0: no unit)."""
-    return unit.in_(units_under(top)) if real else unit == top
-
-
-def _remake_trees(bind: Bind, family: Family, touched: set[tuple[int, date]]) -> None:
-    """Re-sum the top units' day rows on the days touched under them, then their months."""
-    tops = tops_of(bind, {unit for unit, _ in touched})
-    real = set(tops.values())
-    by_top: dict[int, set[date]] = defaultdict(set)
-    for unit, day in touched:
-        by_top[tops.get(unit, unit)].add(day)
-    for top, days in sorted(by_top.items()):
-        for chunk in _chunks(sorted(days)):
-            bind.execute(delete(RollupTreeDay).where(
-                RollupTreeDay.field.in_(family.fields), RollupTreeDay.unit_id == top,
-                RollupTreeDay.day.in_(chunk)))
-            bind.execute(insert(RollupTreeDay).from_select(
-                ["field", "unit_id", "code", "day", "n", "extra"],
-                select(RollupDay.field, literal(top), RollupDay.code, RollupDay.day,
-                       func.sum(RollupDay.n), func.sum(RollupDay.extra))
-                .where(RollupDay.field.in_(family.fields), RollupDay.day.in_(chunk),
-                       _in_tree(RollupDay.unit_id, top, top in real))
-                .group_by(RollupDay.field, RollupDay.code, RollupDay.day)))
-        _sum_months(bind, family, [top], month_of(min(days)), next_month(month_of(max(days))),
-                    TREES)
-
-
-def remake_trees(bind: Bind, family: Family) -> None:
-    """Every top unit's day and month rows of the family, afresh from the units' day rows."""
-    for table in (RollupTreeDay, RollupTreeMonth):
-        bind.execute(delete(table).where(table.field.in_(family.fields)))
-    _sum_trees(bind, family)
-
-
-def _sum_trees(bind: Bind, family: Family) -> None:
-    """Every top unit's day and month rows of the family, from the units' day rows."""
-    top = func.coalesce(top_of_path(OrgUnit.path), RollupDay.unit_id)
-    bind.execute(insert(RollupTreeDay).from_select(
-        ["field", "unit_id", "code", "day", "n", "extra"],
-        select(RollupDay.field, top, RollupDay.code, RollupDay.day, func.sum(RollupDay.n),
-               func.sum(RollupDay.extra))
-        .outerjoin(OrgUnit, OrgUnit.id == RollupDay.unit_id)
-        .where(RollupDay.field.in_(family.fields))
-        .group_by(RollupDay.field, top, RollupDay.code, RollupDay.day)))
-    _sum_months(bind, family, None, None, None, TREES)
-
-
-def remake_months(bind: Bind, family: Family) -> None:
-    """Every month row of the family, from its day rows."""
-    _sum_months(bind, family, None, None, None)
+def _totals(rows: Iterable[Any]) -> Totals:
+    return {(field, unit, code, day): (n, extra) for field, unit, code, day, n, extra in rows}

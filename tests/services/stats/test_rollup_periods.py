@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import RollupDay
 from services.stats.rollups.families import BY_NAME
 from services.stats.rollups.reading import Rollups
-from services.stats.rollups.refresh import remake_months, remake_trees
+from services.stats.rollups.sums import remake_months, remake_trees
 from tests.factories import make_org
 
 FIRST, LAST = date(2025, 12, 20), date(2026, 3, 10)
