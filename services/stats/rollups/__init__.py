@@ -1,7 +1,7 @@
 """The rollups: counts per unit, day and month that the figures of a county or a province are
 summed from, kept right in the same transaction as every write (`tracking`), defined once as
-SQL over the records (`families`), rebuilt or checked against the records (`refresh`), and
-read into the statistics object (`reading`).
+SQL over the records (`families`), rebuilt or checked against the records (`refresh`), summed
+into months and counties' trees (`sums`), and read into the statistics object (`reading`).
 
 Importing this package registers the maintenance with `db.data_version`; the app, the command
 line and the tests import it before they write. A process that writes without it marks the

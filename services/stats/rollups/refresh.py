@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, Engine, Select, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from config import local_today
@@ -67,6 +67,9 @@ class Dirty:
 
 def refresh(bind: Bind, dirty: Dirty) -> None:
     """Recompute every touched key from the records, in the caller's transaction."""
+    # On the session's connection: these statements touch no ORM object, and the session's
+    # hooks for each statement would cost more than a small statement does.
+    bind = bind.connection() if isinstance(bind, Session) else bind
     for family in FAMILIES:
         units = set(dirty.units.get(family.name, set()))
         days = {(u, d) for u, d in dirty.days.get(family.name, set()) if u not in units}
@@ -222,13 +225,28 @@ def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
         where += [RollupDay.unit_id.in_(sorted({unit for unit, _ in days})),
                   RollupDay.day.in_(sorted({day for _, day in days})),
                   tuple_(RollupDay.unit_id, RollupDay.day).in_(sorted(days))]
-    rows = select(RollupDay.field, RollupDay.unit_id, RollupDay.code, RollupDay.day,
-                  RollupDay.n, RollupDay.extra).where(*where)
+    return change(*_swap(bind, where, family.rows(units, days)))
+
+
+DAY_ROW = (RollupDay.field, RollupDay.unit_id, RollupDay.code, RollupDay.day, RollupDay.n,
+           RollupDay.extra)
+NO_SYNC = {"synchronize_session": False}  # no session holds rollup rows as objects
+
+
+def _swap(bind: Bind, where: list[ColumnElement[bool]], fresh: Select) -> tuple[Totals, Totals]:
+    """Delete the rows `where` and insert `fresh`: the rows before and after, returned by the
+    statements themselves where the database can (SQLite 3.35+, PostgreSQL)."""
+    dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect
+    remove = delete(RollupDay).where(*where).execution_options(**NO_SYNC)
+    add = insert(RollupDay).from_select(["field", "unit_id", "code", "n", "day", "extra"], fresh)
+    if dialect.delete_returning and dialect.insert_returning:
+        before = _totals(bind.execute(remove.returning(*DAY_ROW)))
+        return before, _totals(bind.execute(add.returning(*DAY_ROW)))
+    rows = select(*DAY_ROW).where(*where)
     before = _totals(bind.execute(rows))
-    bind.execute(delete(RollupDay).where(*where))
-    bind.execute(insert(RollupDay).from_select(["field", "unit_id", "code", "n", "day", "extra"],
-                                               family.rows(units, days)))
-    return change(before, _totals(bind.execute(rows)))
+    bind.execute(remove)
+    bind.execute(add)
+    return before, _totals(bind.execute(rows))
 
 
 def _totals(rows: Iterable[Any]) -> Totals:

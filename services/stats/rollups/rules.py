@@ -35,14 +35,15 @@ def clock_key(rule: RuleView, clock: RuleClock) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _views(session: Session) -> list[RuleView]:
+def views(session: Session) -> list[RuleView]:
+    """The active rules, read once for a save's `refresh_villages` and `keep_current`."""
     return [RuleView.of(rule) for rule in active_rules(session)]
 
 
-def keep_current(session: Session, today: date) -> None:
+def keep_current(session: Session, today: date, active: list[RuleView] | None = None) -> None:
     """Materialise every active rule's current clock that is missing; drop the others."""
     wanted: dict[str, tuple[RuleView, RuleClock]] = {}
-    for rule in _views(session):
+    for rule in views(session) if active is None else active:
         clock = rule_clock(rule, today)
         if not clock.paused:
             wanted[clock_key(rule, clock)] = (rule, clock)
@@ -58,12 +59,13 @@ def keep_current(session: Session, today: date) -> None:
                 clock=key, rule_id=rule.id, on_day=today, current_end=clock.current.end))
 
 
-def refresh_villages(session: Session, villages: Mapping[int, frozenset[str] | None]) -> None:
+def refresh_villages(session: Session, villages: Mapping[int, frozenset[str] | None],
+                     active: list[RuleView] | None = None) -> None:
     """Recount the kept clocks for these villages: every rule where their children or pairings
     changed (None), else only the rules counting a contact kind that changed there."""
     if not villages:
         return
-    rules = {rule.id: rule for rule in _views(session)}
+    rules = {rule.id: rule for rule in (views(session) if active is None else active)}
     for key, rule_id, on_day in session.execute(
             select(RollupRuleClock.clock, RollupRuleClock.rule_id, RollupRuleClock.on_day)):
         rule = rules.get(rule_id)
@@ -89,7 +91,7 @@ def _materialise(session: Session, key: str, rule: RuleView, clock: RuleClock, t
 
 def differences(session: Session) -> list[str]:
     """Kept counts that differ from a recount from the records."""
-    rules = {rule.id: rule for rule in _views(session)}
+    rules = {rule.id: rule for rule in views(session)}
     found = []
     for key, rule_id, on_day in session.execute(
             select(RollupRuleClock.clock, RollupRuleClock.rule_id, RollupRuleClock.on_day)):
@@ -122,7 +124,7 @@ def rule_counts(session: Session, today: date,
     (a closed period, a clock not yet kept) counted from the records."""
     kept = set(session.scalars(select(RollupRuleClock.clock)))
     found = []
-    for rule in _views(session):
+    for rule in views(session):
         clock = rule_clock(rule, today)
         if clock.paused:
             found.append(RuleCount(rule.code, rule.name, 0, 0, 0))
@@ -140,4 +142,4 @@ def rule_counts(session: Session, today: date,
     return found
 
 
-__all__ = ["clock_key", "keep_current", "rebuild", "refresh_villages", "rule_counts"]
+__all__ = ["clock_key", "keep_current", "rebuild", "refresh_villages", "rule_counts", "views"]

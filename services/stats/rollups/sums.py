@@ -14,10 +14,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Delete,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, RollupDay, RollupMonth, RollupTreeDay, RollupTreeMonth
@@ -100,10 +115,40 @@ def _period(table: Summed) -> Any:
     return table.day if table is RollupTreeDay else table.month  # type: ignore[union-attr]
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """A summed table's statements, built once: a save runs each with new values, and
+    building and keying them afresh would cost more than running them."""
+
+    read: Select
+    update: Update
+    delete: Delete
+    insert: Insert
+
+
+@cache
+def _statements(table: Summed) -> _Statements:
+    core = cast(Table, table.__table__)  # the Core table: executemany binds by name
+    period = core.c[_period(table).key]
+    same_key = (core.c.field == bindparam("k_field"), core.c.unit_id == bindparam("k_unit"),
+                core.c.code == bindparam("k_code"), period == bindparam("k_period"))
+    # A superset of the keys, by field, unit and period, which the primary key seeks.
+    read = (select(core.c.field, core.c.unit_id, core.c.code, period, core.c.n, core.c.extra)
+            .where(core.c.field.in_(bindparam("fields", expanding=True)),
+                   core.c.unit_id.in_(bindparam("units", expanding=True)),
+                   period.in_(bindparam("periods", expanding=True))))
+    return _Statements(
+        read=read,
+        update=update(core).where(*same_key).values(n=bindparam("k_n"),
+                                                    extra=bindparam("k_extra")),
+        delete=delete(core).where(*same_key), insert=insert(core))
+
+
 def _add(bind: Bind, table: Summed, moved: Totals) -> None:
     """Add the moves to the table's rows: an update where a row is, an insert where none is,
     a delete where the sum falls to nothing."""
-    stored = _stored(bind, table, sorted(moved))
+    statements = _statements(table)
+    stored = _stored(bind, statements.read, sorted(moved))
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     gone: list[dict[str, Any]] = []
@@ -119,31 +164,20 @@ def _add(bind: Bind, table: Summed, moved: Totals) -> None:
         else:
             inserts.append({"field": key[0], "unit_id": key[1], "code": key[2],
                             _period(table).key: key[3], "n": total[0], "extra": total[1]})
-    core = cast(Table, table.__table__)  # the Core table: executemany binds by name
-    period = core.c[_period(table).key]
-    same_key = (core.c.field == bindparam("k_field"), core.c.unit_id == bindparam("k_unit"),
-                core.c.code == bindparam("k_code"), period == bindparam("k_period"))
-    if updates:
-        bind.execute(update(core).where(*same_key).values(
-            n=bindparam("k_n"), extra=bindparam("k_extra")), updates)
-    if gone:
-        bind.execute(delete(core).where(*same_key), gone)
-    if inserts:
-        bind.execute(insert(core), inserts)
+    for statement, rows in ((statements.update, updates), (statements.delete, gone),
+                            (statements.insert, inserts)):
+        if rows:
+            bind.execute(statement, rows)
 
 
-def _stored(bind: Bind, table: Summed, keys: list[Key]) -> Totals:
-    """The table's rows for the keys (a superset is read, by field, unit and period, which the
-    primary key and the unit index seek)."""
-    period = _period(table)
+def _stored(bind: Bind, read: Select, keys: list[Key]) -> Totals:
+    """The stored (n, extra) of the keys that have a row."""
     found: Totals = {}
     wanted = set(keys)
     for chunk in chunks(keys):
-        rows = bind.execute(select(table.field, table.unit_id, table.code, period, table.n,
-                                   table.extra)
-                            .where(table.field.in_(sorted({k[0] for k in chunk})),
-                                   table.unit_id.in_(sorted({k[1] for k in chunk})),
-                                   period.in_(sorted({k[3] for k in chunk}))))
+        rows = bind.execute(read, {"fields": sorted({k[0] for k in chunk}),
+                                   "units": sorted({k[1] for k in chunk}),
+                                   "periods": sorted({k[3] for k in chunk})})
         found.update({key: (n, extra) for *named, n, extra in rows
                       if (key := (named[0], named[1], named[2], named[3])) in wanted})
     return found

@@ -351,8 +351,9 @@ def maintain(session: Session) -> None:
     dirty = resolve(session, p)
     if dirty:
         refresh(session, dirty)
-    rules.refresh_villages(session, rule_villages(dirty))
-    rules.keep_current(session, local_today())
+    active = rules.views(session)
+    rules.refresh_villages(session, rule_villages(dirty), active)
+    rules.keep_current(session, local_today(), active)
 
 
 def catch_up(session: Session) -> None:
