@@ -97,10 +97,11 @@ def _session_cpu(session_id: int) -> float:
 
 def _postmaster(url: str) -> int:
     engine = make_engine(url)
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # read while the backend lives: it goes with the connection
         backend = conn.scalar(text("SELECT pg_backend_pid()"))
+        postmaster = int(_stat(int(backend))[1])
     engine.dispose()
-    return int(_stat(int(backend))[1])
+    return postmaster
 
 
 @contextmanager
@@ -205,18 +206,24 @@ def main() -> None:
     parser.add_argument("--writes-per-minute", type=float, default=2)
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--today", type=date.fromisoformat, default=local_today())
+    parser.add_argument("--only", choices=["before", "after"], help="one of the two modes")
     args = parser.parse_args()
     if not args.url.startswith("postgresql"):
         sys.exit("the database's CPU time is read from PostgreSQL's processes: give --url "
                  "postgresql+psycopg://…")
     results = {}
-    for label, recount in (("before: counted from the records every 10 s", 10),
-                           ("after: rollups, recounted when the data moves", 0)):
+    modes = {"before": ("before: counted from the records every 10 s", 10),
+             "after": ("after: rollups, recounted when the data moves", 0)}
+    for mode, (label, recount) in modes.items():
+        if args.only not in (None, mode):
+            continue
         print(f"== {label}", flush=True)
         db, app = _measure(args, recount)
         results[label] = db
         print(f"  database CPU {db:7.1f} s per minute   app processes {app:7.1f} s per minute",
               flush=True)
+    if len(results) < 2:
+        return
     before, after = results.values()
     print(f"== the database's CPU time per minute fell {before / max(after, 1e-9):.0f}×")
 
