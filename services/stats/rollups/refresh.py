@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, delete, func, insert, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from config import local_today
@@ -212,7 +222,7 @@ def _replace_counts(bind: Bind, family: Family, units: UnitKeys) -> None:
                                                  family.rows(units, None)))
 
 
-def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
+def _replace_days(bind: Connection, family: Family, units: UnitKeys | None,
                   days: DayKeys | None) -> Totals:
     """Replace the family's day rows of whole units, or of (unit, day) pairs; what the rows
     moved by."""
@@ -230,16 +240,15 @@ def _replace_days(bind: Bind, family: Family, units: UnitKeys | None,
 
 DAY_ROW = (RollupDay.field, RollupDay.unit_id, RollupDay.code, RollupDay.day, RollupDay.n,
            RollupDay.extra)
-NO_SYNC = {"synchronize_session": False}  # no session holds rollup rows as objects
 
 
-def _swap(bind: Bind, where: list[ColumnElement[bool]], fresh: Select) -> tuple[Totals, Totals]:
+def _swap(bind: Connection, where: list[ColumnElement[bool]],
+          fresh: Select) -> tuple[Totals, Totals]:
     """Delete the rows `where` and insert `fresh`: the rows before and after, returned by the
     statements themselves where the database can (SQLite 3.35+, PostgreSQL)."""
-    dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect
-    remove = delete(RollupDay).where(*where).execution_options(**NO_SYNC)
+    remove = delete(RollupDay).where(*where)
     add = insert(RollupDay).from_select(["field", "unit_id", "code", "n", "day", "extra"], fresh)
-    if dialect.delete_returning and dialect.insert_returning:
+    if bind.dialect.delete_returning and bind.dialect.insert_returning:
         before = _totals(bind.execute(remove.returning(*DAY_ROW)))
         return before, _totals(bind.execute(add.returning(*DAY_ROW)))
     rows = select(*DAY_ROW).where(*where)

@@ -40,10 +40,10 @@ def views(session: Session) -> list[RuleView]:
     return [RuleView.of(rule) for rule in active_rules(session)]
 
 
-def keep_current(session: Session, today: date, active: list[RuleView] | None = None) -> None:
+def keep_current(session: Session, today: date, active: list[RuleView]) -> None:
     """Materialise every active rule's current clock that is missing; drop the others."""
     wanted: dict[str, tuple[RuleView, RuleClock]] = {}
-    for rule in views(session) if active is None else active:
+    for rule in active:
         clock = rule_clock(rule, today)
         if not clock.paused:
             wanted[clock_key(rule, clock)] = (rule, clock)
@@ -60,12 +60,12 @@ def keep_current(session: Session, today: date, active: list[RuleView] | None = 
 
 
 def refresh_villages(session: Session, villages: Mapping[int, frozenset[str] | None],
-                     active: list[RuleView] | None = None) -> None:
+                     active: list[RuleView]) -> None:
     """Recount the kept clocks for these villages: every rule where their children or pairings
     changed (None), else only the rules counting a contact kind that changed there."""
     if not villages:
         return
-    rules = {rule.id: rule for rule in (views(session) if active is None else active)}
+    rules = {rule.id: rule for rule in active}
     for key, rule_id, on_day in session.execute(
             select(RollupRuleClock.clock, RollupRuleClock.rule_id, RollupRuleClock.on_day)):
         rule = rules.get(rule_id)
@@ -114,7 +114,7 @@ def differences(session: Session) -> list[str]:
 def rebuild(session: Session, today: date) -> None:
     session.execute(delete(RollupRule))
     session.execute(delete(RollupRuleClock))
-    keep_current(session, today)
+    keep_current(session, today, views(session))
 
 
 def rule_counts(session: Session, today: date,

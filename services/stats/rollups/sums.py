@@ -152,6 +152,7 @@ def _add(bind: Bind, table: Summed, moved: Totals) -> None:
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     gone: list[dict[str, Any]] = []
+    period = _period(table).key
     for key, (n, extra) in moved.items():
         was = stored.get(key)
         total = (n + was[0], extra + was[1]) if was else (n, extra)
@@ -163,7 +164,7 @@ def _add(bind: Bind, table: Summed, moved: Totals) -> None:
             updates.append({**row, "k_n": total[0], "k_extra": total[1]})
         else:
             inserts.append({"field": key[0], "unit_id": key[1], "code": key[2],
-                            _period(table).key: key[3], "n": total[0], "extra": total[1]})
+                            period: key[3], "n": total[0], "extra": total[1]})
     for statement, rows in ((statements.update, updates), (statements.delete, gone),
                             (statements.insert, inserts)):
         if rows:
