@@ -32,7 +32,6 @@ from db.models import (
     CareContact,
     Donation,
     OrgUnit,
-    RollupCount,
     RollupDay,
     RollupMonth,
     RollupTreeDay,
@@ -44,7 +43,9 @@ from services.resources.survey_results import get_survey, latest_survey_id
 from services.roster.home_unit import ChildrenOf, is_school, sibling_units, units_under
 from services.roster.roster_filter import AgeBand, years_before
 from services.stats.headline_counts import PairingStats
+from services.stats.rollups import summed_reads
 from services.stats.rollups.families import helping
+from services.stats.rollups.summed_reads import Within
 from services.stats.rollups.sums import month_of, next_month
 from services.stats.stats_queries import AGED_OUT_AT, CODED_FIELDS, UNASSESSED, Sessions, Tally
 
@@ -71,22 +72,21 @@ class Rollups:
         self.units: Select | None = None if unit_id is None else units_under(unit_id)
         self._latest: tuple[date] | None = None
         self._places: list[tuple[int, int, int | None, int]] | None = None
+        self._counts: dict[str, dict[str, int]] | None = None
+        self._month_rows: dict[str, list[tuple[date, str, int, int]]] | None = None
         top = unit_id is None or session.scalar(
             select(OrgUnit.parent_id.is_(None)).where(OrgUnit.id == unit_id)) is True
         self.days: type[RollupDay | RollupTreeDay] = RollupTreeDay if top else RollupDay
         self.months: type[RollupMonth | RollupTreeMonth] = (RollupTreeMonth if top
                                                             else RollupMonth)
-        self._top_id = unit_id if top else None
+        self._within = Within.everything if unit_id is None else Within.under
+        self._dated_within = (Within.everything if unit_id is None
+                              else Within.top if top else Within.under)
+        self._unit = {} if unit_id is None else {"unit": unit_id}
 
     def within(self, column: SQLColumnExpression[int]) -> ColumnElement[bool]:
         """`column` (a unit id) lies in the subtree read."""
         return true() if self.units is None else column.in_(self.units)
-
-    def _dated_within(self, column: SQLColumnExpression[int]) -> ColumnElement[bool]:
-        """The rows by day or month of the subtree: its top's tree row, or its units' rows."""
-        if self.days is RollupTreeDay:
-            return true() if self._top_id is None else column == self._top_id
-        return self.within(column)
 
     # ---- where children live and study, everywhere (the `place` counts) ---------------------
 
@@ -95,19 +95,14 @@ class Rollups:
         if self._places is None:
             self._places = [
                 (unit, int(town), int(school) if school else None, int(n))
-                for unit, code, n in self.session.execute(
-                    select(RollupCount.unit_id, RollupCount.code, RollupCount.n)
-                    .where(RollupCount.field == "place"))
+                for unit, code, n in self.session.execute(summed_reads.places())
                 for town, school in [code.split(":", 1)]]
         return self._places
 
     def pupils(self, schools: Iterable[int]) -> int:
         """The active children at these schools, wherever they live."""
-        wanted = {str(school) for school in schools}
-        return sum(int(n) for code, n in self.session.execute(
-            select(RollupCount.code, func.sum(RollupCount.n))
-            .where(RollupCount.field == "place").group_by(RollupCount.code))
-            if code.split(":", 1)[1] in wanted)
+        wanted = set(schools)
+        return sum(n for _, _, school, n in self.places() if school in wanted)
 
     def attending_from_elsewhere(self, unit_id: int) -> int:
         """`scope.attending_from_elsewhere` with no categories: the children the unit serves
@@ -147,16 +142,17 @@ class Rollups:
     # ---- counts now ------------------------------------------------------------------------
 
     def counts(self, field: str) -> dict[str, int]:
-        return {code: int(n) for code, n in self.session.execute(
-            select(RollupCount.code, func.sum(RollupCount.n))
-            .where(RollupCount.field == field, self.within(RollupCount.unit_id))
-            .group_by(RollupCount.code))}
+        """{code: n} of a field now; every field of the scope is read in one statement."""
+        if self._counts is None:
+            self._counts = defaultdict(dict)
+            for name, code, n in self.session.execute(summed_reads.counts(self._within),
+                                                      self._unit):
+                self._counts[name][code] = int(n)
+        return dict(self._counts.get(field, {}))
 
     def counts_by_unit(self, field: str) -> list[tuple[int, str, int]]:
         return [(unit, code, int(n)) for unit, code, n in self.session.execute(
-            select(RollupCount.unit_id, RollupCount.code, func.sum(RollupCount.n))
-            .where(RollupCount.field == field, self.within(RollupCount.unit_id))
-            .group_by(RollupCount.unit_id, RollupCount.code))]
+            summed_reads.counts_by_unit(self._within), {"field": field, **self._unit})]
 
     # ---- by day ----------------------------------------------------------------------------
 
@@ -186,7 +182,8 @@ class Rollups:
             next_month(month_of(last)) if (last + timedelta(days=1)).day == 1
             else month_of(last))
         rows: list[tuple[date, str, int, int]] = []
-        if low is not None and high is not None and low >= high:
+        if first is not None and last is not None and low is not None and high is not None \
+                and low >= high:  # within one month: its days
             return self._days(field, first, last)
         rows += self._months(field, low, high)
         if first is not None and low is not None and first < low:
@@ -197,27 +194,18 @@ class Rollups:
 
     def _months(self, field: str, low: date | None, high: date | None
                 ) -> list[tuple[date, str, int, int]]:
-        table = self.months
-        where = [table.field == field, self._dated_within(table.unit_id)]
-        if low is not None:
-            where.append(table.month >= low)
-        if high is not None:
-            where.append(table.month < high)
-        return [(month, code, int(n), int(extra)) for month, code, n, extra in self.session.execute(
-            select(table.month, table.code, func.sum(table.n), func.sum(table.extra))
-            .where(*where).group_by(table.month, table.code))]
+        if self._month_rows is None:
+            self._month_rows = defaultdict(list)
+            for name, month, code, n, extra in self.session.execute(
+                    summed_reads.months(self.months, self._dated_within), self._unit):
+                self._month_rows[name].append((month, code, int(n), int(extra)))
+        return [row for row in self._month_rows.get(field, ())
+                if (low is None or row[0] >= low) and (high is None or row[0] < high)]
 
-    def _days(self, field: str, first: date | None, last: date | None
-              ) -> list[tuple[date, str, int, int]]:
-        table = self.days
-        where = [table.field == field, self._dated_within(table.unit_id)]
-        if first is not None:
-            where.append(table.day >= first)
-        if last is not None:
-            where.append(table.day <= last)
+    def _days(self, field: str, first: date, last: date) -> list[tuple[date, str, int, int]]:
         return [(day, code, int(n), int(extra)) for day, code, n, extra in self.session.execute(
-            select(table.day, table.code, func.sum(table.n), func.sum(table.extra))
-            .where(*where).group_by(table.day, table.code))]
+            summed_reads.days(self.days, self._dated_within),
+            {"field": field, "first": first, "last": last, **self._unit})]
 
 
 # ---- the statistics object's parts ------------------------------------------------------------
@@ -240,13 +228,14 @@ def children_figures(rollups: Rollups, *, on: date) -> dict[str, object]:
     flags = rollups.counts("flag")
     for name in ("safety_incident", "key_concern", "boarding", "consent_missing"):
         figures[name] = flags.get(name, 0)
-    unset = {unit: n for unit, _, n in rollups.counts_by_unit("flag") if _ == "mountain_unset"}
+    unset = {unit: n for unit, code, n in rollups.counts_by_unit("flag")
+             if code == "mountain_unset"}
     mountain = set(session.scalars(_units_named(
         select(OrgUnit.id).where(OrgUnit.is_mountain_area.is_(True)), list(unset))))
     figures["in_mountain_area"] = flags.get("mountain_yes", 0) + sum(
         n for unit, n in unset.items() if unit in mountain)
     towns: dict[int, int] = defaultdict(int)
-    for _, code, n in rollups.counts_by_unit("place"):
+    for code, n in rollups.counts("place").items():  # "town:school"
         towns[int(code.split(":", 1)[0])] += n
     kinds = dict(session.execute(_units_named(select(OrgUnit.id, OrgUnit.kind),
                                               list(towns))).all())

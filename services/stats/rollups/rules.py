@@ -123,23 +123,22 @@ def rule_counts(session: Session, today: date,
     """`compliance_counts.rule_counts` for a unit's villages: kept clocks summed, the others
     (a closed period, a clock not yet kept) counted from the records."""
     kept = set(session.scalars(select(RollupRuleClock.clock)))
+    clocks = [(rule, rule_clock(rule, today)) for rule in views(session)]
+    keys = {rule.id: clock_key(rule, clock) for rule, clock in clocks if not clock.paused}
+    summed = {key: (int(due), int(met), int(overdue)) for key, due, met, overdue in session.execute(
+        select(RollupRule.clock, func.sum(RollupRule.due), func.sum(RollupRule.met),
+               func.sum(RollupRule.overdue))
+        .where(RollupRule.clock.in_(sorted(set(keys.values()) & kept)),
+               in_scope(RollupRule.unit_id))
+        .group_by(RollupRule.clock))}
     found = []
-    for rule in views(session):
-        clock = rule_clock(rule, today)
+    for rule, clock in clocks:
         if clock.paused:
             found.append(RuleCount(rule.code, rule.name, 0, 0, 0))
-            continue
-        key = clock_key(rule, clock)
-        if key not in kept:
+        elif keys[rule.id] not in kept:
             found.append(from_records(rule, clock))
-            continue
-        due, met, overdue = session.execute(
-            select(func.coalesce(func.sum(RollupRule.due), 0),
-                   func.coalesce(func.sum(RollupRule.met), 0),
-                   func.coalesce(func.sum(RollupRule.overdue), 0))
-            .where(RollupRule.clock == key, in_scope(RollupRule.unit_id))).one()
-        found.append(RuleCount(rule.code, rule.name, int(due), int(met), int(overdue)))
+        else:
+            found.append(RuleCount(rule.code, rule.name, *summed.get(keys[rule.id], (0, 0, 0))))
     return found
-
 
 __all__ = ["clock_key", "keep_current", "rebuild", "refresh_villages", "rule_counts", "views"]
