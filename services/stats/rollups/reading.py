@@ -10,10 +10,10 @@ the days left over at either end from `rollup_days`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, SQLColumnExpression, false, func, select, true
 from sqlalchemy.orm import Session
 
 from core.vocab import (
@@ -84,6 +84,12 @@ class Rollups:
                               else Within.top if top else Within.under)
         self._unit = {} if unit_id is None else {"unit": unit_id}
 
+    def _read(self, statement: Select, values: Mapping[str, object] | None = None
+              ) -> Sequence[Row]:
+        """Rows of a built statement, on the session's connection and fetched at once: none of
+        the ORM's or a row-by-row fetch's work per row (a province's place counts are 20,000)."""
+        return self.session.connection().execute(statement, values or {}).all()
+
     def within(self, column: SQLColumnExpression[int]) -> ColumnElement[bool]:
         """`column` (a unit id) lies in the subtree read."""
         return true() if self.units is None else column.in_(self.units)
@@ -95,7 +101,7 @@ class Rollups:
         if self._places is None:
             self._places = [
                 (unit, int(town), int(school) if school else None, int(n))
-                for unit, code, n in self.session.execute(summed_reads.places())
+                for unit, code, n in self._read(summed_reads.places())
                 for town, school in [code.split(":", 1)]]
         return self._places
 
@@ -145,13 +151,13 @@ class Rollups:
         """{code: n} of a field now; every field of the scope is read in one statement."""
         if self._counts is None:
             self._counts = defaultdict(dict)
-            for name, code, n in self.session.execute(summed_reads.counts(self._within),
+            for name, code, n in self._read(summed_reads.counts(self._within),
                                                       self._unit):
                 self._counts[name][code] = int(n)
         return dict(self._counts.get(field, {}))
 
     def counts_by_unit(self, field: str) -> list[tuple[int, str, int]]:
-        return [(unit, code, int(n)) for unit, code, n in self.session.execute(
+        return [(unit, code, int(n)) for unit, code, n in self._read(
             summed_reads.counts_by_unit(self._within), {"field": field, **self._unit})]
 
     # ---- by day ----------------------------------------------------------------------------
@@ -196,14 +202,14 @@ class Rollups:
                 ) -> list[tuple[date, str, int, int]]:
         if self._month_rows is None:
             self._month_rows = defaultdict(list)
-            for name, month, code, n, extra in self.session.execute(
+            for name, month, code, n, extra in self._read(
                     summed_reads.months(self.months, self._dated_within), self._unit):
                 self._month_rows[name].append((month, code, int(n), int(extra)))
         return [row for row in self._month_rows.get(field, ())
                 if (low is None or row[0] >= low) and (high is None or row[0] < high)]
 
     def _days(self, field: str, first: date, last: date) -> list[tuple[date, str, int, int]]:
-        return [(day, code, int(n), int(extra)) for day, code, n, extra in self.session.execute(
+        return [(day, code, int(n), int(extra)) for day, code, n, extra in self._read(
             summed_reads.days(self.days, self._dated_within),
             {"field": field, "first": first, "last": last, **self._unit})]
 
