@@ -141,4 +141,5 @@ def rule_counts(session: Session, today: date,
             found.append(RuleCount(rule.code, rule.name, *summed.get(keys[rule.id], (0, 0, 0))))
     return found
 
+
 __all__ = ["clock_key", "keep_current", "rebuild", "refresh_villages", "rule_counts", "views"]
