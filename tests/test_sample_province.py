@@ -47,6 +47,16 @@ def _secondary_indexes(engine: Engine) -> set[str]:
             "AND tablename = 'care_contacts' AND indexdef NOT LIKE 'CREATE UNIQUE%'")))
 
 
+def _foreign_keys(engine: Engine) -> set[tuple[str, str, str]]:
+    """(table, key, definition) of every foreign key, and whether PostgreSQL holds it valid."""
+    with engine.connect() as conn:
+        return {(table, key, f"{definition} valid={valid}") for table, key, definition, valid in
+                conn.execute(text(
+                    "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid), k.convalidated "
+                    "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+                    "WHERE k.contype = 'f' AND c.relnamespace = current_schema()::regnamespace"))}
+
+
 def test_sqlite_is_refused_a_province_before_anything_is_written(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the refusal is SQLite's")
@@ -60,7 +70,8 @@ def test_sqlite_is_refused_a_province_before_anything_is_written(engine: Engine)
 def test_a_province_is_counties_side_by_side_with_their_own_records(
         engine: Engine, small_province: str) -> None:
     _on_postgres(engine)
-    indexes = _secondary_indexes(engine)
+    indexes, keys = _secondary_indexes(engine), _foreign_keys(engine)
+    assert any(table == "care_contacts" for table, _key, _definition in keys)
     summary = seed_database(engine, scale=small_province, today=TODAY)
     with transaction(engine, write=False) as session:
         counties = session.execute(select(OrgUnit.id, OrgUnit.name).where(
@@ -101,8 +112,9 @@ def test_a_province_is_counties_side_by_side_with_their_own_records(
         assert differences(session) == []
     assert summary.counts["children"] == 750
     assert summary.counts["care_contacts"] > 750 * 10
-    # The indexes dropped for the load are all built again.
+    # The indexes and foreign keys dropped for the load are all made again, the keys checked.
     assert _secondary_indexes(engine) == indexes
+    assert _foreign_keys(engine) == keys
 
 
 # Values that differ on every run: a fresh salt or nonce each time.
