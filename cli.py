@@ -52,7 +52,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     revision = schema.upgrade(engine)
     rebuilt = rebuild_if_stale(engine)
     with transaction(engine) as session:
-        analyze(session)  # the planner's view of the rollups, however they grew since
+        if rebuilt is None:  # a rebuild refreshed the planner's statistics itself
+            analyze(session)  # the planner's view of the rollups, however they grew since
         record_command(session, args.actor, "init", "database", f"数据库结构升级到 {revision}",
                        revision=revision, rollups=rebuilt)
     print(f"数据库已是最新版本（{revision}）。")

@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from core.vocab import OrgKind
@@ -24,8 +34,9 @@ from db.models import Child, Helper, OrgUnit
 from services.stats import small_cells
 
 
-def units_under(org_unit_id: int) -> Select[int]:
-    """The unit and every unit below it."""
+def units_under(org_unit_id: int | BindParameter[int]) -> Select[int]:
+    """The unit and every unit below it (a bound parameter: a statement built once for any
+    unit, `services.stats.rollups.summed_reads`)."""
     root = select(OrgUnit.path).where(OrgUnit.id == org_unit_id).scalar_subquery()
     return select(OrgUnit.id).where(OrgUnit.path.startswith(root, autoescape=False))
 

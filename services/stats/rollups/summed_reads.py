@@ -16,10 +16,11 @@ from __future__ import annotations
 from enum import Enum
 from functools import cache
 
-from sqlalchemy import ColumnElement, Date, Select, String, bindparam, func, select, true
+from sqlalchemy import ColumnElement, Date, Integer, Select, String, bindparam, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
-from db.models import OrgUnit, RollupCount, RollupDay, RollupMonth, RollupTreeDay, RollupTreeMonth
+from db.models import RollupCount, RollupDay, RollupMonth, RollupTreeDay, RollupTreeMonth
+from services.roster.home_unit import units_under
 from services.stats.rollups.families import FAMILIES
 
 # Named in the months' read although it wants them all: the tables' indexes lead with the field,
@@ -38,17 +39,12 @@ class Within(Enum):
     under = "under"  # the rows of every unit under the unit bound as "unit", itself included
 
 
-def _units_under_bound() -> Select[int]:
-    root = select(OrgUnit.path).where(OrgUnit.id == bindparam("unit")).scalar_subquery()
-    return select(OrgUnit.id).where(OrgUnit.path.startswith(root, autoescape=False))
-
-
 def _within(column: InstrumentedAttribute[int], within: Within) -> ColumnElement[bool]:
     if within is Within.everything:
         return true()
     if within is Within.top:
         return column == bindparam("unit")
-    return column.in_(_units_under_bound())
+    return column.in_(units_under(bindparam("unit", type_=Integer)))
 
 
 @cache
